@@ -1,0 +1,200 @@
+"""Opening a database: the engine, its connection settings, and short sessions.
+
+SQLite gets foreign keys, WAL, a busy timeout and real transactions (the sqlite3 module's
+legacy transaction handling is switched off and BEGIN is emitted by SQLAlchemy, as its SQLite
+dialect documentation recommends). PostgreSQL takes its password from the OS keyring.
+Failures become one plain sentence (``DatabaseUnavailable``) that never includes the password.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from followup.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def describe(url: str | URL) -> str:
+    """The database named for a person, without any password."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"the database file {u.database}"
+    return f"the PostgreSQL database {u.database} on {u.host or 'localhost'}:{u.port or 5432}"
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse a missing, unreadable or non-SQLite file before SQLite can touch it."""
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseUnavailable(f"{path} is a folder, not a Followup database file.")
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                f"Cannot read the database file {path} ({exc.strerror}); check its permissions."
+            ) from None
+        if head and head != SQLITE_MAGIC:
+            raise DatabaseUnavailable(
+                f"{path} is not a Followup database (it is not an SQLite file, or it is damaged); "
+                "choose the right file or restore a backup."
+            )
+        return
+    if not create:
+        raise DatabaseUnavailable(
+            f"There is no database file at {path}; check the path, "
+            "or run `followup init` to create a new database there."
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot create the folder {path.parent} for the database ({exc.strerror})."
+        ) from None
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """Build an engine for ``url``; on PostgreSQL the password comes from the keyring."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(u)
+        if path is not None:
+            check_sqlite_file(path, create=create)
+        engine = create_engine(u, hide_parameters=True, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        if u.password is None:
+            from followup.settings import stored_database_password
+
+            password = stored_database_password(u.render_as_string(hide_password=False))
+            if password is not None:
+                u = u.set(password=password)
+        return create_engine(
+            u,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 5, "application_name": "followup"},
+        )
+    raise DatabaseUnavailable(
+        f"Followup works with SQLite and PostgreSQL databases, not {backend!r}; "
+        "check the database URL."
+    )
+
+
+def explain_connection_error(url: str | URL, exc: BaseException) -> str:
+    """Turn a driver error into a sentence saying what is wrong and what to do."""
+    where = describe(url)
+    message = str(getattr(exc, "orig", exc)).lower()
+    if "password authentication failed" in message or "no password supplied" in message:
+        user = make_url(url).username or "the user"
+        return (
+            f"The server refused the password for {user} on {where}; store the right password "
+            "with `followup set-password` (it is kept in the system keyring)."
+        )
+    if "does not exist" in message and "database" in message:
+        return (
+            f"There is no database called {make_url(url).database} on that server; check the URL."
+        )
+    if any(
+        s in message
+        for s in (
+            "connection refused",
+            "could not translate host",
+            "timeout",
+            "timed out",
+            "could not connect",
+            "name or service not known",
+            "no route to host",
+        )
+    ):
+        return (
+            f"Cannot reach {where}; check that the server is running and the address is right, "
+            "or ask whoever runs it."
+        )
+    if "file is not a database" in message or "malformed" in message:
+        return f"{where[0].upper()}{where[1:]} is damaged or not a Followup database; restore a backup."
+    if "unable to open database" in message or "readonly" in message:
+        return f"Cannot open {where}; check that the file and its folder can be read and written."
+    if "locked" in message:
+        return f"{where[0].upper()}{where[1:]} is busy in another program; try again in a moment."
+    return (
+        f"Cannot use {where} ({type(getattr(exc, 'orig', exc)).__name__}); check the database URL."
+    )
+
+
+class Database:
+    """An engine plus a session factory; one short session per user action."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def description(self) -> str:
+        return describe(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it fails."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError) as exc:
+            raise DatabaseUnavailable(explain_connection_error(self.url, exc)) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,171 @@
+"""Schema migrations with Alembic, run in-process, with a backup first on SQLite.
+
+A database whose revision this version of Followup does not know was written by a newer
+version: it is refused, never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import DBAPIError
+
+from followup.db.engine import Database, explain_connection_error, make_engine, sqlite_path
+from followup.errors import DatabaseTooNew, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def schema_state(db: Database) -> SchemaState:
+    current = current_revision(db)
+    if current is not None and current not in known_revisions():
+        raise DatabaseTooNew(
+            f"{db.description[0].upper()}{db.description[1:]} was written by a newer version of "
+            f"Followup (schema {current}); install that version to use it. Nothing was changed."
+        )
+    return SchemaState(current=current, head=head_revision())
+
+
+def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
+    """Copy a live SQLite database with the backup API; returns the copy's path."""
+    source = sqlite_path(db.url)
+    if source is None or not source.exists() or source.stat().st_size == 0:
+        return None
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite"
+    n = 1
+    while target.exists():
+        n += 1
+        target = backup_dir / f"{source.stem}-{stamp}-{label}-{n}.sqlite"
+    src = sqlite3.connect(source)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    log.info("Backed up the database before migration to %s", target.name)
+    return target
+
+
+def upgrade(db: Database, backup_dir: Path | None = None) -> SchemaState:
+    """Bring the schema to head; on SQLite take a backup first when something will change."""
+    state = schema_state(db)
+    if state.up_to_date:
+        return state
+    if db.is_sqlite and state.current is not None and backup_dir is not None:
+        backup_sqlite(db, backup_dir, f"before-{state.head}")
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("Database schema upgraded from %s to %s", state.current, state.head)
+    return schema_state(db)
+
+
+def open_database(
+    url: str,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    backup_dir: Path | None = None,
+) -> Database:
+    """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``."""
+    db = Database(url, make_engine(url, create=create))
+    try:
+        db.ping()
+        if db.is_sqlite and sqlite_path(url) is not None:
+            quick_check(db)
+        state = upgrade(db, backup_dir) if migrate else schema_state(db)
+        if not state.up_to_date:
+            raise DatabaseUnavailable(
+                f"{db.description[0].upper()}{db.description[1:]} needs upgrading to this version "
+                "of Followup; run `followup init` to upgrade it (a backup is taken first)."
+            )
+    except DBAPIError as exc:
+        db.dispose()
+        raise DatabaseUnavailable(explain_connection_error(url, exc)) from None
+    except BaseException:
+        db.dispose()
+        raise
+    return db
+
+
+def quick_check(db: Database) -> None:
+    """SQLite's quick integrity check; a damaged file is refused before anything writes to it."""
+    with db.engine.connect() as conn:
+        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    if rows != ["ok"]:
+        raise DatabaseUnavailable(
+            f"{db.description[0].upper()}{db.description[1:]} is damaged (SQLite's integrity "
+            "check failed); restore the newest backup. Nothing was written to it."
+        )
+
+
+def integrity_report(db: Database) -> dict[str, object]:
+    """Full integrity check and schema revision, for `followup check`."""
+    state = schema_state(db)
+    problems: list[str] = []
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+            if rows != ["ok"]:
+                problems.extend(rows[:20])
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if fk:
+                problems.append(f"{len(fk)} rows refer to missing records")
+    if not state.up_to_date:
+        problems.append(
+            "the schema is not up to date; run `followup init` to upgrade it"
+            if state.current
+            else "the database is empty; run `followup init` to create it"
+        )
+    return {
+        "database": db.description,
+        "schema_revision": state.current,
+        "app_revision": state.head,
+        "ok": not problems,
+        "problems": problems,
+    }

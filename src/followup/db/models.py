@@ -1,0 +1,394 @@
+"""The domain model of DESIGN.md as SQLAlchemy 2 typed models.
+
+Enumerations are enforced by check constraints built from ``followup.vocab``; constraint names
+follow one naming convention so that Alembic migrations can refer to them on every backend.
+A few caseload columns are kept on ``case`` (police reference, referral time, area, next action
+due) so that the caseload of 100,000 cases can be listed, sorted and searched without joins
+across every referral.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from followup import vocab
+from followup.db.types import UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), date: Date()}
+
+
+def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
+    """A check constraint that keeps ``column`` within a vocabulary (NULL allowed)."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name or column)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (one_of("role", vocab.ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Setting(Base):
+    """Team-wide settings kept in the database (schedule, thresholds, letterhead, demo flag)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __table_args__ = (
+        one_of("gender", vocab.GENDERS),
+        Index("ix_person_last_name_lower", text("lower(last_name)")),
+        Index("ix_person_first_name_lower", text("lower(first_name)")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    # Appearance as the police gave it, for people whose name is not known.
+    description: Mapped[str | None] = mapped_column(Text)
+    date_of_birth: Mapped[date | None] = mapped_column(index=True)
+    gender: Mapped[str | None] = mapped_column(String(16))
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    no_fixed_abode: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Phone numbers are stored in E.164 (+447700900123) so that search matches any spelling.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    gp_practice: Mapped[str | None] = mapped_column(String(200))
+    # Set when this record was merged into another; the merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="person")
+    referrals: Mapped[list[Referral]] = relationship(back_populates="person")
+
+    @property
+    def display_name(self) -> str:
+        return person_display_name(self.first_name, self.last_name, self.description)
+
+
+def person_display_name(first: str | None, last: str | None, description: str | None) -> str:
+    name = " ".join(part for part in (first, last) if part)
+    if name:
+        return name
+    return f"Unnamed: {description}" if description else "Unnamed person"
+
+
+class Case(Base):
+    __tablename__ = "case_file"
+    __table_args__ = (
+        one_of("status", vocab.CASE_STATUSES),
+        one_of("closure_reason", vocab.CLOSURE_REASONS),
+        CheckConstraint(
+            "(status = 'closed') = (closure_reason IS NOT NULL)", name="closed_has_reason"
+        ),
+        Index("ix_case_file_status_next_due", "status", "next_action_due_at"),
+        Index("ix_case_file_worker_status", "assigned_worker_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    assigned_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Copied from the referral that opened the case, for a fast caseload list.
+    police_reference: Mapped[str] = mapped_column(String(64), index=True)
+    referred_at: Mapped[datetime] = mapped_column(index=True)
+    area: Mapped[str | None] = mapped_column(String(8), index=True)
+    next_action_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
+    closure_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    person: Mapped[Person] = relationship(back_populates="cases")
+    assigned_worker: Mapped[User | None] = relationship()
+    referrals: Mapped[list[Referral]] = relationship(back_populates="case")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseStatusChange(Base):
+    """Every status change of a case, for the timeline and for period reports."""
+
+    __tablename__ = "case_status_change"
+    __table_args__ = (
+        one_of("from_status", vocab.CASE_STATUSES),
+        one_of("to_status", vocab.CASE_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        UniqueConstraint("force", "police_reference"),
+        one_of("consent_at_scene", vocab.SCENE_CONSENT),
+        CheckConstraint("naloxone_doses BETWEEN 0 AND 10", name="naloxone_doses_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    police_reference: Mapped[str] = mapped_column(String(64))
+    force: Mapped[str] = mapped_column(String(100))
+    incident_at: Mapped[datetime]
+    incident_location: Mapped[str | None] = mapped_column(Text)
+    incident_postcode: Mapped[str | None] = mapped_column(String(10))
+    officer_id: Mapped[str | None] = mapped_column(String(32))
+    officer_name: Mapped[str | None] = mapped_column(String(120))
+    station: Mapped[str | None] = mapped_column(String(120))
+    naloxone_doses: Mapped[int | None]
+    naloxone_product: Mapped[str | None] = mapped_column(String(64))
+    ambulance_called: Mapped[bool | None]
+    conveyed_to_hospital: Mapped[bool | None]
+    substances: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    consent_at_scene: Mapped[str] = mapped_column(String(8), default="unknown")
+    notes: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    source_file: Mapped[str | None] = mapped_column(String(255))
+
+    case: Mapped[Case] = relationship(back_populates="referrals")
+    person: Mapped[Person] = relationship(back_populates="referrals")
+    warnings: Mapped[list[ReferralWarning]] = relationship(back_populates="referral")
+
+
+class ReferralWarning(Base):
+    """An optional field left out at intake: the row, the field and why."""
+
+    __tablename__ = "referral_warning"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    row_number: Mapped[int | None]
+    field: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="warnings")
+
+
+class MatchReview(Base):
+    """An uncertain match between an incoming person and a known one, waiting for a decision."""
+
+    __tablename__ = "match_review"
+    __table_args__ = (one_of("state", vocab.MATCH_REVIEW_STATES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    incoming_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    candidate_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    score: Mapped[float]
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class PersonMerge(Base):
+    """A merge of two person records, with what is needed to undo it."""
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    merged_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    # JSON: the ids of rows moved from the merged person to the kept one.
+    moved: Mapped[str] = mapped_column(Text)
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ConsentEntry(Base):
+    """One entry in a person's consent history; the latest per scope is in force."""
+
+    __tablename__ = "consent_entry"
+    __table_args__ = (
+        one_of("scope", vocab.CONSENT_SCOPES),
+        one_of("state", vocab.CONSENT_STATES),
+        one_of("method", vocab.CONSENT_METHODS),
+        Index("ix_consent_entry_person_scope", "person_id", "scope", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Who gave or relayed it when it is not a user of the app, e.g. the police officer.
+    source: Mapped[str | None] = mapped_column(String(200))
+    expires_on: Mapped[date | None]
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+
+class ContactAttempt(Base):
+    __tablename__ = "contact_attempt"
+    __table_args__ = (
+        one_of("method", vocab.CONTACT_METHODS),
+        one_of("outcome", vocab.CONTACT_OUTCOMES),
+        Index("ix_contact_attempt_case_time", "case_id", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Service(Base):
+    """A treatment or support service in the directory."""
+
+    __tablename__ = "service"
+    __table_args__ = (one_of("service_type", vocab.SERVICE_TYPES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    service_type: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    secure_email: Mapped[str | None] = mapped_column(String(254))
+    referral_notes: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TreatmentReferral(Base):
+    __tablename__ = "treatment_referral"
+    __table_args__ = (one_of("exit_reason", vocab.TREATMENT_EXIT_REASONS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    referred_on: Mapped[date]
+    assessment_booked_for: Mapped[datetime | None]
+    assessment_attended: Mapped[bool | None]
+    treatment_started_on: Mapped[date | None]
+    exit_on: Mapped[date | None]
+    exit_reason: Mapped[str | None] = mapped_column(String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class NaloxoneSupply(Base):
+    """A take-home naloxone kit supplied by the service (not police doses at the scene)."""
+
+    __tablename__ = "naloxone_supply"
+    __table_args__ = (
+        one_of("kit_type", vocab.KIT_TYPES),
+        one_of("recipient", vocab.KIT_RECIPIENTS),
+        one_of("supply_type", vocab.SUPPLY_TYPES),
+        one_of("resupply_reason", vocab.RESUPPLY_REASONS),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    supplied_on: Mapped[date] = mapped_column(index=True)
+    kit_type: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    recipient: Mapped[str] = mapped_column(String(16), default="person")
+    supply_type: Mapped[str] = mapped_column(String(16), default="new")
+    resupply_reason: Mapped[str | None] = mapped_column(String(32))
+    training_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_number: Mapped[str | None] = mapped_column(String(64))
+    expires_on: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Letter(Base):
+    __tablename__ = "letter"
+    __table_args__ = (one_of("template", vocab.LETTER_TEMPLATES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    template: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LetterPrint(Base):
+    __tablename__ = "letter_print"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
+    printed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    destination: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what. Nothing in the code updates or deletes these rows."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        one_of("action", vocab.AUDIT_ACTIONS),
+        Index("ix_audit_event_entity", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The name typed at sign-in, kept for failed attempts where no user matches.
+    username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[int | None]
+    # JSON: {"field": [before, after], ...} or other details of the action.
+    details: Mapped[str | None] = mapped_column(Text)

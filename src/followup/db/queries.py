@@ -1,0 +1,179 @@
+"""Read queries for lists: the caseload, one page at a time, sorted and filtered in SQL.
+
+Search understands what a worker types: an NHS number, a phone number in any UK spelling,
+a police reference, or parts of a name in any order ("Smith, John" or "john smi").
+Name and reference searches are prefix range scans so that they use the indexes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from followup.db.models import Case, Person, Referral, User, person_display_name
+from followup.validation import normalise_phone
+
+SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
+# A value sorting after every real one, for the upper end of a prefix range.
+_HIGH = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """What the caseload asks for. ``worker_id`` 0 means unassigned cases."""
+
+    search: str = ""
+    statuses: tuple[str, ...] = ()
+    worker_id: int | None = None
+    overdue_only: bool = False
+    sort: str = "due"
+    descending: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    police_reference: str
+    person: str
+    age: int | None
+    area: str
+    status: str
+    worker: str
+    referred_at: datetime
+    next_action_due_at: datetime | None
+    overdue: bool
+
+    def days_since_referral(self, now: datetime) -> int:
+        return max(0, (now - self.referred_at).days)
+
+
+def age_on(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _prefix(column, text: str):  # noqa: ANN001, ANN202 - SQL expressions
+    return and_(column >= text, column < text + _HIGH)
+
+
+def search_condition(text: str):  # noqa: ANN201
+    """The WHERE clause for what was typed in the search box, or None for nothing typed."""
+    text = text.strip()
+    if not text:
+        return None
+    digits = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
+        return Person.nhs_number == digits
+    if re.fullmatch(r"\+?[\d\s()-]{7,}", text) and sum(c.isdigit() for c in text) >= 9:
+        phone = normalise_phone(text)
+        if phone:
+            return Person.phone == phone
+    upper = text.upper()
+    by_reference = or_(
+        _prefix(Case.police_reference, upper),
+        exists().where(Referral.case_id == Case.id, Referral.police_reference == upper),
+    )
+    tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
+    by_name = and_(
+        *(
+            or_(
+                _prefix(func.lower(Person.last_name), token),
+                _prefix(func.lower(Person.first_name), token),
+            )
+            for token in tokens
+        )
+    )
+    return or_(by_reference, by_name)
+
+
+def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
+    stmt = select(*columns).select_from(Case).join(Person, Person.id == Case.person_id)
+    cond = search_condition(q.search)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if q.statuses:
+        stmt = stmt.where(Case.status.in_(q.statuses))
+    if q.worker_id == 0:
+        stmt = stmt.where(Case.assigned_worker_id.is_(None))
+    elif q.worker_id is not None:
+        stmt = stmt.where(Case.assigned_worker_id == q.worker_id)
+    if q.overdue_only:
+        stmt = stmt.where(Case.next_action_due_at < q.now, Case.status != "closed")
+    return stmt
+
+
+def _order(q: CaseQuery) -> list:
+    def d(col):  # noqa: ANN001, ANN202
+        return col.desc() if q.descending else col.asc()
+
+    keys = {
+        "reference": [d(Case.police_reference)],
+        "person": [d(func.lower(Person.last_name)), d(func.lower(Person.first_name))],
+        # Older people have earlier birth dates: age ascending is birth date descending.
+        "age": [Person.date_of_birth.asc() if q.descending else Person.date_of_birth.desc()],
+        "area": [d(Case.area)],
+        "status": [d(Case.status)],
+        "worker": [d(User.display_name)],
+        "days": [Case.referred_at.asc() if q.descending else Case.referred_at.desc()],
+        "due": [Case.next_action_due_at.is_(None), d(Case.next_action_due_at)],
+    }
+    if q.sort not in keys:
+        raise ValueError(f"unknown sort key {q.sort!r}")
+    return [*keys[q.sort], d(Case.id)]
+
+
+def count_cases(session: Session, q: CaseQuery) -> int:
+    return session.scalar(_filtered([func.count(Case.id)], q)) or 0
+
+
+def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list[CaseRow]:
+    stmt = (
+        _filtered(
+            [
+                Case.id,
+                Case.police_reference,
+                Person.first_name,
+                Person.last_name,
+                Person.description,
+                Person.date_of_birth,
+                Case.area,
+                Case.status,
+                User.display_name,
+                Case.referred_at,
+                Case.next_action_due_at,
+            ],
+            q,
+        )
+        .outerjoin(User, User.id == Case.assigned_worker_id)
+        .order_by(*_order(q))
+        .offset(offset)
+        .limit(limit)
+    )
+    today = q.now.date()
+    rows = []
+    for r in session.execute(stmt):
+        rows.append(
+            CaseRow(
+                id=r.id,
+                police_reference=r.police_reference,
+                person=person_display_name(r.first_name, r.last_name, r.description),
+                age=age_on(r.date_of_birth, today),
+                area=r.area or "",
+                status=r.status,
+                worker=r.display_name or "",
+                referred_at=r.referred_at,
+                next_action_due_at=r.next_action_due_at,
+                overdue=bool(
+                    r.next_action_due_at is not None
+                    and r.next_action_due_at < q.now
+                    and r.status != "closed"
+                ),
+            )
+        )
+    return rows

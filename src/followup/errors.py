@@ -1,0 +1,38 @@
+"""Errors that carry a plain sentence for the user: what happened and what to do next.
+
+Messages never include personal data, because they may reach a log file.
+"""
+
+from __future__ import annotations
+
+
+class FollowupError(Exception):
+    """A problem the user can understand and act on; ``str()`` is the sentence to show."""
+
+
+class DatabaseUnavailable(FollowupError):
+    """The database cannot be opened, reached or used."""
+
+
+class DatabaseTooNew(DatabaseUnavailable):
+    """The database was written by a newer version of Followup."""
+
+
+class PermissionDenied(FollowupError):
+    """The signed-in user's role does not allow the action."""
+
+
+class SignInFailed(FollowupError):
+    """Wrong user name or password, or an inactive account."""
+
+
+class RuleViolation(FollowupError):
+    """A domain rule refuses the action; the message names the rule."""
+
+
+class NotFound(FollowupError):
+    """The record asked for does not exist (or is not visible to this user)."""
+
+
+class StaleEdit(FollowupError):
+    """Someone else changed the record since it was opened."""

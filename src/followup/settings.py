@@ -1,0 +1,179 @@
+"""Where Followup keeps its files, which database it uses, and the keyring that holds secrets.
+
+Local settings (database URL, backup and import folders) live in a small JSON file in the
+user's config folder. The PostgreSQL password never goes into that file: it lives in the OS
+keyring, under the service name ``Followup``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from followup.errors import DatabaseUnavailable, FollowupError
+
+APP_NAME = "Followup"
+KEYRING_SERVICE = "Followup"
+DB_ENV = "FOLLOWUP_DB"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders Followup writes to; platformdirs picks the right ones for each system."""
+
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def default(cls) -> AppPaths:
+        return cls(
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def default_database(self) -> Path:
+        return self.data_dir / "followup.sqlite"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+
+def load_local_settings(paths: AppPaths | None = None) -> dict[str, Any]:
+    """Read the local settings file; a missing file means defaults, a broken one is an error."""
+    paths = paths or AppPaths.default()
+    try:
+        text = paths.settings_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise FollowupError(
+            f"Cannot read the settings file {paths.settings_file} ({exc.strerror}); "
+            "check its permissions."
+        ) from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FollowupError(
+            f"The settings file {paths.settings_file} is not valid JSON; "
+            "fix it or remove it to go back to the defaults."
+        ) from None
+    if not isinstance(data, dict):
+        raise FollowupError(f"The settings file {paths.settings_file} should hold a JSON object.")
+    return data
+
+
+def save_local_settings(values: dict[str, Any], paths: AppPaths | None = None) -> None:
+    paths = paths or AppPaths.default()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    tmp = paths.settings_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(values, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, paths.settings_file)
+
+
+def resolve_database_url(cli_value: str | None = None, paths: AppPaths | None = None) -> str:
+    """Pick the database: ``--db``, then ``FOLLOWUP_DB``, then settings, then the local file."""
+    paths = paths or AppPaths.default()
+    if cli_value:
+        return normalise_url(cli_value)
+    if os.environ.get(DB_ENV):
+        return normalise_url(os.environ[DB_ENV])
+    configured = load_local_settings(paths).get("database_url")
+    if configured:
+        from sqlalchemy.engine import make_url
+
+        if make_url(normalise_url(configured)).password:
+            raise FollowupError(
+                f"The settings file {paths.settings_file} holds a database password; remove it "
+                "from the URL and store it with `followup set-password` (it belongs in the "
+                "system keyring, not in a file)."
+            )
+        return normalise_url(configured)
+    return "sqlite:///" + str(paths.default_database)
+
+
+def normalise_url(url: str) -> str:
+    """Accept a plain file path as a SQLite database and pick our PostgreSQL driver."""
+    url = url.strip()
+    if "://" not in url:
+        return "sqlite:///" + str(Path(url).expanduser().resolve())
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def keyring_key(url: str) -> str:
+    """The keyring entry name for a database: user@host:port/database."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return f"{u.username or ''}@{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    backend: str
+    usable: bool
+    advice: str
+
+
+def keyring_status() -> KeyringStatus:
+    """Name the keyring backend in use and say what to do when there is none (Vorta #385)."""
+    import keyring
+    from keyring.backends import fail
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if isinstance(backend, fail.Keyring):
+        return KeyringStatus(
+            backend=name,
+            usable=False,
+            advice=(
+                "No system keyring is available, so Followup cannot keep the team database "
+                "password. Install and unlock a keyring (GNOME Keyring or KWallet on Linux; "
+                "Windows and macOS have one built in), or give the password each time."
+            ),
+        )
+    return KeyringStatus(backend=name, usable=True, advice=f"Passwords are kept in {name}.")
+
+
+def stored_database_password(url: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, keyring_key(url))
+    except KeyringError as exc:
+        raise DatabaseUnavailable(
+            f"Could not read the database password from the keyring ({type(exc).__name__}); "
+            + keyring_status().advice
+        ) from None
+
+
+def store_database_password(url: str, password: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    status = keyring_status()
+    if not status.usable:
+        raise FollowupError(status.advice)
+    try:
+        keyring.set_password(KEYRING_SERVICE, keyring_key(url), password)
+    except KeyringError as exc:
+        raise FollowupError(
+            f"The keyring ({status.backend}) refused to store the password "
+            f"({type(exc).__name__}); unlock it and try again."
+        ) from None

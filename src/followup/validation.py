@@ -1,0 +1,107 @@
+"""Validators for personal details: NHS numbers, UK phone numbers, postcodes, dates of birth.
+
+NHS numbers use python-stdnum's mod-11 check, plus a refusal of dummy numbers made of one
+repeated digit (0000000000 passes mod-11). Phone numbers use phonenumbers (Google's
+libphonenumber data) and are stored in E.164. Ofcom's ranges reserved for drama count as
+valid, so demonstrations and tests never need a real person's number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import phonenumbers
+from stdnum.exceptions import ValidationError
+from stdnum.gb import nhs
+
+# Ofcom's numbers for TV and radio drama: 07700 900000-900999 and 0121 496 0000-0999.
+_DRAMA_RANGES = (
+    ("+447700900000", "+447700900999"),
+    ("+441214960000", "+441214960999"),
+)
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def nhs_number_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable NHS number, or None when it is."""
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{10}", digits):
+        return "an NHS number has 10 digits"
+    if len(set(digits)) == 1:
+        return "a dummy NHS number (one digit repeated) is not a real one"
+    try:
+        nhs.validate(digits)
+    except ValidationError:
+        return "the NHS number fails its check digit (mod-11); check it for a typo"
+    return None
+
+
+def normalise_nhs_number(value: str) -> str:
+    return re.sub(r"[\s-]", "", value)
+
+
+def normalise_phone(value: str) -> str | None:
+    """A UK phone number in E.164 form (+447700900123), or None if it cannot be one."""
+    try:
+        parsed = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if any(lo <= e164 <= hi and len(e164) == len(lo) for lo, hi in _DRAMA_RANGES):
+        return e164
+    if parsed.country_code != 44 or not phonenumbers.is_valid_number(parsed):
+        return None
+    return e164
+
+
+def display_phone(e164: str | None) -> str:
+    """A stored number as people write it in the UK: 07700 900123, 0121 496 0123."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def normalise_postcode(value: str) -> str | None:
+    """A UK postcode in standard form ("B5 6DD"), or None if it is not one."""
+    compact = re.sub(r"\s+", "", value.upper())
+    m = _POSTCODE.match(compact)
+    if not m:
+        return None
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def postcode_district(postcode: str | None) -> str | None:
+    """The outward code ("B5" of "B5 6DD"), the area used in reports."""
+    if not postcode:
+        return None
+    normal = normalise_postcode(postcode)
+    return normal.split(" ")[0] if normal else None
+
+
+def parse_uk_date(value: str) -> date:
+    """A date as ISO 8601 or UK day-first dd/mm/yyyy; two-digit years are refused."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d+)", text)
+    if m:
+        day, month, year = m.groups()
+        if len(year) != 4:
+            raise ValueError("the year must have four digits (a two-digit year is not guessed)")
+        return date(int(year), int(month), int(day))
+    raise ValueError("use dd/mm/yyyy or yyyy-mm-dd")
+
+
+def date_of_birth_problem(born: date, today: date | None = None) -> str | None:
+    today = today or datetime.now().date()
+    if born > today:
+        return "the date of birth is in the future"
+    if born.year < today.year - 120:
+        return "the date of birth is more than 120 years ago"
+    return None
