@@ -178,7 +178,8 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    police_reference: Mapped[str] = mapped_column(String(64))
+    # Indexed on its own for search by reference (the unique index leads with force).
+    police_reference: Mapped[str] = mapped_column(String(64), index=True)
     force: Mapped[str] = mapped_column(String(100))
     incident_at: Mapped[datetime]
     incident_location: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,128 @@
+"""The command line through its real entry point: exit codes, plain errors, permissions."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from followup.cli import main
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    """Run `followup ARGS` in-process with the given stdin; returns (code, stdout, stderr)."""
+
+    def _run(*args: str, stdin: str = "", env: dict[str, str] | None = None):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        code = main(list(args))
+        for key in env or {}:
+            monkeypatch.delenv(key)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> str:
+    return str(tmp_path / "cli.sqlite")
+
+
+def test_init_creates_the_database_and_check_reports_the_revision(run, db_file):
+    code, out, err = run("init", "--db", db_file)
+    assert code == 0, err
+    assert "is ready" in out and Path(db_file).exists()
+    code, out, _ = run("check", "--db", db_file, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    assert report["schema_revision"] == report["app_revision"]
+
+
+def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_file):
+    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n")
+    assert code == 2 and "first user must be an administrator" in err
+    code, out, err = run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n")
+    assert code == 0, err
+    assert "Added ada as admin" in out
+    # From now on only a signed-in administrator may add users.
+    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n")
+    assert code == 2 and "--user NAME" in err
+    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file,
+                       "--user", "ada", stdin="pw-1234\n", env={"FOLLOWUP_PASSWORD": "wrong"})
+    assert code == 2 and "user name or password is wrong" in err
+    code, out, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file,
+                         "--user", "ada", stdin="pw-1234\n", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    assert code == 0, err
+    code, _, err = run("users", "add", "walt", "--role", "worker", "--db", db_file,
+                       "--user", "wendy", stdin="pw-5678\n", env={"FOLLOWUP_PASSWORD": "pw-1234"})
+    assert code == 2 and "does not allow you to manage users" in err
+
+
+def test_cases_needs_a_user_and_lists_as_json(run, db_file):
+    run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n")
+    run("users", "add", "lee", "--role", "lead", "--db", db_file, "--user", "ada",
+        stdin="pw-lead\n", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    code, _, err = run("cases", "--db", db_file)
+    assert code == 2 and "--user NAME" in err
+    code, out, err = run("cases", "--db", db_file, "--json", env={"FOLLOWUP_USER": "lee",
+                                                                    "FOLLOWUP_PASSWORD": "pw-lead"})
+    assert code == 0, err
+    assert json.loads(out) == {"total": 0, "cases": []}
+    code, _, err = run("cases", "--db", db_file, "--user", "ada", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    assert code == 2 and "does not allow you to see cases" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cases", "--db", "{missing}", "--user", "x"], "no database file"),
+        (["check", "--db", "{notdb}"], "not a Followup database"),
+        (["cases", "--status", "lost", "--db", "{missing}", "--user", "x"], "Unknown status"),
+        (["users", "add", "x"], "required: --role"),
+        (["frobnicate"], "invalid choice"),
+        (["check", "--db", "mysql://u@h/db"], "SQLite and PostgreSQL"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_code_2(run, tmp_path, args, message):
+    notdb = tmp_path / "notdb.sqlite"
+    notdb.write_text("hello, I am a text file\n")
+    args = [a.format(missing=tmp_path / "missing.sqlite", notdb=notdb) for a in args]
+    code, out, err = run(*args)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "missing.sqlite").exists()
+    assert notdb.read_text() == "hello, I am a text file\n"
+
+
+def test_set_password_stores_in_the_keyring_and_refuses_sqlite(run, memory_keyring, db_file):
+    url = "postgresql://followup_app@db.invalid:5432/followup"
+    code, out, err = run("set-password", "--db", url, stdin="s3cret\n")
+    assert code == 0, err
+    assert "MemoryKeyring" in out
+    assert memory_keyring.get_password("Followup", "followup_app@db.invalid:5432/followup") == "s3cret"
+    code, _, err = run("set-password", "--db", db_file, stdin="s3cret\n")
+    assert code == 2 and "Only a PostgreSQL team database has a password" in err
+
+
+def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
+    env = dict(os.environ)
+    exe = Path(sys.executable).with_name("followup")
+    proc = subprocess.run(
+        [str(exe), "check", "--db", str(tmp_path / "absent.sqlite")],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("followup: There is no database file")
+    assert "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "followup", "--version"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("followup ")
