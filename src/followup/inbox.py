@@ -1,0 +1,175 @@
+"""The intake inbox: new, unassigned cases and uncertain person matches waiting for a decision.
+
+Leads assign one or many cases to a worker; a worker may take a case for themselves. Both are
+audited as ``assign``. A case keeps its status when assigned: it leaves ``new`` when work on it
+starts, which the lifecycle allows only once it has a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from followup import audit
+from followup.access import Actor, require
+from followup.db.models import Case, MatchReview, Person, Referral, User, person_display_name
+from followup.errors import FollowupError, NotFound, StaleEdit
+
+
+@dataclass(frozen=True)
+class InboxCase:
+    case_id: int
+    police_reference: str
+    person: str
+    date_of_birth: date | None
+    area: str
+    received_at: datetime
+    referral_count: int
+    needs_review: bool
+
+
+@dataclass(frozen=True)
+class PendingMatch:
+    review_id: int
+    case_id: int
+    police_reference: str
+    received_at: datetime
+    incoming: str
+    candidate: str
+    score: float
+
+
+def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCase]:
+    """New, unassigned cases, newest referral first."""
+    require(actor, "view_inbox")
+    referrals = (
+        select(Referral.case_id, func.count(Referral.id).label("n"))
+        .group_by(Referral.case_id)
+        .subquery()
+    )
+    pending = select(MatchReview.referral_id).where(MatchReview.state == "pending")
+    pending_cases = select(Referral.case_id).where(Referral.id.in_(pending))
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.police_reference,
+            Case.referred_at,
+            Case.area,
+            Person.first_name,
+            Person.last_name,
+            Person.description,
+            Person.date_of_birth,
+            referrals.c.n,
+            Case.id.in_(pending_cases).label("review"),
+        )
+        .join(Person, Person.id == Case.person_id)
+        .join(referrals, referrals.c.case_id == Case.id)
+        .where(Case.status == "new", Case.assigned_worker_id.is_(None))
+        .order_by(Case.referred_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return [
+        InboxCase(
+            case_id=r.id,
+            police_reference=r.police_reference,
+            person=person_display_name(r.first_name, r.last_name, r.description),
+            date_of_birth=r.date_of_birth,
+            area=r.area or "",
+            received_at=r.referred_at,
+            referral_count=r.n,
+            needs_review=bool(r.review),
+        )
+        for r in rows
+    ]
+
+
+def pending_matches(session: Session, actor: Actor) -> list[PendingMatch]:
+    """Uncertain matches waiting for a person to decide, newest first."""
+    require(actor, "view_inbox")
+    incoming, candidate = aliased(Person), aliased(Person)
+    rows = session.execute(
+        select(MatchReview, Referral, incoming, candidate)
+        .join(Referral, Referral.id == MatchReview.referral_id)
+        .join(incoming, incoming.id == MatchReview.incoming_person_id)
+        .join(candidate, candidate.id == MatchReview.candidate_person_id)
+        .where(MatchReview.state == "pending")
+        .order_by(Referral.received_at.desc(), MatchReview.id.desc())
+    ).all()
+    return [
+        PendingMatch(
+            review_id=review.id,
+            case_id=referral.case_id,
+            police_reference=referral.police_reference,
+            received_at=referral.received_at,
+            incoming=inc.display_name,
+            candidate=cand.display_name,
+            score=review.score,
+        )
+        for review, referral, inc, cand in rows
+    ]
+
+
+def _assignable_worker(session: Session, worker_id: int) -> User:
+    worker = session.get(User, worker_id)
+    if worker is None or not worker.active or worker.role not in ("worker", "lead"):
+        raise FollowupError("Cases can be assigned only to an active worker or lead.")
+    return worker
+
+
+def assign_cases(
+    session: Session,
+    actor: Actor,
+    case_ids: Iterable[int],
+    worker_id: int,
+    expected_versions: dict[int, int] | None = None,
+) -> int:
+    """Assign (or reassign) cases to a worker; returns how many changed hands."""
+    require(actor, "assign")
+    worker = _assignable_worker(session, worker_id)
+    changed = 0
+    for case_id in case_ids:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"Case {case_id} no longer exists; refresh the list.")
+        if expected_versions and expected_versions.get(case_id, case.version) != case.version:
+            raise StaleEdit(
+                f"Case {case_id} was changed by someone else since you opened the list; "
+                "refresh and try again."
+            )
+        if case.status == "closed":
+            raise FollowupError(
+                f"Case {case_id} is closed; reopen it before assigning it to a worker."
+            )
+        if case.assigned_worker_id == worker.id:
+            continue
+        before = case.assigned_worker_id
+        case.assigned_worker_id = worker.id
+        audit.record(
+            session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [before, worker.id]}
+        )
+        changed += 1
+    session.flush()
+    return changed
+
+
+def take_case(session: Session, actor: Actor, case_id: int) -> None:
+    """A worker takes an unassigned new case from the inbox for their own caseload."""
+    require(actor, "take_case")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Case {case_id} no longer exists; refresh the inbox.")
+    if case.assigned_worker_id == actor.id:
+        return
+    if case.assigned_worker_id is not None:
+        raise FollowupError(
+            f"Case {case_id} has already been taken by a colleague; refresh the inbox."
+        )
+    if case.status != "new":
+        raise FollowupError(f"Only new cases can be taken from the inbox; case {case_id} is not.")
+    case.assigned_worker_id = actor.id
+    audit.record(session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [None, actor.id]})
+    session.flush()
