@@ -36,3 +36,7 @@ class NotFound(FollowupError):
 
 class StaleEdit(FollowupError):
     """Someone else changed the record since it was opened."""
+
+
+class DatabaseBusy(FollowupError):
+    """Another connection holds the database's write lock (SQLite) for too long."""

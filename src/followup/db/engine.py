@@ -17,8 +17,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from followup.errors import DatabaseUnavailable
+from followup.errors import DatabaseBusy, DatabaseUnavailable, StaleEdit
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,20 @@ class Database:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "locked" in str(exc.orig).lower():
+                raise DatabaseBusy(
+                    "The database is busy with someone else's change; nothing of yours was "
+                    "saved. Reload and try again in a moment."
+                ) from None
+            raise
+        except StaleDataError:
+            session.rollback()
+            raise StaleEdit(
+                "Someone else changed this record while you were working on it; reload it to "
+                "see their changes, then make yours again."
+            ) from None
         except BaseException:
             session.rollback()
             raise
