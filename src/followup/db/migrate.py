@@ -111,14 +111,22 @@ def open_database(
     create: bool = False,
     migrate: bool = True,
     backup_dir: Path | None = None,
+    check_integrity: bool = False,
 ) -> Database:
-    """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``."""
+    """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``.
+
+    SQLite's quick check reads the whole file (seconds for a large one), so it runs before a
+    migration writes anything, or when asked (`followup check` runs the full check).
+    """
     db = Database(url, make_engine(url, create=create))
     try:
         db.ping()
-        if db.is_sqlite and sqlite_path(url) is not None:
+        state = schema_state(db)
+        file_backed = db.is_sqlite and sqlite_path(url) is not None
+        if file_backed and (check_integrity or (migrate and not state.up_to_date and state.current)):
             quick_check(db)
-        state = upgrade(db, backup_dir) if migrate else schema_state(db)
+        if migrate:
+            state = upgrade(db, backup_dir)
         if not state.up_to_date:
             raise DatabaseUnavailable(
                 f"{db.description[0].upper()}{db.description[1:]} needs upgrading to this version "

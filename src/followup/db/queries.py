@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from followup.db.models import Case, Person, Referral, User, person_display_name
 from followup.validation import normalise_phone
+from followup.vocab import CASE_STATUSES
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
 # A value sorting after every real one, for the upper end of a prefix range.
@@ -63,24 +64,24 @@ def _prefix(column, text: str):  # noqa: ANN001, ANN202 - SQL expressions
 
 
 def search_condition(text: str):  # noqa: ANN201
-    """The WHERE clause for what was typed in the search box, or None for nothing typed."""
+    """The WHERE clause for what was typed in the search box, or None for nothing typed.
+
+    Every branch is an index lookup gathered into ``case.id IN (...)``: one OR across the
+    case, referral and person tables would make the database read every case instead.
+    """
     text = text.strip()
     if not text:
         return None
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
-        return Person.nhs_number == digits
+        return Case.person_id.in_(select(Person.id).where(Person.nhs_number == digits))
     if re.fullmatch(r"\+?[\d\s()-]{7,}", text) and sum(c.isdigit() for c in text) >= 9:
         phone = normalise_phone(text)
         if phone:
-            return Person.phone == phone
+            return Case.person_id.in_(select(Person.id).where(Person.phone == phone))
     upper = text.upper()
-    by_reference = or_(
-        _prefix(Case.police_reference, upper),
-        exists().where(Referral.case_id == Case.id, Referral.police_reference == upper),
-    )
     tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
-    by_name = and_(
+    people = select(Person.id).where(
         *(
             or_(
                 _prefix(func.lower(Person.last_name), token),
@@ -89,16 +90,36 @@ def search_condition(text: str):  # noqa: ANN201
             for token in tokens
         )
     )
-    return or_(by_reference, by_name)
+    matching_cases = union(
+        select(Case.id).where(_prefix(Case.police_reference, upper)),
+        select(Referral.case_id).where(Referral.police_reference == upper),
+        select(Case.id).where(Case.person_id.in_(people)),
+    )
+    return Case.id.in_(matching_cases)
+
+
+def status_condition(statuses: tuple[str, ...]):  # noqa: ANN201
+    """Statuses as the shorter of IN and NOT IN: "all open" becomes ``status <> 'closed'``,
+    which lets the database walk the sort column's index instead of sorting most cases."""
+    wanted = set(statuses)
+    others = [s for s in CASE_STATUSES if s not in wanted]
+    if not others:
+        return None
+    if len(others) < len(wanted):
+        return Case.status != others[0] if len(others) == 1 else Case.status.not_in(others)
+    return Case.status.in_(statuses)
 
 
 def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
-    stmt = select(*columns).select_from(Case).join(Person, Person.id == Case.person_id)
+    """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
+    stmt = select(*columns).select_from(Case)
     cond = search_condition(q.search)
     if cond is not None:
         stmt = stmt.where(cond)
     if q.statuses:
-        stmt = stmt.where(Case.status.in_(q.statuses))
+        by_status = status_condition(q.statuses)
+        if by_status is not None:
+            stmt = stmt.where(by_status)
     if q.worker_id == 0:
         stmt = stmt.where(Case.assigned_worker_id.is_(None))
     elif q.worker_id is not None:
@@ -150,6 +171,7 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
             ],
             q,
         )
+        .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
         .order_by(*_order(q))
         .offset(offset)

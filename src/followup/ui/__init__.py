@@ -1,0 +1,4 @@
+"""The desktop app (Qt): main window, views, item models, dialogs and background tasks.
+
+Nothing outside this package imports Qt.
+"""

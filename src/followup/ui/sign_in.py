@@ -1,0 +1,242 @@
+"""Sign-in and first-administrator dialogs.
+
+Both check what they can at once and say what is wrong inline, in the dialog, so the user can
+correct it and try again. The database work (scrypt hashing, audit rows) runs in the
+background; the dialogs stay responsive and cannot be submitted twice meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from followup import access
+from followup.access import Actor
+from followup.db.engine import Database
+from followup.db.models import Setting
+from followup.errors import FollowupError
+from followup.ui.tasks import TaskRunner
+
+ERROR_STYLE = "color: #b00020;"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    demo: bool
+
+
+def sign_in_and_check_demo(db: Database, username: str, password: str) -> SignedIn:
+    """Check the password (audited either way) and read the demonstration-data flag."""
+    with db.session() as s:
+        actor = access.sign_in(s, username, password)
+        demo = s.scalar(select(Setting.value).where(Setting.key == "demo")) == "1"
+    return SignedIn(actor, demo)
+
+
+def create_first_admin(db: Database, username: str, display_name: str, password: str) -> str:
+    with db.session() as s:
+        user = access.create_user(s, None, username, "admin", password, display_name)
+        return user.username
+
+
+def _message_label() -> QLabel:
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setObjectName("message")
+    label.hide()
+    return label
+
+
+def _password_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+class _BusyDialog(QDialog):
+    """A dialog whose OK button starts background work and shows its problems inline."""
+
+    def __init__(
+        self,
+        db: Database | None,
+        title: str,
+        ok_text: str,
+        runner: TaskRunner | None,
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.setWindowTitle(title)
+        self.setMinimumWidth(440)
+        self.runner = runner or TaskRunner(self)
+        self.message = _message_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def show_problem(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.show()
+        self.set_busy(False)
+
+    def set_busy(self, busy: bool) -> None:
+        # Nothing can be submitted before the database is open.
+        self.ok_button.setEnabled(not busy and self._db is not None)
+
+    def submit(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class FirstAdminDialog(_BusyDialog):
+    """Creates the first user of an empty database, who is always an administrator."""
+
+    created = Signal(str)  # login name
+
+    def __init__(
+        self, db: Database, runner: TaskRunner | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            db, "Followup — first administrator", "Create administrator", runner, parent
+        )
+        intro = QLabel(
+            "This database has no users yet. Create the first administrator: they add the "
+            "other users. Administrators do not see case data."
+        )
+        intro.setWordWrap(True)
+        self.username = QLineEdit()
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("The name others see, e.g. Sam Taylor")
+        self.password = _password_field()
+        self.password_again = _password_field()
+        form = QFormLayout()
+        form.addRow("Login name", self.username)
+        form.addRow("Display name", self.display_name)
+        form.addRow("Password", self.password)
+        form.addRow("Password again", self.password_again)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        username = self.username.text().strip()
+        display_name = self.display_name.text().strip() or username
+        password = self.password.text()
+        try:
+            access.validate_new_user(username, display_name, "admin", password)
+        except FollowupError as exc:
+            self.show_problem(str(exc))
+            return
+        if password != self.password_again.text():
+            self.show_problem("The two passwords differ; type the same password twice.")
+            self.password_again.setFocus()
+            return
+        self.set_busy(True)
+        self.message.hide()
+        db = self._db
+        self.runner.run(
+            lambda: create_first_admin(db, username, display_name, password),
+            self._done,
+            self.show_problem,
+            name="create first administrator",
+        )
+
+    def _done(self, username: str) -> None:
+        self.created.emit(username)  # the next window opens before this one closes
+        self.accept()
+
+
+class SignInDialog(_BusyDialog):
+    """Asks for a user name and password; a wrong one is said plainly and can be retried."""
+
+    signed_in = Signal(object)  # SignedIn
+
+    def __init__(
+        self,
+        db: Database | None,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+        *,
+        username: str = "",
+        database: str = "",
+    ) -> None:
+        super().__init__(db, "Followup — sign in", "Sign in", runner, parent)
+        where = QLabel(f"Database: {db.description if db else database}")
+        where.setWordWrap(True)
+        where.setTextFormat(Qt.TextFormat.PlainText)
+        where.setEnabled(False)
+        self.opening = QLabel("Opening the database…")
+        self.opening.setEnabled(False)
+        self.opening.setVisible(db is None)
+        self.set_busy(False)
+        self.username = QLineEdit(username)
+        self.password = _password_field()
+        form = QFormLayout()
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        layout = QVBoxLayout(self)
+        title = QLabel("Sign in to Followup")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title)
+        layout.addWidget(where)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.opening)
+        layout.addWidget(self.buttons)
+        (self.password if username else self.username).setFocus()
+
+    def set_database(self, db: Database) -> None:
+        """The database is open: signing in can go ahead."""
+        self._db = db
+        self.opening.hide()
+        self.set_busy(False)
+
+    def submit(self) -> None:
+        username = self.username.text().strip()
+        password = self.password.text()
+        if not username:
+            self.show_problem("Type your user name.")
+            self.username.setFocus()
+            return
+        if self._db is None:
+            return
+        self.set_busy(True)
+        db = self._db
+        self.runner.run(
+            lambda: sign_in_and_check_demo(db, username, password),
+            self._done,
+            self._failed,
+            name="sign in",
+        )
+
+    def _failed(self, message: str) -> None:
+        self.show_problem(message)
+        self.password.clear()
+        self.password.setFocus()
+
+    def _done(self, result: SignedIn) -> None:
+        self.message.hide()
+        self.signed_in.emit(result)
+        self.accept()
