@@ -56,6 +56,26 @@ def normalise_phone(value: str) -> str | None:
     return e164
 
 
+_PLAIN_UK_NUMBER = re.compile(r"(?:\+44|0044|0)([1-9]\d{8,9})")
+
+
+def normalise_phone_quick(value: str) -> str | None:
+    """``normalise_phone``, with a fast path for plain UK numbers (07700 900123, +44 121 …).
+
+    Bulk intake checks thousands of numbers; parsing each with phonenumbers costs about 0.1 ms.
+    Spaces, hyphens and dots are dropped and a plain national or +44 number is checked
+    directly; anything else goes through ``normalise_phone``. The answers are the same.
+    """
+    m = _PLAIN_UK_NUMBER.fullmatch(re.sub(r"[\s.-]", "", value))
+    if not m:
+        return normalise_phone(value)
+    e164 = "+44" + m.group(1)
+    if any(lo <= e164 <= hi and len(e164) == len(lo) for lo, hi in _DRAMA_RANGES):
+        return e164
+    number = phonenumbers.PhoneNumber(country_code=44, national_number=int(m.group(1)))
+    return e164 if phonenumbers.is_valid_number(number) else None
+
+
 def display_phone(e164: str | None) -> str:
     """A stored number as people write it in the UK: 07700 900123, 0121 496 0123."""
     if not e164:

@@ -1,0 +1,286 @@
+"""The team-lead figures as written definitions, and the reporting period.
+
+Each figure has one definition (what is counted, over what, and which date puts a case in
+the period). The dashboard's tooltips, the command line's help and docs/metrics.md all come
+from ``FIGURES`` here, so there is one source for what a number means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from followup.errors import FollowupError
+
+# Figures whose value is a fraction of another; shown as percentages.
+RATE, COUNT, HOURS = "rate", "count", "hours"
+
+
+@dataclass(frozen=True)
+class FigureDefinition:
+    """What one figure means, in words a team lead and a commissioner can check."""
+
+    key: str
+    label: str
+    kind: str  # count, rate or hours
+    numerator: str
+    denominator: str
+    period_date: str
+    drill_down: str
+
+    @property
+    def text(self) -> str:
+        """The whole definition in one paragraph, for a tooltip."""
+        parts = [f"{self.label}: {self.numerator}"]
+        if self.denominator:
+            parts.append(f"Out of: {self.denominator}")
+        parts.append(f"In the period: {self.period_date}")
+        return "\n".join(parts)
+
+
+_COHORT = (
+    "the case's referral was received (the time the police referral that opened the case "
+    "arrived) on or after the first day of the period and before the day after its last day"
+)
+_RECEIVED = "cases whose referral was received in the period (Referrals received)"
+
+_DEFS = (
+    FigureDefinition(
+        "received", "Referrals received", COUNT,
+        "Cases opened by a police referral received in the period. A repeat referral that "
+        "joined a case already open is not counted again here (see Repeat overdoses); a "
+        "reopened case counts once.",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "attempted", "Attempted", COUNT,
+        "Of the referrals received, the cases with at least one contact attempt logged, at "
+        "any time up to now.",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "contacted", "Contacted", COUNT,
+        "Of the referrals received, the cases with at least one attempt where the worker "
+        "spoke with the person (outcome: spoke, engaged or spoke, declined), at any time up "
+        "to now.",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "engaged", "Engaged", COUNT,
+        "Of the referrals received, the cases that have ever been Engaged, Referred or In "
+        "treatment (from the case's status history), or were closed as engaged in treatment.",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "referred", "Referred", COUNT,
+        "Of the referrals received, the cases that have ever been Referred or In treatment "
+        "(from the case's status history).",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "in_treatment", "In treatment", COUNT,
+        "Of the referrals received, the cases that have ever been In treatment (from the "
+        "case's status history).",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "first_attempt_in_time", "First attempt in time", COUNT,
+        "Of the referrals received, the cases whose first contact attempt was logged no "
+        "later than the first-attempt target (setting, default 72 hours) after the referral "
+        "was received, timed to the second.",
+        "", _COHORT, "The cases counted.",
+    ),
+    FigureDefinition(
+        "first_attempt_in_time_rate", "First attempt within target", RATE,
+        "First attempt in time (cases whose first attempt came within the target, default "
+        "72 hours, of receipt).",
+        _RECEIVED + "; cases not yet attempted count as not in time.",
+        _COHORT, "The cases attempted in time.",
+    ),
+    FigureDefinition(
+        "contact_rate", "Contact made", RATE,
+        "Contacted (cases where the worker spoke with the person).",
+        _RECEIVED + ".", _COHORT, "The cases contacted.",
+    ),
+    FigureDefinition(
+        "engagement_rate", "Engagement", RATE,
+        "Engaged (cases that ever reached Engaged or beyond).",
+        _RECEIVED + ".", _COHORT, "The cases engaged.",
+    ),
+    FigureDefinition(
+        "treatment_entry_rate", "Treatment entry", RATE,
+        "In treatment (cases that ever reached In treatment).",
+        _RECEIVED + " (not of those engaged or referred).", _COHORT,
+        "The cases in treatment.",
+    ),
+    FigureDefinition(
+        "median_hours_to_first_attempt", "Median hours to first attempt", HOURS,
+        "The median of the hours from the referral being received to the case's first contact "
+        "attempt (the middle value; the mean of the two middle values when their number is "
+        "even).",
+        "cases received in the period that have at least one attempt; cases without one are "
+        "left out, so read it together with Attempted.",
+        _COHORT, "The cases the median is taken over.",
+    ),
+    FigureDefinition(
+        "median_hours_to_first_contact", "Median hours to first contact", HOURS,
+        "The median of the hours from the referral being received to the first attempt where "
+        "the worker spoke with the person.",
+        "cases received in the period that have been contacted; cases not contacted are left "
+        "out, so read it together with Contacted.",
+        _COHORT, "The cases the median is taken over.",
+    ),
+    FigureDefinition(
+        "overdue", "Overdue now", COUNT,
+        "Open cases (not closed) whose next contact attempt was due before the moment the "
+        "report was made. A snapshot of today's work, not a figure of the period: the period "
+        "does not change it.",
+        "", "none: every open case counts, whenever its referral was received.",
+        "The overdue cases.",
+    ),
+    FigureDefinition(
+        "repeat_overdoses", "Repeat overdoses", COUNT,
+        "Police referrals received in the period for a person who already had an earlier "
+        "referral (received before it, at any time). Counts referrals, not people: a person "
+        "referred three times counts twice.",
+        "", "the referral was received in the period (its own received time, which for a "
+        "referral joining an open case is later than the case's).",
+        "The cases the repeat referrals belong to.",
+    ),
+    FigureDefinition(
+        "naloxone_kits", "Naloxone kits supplied", COUNT,
+        "The number of take-home naloxone kits supplied by the service (the sum of quantities "
+        "recorded), new supplies and resupplies alike. Doses police gave at the scene are "
+        "not counted.",
+        "", "the date the kits were supplied falls in the period.",
+        "The cases the kits were recorded on.",
+    ),
+)
+
+FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _DEFS}
+FUNNEL = ("received", "attempted", "contacted", "engaged", "referred", "in_treatment")
+RATES = ("first_attempt_in_time_rate", "contact_rate", "engagement_rate", "treatment_entry_rate")
+MEDIANS = ("median_hours_to_first_attempt", "median_hours_to_first_contact")
+BREAKDOWNS = ("worker", "area", "month")
+
+
+def tooltip(key: str) -> str:
+    """The definition of a figure, for the dashboard's tooltip."""
+    return FIGURES[key].text
+
+
+def metrics_markdown() -> str:
+    """The definitions as the Markdown table kept in docs/metrics.md."""
+    lines = [
+        "| figure | key | counts (numerator) | out of (denominator) | in the period when | drill-down shows |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in _DEFS:
+        lines.append(
+            f"| {d.label} | `{d.key}` | {d.numerator} | {d.denominator or '-'} | "
+            f"{d.period_date} | {d.drill_down} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------- period
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days ``[start, end)``: ``end`` is the day after the last day of the period.
+
+    Days are UTC days, as times are stored in UTC.
+    """
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise FollowupError("The period must end after it starts; check the dates.")
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d/%m/%Y} to {self.last_day:%d/%m/%Y}"
+
+    @property
+    def slug(self) -> str:
+        """For file names and audit details: 2026-11-01_to_2026-11-30 (last day inclusive)."""
+        return f"{self.start.isoformat()}_to_{self.last_day.isoformat()}"
+
+    def months(self) -> list[str]:
+        """Every month the period touches, as 'YYYY-MM', in order."""
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.last_day.year, self.last_day.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def as_json(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.last_day.isoformat(),
+                "end_exclusive": self.end.isoformat()}
+
+    # The period picker's choices.
+    @classmethod
+    def this_month(cls, today: date | None = None) -> Period:
+        """From the 1st of this month up to and including today."""
+        today = today or datetime.now(UTC).date()
+        return cls(today.replace(day=1), today + timedelta(days=1))
+
+    @classmethod
+    def last_month(cls, today: date | None = None) -> Period:
+        today = today or datetime.now(UTC).date()
+        first = today.replace(day=1)
+        return cls((first - timedelta(days=1)).replace(day=1), first)
+
+    @classmethod
+    def this_quarter(cls, today: date | None = None) -> Period:
+        """From the 1st of this calendar quarter up to and including today."""
+        today = today or datetime.now(UTC).date()
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        return cls(start, today + timedelta(days=1))
+
+    @classmethod
+    def custom(cls, first_day: date, last_day: date) -> Period:
+        """From ``first_day`` to ``last_day``, both included."""
+        if last_day < first_day:
+            raise FollowupError("The period must end on or after the day it starts; check the dates.")
+        return cls(first_day, last_day + timedelta(days=1))
+
+
+def parse_day(value: str) -> date:
+    """A date typed by a person: ISO (2026-11-01) or UK day-first (01/11/2026)."""
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        pass
+    raise FollowupError(f"{value!r} is not a date; write it as 2026-11-01 or 01/11/2026.")
+
+
+def period_from_args(first: str | None, last: str | None, today: date | None = None) -> Period:
+    """The period for --from/--to (both days included); by default this month so far."""
+    today = today or datetime.now(UTC).date()
+    if first is None and last is None:
+        return Period.this_month(today)
+    start = parse_day(first) if first else today.replace(day=1)
+    end = parse_day(last) if last else today
+    return Period.custom(start, end)
