@@ -1,13 +1,14 @@
-"""The main window: views by role, the title, the status bar, and opening a case summary."""
+"""The main window: views by role, the title, the status bar, and opening a case."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from followup.db import models as m
-from followup.ui.case_summary import CaseSummaryView
+from followup.ui.case_view import CaseView
 from followup.ui.caseload_view import CaseloadView
 from followup.ui.main_window import MainWindow
+from followup.ui.my_work_view import MyWorkView
 
 WAIT = 5000
 
@@ -22,8 +23,10 @@ def make_window(qtbot, db, actor, demo=False) -> MainWindow:
 def test_a_lead_gets_the_caseload_and_the_title_names_them(ui_db, team, qtbot):
     window = make_window(qtbot, ui_db, team["lead"])
     assert window.windowTitle() == "Followup — Lee Lead (lead)"
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Caseload"]
-    assert isinstance(window.stack.currentWidget(), CaseloadView)
+    titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert titles[:2] == ["My work", "Caseload"]  # (other views follow)
+    assert isinstance(window.stack.currentWidget(), MyWorkView)  # home: their own work first
+    assert isinstance(window.views["Caseload"], CaseloadView)
     assert window.database_label.text() == f"Database: {ui_db.description}"
     assert window.user_label.text() == "Signed in as Lee Lead (lead)"
     assert not window.cases.isVisible()  # nothing opened yet, no empty pane
@@ -42,11 +45,13 @@ def test_demonstration_data_is_flagged_in_the_title(ui_db, team, qtbot):
 
 def test_an_administrator_gets_no_case_data(ui_db, team, qtbot):
     window = make_window(qtbot, ui_db, team["admin"])
-    assert list(window.views) == ["Administration"]
+    # An administrator manages the system and sees no case data.
+    assert list(window.views)[0] == "Administration"
+    assert not {"My work", "Caseload", "Inbox", "Letters", "Dashboard"} & set(window.views)
     assert window.findChild(CaseloadView) is None
 
 
-def test_opening_a_case_shows_its_summary_and_audits_the_view(ui_db, team, caseload, qtbot):
+def test_opening_a_case_shows_it_and_audits_the_view(ui_db, team, caseload, qtbot):
     window = make_window(qtbot, ui_db, team["lead"])
     caseload_view = window.views["Caseload"]
     qtbot.waitUntil(lambda: caseload_view.model.rowCount() == 4, timeout=WAIT)
@@ -55,8 +60,8 @@ def test_opening_a_case_shows_its_summary_and_audits_the_view(ui_db, team, casel
     caseload_view.open_current()
 
     page = window.cases.currentWidget()
-    assert isinstance(page, CaseSummaryView)
-    qtbot.waitUntil(lambda: page.summary is not None, timeout=WAIT)
+    assert isinstance(page, CaseView)
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=WAIT)
     assert window.cases.isVisible()
     assert window.cases.tabText(window.cases.currentIndex()) == "Testy McTestface"
     text = page.text()
@@ -84,7 +89,7 @@ def test_opening_a_case_shows_its_summary_and_audits_the_view(ui_db, team, casel
 def test_an_unnamed_person_of_no_fixed_abode(ui_db, team, caseload, qtbot):
     window = make_window(qtbot, ui_db, team["lead"])
     page = window.open_case(caseload["TST-0004"])
-    qtbot.waitUntil(lambda: page.summary is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=WAIT)
     text = page.text()
     assert "Unnamed: tall, grey coat" in text
     assert "No fixed abode" in text
@@ -94,5 +99,5 @@ def test_a_worker_cannot_open_another_workers_case(ui_db, team, caseload, qtbot)
     window = make_window(qtbot, ui_db, team["worker1"])
     page = window.open_case(caseload["TST-0003"])
     qtbot.waitUntil(lambda: page.status.text() != "Opening the case…", timeout=WAIT)
-    assert page.summary is None
+    assert page.detail is None
     assert page.status.text() == f"Case {caseload['TST-0003']} does not exist or is not in your caseload."
