@@ -142,3 +142,18 @@ def test_opening_a_case_is_audited_and_respects_the_caseload(database, team, cas
         (team["worker1"].id, caseload["TST-0001"]),
         (team["worker1"].id, caseload["TST-0004"]),
     ]
+
+
+def test_case_ids_keep_exactly_those_cases_with_the_scope_still_applied(database, team, caseload):
+    wanted = (caseload["TST-0001"], caseload["TST-0003"], caseload["TST-0005"])
+    with database.session() as s:
+        assert refs(s, team["lead"], case_ids=wanted, sort="reference") == ["TST-0001", "TST-0003", "TST-0005"]
+        assert count_cases(s, team["lead"], CaseQuery(now=NOW, case_ids=wanted)) == 3
+        # Other filters still apply on top; a worker still sees only their own cases.
+        assert refs(s, team["lead"], case_ids=wanted, statuses=("closed",)) == ["TST-0005"]
+        assert refs(s, team["worker1"], case_ids=wanted) == ["TST-0001"]
+        assert refs(s, team["lead"], case_ids=()) == []
+        assert count_cases(s, team["lead"], CaseQuery(now=NOW, case_ids=())) == 0
+        # More ids than a statement may bind (SQLite: 32,766) still work.
+        many = (*range(10_000_000, 10_040_000), caseload["TST-0002"])
+        assert refs(s, team["lead"], case_ids=many) == ["TST-0002"]

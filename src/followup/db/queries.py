@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import Select, and_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from followup.db.models import Case, Person, Referral, User, person_display_name
@@ -25,7 +25,11 @@ _HIGH = "\U0010ffff"
 
 @dataclass(frozen=True)
 class CaseQuery:
-    """What the caseload asks for. ``worker_id`` 0 means unassigned cases."""
+    """What the caseload asks for. ``worker_id`` 0 means unassigned cases.
+
+    ``case_ids``, when given, keeps exactly those cases (a report's drill-down); the other
+    filters still apply on top, so a drill-down asks for every status.
+    """
 
     search: str = ""
     statuses: tuple[str, ...] = ()
@@ -33,6 +37,7 @@ class CaseQuery:
     overdue_only: bool = False
     sort: str = "due"
     descending: bool = False
+    case_ids: tuple[int, ...] | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -126,6 +131,11 @@ def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
         stmt = stmt.where(Case.assigned_worker_id == q.worker_id)
     if q.overdue_only:
         stmt = stmt.where(Case.next_action_due_at < q.now, Case.status != "closed")
+    if q.case_ids is not None:
+        # Rendered inline (ids are ints): a drill-down can hold more ids than a statement may
+        # have bound parameters (32,766 in SQLite, 65,535 in PostgreSQL).
+        ids = [int(i) for i in q.case_ids]
+        stmt = stmt.where(Case.id.in_(bindparam("case_ids", ids, expanding=True, literal_execute=True)))
     return stmt
 
 
