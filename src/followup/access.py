@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "export",
             "merge_people",
             "view_audit",
+            "backup",
         }
     ),
     "admin": frozenset(
@@ -53,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "retention",
             "view_audit",
             "settings",
+            "backup",
+            "restore",
         }
     ),
 }
@@ -76,6 +79,8 @@ PERMISSION_TEXT = {
     "manage_services": "maintain the services directory",
     "retention": "review and destroy old records",
     "settings": "change settings",
+    "backup": "back up the database",
+    "restore": "restore the database from a backup",
 }
 
 

@@ -2,6 +2,11 @@
 
 Only ``record`` writes here, and nothing in Followup updates or deletes an audit row. Details
 are stored in the database (which holds the case data anyway), never written to the log.
+
+Personal values (a person's old and new phone number, address …) never go into an audit row,
+which is kept for ever: ``record_with_private`` puts them in ``audit_private_value``, linked to
+the event and the person, and the event names only the fields. The retention purge deletes
+those values with the person; the event stays.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from followup.db.models import AuditEvent
+from followup.db.models import AuditEvent, AuditPrivateValue
 
 
 def _plain(value: Any) -> Any:
@@ -41,6 +46,34 @@ def record(
         details=json.dumps(details, default=_plain, sort_keys=True) if details else None,
     )
     session.add(event)
+    return event
+
+
+def record_with_private(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    entity: str | None,
+    entity_id: int | None,
+    public: dict[str, Any],
+    private: dict[str, Any],
+    person_id: int,
+) -> AuditEvent:
+    """Add an audit event whose personal values are kept apart, for the retention purge.
+
+    The event holds ``public`` (never personal data) and ``"private_values": true`` when there
+    are private values; ``private`` goes to ``audit_private_value`` under ``person_id``.
+    """
+    details = {**public, "private_values": True} if private else public
+    event = record(session, actor_id, action, entity, entity_id, details)
+    if private:
+        session.add(
+            AuditPrivateValue(
+                event=event,
+                person_id=person_id,
+                details=json.dumps(private, default=_plain, sort_keys=True),
+            )
+        )
     return event
 
 

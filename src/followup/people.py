@@ -85,7 +85,10 @@ def update_person(
         return {}
     for key in diff:
         setattr(person, key, after[key])
-    audit.record(session, actor.id, "update", "person", person.id, diff)
+    # Every field of a person is personal: the values go where the retention purge reaches.
+    audit.record_with_private(
+        session, actor.id, "update", "person", person.id, {"fields": sorted(diff)}, diff, person.id
+    )
     touch(case)
     session.flush()
     return diff

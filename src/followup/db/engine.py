@@ -154,6 +154,12 @@ def explain_connection_error(url: str | URL, exc: BaseException) -> str:
         return f"{where[0].upper()}{where[1:]} is damaged or not a Followup database; restore a backup."
     if "unable to open database" in message or "readonly" in message:
         return f"Cannot open {where}; check that the file and its folder can be read and written."
+    if "permission denied" in message or "must be owner" in message:
+        return (
+            f"The account used for {where} lacks the rights for this; schema changes run only "
+            "as the owner account through `followup init`, and an administrator grants the app "
+            "account its rights with `followup init --grant-app-role ROLE`."
+        )
     if "locked" in message:
         return f"{where[0].upper()}{where[1:]} is busy in another program; try again in a moment."
     return (

@@ -156,10 +156,12 @@ class CaseStatusChange(Base):
     __table_args__ = (
         one_of("from_status", vocab.CASE_STATUSES),
         one_of("to_status", vocab.CASE_STATUSES),
+        # Covers "which stages did this case reach" for the reports.
+        Index("ix_case_status_change_case_status", "case_id", "to_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -173,11 +175,13 @@ class Referral(Base):
         UniqueConstraint("force", "police_reference"),
         one_of("consent_at_scene", vocab.SCENE_CONSENT),
         CheckConstraint("naloxone_doses BETWEEN 0 AND 10", name="naloxone_doses_range"),
+        # Covers repeat overdoses: a person's earlier referrals.
+        Index("ix_referral_person_received", "person_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     # Indexed on its own for search by reference (the unique index leads with force).
     police_reference: Mapped[str] = mapped_column(String(64), index=True)
     force: Mapped[str] = mapped_column(String(100))
@@ -280,7 +284,8 @@ class ContactAttempt(Base):
     __table_args__ = (
         one_of("method", vocab.CONTACT_METHODS),
         one_of("outcome", vocab.CONTACT_OUTCOMES),
-        Index("ix_contact_attempt_case_time", "case_id", "attempted_at"),
+        # Covers first attempt and first contact per case for the reports.
+        Index("ix_contact_attempt_case_time_outcome", "case_id", "attempted_at", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -393,3 +398,41 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None]
     # JSON: {"field": [before, after], ...} or other details of the action.
     details: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditPrivateValue(Base):
+    """The personal values of one audit event (before and after), kept apart from the event.
+
+    ``audit_event`` is append-only, so personal data written there could never be destroyed.
+    The event keeps which fields changed; the values live here, and the retention purge
+    deletes them with the person. Nothing else deletes or changes these rows.
+    """
+
+    __tablename__ = "audit_private_value"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # JSON: {"field": [before, after], ...}
+    details: Mapped[str] = mapped_column(Text)
+
+    event: Mapped[AuditEvent] = relationship()
+
+
+class DestructionLog(Base):
+    """One person destroyed under the retention rule: identifiers, dates and who approved it.
+
+    Append-only, like the audit trail. No foreign key to the person: the person is gone.
+    """
+
+    __tablename__ = "destruction_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    destroyed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    person_id: Mapped[int]
+    # JSON: the ids of the cases destroyed with the person.
+    case_ids: Mapped[str] = mapped_column(Text)
+    closed_on: Mapped[date]
+    retention_years: Mapped[int]
+    letters_removed: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,187 @@
+"""Guarding the database file: the start-up integrity check, setting a damaged file aside,
+and the warning against keeping a SQLite file on a network share.
+
+A damaged file is renamed, never written to, so that it can still be examined or salvaged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePath
+
+from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
+from followup.errors import DatabaseUnavailable, FollowupError
+
+log = logging.getLogger(__name__)
+
+# File systems on which SQLite's file locking cannot be trusted.
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs", "ncpfs",
+     "ceph", "glusterfs", "fuse.glusterfs", "davfs", "fuse.davfs2", "fuse.rclone"}
+)
+DRIVE_REMOTE = 4
+
+
+def is_damage_message(message: str) -> bool:
+    """Whether a sentence from opening the database says the file is damaged."""
+    text = message.lower()
+    return "damaged" in text or "malformed" in text
+
+
+def is_damaged_sqlite_file(path: Path) -> bool:
+    """A file that starts like SQLite (so it is a database, not some other file chosen by
+    mistake) but that SQLite cannot read or whose quick check fails."""
+    import sqlite3
+
+    try:
+        with path.open("rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                return False
+    except OSError:
+        return False
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        try:
+            return [r[0] for r in conn.execute("PRAGMA quick_check")] != ["ok"]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        return "locked" not in str(exc).lower() and "busy" not in str(exc).lower()
+    except sqlite3.DatabaseError:
+        return True
+
+
+def set_aside_damaged(path: Path, now: datetime | None = None) -> Path:
+    """Rename a damaged database (with its -wal and -shm) to ``<name>.damaged-<timestamp>``.
+
+    Nothing is written to it; SQLite finds the renamed -wal beside the renamed file if anyone
+    tries to salvage it later.
+    """
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    try:
+        os.rename(path, aside)
+        for extra in ("-wal", "-shm"):
+            companion = Path(f"{path}{extra}")
+            if companion.exists():
+                os.rename(companion, Path(f"{aside}{extra}"))
+    except OSError as exc:
+        raise FollowupError(
+            f"Could not set the damaged database {path} aside ({exc.strerror}); close every "
+            "program that uses it and try again."
+        ) from None
+    log.warning("Set a damaged database file aside as %s", aside.name)
+    return aside
+
+
+@dataclass(frozen=True)
+class StartupCheck:
+    """What the background check after opening found."""
+
+    damaged: str | None  # the sentence to show when the file is damaged
+    network_warning: str | None
+
+
+def startup_check(db: Database) -> StartupCheck:
+    """SQLite's quick check and the network-share test, for the background after opening."""
+    from followup.db.migrate import quick_check
+
+    path = sqlite_path(db.url)
+    if not db.is_sqlite or path is None:
+        return StartupCheck(None, None)
+    warning = network_share_warning(path)
+    try:
+        quick_check(db)
+    except DatabaseUnavailable as exc:
+        return StartupCheck(str(exc), warning)
+    except Exception as exc:  # noqa: BLE001 - a malformed file raises from the driver
+        if is_damage_message(str(getattr(exc, "orig", exc))) or "not a database" in str(exc):
+            return StartupCheck(
+                f"{db.description[:1].upper()}{db.description[1:]} is damaged (SQLite could "
+                "not read it); restore the newest backup.",
+                warning,
+            )
+        raise
+    return StartupCheck(None, warning)
+
+
+# ------------------------------------------------------------------------ network shares
+
+
+def _unescape_mount(field: str) -> str:
+    r"""/proc/mounts writes a space as \040, a tab as \011 and so on."""
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and i + 3 < len(field) and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def filesystem_of(path: PurePath, mounts: str) -> str | None:
+    """The file system type of ``path`` from the text of /proc/mounts (longest mount point)."""
+    best, best_len = None, -1
+    parts = path.parts
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = PurePath(_unescape_mount(fields[1]))
+        if parts[: len(point.parts)] == point.parts and len(point.parts) > best_len:
+            best, best_len = fields[2], len(point.parts)
+    return best
+
+
+def _advice(path: PurePath, kind: str) -> str:
+    return (
+        f"The database file {path} is on a network drive ({kind}). SQLite's file locking is "
+        "not safe there, so two people using it at once can damage it: keep the file on this "
+        "computer, or use the team's PostgreSQL server."
+    )
+
+
+def network_share_warning(
+    path: Path | PurePath, *, mounts: str | None = None, system: str | None = None
+) -> str | None:
+    """A warning when ``path`` is on a network file system; None when it is local or unknown."""
+    system = system or sys.platform
+    if system.startswith("win"):
+        text = str(path)
+        if text.startswith(("\\\\", "//")):
+            return _advice(path, "a shared folder")
+        drive = PurePath(text).drive if not isinstance(path, PurePath) else path.drive
+        if drive and system == sys.platform and _windows_remote(drive):
+            return _advice(path, f"mapped drive {drive}")
+        return None
+    if system.startswith("linux"):
+        if mounts is None:
+            try:
+                mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+        full = Path(path).resolve() if isinstance(path, Path) and system == sys.platform else path
+        kind = filesystem_of(PurePath(full), mounts)
+        if kind and kind.lower() in NETWORK_FILESYSTEMS:
+            return _advice(path, kind)
+    return None
+
+
+def _windows_remote(drive: str) -> bool:
+    try:
+        import ctypes
+
+        return ctypes.windll.kernel32.GetDriveTypeW(f"{drive}\\") == DRIVE_REMOTE  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return False
