@@ -110,7 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user(p)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("subject-access",
+                       help="everything held about one person, as PDF and JSON (team leads)")
+    p.add_argument("--person", type=int, required=True, metavar="ID")
+    p.add_argument("-o", "--output", required=True, metavar="FOLDER", help="an existing folder")
+    p.add_argument("--requested", metavar="D",
+                   help="the day the request arrived, 2026-11-01 or 01/11/2026 (default: today)")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
     _add_report_parsers(sub)
+    _add_backup_parsers(sub)
+    _add_retention_parser(sub)
     return parser
 
 
@@ -122,12 +134,15 @@ def _out(text: str) -> None:
 
 
 def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True):  # noqa: ANN202
+    from followup.backups import configured_backup_folder
     from followup.db.migrate import open_database
     from followup.settings import AppPaths, resolve_database_url
 
     paths = AppPaths.default()
     url = resolve_database_url(getattr(args, "db", None), paths)
-    return open_database(url, create=create, migrate=migrate, backup_dir=paths.backup_dir)
+    return open_database(
+        url, create=create, migrate=migrate, backup_dir=configured_backup_folder(paths)
+    )
 
 
 def _password(prompt: str, env: str | None = None) -> str:
@@ -188,13 +203,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from followup.db.engine import sqlite_path
     from followup.db.migrate import integrity_report
+    from followup.integrity import network_share_warning
 
     db = _open(args, migrate=False)
     try:
         report = integrity_report(db)
+        path = sqlite_path(db.url)
     finally:
         db.dispose()
+    warning = network_share_warning(path) if path is not None else None
+    report["warnings"] = [warning] if warning else []
     if args.json:
         _out(json.dumps(report))
     else:
@@ -206,6 +226,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             _out("Integrity: ok")
         for problem in report["problems"]:
             _out(f"Problem: {problem}")
+        if warning:
+            _out(f"Warning: {warning}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
 
 
@@ -534,6 +556,186 @@ def cmd_letters(args: argparse.Namespace) -> int:
     return code
 
 
+# ------------------------------------------------------------------- backup and restore
+
+
+def _add_backup_parsers(sub: Any) -> None:
+    p = sub.add_parser("backup", help="consistent online backup of the database to FILE")
+    p.add_argument("file", metavar="FILE", help="backup file to write, or a folder for a dated name")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
+    p.add_argument("file", metavar="FILE")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from followup.access import require
+    from followup.backups import backup_database
+
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        require(actor, "backup")
+        info = backup_database(db, Path(args.file), actor=actor)
+    finally:
+        db.dispose()
+    if args.json:
+        _out(json.dumps({"file": str(info.path), "backend": info.backend,
+                         "schema_revision": info.revision, "bytes": info.size}))
+    else:
+        _out(info.describe())
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Sign in on the current database; when it is missing or damaged, on the backup itself."""
+    from pathlib import Path
+
+    from followup.access import require
+    from followup.backups import configured_backup_folder, restore_database
+    from followup.db.engine import sqlite_path
+    from followup.db.migrate import open_database
+    from followup.errors import DatabaseTooNew, DatabaseUnavailable
+    from followup.integrity import is_damaged_sqlite_file
+    from followup.settings import AppPaths, resolve_database_url
+
+    paths = AppPaths.default()
+    url = resolve_database_url(args.db, paths)
+    source = Path(args.file)
+    if not source.is_file():
+        raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
+    signed: list[Any] = []
+
+    def authorise(db: Any) -> None:
+        signed.append(_sign_in(db, args))
+        require(signed[-1], "restore")
+
+    try:
+        db = open_database(url, migrate=False)
+    except DatabaseTooNew:
+        raise
+    except DatabaseUnavailable:
+        path = sqlite_path(url)
+        if path is None or (path.exists() and not is_damaged_sqlite_file(path)):
+            raise
+        db = None
+    if db is not None:
+        try:
+            authorise(db)
+        finally:
+            db.dispose()
+    info = restore_database(url, source, backup_dir=configured_backup_folder(paths),
+                            actor=signed[0] if signed else None,
+                            authorise=None if signed else authorise)
+    if args.json:
+        _out(json.dumps({"database": info.database, "file": str(info.source),
+                         "restored_revision": info.restored_revision,
+                         "schema_revision": info.revision,
+                         "safety_copy": str(info.safety_copy) if info.safety_copy else None,
+                         "set_aside": str(info.set_aside) if info.set_aside else None}))
+    else:
+        _out(info.describe())
+    return EXIT_OK
+
+
+def _day(text: str) -> Any:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"{text!r} is not a date; write it as 2026-11-01 or 01/11/2026.")
+
+
+def cmd_subject_access(args: argparse.Namespace) -> int:
+    from followup.subject_access import subject_access, write_subject_access
+
+    requested = _day(args.requested) if args.requested else None
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        with db.session() as s:
+            pack = subject_access(s, actor, args.person, requested)
+            pdf_path, json_path = write_subject_access(pack, args.output)
+    finally:
+        db.dispose()
+    if args.json:
+        _out(json.dumps({"person_id": pack.person_id, "pdf": str(pdf_path), "json": str(json_path),
+                         "letters": len(pack.letters), "requested_on": pack.requested_on.isoformat(),
+                         "respond_by": pack.respond_by.isoformat()}))
+    else:
+        _out(f"Subject access pack written: {pdf_path} and {json_path}"
+             f"{f' with {len(pack.letters)} letter(s) beside them' if pack.letters else ''}. "
+             f"Hand it over by {pack.respond_by:%d/%m/%Y}.")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------- retention
+
+
+def _add_retention_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "retention", help="list people past the retention period; --destroy them (admin)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
+    p.add_argument("--destroy", action="store_true", help="destroy everyone listed as due")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from followup import retention
+
+    if args.dry_run and args.destroy:
+        raise UsageError("Use --dry-run or --destroy, not both.")
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        with db.session() as s:
+            items = retention.due_for_destruction(s, actor)
+            years = retention.retention_years(s)
+        report = None
+        if args.dry_run or args.destroy:
+            with db.session() as s:
+                report = retention.destroy(
+                    s, actor, [i.person_id for i in items], dry_run=not args.destroy
+                )
+    finally:
+        db.dispose()
+    if args.json:
+        out: dict[str, Any] = {
+            "retention_years": years,
+            "due": [
+                {"person_id": i.person_id, "initials": i.initials, "birth_year": i.birth_year,
+                 "case_ids": list(i.case_ids), "police_references": list(i.police_references),
+                 "closed_on": i.closed_on.isoformat(), "letters": i.letters}
+                for i in items
+            ],
+        }
+        if report is not None:
+            out["report"] = report.as_dict()
+        _out(json.dumps(out))
+        return EXIT_OK
+    lines = [f"{len(items)} person record(s) closed more than {years} years ago are due."]
+    lines += [
+        f"  person {i.person_id} ({i.initials}, born {i.birth_year or '?'}): closed "
+        f"{i.closed_on:%d/%m/%Y}, cases {', '.join(map(str, i.case_ids))}, {i.letters} letter(s)"
+        for i in items
+    ]
+    if report is not None:
+        lines.append(report.describe())
+    _out("\n".join(lines))
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from followup.ui.app import run_app
 
@@ -550,6 +752,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "letters": cmd_letters,
     "report": cmd_report,
     "export": cmd_export,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "retention": cmd_retention,
+    "subject-access": cmd_subject_access,
 }
 
 

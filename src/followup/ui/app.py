@@ -86,6 +86,7 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
     """
     from sqlalchemy.engine import make_url
 
+    from followup.backups import configured_backup_folder
     from followup.db.migrate import open_database
 
     attempt = url
@@ -93,7 +94,8 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
         attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
     try:
         db = open_database(
-            attempt, create=is_default_database(url, paths), backup_dir=paths.backup_dir
+            attempt, create=is_default_database(url, paths),
+            backup_dir=configured_backup_folder(paths),
         )
     except DatabaseUnavailable as exc:
         if make_url(url).get_backend_name() == "postgresql" and _password_refused(exc):
@@ -166,6 +168,8 @@ class AppFlow(QObject):
         self.runner = TaskRunner(self)
         self._on_quit = on_quit or QApplication.quit
         self._on_exit = on_exit or QApplication.exit
+        self.guard = None  # a DatabaseGuard, once the database is open
+        self._where: tuple[str, AppPaths] | None = None
 
     def open(self, url: str, paths: AppPaths) -> QWidget:
         """Show the sign-in dialog at once and open the database behind it."""
@@ -176,6 +180,7 @@ class AppFlow(QObject):
         return dialog
 
     def _try_open(self, url: str, paths: AppPaths, password: str | None) -> None:
+        self._where = (url, paths)
         self.runner.run(
             lambda: open_app_database(url, paths, password),
             lambda opened: self._opened(url, paths, password, opened),
@@ -192,6 +197,7 @@ class AppFlow(QObject):
                 self._try_open(url, paths, typed)
             return
         self.db = opened.db
+        self._watch(url, paths)
         if opened.needs_first_admin:
             self.show_first_admin()
         else:
@@ -200,8 +206,48 @@ class AppFlow(QObject):
 
     def fail(self, message: str) -> None:
         """The database cannot be used: say why, and end with exit code 2."""
+        if self._recover(message):
+            return
         show_error(message)
         self._on_exit(EXIT_FAILED)
+
+    def _watch(self, url: str, paths: AppPaths) -> None:
+        """Integrity check, daily backups and warnings for the database just opened."""
+        from followup.backups import configured_backup_folder
+        from followup.ui.backup_guard import DatabaseGuard
+
+        self.guard = DatabaseGuard(self.db, configured_backup_folder(paths), paths, self)
+        self.guard.damaged.connect(lambda message: self._recover(message) or self.fail(message))
+        self.guard.start()
+
+    def _recover(self, message: str) -> bool:
+        """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
+        from followup.backups import configured_backup_folder
+        from followup.db.engine import sqlite_path
+        from followup.integrity import is_damage_message, is_damaged_sqlite_file
+        from followup.ui.backup_guard import recover_damaged
+        from followup.ui.tasks import wait_for_tasks
+
+        if self._where is None or not is_damage_message(message):
+            return False
+        url, paths = self._where
+        path = sqlite_path(url)
+        if path is None or not is_damaged_sqlite_file(path):
+            return False
+        if self.guard is not None:
+            self.guard.stop()
+        self.close()
+        self.dialog = self.window = None
+        wait_for_tasks()
+        if self.db is not None:
+            self.db.dispose()
+            self.db = None
+        recover_damaged(
+            url, configured_backup_folder(paths), message, show_error=show_error,
+            run=lambda fn, done, failed: self.runner.run(fn, done, failed, name="restore"),
+            reopen=lambda: self.open(url, paths), give_up=lambda: self._on_exit(EXIT_FAILED),
+        )
+        return True
 
     def start(self, needs_first_admin: bool) -> QWidget:
         """With a database already open: the first-administrator or the sign-in dialog."""
@@ -240,7 +286,29 @@ class AppFlow(QObject):
         window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
         window.show()
         self.window = window
+        if self.guard is not None:
+            self.guard.attach(window)
+        self._guard(window, signed_in.actor)
         return window
+
+    def _guard(self, window: QWidget, actor) -> None:  # noqa: ANN001 - an Actor
+        """The idle lock, and the unsaved work kept for this user when last signed out."""
+        from followup.ui.idle_lock import IdleLock, restore_drafts
+
+        lock = IdleLock(window, self.db, actor, on_switch=self._switch_user)  # type: ignore[arg-type]
+        window.idle_lock = lock  # type: ignore[attr-defined]
+        if restore_drafts(window, lock.drafts, actor):
+            window.statusBar().showMessage(  # type: ignore[attr-defined]
+                "Your unsaved work from when you were signed out is back; check it and save it."
+            )
+
+    def _switch_user(self, signed_in) -> None:  # noqa: ANN001 - a SignedIn
+        """Another user unlocked the idle lock: the first user's window gives way to theirs."""
+        old = self.window
+        self.show_main_window(signed_in)
+        if old is not None:
+            old.close()
+            old.deleteLater()
 
     def close(self) -> None:
         for widget in (self.dialog, self.window):

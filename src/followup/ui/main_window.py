@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -41,6 +41,48 @@ def _caseload(ctx: ViewContext) -> QWidget:
     return CaseloadView(ctx.db, ctx.actor, ctx.open_case)
 
 
+def _my_work(ctx: ViewContext) -> QWidget:
+    from followup.ui.my_work_view import MyWorkView
+
+    return MyWorkView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _inbox(ctx: ViewContext) -> QWidget:
+    from followup.ui.inbox_view import InboxView
+
+    return InboxView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _dashboard(ctx: ViewContext) -> QWidget:
+    from followup.ui.dashboard_view import DashboardView
+
+    return DashboardView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _audit_trail(ctx: ViewContext) -> QWidget:
+    from followup.ui.audit_view import AuditView
+
+    return AuditView(ctx.db, ctx.actor)
+
+
+def _letters(ctx: ViewContext) -> QWidget:
+    from followup.ui.letters_view import LettersView
+
+    return LettersView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _letter_templates(ctx: ViewContext) -> QWidget:
+    from followup.ui.letter_settings_view import LetterSettingsView
+
+    return LetterSettingsView(ctx.db, ctx.actor)
+
+
+def _retention(ctx: ViewContext) -> QWidget:
+    from followup.ui.retention_view import RetentionView
+
+    return RetentionView(ctx.db, ctx.actor)
+
+
 def _admin_home(ctx: ViewContext) -> QWidget:
     from followup.ui.admin_home import AdminHome
 
@@ -55,8 +97,15 @@ class ViewSpec:
 
 
 VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("My work", lambda a: a.can("view_own_cases"), _my_work),
     ViewSpec("Caseload", lambda a: a.can("view_own_cases"), _caseload),
+    ViewSpec("Inbox", lambda a: a.can("view_inbox"), _inbox),
+    ViewSpec("Letters", lambda a: a.can("print_letters"), _letters),
+    ViewSpec("Dashboard", lambda a: a.can("reports"), _dashboard),
     ViewSpec("Administration", lambda a: a.can("manage_users"), _admin_home),
+    ViewSpec("Letter templates", lambda a: a.can("manage_templates"), _letter_templates),
+    ViewSpec("Audit trail", lambda a: a.can("view_audit"), _audit_trail),
+    ViewSpec("Retention", lambda a: a.can("retention"), _retention),
 )
 
 
@@ -67,6 +116,9 @@ def window_title(actor: Actor, demo: bool) -> str:
 
 class CaseTabs(QTabWidget):
     """The cases opened in this window, one closable tab each; hidden when there are none."""
+
+    case_changed = Signal(int)  # a case was saved in one of the tabs
+    all_closed = Signal()
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,17 +131,18 @@ class CaseTabs(QTabWidget):
         self.hide()
 
     def open_case(self, case_id: int) -> QWidget:
-        from followup.ui.case_summary import CaseSummaryView
+        from followup.ui.case_view import CaseView
 
         for i in range(self.count()):
             page = self.widget(i)
-            if isinstance(page, CaseSummaryView) and page.case_id == case_id:
+            if isinstance(page, CaseView) and page.case_id == case_id:
                 self.setCurrentIndex(i)
                 self.show()
                 return page
-        page = CaseSummaryView(self._db, self._actor, case_id)
+        page = CaseView(self._db, self._actor, case_id)
         index = self.addTab(page, page.title)
         page.loaded.connect(lambda _s, p=page: self._retitle(p))
+        page.case_changed.connect(self.case_changed)
         self.setCurrentIndex(index)
         self.show()
         return page
@@ -107,6 +160,7 @@ class CaseTabs(QTabWidget):
             page.deleteLater()
         if self.count() == 0:
             self.hide()
+            self.all_closed.emit()
 
 
 class MainWindow(QMainWindow):
@@ -135,7 +189,7 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.stack)
         splitter.addWidget(self.cases)
@@ -149,7 +203,16 @@ class MainWindow(QMainWindow):
         self.database_label = QLabel(f"Database: {db.description}")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.database_label)
+        if actor.can("import"):
+            from followup.ui.import_menu import ImportMenu
 
+            self.imports = ImportMenu(self, db, actor)
+            self.imports.imported.connect(self._refresh_views)
+
+        self.cases.case_changed.connect(self._refresh_views)
+        self.cases.all_closed.connect(self.show_views)
+        self.sidebar.itemClicked.connect(self.show_views)
+        self.sidebar.currentRowChanged.connect(self.show_views)
         QShortcut(QKeySequence("Ctrl+W"), self, self._close_current_case)
         for n in range(min(len(self.views), 9)):
             QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.show_view(n))
@@ -158,7 +221,20 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(index)
 
     def open_case(self, case_id: int) -> QWidget:
-        return self.cases.open_case(case_id)
+        # A case needs the room: it takes the view's place until a view is chosen again.
+        page = self.cases.open_case(case_id)
+        self.stack.hide()
+        return page
+
+    def show_views(self) -> None:
+        """Bring the chosen view back beside the opened cases."""
+        self.stack.show()
+
+    def _refresh_views(self) -> None:
+        for view in self.views.values():
+            refresh = getattr(view, "refresh", None)
+            if callable(refresh):
+                refresh()
 
     def _close_current_case(self) -> None:
         if self.cases.count():
