@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,26 @@ class CaseTable(QTableView):
     """The table of cases; Enter or a double-click asks for the current case to be opened."""
 
     open_requested = Signal(int)  # row
+
+    def __init__(self, model: QAbstractItemModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)
+        self.verticalHeader().hide()
+        # Fixed row heights and set column widths: sizing to contents would read every row.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for i, column in enumerate(COLUMNS):
+            self.setColumnWidth(i, column.width)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -78,7 +98,9 @@ class CaseloadView(QWidget):
         self._runner = runner or TaskRunner(self)
         self.model = CaseloadModel(db, actor, self._runner, self)
 
-        self.search = QLineEdit(placeholderText="Search by name, police reference, NHS number or phone")
+        self.search = QLineEdit(
+            placeholderText="Search by name, police reference, NHS number or phone"
+        )
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Ctrl+F")
         self.search.setMinimumWidth(320)
@@ -103,24 +125,8 @@ class CaseloadView(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
 
-        self.table = CaseTable()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        # Fixed row heights and set column widths: sizing to contents would read every row.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = CaseTable(self.model)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for i, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(i, column.width)
         header.setSortIndicator(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # header clicks call model.sort, which asks SQL
         self.table.setAccessibleName("Cases")
