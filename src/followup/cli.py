@@ -12,39 +12,42 @@ import argparse
 import getpass
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from followup import __version__
+from followup.cli_admin import (
+    _add_backup_parsers,
+    _add_retention_parser,
+    cmd_backup,
+    cmd_restore,
+    cmd_retention,
+)
+from followup.cli_reports import (
+    _add_report_parsers,
+    cmd_export,
+    cmd_letters,
+    cmd_report,
+    cmd_subject_access,
+)
+from followup.cli_support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    _add_db,
+    _add_user,
+    _iso,
+    _open,
+    _out,
+    _Parser,
+    _password,
+    _sign_in,
+)
 from followup.errors import FollowupError
 
-EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
-
 log = logging.getLogger("followup.cli")
-
-
-class UsageError(FollowupError):
-    """Bad arguments: reported like any other error, with exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit itself
-        raise UsageError(f"{message[0].upper()}{message[1:]} (see `followup --help`).")
-
-
-def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: local file)")
-
-
-def _add_user(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--user",
-        metavar="NAME",
-        help="act as this user (or FOLLOWUP_USER); the password is asked, or FOLLOWUP_PASSWORD",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,57 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --------------------------------------------------------------------------------- helpers
 
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True):  # noqa: ANN202
-    from followup.backups import configured_backup_folder
-    from followup.db.migrate import open_database
-    from followup.settings import AppPaths, resolve_database_url
-
-    paths = AppPaths.default()
-    url = resolve_database_url(getattr(args, "db", None), paths)
-    return open_database(
-        url, create=create, migrate=migrate, backup_dir=configured_backup_folder(paths)
-    )
-
-
-def _password(prompt: str, env: str | None = None) -> str:
-    if env and os.environ.get(env) is not None:
-        return os.environ[env]
-    if sys.stdin is None or not sys.stdin.isatty():
-        line = sys.stdin.readline() if sys.stdin else ""
-        if not line:
-            raise UsageError(
-                "No password given: type it at the terminal, or send it on standard input."
-            )
-        return line.rstrip("\r\n")
-    return getpass.getpass(prompt)
-
-
-def _sign_in(db, args: argparse.Namespace):  # noqa: ANN001, ANN202
-    from followup.access import sign_in
-
-    name = getattr(args, "user", None) or os.environ.get("FOLLOWUP_USER")
-    if not name:
-        raise UsageError(
-            "Say who you are with --user NAME (or FOLLOWUP_USER); "
-            "the password is asked, or taken from FOLLOWUP_PASSWORD."
-        )
-    password = _password(f"Password for {name}: ", "FOLLOWUP_PASSWORD")
-    with db.session() as s:
-        return sign_in(s, name, password)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
-
-
-# -------------------------------------------------------------------------------- commands
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -363,377 +316,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ reports and exports
 
-
-def _add_period(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", metavar="D",
-                   help="first day, 2026-11-01 or 01/11/2026 (default: the 1st of this month)")
-    p.add_argument("--to", dest="date_to", metavar="D",
-                   help="last day, included (default: today)")
-
-
-def _add_report_parsers(sub: Any) -> None:
-    p = sub.add_parser("report", help="team-lead reports")
-    reports = p.add_subparsers(dest="report_command", parser_class=_Parser, required=True)
-    pe = reports.add_parser("engagement", help="the funnel, rates and medians of a period")
-    _add_period(pe)
-    pe.add_argument("--by", choices=("worker", "area", "month"), help="break the figures down")
-    _add_db(pe)
-    _add_user(pe)
-    pe.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("export", help="exports for team leads (audited)")
-    exports = p.add_subparsers(dest="export_command", parser_class=_Parser, required=True)
-    for name, text in (
-        ("cases", "the case list as spreadsheet-safe CSV (default: every case)"),
-        ("commissioners", "the PDF summary for commissioners (aggregates only)"),
-        ("ndtms", "CSV extract of consented cases, in the style of NDTMS"),
-    ):
-        px = exports.add_parser(name, help=text)
-        px.add_argument("file", metavar="FILE", help="file to write, or a folder for a dated name")
-        _add_period(px)
-        _add_db(px)
-        _add_user(px)
-        px.add_argument("--json", action="store_true")
-
-
-def _report_text(report: Any) -> list[str]:
-    from followup.report_figures import FIGURES, FUNNEL, MEDIANS, RATES
-
-    def show(key: str, value: Any) -> str:
-        if value is None:
-            return "-"
-        kind = FIGURES[key].kind
-        return f"{value * 100:.1f}%" if kind == "rate" else f"{value:.1f} h" if kind == "hours" else str(value)
-
-    t = report.totals
-    lines = [f"Cases received {report.period.label} (first attempt target "
-             f"{report.first_attempt_hours} hours)."]
-    lines.append("  ".join(f"{FIGURES[k].label}: {t.value(k)}" for k in FUNNEL))
-    for key in (*RATES, *MEDIANS, "repeat_overdoses", "naloxone_kits", "overdue"):
-        lines.append(f"{FIGURES[key].label}: {show(key, t.value(key))}")
-    for by, rows in report.groups.items():
-        lines.append("")
-        lines.append(f"{by.capitalize():<24} {'recv':>6} {'att':>6} {'cont':>6} {'eng':>6} "
-                     f"{'ref':>6} {'treat':>6} {'in time':>8} {'med h':>7} {'overdue':>7}")
-        for g in rows:
-            f = g.figures
-            lines.append(
-                f"{g.label[:24]:<24} {f.received:>6} {f.attempted:>6} {f.contacted:>6} "
-                f"{f.engaged:>6} {f.referred:>6} {f.in_treatment:>6} "
-                f"{show('first_attempt_in_time_rate', f.first_attempt_in_time_rate):>8} "
-                f"{show('median_hours_to_first_attempt', f.median_hours_to_first_attempt):>7} "
-                f"{'-' if f.overdue is None else f.overdue:>7}"
-            )
-    return lines
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from followup.report_figures import period_from_args
-    from followup.reports import engagement_report
-
-    period = period_from_args(args.date_from, args.date_to)
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        with db.session() as s:
-            report = engagement_report(s, actor, period, by=args.by)
-    finally:
-        db.dispose()
-    if args.json:
-        _out(json.dumps(report.as_json()))
-    else:
-        for line in _report_text(report):
-            _out(line)
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from followup.exports import export_cases_csv, export_ndtms_csv
-    from followup.report_figures import period_from_args
-    from followup.report_pdf import export_commissioner_pdf
-
-    kind = args.export_command
-    everything = kind == "cases" and args.date_from is None and args.date_to is None
-    period = None if everything else period_from_args(args.date_from, args.date_to)
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        with db.session() as s:
-            if kind == "cases":
-                result = export_cases_csv(s, actor, args.file, period)
-            elif kind == "ndtms":
-                result = export_ndtms_csv(s, actor, args.file, period)
-            else:
-                result = export_commissioner_pdf(s, actor, args.file, period)
-    finally:
-        db.dispose()
-    if args.json:
-        _out(json.dumps({"kind": result.kind, "file": str(result.path), "rows": result.rows,
-                         "pages": result.pages or None,
-                         "period": result.period.as_json() if result.period else None,
-                         "made_at": _iso(result.made_at)}))
-    else:
-        _out(result.describe())
-    return EXIT_OK
-
-
-def _appointment_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    for form in ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"):
-        try:
-            return datetime.strptime(text.strip(), form)
-        except ValueError:
-            continue
-    raise UsageError(f"Give the appointment time as dd/mm/yyyy HH:MM, not {text!r}.")
-
-
-def _write_pdf(path: Any, pdf: bytes) -> None:
-    try:
-        path.write_bytes(pdf)
-    except OSError as exc:
-        raise FollowupError(f"Could not write {path} ({exc.strerror}); nothing was saved.") from None
-
-
-def cmd_letters(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from followup.letter_batch import letters_due, render_batch
-    from followup.letters import create_letter, record_prints
-
-    if args.batch == bool(args.case or args.template):
-        raise UsageError("Give either --case ID and --template NAME, or --batch.")
-    if not args.batch and not (args.case and args.template):
-        raise UsageError("A single letter needs both --case ID and --template NAME.")
-    when = _appointment_time(args.time)
-    output = Path(args.output)
-    if not output.parent.is_dir():
-        raise UsageError(f"The folder for {output} does not exist.")
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        if not args.batch:
-            with db.session() as s:
-                letter = create_letter(s, actor, args.case, args.template, appointment_time=when,
-                                       appointment_place=args.place, note=args.note)
-                _write_pdf(output, letter.pdf)
-                record_prints(s, actor, [letter.id], "saved to a file (command line)")
-            result = {"letters": [{"id": letter.id, "case_id": letter.case_id,
-                                   "template": letter.template, "sha256": letter.sha256}],
-                      "skipped": [], "pages": None, "file": str(output)}
-            summary = f"Wrote letter {letter.id} ({letter.template}) to {output}."
-            code = EXIT_OK
-        else:
-            with db.session() as s:
-                due = letters_due(s, actor, with_problems=False)
-            batch = render_batch(db, actor, due)
-            if batch.pdf is not None:
-                _write_pdf(output, batch.pdf)
-                with db.session() as s:
-                    record_prints(s, actor, [x.id for x in batch.letters],
-                                  "saved to a file (command line batch)")
-            result = {
-                "letters": [{"id": x.id, "case_id": x.case_id, "template": x.template,
-                             "sha256": x.sha256} for x in batch.letters],
-                "skipped": [{"case_id": x.case_id, "template": x.template, "reason": x.reason}
-                            for x in batch.skipped],
-                "pages": batch.pages,
-                "file": str(output) if batch.pdf is not None else None,
-            }
-            if batch.pdf is None and not batch.skipped:
-                summary = "No letters are due; no file was written."
-            elif batch.pdf is None:
-                summary = "No letter could be made; no file was written."
-            else:
-                summary = (f"Wrote {len(batch.letters)} letters ({batch.pages} pages) "
-                           f"to {output}.")
-            for x in batch.skipped:
-                summary += f"\nNot made: case {x.case_id}, {x.template}: {x.reason}"
-            code = EXIT_PARTIAL if batch.skipped else EXIT_OK
-    finally:
-        db.dispose()
-    _out(json.dumps(result) if args.json else summary)
-    return code
-
-
-# ------------------------------------------------------------------- backup and restore
-
-
-def _add_backup_parsers(sub: Any) -> None:
-    p = sub.add_parser("backup", help="consistent online backup of the database to FILE")
-    p.add_argument("file", metavar="FILE", help="backup file to write, or a folder for a dated name")
-    _add_db(p)
-    _add_user(p)
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
-    p.add_argument("file", metavar="FILE")
-    _add_db(p)
-    _add_user(p)
-    p.add_argument("--json", action="store_true")
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from followup.access import require
-    from followup.backups import backup_database
-
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        require(actor, "backup")
-        info = backup_database(db, Path(args.file), actor=actor)
-    finally:
-        db.dispose()
-    if args.json:
-        _out(json.dumps({"file": str(info.path), "backend": info.backend,
-                         "schema_revision": info.revision, "bytes": info.size}))
-    else:
-        _out(info.describe())
-    return EXIT_OK
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    """Sign in on the current database; when it is missing or damaged, on the backup itself."""
-    from pathlib import Path
-
-    from followup.access import require
-    from followup.backups import configured_backup_folder, restore_database
-    from followup.db.engine import sqlite_path
-    from followup.db.migrate import open_database
-    from followup.errors import DatabaseTooNew, DatabaseUnavailable
-    from followup.integrity import is_damaged_sqlite_file
-    from followup.settings import AppPaths, resolve_database_url
-
-    paths = AppPaths.default()
-    url = resolve_database_url(args.db, paths)
-    source = Path(args.file)
-    if not source.is_file():
-        raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
-    signed: list[Any] = []
-
-    def authorise(db: Any) -> None:
-        signed.append(_sign_in(db, args))
-        require(signed[-1], "restore")
-
-    try:
-        db = open_database(url, migrate=False)
-    except DatabaseTooNew:
-        raise
-    except DatabaseUnavailable:
-        path = sqlite_path(url)
-        if path is None or (path.exists() and not is_damaged_sqlite_file(path)):
-            raise
-        db = None
-    if db is not None:
-        try:
-            authorise(db)
-        finally:
-            db.dispose()
-    info = restore_database(url, source, backup_dir=configured_backup_folder(paths),
-                            actor=signed[0] if signed else None,
-                            authorise=None if signed else authorise)
-    if args.json:
-        _out(json.dumps({"database": info.database, "file": str(info.source),
-                         "restored_revision": info.restored_revision,
-                         "schema_revision": info.revision,
-                         "safety_copy": str(info.safety_copy) if info.safety_copy else None,
-                         "set_aside": str(info.set_aside) if info.set_aside else None}))
-    else:
-        _out(info.describe())
-    return EXIT_OK
-
-
-def _day(text: str) -> Any:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"{text!r} is not a date; write it as 2026-11-01 or 01/11/2026.")
-
-
-def cmd_subject_access(args: argparse.Namespace) -> int:
-    from followup.subject_access import subject_access, write_subject_access
-
-    requested = _day(args.requested) if args.requested else None
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        with db.session() as s:
-            pack = subject_access(s, actor, args.person, requested)
-            pdf_path, json_path = write_subject_access(pack, args.output)
-    finally:
-        db.dispose()
-    if args.json:
-        _out(json.dumps({"person_id": pack.person_id, "pdf": str(pdf_path), "json": str(json_path),
-                         "letters": len(pack.letters), "requested_on": pack.requested_on.isoformat(),
-                         "respond_by": pack.respond_by.isoformat()}))
-    else:
-        _out(f"Subject access pack written: {pdf_path} and {json_path}"
-             f"{f' with {len(pack.letters)} letter(s) beside them' if pack.letters else ''}. "
-             f"Hand it over by {pack.respond_by:%d/%m/%Y}.")
-    return EXIT_OK
-
-
-# ------------------------------------------------------------------------------- retention
-
-
-def _add_retention_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "retention", help="list people past the retention period; --destroy them (admin)"
-    )
-    p.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
-    p.add_argument("--destroy", action="store_true", help="destroy everyone listed as due")
-    _add_db(p)
-    _add_user(p)
-    p.add_argument("--json", action="store_true")
-
-
-def cmd_retention(args: argparse.Namespace) -> int:
-    from followup import retention
-
-    if args.dry_run and args.destroy:
-        raise UsageError("Use --dry-run or --destroy, not both.")
-    db = _open(args, migrate=False)
-    try:
-        actor = _sign_in(db, args)
-        with db.session() as s:
-            items = retention.due_for_destruction(s, actor)
-            years = retention.retention_years(s)
-        report = None
-        if args.dry_run or args.destroy:
-            with db.session() as s:
-                report = retention.destroy(
-                    s, actor, [i.person_id for i in items], dry_run=not args.destroy
-                )
-    finally:
-        db.dispose()
-    if args.json:
-        out: dict[str, Any] = {
-            "retention_years": years,
-            "due": [
-                {"person_id": i.person_id, "initials": i.initials, "birth_year": i.birth_year,
-                 "case_ids": list(i.case_ids), "police_references": list(i.police_references),
-                 "closed_on": i.closed_on.isoformat(), "letters": i.letters}
-                for i in items
-            ],
-        }
-        if report is not None:
-            out["report"] = report.as_dict()
-        _out(json.dumps(out))
-        return EXIT_OK
-    lines = [f"{len(items)} person record(s) closed more than {years} years ago are due."]
-    lines += [
-        f"  person {i.person_id} ({i.initials}, born {i.birth_year or '?'}): closed "
-        f"{i.closed_on:%d/%m/%Y}, cases {', '.join(map(str, i.case_ids))}, {i.letters} letter(s)"
-        for i in items
-    ]
-    if report is not None:
-        lines.append(report.describe())
-    _out("\n".join(lines))
-    return EXIT_OK
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
