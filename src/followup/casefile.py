@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup import audit, consent, vocab
+from followup import audit, consent, treatment, vocab
 from followup.access import Actor, require
 from followup.cases import can_view
 from followup.casework import (
@@ -114,6 +114,7 @@ class CaseDetail:
     next_status: str | None
     next_status_problem: str | None
     unable_to_contact_problem: str | None
+    referral_problem: str | None
     can_edit: bool
     letters: tuple[tuple[int, str, datetime, str], ...] = field(default=())
 
@@ -265,6 +266,7 @@ def case_detail(session: Session, actor: Actor, case_id: int, *, audit_view: boo
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
         unable_to_contact_problem=unable_to_contact_problem(session, case.id),
+        referral_problem=treatment.referral_problem(session, case),
         can_edit=can_edit(actor, case),
         letters=letters,
     )

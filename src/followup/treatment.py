@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from followup import audit, consent, vocab
 from followup.access import Actor
 from followup.casework import load_case_for_edit, refresh_next_action, set_status, touch
-from followup.db.models import NaloxoneSupply, Service, TreatmentReferral
+from followup.db.models import Case, NaloxoneSupply, Service, TreatmentReferral
 from followup.errors import NotFound, RuleViolation
 
 
@@ -64,16 +64,27 @@ def _not_future(value: date | None, what: str) -> None:
         raise RuleViolation(f"The {what} cannot be in the future.")
 
 
+def referral_problem(session: Session, case: Case) -> str | None:
+    """Why the case cannot be referred to treatment now, or None when it can."""
+    if case.status not in ("engaged", "referred", "in_treatment"):
+        return "Refer to treatment once the person has engaged (spoken with you and accepted support)."
+    try:
+        consent.require_in_force(
+            session, case.person_id, "share_with_treatment", "a referral to treatment"
+        )
+    except RuleViolation as exc:
+        return str(exc)
+    return None
+
+
 def refer_to_treatment(
     session: Session, actor: Actor, case_id: int, service_id: int, referred_on: date,
     expected_version: int | None, *, assessment_booked_for: datetime | None = None,
 ) -> TreatmentReferral:
     case = load_case_for_edit(session, actor, case_id, expected_version)
-    if case.status not in ("engaged", "referred", "in_treatment"):
-        raise RuleViolation(
-            "Refer to treatment once the person has engaged (spoken with you and accepted support)."
-        )
-    consent.require_in_force(session, case.person_id, "share_with_treatment", "a referral to treatment")
+    problem = referral_problem(session, case)
+    if problem:
+        raise RuleViolation(problem)
     service = session.get(Service, service_id)
     if service is None or not service.active:
         raise RuleViolation("Choose a service from the directory.")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,49 +29,24 @@ from followup.access import Actor
 from followup.db import queries
 from followup.db.engine import Database
 from followup.ui.caseload_model import COLUMNS, DUE_COLUMN, CaseloadModel
+from followup.ui.row_table import RowTable
 from followup.ui.tasks import TaskRunner
 
 SEARCH_PAUSE_MS = 150
 ALL_WORKERS, UNASSIGNED = None, 0
 
 
-class CaseTable(QTableView):
-    """The table of cases; Enter or a double-click asks for the current case to be opened."""
-
-    open_requested = Signal(int)  # row
+class CaseTable(RowTable):
+    """The table of cases, one selected at a time, with the caseload's columns and widths."""
 
     def __init__(self, model: QAbstractItemModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        super().__init__(model, parent)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.setTabKeyNavigation(False)
-        self.verticalHeader().hide()
-        # Fixed row heights and set column widths: sizing to contents would read every row.
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         header.setHighlightSections(False)
         for i, column in enumerate(COLUMNS):
             self.setColumnWidth(i, column.width)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001, N802
-        index = self.indexAt(event.position().toPoint())
-        if index.isValid():
-            self.open_requested.emit(index.row())
-            return
-        super().mouseDoubleClickEvent(event)
 
 
 def count_text(total: int) -> str:

@@ -13,18 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QStyle,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -46,6 +44,7 @@ from followup.ui.inbox_data import (
     load_inbox,
 )
 from followup.ui.match_dialog import MatchDialog
+from followup.ui.row_table import RowTable
 from followup.ui.tasks import TaskRunner
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -113,42 +112,17 @@ class CaseRowsModel(RowsModel):
         return super().data(index, role)
 
 
-class InboxTable(QTableView):
+class InboxTable(RowTable):
     """A list of the inbox; Enter or a double-click asks for the row to be opened."""
 
-    open_requested = Signal(int)  # row
-
     def __init__(self, model: RowsModel, name: str, widths: Sequence[int] = ()) -> None:
-        super().__init__()
-        self.setModel(model)
+        super().__init__(model)
         self.setAccessibleName(name)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.setTabKeyNavigation(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(widths):
             self.setColumnWidth(column, width)
 
     def selected_rows(self) -> list[int]:
         return sorted(i.row() for i in self.selectionModel().selectedRows())
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: ANN001, N802
-        index = self.indexAt(event.position().toPoint())
-        if index.isValid():
-            self.open_requested.emit(index.row())
-            return
-        super().mouseDoubleClickEvent(event)
 
 
 def _plural(n: int, word: str) -> str:

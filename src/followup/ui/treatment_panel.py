@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import consent, treatment, vocab
+from followup import treatment, vocab
 from followup.casefile import CaseDetail, TreatmentRow
 from followup.treatment import ServiceChoice
 from followup.ui.case_forms import (
@@ -41,24 +41,13 @@ ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
 
 
 def referral_problem(detail: CaseDetail) -> str | None:
-    """Why a treatment referral cannot be made now (as the service would say), or None."""
+    """Why a treatment referral cannot be made now, as the service says it, or None."""
     blocked = edit_block_reason(detail)
-    if blocked:
+    if blocked or detail.referral_problem is None:
         return blocked
-    if detail.status not in ("engaged", "referred", "in_treatment"):
-        return "Refer to treatment once the person has engaged (spoken with you and accepted support)."
-    state = detail.consents["share_with_treatment"]
-    if not state.in_force:
-        if state.state is None:
-            why = "has not been recorded"
-        elif state.expired:
-            why = f"expired on {uk_date(state.expires_on)}"
-        else:
-            why = f"was {state.state}"
-        return (f"A referral to treatment needs the person's consent to "
-                f"{consent.SCOPE_TEXT['share_with_treatment']}, which {why}; record it under "
-                "Consent first.")
-    return None
+    if not detail.consents["share_with_treatment"].in_force:
+        return detail.referral_problem.rstrip(".") + "; record it under Consent first."
+    return detail.referral_problem
 
 
 def attended_text(value: bool | None) -> str:
