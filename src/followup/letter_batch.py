@@ -100,7 +100,8 @@ def _open_cases(actor: Actor):  # noqa: ANN202 - a SQLAlchemy select
     return q
 
 
-def _problem(session: Session, person: Person, template: str) -> str | None:
+def letter_problem(session: Session, person: Person, template: str) -> str | None:
+    """Why a letter of ``template`` to or about ``person`` would be refused now, or None."""
     s = spec(template)
     try:
         consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
@@ -178,7 +179,7 @@ def letters_due(session: Session, actor: Actor, now: datetime | None = None, *,
             reason=reason,
             person=c.person.display_name,
             worker=names.get(c.assigned_worker_id or 0, ""),
-            problem=_problem(session, c.person, template) if with_problems else None,
+            problem=letter_problem(session, c.person, template) if with_problems else None,
         ))
     return due
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from followup import consent
 from followup.access import Actor
-from followup.errors import RuleViolation
+from followup.letter_batch import letter_problem
 from followup.letter_templates import TEMPLATES
 from followup.letters import case_for_letters
 
@@ -37,25 +36,13 @@ class LetterCase:
     choices: tuple[TemplateChoice, ...]
 
 
-NO_ADDRESS = "There is no postal address for this person (no fixed abode)."
-
-
 def load_letter_case(session: Session, actor: Actor, case_id: int) -> LetterCase:
     """The case's templates and why any of them would be refused (checks the user may)."""
     case = case_for_letters(session, actor, case_id)
     person = case.person
     choices = []
     for spec in TEMPLATES.values():
-        problem = None
-        try:
-            consent.require_in_force(session, person.id, spec.consent_scope,
-                                     spec.consent_purpose)
-        except RuleViolation as exc:
-            problem = str(exc)
-        if problem is None and spec.to_person and (
-            person.no_fixed_abode or not (person.address or "").strip()
-        ):
-            problem = NO_ADDRESS
+        problem = letter_problem(session, person, spec.name)
         choices.append(TemplateChoice(spec.name, spec.label, spec.to_person, problem))
     return LetterCase(case.id, case.police_reference or f"case {case.id}", person.display_name,
                       tuple(choices))
