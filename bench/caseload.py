@@ -1,7 +1,7 @@
 """Caseload speed with 100,000 demonstration cases: first rows, search, filter, sort, UI blocking, memory.
 
 Runs the real ``CaseloadView`` offscreen, through the real background path, as the team lead
-(who sees every case). The 100k database is generated once with ``followup.demo.populate``
+(who sees every case). The 100k database is generated once with ``followup.demo.populate.populate``
 and cached under the temporary folder. Each workload runs several times; one JSON object per
 line: ``{"name": ..., "median_s": ..., "target_s": ...}`` (rss_mb is in megabytes).
 
@@ -44,7 +44,7 @@ def cached_database(cases: int, seed: int = 1) -> Database:
     folder.mkdir(exist_ok=True)
     path = folder / f"caseload-{cases}-seed{seed}-{head_revision()}.sqlite"
     if not path.exists():
-        from followup.demo import populate
+        from followup.demo.populate import populate
 
         partial = path.with_suffix(".partial")
         for leftover in folder.glob(partial.name + "*"):
@@ -106,7 +106,7 @@ def main() -> int:
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from followup.ui.caseload_view import CaseloadView
+    from followup.ui.caseload.view import CaseloadView
     from followup.ui.tasks import wait_for_tasks
 
     db = cached_database(args.cases)

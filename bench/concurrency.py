@@ -4,7 +4,7 @@ Each simulated user is a separate process with its own engine and one connection
 desktop apps would be. In a loop until the time is up, each one does what a user does:
 opens a case (reads its version in one short session), thinks for a moment (a random pause
 of up to ``--think-ms``), then saves a contact attempt (70 %) or a consent entry (30 %)
-through ``followup.casework`` with the version it saw, in a new session. Every outcome is
+through ``followup.casework.lifecycle`` with the version it saw, in a new session. Every outcome is
 counted: a save, a conflict (``StaleEdit``: someone else saved first, which the app shows as
 "someone else changed this case"), ``DatabaseBusy``, another plain-sentence refusal
 (``FollowupError``), or anything else: a raw database error that would reach a user.
@@ -55,8 +55,8 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from followup import casework  # noqa: E402
 from followup.access import Actor, actor_of, create_user  # noqa: E402
+from followup.casework import lifecycle  # noqa: E402
 from followup.db import models as m  # noqa: E402
 from followup.db.engine import Database, make_engine  # noqa: E402
 from followup.db.migrate import open_database  # noqa: E402
@@ -157,10 +157,10 @@ def simulated_user(url: str, lead: Actor, case_ids: list[int], start_at: float, 
         try:
             with db.session() as s:
                 if consent_save:
-                    casework.record_consent(s, lead, case_id, "contact_sms", "given",
+                    lifecycle.record_consent(s, lead, case_id, "contact_sms", "given",
                                             "verbal_by_phone", version)
                 else:
-                    casework.record_contact_attempt(s, lead, case_id, "phone", "no_answer",
+                    lifecycle.record_contact_attempt(s, lead, case_id, "phone", "no_answer",
                                                     version)
         except StaleEdit:
             counts["conflicts"] += 1

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from followup.db.migrate import open_database
-from followup.demo import populate
+from followup.demo.populate import populate
 
 CASES = 100_000
 RUNS = 3

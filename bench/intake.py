@@ -31,8 +31,8 @@ from sqlalchemy import insert, select
 from followup.access import actor_of, hash_password
 from followup.db.migrate import head_revision, open_database
 from followup.db.models import Case, Person, User
-from followup.intake import import_file
-from followup.intake_read import KNOWN_FIELDS
+from followup.intake.importer import import_file
+from followup.intake.read import KNOWN_FIELDS
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FIRST = (

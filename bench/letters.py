@@ -27,8 +27,8 @@ from PIL import Image
 from followup.access import actor_of, create_user
 from followup.db import models as m
 from followup.db.migrate import open_database
-from followup.letter_batch import letters_due, render_batch
-from followup.letter_settings import set_letterhead
+from followup.letters.batch import letters_due, render_batch
+from followup.letters.settings import set_letterhead
 
 LETTERS = 500
 TARGET_S = 5.0

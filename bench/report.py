@@ -2,7 +2,7 @@
 
 Times ``engagement_report`` with every figure and every breakdown (worker, area, month), as
 the dashboard asks for them, over the period picker's choices, on the SQLite demo database
-(generated once with ``followup.demo.populate`` and cached under the temporary folder; the
+(generated once with ``followup.demo.populate.populate`` and cached under the temporary folder; the
 same file as bench/caseload.py). One JSON object per line:
 ``{"name": ..., "median_s": ..., "target_s": ...}``. ``report_all_figures_100k`` is the
 dashboard's widest preset (this quarter); the 12-month line is for information.
@@ -31,8 +31,8 @@ from followup.access import actor_of
 from followup.db.engine import Database
 from followup.db.migrate import head_revision, open_database
 from followup.db.models import User
-from followup.report_figures import Period
-from followup.reports import cases_behind, engagement_report
+from followup.reports.definitions import Period
+from followup.reports.engagement import cases_behind, engagement_report
 
 TARGET_S = 0.5
 SUGGESTED_INDEXES = (
@@ -50,7 +50,7 @@ def cached_database(cases: int, seed: int = 1) -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / f"caseload-{cases}-seed{seed}-{head_revision()}.sqlite"
     if not path.exists():
-        from followup.demo import populate
+        from followup.demo.populate import populate
 
         partial = path.with_suffix(".partial")
         for leftover in folder.glob(partial.name + "*"):

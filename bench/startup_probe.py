@@ -15,7 +15,7 @@ import sys  # noqa: E402
 
 from PySide6.QtCore import QTimer  # noqa: E402
 
-from followup.ui.app import application, start  # noqa: E402
+from followup.ui.shell.app import application, start  # noqa: E402
 
 
 def main() -> int:

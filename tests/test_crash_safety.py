@@ -123,7 +123,7 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(sqlite_database, t
 
 def _letter_cases(db: Database, team: dict) -> None:
     """Open cases where three attempts have not reached the person: a letter is due for each."""
-    from followup.letter_settings import set_letterhead
+    from followup.letters.settings import set_letterhead
 
     now = datetime.now(UTC)
     with db.session() as s:

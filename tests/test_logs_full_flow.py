@@ -19,17 +19,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from followup import cases, casework, inbox, treatment
 from followup.access import sign_in
-from followup.casefile import case_detail
+from followup.casework import caseload, lifecycle, treatment
+from followup.casework.detail import case_detail
 from followup.cli import main as cli_main
 from followup.db import models as m
 from followup.errors import FollowupError, SignInFailed
-from followup.letters import create_letter, letter_pdf, record_print
+from followup.intake import inbox
+from followup.letters.making import create_letter, letter_pdf, record_print
 from followup.logs import configure_logging
 from followup.settings import AppPaths
-from tests.test_intake_helpers import HEADER
-from tests.test_letters_support import letterhead_set_fixture  # noqa: F401 - fixture
+from tests.intake.helpers import HEADER
+from tests.letters.helpers import letterhead_set_fixture  # noqa: F401 - fixture
 
 PEOPLE = (
     {
@@ -122,14 +123,14 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
         inbox.assign_cases(s, lead, [case_ids[1]], worker.id)
     for case_id in case_ids:
         with database.session() as s:
-            cases.open_case(s, worker, case_id)
+            caseload.open_case(s, worker, case_id)
             version = case_detail(s, worker, case_id).version
         with database.session() as s:
-            casework.record_contact_attempt(s, worker, case_id, "phone", "spoke_engaged", version,
+            lifecycle.record_contact_attempt(s, worker, case_id, "phone", "spoke_engaged", version,
                                             notes=f"Spoke to {PEOPLE[0]['first_name']}")
         with database.session() as s:
             version = s.get(m.Case, case_id).version
-            casework.record_consent(s, worker, case_id, "share_with_treatment", "given",
+            lifecycle.record_consent(s, worker, case_id, "share_with_treatment", "given",
                                     "verbal_by_phone", version)
     with database.session() as s:
         version = s.get(m.Case, case_ids[0]).version
@@ -144,16 +145,16 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
         record_print(s, lead, letter.id, "Office printer")
     # A stale save, a refused one and a failed sign-in.
     with pytest.raises(FollowupError), database.session() as s:
-        casework.record_contact_attempt(s, worker, case_ids[0], "phone", "no_answer", 1)
+        lifecycle.record_contact_attempt(s, worker, case_ids[0], "phone", "no_answer", 1)
     with pytest.raises(FollowupError), database.session() as s:
-        casework.record_contact_attempt(s, team["worker2"], case_ids[0], "phone", "no_answer",
+        lifecycle.record_contact_attempt(s, team["worker2"], case_ids[0], "phone", "no_answer",
                                         None)
     with pytest.raises(SignInFailed), database.session() as s:
         sign_in(s, PEOPLE[0]["first_name"], "wrong")
 
     # Reports, exports and a subject access pack through the command line.
     assert run_cli(monkeypatch, "lead", "report", "engagement", *db_args, "--json") == 0
-    assert run_cli(monkeypatch, "lead", "export", "cases", str(tmp_path / "cases.csv"),
+    assert run_cli(monkeypatch, "lead", "export", "cases", str(tmp_path / "caseload.csv"),
                    *db_args) == 0
     assert run_cli(monkeypatch, "lead", "letters", "--case", str(case_ids[1]), "--template",
                    "appointment", "--time", "01/12/2030 10:00", "--place", "The Centre",
@@ -176,7 +177,7 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
         raise ValueError(f"{p['first_name']} {p['last_name']} NHS {p['nhs_number']} born "
                          f"{p['date_of_birth']:%d/%m/%Y} at {p['address']}, {p['phone']}")
 
-    monkeypatch.setattr("followup.reports.engagement_report", leaky)
+    monkeypatch.setattr("followup.reports.engagement.engagement_report", leaky)
     assert run_cli(monkeypatch, "lead", "report", "engagement", *db_args) == 2
     capsys.readouterr()
 

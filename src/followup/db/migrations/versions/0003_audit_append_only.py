@@ -3,7 +3,7 @@
 Triggers refuse every UPDATE and DELETE on audit_event (and TRUNCATE on PostgreSQL), whoever
 asks, so that the trail holds even against someone with a database client and the app's
 credentials. Only the table's owner can drop the triggers, and the app never connects as the
-owner on a team server (see ``followup.db.roles``).
+owner on a team server (see ``followup.protection.team_server``).
 
 On SQLite, rebuilding audit_event (``batch_alter_table`` copies the table) drops these
 triggers: a later migration that rebuilds the table must create them again.

@@ -1,0 +1,14 @@
+"""A referral worker's casework: finding cases, the lifecycle, consent, attempts, treatment, kits.
+
+- ``caseload``: Finding and opening cases, with the role rules of DESIGN.md.
+- ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
+- ``detail``: Everything the case view shows, as plain data: header, sections, timeline and "my work".
+- ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
+- ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
+- ``people``: Editing a person's details, with the same validation as intake.
+- ``schedule``: Timeliness: when the next contact attempt on a case is due.
+- ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
+- ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
+"""
+
+__all__ = ["caseload", "consent", "detail", "drafts", "lifecycle", "people", "schedule", "team_rules", "treatment"]

@@ -1,0 +1,317 @@
+"""Everything the case view shows, as plain data: header, sections, timeline and "my work".
+
+Reading a case is audited as a view. The availability of each action comes with the reason it
+is unavailable, so the screen can say why instead of silently greying a button out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup import audit, vocab
+from followup.access import Actor, require
+from followup.casework import consent, treatment
+from followup.casework.caseload import can_view
+from followup.casework.lifecycle import (
+    FORWARD,
+    contact_method_problem,
+    transition_problem,
+    unable_to_contact_problem,
+)
+from followup.db.models import (
+    Case,
+    CaseStatusChange,
+    ContactAttempt,
+    Letter,
+    NaloxoneSupply,
+    Person,
+    Referral,
+    ReferralWarning,
+    Service,
+    TreatmentReferral,
+    User,
+    person_display_name,
+)
+from followup.errors import NotFound, PermissionDenied
+from followup.validation import display_phone
+
+PERSON_FIELDS = (
+    "first_name", "last_name", "description", "date_of_birth", "gender", "nhs_number",
+    "address", "postcode", "no_fixed_abode", "phone", "email", "gp_practice",
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # referral, attempt, consent, status, treatment, naloxone, letter
+    text: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    at: datetime
+    method: str
+    outcome: str
+    notes: str
+    worker: str
+
+
+@dataclass(frozen=True)
+class TreatmentRow:
+    id: int
+    service: str
+    referred_on: date
+    assessment_booked_for: datetime | None
+    assessment_attended: bool | None
+    treatment_started_on: date | None
+    exit_on: date | None
+    exit_reason: str | None
+
+
+@dataclass(frozen=True)
+class KitRow:
+    supplied_on: date
+    kit_type: str
+    quantity: int
+    recipient: str
+    supply_type: str
+    resupply_reason: str | None
+    training_given: bool
+    batch_number: str
+    expires_on: date | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    version: int
+    status: str
+    police_reference: str
+    person_id: int
+    person_name: str
+    worker_id: int | None
+    worker: str
+    referred_at: datetime
+    next_action_due_at: datetime | None
+    closure_reason: str | None
+    closure_note: str
+    overdoses: tuple[datetime, ...]
+    person: dict[str, Any]
+    consents: dict[str, consent.ConsentState]
+    consent_history: tuple[consent.ConsentRecord, ...]
+    attempts: tuple[AttemptRow, ...]
+    treatments: tuple[TreatmentRow, ...]
+    kits: tuple[KitRow, ...]
+    warnings: tuple[tuple[str, str], ...]
+    timeline: tuple[TimelineEntry, ...]
+    method_problems: dict[str, str | None]
+    next_status: str | None
+    next_status_problem: str | None
+    unable_to_contact_problem: str | None
+    referral_problem: str | None
+    can_edit: bool
+    letters: tuple[tuple[int, str, datetime, str], ...] = field(default=())
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.status != "closed"
+            and self.next_action_due_at is not None
+            and self.next_action_due_at < datetime.now(UTC)
+        )
+
+    @property
+    def kits_supplied(self) -> int:
+        return sum(k.quantity for k in self.kits)
+
+    @property
+    def latest_kit_expiry(self) -> date | None:
+        dates = [k.expires_on for k in self.kits if k.expires_on]
+        return max(dates) if dates else None
+
+
+def _names(session: Session) -> dict[int, str]:
+    return {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
+
+
+def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for r in session.scalars(select(Referral).where(Referral.case_id == case.id)):
+        doses = f", {r.naloxone_doses} naloxone dose(s) given" if r.naloxone_doses is not None else ""
+        entries.append(TimelineEntry(r.incident_at, "referral",
+                                     f"Police referral {r.police_reference}{doses}"))
+    for a in session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)):
+        entries.append(TimelineEntry(
+            a.attempted_at, "attempt",
+            f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
+            + (f" — {a.notes}" if a.notes else ""), names.get(a.worker_id or 0, "")))
+    for c in consent.history(session, case.person_id):
+        entries.append(TimelineEntry(
+            c.recorded_at, "consent",
+            f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
+            c.recorded_by or c.source))
+    for ch in session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)):
+        text = f"Status: {vocab.label(ch.to_status)}"
+        if ch.to_status == "closed" and ch.reason:
+            text += f" ({vocab.label(ch.reason).lower()})"
+        elif ch.reason:
+            text += f" — {ch.reason}"
+        entries.append(TimelineEntry(ch.changed_at, "status", text, names.get(ch.changed_by_id or 0, "")))
+    for t, service in session.execute(
+        select(TreatmentReferral, Service.name).join(Service).where(TreatmentReferral.case_id == case.id)
+    ):
+        start = datetime.combine(t.referred_on, datetime.min.time(), UTC)
+        entries.append(TimelineEntry(start, "treatment", f"Referred to {service}",
+                                     names.get(t.recorded_by_id or 0, "")))
+        if t.treatment_started_on:
+            entries.append(TimelineEntry(
+                datetime.combine(t.treatment_started_on, datetime.min.time(), UTC), "treatment",
+                f"Treatment started at {service}"))
+        if t.exit_on:
+            entries.append(TimelineEntry(
+                datetime.combine(t.exit_on, datetime.min.time(), UTC), "treatment",
+                f"Left treatment: {vocab.label(t.exit_reason).lower()}"))
+    for k in session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)):
+        entries.append(TimelineEntry(
+            datetime.combine(k.supplied_on, datetime.min.time(), UTC), "naloxone",
+            f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to {vocab.label(k.recipient).lower()}"
+            f" ({k.supply_type})", names.get(k.recorded_by_id or 0, "")))
+    for letter in session.scalars(select(Letter).where(Letter.case_id == case.id)):
+        entries.append(TimelineEntry(letter.created_at, "letter",
+                                     f"Letter: {vocab.label(letter.template)}",
+                                     names.get(letter.author_id or 0, "")))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def can_edit(actor: Actor, case: Case) -> bool:
+    return actor.can("edit_case") and (
+        actor.can("view_all_cases") or case.assigned_worker_id == actor.id
+    )
+
+
+def case_detail(session: Session, actor: Actor, case_id: int, *, audit_view: bool = True) -> CaseDetail:
+    case = session.get(Case, case_id)
+    if case is None or not can_view(actor, case):
+        raise NotFound(f"Case {case_id} does not exist or is not in your caseload.")
+    person = session.get(Person, case.person_id)
+    assert person is not None
+    names = _names(session)
+    overdoses = tuple(session.scalars(
+        select(Referral.incident_at).where(Referral.person_id == person.id).order_by(Referral.incident_at)
+    ))
+    attempts = tuple(
+        AttemptRow(a.attempted_at, a.method, a.outcome, a.notes or "", names.get(a.worker_id or 0, ""))
+        for a in session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)
+                                 .order_by(ContactAttempt.attempted_at.desc()))
+    )
+    treatments = tuple(
+        TreatmentRow(t.id, name, t.referred_on, t.assessment_booked_for, t.assessment_attended,
+                     t.treatment_started_on, t.exit_on, t.exit_reason)
+        for t, name in session.execute(
+            select(TreatmentReferral, Service.name).join(Service)
+            .where(TreatmentReferral.case_id == case.id).order_by(TreatmentReferral.referred_on)
+        )
+    )
+    kits = tuple(
+        KitRow(k.supplied_on, k.kit_type, k.quantity, k.recipient, k.supply_type, k.resupply_reason,
+               k.training_given, k.batch_number or "", k.expires_on)
+        for k in session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.person_id == person.id)
+                                 .order_by(NaloxoneSupply.supplied_on.desc()))
+    )
+    warnings = tuple((f, r) for f, r in session.execute(
+        select(ReferralWarning.field, ReferralWarning.reason).join(Referral)
+        .where(Referral.case_id == case.id).order_by(ReferralWarning.id)
+    ))
+    letters = tuple(
+        (lt.id, lt.template, lt.created_at, names.get(lt.author_id or 0, ""))
+        for lt in session.scalars(select(Letter).where(Letter.case_id == case.id)
+                                  .order_by(Letter.created_at.desc()))
+    )
+    following = FORWARD.get(case.status, ())
+    next_status = following[0] if following else None
+    details = {k: getattr(person, k) for k in PERSON_FIELDS}
+    details["phone_display"] = display_phone(person.phone)
+    if audit_view:
+        audit.record(session, actor.id, "view", "case", case.id)
+    return CaseDetail(
+        id=case.id,
+        version=case.version,
+        status=case.status,
+        police_reference=case.police_reference,
+        person_id=person.id,
+        person_name=person.display_name,
+        worker_id=case.assigned_worker_id,
+        worker=names.get(case.assigned_worker_id or 0, ""),
+        referred_at=case.referred_at,
+        next_action_due_at=case.next_action_due_at,
+        closure_reason=case.closure_reason,
+        closure_note=case.closure_note or "",
+        overdoses=overdoses,
+        person=details,
+        consents=consent.consent_states(session, person.id),
+        consent_history=tuple(consent.history(session, person.id)),
+        attempts=attempts,
+        treatments=treatments,
+        kits=kits,
+        warnings=warnings,
+        timeline=tuple(_timeline(session, case, names)),
+        method_problems={m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS},
+        next_status=next_status,
+        next_status_problem=transition_problem(session, case, next_status) if next_status else None,
+        unable_to_contact_problem=unable_to_contact_problem(session, case.id),
+        referral_problem=treatment.referral_problem(session, case),
+        can_edit=can_edit(actor, case),
+        letters=letters,
+    )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case_id: int
+    police_reference: str
+    person: str
+    status: str
+    next_action_due_at: datetime | None
+    bucket: str  # overdue, today, later
+
+
+def my_work(
+    session: Session, actor: Actor, worker_id: int | None = None, now: datetime | None = None
+) -> list[WorkItem]:
+    """A worker's open cases: overdue first, then due today, then the rest by due time."""
+    require(actor, "view_own_cases")
+    worker_id = worker_id or actor.id
+    if worker_id != actor.id and not actor.can("view_all_cases"):
+        raise PermissionDenied("A worker sees only their own work; a team lead can see anyone's.")
+    now = now or datetime.now(UTC)
+    local_midnight = (now.astimezone() + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                                     microsecond=0)
+    rows = session.execute(
+        select(Case.id, Case.police_reference, Case.status, Case.next_action_due_at,
+               Person.first_name, Person.last_name, Person.description)
+        .join(Person, Person.id == Case.person_id)
+        .where(Case.assigned_worker_id == worker_id, Case.status != "closed")
+    ).all()
+    items = []
+    for r in rows:
+        due = r.next_action_due_at
+        if due is not None and due < now:
+            bucket = "overdue"
+        elif due is not None and due < local_midnight:
+            bucket = "today"
+        else:
+            bucket = "later"
+        name = person_display_name(r.first_name, r.last_name, r.description)
+        items.append(WorkItem(r.id, r.police_reference, name, r.status, due, bucket))
+    order = {"overdue": 0, "today": 1, "later": 2}
+    far = datetime.max.replace(tzinfo=UTC)
+    items.sort(key=lambda i: (order[i.bucket], i.next_action_due_at or far, i.case_id))
+    return items

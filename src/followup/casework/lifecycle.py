@@ -1,0 +1,321 @@
+"""The case lifecycle and the recorded actions of a referral worker's day.
+
+new → contacting → engaged → referred → in_treatment → closed, and closed → contacting again.
+Every rule of DESIGN.md is enforced here, each refusal naming the rule that stops it. Every
+change carries the case version the user saw: a case changed by someone else in the meantime
+is refused with ``StaleEdit`` rather than overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from followup import audit, vocab
+from followup.access import Actor, require
+from followup.casework import consent, team_rules
+from followup.db.models import Case, CaseStatusChange, ContactAttempt, TreatmentReferral
+from followup.errors import NotFound, PermissionDenied, RuleViolation, StaleEdit
+
+# The forward steps a worker takes; closing and reopening are separate actions.
+FORWARD = {
+    "new": ("contacting",),
+    "contacting": ("engaged",),
+    "engaged": ("referred",),
+    "referred": ("in_treatment",),
+    "in_treatment": (),
+}
+REMOTE_METHODS = ("phone", "sms", "letter")
+
+
+def load_case_for_edit(
+    session: Session, actor: Actor, case_id: int, expected_version: int | None
+) -> Case:
+    """The case, if this user may change it and nobody else has since they looked."""
+    require(actor, "edit_case")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Case {case_id} does not exist.")
+    if not actor.can("view_all_cases") and case.assigned_worker_id != actor.id:
+        raise PermissionDenied(
+            "Only the assigned worker or a team lead can change this case; "
+            "take it from the inbox or ask a lead to assign it to you."
+        )
+    if expected_version is not None and case.version != expected_version:
+        raise StaleEdit(
+            "Someone else changed this case since you opened it; reload it to see their "
+            "changes, then make yours again."
+        )
+    return case
+
+
+def touch(case: Case) -> None:
+    """Mark the case changed, so its version goes up and concurrent edits of any of its
+    parts (attempts, consent, treatment, kits) conflict instead of passing silently."""
+    flag_modified(case, "status")
+
+
+def _attempt_times(session: Session, case_id: int) -> list[datetime]:
+    return list(
+        session.scalars(select(ContactAttempt.attempted_at).where(ContactAttempt.case_id == case_id))
+    )
+
+
+def refresh_next_action(session: Session, case: Case) -> None:
+    """Recompute when the next contact attempt is due (only while trying to make contact)."""
+    if case.status in ("new", "contacting"):
+        attempts = _attempt_times(session, case.id)
+        case.next_action_due_at = team_rules.schedule(session).next_attempt_due(
+            case.referred_at, attempts
+        )
+    else:
+        case.next_action_due_at = None
+
+
+def set_status(
+    session: Session, actor: Actor, case: Case, to_status: str, reason: str | None = None
+) -> None:
+    before = case.status
+    case.status = to_status
+    session.add(
+        CaseStatusChange(
+            case_id=case.id, from_status=before, to_status=to_status, changed_by_id=actor.id,
+            reason=reason,
+        )
+    )
+    audit.record(session, actor.id, "update", "case", case.id, {"status": [before, to_status]})
+
+
+def _check_forward(session: Session, case: Case, to_status: str) -> None:
+    if case.status == "closed":
+        raise RuleViolation("This case is closed; reopen it first.")
+    if to_status not in FORWARD.get(case.status, ()):
+        allowed = ", ".join(vocab.label(s) for s in FORWARD.get(case.status, ())) or "none"
+        raise RuleViolation(
+            f"A case that is {vocab.label(case.status).lower()} cannot move to "
+            f"{vocab.label(to_status).lower()}; the next step is: {allowed}."
+        )
+    if to_status == "contacting" and case.assigned_worker_id is None:
+        raise RuleViolation("A case leaves New only once a worker is assigned to it.")
+    if to_status == "engaged":
+        spoke = session.scalar(
+            select(ContactAttempt.id).where(
+                ContactAttempt.case_id == case.id, ContactAttempt.outcome == "spoke_engaged"
+            )
+        )
+        if spoke is None:
+            raise RuleViolation(
+                "Engaged means you spoke with the person and they accepted support; log that "
+                "contact attempt (outcome: spoke, engaged) first."
+            )
+    if to_status == "referred":
+        consent.require_in_force(session, case.person_id, "share_with_treatment", "a referral")
+        if session.scalar(select(TreatmentReferral.id).where(TreatmentReferral.case_id == case.id)) is None:
+            raise RuleViolation("Record the treatment referral (service and date) first.")
+    if to_status == "in_treatment":
+        started = session.scalar(
+            select(TreatmentReferral.id).where(
+                TreatmentReferral.case_id == case.id, TreatmentReferral.treatment_started_on.is_not(None)
+            )
+        )
+        if started is None:
+            raise RuleViolation("Record the date treatment started on the treatment referral first.")
+
+
+def advance(
+    session: Session, actor: Actor, case_id: int, to_status: str, expected_version: int | None,
+    reason: str | None = None,
+) -> None:
+    """Move a case one step forward in its lifecycle."""
+    case = load_case_for_edit(session, actor, case_id, expected_version)
+    _check_forward(session, case, to_status)
+    set_status(session, actor, case, to_status, reason)
+    refresh_next_action(session, case)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    count: int
+    methods: frozenset[str]
+    first: datetime | None
+    last: datetime | None
+
+    @property
+    def span_days(self) -> float:
+        if self.first is None or self.last is None:
+            return 0.0
+        return (self.last - self.first).total_seconds() / 86400
+
+
+def attempt_summary(session: Session, case_id: int) -> AttemptSummary:
+    rows = session.execute(
+        select(ContactAttempt.attempted_at, ContactAttempt.method).where(ContactAttempt.case_id == case_id)
+    ).all()
+    times = [r[0] for r in rows]
+    return AttemptSummary(
+        count=len(rows),
+        methods=frozenset(r[1] for r in rows),
+        first=min(times) if times else None,
+        last=max(times) if times else None,
+    )
+
+
+def unable_to_contact_problem(session: Session, case_id: int) -> str | None:
+    """Why the case may not yet be closed as unable to contact, or None when it may."""
+    rules = team_rules.closure_rules(session)
+    s = attempt_summary(session, case_id)
+    missing = []
+    if s.count < rules.min_attempts:
+        missing.append(f"{rules.min_attempts} attempts (so far {s.count})")
+    if s.span_days < rules.min_days:
+        missing.append(f"attempts spread over {rules.min_days} days (so far {s.span_days:.0f})")
+    if len(s.methods) < rules.min_methods:
+        missing.append(f"{rules.min_methods} different methods (so far {len(s.methods)})")
+    if not missing:
+        return None
+    return "Closing as unable to contact needs " + ", ".join(missing) + "."
+
+
+def close_case(
+    session: Session, actor: Actor, case_id: int, closure_reason: str, expected_version: int | None,
+    note: str | None = None,
+) -> None:
+    case = load_case_for_edit(session, actor, case_id, expected_version)
+    if case.status == "closed":
+        raise RuleViolation("This case is already closed.")
+    if closure_reason not in vocab.CLOSURE_REASONS:
+        raise RuleViolation("Choose a closure reason from the list.")
+    if closure_reason == "unable_to_contact":
+        problem = unable_to_contact_problem(session, case.id)
+        if problem:
+            raise RuleViolation(problem)
+    if closure_reason == "engaged_in_treatment" and case.status != "in_treatment":
+        raise RuleViolation(
+            "Closing as engaged in treatment needs the case to be In treatment first."
+        )
+    if closure_reason == "other" and not (note or "").strip():
+        raise RuleViolation("Say why in a note when the closure reason is Other.")
+    set_status(session, actor, case, "closed", closure_reason)
+    case.closure_reason = closure_reason
+    case.closure_note = (note or "").strip() or None
+    case.closed_at = datetime.now(UTC)
+    case.next_action_due_at = None
+    session.flush()
+
+
+def reopen_case(
+    session: Session, actor: Actor, case_id: int, expected_version: int | None, reason: str
+) -> None:
+    case = load_case_for_edit(session, actor, case_id, expected_version)
+    if case.status != "closed":
+        raise RuleViolation("Only a closed case can be reopened.")
+    if not reason.strip():
+        raise RuleViolation("Say why the case is being reopened.")
+    if case.assigned_worker_id is None:
+        raise RuleViolation("Assign a worker before reopening the case.")
+    set_status(session, actor, case, "contacting", reason.strip())
+    case.closure_reason = None
+    case.closure_note = None
+    case.closed_at = None
+    # A reopened case starts a fresh round of contact, due at once.
+    case.next_action_due_at = datetime.now(UTC) + timedelta(hours=team_rules.schedule(session).first_attempt_hours)
+    session.flush()
+
+
+def contact_method_problem(session: Session, case: Case, method: str) -> str | None:
+    """Why contact by ``method`` is not allowed now, or None when it is."""
+    try:
+        consent.require_contact_allowed(session, case.person_id, method)
+    except RuleViolation as exc:
+        return str(exc)
+    if method == "home_visit" and not consent.consent_in_force(session, case.person_id, "home_visit"):
+        remote = session.scalar(
+            select(ContactAttempt.id).where(
+                ContactAttempt.case_id == case.id, ContactAttempt.method.in_(REMOTE_METHODS)
+            )
+        )
+        if remote is None:
+            return (
+                "A home visit comes after a phone call, text or letter, unless the person has "
+                "agreed to home visits; try one of those first or record their consent."
+            )
+    return None
+
+
+def transition_problem(session: Session, case: Case, to_status: str) -> str | None:
+    """Why the case cannot move forward to ``to_status`` now, or None when it can."""
+    try:
+        _check_forward(session, case, to_status)
+    except RuleViolation as exc:
+        return str(exc)
+    return None
+
+
+def record_contact_attempt(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    method: str,
+    outcome: str,
+    expected_version: int | None,
+    *,
+    when: datetime | None = None,
+    notes: str | None = None,
+) -> ContactAttempt:
+    """Log an attempt; refuses methods whose consent was refused or withdrawn, and home
+    visits before a remote attempt unless home-visit consent is in force."""
+    case = load_case_for_edit(session, actor, case_id, expected_version)
+    if method not in vocab.CONTACT_METHODS:
+        raise RuleViolation("Choose how you tried to make contact.")
+    if outcome not in vocab.CONTACT_OUTCOMES:
+        raise RuleViolation("Choose the outcome of the attempt.")
+    when = when or datetime.now(UTC)
+    if when > datetime.now(UTC) + timedelta(minutes=5):
+        raise RuleViolation("A contact attempt cannot be logged for a time in the future.")
+    if when < case.referred_at - timedelta(days=1):
+        raise RuleViolation("That time is before the referral was received; check the date.")
+    if case.status == "closed":
+        raise RuleViolation("This case is closed; reopen it before logging contact.")
+    if case.status == "new" and case.assigned_worker_id is None:
+        raise RuleViolation("Assign the case to a worker (or take it) before logging contact.")
+    problem = contact_method_problem(session, case, method)
+    if problem:
+        raise RuleViolation(problem)
+    attempt = ContactAttempt(
+        case_id=case.id, attempted_at=when, method=method, outcome=outcome,
+        notes=(notes or "").strip() or None, worker_id=actor.id,
+    )
+    session.add(attempt)
+    session.flush()
+    audit.record(session, actor.id, "create", "contact_attempt", attempt.id,
+                 {"case_id": case.id, "method": method, "outcome": outcome})
+    if case.status == "new":
+        set_status(session, actor, case, "contacting", "first contact attempt")
+    if outcome == "spoke_engaged" and case.status == "contacting":
+        set_status(session, actor, case, "engaged", "spoke with the person; support accepted")
+    refresh_next_action(session, case)
+    touch(case)
+    session.flush()
+    return attempt
+
+
+def record_consent(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    scope: str,
+    state: str,
+    method: str,
+    expected_version: int | None,
+    **kwargs,
+) -> None:
+    """Record consent for the case's person; the case version guards against lost updates."""
+    case = load_case_for_edit(session, actor, case_id, expected_version)
+    consent.record(session, actor.id, case.person_id, case.id, scope, state, method, **kwargs)
+    touch(case)
+    session.flush()

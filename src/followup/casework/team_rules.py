@@ -1,0 +1,80 @@
+"""Team-wide rules kept in the database, so every machine of a team applies the same ones.
+
+Values are stored as text in the ``setting`` table; a missing key means the default of
+DESIGN.md. Admins change them; everyone reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.casework.schedule import Schedule
+from followup.db.models import Setting
+
+
+@dataclass(frozen=True)
+class ClosureRules:
+    """When a case may be closed as unable to contact."""
+
+    min_attempts: int = 3
+    min_days: int = 7
+    min_methods: int = 2
+
+
+DEFAULTS = {
+    "schedule.first_attempt_hours": "72",
+    "schedule.follow_up_days": "1,3,7,14",
+    "closure.unable_to_contact.min_attempts": "3",
+    "closure.unable_to_contact.min_days": "7",
+    "closure.unable_to_contact.min_methods": "2",
+}
+
+
+def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
+    value = session.scalar(select(Setting.value).where(Setting.key == key))
+    if value is None:
+        return DEFAULTS.get(key, default)
+    return value
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def _int(session: Session, key: str) -> int:
+    try:
+        return int(get_setting(session, key) or DEFAULTS[key])
+    except ValueError:
+        return int(DEFAULTS[key])
+
+
+def schedule(session: Session) -> Schedule:
+    raw = get_setting(session, "schedule.follow_up_days") or DEFAULTS["schedule.follow_up_days"]
+    try:
+        days = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        days = Schedule().follow_up_days
+    return Schedule(
+        first_attempt_hours=_int(session, "schedule.first_attempt_hours"),
+        follow_up_days=days or Schedule().follow_up_days,
+    )
+
+
+def closure_rules(session: Session) -> ClosureRules:
+    return ClosureRules(
+        min_attempts=_int(session, "closure.unable_to_contact.min_attempts"),
+        min_days=_int(session, "closure.unable_to_contact.min_days"),
+        min_methods=_int(session, "closure.unable_to_contact.min_methods"),
+    )
+
+
+def is_demo(session: Session) -> bool:
+    return get_setting(session, "demo") == "1"

@@ -1,0 +1,378 @@
+"""The `followup` command line: the desktop app with no arguments, or a subcommand.
+
+Every subcommand acts as a named user under the same permissions as the app, except `init`,
+`check`, `demo` and the first `users add`. Errors are one plain sentence on stderr, never a
+traceback. Exit codes: 0 success, 1 done but some input was rejected or left out, 2 bad usage
+or a file or database that cannot be used. Qt is imported only to start the desktop app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from followup import __version__
+from followup.cli.admin import (
+    _add_backup_parsers,
+    _add_retention_parser,
+    cmd_backup,
+    cmd_restore,
+    cmd_retention,
+)
+from followup.cli.reports import (
+    _add_report_parsers,
+    cmd_export,
+    cmd_letters,
+    cmd_report,
+    cmd_subject_access,
+)
+from followup.cli.support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    _add_db,
+    _add_user,
+    _iso,
+    _open,
+    _out,
+    _Parser,
+    _password,
+    _sign_in,
+)
+from followup.errors import FollowupError
+
+log = logging.getLogger("followup.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="followup", description="Post-overdose follow-up and referral.")
+    parser.add_argument("--version", action="version", version=f"followup {__version__}")
+    _add_db(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("init", help="create or upgrade the database")
+    _add_db(p)
+    p.add_argument("--grant-app-role", metavar="ROLE",
+                   help="PostgreSQL: after upgrading as the owner, grant ROLE the app's rights")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="integrity check of the database and schema version")
+    _add_db(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("users", help="user management")
+    users = p.add_subparsers(dest="users_command", parser_class=_Parser, required=True)
+    pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
+    pa.add_argument("name")
+    pa.add_argument("--role", required=True, choices=("worker", "lead", "admin"))
+    pa.add_argument("--display-name", metavar="TEXT")
+    _add_db(pa)
+    _add_user(pa)
+
+    p = sub.add_parser("set-password", help="store the team database password in the keyring")
+    _add_db(p)
+
+    p = sub.add_parser("demo", help="fill an empty database with synthetic demonstration data")
+    p.add_argument("--cases", type=int, required=True, metavar="N")
+    p.add_argument("--seed", type=int, default=1, metavar="S")
+    _add_db(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("cases", help="list cases")
+    p.add_argument("--search", default="", metavar="TEXT")
+    p.add_argument("--status", action="append", metavar="S", help="repeat for several")
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--limit", type=int, default=100)
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("import", help="import a police referral file (CSV or JSON)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="check and match, but write nothing")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("letters", help="make one letter, or every letter due (--batch), as a PDF")
+    p.add_argument("--case", type=int, metavar="ID")
+    p.add_argument("--template", metavar="NAME",
+                   help="appointment, unable_to_contact, treatment_referral or gp_notification")
+    p.add_argument("--batch", action="store_true", help="every letter due, in one PDF")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    p.add_argument("--time", metavar='"dd/mm/yyyy HH:MM"', help="appointment time (UK time)")
+    p.add_argument("--place", metavar="TEXT", help="appointment place")
+    p.add_argument("--note", metavar="TEXT", help="a note for the letter's {note} placeholder")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("subject-access",
+                       help="everything held about one person, as PDF and JSON (team leads)")
+    p.add_argument("--person", type=int, required=True, metavar="ID")
+    p.add_argument("-o", "--output", required=True, metavar="FOLDER", help="an existing folder")
+    p.add_argument("--requested", metavar="D",
+                   help="the day the request arrived, 2026-11-01 or 01/11/2026 (default: today)")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    _add_report_parsers(sub)
+    _add_backup_parsers(sub)
+    _add_retention_parser(sub)
+    return parser
+
+
+
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from followup.db.migrate import schema_state
+
+    db = _open(args, create=True)
+    try:
+        state = schema_state(db)
+        result = {"database": db.description, "schema_revision": state.current}
+        if args.grant_app_role:
+            from followup.protection.team_server import grant_app_role
+
+            grant_app_role(db, args.grant_app_role)
+            result["app_role"] = args.grant_app_role
+        if args.json:
+            _out(json.dumps(result))
+        else:
+            _out(f"{db.description} is ready (schema {state.current}).")
+            if args.grant_app_role:
+                _out(f"The role {args.grant_app_role} has the app's rights, and no more.")
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from followup.db.engine import sqlite_path
+    from followup.db.migrate import integrity_report
+    from followup.protection.integrity import network_share_warning
+
+    db = _open(args, migrate=False)
+    try:
+        report = integrity_report(db)
+        path = sqlite_path(db.url)
+    finally:
+        db.dispose()
+    warning = network_share_warning(path) if path is not None else None
+    report["warnings"] = [warning] if warning else []
+    if args.json:
+        _out(json.dumps(report))
+    else:
+        _out(f"Database: {report['database']}")
+        _out(
+            f"Schema revision: {report['schema_revision'] or 'none'} (this app: {report['app_revision']})"
+        )
+        if report["ok"]:
+            _out("Integrity: ok")
+        for problem in report["problems"]:
+            _out(f"Problem: {problem}")
+        if warning:
+            _out(f"Warning: {warning}")
+    return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from followup.access import create_user, user_count
+
+    db = _open(args, create=True)
+    try:
+        with db.session() as s:
+            first = user_count(s) == 0
+        actor = None if first else _sign_in(db, args)
+        if first and args.role != "admin":
+            raise FollowupError("The first user must be an administrator (--role admin).")
+        if sys.stdin is not None and sys.stdin.isatty():
+            password = getpass.getpass(f"New password for {args.name}: ")
+            if getpass.getpass("Type it again: ") != password:
+                raise FollowupError("The two passwords differ; nothing was changed.")
+        else:
+            password = _password("")
+        with db.session() as s:
+            create_user(s, actor, args.name, args.role, password, args.display_name)
+        _out(f"Added {args.name} as {args.role}.")
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from followup.settings import (
+        AppPaths,
+        keyring_status,
+        resolve_database_url,
+        store_database_password,
+    )
+
+    url = resolve_database_url(args.db, AppPaths.default())
+    if make_url(url).get_backend_name() != "postgresql":
+        raise UsageError("Only a PostgreSQL team database has a password; give its URL with --db.")
+    status = keyring_status()
+    if not status.usable:
+        raise FollowupError(status.advice)
+    store_database_password(url, _password("Database password: "))
+    _out(f"Stored the password in {status.backend}.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from followup.demo.populate import populate
+
+    if args.cases < 1:
+        raise UsageError("--cases must be at least 1.")
+    db = _open(args, create=True)
+    try:
+        result = populate(db, cases=args.cases, seed=args.seed)
+    finally:
+        db.dispose()
+    if args.json:
+        _out(json.dumps(result.as_dict()))
+    else:
+        _out(result.describe())
+    return EXIT_OK
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    from followup.casework.caseload import count_cases, list_cases
+    from followup.db.queries import CaseQuery
+    from followup.vocab import CASE_STATUSES
+
+    for status in args.status or ():
+        if status not in CASE_STATUSES:
+            raise UsageError(f"Unknown status {status!r}; use one of {', '.join(CASE_STATUSES)}.")
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        q = CaseQuery(
+            search=args.search, statuses=tuple(args.status or ()), overdue_only=args.overdue
+        )
+        with db.session() as s:
+            total = count_cases(s, actor, q)
+            rows = list_cases(s, actor, q, limit=max(1, args.limit))
+    finally:
+        db.dispose()
+    if args.json:
+        _out(
+            json.dumps(
+                {
+                    "total": total,
+                    "cases": [
+                        {
+                            "id": r.id,
+                            "police_reference": r.police_reference,
+                            "person": r.person,
+                            "status": r.status,
+                            "worker": r.worker or None,
+                            "due": _iso(r.next_action_due_at),
+                            "overdue": r.overdue,
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+        )
+    else:
+        for r in rows:
+            due = (
+                r.next_action_due_at.astimezone().strftime("%d/%m/%Y %H:%M")
+                if r.next_action_due_at
+                else "-"
+            )
+            mark = " OVERDUE" if r.overdue else ""
+            _out(
+                f"{r.id:>7}  {r.police_reference:<20} {r.person[:28]:<28} {r.status:<12} "
+                f"{(r.worker or '-')[:16]:<16} {due}{mark}"
+            )
+        _out(f"{len(rows)} of {total} cases shown.")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from followup.intake.importer import import_file
+
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        summary = import_file(db, actor, args.file, dry_run=args.dry_run)
+    finally:
+        db.dispose()
+    _out(json.dumps(summary.as_json()) if args.json else summary.describe())
+    return EXIT_OK if summary.clean else EXIT_PARTIAL
+
+
+# ------------------------------------------------------------------ reports and exports
+
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from followup.ui.shell.app import run_app
+
+    return run_app(getattr(args, "db", None))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
+    "check": cmd_check,
+    "set-password": cmd_set_password,
+    "demo": cmd_demo,
+    "cases": cmd_cases,
+    "import": cmd_import,
+    "letters": cmd_letters,
+    "report": cmd_report,
+    "export": cmd_export,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "retention": cmd_retention,
+    "subject-access": cmd_subject_access,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from followup.logs import configure_logging
+
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"followup: {exc}\n")
+        return EXIT_FAILED
+    configure_logging()
+    command: Any = args.command
+    if command is None:
+        handler = cmd_gui
+    elif command == "users":
+        handler = cmd_users_add
+    else:
+        handler = COMMANDS[command]
+    try:
+        return handler(args)
+    except FollowupError as exc:
+        sys.stderr.write(f"followup: {exc}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        sys.stderr.write("followup: stopped; nothing more was done.\n")
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log the type
+        log.exception("Unexpected %s in `followup %s`", type(exc).__name__, command or "")
+        sys.stderr.write(
+            f"followup: something unexpected went wrong ({type(exc).__name__}); nothing more "
+            "was done. The log in the Followup log folder has the details for support.\n"
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Command-line subcommands for backup, restore and retention (administrators and leads)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from followup.cli.support import (
+    EXIT_OK,
+    UsageError,
+    _add_db,
+    _add_user,
+    _open,
+    _out,
+    _sign_in,
+)
+from followup.errors import FollowupError
+
+
+def _add_backup_parsers(sub: Any) -> None:
+    p = sub.add_parser("backup", help="consistent online backup of the database to FILE")
+    p.add_argument("file", metavar="FILE", help="backup file to write, or a folder for a dated name")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
+    p.add_argument("file", metavar="FILE")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from followup.access import require
+    from followup.protection.backup.files import backup_database
+
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        require(actor, "backup")
+        info = backup_database(db, Path(args.file), actor=actor)
+    finally:
+        db.dispose()
+    if args.json:
+        _out(json.dumps({"file": str(info.path), "backend": info.backend,
+                         "schema_revision": info.revision, "bytes": info.size}))
+    else:
+        _out(info.describe())
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Sign in on the current database; when it is missing or damaged, on the backup itself."""
+    from pathlib import Path
+
+    from followup.access import require
+    from followup.db.engine import sqlite_path
+    from followup.db.migrate import open_database
+    from followup.errors import DatabaseTooNew, DatabaseUnavailable
+    from followup.protection.backup.files import configured_backup_folder, restore_database
+    from followup.protection.integrity import is_damaged_sqlite_file
+    from followup.settings import AppPaths, resolve_database_url
+
+    paths = AppPaths.default()
+    url = resolve_database_url(args.db, paths)
+    source = Path(args.file)
+    if not source.is_file():
+        raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
+    signed: list[Any] = []
+
+    def authorise(db: Any) -> None:
+        signed.append(_sign_in(db, args))
+        require(signed[-1], "restore")
+
+    try:
+        db = open_database(url, migrate=False)
+    except DatabaseTooNew:
+        raise
+    except DatabaseUnavailable:
+        path = sqlite_path(url)
+        if path is None or (path.exists() and not is_damaged_sqlite_file(path)):
+            raise
+        db = None
+    if db is not None:
+        try:
+            authorise(db)
+        finally:
+            db.dispose()
+    info = restore_database(url, source, backup_dir=configured_backup_folder(paths),
+                            actor=signed[0] if signed else None,
+                            authorise=None if signed else authorise)
+    if args.json:
+        _out(json.dumps({"database": info.database, "file": str(info.source),
+                         "restored_revision": info.restored_revision,
+                         "schema_revision": info.revision,
+                         "safety_copy": str(info.safety_copy) if info.safety_copy else None,
+                         "set_aside": str(info.set_aside) if info.set_aside else None}))
+    else:
+        _out(info.describe())
+    return EXIT_OK
+
+
+
+
+def _add_retention_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "retention", help="list people past the retention period; --destroy them (admin)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
+    p.add_argument("--destroy", action="store_true", help="destroy everyone listed as due")
+    _add_db(p)
+    _add_user(p)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from followup.protection import retention
+
+    if args.dry_run and args.destroy:
+        raise UsageError("Use --dry-run or --destroy, not both.")
+    db = _open(args, migrate=False)
+    try:
+        actor = _sign_in(db, args)
+        with db.session() as s:
+            items = retention.due_for_destruction(s, actor)
+            years = retention.retention_years(s)
+        report = None
+        if args.dry_run or args.destroy:
+            with db.session() as s:
+                report = retention.destroy(
+                    s, actor, [i.person_id for i in items], dry_run=not args.destroy
+                )
+    finally:
+        db.dispose()
+    if args.json:
+        out: dict[str, Any] = {
+            "retention_years": years,
+            "due": [
+                {"person_id": i.person_id, "initials": i.initials, "birth_year": i.birth_year,
+                 "case_ids": list(i.case_ids), "police_references": list(i.police_references),
+                 "closed_on": i.closed_on.isoformat(), "letters": i.letters}
+                for i in items
+            ],
+        }
+        if report is not None:
+            out["report"] = report.as_dict()
+        _out(json.dumps(out))
+        return EXIT_OK
+    lines = [f"{len(items)} person record(s) closed more than {years} years ago are due."]
+    lines += [
+        f"  person {i.person_id} ({i.initials}, born {i.birth_year or '?'}): closed "
+        f"{i.closed_on:%d/%m/%Y}, cases {', '.join(map(str, i.case_ids))}, {i.letters} letter(s)"
+        for i in items
+    ]
+    if report is not None:
+        lines.append(report.describe())
+    _out("\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,271 @@
+"""Made-up people and police referrals for the demonstration data.
+
+Names come from Faker's en_GB lists, drawn once into pools and then picked with a seeded
+``random.Random``; places are Birmingham ones from ``demo_data``. Phone numbers are only from
+Ofcom's drama ranges, NHS numbers only from the 999 test range, e-mail only at example domains.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from itertools import accumulate
+from typing import TypeVar
+
+from faker import Faker
+
+from followup.demo import data as dd
+
+T = TypeVar("T")
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+WINDOW_DAYS = 548  # about eighteen months
+
+# Overdoses found by the police by hour of day: fewest before dawn, most from midday to late.
+_HOUR_WEIGHTS = (3, 2, 2, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 7, 7, 7, 7, 7, 7, 6, 5, 5, 4)
+# One person in six has repeat overdoses; unnamed people are never matched, so named ones
+# carry the whole share.
+UNNAMED_SHARE = 0.10
+REPEAT_SHARE_NAMED = (1 / 6) / (1 - UNNAMED_SHARE)
+
+
+def one(rng: random.Random, values: Sequence[T]) -> T:
+    """A uniform choice, a few times cheaper than ``random.choice``."""
+    return values[int(rng.random() * len(values))]
+
+
+class Weighted:
+    """A fixed weighted choice, cheaper than ``random.choices`` when drawn a million times."""
+
+    __slots__ = ("values", "cum", "total")
+
+    def __init__(self, pairs: tuple[tuple[object, int], ...]) -> None:
+        self.values = [v for v, _ in pairs]
+        self.cum = list(accumulate(w for _, w in pairs))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: random.Random):  # noqa: ANN201 - the type of the values
+        return self.values[bisect(self.cum, rng.random() * self.total)]
+
+
+_HOURS = Weighted(tuple(enumerate(_HOUR_WEIGHTS)))
+_SUBSTANCES = Weighted(dd.SUBSTANCES)
+_DOSES = Weighted(((1, 46), (2, 35), (3, 13), (4, 4), (5, 2)))
+_GENDERS = Weighted(
+    (("male", 710), ("female", 268), ("non_binary", 8), ("other", 4), ("not_known", 10))
+)
+_REPEATS = Weighted(((2, 62), (3, 27), (4, 11)))
+
+
+def nhs_check_digit(nine: str) -> int | None:
+    """The mod-11 check digit of nine digits, or None when no valid number has them."""
+    total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+class Who:
+    """What a case history needs to know about the person behind it."""
+
+    __slots__ = ("row", "named", "can_phone", "mobile", "has_address", "referrals", "kits", "died")
+
+    def __init__(self, row: dict, referrals: list[dict]) -> None:
+        self.row = row
+        self.named = row["description"] is None
+        self.can_phone = row["phone"] is not None
+        self.mobile = bool(row["phone"] and row["phone"].startswith("+447"))
+        self.has_address = row["address"] is not None
+        self.referrals = referrals
+        self.kits = 0
+        self.died = False
+
+
+class PeopleMaker:
+    """Draws people with their referrals; every draw comes from one seeded stream."""
+
+    def __init__(self, rng: random.Random, fake: Faker, now: datetime, cases: int) -> None:
+        self.rng = rng
+        self.now = now
+        self.male = [fake.first_name_male() for _ in range(400)]
+        self.female = [fake.first_name_female() for _ in range(400)]
+        self.last = [fake.last_name() for _ in range(1200)]
+        self.side_streets = [
+            f"{one(rng, self.last)} {one(rng, dd.STREET_SUFFIXES)}" for _ in range(300)
+        ]
+        self.districts = dd.DISTRICTS
+        self.by_district = {d[0]: d for d in dd.DISTRICTS}
+        self.officers: dict[str, list[tuple[str, str]]] = {}
+        per_station = max(6, min(40, cases // 300))
+        collars = rng.sample(range(2000, 23000), per_station * len(dd.STATIONS))
+        for i, station in enumerate(dd.STATIONS):
+            self.officers[station] = [
+                (
+                    str(collars[i * per_station + j]),
+                    f"{'Sgt' if rng.random() < 0.1 else 'PC'} {self._first(rng.random() < 0.7)} "
+                    f"{one(rng, self.last)}",
+                )
+                for j in range(per_station)
+            ]
+        # NHS numbers walk the 999 range in a seeded order, so none is given twice.
+        self._nhs_step = 7919 * 2 + 1
+        self._nhs_at = rng.randrange(1_000_000)
+        self._nhs_left = 1_000_000
+
+    # ----------------------------------------------------------------------- small pieces
+
+    def _first(self, male: bool) -> str:
+        return one(self.rng, self.male if male else self.female)
+
+    def _nhs_number(self) -> str | None:
+        while self._nhs_left > 0:
+            self._nhs_left -= 1
+            self._nhs_at = (self._nhs_at + self._nhs_step) % 1_000_000
+            nine = f"999{self._nhs_at:06d}"
+            check = nhs_check_digit(nine)
+            if check is not None and len(set(nine + str(check))) > 1:
+                return nine + str(check)
+        return None
+
+    def _postcode(self, district: tuple) -> str:
+        rng = self.rng
+        letters = dd.POSTCODE_UNIT_LETTERS
+        return f"{district[0]} {one(rng, district[2])}{one(rng, letters)}{one(rng, letters)}"
+
+    def _street(self, district: tuple) -> str:
+        rng = self.rng
+        return one(rng, district[3]) if rng.random() < 0.6 else one(rng, self.side_streets)
+
+    def _phone(self) -> str:
+        if self.rng.random() < 0.85:
+            return f"+447700900{self.rng.randrange(1000):03d}"
+        return f"+441214960{self.rng.randrange(1000):03d}"
+
+    def _incident_time(self) -> datetime:
+        rng, now = self.rng, self.now
+        day = (now - DAY * rng.uniform(0, WINDOW_DAYS)).date()
+        hour = _HOURS.pick(rng)
+        at = datetime.combine(day, time(hour)) + timedelta(seconds=rng.randrange(3600))
+        # Never in the future, and long enough ago for the referral to have arrived.
+        while at > now - 2 * HOUR:
+            at -= DAY
+        return at
+
+    # --------------------------------------------------------------------------- person
+
+    def person(self) -> Who:
+        """One person with every referral they will have (the caller may use fewer)."""
+        rng = self.rng
+        named = rng.random() >= UNNAMED_SHARE
+        gender = _GENDERS.pick(rng)
+        male = gender == "male" or (gender not in ("male", "female") and rng.random() < 0.5)
+        home = one(rng, self.districts)
+        row: dict = dict.fromkeys(
+            (
+                "id", "first_name", "last_name", "description", "date_of_birth", "gender",
+                "nhs_number", "address", "postcode", "phone", "email", "gp_practice",
+                "merged_into_id", "created_at", "updated_at",
+            )
+        )  # fmt: skip
+        row["no_fixed_abode"] = False
+        row["gender"] = gender
+        k = 1
+        if named and rng.random() < REPEAT_SHARE_NAMED:
+            k = _REPEATS.pick(rng)
+        incidents = sorted(self._incident_time() for _ in range(k))
+        for i in range(1, len(incidents)):
+            incidents[i] = max(incidents[i], incidents[i - 1] + 2 * DAY)
+        incidents = [t for t in incidents if t <= self.now - 2 * HOUR]
+        if named:
+            first = self._first(male)
+            last = one(rng, self.last)
+            row["first_name"], row["last_name"] = first, last
+            age_days = max(18.2, min(74.0, rng.gauss(41, 9))) * 365.25
+            if rng.random() < 0.92:
+                row["date_of_birth"] = (incidents[0] - DAY * age_days).date()
+                if rng.random() < 0.4:
+                    row["nhs_number"] = self._nhs_number()
+            if rng.random() < 0.65:
+                row["phone"] = self._phone()
+            if rng.random() < 0.08:
+                local = "".join(c for c in f"{first}.{last}".lower() if c.isalnum() or c == ".")
+                domain = "example.com" if rng.random() < 0.6 else "example.org"
+                row["email"] = f"{local}{rng.randrange(1, 100)}@{domain}"
+            if rng.random() < 0.14:
+                row["no_fixed_abode"] = True
+            elif rng.random() < 0.88:
+                street = self._street(home)
+                flat = f"Flat {rng.randrange(1, 40)}, " if rng.random() < 0.2 else ""
+                row["address"] = f"{flat}{rng.randrange(1, 240)} {street}, {home[1]}, Birmingham"
+                row["postcode"] = self._postcode(home)
+                if rng.random() < 0.5:
+                    row["gp_practice"] = one(rng, dd.GP_FORMS).format(
+                        area=home[1], street=one(rng, home[3])
+                    )
+        else:
+            row["gender"] = "male" if male else "female"
+            row["description"] = (
+                f"{one(rng, dd.DESCRIPTION_LOOKS)} {'male' if male else 'female'}, "
+                f"about {5 * round(rng.gauss(40, 9) / 5)}, {one(rng, dd.DESCRIPTION_CLOTHES)}"
+            )
+        who = Who(row, [])
+        who.referrals = [self.referral(who, home, at) for at in incidents]
+        row["created_at"] = row["updated_at"] = who.referrals[0]["received_at"]
+        return who
+
+    # ------------------------------------------------------------------------- referral
+
+    def referral(self, who: Who, home: tuple, incident_at: datetime) -> dict:
+        rng = self.rng
+        row = who.row
+        place = rng.random()
+        if place < 0.3 and who.has_address:
+            location, postcode = row["address"], row["postcode"]
+            district = home
+        elif place < 0.5:
+            location, postcode = one(rng, dd.CITY_CENTRE_PLACES)
+            district = self.by_district[postcode.split()[0]]
+        elif place < 0.58:
+            park, code = one(rng, dd.PARKS)
+            district = self.by_district[code]
+            location, postcode = f"{park}, {district[1]}", self._postcode(district)
+        else:
+            district = home if rng.random() < 0.6 else one(rng, self.districts)
+            location = one(rng, dd.PUBLIC_PLACE_FORMS).format(
+                street=self._street(district), area=district[1], num=rng.randrange(1, 240)
+            )
+            postcode = self._postcode(district)
+        collar, officer = one(rng, self.officers[district[4]])
+        scene_roll = rng.random()
+        if who.named:
+            consent = "Y" if scene_roll < 0.55 else ("N" if scene_roll < 0.70 else "unknown")
+        else:
+            consent = "Y" if scene_roll < 0.08 else ("N" if scene_roll < 0.25 else "unknown")
+        ambulance = rng.random() < 0.93
+        received = min(incident_at + HOUR * rng.uniform(0.5, 20), self.now - timedelta(minutes=1))
+        return {
+            "id": None,
+            "case_id": None,
+            "person_id": who.row,
+            "police_reference": None,
+            "force": dd.FORCE,
+            "incident_at": incident_at,
+            "incident_location": location,
+            "incident_postcode": postcode,
+            "officer_id": collar,
+            "officer_name": officer,
+            "station": f"{district[4]} Police Station",
+            "naloxone_doses": _DOSES.pick(rng) if rng.random() < 0.97 else None,
+            "naloxone_product": "nasal" if rng.random() < 0.62 else "injectable",
+            "ambulance_called": ambulance,
+            "conveyed_to_hospital": ambulance and rng.random() < 0.45,
+            "substances": _SUBSTANCES.pick(rng),
+            "description": row["description"],
+            "consent_at_scene": consent,
+            "notes": one(rng, dd.REFERRAL_NOTES) if rng.random() < 0.15 else None,
+            "received_at": received,
+            "source_file": f"wmp-naloxone-referrals-{received:%Y-%m-%d}.csv",
+        }

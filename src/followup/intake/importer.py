@@ -1,0 +1,342 @@
+"""Intake of police referral files: read, validate, match and store them, all or nothing.
+
+``import_file`` is the one entry point for the command line, the import dialog and the folder
+watcher. A file lands in one transaction: every accepted row, or nothing (on any failure, on
+cancel, and on a dry run, which does all the work and then rolls it back). Reading is in
+``intake_read``, the row rules in ``intake_rules``, person matching in ``matching`` and the
+writing in ``intake_store``.
+
+Decisions where DESIGN.md is silent:
+
+- Exactly once: a referral is a duplicate when its force and police reference (trimmed, upper
+  case) are already stored, or came earlier in the same file; duplicates are counted, not
+  rejected. Force names are matched to already-stored forces regardless of case.
+- A row without a force takes the setting ``intake.default_force``; when that is not set it is
+  recorded as ``NO_FORCE`` ("Force not stated") with a warning on the row, since the force is
+  part of what makes a reference unique.
+- Scene consent N records no consent entry (see ``intake_store``); it stays on the
+  referral for the worker to see.
+- A row is reported once when rejected, with the first required field that failed.
+- Incident times without a zone are UK local time; ten minutes ahead of now is tolerated as
+  clock difference before an incident counts as in the future.
+- A file with a header and no records imports nothing and is not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from followup import audit
+from followup.access import Actor, require
+from followup.casework.team_rules import schedule as team_schedule
+from followup.db.engine import Database
+from followup.db.models import Referral, Setting
+from followup.errors import FollowupError
+from followup.intake.matching import QUERY_BATCH, Candidate, Matcher
+from followup.intake.read import RawRow, open_referral_file
+from followup.intake.rules import ParsedRow, Problem, parse_row
+from followup.intake.store import IntakeWriter, Resolved
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FORCE_SETTING = "intake.default_force"
+NO_FORCE = "Force not stated"
+# Rows handled per batch: bounds memory, and sets how often progress and cancel are checked.
+CHUNK_ROWS = 500
+
+ProgressCallback = Callable[[int, float], None]
+"""Called after each batch with (rows read so far, fraction of the file read, 0 to 1)."""
+CancelCheck = Callable[[], bool]
+"""Returns True when the user has asked to stop; checked between batches and before commit."""
+
+
+class ImportCancelled(FollowupError):
+    """The user stopped the import; nothing was written."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, for a dry run, would do)."""
+
+    file_name: str
+    dry_run: bool = False
+    rows_read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    linked_repeat: int = 0
+    needs_review: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    duplicate_rows: list[int] = field(default_factory=list)
+    cases_created: list[int] = field(default_factory=list)
+    cases_attached: list[int] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing was rejected and no field was left out."""
+        return not self.rejected and not self.warnings
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary in DESIGN.md's shape, ready for ``json.dumps``."""
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "linked_repeat": self.linked_repeat,
+            "needs_review": self.needs_review,
+            "rejected": [p.as_dict() for p in self.rejected],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+    def audit_details(self) -> dict[str, Any]:
+        """Counts and the file name only: no personal data."""
+        return {
+            "file": self.file_name,
+            "rows": self.rows_read,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "linked_repeat": self.linked_repeat,
+            "needs_review": self.needs_review,
+            "rejected": len(self.rejected),
+            "warnings": len(self.warnings),
+            "cases_created": len(self.cases_created),
+            "cases_attached": len(self.cases_attached),
+        }
+
+    def describe(self) -> str:
+        """A plain-English report for the terminal."""
+        verb = "would be imported" if self.dry_run else "imported"
+        lines = [
+            f"{self.file_name}: {_n(self.rows_read, 'row')} read; "
+            f"{_n(self.imported, 'referral')} {verb} ({self.linked_repeat} linked to a known "
+            f"person as a repeat overdose, {self.needs_review} waiting for a decision on a "
+            f"possible match); {self.duplicates} already imported before.",
+        ]
+        if self.rejected:
+            lines.append(
+                f"{_n(len(self.rejected), 'row')} rejected (nothing from them was imported):"
+            )
+            lines += [f"  row {p.row}: {p.field}: {p.reason}" for p in self.rejected]
+        if self.warnings:
+            lines.append(
+                f"{_n(len(self.warnings), 'field')} left out (the referral was still imported):"
+            )
+            lines += [f"  row {p.row}: {p.field}: {p.reason}" for p in self.warnings]
+        if self.dry_run:
+            lines.append("Dry run: nothing was written.")
+        elif self.imported == 0 and self.duplicates and not self.rejected:
+            lines.append("Nothing new: every referral in the file was imported before.")
+        return "\n".join(lines)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def default_force(session: Session) -> str | None:
+    """The force named in settings for files that do not say, or None."""
+    setting = session.get(Setting, DEFAULT_FORCE_SETTING)
+    value = setting.value.strip() if setting and setting.value else ""
+    return value[:100] or None
+
+
+def _known_forces(session: Session) -> dict[str, str]:
+    return {f.casefold(): f for f in session.scalars(select(Referral.force).distinct())}
+
+
+def _stored_references(session: Session, rows: list[ParsedRow]) -> set[tuple[str, str]]:
+    keys = sorted({(r.force, r.police_reference) for r in rows})
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), QUERY_BATCH):
+        chunk = keys[start : start + QUERY_BATCH]
+        found.update(
+            tuple(r)
+            for r in session.execute(
+                select(Referral.force, Referral.police_reference).where(
+                    tuple_(Referral.force, Referral.police_reference).in_(chunk)
+                )
+            )
+        )
+    return found
+
+
+class _Import:
+    """One run over one file inside one session."""
+
+    def __init__(self, session: Session, actor: Actor, summary: ImportSummary, now: datetime):
+        self.session = session
+        self.summary = summary
+        self.now = now
+        self.default_force = default_force(session)
+        self.forces = _known_forces(session)
+        self.seen: set[tuple[str, str]] = set()
+        self.matcher = Matcher(session)
+        self.writer = IntakeWriter(
+            session, actor.id, now, summary.file_name, team_schedule(session)
+        )
+
+    def accept(self, raw_rows: list[RawRow]) -> None:
+        s = self.summary
+        parsed: list[ParsedRow] = []
+        for raw in raw_rows:
+            s.rows_read += 1
+            result = parse_row(raw, now=self.now, default_force=self.default_force or NO_FORCE)
+            if isinstance(result, Problem):
+                s.rejected.append(result)
+                continue
+            result.force = self.forces.setdefault(result.force.casefold(), result.force)
+            if not result.force_given and self.default_force is None:
+                result.warnings.append(
+                    Problem(
+                        result.row,
+                        "force",
+                        f"no force named and no default force in settings; recorded as "
+                        f"'{NO_FORCE}'",
+                    )
+                )
+            key = (result.force, result.police_reference)
+            if key in self.seen:
+                self._duplicate(result)
+                continue
+            self.seen.add(key)
+            parsed.append(result)
+        stored = _stored_references(self.session, parsed)
+        fresh = []
+        for row in parsed:
+            if (row.force, row.police_reference) in stored:
+                self._duplicate(row)
+            else:
+                fresh.append(row)
+        self.matcher.preload(row.person for row in fresh)
+        items = [self._resolve(row) for row in fresh]
+        self.writer.write(items)
+        for item in items:
+            s.imported += 1
+            s.warnings.extend(item.parsed.warnings)
+            if item.match.outcome == "linked":
+                s.linked_repeat += 1
+            elif item.match.outcome == "review":
+                s.needs_review += 1
+
+    def _duplicate(self, row: ParsedRow) -> None:
+        self.summary.duplicates += 1
+        self.summary.duplicate_rows.append(row.row)
+
+    def _resolve(self, row: ParsedRow) -> Resolved:
+        match = self.matcher.match(row.person)
+        if match.outcome == "linked" and match.candidate is not None:
+            self.matcher.learn(match.candidate, row.person)
+            return Resolved(row, match, match.candidate)
+        person = Candidate.from_incoming(row.person)
+        self.matcher.remember(person)
+        return Resolved(row, match, person)
+
+
+def import_file(
+    db: Database,
+    actor: Actor,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Import one police referral file (CSV or JSON) in one transaction.
+
+    Raises ``FollowupError`` when the file cannot be used at all (nothing is written),
+    ``ImportCancelled`` when ``cancelled()`` turns true, and ``PermissionDenied`` for a role
+    without the import permission. ``now`` (aware) is the time received; tests pass it in.
+    """
+    require(actor, "import")
+    path = Path(path)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    summary = ImportSummary(file_name=path.name, dry_run=dry_run)
+    with open_referral_file(path) as source:
+        try:
+            with db.session() as session:
+                run = _Import(session, actor, summary, now)
+                for chunk in _chunks(source.rows(), CHUNK_ROWS):
+                    run.accept(chunk)
+                    if progress is not None:
+                        progress(summary.rows_read, source.fraction_read())
+                    if cancelled is not None and cancelled():
+                        raise ImportCancelled("The import was stopped; nothing was imported.")
+                summary.cases_created = list(run.writer.cases_created)
+                summary.cases_attached = sorted(run.writer.cases_attached)
+                if dry_run:
+                    session.rollback()
+                else:
+                    audit.record(
+                        session, actor.id, "import", "referral_file", None, summary.audit_details()
+                    )
+        except IntegrityError:
+            log.warning("Import of a referral file hit a uniqueness conflict; rolled back")
+            raise FollowupError(
+                "Another import stored some of these referrals at the same moment; nothing was "
+                "imported from this file, so import it again."
+            ) from None
+        except DBAPIError as exc:
+            log.warning("Import of a referral file failed in the database (%s)", type(exc).__name__)
+            raise FollowupError(
+                "The database could not store this file's referrals; nothing was imported. "
+                "Try again, and tell support if it happens again."
+            ) from None
+    if dry_run:
+        summary.cases_created, summary.cases_attached = [], []
+    log.info(
+        "Imported referral file: %d rows, %d imported, %d duplicates, %d rejected, %d warnings%s",
+        summary.rows_read,
+        summary.imported,
+        summary.duplicates,
+        len(summary.rejected),
+        len(summary.warnings),
+        " (dry run)" if dry_run else "",
+    )
+    return summary
+
+
+def overdose_history(session: Session, person_id: int) -> list[datetime]:
+    """When this person's overdoses happened (incident times of their referrals), oldest first.
+
+    More than one is a repeat overdose, the strongest risk marker there is.
+    """
+    return list(
+        session.scalars(
+            select(Referral.incident_at)
+            .where(Referral.person_id == person_id)
+            .order_by(Referral.incident_at)
+        )
+    )
+
+
+def referral_counts(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
+    """How many referrals each of these people has (for a repeat-overdose marker in lists)."""
+    ids = sorted(set(person_ids))
+    counts: dict[int, int] = {}
+    for start in range(0, len(ids), QUERY_BATCH):
+        chunk = ids[start : start + QUERY_BATCH]
+        counts.update(
+            (r[0], r[1])
+            for r in session.execute(
+                select(Referral.person_id, func.count())
+                .where(Referral.person_id.in_(chunk))
+                .group_by(Referral.person_id)
+            )
+        )
+    return counts

@@ -1,0 +1,246 @@
+"""Matching incoming referrals to known people, so that a repeat overdose is seen as one.
+
+Rules (DESIGN.md, intake): the same NHS number links automatically. Otherwise the same date of
+birth with a close name: names are normalised (accents and case folded, apostrophes and full
+stops dropped so O'Brien = OBrien, other punctuation a space so "Smith, John" = "John Smith")
+and compared with rapidfuzz's token_sort_ratio, which ignores word order and forgives small
+spelling differences (Jon ~ John scores 95). A score of at least ``CERTAIN`` links
+automatically, unless the genders recorded disagree; a score of at least ``POSSIBLE``, or one
+name wholly inside the other ("Khan" and "Aisha Khan"), is uncertain and waits for a person to
+decide. Two different NHS numbers always mean two people. People without a date of birth and
+unnamed people (a description only) are linked only by NHS number.
+
+Candidates are narrowed in SQL by NHS number and date of birth (both indexed), one batch of
+rows at a time, before any fuzzy comparison; people created earlier in the same file are
+candidates too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup.db.models import Person
+from followup.intake.rules import IncomingPerson
+
+CERTAIN = 92.0
+POSSIBLE = 80.0
+# Keep IN lists well under every backend's parameter limit.
+QUERY_BATCH = 500
+
+
+def name_key(first: str | None, last: str | None) -> str:
+    """A name for comparison: "O'Brien, Seán" -> "obrien sean"."""
+    return _name_key(first or "", last or "")
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_key(first: str, last: str) -> str:
+    # Cached: a batch compares thousands of known people, and names repeat a great deal.
+    text = f"{first} {last}"
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"['’‘`´.]", "", text)
+    text = re.sub(r"[^\w]+|_", " ", text)
+    return " ".join(text.split())
+
+
+def name_score(a: str, b: str) -> float:
+    """0-100: how close two normalised names are, word order ignored."""
+    return float(fuzz.token_sort_ratio(a, b))
+
+
+def names_nested(a: str, b: str) -> bool:
+    """One name's words all appear in the other ("khan" in "aisha khan")."""
+    return bool(a and b) and (set(a.split()) <= set(b.split()) or set(b.split()) <= set(a.split()))
+
+
+@dataclass(eq=False)
+class Candidate:
+    """A person a referral may belong to: known already, or created earlier in this file.
+
+    ``person_id`` is None until a person created by this import has been written.
+    """
+
+    person_id: int | None
+    first_name: str | None
+    last_name: str | None
+    date_of_birth: date | None
+    nhs_number: str | None
+    gender: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    email: str | None = None
+    in_file: bool = False
+    incoming: IncomingPerson | None = None
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = name_key(self.first_name, self.last_name)
+
+    @classmethod
+    def from_incoming(cls, person: IncomingPerson) -> Candidate:
+        return cls(
+            person_id=None,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            date_of_birth=person.date_of_birth,
+            nhs_number=person.nhs_number,
+            gender=person.gender,
+            phone=person.phone,
+            address=person.address,
+            postcode=person.postcode,
+            email=person.email,
+            in_file=True,
+            incoming=person,
+        )
+
+
+@dataclass
+class MatchResult:
+    """``linked`` to a candidate, ``review`` (new person, candidate to decide on) or ``new``."""
+
+    outcome: str
+    candidate: Candidate | None = None
+    score: float = 0.0
+
+
+_COLUMNS = (
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.date_of_birth,
+    Person.nhs_number,
+    Person.gender,
+    Person.phone,
+    Person.address,
+    Person.postcode,
+    Person.email,
+    Person.merged_into_id,
+)
+
+
+def _candidate(row: object) -> Candidate:
+    return Candidate(*row[:10])  # type: ignore[index]
+
+
+def _batches(values: Iterable[object]) -> Iterable[list[object]]:
+    items = list(values)
+    for start in range(0, len(items), QUERY_BATCH):
+        yield items[start : start + QUERY_BATCH]
+
+
+class Matcher:
+    """Finds the person for each incoming referral; ``preload`` each batch of rows first."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._db_by_nhs: dict[str, Candidate] = {}
+        self._db_by_dob: dict[date, list[Candidate]] = defaultdict(list)
+        self._file_by_nhs: dict[str, Candidate] = {}
+        self._file_by_dob: dict[date, list[Candidate]] = defaultdict(list)
+        self._db_by_id: dict[int, Candidate] = {}
+
+    def preload(self, people: Iterable[IncomingPerson]) -> None:
+        """Fetch the known people who could match this batch (same NHS number or birth date)."""
+        people = list(people)
+        nhs = {p.nhs_number for p in people if p.nhs_number} - set(self._file_by_nhs)
+        dobs = {p.date_of_birth for p in people if p.date_of_birth and p.named}
+        # Only this batch's candidates are held, so memory stays bounded on a long file.
+        self._db_by_nhs, self._db_by_dob, self._db_by_id = {}, defaultdict(list), {}
+        for chunk in _batches(sorted(nhs)):
+            rows = self.session.execute(select(*_COLUMNS).where(Person.nhs_number.in_(chunk)))
+            for row in rows:
+                kept = self._follow_merges(row)
+                if kept is not None and row.nhs_number not in self._db_by_nhs:
+                    self._db_by_nhs[row.nhs_number] = kept
+        for chunk in _batches(sorted(dobs)):
+            rows = self.session.execute(
+                select(*_COLUMNS).where(
+                    Person.date_of_birth.in_(chunk), Person.merged_into_id.is_(None)
+                )
+            )
+            for row in rows:
+                self._db_by_dob[row.date_of_birth].append(self._known(row))
+
+    def _known(self, row: object) -> Candidate:
+        candidate = self._db_by_id.get(row.id)  # type: ignore[attr-defined]
+        if candidate is None:
+            candidate = _candidate(row)
+            self._db_by_id[row.id] = candidate  # type: ignore[attr-defined]
+        return candidate
+
+    def _follow_merges(self, row: object) -> Candidate | None:
+        """The kept person for a merged record (merges can chain, but never loop)."""
+        seen: set[int] = set()
+        while row is not None and row.merged_into_id is not None:  # type: ignore[attr-defined]
+            if row.id in seen:  # type: ignore[attr-defined]
+                return None
+            seen.add(row.id)  # type: ignore[attr-defined]
+            row = self.session.execute(
+                select(*_COLUMNS).where(Person.id == row.merged_into_id)  # type: ignore[attr-defined]
+            ).first()
+        return self._known(row) if row is not None else None
+
+    def match(self, person: IncomingPerson) -> MatchResult:
+        """Decide who this incoming person is, among known people and this file's people."""
+        if person.nhs_number:
+            hit = self._file_by_nhs.get(person.nhs_number) or self._db_by_nhs.get(person.nhs_number)
+            if hit is not None:
+                return MatchResult("linked", hit, 100.0)
+        if not (person.date_of_birth and person.named):
+            return MatchResult("new")
+        key = name_key(person.first_name, person.last_name)
+        best: tuple[float, bool, Candidate] | None = None
+        pool = self._file_by_dob.get(person.date_of_birth, []) + self._db_by_dob.get(
+            person.date_of_birth, []
+        )
+        for candidate in pool:
+            if (
+                person.nhs_number
+                and candidate.nhs_number != person.nhs_number
+                and (candidate.nhs_number)
+            ):
+                continue  # two different NHS numbers are two different people
+            if not candidate.key:
+                continue
+            score = name_score(key, candidate.key)
+            nested = names_nested(key, candidate.key)
+            if best is None or (score, nested) > best[:2]:
+                best = (score, nested, candidate)
+        if best is None:
+            return MatchResult("new")
+        score, nested, candidate = best
+        genders_differ = (
+            bool(person.gender and candidate.gender)
+            and (person.gender != candidate.gender)
+            and "not_known" not in (person.gender, candidate.gender)
+        )
+        if score >= CERTAIN and not genders_differ:
+            return MatchResult("linked", candidate, score)
+        if score >= POSSIBLE or nested:
+            return MatchResult("review", candidate, score)
+        return MatchResult("new")
+
+    def remember(self, candidate: Candidate) -> None:
+        """Make a person created by this import a candidate for the rest of the file."""
+        if candidate.nhs_number:
+            self._file_by_nhs.setdefault(candidate.nhs_number, candidate)
+        if candidate.date_of_birth and candidate.key:
+            self._file_by_dob[candidate.date_of_birth].append(candidate)
+
+    def learn(self, candidate: Candidate, person: IncomingPerson) -> None:
+        """A linked person gained details from this referral (blanks filled in)."""
+        if person.nhs_number and not candidate.nhs_number:
+            candidate.nhs_number = person.nhs_number
+            self._file_by_nhs.setdefault(person.nhs_number, candidate)

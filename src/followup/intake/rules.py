@@ -1,0 +1,374 @@
+"""The row rules of police referral intake: what rejects a row and what is left out with a warning.
+
+A row is rejected (quarantined) only when a required field is missing or wrong: the police
+reference, the incident date and time (ISO 8601 or UK dd/mm/yyyy HH:MM, day first; not in the
+future; impossible dates and two-digit years refused), or a name or description. An optional
+field that fails is left out with a warning naming the row, field and reason. Reasons never
+quote the value, so summaries can be shown or scripted without copying personal data around.
+
+Times without a zone are UK local time (Europe/London) and are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from followup import validation
+from followup.intake.read import RawRow
+
+# Police clocks and ours may differ a little; an incident a few minutes "ahead" is not future.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+_UK_DATETIME = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d+)(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?"
+)
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+_TRUE = {"y", "yes", "true", "1", "t"}
+_FALSE = {"n", "no", "false", "0", "f"}
+_UNKNOWN = {"", "unknown", "u", "not known", "unk", "?", "n/k", "nk"}
+_GENDERS = {
+    "f": "female", "female": "female", "woman": "female",
+    "m": "male", "male": "male", "man": "male",
+    "non_binary": "non_binary", "non-binary": "non_binary", "nonbinary": "non_binary",
+    "non binary": "non_binary", "nb": "non_binary",
+    "other": "other",
+    "not_known": "not_known", "not known": "not_known", "unknown": "not_known", "u": "not_known",
+}  # fmt: skip
+
+# Column widths of the model; longer text is left out (PostgreSQL would refuse it).
+_MAX = {
+    "police_reference": 64,
+    "force": 100,
+    "officer_id": 32,
+    "officer_name": 120,
+    "station": 120,
+    "naloxone_product": 64,
+    "first_name": 100,
+    "last_name": 100,
+}
+
+
+def _uk_zone() -> tzinfo | None:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/London")
+    except Exception:  # noqa: BLE001 - no tz database (Windows without tzdata)
+        return None
+
+
+_LONDON = _uk_zone()
+
+
+def _last_sunday(year: int, month: int) -> date:
+    last = date(year, month, 31)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+def uk_local_to_utc(local: datetime) -> datetime:
+    """A naive UK wall-clock time as an aware UTC time (GMT/BST)."""
+    if _LONDON is not None:
+        return local.replace(tzinfo=_LONDON).astimezone(UTC)
+    # Fallback rule when no tz database is installed: BST from 01:00 on the last Sunday of
+    # March to 01:00 (GMT) on the last Sunday of October.
+    start = datetime.combine(_last_sunday(local.year, 3), datetime.min.time()) + timedelta(hours=1)
+    end = datetime.combine(_last_sunday(local.year, 10), datetime.min.time()) + timedelta(hours=1)
+    offset = timedelta(hours=1) if start <= local < end else timedelta(0)
+    return (local - offset).replace(tzinfo=UTC)
+
+
+def parse_incident_datetime(text: str) -> datetime:
+    """ISO 8601 or UK dd/mm/yyyy HH:MM (day first) as aware UTC; ValueError says why not."""
+    value = text.strip()
+    if _ISO_DATETIME.fullmatch(value):
+        if len(value) == 10:
+            raise ValueError("give the time of the incident as well as the date")
+        try:
+            parsed = datetime.fromisoformat(value.replace(" ", "T"))
+        except ValueError:
+            raise ValueError("not a real date and time") from None
+    else:
+        m = _UK_DATETIME.fullmatch(value)
+        if not m:
+            raise ValueError("use dd/mm/yyyy HH:MM (day first) or ISO 8601")
+        day, month, year, hour, minute, second = m.groups()
+        if len(year) != 4:
+            raise ValueError("the year must have four digits (a two-digit year is not guessed)")
+        if hour is None:
+            raise ValueError("give the time of the incident as well as the date")
+        try:
+            parsed = datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
+            )
+        except ValueError:
+            raise ValueError("not a real date and time") from None
+    if parsed.year < 1900:
+        raise ValueError("the year is before 1900")
+    if parsed.tzinfo is None:
+        return uk_local_to_utc(parsed)
+    return parsed.astimezone(UTC)
+
+
+def parse_birth_date(text: str, today: date) -> date:
+    """A date of birth (dd/mm/yyyy or ISO); a spreadsheet's trailing midnight is allowed."""
+    value = re.sub(r"[ T]00:00(:00)?$", "", text.strip())
+    try:
+        born = validation.parse_uk_date(value)
+    except ValueError as exc:
+        if "digit" in str(exc) or "use" in str(exc):
+            raise
+        raise ValueError("not a real date") from None
+    problem = validation.date_of_birth_problem(born, today)
+    if problem:
+        raise ValueError(problem)
+    return born
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rejected row or a left-out field: the spreadsheet row, the field and why."""
+
+    row: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass
+class IncomingPerson:
+    first_name: str | None = None
+    last_name: str | None = None
+    description: str | None = None
+    date_of_birth: date | None = None
+    gender: str | None = None
+    nhs_number: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    no_fixed_abode: bool = False
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def named(self) -> bool:
+        return bool(self.first_name or self.last_name)
+
+
+@dataclass
+class ParsedRow:
+    """A row that will land (unless it is a duplicate): referral columns plus the person."""
+
+    row: int
+    police_reference: str
+    force: str
+    incident_at: datetime
+    referral: dict[str, Any]
+    person: IncomingPerson
+    warnings: list[Problem] = field(default_factory=list)
+    force_given: bool = True
+
+
+class _Row:
+    """Helpers over one raw row that collect warnings as fields are read."""
+
+    def __init__(self, raw: RawRow) -> None:
+        self.raw = raw
+        self.warnings: list[Problem] = []
+
+    def text(self, name: str) -> str | None:
+        value = " ".join(self.raw.fields.get(name, "").split())
+        if not value:
+            return None
+        limit = _MAX.get(name)
+        if limit and len(value) > limit:
+            self.warn(name, f"longer than {limit} characters, so left out")
+            return None
+        return value
+
+    def long_text(self, name: str) -> str | None:
+        value = self.raw.fields.get(name, "").strip()
+        return value or None
+
+    def warn(self, name: str, reason: str) -> None:
+        self.warnings.append(Problem(self.raw.row, name, reason))
+
+    def checked(self, name: str, convert: Any, reason: str) -> Any:
+        """The converted value, or None with a warning when ``convert`` gives None."""
+        value = self.text(name)
+        if value is None:
+            return None
+        result = convert(value)
+        if result is None:
+            self.warn(name, reason)
+        return result
+
+    def boolean(self, name: str) -> bool | None:
+        value = (self.text(name) or "").lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        if value not in _UNKNOWN:
+            self.warn(name, "not a yes or no answer (use Y/N, yes/no, true/false or 1/0)")
+        return None
+
+
+def _doses(value: str) -> int | None:
+    v = value.strip()
+    if re.fullmatch(r"\d{1,2}(\.0+)?", v) and 0 <= int(float(v)) <= 10:
+        return int(float(v))
+    return None
+
+
+def _email(value: str) -> str | None:
+    return value if len(value) <= 254 and _EMAIL.fullmatch(value) else None
+
+
+def _gender(value: str) -> str | None:
+    return _GENDERS.get(value.strip().lower())
+
+
+def _reference(value: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip().upper()
+
+
+def scene_consent(value: str | None) -> str | None:
+    """Y, N or unknown from what the police wrote; None when it is none of those."""
+    v = (value or "").strip().lower()
+    if v in _TRUE:
+        return "Y"
+    if v in _FALSE:
+        return "N"
+    if v in _UNKNOWN:
+        return "unknown"
+    return None
+
+
+def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | Problem:
+    """Apply the intake rules to one row: a ParsedRow (with warnings) or the rejection."""
+    r = _Row(raw)
+    reference = _reference(raw.fields.get("police_reference", ""))
+    if not reference:
+        return Problem(raw.row, "police_reference", "the police reference is missing")
+    if len(reference) > _MAX["police_reference"]:
+        return Problem(raw.row, "police_reference", "the police reference is too long")
+
+    when_text = raw.fields.get("incident_datetime", "").strip()
+    if not when_text:
+        return Problem(raw.row, "incident_datetime", "the incident date and time are missing")
+    try:
+        incident_at = parse_incident_datetime(when_text)
+    except ValueError as exc:
+        return Problem(raw.row, "incident_datetime", str(exc))
+    if incident_at > now + FUTURE_TOLERANCE:
+        return Problem(raw.row, "incident_datetime", "the incident date and time is in the future")
+
+    person = IncomingPerson(
+        first_name=r.text("first_name"),
+        last_name=r.text("last_name"),
+        description=r.long_text("description"),
+    )
+    if not person.named and not person.description:
+        return Problem(
+            raw.row,
+            "first_name/last_name/description",
+            "the row has neither a name nor a description of the person",
+        )
+
+    force = r.text("force")
+    force_given = force is not None
+    if force is None:
+        force = default_force
+
+    dob_text = r.text("date_of_birth")
+    if dob_text:
+        try:
+            person.date_of_birth = parse_birth_date(dob_text, now.date())
+        except ValueError as exc:
+            r.warn("date_of_birth", f"{exc}; left out")
+    person.gender = r.checked("gender", _gender, "not a gender Followup knows, so left out")
+    nhs_text = r.text("nhs_number")
+    if nhs_text:
+        problem = validation.nhs_number_problem(nhs_text)
+        if problem:
+            r.warn("nhs_number", f"{problem}; left out")
+        else:
+            person.nhs_number = validation.normalise_nhs_number(nhs_text)
+    person.address = r.long_text("address")
+    person.postcode = r.checked(
+        "postcode", validation.normalise_postcode, "not a UK postcode, so left out"
+    )
+    person.no_fixed_abode = bool(r.boolean("no_fixed_abode"))
+    person.phone = r.checked(
+        "phone", validation.normalise_phone_quick, "cannot be a UK phone number, so left out"
+    )
+    person.email = r.checked("email", _email, "not an email address, so left out")
+
+    consent_text = r.text("consent_to_share")
+    consent = scene_consent(consent_text)
+    if consent is None:
+        r.warn("consent_to_share", "not Y, N or unknown, so recorded as unknown")
+        consent = "unknown"
+
+    substances = r.long_text("substances")
+    if substances:
+        substances = "; ".join(s.strip() for s in substances.split(";") if s.strip()) or None
+
+    referral = {
+        "incident_location": r.long_text("incident_location"),
+        "incident_postcode": r.checked(
+            "incident_postcode", validation.normalise_postcode, "not a UK postcode, so left out"
+        ),
+        "officer_id": r.text("officer_id"),
+        "officer_name": r.text("officer_name"),
+        "station": r.text("station"),
+        "naloxone_doses": r.checked(
+            "naloxone_doses", _doses, "not a whole number from 0 to 10, so left out"
+        ),
+        "naloxone_product": r.text("naloxone_product"),
+        "ambulance_called": r.boolean("ambulance_called"),
+        "conveyed_to_hospital": r.boolean("conveyed_to_hospital"),
+        "substances": substances,
+        "description": person.description,
+        "consent_at_scene": consent,
+        "notes": _notes(raw),
+    }
+    return ParsedRow(
+        row=raw.row,
+        police_reference=reference,
+        force=force,
+        incident_at=incident_at,
+        referral=referral,
+        person=person,
+        warnings=r.warnings,
+        force_given=force_given,
+    )
+
+
+def _notes(raw: RawRow) -> str | None:
+    """The notes column, then every unknown column as a "column: value" line."""
+    lines = [raw.fields.get("notes", "").strip()]
+    lines += [f"{name}: {value}" for name, value in raw.extras]
+    text = "\n".join(line for line in lines if line)
+    return text or None
+
+
+def officer_source(referral: dict[str, Any]) -> str | None:
+    """The officer who relayed scene consent, as "PC Name (collar 1234), Station"."""
+    name, collar, station = (
+        referral.get("officer_name"),
+        referral.get("officer_id"),
+        referral.get("station"),
+    )
+    parts = " ".join(p for p in (name, f"(collar {collar})" if collar else None) if p)
+    text = ", ".join(p for p in (parts, station) if p)
+    return ("police: " + text)[:200] if text else "police officer at the scene"

@@ -1,0 +1,343 @@
+"""Writing accepted referrals: people, cases, referrals, warnings, match reviews, scene consent.
+
+Rows are written a batch at a time with set-based inserts (one statement per table per batch,
+ids returned in order) inside the caller's transaction; the caller commits once for the whole
+file or rolls everything back.
+
+- A referral for a person with an open case (any status but closed) attaches to that case; the
+  case's next action becomes due no later than a new referral's first attempt would be.
+  Otherwise a new case opens: status new, unassigned, referred at the time received, area the
+  postcode district of the person's postcode (else the incident's), first attempt due by the
+  team's schedule (``team_settings.schedule``), and an initial status change to new.
+- A person linked by a match keeps their record: blanks (NHS number, phone, address, postcode,
+  email, gender) are filled from the referral, and details that differ from the record are
+  kept on the referral's notes instead of overwriting it.
+- Scene consent: Y records `given` for contact_phone, contact_sms and contact_letter only,
+  method verbal_at_scene_via_police, source the officer, recorded at the time of the incident
+  (so a later withdrawal stays in force). N and unknown record no consent entry: DESIGN.md has
+  Y record consent "and nothing more", and a refusal relayed by the police at the scene must
+  not silently stop the service ever trying to reach someone who has just survived an overdose.
+  The answer stays on the referral (``consent_at_scene``) and shows on the case, so the worker
+  sees it and asks the person themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from followup.casework.schedule import DEFAULT_SCHEDULE, Schedule
+from followup.db.models import (
+    Case,
+    CaseStatusChange,
+    ConsentEntry,
+    MatchReview,
+    Person,
+    Referral,
+    ReferralWarning,
+)
+from followup.intake.matching import QUERY_BATCH, Candidate, MatchResult
+from followup.intake.rules import ParsedRow, officer_source
+from followup.validation import postcode_district
+
+SCENE_CONSENT_SCOPES = ("contact_phone", "contact_sms", "contact_letter")
+_FILLABLE = ("nhs_number", "phone", "address", "postcode", "email", "gender")
+_DIFFERENCES = ("phone", "address", "postcode", "email")
+
+
+@dataclass
+class Resolved:
+    """An accepted row with the person it belongs to, as decided by matching."""
+
+    parsed: ParsedRow
+    match: MatchResult
+    person: Candidate
+
+
+def _insert_returning_ids(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows and return their new ids in the same order."""
+    if not rows:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLAlchemy can only keep RETURNING in order on SQLite one row per statement, which
+        # is slow for thousands of rows. Take the next ids instead: safe, because SQLite lets
+        # one writer at a time commit, and in WAL mode a transaction whose snapshot is out of
+        # date cannot write at all (the import then fails whole and can simply be repeated).
+        start = session.scalar(select(func.max(table.c.id))) or 0
+        ids = list(range(start + 1, start + 1 + len(rows)))
+        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+        return ids
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, rows))
+
+
+def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+
+
+class IntakeWriter:
+    """Writes batches of resolved rows for one import, remembering this file's open cases."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor_id: int,
+        received_at: datetime,
+        source_file: str,
+        schedule: Schedule = DEFAULT_SCHEDULE,
+    ) -> None:
+        self.session = session
+        self.actor_id = actor_id
+        self.received_at = received_at
+        self.source_file = source_file[:255]
+        self.first_due = schedule.first_attempt_due(received_at)
+        # person id -> open case id, for people seen in this import.
+        self.open_case: dict[int, int] = {}
+        self.cases_created: list[int] = []
+        self.cases_attached: set[int] = set()
+        # case id -> next action due, for the open cases above.
+        self._due: dict[int, datetime | None] = {}
+
+    def write(self, items: list[Resolved]) -> list[int]:
+        """Write one batch; returns the case id of each item, in order."""
+        self._insert_new_people(items)
+        notes = self._update_linked_people(items)
+        self._load_open_cases(items)
+        case_ids = self._assign_cases(items)
+        referral_ids = _insert_returning_ids(
+            self.session,
+            Referral,
+            [
+                self._referral_row(item, case_id, extra)
+                for item, case_id, extra in zip(items, case_ids, notes, strict=True)
+            ],
+        )
+        _insert(
+            self.session,
+            ReferralWarning,
+            [
+                {"referral_id": rid, "row_number": w.row, "field": w.field, "reason": w.reason}
+                for item, rid in zip(items, referral_ids, strict=True)
+                for w in item.parsed.warnings
+            ],
+        )
+        _insert(
+            self.session,
+            MatchReview,
+            [
+                {
+                    "referral_id": rid,
+                    "incoming_person_id": item.person.person_id,
+                    "candidate_person_id": item.match.candidate.person_id,
+                    "score": round(item.match.score, 1),
+                    "state": "pending",
+                    "created_at": self.received_at,
+                }
+                for item, rid in zip(items, referral_ids, strict=True)
+                if item.match.outcome == "review" and item.match.candidate is not None
+            ],
+        )
+        _insert(self.session, ConsentEntry, self._consent_rows(items, case_ids))
+        return case_ids
+
+    # ---------------------------------------------------------------------------- people
+
+    def _insert_new_people(self, items: list[Resolved]) -> None:
+        new: list[Candidate] = []
+        seen: set[int] = set()
+        for item in items:
+            c = item.person
+            if c.person_id is None and id(c) not in seen:
+                seen.add(id(c))
+                new.append(c)
+        rows = []
+        for c in new:
+            p = c.incoming
+            assert p is not None
+            rows.append(
+                {
+                    "first_name": p.first_name,
+                    "last_name": p.last_name,
+                    "description": p.description,
+                    "date_of_birth": p.date_of_birth,
+                    "gender": p.gender,
+                    "nhs_number": p.nhs_number,
+                    "address": p.address,
+                    "postcode": p.postcode,
+                    "no_fixed_abode": p.no_fixed_abode,
+                    "phone": p.phone,
+                    "email": p.email,
+                    "created_at": self.received_at,
+                    "updated_at": self.received_at,
+                }
+            )
+        for c, pid in zip(new, _insert_returning_ids(self.session, Person, rows), strict=True):
+            c.person_id = pid
+
+    def _update_linked_people(self, items: list[Resolved]) -> list[str | None]:
+        """Fill blanks on linked people; returns per item the differing details for notes."""
+        notes: list[str | None] = []
+        for item in items:
+            if item.match.outcome != "linked" or item.person.incoming is item.parsed.person:
+                notes.append(None)
+                continue
+            c, p = item.person, item.parsed.person
+            fill = {
+                name: getattr(p, name)
+                for name in _FILLABLE
+                if getattr(p, name) and not getattr(c, name)
+            }
+            differ = [
+                f"{name.replace('_', ' ')} given with this referral: {getattr(p, name)}"
+                for name in _DIFFERENCES
+                if getattr(p, name) and getattr(c, name) and getattr(p, name) != getattr(c, name)
+            ]
+            if fill:
+                self.session.execute(
+                    update(Person.__table__)
+                    .where(Person.__table__.c.id == c.person_id)
+                    .values(**fill, updated_at=self.received_at)
+                )
+                for name, value in fill.items():
+                    setattr(c, name, value)
+            notes.append("\n".join(differ) or None)
+        return notes
+
+    # ----------------------------------------------------------------------------- cases
+
+    def _load_open_cases(self, items: list[Resolved]) -> None:
+        """Find open cases of known people linked in this batch (one query per batch)."""
+        wanted = sorted(
+            {
+                item.person.person_id
+                for item in items
+                if not item.person.in_file and item.person.person_id not in self.open_case
+            }
+        )
+        t = Case.__table__
+        for start in range(0, len(wanted), QUERY_BATCH):
+            chunk = wanted[start : start + QUERY_BATCH]
+            rows = self.session.execute(
+                select(t.c.id, t.c.person_id, t.c.next_action_due_at)
+                .where(t.c.person_id.in_(chunk), t.c.status != "closed")
+                .order_by(t.c.opened_at, t.c.id)
+            )
+            for case_id, person_id, due in rows:
+                # The most recently opened open case wins (ordered ascending, last one kept).
+                self.open_case[person_id] = case_id
+                self._due[case_id] = due
+
+    def _assign_cases(self, items: list[Resolved]) -> list[int]:
+        planned: dict[int, int] = {}  # person id -> index of the item opening their case
+        openers: list[int] = []
+        for index, item in enumerate(items):
+            pid = item.person.person_id
+            assert pid is not None
+            if pid not in self.open_case and pid not in planned:
+                planned[pid] = index
+                openers.append(index)
+        rows = []
+        for index in openers:
+            item = items[index]
+            area = postcode_district(item.person.postcode) or postcode_district(
+                item.parsed.referral.get("incident_postcode")
+            )
+            rows.append(
+                {
+                    "person_id": item.person.person_id,
+                    "status": "new",
+                    "assigned_worker_id": None,
+                    "police_reference": item.parsed.police_reference,
+                    "referred_at": self.received_at,
+                    "area": area,
+                    "next_action_due_at": self.first_due,
+                    "opened_at": self.received_at,
+                    "version": 1,
+                }
+            )
+        new_ids = _insert_returning_ids(self.session, Case, rows)
+        for index, case_id in zip(openers, new_ids, strict=True):
+            self.open_case[items[index].person.person_id] = case_id  # type: ignore[index]
+            self._due[case_id] = self.first_due
+        self.cases_created.extend(new_ids)
+        _insert(
+            self.session,
+            CaseStatusChange,
+            [
+                {
+                    "case_id": case_id,
+                    "from_status": None,
+                    "to_status": "new",
+                    "changed_at": self.received_at,
+                    "changed_by_id": self.actor_id,
+                    "reason": "police referral imported",
+                }
+                for case_id in new_ids
+            ],
+        )
+        case_ids = [self.open_case[item.person.person_id] for item in items]  # type: ignore[index]
+        opening = set(openers)
+        for index, case_id in enumerate(case_ids):
+            if index in opening:
+                continue
+            self.cases_attached.add(case_id)
+            due = self._due.get(case_id)
+            if due is None or due > self.first_due:
+                # A new overdose within an open case needs a timely first attempt again.
+                t = Case.__table__
+                self.session.execute(
+                    update(t)
+                    .where(t.c.id == case_id)
+                    .values(next_action_due_at=self.first_due, version=t.c.version + 1)
+                )
+                self._due[case_id] = self.first_due
+        return case_ids
+
+    # ------------------------------------------------------------------------- referrals
+
+    def _referral_row(self, item: Resolved, case_id: int, extra: str | None) -> dict[str, Any]:
+        p = item.parsed
+        row = dict(p.referral)
+        if extra:
+            row["notes"] = "\n".join(n for n in (row.get("notes"), extra) if n)
+        row.update(
+            case_id=case_id,
+            person_id=item.person.person_id,
+            police_reference=p.police_reference,
+            force=p.force,
+            incident_at=p.incident_at,
+            received_at=self.received_at,
+            source_file=self.source_file,
+        )
+        return row
+
+    def _consent_rows(self, items: list[Resolved], case_ids: list[int]) -> list[dict[str, Any]]:
+        rows = []
+        for item, case_id in zip(items, case_ids, strict=True):
+            answer = item.parsed.referral.get("consent_at_scene")
+            if answer != "Y":
+                continue
+            for scope in SCENE_CONSENT_SCOPES:
+                rows.append(
+                    {
+                        "person_id": item.person.person_id,
+                        "case_id": case_id,
+                        "scope": scope,
+                        "state": "given",
+                        "method": "verbal_at_scene_via_police",
+                        "recorded_at": item.parsed.incident_at,
+                        "recorded_by_id": self.actor_id,
+                        "source": officer_source(item.parsed.referral),
+                        "evidence": (
+                            f"Police referral {item.parsed.police_reference}: consent_to_share "
+                            f"{answer}"
+                        )[:1000],
+                    }
+                )
+        return rows

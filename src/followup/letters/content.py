@@ -1,0 +1,296 @@
+"""What a letter says: the case's details turned into the plain text of one letter.
+
+This is where each template's rules are applied before anything is drawn: the consent the
+letter rests on must be in force (``consent.require_in_force``, the same gate for the app, the
+command line and batch printing), a letter to the person needs a postal address and a name,
+an appointment letter needs a time and a place, a treatment referral needs a recorded
+referral, and a letter to the GP needs a GP practice. Refusals say what is missing, never who
+the person is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from followup import vocab
+from followup.casework import consent
+from followup.db.models import Case, Person, Referral, Service, TreatmentReferral, User
+from followup.errors import RuleViolation
+from followup.letters.render import LetterContent, Letterhead, Section, address_lines, clean
+from followup.letters.templates import (
+    banned_word,
+    discretion_refusal,
+    fill,
+    placeholders_in,
+    spec,
+)
+from followup.validation import display_phone
+
+
+def _uk_zone() -> tzinfo | None:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/London")
+    except Exception:  # noqa: BLE001 - no time zone database: fall back to local time
+        return None
+
+
+LONDON = _uk_zone()
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    """One letter to make: the case, the template and what only the worker can say."""
+
+    case_id: int
+    template: str
+    appointment_time: datetime | None = None  # naive means UK local time
+    appointment_place: str | None = None
+    note: str | None = None
+    treatment_referral_id: int | None = None  # default: the case's latest referral
+
+
+def uk_time(value: datetime) -> datetime:
+    """A time as the clock on the wall in the UK shows it."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(LONDON) if LONDON else value.astimezone()
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def short_date(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else "Not known"
+
+
+def clock(value: datetime) -> str:
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
+
+
+def nhs_display(number: str | None) -> str:
+    if not number:
+        return "Not known"
+    return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 10 else number
+
+
+def _check_field(text: str, where: str) -> None:
+    word = banned_word(clean(text))
+    if word:
+        raise discretion_refusal(word, where)
+
+
+@dataclass
+class Gathered:
+    """Shared look-ups for a run of letters, so a batch does not repeat them per letter."""
+
+    head: Letterhead
+    bodies: dict[str, str]
+    today: date
+    users: dict[int, str]
+
+    @classmethod
+    def load(cls, session: Session, head: Letterhead, bodies: dict[str, str],
+             today: date | None = None) -> Gathered:
+        users = dict(session.execute(select(User.id, User.display_name)).all())
+        return cls(head, bodies, today or datetime.now(UTC).date(), users)
+
+
+def _latest_referral(session: Session, case_id: int) -> Referral | None:
+    return session.scalars(
+        select(Referral).where(Referral.case_id == case_id)
+        .order_by(Referral.incident_at.desc(), Referral.id.desc()).limit(1)
+    ).first()
+
+
+def _consent_rows(session: Session, person_id: int, scope: str) -> tuple[tuple[str, str], ...]:
+    entry = next((e for e in consent.history(session, person_id) if e.scope == scope), None)
+    if entry is None:  # cannot happen once require_in_force has passed
+        return (("Consent", "Not recorded"),)
+    state = vocab.label(entry.state)
+    if entry.expires_on:
+        state += f" (until {entry.expires_on:%d/%m/%Y})"
+    by = ", ".join(x for x in (entry.recorded_by, entry.source) if x) or "Not recorded"
+    return (
+        ("Consent to", consent.SCOPE_TEXT[scope][0].upper() + consent.SCOPE_TEXT[scope][1:]),
+        ("State", state),
+        ("How", vocab.label(entry.method)),
+        ("When", f"{uk_time(entry.recorded_at):%d/%m/%Y %H:%M}"),
+        ("Recorded by", by),
+    )
+
+
+def _person_rows(session: Session, person: Person, referral: Referral | None,
+                 worker: str, head: Letterhead) -> list[tuple[str, str]]:
+    address = ", ".join(address_lines(person.address, person.postcode))
+    overdoses = session.scalar(
+        select(func.count()).select_from(Referral).where(Referral.person_id == person.id)
+    ) or 0
+    doses = "None recorded"
+    if referral is not None and referral.naloxone_doses:
+        doses = f"{referral.naloxone_doses} dose{'s' if referral.naloxone_doses != 1 else ''}"
+        if referral.naloxone_product:
+            doses += f" ({referral.naloxone_product})"
+    substances = ""
+    if referral is not None and referral.substances:
+        substances = ", ".join(p.strip() for p in referral.substances.split(";") if p.strip())
+    return [
+        ("Name", person.display_name),
+        ("Date of birth", short_date(person.date_of_birth)),
+        ("NHS number", nhs_display(person.nhs_number)),
+        ("Address", "No fixed abode" if person.no_fixed_abode or not address else address),
+        ("Phone", display_phone(person.phone) or "Not known"),
+        ("Incident date",
+         short_date(uk_time(referral.incident_at).date()) if referral else "Not known"),
+        ("Substances suspected", substances or "Not known"),
+        ("Police naloxone doses", doses),
+        ("Referrals to us", str(overdoses)),
+        ("Our worker", f"{worker}, {head.name}" + (f", {head.phone}" if head.phone else "")),
+    ]
+
+
+def build_letter(session: Session, case: Case, request: LetterRequest, ctx: Gathered,
+                 author_name: str) -> LetterContent:
+    """The text of one letter for ``case``, or a ``RuleViolation`` saying why not."""
+    s = spec(request.template)
+    person = case.person
+    consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
+    body = ctx.bodies[s.name]
+    used = set(placeholders_in(body))
+    worker = ctx.users.get(case.assigned_worker_id or 0) or author_name
+    first = clean(person.first_name or person.last_name or "").strip()
+    values = {
+        "first_name": first,
+        "last_name": clean(person.last_name).strip(),
+        "full_name": " ".join(p for p in (clean(person.first_name).strip(),
+                                          clean(person.last_name).strip()) if p),
+        "worker_name": worker,
+        "service_name": ctx.head.name,
+        "service_phone": ctx.head.phone.strip(),
+        "today": long_date(ctx.today),
+        "case_reference": str(case.id),
+        "note": clean(request.note).strip(),
+    }
+    if "service_phone" in used and not values["service_phone"]:
+        raise RuleViolation(
+            "This letter gives our phone number, but the letterhead has none; ask an "
+            "administrator to add it in the letterhead settings."
+        )
+    if s.to_person:
+        return _person_letter(case, request, ctx, values, body)
+    return _professional_letter(session, case, request, ctx, values, body, worker)
+
+
+def _person_letter(case: Case, request: LetterRequest, ctx: Gathered, values: dict[str, str],
+                   body: str) -> LetterContent:
+    person = case.person
+    if not values["first_name"]:
+        raise RuleViolation(
+            "This person's name is not known, so a letter cannot be addressed to them; reach "
+            "them another way."
+        )
+    lines = address_lines(person.address)
+    if person.no_fixed_abode or not lines:
+        raise RuleViolation(
+            "There is no postal address for this person (no fixed abode), so the letter cannot "
+            "be posted; give them the message in person or reach them another way."
+        )
+    postcode = clean(person.postcode).strip()
+    if postcode and postcode.replace(" ", "").upper() not in "".join(lines).replace(" ", "").upper():
+        lines.append(postcode)
+    if request.template == "appointment":
+        if request.appointment_time is None or not clean(request.appointment_place).strip():
+            raise RuleViolation("An appointment letter needs the time and the place of the "
+                                "appointment.")
+        when = uk_time(request.appointment_time)
+        now = uk_time(datetime.now(UTC)) if when.tzinfo else datetime.now()
+        if when < now:
+            raise RuleViolation("The appointment time has already passed; choose a time in the "
+                                "future.")
+        values["appointment_date"] = f"{when:%A} {long_date(when.date())}"
+        values["appointment_time"] = clock(when)
+        values["appointment_place"] = clean(request.appointment_place).strip()
+        _check_field(values["appointment_place"], "the appointment place")
+    recipient = (values["full_name"], *lines)
+    _check_field(" ".join(recipient), "the person's name or address")
+    _check_field(values["note"], "the note")
+    return LetterContent(
+        recipient=recipient,
+        date_text=long_date(ctx.today),
+        reference=str(case.id),
+        body=fill(body, values),
+        to_person=True,
+    )
+
+
+def _professional_letter(session: Session, case: Case, request: LetterRequest, ctx: Gathered,
+                         values: dict[str, str], body: str, worker: str) -> LetterContent:
+    person = case.person
+    referral = _latest_referral(session, case.id)
+    values["full_name"] = values["full_name"] or person.display_name
+    values["first_name"] = values["first_name"] or values["full_name"]
+    values["date_of_birth"] = short_date(person.date_of_birth)
+    values["nhs_number"] = nhs_display(person.nhs_number)
+    values["incident_date"] = (long_date(uk_time(referral.incident_at).date())
+                               if referral else "a date not recorded")
+    right_lines: tuple[str, ...] = ()
+    rows = _person_rows(session, person, referral, worker, ctx.head)
+    s = spec(request.template)
+    if request.template == "treatment_referral":
+        q = select(TreatmentReferral).where(TreatmentReferral.case_id == case.id)
+        if request.treatment_referral_id is not None:
+            q = q.where(TreatmentReferral.id == request.treatment_referral_id)
+        tr = session.scalars(
+            q.order_by(TreatmentReferral.referred_on.desc(), TreatmentReferral.id.desc()).limit(1)
+        ).first()
+        if tr is None:
+            raise RuleViolation("Record the treatment referral (service and date) on the case "
+                                "first; the letter goes to that service.")
+        service = session.get(Service, tr.service_id)
+        assert service is not None
+        lines = address_lines(service.address)
+        if not lines and not service.secure_email:
+            raise RuleViolation("The services directory has no address or secure email for "
+                                "this service; ask an administrator to add one.")
+        recipient = (clean(service.name).strip(), *lines)
+        if service.secure_email:
+            right_lines = (f"By secure email to {service.secure_email}",)
+        values["recipient_name"] = clean(service.name).strip()
+        values["referred_on"] = long_date(tr.referred_on)
+        rows.insert(6, ("Referred to you on", short_date(tr.referred_on)))
+        if tr.assessment_booked_for:
+            rows.insert(7, ("Assessment booked for",
+                            f"{uk_time(tr.assessment_booked_for):%d/%m/%Y %H:%M}"))
+        title = "Referral summary"
+        subject = f"Referral: {values['full_name']}, born {values['date_of_birth']}"
+    else:
+        practice = address_lines(person.gp_practice)
+        if not practice:
+            raise RuleViolation("No GP practice is recorded for this person; add it to their "
+                                "details first.")
+        recipient = ("The GP", *practice)
+        values["recipient_name"] = practice[0]
+        title = "About your patient"
+        subject = (f"Your patient: {values['full_name']}, born {values['date_of_birth']}, "
+                   f"NHS number {values['nhs_number']}")
+    return LetterContent(
+        recipient=recipient,
+        date_text=long_date(ctx.today),
+        reference=str(case.id),
+        body=fill(body, values),
+        to_person=False,
+        subject=subject,
+        right_lines=right_lines,
+        sections=(
+            Section(title, tuple(rows)),
+            Section("The consent this letter rests on",
+                    _consent_rows(session, person.id, s.consent_scope)),
+        ),
+    )

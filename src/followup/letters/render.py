@@ -1,0 +1,516 @@
+"""Drawing letters as A4 PDF pages with ReportLab: letterhead, envelope window, body, footer.
+
+Everything here is plain data in, PDF bytes out: no database. All text is drawn literally with
+ReportLab's canvas text objects, never through paragraph markup, so a name such as
+``<font color=red>`` or ``</para>`` prints exactly as typed and nothing a user types can add a
+link, an image or a style to the PDF. Text is set in DejaVu Sans, a TrueType font shipped with
+the package and embedded in every PDF (the PDF base fonts have no glyphs beyond Latin-1), and
+Arabic or Hebrew runs are shaped and put in visual order before they are drawn.
+
+Page geometry (A4, 210 × 297 mm, measured from the top-left corner of the page):
+
+* letterhead: logo top left (at most 70 × 22 mm from 20 mm, 12 mm), organisation name,
+  address and phone right-aligned to 190 mm, above a rule at 41 mm;
+* envelope window: the recipient block sits inside ``WINDOW`` = 20–110 mm from the left and
+  45–80 mm from the top, where a UK DL (A4 folded in three) or C5 (folded once) window
+  envelope with a standard 90 × 35 mm window shows it; text starts 4 mm in from the edges;
+* date and reference right of the window from 125 mm; body from 92 mm down to 25 mm above
+  the bottom edge; footer 12 mm above the bottom edge; DL fold marks at 99 and 198 mm.
+
+Speed: rendering a letter is dominated by embedding the font subset, which
+``followup.pdf.fonts`` caches by the set of characters used (most letters in plain English
+share one); the logo is turned once into a JPEG, which ReportLab embeds without recompressing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from followup.errors import RuleViolation
+from followup.letters.templates import banned_word, discretion_refusal
+from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
+
+PAGE_W, PAGE_H = A4
+LEFT, RIGHT = 20 * mm, PAGE_W - 20 * mm
+# The envelope window, as (left, top, right, bottom) in mm from the top-left corner.
+WINDOW = (20.0, 45.0, 110.0, 80.0)
+_WINDOW_PAD = 4.0
+BODY_TOP, CONTINUED_TOP, BODY_BOTTOM = 92 * mm, 22 * mm, 25 * mm
+BODY_SIZE, BODY_LEADING = 10.5, 14.5
+TABLE_SIZE, TABLE_LEADING, LABEL_WIDTH = 9.5, 13.0, 52 * mm
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The organisation's letterhead, from settings."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    logo: bytes | None = None  # PNG or JPEG
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block of label/value rows after the body, e.g. the referral summary."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything one letter shows besides the letterhead, as literal text."""
+
+    recipient: tuple[str, ...]  # the lines in the envelope window
+    date_text: str
+    reference: str
+    body: str
+    to_person: bool  # letters to the person are checked for discretion before drawing
+    subject: str = ""
+    right_lines: tuple[str, ...] = ()  # under date and reference, e.g. "By secure email"
+    sections: tuple[Section, ...] = field(default=())
+
+
+def missing_glyphs(text: str, font_name: str = FONT) -> set[str]:
+    """Characters of ``text`` (as drawn) that the font has no glyph for."""
+    register_fonts()
+    face = pdfmetrics.getFont(font_name).face
+    return {c for c in visual(text) if not c.isspace() and ord(c) not in face.charToGlyph}
+
+
+# ------------------------------------------------------------------------------------- text
+
+
+def clean(text: str | None) -> str:
+    """User text made safe to draw: line breaks kept, tabs as spaces, controls removed."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return _CONTROL.sub("", text)
+
+
+def visual(text: str) -> str:
+    """Text in the order and letter forms to draw it: Arabic joined, right-to-left reversed."""
+    if not _RTL.search(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+_token_widths: dict[tuple[str, str, float], float] = {}
+
+
+def _width(text: str, font: str, size: float) -> float:
+    if _RTL.search(text):
+        return pdfmetrics.stringWidth(visual(text), font, size)
+    key = (text, font, size)
+    width = _token_widths.get(key)
+    if width is None:
+        if len(_token_widths) > 50_000:
+            _token_widths.clear()
+        width = _token_widths[key] = pdfmetrics.stringWidth(text, font, size)
+    return width
+
+
+def _split_long(word: str, font: str, size: float, width: float) -> list[str]:
+    parts = []
+    while len(word) > 1 and _width(word, font, size) > width:
+        cut = len(word) - 1
+        while cut > 1 and _width(word[:cut], font, size) > width:
+            cut -= 1
+        parts.append(word[:cut])
+        word = word[cut:]
+    return [*parts, word]
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """One line of text broken into lines no wider than ``width`` (long words are split)."""
+    if _RTL.search(text):
+        # Shaping changes widths, so measure whole candidate lines as they will be drawn.
+        return _wrap_measuring_lines(text, font, size, width)
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0.0
+    for token in re.findall(r"\S+|\s+", text):
+        w = _width(token, font, size)
+        if token.isspace():
+            if current:
+                current.append(token)
+                used += w
+            continue
+        if current and used + w > width:
+            while current and current[-1].isspace():
+                current.pop()
+            lines.append("".join(current))
+            current, used = [], 0.0
+        if w > width:
+            *whole, token = _split_long(token, font, size, width)
+            lines.extend(whole)
+            w = _width(token, font, size)
+        current.append(token)
+        used += w
+    while current and current[-1].isspace():
+        current.pop()
+    if current or not lines:
+        lines.append("".join(current))
+    return lines
+
+
+def _wrap_measuring_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in re.split(r"(?<=\s)(?=\S)", text):
+        candidate = current + word
+        if not current or _width(candidate.rstrip(), font, size) <= width:
+            current = candidate
+        else:
+            lines.append(current.rstrip())
+            current = word
+        if _width(current.rstrip(), font, size) > width:
+            *whole, current = _split_long(current, font, size, width)
+            lines.extend(whole)
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def address_lines(*parts: str | None) -> list[str]:
+    """Address text as envelope lines: one per line typed, or per comma when typed on one."""
+    lines: list[str] = []
+    for part in parts:
+        text = clean(part).strip()
+        if not text:
+            continue
+        pieces = text.split("\n") if "\n" in text else text.split(",")
+        lines.extend(p.strip() for p in pieces if p.strip())
+    return lines
+
+
+# ----------------------------------------------------------------------------------- layout
+
+
+@dataclass
+class _Op:
+    x: float
+    dy: float  # below the row's top baseline
+    font: str
+    size: float
+    text: str
+    gray: float = 0.0
+
+
+@dataclass
+class _Row:
+    height: float
+    ops: list[_Op]
+    keep_with_next: bool = False
+
+
+def _body_rows(content: LetterContent) -> list[_Row]:
+    width = RIGHT - LEFT
+    rows: list[_Row] = []
+    if content.subject:
+        for line in wrap(clean(content.subject), FONT_BOLD, BODY_SIZE, width):
+            rows.append(_Row(BODY_LEADING, [_Op(0, 0, FONT_BOLD, BODY_SIZE, line)]))
+        rows.append(_Row(BODY_LEADING * 0.6, []))
+    for line in clean(content.body).split("\n"):
+        if not line.strip():
+            rows.append(_Row(BODY_LEADING, []))
+            continue
+        for part in wrap(line, FONT, BODY_SIZE, width):
+            rows.append(_Row(BODY_LEADING, [_Op(0, 0, FONT, BODY_SIZE, part)]))
+    for section in content.sections:
+        rows.append(_Row(BODY_LEADING * 0.8, []))
+        rows.append(_Row(BODY_LEADING + 2, [_Op(0, 0, FONT_BOLD, BODY_SIZE + 0.5, section.title)],
+                         keep_with_next=True))
+        for label, value in section.rows:
+            labels = wrap(clean(label), FONT_BOLD, TABLE_SIZE, LABEL_WIDTH - 3 * mm)
+            values: list[str] = []
+            for line in (clean(value) or "-").split("\n"):
+                values.extend(wrap(line, FONT, TABLE_SIZE, width - LABEL_WIDTH))
+            # One entry stays together on a page, however many lines it wraps to.
+            ops = [_Op(0, i * TABLE_LEADING, FONT_BOLD, TABLE_SIZE, t) for i, t in enumerate(labels)]
+            ops += [_Op(LABEL_WIDTH, i * TABLE_LEADING, FONT, TABLE_SIZE, t)
+                    for i, t in enumerate(values)]
+            rows.append(_Row(TABLE_LEADING * max(len(labels), len(values)) + 3, ops))
+    return rows
+
+
+def _paginate(rows: list[_Row]) -> list[list[_Row]]:
+    pages: list[list[_Row]] = [[]]
+    room = PAGE_H - BODY_TOP - BODY_BOTTOM
+    used = 0.0
+    for i, row in enumerate(rows):
+        need = row.height
+        if row.keep_with_next and i + 1 < len(rows):
+            need += rows[i + 1].height
+        if used + need > room and pages[-1]:
+            pages.append([])
+            room = PAGE_H - CONTINUED_TOP - BODY_BOTTOM
+            used = 0.0
+            if not row.ops:  # no blank space at the top of a page
+                continue
+        pages[-1].append(row)
+        used += row.height
+    return pages
+
+
+def _window_lines(recipient: Sequence[str]) -> tuple[float, list[str]]:
+    """The recipient lines at the largest size that fits the envelope window."""
+    left, top, right, bottom = WINDOW
+    width = (right - left - 2 * _WINDOW_PAD) * mm
+    lines = [clean(line).strip() for line in recipient if clean(line).strip()]
+    for size in (10, 9.5, 9, 8.5, 8):
+        leading = size * 1.2
+        wrapped = [part for line in lines for part in wrap(line, FONT, size, width)]
+        first = (top + _WINDOW_PAD) * mm + size * 0.76  # ascent of DejaVu Sans
+        last = first + leading * len(wrapped)  # one extra line for "Private and confidential"
+        if last + size * 0.24 <= (bottom - _WINDOW_PAD / 2) * mm:
+            return size, wrapped
+    raise RuleViolation(
+        "The address is too long to fit in the envelope window; shorten it to at most six "
+        "short lines and try again."
+    )
+
+
+def _letterhead_lines(head: Letterhead) -> list[str]:
+    lines = address_lines(head.address)
+    if len(lines) > 4:
+        lines = [*lines[:3], ", ".join(lines[3:])]
+    if head.phone.strip():
+        lines.append(f"Telephone {clean(head.phone).strip()}")
+    return lines
+
+
+def all_text(content: LetterContent, head: Letterhead) -> Iterable[str]:
+    """Every piece of text the letter shows, for the discretion check."""
+    yield head.name
+    yield from _letterhead_lines(head)
+    yield from content.recipient
+    yield from (content.date_text, content.reference, content.subject, content.body)
+    yield from content.right_lines
+    for section in content.sections:
+        yield section.title
+        for label, value in section.rows:
+            yield label
+            yield value
+
+
+def check_discreet(content: LetterContent, head: Letterhead) -> None:
+    """Refuse a letter to the person whose page would show a word that gives them away."""
+    if not content.to_person:
+        return
+    for text in all_text(content, head):
+        word = banned_word(clean(text))
+        if word:
+            raise discretion_refusal(word, "this letter to the person")
+
+
+# -------------------------------------------------------------------------------- drawing
+
+_logo_cache: OrderedDict[str, ImageReader] = OrderedDict()
+
+
+def _print_ready(logo: bytes) -> bytes:
+    """The logo as a high-quality JPEG on white, at most 800 × 400 pixels.
+
+    ReportLab embeds a JPEG as it is but decodes and recompresses a PNG in every PDF, which
+    would cost more than the rest of a short letter. The logo prints at most 70 × 22 mm, so
+    800 pixels across is over 280 dpi.
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(logo)) as image:
+        image.load()
+        if image.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            flat = image.convert("RGB")
+        flat.thumbnail((800, 400))
+        out = io.BytesIO()
+        flat.save(out, "JPEG", quality=95, subsampling=0)
+        return out.getvalue()
+
+
+def logo_reader(logo: bytes) -> ImageReader:
+    """The logo prepared once per process (keyed by its SHA-256)."""
+    key = hashlib.sha256(logo).hexdigest()
+    with RENDER_LOCK:
+        reader = _logo_cache.get(key)
+        if reader is None:
+            reader = _logo_cache[key] = ImageReader(io.BytesIO(_print_ready(logo)))
+            while len(_logo_cache) > 4:
+                _logo_cache.popitem(last=False)
+        return reader
+
+
+class _Page:
+    """One text object per page: far cheaper than a drawString call per line."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.text = canvas.beginText()
+        self.font: tuple[str, float] | None = None
+        self.gray = 0.0
+
+    def draw(self, x: float, y_from_top: float, font: str, size: float, text: str,
+             gray: float = 0.0, align: str = "left") -> None:
+        shown = visual(text)
+        if not shown:
+            return
+        if align == "right":
+            x -= pdfmetrics.stringWidth(shown, font, size)
+        elif align == "centre":
+            x -= pdfmetrics.stringWidth(shown, font, size) / 2
+        if self.font != (font, size):
+            self.text.setFont(font, size)
+            self.font = (font, size)
+        if gray != self.gray:
+            self.text.setFillGray(gray)
+            self.gray = gray
+        self.text.setTextOrigin(x, PAGE_H - y_from_top)
+        self.text.textOut(shown)
+
+    def finish(self) -> None:
+        self.canvas.drawText(self.text)
+        self.canvas.showPage()
+
+
+def _fit_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    while size > smallest and pdfmetrics.stringWidth(visual(text), font, size) > width:
+        size -= 0.5
+    return size
+
+
+def _draw_first_page_head(canvas: Canvas, page: _Page, laid: LaidOut, head: Letterhead) -> None:
+    content = laid.content
+    if head.logo:
+        reader = logo_reader(head.logo)
+        w, h = reader.getSize()
+        scale = min(70 * mm / w, 22 * mm / h)
+        canvas.drawImage(reader, LEFT, PAGE_H - 12 * mm - h * scale, w * scale, h * scale)
+    name = clean(head.name).strip()
+    size = _fit_size(name, FONT_BOLD, 13, 105 * mm, 8)
+    page.draw(RIGHT, 17 * mm, FONT_BOLD, size, name, align="right")
+    for i, line in enumerate(_letterhead_lines(head)):
+        line_size = _fit_size(line, FONT, 8.5, 105 * mm, 6.5)
+        page.draw(RIGHT, 17 * mm + 13 + i * 10.5, FONT, line_size, line, 0.25, align="right")
+    canvas.setStrokeGray(0.6)
+    canvas.setLineWidth(0.5)
+    canvas.line(LEFT, PAGE_H - 41 * mm, RIGHT, PAGE_H - 41 * mm)
+    # Fold marks for a DL envelope: A4 folded in three.
+    for fold in (99, 198):
+        canvas.line(5 * mm, PAGE_H - fold * mm, 9 * mm, PAGE_H - fold * mm)
+
+    size, lines = laid.window
+    x = (WINDOW[0] + _WINDOW_PAD) * mm
+    y = (WINDOW[1] + _WINDOW_PAD) * mm + size * 0.76
+    page.draw(x, y, FONT_BOLD, size - 1.5, "Private and confidential")
+    for i, line in enumerate(lines, start=1):
+        page.draw(x, y + i * size * 1.2, FONT, size, line)
+
+    right_x = 125 * mm
+    right_width = RIGHT - right_x
+    y = 52 * mm
+    for line in (f"Date: {content.date_text}", f"Our reference: {content.reference}",
+                 *content.right_lines):
+        for part in wrap(clean(line), FONT, 9.5, right_width):
+            page.draw(right_x, y, FONT, 9.5, part)
+            y += 12.5
+
+
+def _draw_footer(page: _Page, content: LetterContent, head: Letterhead, number: int,
+                 total: int) -> None:
+    footer = f"{clean(head.name).strip()}  ·  Page {number} of {total}"
+    page.draw(PAGE_W / 2, PAGE_H - 12 * mm, FONT, 8, footer, 0.4, align="centre")
+    if not content.to_person:
+        page.draw(PAGE_W / 2, PAGE_H - 12 * mm - 10, FONT, 7.5,
+                  "Confidential: personal and health information. If this reached you by "
+                  "mistake, please tell us and destroy it.", 0.4, align="centre")
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A letter checked, wrapped and split into pages, ready to draw any number of times."""
+
+    content: LetterContent
+    window: tuple[float, list[str]]
+    pages: list[list[_Row]]
+
+
+def lay_out(content: LetterContent, head: Letterhead) -> LaidOut:
+    """Check a letter (discretion, envelope window) and lay out its pages."""
+    register_fonts()
+    check_discreet(content, head)
+    return LaidOut(content, _window_lines(content.recipient), _paginate(_body_rows(content)))
+
+
+def _draw(canvas: Canvas, laid: LaidOut, head: Letterhead) -> int:
+    """Draw one letter on ``canvas``; returns its number of pages."""
+    content = laid.content
+    for number, rows in enumerate(laid.pages, start=1):
+        page = _Page(canvas)
+        if number == 1:
+            _draw_first_page_head(canvas, page, laid, head)
+        y = BODY_TOP if number == 1 else CONTINUED_TOP
+        for row in rows:
+            for op in row.ops:
+                page.draw(LEFT + op.x, y + op.dy, op.font, op.size, op.text, op.gray)
+            y += row.height
+        _draw_footer(page, content, head, number, len(laid.pages))
+        page.finish()
+    return len(laid.pages)
+
+
+def _canvas(buffer: io.BytesIO) -> Canvas:
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=FONT)
+    # Nothing about the person or the letter goes in the document's properties.
+    canvas.setTitle("Letter")
+    canvas.setAuthor("")
+    canvas.setSubject("")
+    canvas.setCreator("Followup")
+    return canvas
+
+
+def render_letter(content: LetterContent | LaidOut, head: Letterhead) -> bytes:
+    """One letter as the bytes of a PDF."""
+    laid = content if isinstance(content, LaidOut) else lay_out(content, head)
+    buffer = io.BytesIO()
+    with RENDER_LOCK:
+        canvas = _canvas(buffer)
+        _draw(canvas, laid, head)
+        canvas.save()
+    return buffer.getvalue()
+
+
+def render_letters(contents: Iterable[LetterContent | LaidOut],
+                   head: Letterhead) -> tuple[bytes, int]:
+    """Several letters in one PDF, each starting on a new page; returns (bytes, pages)."""
+    buffer = io.BytesIO()
+    pages = 0
+    with RENDER_LOCK:
+        canvas = _canvas(buffer)
+        for content in contents:
+            laid = content if isinstance(content, LaidOut) else lay_out(content, head)
+            pages += _draw(canvas, laid, head)
+        canvas.save()
+    return buffer.getvalue(), pages

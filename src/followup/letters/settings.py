@@ -1,0 +1,202 @@
+"""The letterhead and the wording of each letter template, kept in the ``setting`` table.
+
+An administrator edits them: the wording needs the ``manage_templates`` permission and the
+letterhead ``settings``; every change is audited. The letterhead appears on letters to the
+person too, so its name, address and phone are held to the same discretion rule as those
+letters: choose a discreet organisation name (e.g. "Community Support Team"), since it is the
+only sender a letter to the person shows. The logo is a PNG or JPEG image, stored as base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup import audit
+from followup.access import Actor, require
+from followup.casework.team_rules import get_setting, set_setting
+from followup.db.models import Setting
+from followup.errors import RuleViolation
+from followup.letters.render import Letterhead
+from followup.letters.templates import (
+    TEMPLATES,
+    Placeholder,
+    banned_word,
+    check_wording,
+    discretion_refusal,
+    spec,
+)
+
+DEFAULT_NAME = "Community Support Team"
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_LOGO_PIXELS = 4000
+_KEYS = {
+    "name": "letterhead.name",
+    "address": "letterhead.address",
+    "phone": "letterhead.phone",
+    "logo": "letterhead.logo",
+}
+
+
+@dataclass(frozen=True)
+class TemplateWording:
+    """One template's wording as the editor shows it."""
+
+    template: str
+    label: str
+    to_person: bool
+    body: str
+    default_body: str
+    placeholders: tuple[Placeholder, ...]
+
+    @property
+    def is_default(self) -> bool:
+        return self.body == self.default_body
+
+
+def _settings(session: Session, keys: list[str]) -> dict[str, str]:
+    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys)))
+    return {k: v for k, v in rows}
+
+
+def template_body(session: Session, template: str) -> str:
+    """The wording in use for ``template``: the administrator's, or the default."""
+    s = spec(template)
+    return get_setting(session, s.setting_key) or s.default_body
+
+
+def template_bodies(session: Session) -> dict[str, str]:
+    """The wording in use for every template, in one query."""
+    stored = _settings(session, [s.setting_key for s in TEMPLATES.values()])
+    return {name: stored.get(s.setting_key) or s.default_body for name, s in TEMPLATES.items()}
+
+
+def template_wording(session: Session, template: str) -> TemplateWording:
+    s = spec(template)
+    return TemplateWording(s.name, s.label, s.to_person, template_body(session, template),
+                           s.default_body, s.placeholders)
+
+
+def save_template_wording(session: Session, actor: Actor, template: str, body: str) -> None:
+    """Store new wording for ``template`` after checking its placeholders and discretion."""
+    require(actor, "manage_templates")
+    s = spec(template)
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    check_wording(template, body)
+    before = template_body(session, template)
+    if body == before:
+        return
+    set_setting(session, s.setting_key, body)
+    audit.record(session, actor.id, "update", "letter_template", None,
+                 {"template": template, "body": [before, body]})
+
+
+def reset_template_wording(session: Session, actor: Actor, template: str) -> None:
+    """Go back to the default wording for ``template``."""
+    save_template_wording(session, actor, template, spec(template).default_body)
+
+
+# ------------------------------------------------------------------------------- letterhead
+
+
+def letterhead(session: Session) -> Letterhead:
+    """The letterhead in use, with a discreet default name when none is set."""
+    values = _settings(session, list(_KEYS.values()))
+    logo = None
+    if values.get(_KEYS["logo"]):
+        try:
+            logo = base64.b64decode(values[_KEYS["logo"]], validate=True)
+        except (binascii.Error, ValueError):
+            logo = None
+    return Letterhead(
+        name=(values.get(_KEYS["name"]) or "").strip() or DEFAULT_NAME,
+        address=values.get(_KEYS["address"]) or "",
+        phone=values.get(_KEYS["phone"]) or "",
+        logo=logo,
+    )
+
+
+def check_logo(data: bytes) -> None:
+    """Refuse anything but a PNG or JPEG image of sensible size, in a plain sentence."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_LOGO_BYTES:
+        raise RuleViolation("The logo file is larger than 2 MB; choose a smaller PNG or JPEG.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            size = image.size
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # verify() does not decode the pixels; a truncated file fails here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise RuleViolation(
+            "The logo file is not a readable image; choose a PNG or JPEG file."
+        ) from None
+    if kind not in ("PNG", "JPEG"):
+        raise RuleViolation(f"The logo must be a PNG or JPEG image, not {kind}.")
+    if max(size) > MAX_LOGO_PIXELS or min(size) < 1:
+        raise RuleViolation(
+            f"The logo is {size[0]} × {size[1]} pixels; use an image at most "
+            f"{MAX_LOGO_PIXELS} pixels on each side."
+        )
+
+
+_UNSET = object()
+
+
+def set_letterhead(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+    logo: bytes | None | object = _UNSET,
+) -> Letterhead:
+    """Change parts of the letterhead (``None`` leaves a part alone; ``logo=None`` removes it)."""
+    require(actor, "settings")
+    before = letterhead(session)
+    changes: dict[str, list[str | None]] = {}
+    for part, value, limit in (("name", name, 120), ("address", address, 400),
+                               ("phone", phone, 40)):
+        if value is None:
+            continue
+        value = value.replace("\r\n", "\n").strip()
+        if part == "name" and not value:
+            raise RuleViolation("The letterhead needs the organisation's name.")
+        if len(value) > limit:
+            raise RuleViolation(f"The letterhead {part} is too long; keep it under {limit} "
+                                "characters.")
+        word = banned_word(value)
+        if word:
+            raise discretion_refusal(
+                word, f"the letterhead {part}, which appears on letters to the person,")
+        old = get_setting(session, _KEYS[part]) or ""
+        if value != old:
+            set_setting(session, _KEYS[part], value)
+            changes[part] = [old, value]
+    if logo is not _UNSET:
+        old_sha = hashlib.sha256(before.logo).hexdigest() if before.logo else None
+        if logo is None:
+            row = session.get(Setting, _KEYS["logo"])
+            if row is not None:
+                session.delete(row)
+                session.flush()
+            new_sha = None
+        else:
+            assert isinstance(logo, bytes)
+            check_logo(logo)
+            set_setting(session, _KEYS["logo"], base64.b64encode(logo).decode("ascii"))
+            new_sha = hashlib.sha256(logo).hexdigest()
+        if new_sha != old_sha:
+            changes["logo_sha256"] = [old_sha, new_sha]
+    if changes:
+        audit.record(session, actor.id, "update", "letterhead", None, changes)
+    return letterhead(session)

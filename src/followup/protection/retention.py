@@ -1,0 +1,312 @@
+"""Retention: finding the people whose records are past their keeping time, and destroying them.
+
+Closed cases are kept for a number of years after closure (setting ``retention.closed_years``,
+default 8: the NHS records management code's period for adult health records). A person is
+due for destruction only when every case of theirs (and of any record merged into them) is
+closed and the latest closure is more than that many years ago; one open or recent case keeps
+the whole person.
+
+Admins review the list without seeing case data (they see none elsewhere either): each item
+carries the person's id, initials and year of birth, the case ids, police references, the
+latest closure date and how many letters are stored, and nothing more.
+
+``destroy`` runs as a dry run first (what would go, counted per table, nothing written), then
+for real: each person goes through ``team_server.purge_person`` (the only way a person is deleted),
+which takes their cases, referrals, consents, attempts, kits, treatment referrals, letters
+and prints, and the personal values of their audit events; a ``destruction_log`` row keeps the
+identifiers, dates and who approved it. Everything happens in the caller's one transaction,
+and each person is checked again at that moment, so that a case reopened meanwhile saves them.
+On SQLite the deletes overwrite the rows in the file (``secure_delete``). Backups made before
+the destruction still hold the data until they expire.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from followup import audit
+from followup.access import Actor, require
+from followup.casework.team_rules import get_setting, set_setting
+from followup.db.models import Case, DestructionLog, Letter, Person
+from followup.errors import RuleViolation
+from followup.protection import team_server
+
+log = logging.getLogger(__name__)
+
+YEARS_SETTING = "retention.closed_years"
+DEFAULT_YEARS = 8
+MIN_YEARS, MAX_YEARS = 1, 100
+
+NOT_DUE = "not due: a case is open or was closed less than {years} years ago, or the record is gone"
+
+
+@dataclass(frozen=True)
+class RetentionItem:
+    """One person due for destruction, as an admin reviews them: identifiers and dates only."""
+
+    person_id: int
+    initials: str
+    birth_year: int | None
+    case_ids: tuple[int, ...]
+    police_references: tuple[str, ...]
+    closed_on: date  # the latest closure of any of their cases
+    letters: int
+    merged_records: int  # other person records merged into this one, destroyed with it
+
+
+@dataclass(frozen=True)
+class DestructionReport:
+    """What a destruction did, or what a dry run would do."""
+
+    dry_run: bool
+    retention_years: int
+    destroyed: tuple[int, ...]  # person ids (that would be) destroyed
+    skipped: tuple[tuple[int, str], ...]  # person id and why it was kept
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows (that would be) deleted
+    letters: int = 0
+    log_ids: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dry_run": self.dry_run,
+            "retention_years": self.retention_years,
+            "destroyed": list(self.destroyed),
+            "skipped": [{"person_id": p, "reason": r} for p, r in self.skipped],
+            "rows": dict(self.rows),
+            "letters": self.letters,
+            "destruction_log_ids": list(self.log_ids),
+        }
+
+    def describe(self) -> str:
+        verb = "Would destroy" if self.dry_run else "Destroyed"
+        lines = [
+            f"{verb} {len(self.destroyed)} person record(s) "
+            f"(retention {self.retention_years} years after closure), "
+            f"{self.rows.get('case_file', 0)} case(s), {self.letters} stored letter(s)."
+        ]
+        for table, count in sorted(self.rows.items()):
+            if count:
+                lines.append(f"  {table}: {count}")
+        for person_id, reason in self.skipped:
+            lines.append(f"Kept person {person_id}: {reason}.")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the setting
+
+
+def retention_years(session: Session) -> int:
+    """Years a closed case is kept after closure."""
+    raw = get_setting(session, YEARS_SETTING, str(DEFAULT_YEARS))
+    try:
+        years = int(raw or DEFAULT_YEARS)
+    except ValueError:
+        return DEFAULT_YEARS
+    return years if MIN_YEARS <= years <= MAX_YEARS else DEFAULT_YEARS
+
+
+def set_retention_years(session: Session, actor: Actor, years: int) -> None:
+    """Change the retention period (admins); audited with before and after."""
+    require(actor, "retention")
+    if not isinstance(years, int) or not MIN_YEARS <= years <= MAX_YEARS:
+        raise RuleViolation(
+            f"Keep closed cases for a whole number of years from {MIN_YEARS} to {MAX_YEARS}."
+        )
+    before = retention_years(session)
+    if before == years:
+        return
+    set_setting(session, YEARS_SETTING, str(years))
+    audit.record(session, actor.id, "update", "setting", None, {YEARS_SETTING: [before, years]})
+    log.info("Retention period changed to %d years", years)
+
+
+# --------------------------------------------------------------------------- who is due
+
+
+def _years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def _roots(session: Session) -> dict[int, int]:
+    """Merged person id -> the person record it now lives in (following chains)."""
+    parent: dict[int, int] = {
+        person_id: into
+        for person_id, into in session.execute(
+            select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
+        )
+    }
+
+    def root(person_id: int) -> int:
+        seen = {person_id}
+        while person_id in parent and parent[person_id] not in seen:
+            person_id = parent[person_id]
+            seen.add(person_id)
+        return person_id
+
+    return {person_id: root(person_id) for person_id in parent}
+
+
+def _due_person_ids(session: Session, now: datetime, years: int) -> dict[int, date]:
+    """Root person id -> latest closure date, for everyone past the retention period."""
+    cutoff = _years_before(now, years)
+    open_cases = func.sum(sql_case((Case.status != "closed", 1), else_=0))
+    rows = session.execute(
+        select(Case.person_id, open_cases, func.max(Case.closed_at)).group_by(Case.person_id)
+    ).all()
+    roots = _roots(session)
+    still_open: dict[int, int] = defaultdict(int)
+    latest: dict[int, datetime] = {}
+    for person_id, open_count, closed_at in rows:
+        root = roots.get(person_id, person_id)
+        still_open[root] += int(open_count or 0)
+        if closed_at is not None and (root not in latest or closed_at > latest[root]):
+            latest[root] = closed_at
+    return {
+        root: closed.astimezone(UTC).date()
+        for root, closed in latest.items()
+        if not still_open[root] and closed < cutoff
+    }
+
+
+def due_for_destruction(
+    session: Session, actor: Actor, now: datetime | None = None
+) -> list[RetentionItem]:
+    """The people past the retention period, oldest closure first (admins)."""
+    require(actor, "retention")
+    now = now or datetime.now(UTC)
+    years = retention_years(session)
+    due = _due_person_ids(session, now, years)
+    if not due:
+        return []
+    roots = _roots(session)
+    members: dict[int, list[int]] = defaultdict(list)
+    for person_id, root in roots.items():
+        if root in due:
+            members[root].append(person_id)
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(due))))}
+    every_id = list(due) + [p for ids in members.values() for p in ids]
+    cases: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for case_id, person_id, reference in session.execute(
+        select(Case.id, Case.person_id, Case.police_reference)
+        .where(Case.person_id.in_(every_id))
+        .order_by(Case.id)
+    ):
+        cases[roots.get(person_id, person_id)].append((case_id, reference))
+    case_ids = [c for items in cases.values() for c, _ in items]
+    letters: dict[int, int] = {
+        case_id: count
+        for case_id, count in session.execute(
+            select(Letter.case_id, func.count())
+            .where(Letter.case_id.in_(case_ids))
+            .group_by(Letter.case_id)
+        )
+    }
+    items = []
+    for root, closed_on in due.items():
+        person = people.get(root)
+        if person is None:
+            continue
+        initials = "".join(
+            (part or "").strip()[:1].upper() for part in (person.first_name, person.last_name)
+        )
+        items.append(
+            RetentionItem(
+                person_id=root,
+                initials=initials or "-",
+                birth_year=person.date_of_birth.year if person.date_of_birth else None,
+                case_ids=tuple(c for c, _ in cases[root]),
+                police_references=tuple(sorted({r for _, r in cases[root]})),
+                closed_on=closed_on,
+                letters=sum(letters.get(c, 0) for c, _ in cases[root]),
+                merged_records=len(members.get(root, [])),
+            )
+        )
+    items.sort(key=lambda i: (i.closed_on, i.person_id))
+    return items
+
+
+# --------------------------------------------------------------------------- destruction
+
+
+def _lock(session: Session, person_ids: list[int]) -> None:
+    """Hold the people and their cases until commit, so nothing is added or reopened meanwhile.
+
+    On PostgreSQL a new case for the person waits for this lock (its foreign-key check needs
+    the person row) and then fails, since the person is gone; SQLite has one writer anyway.
+    """
+    if session.get_bind().dialect.name == "sqlite" or not person_ids:
+        return
+    session.execute(select(Person.id).where(Person.id.in_(person_ids)).with_for_update())
+    session.execute(select(Case.id).where(Case.person_id.in_(person_ids)).with_for_update())
+
+
+def destroy(
+    session: Session,
+    actor: Actor,
+    person_ids: list[int],
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+) -> DestructionReport:
+    """Destroy these people (or, on a dry run, count what would go and write nothing)."""
+    require(actor, "retention")
+    now = now or datetime.now(UTC)
+    years = retention_years(session)
+    wanted = list(dict.fromkeys(int(p) for p in person_ids))
+    scopes = {p: team_server.purge_scope(session, p) for p in wanted}
+    if not dry_run:
+        _lock(session, [q for scope in scopes.values() for q in scope["people"]])
+        if session.get_bind().dialect.name == "sqlite":
+            # Overwrite deleted rows in the file itself, not just unlink them from the tree.
+            session.execute(text("PRAGMA secure_delete = ON"))
+    due = _due_person_ids(session, now, years)
+    destroyed: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    rows: dict[str, int] = defaultdict(int)
+    letters = 0
+    log_ids: list[int] = []
+    for person_id in wanted:
+        if person_id not in due:
+            skipped.append((person_id, NOT_DUE.format(years=years)))
+            continue
+        scope = scopes[person_id]
+        for table, count in team_server.purge_counts(session, person_id).items():
+            rows[table] += count
+        letters += len(scope["letters"])
+        destroyed.append(person_id)
+        if dry_run:
+            continue
+        team_server.purge_person(session, actor, person_id)
+        entry = DestructionLog(
+            approved_by_id=actor.id,
+            person_id=person_id,
+            case_ids=json.dumps(scope["cases"]),
+            closed_on=due[person_id],
+            retention_years=years,
+            letters_removed=len(scope["letters"]),
+        )
+        session.add(entry)
+        session.flush()
+        log_ids.append(entry.id)
+    if not dry_run and destroyed:
+        log.info("Retention: destroyed %d person record(s)", len(destroyed))
+    return DestructionReport(
+        dry_run=dry_run,
+        retention_years=years,
+        destroyed=tuple(destroyed),
+        skipped=tuple(skipped),
+        rows=dict(rows),
+        letters=letters,
+        log_ids=tuple(log_ids),
+    )

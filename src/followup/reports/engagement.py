@@ -1,0 +1,419 @@
+"""Team-lead figures as plain dataclasses: the funnel, rates, medians, and their breakdowns.
+
+One service function, ``engagement_report``, serves the dashboard and `followup report
+engagement` alike; ``cases_behind`` gives the case ids behind any figure for drill-down.
+Every count is a SQL aggregate: per-case facts (first attempt, first contact, statuses ever
+reached) are computed in SQL and summed by worker, area and month there; Python only adds up
+those few group rows. What each figure means is written in ``followup.reports.definitions``.
+
+A case belongs to a period when its referral was received in it (a cohort): its attempts,
+contact and progress count whenever they happened, up to the moment the report is made.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from followup.access import Actor, require
+from followup.casework import team_rules
+from followup.db.models import Case, NaloxoneSupply, Referral, User
+from followup.errors import FollowupError
+from followup.reports import queries as q
+from followup.reports.definitions import BREAKDOWNS, FIGURES, FUNNEL, Period
+from followup.reports.queries import GroupKey
+
+UNASSIGNED = "Unassigned"
+UNKNOWN_AREA = "Unknown area"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure for one slice (the team, a worker, an area or a month)."""
+
+    received: int = 0
+    attempted: int = 0
+    contacted: int = 0
+    engaged: int = 0
+    referred: int = 0
+    in_treatment: int = 0
+    first_attempt_in_time: int = 0
+    first_attempt_in_time_rate: float | None = None
+    contact_rate: float | None = None
+    engagement_rate: float | None = None
+    treatment_entry_rate: float | None = None
+    median_hours_to_first_attempt: float | None = None
+    median_hours_to_first_contact: float | None = None
+    # A snapshot, not a period figure; None for month rows, where it has no meaning.
+    overdue: int | None = 0
+    repeat_overdoses: int = 0
+    naloxone_kits: int = 0
+
+    def value(self, key: str) -> int | float | None:
+        return getattr(self, key)
+
+    def as_json(self) -> dict[str, int | float | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One row of a breakdown; pass ``(by, key)`` to ``cases_behind`` to drill down."""
+
+    by: str  # worker, area or month
+    key: int | str | None  # worker id (None: unassigned), area (None: unknown), 'YYYY-MM'
+    label: str
+    figures: Figures
+
+    @property
+    def group(self) -> GroupKey:
+        return (self.by, self.key)
+
+
+@dataclass(frozen=True)
+class EngagementReport:
+    period: Period
+    made_at: datetime
+    first_attempt_hours: int
+    totals: Figures
+    groups: dict[str, tuple[GroupFigures, ...]] = field(default_factory=dict)
+
+    def funnel(self) -> list[tuple[str, str, int]]:
+        """The funnel stages in order: (figure key, label, count)."""
+        return [(k, FIGURES[k].label, int(self.totals.value(k) or 0)) for k in FUNNEL]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period.as_json(),
+            "made_at": self.made_at.astimezone(UTC).isoformat(timespec="seconds"),
+            "first_attempt_hours": self.first_attempt_hours,
+            "figures": self.totals.as_json(),
+            "by": {
+                by: [
+                    {"key": g.key, "label": g.label, "figures": g.figures.as_json()}
+                    for g in rows
+                ]
+                for by, rows in self.groups.items()
+            },
+        }
+
+
+# ------------------------------------------------------------------------------- the report
+
+
+def _normalise_by(by: str | Iterable[str] | None) -> tuple[str, ...]:
+    if by is None:
+        return ()
+    wanted = (by,) if isinstance(by, str) else tuple(by)
+    for b in wanted:
+        if b not in BREAKDOWNS:
+            raise FollowupError(f"A breakdown is by {', '.join(BREAKDOWNS)}, not {b!r}.")
+    return tuple(dict.fromkeys(wanted))
+
+
+Slice = tuple["int | None", "str | None", "str | None"]  # worker, area, month
+
+
+class _Tally:
+    """Counts per fine slice (worker, area, month), as the database returned them."""
+
+    COUNTS = ("received", "attempted", "contacted", "first_attempt_in_time", "engaged",
+              "referred", "in_treatment", "repeat_overdoses", "naloxone_kits")
+
+    def __init__(self) -> None:
+        self.counts: dict[Slice, dict[str, int]] = defaultdict(lambda: dict.fromkeys(self.COUNTS, 0))
+        self.overdue: dict[tuple[int | None, str | None], int] = {}
+        # Seconds lists per fine slice (SQLite), or medians per (by, key) (PostgreSQL).
+        self.seconds: dict[Slice, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+        self.medians: dict[GroupKey | None, tuple[float | None, float | None]] = {}
+
+    def add(self, s: Slice, **values: int | None) -> None:
+        row = self.counts[s]
+        for k, v in values.items():
+            row[k] += int(v or 0)
+
+
+def _project(s: Slice, by: str | None) -> Any:
+    return None if by is None else s[BREAKDOWNS.index(by)]
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 3600, 2)
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _buckets(t: _Tally, by: str | None) -> dict[Any, tuple[dict[str, int], list[float], list[float]]]:
+    """The fine slices added up into the rows of one breakdown (or the team, for None)."""
+    out: dict[Any, tuple[dict[str, int], list[float], list[float]]] = {}
+    for s, row in t.counts.items():
+        key = _project(s, by)
+        if key not in out:
+            out[key] = (dict.fromkeys(_Tally.COUNTS, 0), [], [])
+        counts, attempts, contacts = out[key]
+        for k, v in row.items():
+            counts[k] += v
+        if s in t.seconds:
+            attempts.extend(t.seconds[s][0])
+            contacts.extend(t.seconds[s][1])
+    return out
+
+
+def _figures(
+    t: _Tally,
+    bucket: tuple[dict[str, int], list[float], list[float]] | None,
+    group: GroupKey | None,
+) -> Figures:
+    c, attempts, contacts = bucket or (dict.fromkeys(_Tally.COUNTS, 0), [], [])
+    if t.medians:
+        to_attempt, to_contact = t.medians.get(group, (None, None))
+    else:
+        to_attempt, to_contact = _median(attempts), _median(contacts)
+    overdue: int | None = None
+    if group is None or group[0] != "month":
+        by, key = group or (None, None)
+        overdue = sum(
+            n for (w, a), n in t.overdue.items()
+            if by is None or (w if by == "worker" else a) == key
+        )
+    n = c["received"]
+    return Figures(
+        received=n,
+        attempted=c["attempted"],
+        contacted=c["contacted"],
+        engaged=c["engaged"],
+        referred=c["referred"],
+        in_treatment=c["in_treatment"],
+        first_attempt_in_time=c["first_attempt_in_time"],
+        first_attempt_in_time_rate=_rate(c["first_attempt_in_time"], n),
+        contact_rate=_rate(c["contacted"], n),
+        engagement_rate=_rate(c["engaged"], n),
+        treatment_entry_rate=_rate(c["in_treatment"], n),
+        median_hours_to_first_attempt=_hours(to_attempt),
+        median_hours_to_first_contact=_hours(to_contact),
+        overdue=overdue,
+        repeat_overdoses=c["repeat_overdoses"],
+        naloxone_kits=c["naloxone_kits"],
+    )
+
+
+def _collect(session: Session, period: Period, by: tuple[str, ...], now: datetime,
+             limit_s: int) -> _Tally:
+    t = _Tally()
+    sqlite = q.is_sqlite(session)
+    a = q.attempt_facts(session, period)
+    cols = [
+        a.c.worker, a.c.area, a.c.month,
+        func.count().label("received"),
+        func.count(a.c.to_attempt).label("attempted"),
+        func.count(a.c.to_contact).label("contacted"),
+        func.sum(case((a.c.to_attempt <= limit_s, 1), else_=0)).label("in_time"),
+    ]
+    if sqlite:  # no median aggregate: bring back each slice's seconds, computed in SQL
+        cols += [func.group_concat(a.c.to_attempt).label("sa"),
+                 func.group_concat(a.c.to_contact).label("sc")]
+    for r in session.execute(select(*cols).group_by(a.c.worker, a.c.area, a.c.month)):
+        s = (r.worker, r.area, r.month)
+        t.add(s, received=r.received, attempted=r.attempted, contacted=r.contacted,
+              first_attempt_in_time=r.in_time)
+        if sqlite:
+            t.seconds[s] = ([float(x) for x in (r.sa or "").split(",") if x],
+                            [float(x) for x in (r.sc or "").split(",") if x])
+    if not sqlite:
+        _pg_medians(session, a, by, t)
+
+    st = q.status_facts(session, period)
+    for r in session.execute(
+        select(st.c.worker, st.c.area, st.c.month, func.sum(st.c.engaged),
+               func.sum(st.c.referred), func.sum(st.c.in_treatment))
+        .group_by(st.c.worker, st.c.area, st.c.month)
+    ):
+        t.add((r[0], r[1], r[2]), engaged=r[3], referred=r[4], in_treatment=r[5])
+
+    rep = q.repeat_referrals(session, period).add_columns(
+        Case.assigned_worker_id.label("worker"), Case.area.label("area"),
+        q.month_of(session, Referral.received_at).label("month"),
+    ).subquery()
+    for r in session.execute(
+        select(rep.c.worker, rep.c.area, rep.c.month, func.count())
+        .group_by(rep.c.worker, rep.c.area, rep.c.month)
+    ):
+        t.add((r[0], r[1], r[2]), repeat_overdoses=r[3])
+
+    kit_month = q.month_of(session, NaloxoneSupply.supplied_on)
+    for r in session.execute(
+        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+        .join(Case, Case.id == NaloxoneSupply.case_id)
+        .where(q.kits_in(period))
+        .group_by(Case.assigned_worker_id, Case.area, kit_month)
+    ):
+        t.add((r[0], r[1], r[2]), naloxone_kits=r[3])
+
+    for r in session.execute(
+        select(Case.assigned_worker_id, Case.area, func.count())
+        .where(*q.overdue_now(now))
+        .group_by(Case.assigned_worker_id, Case.area)
+    ):
+        t.overdue[(r[0], r[1])] = int(r[2])
+    return t
+
+
+def _pg_medians(session: Session, a: Any, by: tuple[str, ...], t: _Tally) -> None:
+    """Medians on PostgreSQL: percentile_cont over the team and each breakdown at once."""
+    keys = {"worker": a.c.worker, "area": a.c.area, "month": a.c.month}
+    sets = ["()"] + [f"({keys[b].name})" for b in by]
+    grouping = [func.grouping(keys[b]).label(f"g_{b}") for b in by]
+    stmt = select(
+        *[keys[b] for b in by],
+        *grouping,
+        func.percentile_cont(0.5).within_group(a.c.to_attempt).label("ma"),
+        func.percentile_cont(0.5).within_group(a.c.to_contact).label("mc"),
+    ).group_by(func.grouping_sets(*[_raw(s) for s in sets]))
+    for r in session.execute(stmt):
+        m = r._mapping
+        rolled = [b for b in by if m[f"g_{b}"] == 0]  # the one column this row is grouped by
+        gk: GroupKey | None = (rolled[0], m[keys[rolled[0]]]) if rolled else None
+        t.medians[gk] = (m["ma"], m["mc"])
+
+
+def _raw(sql: str) -> Any:
+    from sqlalchemy import literal_column
+
+    return literal_column(sql)
+
+
+def _labels(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    if by == "worker":
+        ids = [k for k in keys if k is not None]
+        names = {i: n for i, n in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))} if ids else {}
+        return {k: (names.get(k, f"User {k}") if k is not None else UNASSIGNED) for k in keys}
+    if by == "area":
+        return {k: k or UNKNOWN_AREA for k in keys}
+    return {k: datetime.strptime(k, "%Y-%m").strftime("%b %Y") for k in keys}
+
+
+def _order(by: str, labels: dict[Any, str]) -> list[Any]:
+    if by == "month":
+        return sorted(labels)
+    # Unassigned and unknown areas come last; the rest by name.
+    return sorted(labels, key=lambda k: (k is None, labels[k].lower()))
+
+
+def engagement_report(
+    session: Session,
+    actor: Actor,
+    start: date | Period,
+    end: date | None = None,
+    by: str | Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> EngagementReport:
+    """Every team-lead figure for the cases received in ``[start, end)`` (end exclusive).
+
+    ``by`` is None, one of "worker", "area", "month", or several of them: the dashboard asks
+    for all three at once. ``now`` fixes the moment of the overdue snapshot (tests).
+    """
+    require(actor, "reports")
+    period = start if isinstance(start, Period) else Period(start, end)  # type: ignore[arg-type]
+    wanted = _normalise_by(by)
+    now = now or datetime.now(UTC)
+    hours = team_rules.schedule(session).first_attempt_hours
+    tally = _collect(session, period, wanted, now, hours * 3600)
+    groups: dict[str, tuple[GroupFigures, ...]] = {}
+    for b in wanted:
+        buckets = _buckets(tally, b)
+        keys: set[Any] = set(buckets)
+        if b == "month":
+            keys = set(period.months())
+        elif b == "worker":
+            keys |= {w for w, _ in tally.overdue}
+        else:
+            keys |= {a for _, a in tally.overdue}
+        labels = _labels(session, b, keys)
+        groups[b] = tuple(
+            GroupFigures(b, k, labels[k], _figures(tally, buckets.get(k), (b, k)))
+            for k in _order(b, labels)
+        )
+    return EngagementReport(
+        period=period,
+        made_at=now,
+        first_attempt_hours=hours,
+        totals=_figures(tally, _buckets(tally, None).get(None), None),
+        groups=groups,
+    )
+
+
+# ---------------------------------------------------------------------------- drill-down
+
+
+def _as_period(period: Period | tuple[date, date]) -> Period:
+    return period if isinstance(period, Period) else Period(*period)
+
+
+def cases_behind(
+    session: Session,
+    actor: Actor,
+    period: Period | tuple[date, date],
+    figure: str,
+    group: GroupKey | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """The ids of exactly the cases behind ``figure`` (of the team, or of one breakdown row).
+
+    For a rate it is the cases of its numerator; for a median, the cases it is taken over.
+    """
+    require(actor, "reports")
+    if figure not in FIGURES:
+        raise FollowupError(f"There is no figure called {figure!r}.")
+    period = _as_period(period)
+    limit_s = team_rules.schedule(session).first_attempt_hours * 3600
+    stmt: Select
+    if figure in ("received", "attempted", "contacted", "first_attempt_in_time",
+                  "first_attempt_in_time_rate", "contact_rate", "median_hours_to_first_attempt",
+                  "median_hours_to_first_contact"):
+        a = q.attempt_facts(session, period, group)
+        cond = {
+            "received": None,
+            "attempted": a.c.to_attempt.is_not(None),
+            "median_hours_to_first_attempt": a.c.to_attempt.is_not(None),
+            "contacted": a.c.to_contact.is_not(None),
+            "contact_rate": a.c.to_contact.is_not(None),
+            "median_hours_to_first_contact": a.c.to_contact.is_not(None),
+            "first_attempt_in_time": a.c.to_attempt <= limit_s,
+            "first_attempt_in_time_rate": a.c.to_attempt <= limit_s,
+        }[figure]
+        stmt = select(a.c.id) if cond is None else select(a.c.id).where(cond)
+    elif figure in ("engaged", "engagement_rate", "referred", "in_treatment",
+                    "treatment_entry_rate"):
+        st = q.status_facts(session, period, group)
+        column = {"engaged": st.c.engaged, "engagement_rate": st.c.engaged,
+                  "referred": st.c.referred, "in_treatment": st.c.in_treatment,
+                  "treatment_entry_rate": st.c.in_treatment}[figure]
+        stmt = select(st.c.id).where(column == 1)
+    elif figure == "repeat_overdoses":
+        stmt = q.repeat_referrals(session, period, group).distinct()
+    elif figure == "naloxone_kits":
+        stmt = (
+            select(NaloxoneSupply.case_id)
+            .join(Case, Case.id == NaloxoneSupply.case_id)
+            .where(q.kits_in(period), *q.group_filter(session, group, NaloxoneSupply.supplied_on))
+            .distinct()
+        )
+    else:  # overdue: a snapshot, with no month
+        if group is not None and group[0] == "month":
+            return []
+        stmt = select(Case.id).where(*q.overdue_now(now or datetime.now(UTC)),
+                                     *q.group_filter(session, group, Case.referred_at))
+    return sorted(int(i) for i in session.scalars(stmt))

@@ -1,0 +1,244 @@
+"""The PDF summary for commissioners: the period's funnel, rates, trend and areas, no people.
+
+Only aggregates reach this document: no names, references, dates of birth or worker names
+(workers are compared inside the team, not in front of commissioners). Areas with fewer than
+``SMALL_NUMBER`` referrals are shown together, so that a small count cannot point to a person.
+Rendered with ReportLab; charts with reportlab.graphics. Every page carries a header line
+naming the period and the time the summary was made.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy.orm import Session
+
+from followup.access import Actor, require
+from followup.reports.definitions import FIGURES, FUNNEL, MEDIANS, RATES, Period
+from followup.reports.engagement import EngagementReport, Figures, engagement_report
+from followup.reports.exports import (
+    ExportResult,
+    about_line,
+    record_export,
+    resolve_target,
+    write_atomically,
+)
+
+SMALL_NUMBER = 5
+_BLUE, _GREEN = colors.HexColor("#2b6cb0"), colors.HexColor("#2f855a")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} h"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def funnel_chart(report: EngagementReport) -> Drawing:
+    """Bar chart of the funnel, received to in treatment."""
+    stages = report.funnel()
+    d = Drawing(170 * mm, 70 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 15 * mm, 12 * mm, 150 * mm, 50 * mm
+    chart.data = [[n for _, _, n in stages]]
+    chart.categoryAxis.categoryNames = [label for _, label, _ in stages]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(1, max(n for _, _, n in stages))
+    chart.bars[0].fillColor = _BLUE
+    chart.barLabelFormat = "%d"
+    chart.barLabels.nudge = 6
+    chart.barLabels.fontSize = 7
+    d.add(chart)
+    d.add(String(15 * mm, 66 * mm, "Funnel: cases received in the period", fontSize=9))
+    return d
+
+
+def trend_chart(report: EngagementReport) -> Drawing:
+    """Month-by-month referrals received and engaged."""
+    months = report.groups.get("month", ())
+    d = Drawing(170 * mm, 75 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 15 * mm, 18 * mm, 150 * mm, 48 * mm
+    chart.data = [[g.figures.received for g in months] or [0],
+                  [g.figures.engaged for g in months] or [0]]
+    chart.categoryAxis.categoryNames = [g.label for g in months] or ["-"]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 30 if len(months) > 6 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if len(months) > 6 else "n"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max([1] + [g.figures.received for g in months])
+    chart.bars[0].fillColor = _BLUE
+    chart.bars[1].fillColor = _GREEN
+    d.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 120 * mm, 72 * mm
+    legend.fontSize = 7
+    legend.colorNamePairs = [(_BLUE, "Referrals received"), (_GREEN, "Engaged")]
+    d.add(legend)
+    d.add(String(15 * mm, 71 * mm, "Month by month (by month the referral was received)",
+                 fontSize=9))
+    return d
+
+
+@dataclass(frozen=True)
+class _Row:
+    label: str
+    f: Figures
+    medians: bool = True
+
+
+def _area_rows(report: EngagementReport) -> list[_Row]:
+    """Areas, with those under the small-number threshold combined into one row."""
+    rows, small = [], []
+    for g in report.groups.get("area", ()):
+        if g.figures.received == 0:
+            continue
+        (small if g.figures.received < SMALL_NUMBER else rows).append(g)
+    out = [_Row(g.label, g.figures) for g in rows]
+    if small:
+        n = sum(g.figures.received for g in small)
+
+        def total(key: str) -> int:
+            return sum(int(getattr(g.figures, key) or 0) for g in small)
+
+        combined = Figures(
+            received=n, attempted=total("attempted"), contacted=total("contacted"),
+            engaged=total("engaged"), referred=total("referred"), in_treatment=total("in_treatment"),
+            first_attempt_in_time=total("first_attempt_in_time"),
+            first_attempt_in_time_rate=total("first_attempt_in_time") / n,
+            contact_rate=total("contacted") / n, engagement_rate=total("engaged") / n,
+            treatment_entry_rate=total("in_treatment") / n,
+        )
+        out.append(_Row(f"Other areas (under {SMALL_NUMBER} referrals each)", combined, False))
+    return out
+
+
+def _slice_table(title: str, rows: list[_Row]) -> Table:
+    header = [title, "Received", "Engaged", "In treatment", "1st attempt in time", "Contact",
+              "Engagement", "Treatment entry", "Median h to 1st attempt"]
+    data = [header] + [
+        [r.label, r.f.received, r.f.engaged, r.f.in_treatment,
+         _pct(r.f.first_attempt_in_time_rate), _pct(r.f.contact_rate), _pct(r.f.engagement_rate),
+         _pct(r.f.treatment_entry_rate),
+         _hours(r.f.median_hours_to_first_attempt) if r.medians else "-"]
+        for r in rows
+    ]
+    t = Table(data, repeatRows=1, hAlign="LEFT")
+    t.setStyle(TableStyle([
+        ("FONTSIZE", (0, 0), (-1, -1), 7),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+    ]))
+    return t
+
+
+def summary_table(report: EngagementReport) -> Table:
+    t = report.totals
+    rows = [["Figure", "Value", "Definition"]]
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
+    for key in (*FUNNEL, "first_attempt_in_time", *RATES, *MEDIANS, "repeat_overdoses",
+                "naloxone_kits", "overdue"):
+        d = FIGURES[key]
+        value = t.value(key)
+        shown = _pct(value) if d.kind == "rate" else _hours(value) if d.kind == "hours" else str(value)
+        label = d.label
+        if key == "first_attempt_in_time_rate":
+            label = f"First attempt within {report.first_attempt_hours} hours"
+        rows.append([Paragraph(_esc(label), small), shown, Paragraph(_esc(d.numerator), small)])
+    table = Table(rows, colWidths=[45 * mm, 22 * mm, 103 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONTSIZE", (0, 0), (-1, -1), 7),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+    ]))
+    return table
+
+
+def render_commissioner_pdf(report: EngagementReport, organisation: str = "") -> tuple[bytes, int]:
+    """The PDF bytes and page count for a report (which must not hold worker rows)."""
+    header = about_line("commissioner_pdf", report.period, report.made_at)[2:]
+    styles = getSampleStyleSheet()
+    buf = io.BytesIO()
+    pages = 0
+
+    def on_page(canvas, doc) -> None:  # noqa: ANN001 - ReportLab callback
+        nonlocal pages
+        pages += 1
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(15 * mm, A4[1] - 10 * mm, header)
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
+        bottomMargin=16 * mm, title="Post-overdose follow-up: summary for commissioners",
+        subject=header, author=organisation or "Followup", creator="Followup",
+    )
+    t = report.totals
+    story = [
+        Paragraph("Post-overdose follow-up: summary for commissioners", styles["Title"]),
+        Paragraph(_esc(f"{organisation + ', ' if organisation else ''}period "
+                       f"{report.period.label}. Made {report.made_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC."),
+                  styles["Normal"]),
+        Spacer(1, 3 * mm),
+        Paragraph(_esc(
+            f"{t.received} people's referrals were received in the period; {t.attempted} were "
+            f"attempted, {t.contacted} contacted, {t.engaged} engaged and {t.in_treatment} entered "
+            f"treatment. Figures count cases by the date their referral was received, with "
+            f"everything that happened to them up to the time this summary was made. Aggregates "
+            f"only: no person can be identified from this document."), styles["Normal"]),
+        Spacer(1, 3 * mm),
+        funnel_chart(report),
+        summary_table(report),
+        Spacer(1, 4 * mm),
+        trend_chart(report),
+        _slice_table("Month", [_Row(g.label, g.figures) for g in report.groups.get("month", ())]),
+        Spacer(1, 4 * mm),
+        _slice_table("Area (postcode district)", _area_rows(report)),
+    ]
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buf.getvalue(), pages
+
+
+def export_commissioner_pdf(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    period: Period,
+    now: datetime | None = None,
+    organisation: str = "",
+) -> ExportResult:
+    """Write the commissioners' summary of ``period``; audited like every export."""
+    require(actor, "export")
+    now = now or datetime.now(UTC)
+    target = resolve_target(path, "commissioner_pdf", period, now)
+    report = engagement_report(session, actor, period, by=("month", "area"), now=now)
+    pdf, pages = render_commissioner_pdf(report, organisation)
+    write_atomically(target, lambda fh: fh.write(pdf), binary=True)
+    record_export(session, actor, "commissioner_pdf", period, report.totals.received)
+    return ExportResult("commissioner_pdf", target, report.totals.received, period, now, pages)

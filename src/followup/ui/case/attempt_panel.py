@@ -1,0 +1,198 @@
+"""Contact attempts: a quick-log form made for the keyboard, the next due time and the history.
+
+Method, outcome, time (now unless changed) and a note; Ctrl+Enter saves. A method the person
+has not allowed (consent refused or withdrawn, or a home visit before any remote attempt)
+stays in the list with a note, and choosing it shows the reason and holds the save back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from followup import vocab
+from followup.casework import lifecycle
+from followup.casework.detail import CaseDetail
+from followup.ui.case.forms import (
+    CaseSection,
+    InlineMessage,
+    NowEdit,
+    edit_block_reason,
+    fill_table,
+    form_grid,
+    local_time,
+    plain_label,
+    plain_tip,
+    read_only_table,
+    vocab_combo,
+)
+
+UNAVAILABLE = " (not available)"
+
+
+def attempt_block_reason(detail: CaseDetail) -> str | None:
+    """Why no attempt at all can be logged on this case now, or None."""
+    blocked = edit_block_reason(detail)
+    if blocked:
+        return blocked
+    if detail.status == "closed":
+        return "This case is closed; reopen it before logging contact."
+    if detail.status == "new" and detail.worker_id is None:
+        return "Assign the case to a worker before logging contact."
+    return None
+
+
+def next_due_text(detail: CaseDetail) -> str:
+    if detail.status == "closed":
+        return "No attempts are due: the case is closed."
+    if detail.next_action_due_at is None:
+        return "No attempt is due while the case is " + vocab.label(detail.status).lower() + "."
+    when = local_time(detail.next_action_due_at)
+    return f"Overdue: the next attempt was due {when}" if detail.overdue else f"Next attempt due {when}"
+
+
+class AttemptPanel(CaseSection):
+    """Log an attempt; see the schedule and every attempt made."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._detail: CaseDetail | None = None
+        self.method = vocab_combo(vocab.CONTACT_METHODS, "Method")
+        self.outcome = vocab_combo(vocab.CONTACT_OUTCOMES, "Outcome")
+        self.when = NowEdit("When")
+        self.note = QLineEdit(placeholderText="What happened (optional)")
+        self.note.setAccessibleName("Note")
+        self.save = QPushButton("Log attempt")
+        self.save.setToolTip("Ctrl+Enter")
+        self.save.setDefault(False)
+        self.method_problem = InlineMessage()
+        self.method_problem.setAccessibleName("Why this method is not available")
+        self.message = InlineMessage()
+        self.blocked = InlineMessage()
+
+        box = QGroupBox("Log a contact attempt")
+        grid = form_grid()
+        grid.addWidget(QLabel("&Method"), 0, 0)
+        grid.addWidget(self.method, 0, 1)
+        grid.addWidget(QLabel("&Outcome"), 0, 2)
+        grid.addWidget(self.outcome, 0, 3)
+        grid.addWidget(QLabel("&When"), 1, 0)
+        grid.addWidget(self.when, 1, 1)
+        grid.addWidget(QLabel("&Note"), 1, 2)
+        grid.addWidget(self.note, 1, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 2)
+        for col, buddy in ((0, self.method), (2, self.outcome)):
+            grid.itemAtPosition(0, col).widget().setBuddy(buddy)  # type: ignore[attr-defined]
+        for col, buddy in ((0, self.when), (2, self.note)):
+            grid.itemAtPosition(1, col).widget().setBuddy(buddy)  # type: ignore[attr-defined]
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save)
+        buttons.addWidget(plain_label("Ctrl+Enter saves", selectable=False, wrap=False))
+        buttons.addStretch(1)
+        form = QVBoxLayout(box)
+        form.addWidget(self.blocked)
+        form.addLayout(grid)
+        form.addWidget(self.method_problem)
+        form.addLayout(buttons)
+        form.addWidget(self.message)
+
+        self.next_due = plain_label()
+        self.next_due.setAccessibleName("Next attempt due")
+        self.count = plain_label(selectable=False)
+        self.table = read_only_table(("When", "Method", "Outcome", "By", "Note"), "Attempts")
+        for col, width in enumerate((120, 130, 130, 110)):
+            self.table.setColumnWidth(col, width)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addWidget(self.next_due)
+        layout.addWidget(self.count)
+        layout.addWidget(self.table, 1)
+
+        self.setTabOrder(self.method, self.outcome)
+        self.setTabOrder(self.outcome, self.when)
+        self.setTabOrder(self.when, self.note)
+        self.setTabOrder(self.note, self.save)
+        self.method.currentIndexChanged.connect(self._update_availability)
+        self.save.clicked.connect(self.submit)
+        self.note.returnPressed.connect(self.submit)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.submit)
+
+    # ------------------------------------------------------------------ showing
+
+    def show_detail(self, detail: CaseDetail) -> None:
+        self._detail = detail
+        for i in range(self.method.count()):
+            method = self.method.itemData(i)
+            problem = detail.method_problems.get(method)
+            text = vocab.label(method) + (UNAVAILABLE if problem else "")
+            self.method.setItemText(i, text)
+            self.method.setItemData(i, plain_tip(problem or ""), Qt.ItemDataRole.ToolTipRole)
+        blocked = attempt_block_reason(detail)
+        self.blocked.warn(blocked or "")
+        for widget in (self.method, self.outcome, self.when, self.note):
+            widget.setEnabled(blocked is None)
+        if not self.when.touched:
+            self.when.reset()
+        self.next_due.setText(next_due_text(detail))
+        self.next_due.setStyleSheet("color: #b00020; font-weight: bold;" if detail.overdue else "")
+        n = len(detail.attempts)
+        self.count.setText("No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:")
+        fill_table(self.table, (
+            (local_time(a.at), vocab.label(a.method), vocab.label(a.outcome), a.worker, a.notes)
+            for a in detail.attempts
+        ))
+        self._update_availability()
+
+    def problem_for_current_method(self) -> str | None:
+        if self._detail is None:
+            return "The case is still loading."
+        blocked = attempt_block_reason(self._detail)
+        if blocked:
+            return blocked
+        return self._detail.method_problems.get(self.method.currentData())
+
+    def _update_availability(self) -> None:
+        problem = None
+        if self._detail is not None and attempt_block_reason(self._detail) is None:
+            problem = self._detail.method_problems.get(self.method.currentData())
+        self.method_problem.warn(problem or "")
+        self.save.setEnabled(self.problem_for_current_method() is None)
+
+    # ------------------------------------------------------------------ saving
+
+    def submit(self) -> None:
+        problem = self.problem_for_current_method()
+        if problem:
+            self.message.warn(problem)
+            return
+        method = self.method.currentData()
+        outcome = self.outcome.currentData()
+        when = self.when.value()
+        notes = self.note.text()
+
+        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+            lifecycle.record_contact_attempt(
+                s, actor, case_id, method, outcome, version, when=when, notes=notes
+            )
+
+        self.request("log contact attempt", apply, self.message, self._saved)
+
+    def _saved(self) -> None:
+        self.note.clear()
+        self.when.reset()
+        self.message.confirm("Attempt logged.")
+        self.method.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,0 +1,154 @@
+"""The small dialogs of the case lifecycle: close (reason and note), reopen (why), reassign.
+
+Each blocking dialog sits behind a module-level function (``ask_closure``, ``ask_reopen_reason``,
+``ask_worker``) so that tests can replace it. The close dialog says which rule
+stops a closure reason before the user presses OK.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from followup import vocab
+from followup.access import Actor
+from followup.casework.detail import CaseDetail
+from followup.ui.case.forms import InlineMessage, plain_label, vocab_combo
+
+
+def closure_problem(detail: CaseDetail, reason: str | None, note: str) -> str | None:
+    """Why the case cannot be closed with ``reason`` (the service's rules, said up front)."""
+    if reason is None:
+        return "Choose a closure reason."
+    if reason == "unable_to_contact":
+        return detail.unable_to_contact_problem
+    if reason == "engaged_in_treatment" and detail.status != "in_treatment":
+        return "Closing as engaged in treatment needs the case to be In treatment first."
+    if reason == "other" and not note.strip():
+        return "Say why in a note when the closure reason is Other."
+    return None
+
+
+class CloseCaseDialog(QDialog):
+    """Closure reason and note; OK stays off, with the reason shown, while a rule stops it."""
+
+    def __init__(self, detail: CaseDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._detail = detail
+        self.setWindowTitle("Close case")
+        self.reason = vocab_combo(vocab.CLOSURE_REASONS, "Closure reason", blank="Choose a reason…")
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Closure note")
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("Anything the next person to read this case should know")
+        self.problem = InlineMessage()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Close case")
+        form = QFormLayout()
+        form.addRow("&Reason", self.reason)
+        form.addRow("&Note", self.note)
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label(f"Close the case of {detail.person_name}?"))
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.reason.currentIndexChanged.connect(self.check)
+        self.note.textChanged.connect(self.check)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(460, 280)
+        self.check()
+
+    def check(self) -> None:
+        problem = closure_problem(self._detail, self.reason.currentData(), self.note.toPlainText())
+        # "Choose a reason" is no refusal; the others name the rule that stops the closure.
+        self.problem.warn(problem if problem and self.reason.currentData() else "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+
+    def choice(self) -> tuple[str, str]:
+        return self.reason.currentData(), self.note.toPlainText()
+
+
+def ask_closure(parent: QWidget | None, detail: CaseDetail) -> tuple[str, str] | None:
+    """Ask for a closure reason and note; None when the user cancels."""
+    dialog = CloseCaseDialog(detail, parent)
+    try:
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+class ReopenDialog(QDialog):
+    """Why the case is being reopened (required)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reopen case")
+        self.reason = QPlainTextEdit()
+        self.reason.setAccessibleName("Why reopen")
+        self.reason.setTabChangesFocus(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Reopen")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Why is the case being reopened?"))
+        layout.addWidget(self.reason)
+        layout.addWidget(self.buttons)
+        self.reason.textChanged.connect(self.check)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(420, 200)
+        self.check()
+
+    def check(self) -> None:
+        ok = bool(self.reason.toPlainText().strip())
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+
+def ask_reopen_reason(parent: QWidget | None) -> str | None:
+    dialog = ReopenDialog(parent)
+    try:
+        return dialog.reason.toPlainText() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+class WorkerDialog(QDialog):
+    """Choose the worker to hold the case."""
+
+    def __init__(self, workers: list[Actor], current: int | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Assign case")
+        self.worker = QComboBox()
+        self.worker.setAccessibleName("Worker")
+        for w in workers:
+            self.worker.addItem(f"{w.display_name} ({w.role})", w.id)
+        index = self.worker.findData(current)
+        if index >= 0:
+            self.worker.setCurrentIndex(index)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        form = QFormLayout()
+        form.addRow("&Worker", self.worker)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+
+def ask_worker(parent: QWidget | None, workers: list[Actor], current: int | None) -> int | None:
+    dialog = WorkerDialog(workers, current, parent)
+    try:
+        return dialog.worker.currentData() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()

@@ -1,0 +1,260 @@
+"""Small building blocks shared by the sections of the case view.
+
+Plain-text labels (names and notes may contain markup, never rendered), the inline message a
+form shows when a rule refuses it, an optional date field, combo boxes filled from the
+vocabularies, and the ``CaseAction`` a section hands to the case view to save in the background.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from followup import vocab
+from followup.access import Actor
+from followup.casework.detail import CaseDetail
+
+WARNING_COLOUR = "#b00020"
+GOOD_COLOUR = "#1b5e20"
+DATE_FORMAT = "dd/MM/yyyy"
+DATE_TIME_FORMAT = "dd/MM/yyyy HH:mm"
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One save a section asks for: ``apply(session, actor, case_id, version)`` runs in the
+    background; ``done`` or ``failed`` (with the sentence to show) run on the UI thread."""
+
+    name: str  # for the log: never personal data
+    apply: Callable[[Session, Actor, int, int], object]
+    done: Callable[[], None]
+    failed: Callable[[str], None]
+
+
+def uk_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time in the user's local time, the UK way round."""
+    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def plain_tip(text: str) -> str:
+    """Tooltip text that Qt will not read as markup (tooltips guess rich text otherwise)."""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>" if text else ""
+
+
+def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -> QLabel:
+    """A label that shows data as typed: never as rich text."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class InlineMessage(QLabel):
+    """The sentence a form shows beside itself: a refusal (warning colour) or a confirmation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def warn(self, text: str) -> None:
+        self.setObjectName("warningMessage")
+        self.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def confirm(self, text: str) -> None:
+        self.setObjectName("confirmMessage")
+        self.setStyleSheet(f"color: {GOOD_COLOUR};")
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+def vocab_combo(values: Iterable[str], name: str, *, blank: str | None = None) -> QComboBox:
+    """A combo of vocabulary values with their labels; the stored value is the item data."""
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    if blank is not None:
+        combo.addItem(blank, None)
+    for value in values:
+        combo.addItem(vocab.label(value), value)
+    return combo
+
+
+def select_data(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))
+
+
+class NowEdit(QDateTimeEdit):
+    """A date and time that means "now" until the user changes it (then it means what they set)."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(QDateTime.currentDateTime(), parent)
+        self.setDisplayFormat(DATE_TIME_FORMAT)
+        self.setCalendarPopup(True)
+        self.setAccessibleName(name)
+        self.touched = False
+        self.dateTimeChanged.connect(self._touch)
+
+    def _touch(self) -> None:
+        self.touched = True
+
+    def reset(self) -> None:
+        """Back to now, following the clock again."""
+        self.blockSignals(True)
+        self.setDateTime(QDateTime.currentDateTime())
+        self.blockSignals(False)
+        self.touched = False
+
+    def value(self) -> datetime:
+        """An aware UTC time: the moment of asking, or the local time the user set."""
+        if not self.touched:
+            return datetime.now(UTC)
+        local: datetime = self.dateTime().toPython()  # naive, local time
+        return local.astimezone(UTC)
+
+
+class OptionalDate(QWidget):
+    """A date (or date and time) that may be left unrecorded: a tick box switches it on."""
+
+    changed = Signal()
+
+    def __init__(self, text: str, name: str, parent: QWidget | None = None, *,
+                 with_time: bool = False) -> None:
+        super().__init__(parent)
+        self._with_time = with_time
+        self.check = QCheckBox(text)
+        self.check.setAccessibleName(f"{name} recorded")
+        self.edit: QDateTimeEdit = QDateTimeEdit(QDateTime.currentDateTime()) if with_time else QDateEdit(QDate.currentDate())
+        self.edit.setDisplayFormat(DATE_TIME_FORMAT if with_time else DATE_FORMAT)
+        self.edit.setCalendarPopup(True)
+        self.edit.setAccessibleName(name)
+        self.edit.setEnabled(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit)
+        layout.addStretch(1)
+        self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(self.changed)
+        self.edit.dateTimeChanged.connect(self.changed)
+        self.setFocusProxy(self.check)
+
+    def value(self) -> date | datetime | None:
+        """None when not ticked; a date, or an aware UTC datetime ``with_time``."""
+        if not self.check.isChecked():
+            return None
+        if self._with_time:
+            local: datetime = self.edit.dateTime().toPython()
+            return local.astimezone(UTC)
+        return self.edit.date().toPython()
+
+    def set_value(self, value: date | datetime | None) -> None:
+        self.check.setChecked(value is not None)
+        if isinstance(value, datetime):
+            self.edit.setDateTime(QDateTime(value.astimezone().replace(tzinfo=None)))
+        elif value is not None:
+            self.edit.setDate(QDate(value))
+        else:
+            self.edit.setDateTime(QDateTime.currentDateTime())
+
+
+def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:
+    """A compact table for a handful of rows: no editing, whole-row selection."""
+    headers = list(headers)
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setAccessibleName(name)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setHighlightSections(False)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: Iterable[Iterable[str]]) -> None:
+    """Replace the rows; item text is never interpreted as markup. Full text in the tooltip."""
+    rows = [list(r) for r in rows]
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(plain_tip(text))
+            table.setItem(r, c, item)
+
+
+def table_text(table: QTableWidget) -> list[list[str]]:
+    """The table's cells (for tests and screen readers)."""
+    return [
+        [table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
+class CaseSection(QWidget):
+    """A section of the case view: shows a ``CaseDetail`` and asks for saves as ``CaseAction``s."""
+
+    action_requested = Signal(object)  # CaseAction
+
+    def show_detail(self, detail: CaseDetail) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def request(self, name: str, apply: Callable[[Session, Actor, int, int], object],
+                message: InlineMessage, done: Callable[[], None]) -> None:
+        """Ask the case view to save; the refusal sentence lands in ``message``."""
+        message.clear_message()
+        self.action_requested.emit(CaseAction(name, apply, done, message.warn))
+
+
+def edit_block_reason(detail: CaseDetail) -> str | None:
+    """Why nothing on this case can be changed by this user now, or None."""
+    if not detail.can_edit:
+        return ("You can read this case but not change it: only the assigned worker or a team "
+                "lead can.")
+    return None
+
+
+def form_grid() -> QGridLayout:
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(10)
+    grid.setVerticalSpacing(6)
+    return grid

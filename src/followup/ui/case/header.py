@@ -1,0 +1,128 @@
+"""The case header: who the person is, the risk markers, status, worker and the next action due.
+
+Overdue work is marked with an icon and the word "Overdue", not by colour alone. A repeat
+overdose is the strongest risk marker there is, so it is named first.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
+
+from followup import vocab
+from followup.casework.detail import CaseDetail
+from followup.ui.case.forms import WARNING_COLOUR, local_time, plain_label, uk_date
+
+CHIP = "border: 1px solid {colour}; border-radius: 3px; padding: 1px 6px; color: {colour};"
+
+
+def overdoses_text(detail: CaseDetail) -> str:
+    n = len(detail.overdoses)
+    if n == 0:
+        return ""
+    latest = uk_date(detail.overdoses[-1].astimezone().date())
+    if n == 1:
+        return f"1 overdose ({latest})"
+    return f"Repeat overdose: {n}, latest {latest}"
+
+
+def due_text(detail: CaseDetail) -> str:
+    if detail.status == "closed":
+        reason = vocab.label(detail.closure_reason).lower()
+        return f"Closed ({reason})" if reason else "Closed"
+    if detail.next_action_due_at is None:
+        return "No contact attempt due"
+    when = local_time(detail.next_action_due_at)
+    return f"Overdue: next action was due {when}" if detail.overdue else f"Next action due {when}"
+
+
+def risk_markers(detail: CaseDetail) -> list[tuple[str, bool]]:
+    """(text, serious) for each marker shown under the name."""
+    markers: list[tuple[str, bool]] = []
+    overdoses = overdoses_text(detail)
+    if overdoses:
+        markers.append((overdoses, len(detail.overdoses) > 1))
+    if detail.person.get("no_fixed_abode"):
+        markers.append(("No fixed abode", True))
+    kits = detail.kits_supplied
+    if kits:
+        expiry = detail.latest_kit_expiry
+        text = f"Naloxone: {kits} kit{'s' if kits != 1 else ''}"
+        markers.append((text + (f", latest expires {uk_date(expiry)}" if expiry else ""), False))
+    else:
+        markers.append(("No naloxone kits yet", False))
+    return markers
+
+
+def _chip(text: str, serious: bool) -> QLabel:
+    label = plain_label(text, selectable=False, wrap=False)
+    colour = WARNING_COLOUR if serious else "#455a64"
+    label.setStyleSheet(CHIP.format(colour=colour))
+    return label
+
+
+class CaseHeader(QWidget):
+    """Name and status on top, then reference, worker and dates, then due time and risks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = plain_label("Opening the case…")
+        font = self.name.font()
+        font.setPointSizeF(font.pointSizeF() * 1.45)
+        font.setBold(True)
+        self.name.setFont(font)
+        self.status = plain_label(selectable=False, wrap=False)
+        self.status.setAccessibleName("Status")
+        self.facts = plain_label()
+        self.due_icon = QLabel()
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.due_icon.setPixmap(icon.pixmap(QSize(18, 18)))
+        self.due_icon.hide()
+        self.due = plain_label(wrap=False)
+        self.due.setAccessibleName("Next action due")
+        self.markers = QHBoxLayout()
+        self.markers.setSpacing(6)
+
+        top = QHBoxLayout()
+        top.addWidget(self.name, 1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
+        due_row = QHBoxLayout()
+        due_row.setSpacing(6)
+        due_row.addWidget(self.due_icon)
+        due_row.addWidget(self.due)
+        due_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.facts)
+        layout.addLayout(due_row)
+        layout.addLayout(self.markers)
+
+    def show_detail(self, detail: CaseDetail) -> None:
+        self.name.setText(detail.person_name)
+        self.status.setText(vocab.label(detail.status))
+        colour = "#455a64" if detail.status == "closed" else "#0b5394"
+        self.status.setStyleSheet(CHIP.format(colour=colour) + " font-weight: bold;")
+        worker = detail.worker or "Unassigned"
+        self.facts.setText(
+            f"Police ref. {detail.police_reference}  ·  Case {detail.id}  ·  Worker: {worker}  ·  "
+            f"Received {local_time(detail.referred_at)}"
+        )
+        self.due.setText(due_text(detail))
+        self.due_icon.setVisible(detail.overdue)
+        self.due.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;" if detail.overdue else "")
+        while self.markers.count():
+            item = self.markers.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for text, serious in risk_markers(detail):
+            self.markers.addWidget(_chip(text, serious))
+        self.markers.addStretch(1)
+
+    def text(self) -> str:
+        """Everything in the header as plain text (for tests and screen readers)."""
+        parts = [self.name.text(), self.status.text(), self.facts.text(), self.due.text()]
+        parts += [self.markers.itemAt(i).widget().text() for i in range(self.markers.count())
+                  if self.markers.itemAt(i).widget() is not None]
+        return "\n".join(parts)

@@ -1,0 +1,335 @@
+"""The editable case view: header, lifecycle actions, sections and the timeline of one case.
+
+The view owns the case as the user saw it (a ``CaseDetail`` and its version). Each section asks
+for a save with a ``CaseAction``; the view runs it in the background in a short session, passing
+the version the user saw, then reloads and re-renders. A rule's refusal goes back to the form
+that asked; a change by someone else in the meantime shows a bar with Reload, and reloading
+keeps what the user had typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from followup import access
+from followup.access import Actor
+from followup.casework import caseload, treatment
+from followup.casework.caseload import CaseSummary
+from followup.casework.detail import CaseDetail, case_detail
+from followup.casework.treatment import ServiceChoice
+from followup.db.engine import Database
+from followup.errors import DatabaseBusy, FollowupError, StaleEdit
+from followup.ui.admin.subject_access import make_subject_access
+from followup.ui.case.attempt_panel import AttemptPanel
+from followup.ui.case.consent_panel import ConsentPanel
+from followup.ui.case.forms import WARNING_COLOUR, CaseAction, CaseSection, plain_label
+from followup.ui.case.header import CaseHeader
+from followup.ui.case.letters import CaseLettersPanel
+from followup.ui.case.lifecycle import LifecycleBar
+from followup.ui.case.naloxone_panel import NaloxonePanel
+from followup.ui.case.person_panel import PersonPanel
+from followup.ui.case.referral_panel import ReferralPanel
+from followup.ui.case.timeline import CaseTimeline
+from followup.ui.case.treatment_panel import TreatmentPanel
+from followup.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SIDE_BY_SIDE_WIDTH = 1150  # pixels of case view wide enough for sections and timeline
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """Everything the view needs when a case is opened, read in one short session."""
+
+    summary: CaseSummary
+    detail: CaseDetail
+    services: list[ServiceChoice]
+    workers: list[Actor]
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """After a save: the reloaded case, or the sentence saying why nothing was saved."""
+
+    detail: CaseDetail | None
+    error: str | None = None
+    conflict: bool = False
+
+
+def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
+    """Read a case for the view (on a pool thread); the opening is audited once, as a view."""
+    with db.session() as s:
+        summary = caseload.open_case(s, actor, case_id)
+        detail = case_detail(s, actor, case_id, audit_view=False)
+        services = treatment.services(s)
+        workers = access.list_workers(s) if actor.can("assign") else []
+    return OpenedCase(summary, detail, services, workers)
+
+
+def load_detail(db: Database, actor: Actor, case_id: int) -> CaseDetail:
+    with db.session() as s:
+        return case_detail(s, actor, case_id, audit_view=False)
+
+
+def save_and_reload(db: Database, actor: Actor, case_id: int, version: int, action: CaseAction
+                    ) -> SaveOutcome:
+    """Run one save in its own session with the version the user saw, then read the case again."""
+    try:
+        with db.session() as s:
+            action.apply(s, actor, case_id, version)
+    except (StaleEdit, DatabaseBusy) as exc:
+        return SaveOutcome(None, str(exc), conflict=True)
+    except FollowupError as exc:  # a rule, a permission, a record gone: the sentence says which
+        return SaveOutcome(None, str(exc))
+    return SaveOutcome(load_detail(db, actor, case_id))
+
+
+class ConflictBar(QFrame):
+    """"Someone else changed this case" with Reload and Keep my entry."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conflictBar")
+        self.setStyleSheet(
+            f"#conflictBar {{ border: 1px solid {WARNING_COLOUR}; border-radius: 4px;"
+            " background: #fdecea; }")
+        self.message = plain_label()
+        self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.reload = QPushButton("Reload")
+        self.reload.setToolTip("Show the case as it is now; what you typed stays in the forms")
+        self.keep = QPushButton("Keep my entry")
+        self.keep.setToolTip("Hide this message; reload before saving again")
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.reload)
+        layout.addWidget(self.keep)
+        self.hide()
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+class CaseView(QWidget):
+    """One opened case: everything a referral worker records on it."""
+
+    loaded = Signal(object)  # CaseDetail, each time it is shown
+    failed = Signal(str)
+    case_changed = Signal(int)  # case id, after a save
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        case_id: int,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+        self.summary: CaseSummary | None = None
+        self._db = db
+        self._actor = actor
+        self._runner = runner or TaskRunner(self)
+        self._saving = False
+
+        self.status = plain_label("Opening the case…")
+        self.header = CaseHeader()
+        self.lifecycle = LifecycleBar(actor)
+        self.conflict = ConflictBar()
+        self.attempts = AttemptPanel()
+        self.consent = ConsentPanel()
+        self.treatment = TreatmentPanel()
+        self.naloxone = NaloxonePanel()
+        self.person = PersonPanel()
+        self.referrals = ReferralPanel()
+        self.timeline = CaseTimeline()
+        self.sections: tuple[CaseSection, ...] = (
+            self.lifecycle, self.attempts, self.consent, self.treatment, self.naloxone, self.person)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for widget, title in ((self.attempts, "Contact attempts"), (self.consent, "Consent"),
+                              (self.treatment, "Treatment"), (self.naloxone, "Naloxone"),
+                              (self.person, "Person"), (self.referrals, "Police referral")):
+            self.tabs.addTab(_scrolled(widget), title)
+        self.letters: CaseLettersPanel | None = None
+        if actor.can("print_letters"):
+            self.letters = CaseLettersPanel(db, actor, case_id, self)
+            self.tabs.addTab(self.letters, "Letters")
+            # A letter made or printed shows on the timeline and in the letters due.
+            self.letters.changed.connect(self._letters_changed)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.header)
+        body.addWidget(self.lifecycle)
+        body.addWidget(self.conflict)
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Sunken)
+        body.addWidget(rule)
+        body.addWidget(self.splitter, 1)
+        self.body.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.status)
+        layout.addWidget(self.body, 1)
+
+        for section in self.sections:
+            section.action_requested.connect(self.perform)
+        self.conflict.reload.clicked.connect(self.reload)
+        self.conflict.keep.clicked.connect(self.conflict.hide)
+        self.lifecycle.subject_access.clicked.connect(lambda: make_subject_access(
+            self, db, actor, self.detail.person_id if self.detail else None, self._runner,
+            self.lifecycle.message))
+        shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.focus_quick_log)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        self._runner.run(lambda: open_case_data(db, actor, case_id), self._opened, self._fail,
+                         name="open case")
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def title(self) -> str:
+        return self.detail.person_name if self.detail else f"Case {self.case_id}"
+
+    @property
+    def busy(self) -> bool:
+        """Whether a load or a save is still running in the background."""
+        return self._runner.busy
+
+    def text(self) -> str:
+        """Header, person and police referral as plain text (for tests and screen readers)."""
+        if self.detail is None:
+            return self.status.text()
+        return "\n".join((self.header.text(), self.person.text(), self.referrals.text()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's API
+        # Side by side when there is room for both; otherwise the timeline goes underneath.
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            total = sum(self.splitter.sizes()) or 1
+            self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5] if wide
+                                   else [total * 2 // 3, total - total * 2 // 3])
+        super().resizeEvent(event)
+
+    def focus_quick_log(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.attempts.method.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # ------------------------------------------------------------------ loading
+
+    def _opened(self, opened: OpenedCase) -> None:
+        self.summary = opened.summary
+        self.treatment.set_services(opened.services)
+        self.lifecycle.set_workers(opened.workers)
+        self.referrals.show_summary(opened.summary, opened.detail.warnings)
+        self.status.hide()
+        self.body.show()
+        self._show(opened.detail)
+
+    def _fail(self, message: str) -> None:
+        self.status.setText(message)
+        self.status.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.status.show()
+        self.failed.emit(message)
+
+    def _show(self, detail: CaseDetail) -> None:
+        self.detail = detail
+        self.header.show_detail(detail)
+        for section in self.sections:
+            section.show_detail(detail)
+        self.timeline.show_entries(detail.timeline)
+        counts = {0: len(detail.attempts), 2: len(detail.treatments), 3: detail.kits_supplied}
+        for index, base in ((0, "Contact attempts"), (2, "Treatment"), (3, "Naloxone")):
+            n = counts[index]
+            self.tabs.setTabText(index, f"{base} ({n})" if n else base)
+        self.loaded.emit(detail)
+
+    def reload(self) -> None:
+        """Read the case again; what the user typed in the forms stays."""
+        self.conflict.hide()
+        self._runner.run(lambda: load_detail(self._db, self._actor, self.case_id), self._reloaded,
+                         self._fail_reload, name="reload case")
+
+    def _reloaded(self, detail: CaseDetail) -> None:
+        self._show(detail)
+        if self.letters is not None:
+            self.letters.refresh()
+
+    def _letters_changed(self) -> None:
+        self.reload()
+        self.case_changed.emit(self.case_id)
+
+    def _fail_reload(self, message: str) -> None:
+        self.conflict.message.setText(message)
+        self.conflict.show()
+
+    # ------------------------------------------------------------------ saving
+
+    def perform(self, action: CaseAction) -> None:
+        """Save in the background with the version the user saw; then show the case again."""
+        if self.detail is None:
+            action.failed("The case is still loading; try again in a moment.")
+            return
+        if self._saving:
+            action.failed("Still saving your last change; try again in a moment.")
+            return
+        self._saving = True
+        db, actor, case_id, version = self._db, self._actor, self.case_id, self.detail.version
+
+        def done(outcome: SaveOutcome) -> None:
+            self._saving = False
+            if outcome.conflict:
+                self.conflict.message.setText(outcome.error or "")
+                self.conflict.show()
+                self.conflict.reload.setFocus(Qt.FocusReason.OtherFocusReason)
+            elif outcome.error is not None:
+                action.failed(outcome.error)
+            else:
+                assert outcome.detail is not None
+                self.conflict.hide()
+                self._show(outcome.detail)
+                action.done()
+                self.case_changed.emit(case_id)
+
+        def failed(message: str) -> None:
+            self._saving = False
+            action.failed(message)
+
+        log.info("Case %s: %s", case_id, action.name)
+        self._runner.run(lambda: save_and_reload(db, actor, case_id, version, action), done, failed,
+                         name=action.name)
+

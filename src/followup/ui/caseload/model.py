@@ -1,0 +1,305 @@
+"""The caseload as a lazy Qt table model: only loaded rows are held, pages arrive in the background.
+
+Follows Qt's Fetch More example and Anki's browser model: the first page and the total count
+are fetched on pool threads when the query changes, later pages through ``canFetchMore`` /
+``fetchMore``. Rows reach the model as display-ready plain data. Each query has a generation
+number; answers to a superseded query are dropped, so a fast typist never sees stale rows.
+Sorting and filtering happen in SQL (``followup.db.queries``), never in the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QApplication, QStyle
+
+from followup import vocab
+from followup.access import Actor
+from followup.casework import caseload
+from followup.db import queries
+from followup.db.engine import Database
+from followup.ui.tasks import TaskRunner
+
+PAGE_SIZE = 200
+OVERDUE_COLOUR = QColor("#b00020")
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    sort_key: str
+    width: int
+    numeric: bool = False
+    tip: str = ""
+
+
+# One column per sort key of queries.SORT_KEYS, in the same order.
+COLUMNS: tuple[Column, ...] = (
+    Column("Police ref.", "reference", 150, tip="Police reference of the referral"),
+    Column("Person", "person", 210),
+    Column("Age", "age", 44, numeric=True),
+    Column("Area", "area", 56, tip="Postcode district"),
+    Column("Status", "status", 100),
+    Column("Worker", "worker", 130, tip="Assigned worker"),
+    Column("Days", "days", 48, numeric=True, tip="Days since the referral"),
+    Column("Next action due", "due", 180),
+)
+DUE_COLUMN = len(COLUMNS) - 1
+assert tuple(c.sort_key for c in COLUMNS) == queries.SORT_KEYS
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One caseload row, already formatted for the screen."""
+
+    case_id: int
+    cells: tuple[str, ...]
+    overdue: bool
+    person: str
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time shown in the user's local time, the UK way round."""
+    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
+    due = local_time(row.next_action_due_at)
+    if row.overdue:
+        due = f"Overdue: {due}"
+    cells = (
+        row.police_reference,
+        row.person,
+        "" if row.age is None else str(row.age),
+        row.area,
+        vocab.label(row.status),
+        row.worker or "Unassigned",
+        str(row.days_since_referral(now)),
+        due,
+    )
+    return CaseLine(case_id=row.id, cells=cells, overdue=row.overdue, person=row.person)
+
+
+def load_page(
+    db: Database, actor: Actor, query: queries.CaseQuery, offset: int, limit: int
+) -> list[CaseLine]:
+    """One page of the caseload, on a pool thread with its own session."""
+    with db.session() as s:
+        rows = caseload.list_cases(s, actor, query, offset=offset, limit=limit)
+    return [case_line(r, query.now) for r in rows]
+
+
+def load_count(db: Database, actor: Actor, query: queries.CaseQuery) -> int:
+    with db.session() as s:
+        return caseload.count_cases(s, actor, query)
+
+
+class CaseloadModel(QAbstractTableModel):
+    """Holds only the loaded rows of the current query; asks for more as the view scrolls."""
+
+    total_changed = Signal(int)  # -1 while counting
+    failed = Signal(str)
+    loading_changed = Signal(bool)
+    page_loaded = Signal(int)  # rows now held
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        runner: TaskRunner | None = None,
+        parent: Any = None,
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._runner = runner or TaskRunner(self)
+        self._page_size = page_size
+        self._lines: list[CaseLine] = []
+        self._query = queries.CaseQuery(statuses=vocab.OPEN_STATUSES)
+        self._generation = 0
+        self._total: int | None = None
+        self._exhausted = True  # nothing to fetch until a first page has arrived
+        self._fetching = False
+        self._loading = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._warning_icon = None
+
+    # ------------------------------------------------------------------ querying
+
+    @property
+    def query(self) -> queries.CaseQuery:
+        return self._query
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def set_query(self, query: queries.CaseQuery) -> None:
+        """Ask for a new caseload; the rows on screen stay until the new ones arrive."""
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Run the current query again (with a fresh 'now' for overdue and days)."""
+        self._query = replace(self._query, now=datetime.now(self._query.now.tzinfo))
+        self._generation += 1
+        gen, query = self._generation, self._query
+        self._exhausted = True
+        self._fetching = False
+        self._total = None
+        self._set_loading(True)
+        self.total_changed.emit(-1)
+        db, actor, size = self._db, self._actor, self._page_size
+        self._runner.run(
+            lambda: load_page(db, actor, query, 0, size),
+            lambda lines: self._first_page(gen, lines),
+            lambda message: self._failed(gen, message),
+            name="caseload first page",
+        )
+        self._runner.run(
+            lambda: load_count(db, actor, query),
+            lambda total: self._counted(gen, total),
+            lambda message: self._failed(gen, message),
+            name="caseload count",
+        )
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    def _first_page(self, gen: int, lines: list[CaseLine]) -> None:
+        if gen != self._generation:
+            return  # an answer to a query nobody is waiting for any more
+        self.beginResetModel()
+        self._lines = list(lines)
+        self._exhausted = len(lines) < self._page_size
+        self.endResetModel()
+        self._set_loading(False)
+        self.page_loaded.emit(len(self._lines))
+
+    def _counted(self, gen: int, total: int) -> None:
+        if gen != self._generation:
+            return
+        self._total = total
+        self.total_changed.emit(total)
+
+    def _failed(self, gen: int, message: str) -> None:
+        if gen != self._generation:
+            return
+        self._fetching = False
+        self._set_loading(False)
+        self.failed.emit(message)
+
+    # ------------------------------------------------------------------ fetch more
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and not self._exhausted and not self._fetching
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        gen, query, offset = self._generation, self._query, len(self._lines)
+        db, actor, size = self._db, self._actor, self._page_size
+        self._runner.run(
+            lambda: load_page(db, actor, query, offset, size),
+            lambda lines: self._more(gen, offset, lines),
+            lambda message: self._failed(gen, message),
+            name="caseload next page",
+        )
+
+    def _more(self, gen: int, offset: int, lines: list[CaseLine]) -> None:
+        if gen != self._generation or offset != len(self._lines):
+            return
+        self._fetching = False
+        self._exhausted = len(lines) < self._page_size
+        if lines:
+            self.beginInsertRows(QModelIndex(), offset, offset + len(lines) - 1)
+            self._lines.extend(lines)
+            self.endInsertRows()
+        self.page_loaded.emit(len(self._lines))
+
+    # ------------------------------------------------------------------ sorting
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        key = COLUMNS[column].sort_key
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key == self._query.sort and descending == self._query.descending:
+            return
+        self.set_query(replace(self._query, sort=key, descending=descending))
+
+    # ------------------------------------------------------------------ table model
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def case_id(self, row: int) -> int | None:
+        return self._lines[row].case_id if 0 <= row < len(self._lines) else None
+
+    def line(self, row: int) -> CaseLine:
+        return self._lines[row]
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        column = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tip or None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        line = self._lines[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return line.cells[col]
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return line.person
+        if col == DUE_COLUMN and line.overdue:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(OVERDUE_COLOUR)
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._overdue_icon()
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "The next action on this case is overdue."
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[col].numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == CASE_ID_ROLE:
+            return line.case_id
+        if role == OVERDUE_ROLE:
+            return line.overdue
+        return None
+
+    def _overdue_icon(self) -> Any:
+        if self._warning_icon is None:
+            style = QApplication.style()
+            self._warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return self._warning_icon

@@ -1,0 +1,233 @@
+"""My work: a worker's home view, overdue cases first, then those due today, then the rest.
+
+Overdue cases carry an icon and the word "Overdue", not colour alone. A lead can look at any
+worker's list. The list is read in the background and again whenever the view is shown or a
+case changes; Enter or a double-click opens the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from followup import access, vocab
+from followup.access import Actor
+from followup.casework.detail import WorkItem, my_work
+from followup.db.engine import Database
+from followup.ui.case.forms import WARNING_COLOUR, InlineMessage, local_time
+from followup.ui.tasks import TaskRunner
+
+BUCKETS = (
+    ("overdue", "Overdue"),
+    ("today", "Due today"),
+    ("later", "Later"),
+)
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def load_work(db: Database, actor: Actor, worker_id: int | None) -> list[WorkItem]:
+    with db.session() as s:
+        return my_work(s, actor, worker_id)
+
+
+def due_cell(item: WorkItem) -> str:
+    if item.next_action_due_at is None:
+        return "Nothing due"
+    when = local_time(item.next_action_due_at)
+    return f"Overdue: {when}" if item.bucket == "overdue" else when
+
+
+class WorkTree(QTreeWidget):
+    """The grouped list; Enter on a case row opens it."""
+
+    def __init__(self, open_item: Callable[[QTreeWidgetItem], None]) -> None:
+        super().__init__()
+        self._open_item = open_item
+        self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+        item = self.currentItem()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
+            self._open_item(item)
+            return
+        super().keyPressEvent(event)
+
+
+class MyWorkView(QWidget):
+    """Overdue, due today and later cases of one worker (the user, or anyone for a lead)."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        open_case: Callable[[int], None],
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._open_case = open_case
+        self._runner = runner or TaskRunner(self)
+        self._generation = 0
+        self.items: list[WorkItem] = []
+
+        title = QLabel("My work")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        self.worker = QComboBox()
+        self.worker.setAccessibleName("Whose work")
+        self.worker.addItem(f"{actor.display_name} (me)", actor.id)
+        self.worker.setVisible(actor.can("view_all_cases"))
+        self.worker.setMinimumWidth(220)
+        self.summary = QLabel("Loading…")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("F5")
+        self.refresh_button.setShortcut("F5")
+        self.message = InlineMessage()
+
+        self.tree = WorkTree(self._open_item)
+        self.tree.setAccessibleName("My work")
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(("Next action due", "Police ref.", "Person", "Status"))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setExpandsOnDoubleClick(False)
+        for col, width in enumerate((230, 180, 260)):
+            self.tree.setColumnWidth(col, width)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(16)
+        top.addWidget(self.worker)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tree, 1)
+
+        self.worker.currentIndexChanged.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        if actor.can("view_all_cases"):
+            self._runner.run(lambda: self._workers(db), self._fill_workers, self.message.warn,
+                             name="worker list")
+        self.refresh()
+
+    @staticmethod
+    def _workers(db: Database) -> list[Actor]:
+        with db.session() as s:
+            return access.list_workers(s)
+
+    def _fill_workers(self, workers: list[Actor]) -> None:
+        self.worker.blockSignals(True)
+        for w in workers:
+            if w.id != self._actor.id:
+                self.worker.addItem(w.display_name, w.id)
+        self.worker.blockSignals(False)
+
+    # ------------------------------------------------------------------ loading
+
+    def refresh(self) -> None:
+        """Read the list again (in the background); answers to older requests are dropped."""
+        self._generation += 1
+        generation = self._generation
+        worker_id = self.worker.currentData()
+        db, actor = self._db, self._actor
+        self._runner.run(
+            lambda: load_work(db, actor, worker_id),
+            lambda items: self._show(generation, items),
+            self.message.warn,
+            name="my work",
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+        super().showEvent(event)
+        if self.items or self._generation > 1:
+            self.refresh()
+
+    def _show(self, generation: int, items: list[WorkItem]) -> None:
+        if generation != self._generation:
+            return
+        self.message.clear_message()
+        current = self.current_case_id()
+        self.items = items
+        self.tree.clear()
+        warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        counts = {key: sum(1 for i in items if i.bucket == key) for key, _ in BUCKETS}
+        bold = QFont(self.tree.font())
+        bold.setBold(True)
+        select = None
+        for key, heading in BUCKETS:
+            group = QTreeWidgetItem([f"{heading} ({counts[key]})"])
+            group.setFont(0, bold)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            if key == "overdue" and counts[key]:
+                group.setIcon(0, warn)
+                group.setForeground(0, QBrush(QColor(WARNING_COLOUR)))
+            self.tree.addTopLevelItem(group)
+            group.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
+            for item in (i for i in items if i.bucket == key):
+                row = QTreeWidgetItem([due_cell(item), item.police_reference, item.person,
+                                       vocab.label(item.status)])
+                row.setData(0, CASE_ID_ROLE, item.case_id)
+                if key == "overdue":
+                    row.setIcon(0, warn)
+                    row.setForeground(0, QBrush(QColor(WARNING_COLOUR)))
+                group.addChild(row)
+                if select is None or item.case_id == current:
+                    select = row
+            group.setExpanded(True)
+        self.tree.setIndentation(12)
+        if select is not None:
+            self.tree.setCurrentItem(select)
+        whose = "Your" if self.worker.currentData() == self._actor.id else "Their"
+        self.summary.setText(
+            f"{whose} open cases: {len(items)} — {counts['overdue']} overdue, "
+            f"{counts['today']} due today")
+
+    # ------------------------------------------------------------------ opening
+
+    def current_case_id(self) -> int | None:
+        item = self.tree.currentItem()
+        return item.data(0, CASE_ID_ROLE) if item is not None else None
+
+    def _open_item(self, item: QTreeWidgetItem) -> None:
+        case_id = item.data(0, CASE_ID_ROLE)
+        if case_id is not None:
+            self._open_case(case_id)
+
+    def open_current(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None:
+            self._open_item(item)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """Group headings and case rows as shown (for tests and screen readers)."""
+        out: list[tuple[str, ...]] = []
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            out.append((group.text(0),))
+            for c in range(group.childCount()):
+                child = group.child(c)
+                out.append(tuple(child.text(col) for col in range(4)))
+        return out

@@ -1,0 +1,11 @@
+"""The team lead's dashboard: period, funnel and trend charts, tables, drill-down, exports.
+
+- ``charts``: The dashboard's two charts, drawn with Qt's own QtCharts: the funnel and the monthly trend.
+- ``drill_down``: The cases behind one figure of the dashboard: a fixed list of case ids, shown as a caseload.
+- ``exports``: The dashboard's exports: where to save (a dialog tests replace) and the export itself.
+- ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
+- ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
+- ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
+"""
+
+__all__ = ["charts", "drill_down", "exports", "figures", "tables", "view"]

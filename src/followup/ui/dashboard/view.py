@@ -1,0 +1,424 @@
+"""The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
+
+One call of ``followup.reports.engagement.engagement_report`` (by worker, area and month at once) on a
+pool thread gives every number shown, the same service as `followup report engagement`.
+Clicking a funnel bar, a month's bar, a tile or a table cell lists exactly the cases behind
+that number (``reports.cases_behind``, also in the background) in a drill-down page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from followup.access import Actor
+from followup.db.engine import Database
+from followup.errors import FollowupError
+from followup.reports.definitions import MEDIANS, RATES, Period
+from followup.reports.engagement import EngagementReport, cases_behind, engagement_report
+from followup.reports.exports import ExportResult
+from followup.reports.queries import GroupKey
+from followup.ui.dashboard import exports
+from followup.ui.dashboard.charts import FunnelChart, TrendChart
+from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
+from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
+from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
+from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
+from followup.ui.tasks import TaskRunner
+
+BREAKDOWNS = ("worker", "area", "month")
+THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
+PERIOD_CHOICES = (THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM)
+TILES = (*RATES, *MEDIANS, *SNAPSHOTS)
+DATE_PAUSE_MS = 400  # wait for the user to stop changing a date before asking again
+ERROR_STYLE = "color: #b00020;"
+NOTE_STYLE = "color: #44505c;"
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def load_report(db: Database, actor: Actor, period: Period) -> EngagementReport:
+    """The whole dashboard's figures, on a pool thread with its own session."""
+    with db.session() as s:
+        return engagement_report(s, actor, period, by=BREAKDOWNS)
+
+
+def load_cases_behind(
+    db: Database,
+    actor: Actor,
+    period: Period,
+    figure: str,
+    group: GroupKey | None,
+    now: datetime,
+) -> tuple[int, ...]:
+    with db.session() as s:
+        return tuple(cases_behind(s, actor, period, figure, group, now=now))
+
+
+def long_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class DashboardView(QWidget):
+    """The period picker, figure tiles, funnel, trend, tables and exports; then drill-downs."""
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        open_case: Callable[[int], None],
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+        today: Callable[[], date] = utc_today,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self._today = today
+        self._runner = runner or TaskRunner(self)
+        self._generation = 0
+        self._stale = True  # nothing loaded yet: the first showing asks
+        self.report: EngagementReport | None = None
+        self.loading = False
+
+        # -- period and exports
+        self.period_choice = QComboBox()
+        self.period_choice.setAccessibleName("Period")
+        self.period_choice.addItems(PERIOD_CHOICES)
+        self.first_day = self._date_edit("First day")
+        self.last_day = self._date_edit("Last day")
+        self.to_label = QLabel("to")
+        self.export_buttons: dict[str, QPushButton] = {}
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Period"))
+        top.addWidget(self.period_choice)
+        top.addWidget(self.first_day)
+        top.addWidget(self.to_label)
+        top.addWidget(self.last_day)
+        top.addStretch(1)
+        for spec in PERIOD_EXPORTS:
+            button = QPushButton(spec.button)
+            button.setToolTip(spec.tip)
+            button.setEnabled(actor.can("export"))
+            button.clicked.connect(lambda _=False, k=spec: self.export(k))
+            self.export_buttons[spec.kind] = button
+            top.addWidget(button)
+        self._show_custom(False)
+
+        self.heading = QLabel("")
+        heading_font = self.heading.font()
+        heading_font.setBold(True)
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
+        self.heading.setFont(heading_font)
+        self.note = QLabel("")
+        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.setWordWrap(True)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        # -- figures
+        self.tiles: dict[str, FigureTile] = {}
+        tiles = QGridLayout()
+        tiles.setHorizontalSpacing(8)
+        for i, key in enumerate(TILES):
+            tile = FigureTile(key)
+            tile.clicked.connect(lambda k: self.drill_down(k))
+            self.tiles[key] = tile
+            tiles.addWidget(tile, 0, i)
+
+        self.funnel = FunnelChart()
+        self.trend = TrendChart()
+        self.funnel.stage_clicked.connect(lambda k: self.drill_down(k))
+        self.trend.month_clicked.connect(lambda month, k: self.drill_down(k, ("month", month)))
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.funnel)
+        charts.addWidget(self.trend)
+        charts.setChildrenCollapsible(False)
+        charts.setSizes([500, 600])
+
+        self.worker_model = BreakdownModel(
+            "Worker", "The worker each case is assigned to now; Unassigned when nobody is.", self
+        )
+        self.area_model = BreakdownModel(
+            "Area",
+            "The postcode district of each case (such as B5); Unknown area when none is recorded.",
+            self,
+        )
+        self.worker_table = BreakdownTable(self.worker_model, "Figures by worker")
+        self.area_table = BreakdownTable(self.area_model, "Figures by area")
+        for table in (self.worker_table, self.area_table):
+            table.drill_requested.connect(lambda group, k: self.drill_down(k, group))
+        self.tables = QTabWidget()
+        self.tables.setDocumentMode(True)
+        self.tables.addTab(self.worker_table, "By worker")
+        self.tables.addTab(self.area_table, "By area")
+        hint = QLabel(
+            "Click a bar, a figure or double-click a table cell to list the cases behind it. "
+            "Hover over a figure for its definition."
+        )
+        hint.setStyleSheet(NOTE_STYLE)
+        self.tables.setCornerWidget(hint, Qt.Corner.TopRightCorner)
+
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(charts)
+        body.addWidget(self.tables)
+        body.setChildrenCollapsible(False)
+        body.setStretchFactor(0, 5)
+        body.setStretchFactor(1, 4)
+        body.setSizes([500, 400])
+
+        self.board = QWidget()
+        board = QVBoxLayout(self.board)
+        board.setContentsMargins(0, 0, 0, 0)
+        board.addLayout(top)
+        board.addWidget(self.heading)
+        board.addWidget(self.note)
+        board.addWidget(self.message)
+        board.addLayout(tiles)
+        board.addWidget(body, 1)
+
+        # -- drill-down
+        self.drill_view = DrillDownView(db, actor, open_case, runner=self._runner)
+        self.drill_view.back_requested.connect(self.show_board)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.board)
+        self.pages.addWidget(self.drill_view)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+
+        self._date_timer = QTimer(self, singleShot=True, interval=DATE_PAUSE_MS)
+        self._date_timer.timeout.connect(self.refresh)
+        self.period_choice.currentIndexChanged.connect(self._period_chosen)
+        self.first_day.dateChanged.connect(self._date_timer.start)
+        self.last_day.dateChanged.connect(self._date_timer.start)
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setAccessibleName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDate(_qdate(self._today()))
+        return edit
+
+    # ------------------------------------------------------------------ the period
+
+    def current_period(self) -> Period:
+        """The period the picker shows; a custom one may raise when its dates are the wrong way."""
+        choice, today = self.period_choice.currentText(), self._today()
+        if choice == THIS_MONTH:
+            return Period.this_month(today)
+        if choice == LAST_MONTH:
+            return Period.last_month(today)
+        if choice == THIS_QUARTER:
+            return Period.this_quarter(today)
+        return Period.custom(self.first_day.date().toPython(), self.last_day.date().toPython())
+
+    def choose_custom(self, first: date, last: date) -> None:
+        """Pick a custom period (as a user would with the combo and the two dates)."""
+        for widget, set_value in (
+            (self.period_choice, lambda: self.period_choice.setCurrentText(CUSTOM)),
+            (self.first_day, lambda: self.first_day.setDate(_qdate(first))),
+            (self.last_day, lambda: self.last_day.setDate(_qdate(last))),
+        ):
+            widget.blockSignals(True)
+            set_value()
+            widget.blockSignals(False)
+        self._show_custom(True)
+        self.refresh()
+
+    def _show_custom(self, shown: bool) -> None:
+        for widget in (self.first_day, self.to_label, self.last_day):
+            widget.setVisible(shown)
+
+    def _period_chosen(self) -> None:
+        custom = self.period_choice.currentText() == CUSTOM
+        if custom and self.report is not None:
+            # Start from the period on screen, so a small change is a small edit.
+            for edit, day in (
+                (self.first_day, self.report.period.start),
+                (self.last_day, self.report.period.last_day),
+            ):
+                edit.blockSignals(True)
+                edit.setDate(_qdate(day))
+                edit.blockSignals(False)
+        self._show_custom(custom)
+        self.refresh()
+
+    # ------------------------------------------------------------------ loading
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+        super().showEvent(event)
+        if self._stale and not self.loading:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Work the figures out again for the chosen period (now, if the view is on screen)."""
+        self._date_timer.stop()
+        if not self.isVisible():
+            self._stale = True  # a case changed while hidden: ask when next shown
+            return
+        try:
+            period = self.current_period()
+        except FollowupError as exc:
+            self.show_problem(str(exc))
+            return
+        self._stale = False
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.message.hide()
+        self.note.setText(f"Working out the figures for {period.label}…")
+        db, actor = self._db, self._actor
+        self._runner.run(
+            lambda: load_report(db, actor, period),
+            lambda report: self._loaded(generation, report),
+            lambda message: self._load_failed(generation, message),
+            name="dashboard report",
+        )
+        self.drill_view.refresh()
+
+    def _loaded(self, generation: int, report: EngagementReport) -> None:
+        if generation != self._generation:
+            return  # an answer for a period nobody is looking at any more
+        self.loading = False
+        self.report = report
+        period = report.period
+        self.heading.setText(
+            f"Referrals received {long_day(period.start)} to {long_day(period.last_day)}"
+        )
+        made = report.made_at.astimezone()
+        self.note.setText(
+            f"Each case counts in the period its referral was received in; its attempts and "
+            f"progress count up to now. Figures made {made:%d/%m/%Y %H:%M}; “Overdue now” is a "
+            f"snapshot at that time. First-attempt target: {report.first_attempt_hours} hours."
+        )
+        for tile in self.tiles.values():
+            tile.show_figures(report.totals)
+        self.funnel.show_funnel(report.funnel())
+        self.trend.show_months(report.groups.get("month", ()))
+        self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
+        self.area_model.set_rows(report.groups.get("area", ()), report.totals)
+
+    def _load_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.note.setText("")
+        self.show_problem(message)
+
+    def show_problem(self, message: str) -> None:
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setText(message)
+        self.message.show()
+
+    def _say(self, message: str) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(message)
+        self.message.show()
+
+    # ------------------------------------------------------------------ drill-down
+
+    def group_label(self, group: GroupKey | None) -> str:
+        if group is None or self.report is None:
+            return WHOLE_TEAM
+        by, key = group
+        row = next((g for g in self.report.groups.get(by, ()) if g.key == key), None)
+        return row.label if row is not None else str(key)
+
+    def figure_value(self, figure: str, group: GroupKey | None) -> int | float | None:
+        if self.report is None:
+            return None
+        if group is None:
+            return self.report.totals.value(figure)
+        by, key = group
+        row = next((g for g in self.report.groups.get(by, ()) if g.key == key), None)
+        return row.figures.value(figure) if row is not None else None
+
+    def drill_down(self, figure: str, group: GroupKey | None = None) -> None:
+        """List the cases behind ``figure`` of the report on screen (for a group, or the team).
+
+        A rate lists its numerator's cases and a median the cases it is taken over, so the
+        count listed is the count the figure is made of.
+        """
+        report = self.report
+        if report is None:
+            return
+        if group is not None and group[0] == "month" and figure == "overdue":
+            return  # a snapshot has no month
+        period, made_at = report.period, report.made_at
+        label, value = self.group_label(group), self.figure_value(figure, group)
+        db, actor = self._db, self._actor
+        self._say("Finding the cases behind the figure…")
+        self._runner.run(
+            lambda: load_cases_behind(db, actor, period, figure, group, made_at),
+            lambda ids: self._show_drill(DrillDown(figure, label, period, value, ids, made_at)),
+            self.show_problem,
+            name="cases behind a figure",
+        )
+
+    def _show_drill(self, drill: DrillDown) -> None:
+        self.message.hide()
+        self.drill_view.show_cases(drill)
+        self.pages.setCurrentWidget(self.drill_view)
+
+    def show_board(self) -> None:
+        self.pages.setCurrentWidget(self.board)
+
+    # ------------------------------------------------------------------ exports
+
+    def export(self, spec: ExportKind) -> None:
+        """Ask where, then write one of the period's exports in the background."""
+        try:
+            period = self.current_period()
+        except FollowupError as exc:
+            self.show_problem(str(exc))
+            return
+        suggested = exports.suggested_name(spec.kind, period)
+        path = exports.choose_save_path(
+            self, spec.dialog_title, suggested, spec.file_filter
+        )
+        if path is None:
+            return
+        db, actor = self._db, self._actor
+        button = self.export_buttons[spec.kind]
+        button.setEnabled(False)
+        self._say(f"Writing {spec.button.rstrip('…')} for {period.label}…")
+        self._runner.run(
+            lambda: exports.run_export(db, actor, spec.kind, path, period),
+            lambda result: self._exported(button, result),
+            lambda message: self._export_failed(button, message),
+            name=f"{spec.kind} export",
+        )
+
+    def _exported(self, button: QPushButton, result: ExportResult) -> None:
+        button.setEnabled(True)
+        self._say(result.describe())
+
+    def _export_failed(self, button: QPushButton, message: str) -> None:
+        button.setEnabled(self._actor.can("export"))
+        self.show_problem(message)

@@ -1,0 +1,123 @@
+"""The table model of the letters due: one row per letter, with a tick box to choose it.
+
+It holds plain ``DueLetter`` data read in the background by the Letters view; a row whose
+letter would be refused shows the reason in the Problem column, in red.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from followup.letters.batch import DueLetter
+from followup.letters.templates import TEMPLATES
+
+_Index = QModelIndex | QPersistentModelIndex
+
+PERSON, CASE, WORKER, LETTER, REASON, PROBLEM = range(6)
+HEADERS = ("Person", "Case", "Worker", "Letter", "Why it is due", "Problem")
+WIDTHS = (190, 70, 130, 190, 300, 300)
+PROBLEM_COLOUR = QColor("#b00020")
+
+
+class DueLettersModel(QAbstractTableModel):
+    """Due letters and which of them are chosen; ``chosen_changed`` gives how many are."""
+
+    chosen_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.due: list[DueLetter] = []
+        self._chosen: set[int] = set()
+
+    # ------------------------------------------------------------------ data
+
+    def set_due(self, due: list[DueLetter]) -> None:
+        self.beginResetModel()
+        self.due = list(due)
+        self._chosen = set()
+        self.endResetModel()
+        self.chosen_changed.emit(0)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.due)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        item = self.due[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == PERSON:
+            return (Qt.CheckState.Checked if index.row() in self._chosen
+                    else Qt.CheckState.Unchecked)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._text(item, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == PROBLEM and item.problem:
+            return QBrush(PROBLEM_COLOUR)
+        return None
+
+    @staticmethod
+    def _text(item: DueLetter, column: int) -> str:
+        if column == PERSON:
+            return item.person
+        if column == CASE:
+            return str(item.case_id)
+        if column == WORKER:
+            return item.worker or "Unassigned"
+        if column == LETTER:
+            return TEMPLATES[item.template].label
+        if column == REASON:
+            return item.reason
+        return item.problem or ""
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == PERSON:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index: _Index, value: object,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
+        self.set_chosen([index.row()], checked)
+        return True
+
+    # ------------------------------------------------------------------ choosing
+
+    def set_chosen(self, rows: list[int], chosen: bool) -> None:
+        for row in rows:
+            if chosen:
+                self._chosen.add(row)
+            else:
+                self._chosen.discard(row)
+        if self.due:
+            self.dataChanged.emit(self.index(0, PERSON), self.index(len(self.due) - 1, PERSON),
+                                  [Qt.ItemDataRole.CheckStateRole])
+        self.chosen_changed.emit(len(self._chosen))
+
+    def choose_all(self, chosen: bool = True) -> None:
+        self.set_chosen(list(range(len(self.due))), chosen)
+
+    def chosen(self) -> list[DueLetter]:
+        return [self.due[row] for row in sorted(self._chosen)]
+
+    def case_id(self, row: int) -> int | None:
+        return self.due[row].case_id if 0 <= row < len(self.due) else None

@@ -1,0 +1,349 @@
+"""Starting the desktop app: open the database, sign in, show the main window.
+
+The sign-in dialog appears at once while the database opens in the background (integrity
+check, backup and migrations can take seconds on a large file); it can be used as soon as the
+database is ready. Blocking dialogs sit behind the module-level functions ``show_error`` and
+``ask_database_password`` so that tests can replace them. Views and the main window are
+imported only after sign-in, to keep the start-up short.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from followup.errors import DatabaseUnavailable, FollowupError
+from followup.settings import APP_NAME, AppPaths, resolve_database_url
+
+EXIT_OK, EXIT_FAILED = 0, 2
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ replaceable dialogs
+
+
+def show_error(message: str) -> None:
+    """Tell the user, in a message box, why the app cannot go on."""
+    QMessageBox.critical(None, APP_NAME, message)
+
+
+def ask_database_password(request) -> str | None:  # noqa: ANN001 - a PasswordRequest
+    """Ask for the team database password; None when the user would rather quit."""
+    from followup.ui.shell.db_password import DatabasePasswordDialog
+
+    dialog = DatabasePasswordDialog(request)
+    try:
+        return dialog.password.text() if dialog.exec() else None
+    finally:
+        dialog.deleteLater()
+
+
+# ------------------------------------------------------------------ opening the database
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    return app
+
+
+def _password_refused(exc: DatabaseUnavailable) -> bool:
+    """Whether opening failed for want of the right PostgreSQL password."""
+    cause = exc.__context__
+    text = f"{exc} {getattr(cause, 'orig', cause) or ''}".lower()
+    return any(
+        s in text
+        for s in ("refused the password", "password authentication failed", "no password supplied")
+    )
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The outcome of one attempt to open the database (on a pool thread)."""
+
+    db: object | None  # a Database; None when the PostgreSQL password is missing or refused
+    needs_first_admin: bool = False
+
+
+def is_default_database(url: str, paths: AppPaths) -> bool:
+    return url == "sqlite:///" + str(paths.default_database)
+
+
+def open_app_database(url: str, paths: AppPaths, password: str | None = None) -> Opened:
+    """Open and upgrade the database and see whether it has users; runs on a pool thread.
+
+    The local default SQLite file is created on first run; any other missing file is an
+    error, not a new file. A password typed by the user is kept in the keyring once the server
+    accepts it, when there is a usable keyring.
+    """
+    from sqlalchemy.engine import make_url
+
+    from followup.db.migrate import open_database
+    from followup.protection.backup.files import configured_backup_folder
+
+    attempt = url
+    if password is not None:
+        attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
+    try:
+        db = open_database(
+            attempt, create=is_default_database(url, paths),
+            backup_dir=configured_backup_folder(paths),
+        )
+    except DatabaseUnavailable as exc:
+        if make_url(url).get_backend_name() == "postgresql" and _password_refused(exc):
+            return Opened(None)
+        raise
+    try:
+        needs_admin = first_run(db)
+    except BaseException:
+        db.dispose()
+        raise
+    if password is not None:
+        remember_password(url, password)
+    return Opened(db, needs_admin)
+
+
+def remember_password(url: str, password: str) -> None:
+    from followup.settings import keyring_status, store_database_password
+
+    if keyring_status().usable:
+        try:
+            store_database_password(url, password)
+        except FollowupError:
+            log.warning("Could not store the database password in the keyring")
+
+
+def password_request(url: str, refused: bool):  # noqa: ANN201 - a PasswordRequest
+    from sqlalchemy.engine import make_url
+
+    from followup.db.engine import describe
+    from followup.settings import keyring_status
+    from followup.ui.shell.db_password import PasswordRequest
+
+    return PasswordRequest(
+        database=describe(url),
+        username=make_url(url).username or "",
+        keyring=keyring_status(),
+        refused=refused,
+    )
+
+
+def first_run(db) -> bool:  # noqa: ANN001 - a Database
+    """True when the database has no users yet."""
+    from followup.access import user_count
+
+    with db.session() as s:
+        return user_count(s) == 0
+
+
+# ------------------------------------------------------------------ the flow of windows
+
+
+class AppFlow(QObject):
+    """Opening the database, the first administrator, sign in, then the main window."""
+
+    ready = Signal()  # the database is open and the dialog on screen can be used
+
+    def __init__(
+        self,
+        db=None,  # noqa: ANN001 - an open Database, when the caller has opened it already
+        *,
+        on_quit: Callable[[], None] | None = None,
+        on_exit: Callable[[int], None] | None = None,
+    ) -> None:
+        from followup.ui.tasks import TaskRunner
+
+        super().__init__()
+        self.db = db
+        self.dialog: QWidget | None = None
+        self.window: QWidget | None = None
+        self.runner = TaskRunner(self)
+        self._on_quit = on_quit or QApplication.quit
+        self._on_exit = on_exit or QApplication.exit
+        self.guard = None  # a DatabaseGuard, once the database is open
+        self._where: tuple[str, AppPaths] | None = None
+
+    def open(self, url: str, paths: AppPaths) -> QWidget:
+        """Show the sign-in dialog at once and open the database behind it."""
+        from followup.db.engine import describe
+
+        dialog = self.show_sign_in(database=describe(url))
+        self._try_open(url, paths, None)
+        return dialog
+
+    def _try_open(self, url: str, paths: AppPaths, password: str | None) -> None:
+        self._where = (url, paths)
+        self.runner.run(
+            lambda: open_app_database(url, paths, password),
+            lambda opened: self._opened(url, paths, password, opened),
+            self.fail,
+            name="open database",
+        )
+
+    def _opened(self, url: str, paths: AppPaths, password: str | None, opened: Opened) -> None:
+        if opened.db is None:
+            typed = ask_database_password(password_request(url, refused=password is not None))
+            if typed is None:
+                self._on_exit(EXIT_FAILED)
+            else:
+                self._try_open(url, paths, typed)
+            return
+        self.db = opened.db
+        self._watch(url, paths)
+        if opened.needs_first_admin:
+            self.show_first_admin()
+        else:
+            self.dialog.set_database(self.db)  # type: ignore[union-attr]
+        self.ready.emit()
+
+    def fail(self, message: str) -> None:
+        """The database cannot be used: say why, and end with exit code 2."""
+        if self._recover(message):
+            return
+        show_error(message)
+        self._on_exit(EXIT_FAILED)
+
+    def _watch(self, url: str, paths: AppPaths) -> None:
+        """Integrity check, daily backups and warnings for the database just opened."""
+        from followup.protection.backup.files import configured_backup_folder
+        from followup.ui.shell.backup_guard import DatabaseGuard
+
+        self.guard = DatabaseGuard(self.db, configured_backup_folder(paths), paths, self)
+        self.guard.damaged.connect(lambda message: self._recover(message) or self.fail(message))
+        self.guard.start()
+
+    def _recover(self, message: str) -> bool:
+        """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
+        from followup.db.engine import sqlite_path
+        from followup.protection.backup.files import configured_backup_folder
+        from followup.protection.integrity import is_damage_message, is_damaged_sqlite_file
+        from followup.ui.shell.backup_guard import recover_damaged
+        from followup.ui.tasks import wait_for_tasks
+
+        if self._where is None or not is_damage_message(message):
+            return False
+        url, paths = self._where
+        path = sqlite_path(url)
+        if path is None or not is_damaged_sqlite_file(path):
+            return False
+        if self.guard is not None:
+            self.guard.stop()
+        self.close()
+        self.dialog = self.window = None
+        wait_for_tasks()
+        if self.db is not None:
+            self.db.dispose()
+            self.db = None
+        recover_damaged(
+            url, configured_backup_folder(paths), message, show_error=show_error,
+            run=lambda fn, done, failed: self.runner.run(fn, done, failed, name="restore"),
+            reopen=lambda: self.open(url, paths), give_up=lambda: self._on_exit(EXIT_FAILED),
+        )
+        return True
+
+    def start(self, needs_first_admin: bool) -> QWidget:
+        """With a database already open: the first-administrator or the sign-in dialog."""
+        return self.show_first_admin() if needs_first_admin else self.show_sign_in()
+
+    def show_first_admin(self) -> QWidget:
+        from followup.ui.shell.sign_in import FirstAdminDialog
+
+        dialog = FirstAdminDialog(self.db)
+        dialog.created.connect(lambda name: self.show_sign_in(name))
+        dialog.rejected.connect(self._on_quit)
+        return self._show_dialog(dialog)
+
+    def show_sign_in(self, username: str = "", *, database: str = "") -> QWidget:
+        from followup.ui.shell.sign_in import SignInDialog
+
+        dialog = SignInDialog(self.db, username=username, database=database)
+        dialog.signed_in.connect(self.show_main_window)
+        dialog.rejected.connect(self._on_quit)
+        return self._show_dialog(dialog)
+
+    def _show_dialog(self, dialog: QWidget) -> QWidget:
+        previous, self.dialog = self.dialog, dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        if previous is not None:
+            previous.blockSignals(True)  # closing it now is not the user quitting
+            previous.close()
+            previous.deleteLater()
+        return dialog
+
+    def show_main_window(self, signed_in) -> QWidget:  # noqa: ANN001 - a SignedIn
+        from followup.ui.shell.main_window import MainWindow
+
+        window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
+        window.show()
+        self.window = window
+        if self.guard is not None:
+            self.guard.attach(window)
+        self._guard(window, signed_in.actor)
+        return window
+
+    def _guard(self, window: QWidget, actor) -> None:  # noqa: ANN001 - an Actor
+        """The idle lock, and the unsaved work kept for this user when last signed out."""
+        from followup.ui.shell.idle_lock import IdleLock, restore_drafts
+
+        lock = IdleLock(window, self.db, actor, on_switch=self._switch_user)  # type: ignore[arg-type]
+        window.idle_lock = lock  # type: ignore[attr-defined]
+        if restore_drafts(window, lock.drafts, actor):
+            window.statusBar().showMessage(  # type: ignore[attr-defined]
+                "Your unsaved work from when you were signed out is back; check it and save it."
+            )
+
+    def _switch_user(self, signed_in) -> None:  # noqa: ANN001 - a SignedIn
+        """Another user unlocked the idle lock: the first user's window gives way to theirs."""
+        old = self.window
+        self.show_main_window(signed_in)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+
+    def close(self) -> None:
+        for widget in (self.dialog, self.window):
+            if widget is not None:
+                widget.blockSignals(True)
+                widget.close()
+                widget.deleteLater()
+
+
+def start(db_arg: str | None) -> AppFlow | int:
+    """Show the sign-in dialog and start opening the database; an exit code on bad settings."""
+    application()
+    try:
+        paths = AppPaths.default()
+        url = resolve_database_url(db_arg, paths)
+    except FollowupError as exc:
+        show_error(str(exc))
+        return EXIT_FAILED
+    flow = AppFlow()
+    flow.open(url, paths)
+    return flow
+
+
+def run_app(db_arg: str | None) -> int:
+    """The desktop app; returns the process exit code (2 when the database cannot be used)."""
+    app = application()
+    flow = start(db_arg)
+    if isinstance(flow, int):
+        return flow
+    try:
+        return app.exec()
+    finally:
+        from followup.ui.tasks import wait_for_tasks
+
+        wait_for_tasks()
+        flow.close()
+        if flow.db is not None:
+            flow.db.dispose()

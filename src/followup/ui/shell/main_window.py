@@ -1,0 +1,246 @@
+"""The main window: a sidebar of views, the chosen view, and the cases the user has opened.
+
+It only composes: each view owns its widgets and talks to the services itself. Adding a view
+is one line in ``VIEWS``: a title, who may see it, and how to build it from a ``ViewContext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from followup.access import Actor
+from followup.db.engine import Database
+from followup.ui.tasks import wait_for_tasks
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """What a view may be given: the database, the signed-in user, and a way to open a case."""
+
+    db: Database
+    actor: Actor
+    open_case: Callable[[int], None]
+
+
+def _caseload(ctx: ViewContext) -> QWidget:
+    from followup.ui.caseload.view import CaseloadView
+
+    return CaseloadView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _my_work(ctx: ViewContext) -> QWidget:
+    from followup.ui.caseload.my_work import MyWorkView
+
+    return MyWorkView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _inbox(ctx: ViewContext) -> QWidget:
+    from followup.ui.intake.inbox_view import InboxView
+
+    return InboxView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _dashboard(ctx: ViewContext) -> QWidget:
+    from followup.ui.dashboard.view import DashboardView
+
+    return DashboardView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _audit_trail(ctx: ViewContext) -> QWidget:
+    from followup.ui.admin.audit_view import AuditView
+
+    return AuditView(ctx.db, ctx.actor)
+
+
+def _letters(ctx: ViewContext) -> QWidget:
+    from followup.ui.letters.due_view import LettersView
+
+    return LettersView(ctx.db, ctx.actor, ctx.open_case)
+
+
+def _letter_templates(ctx: ViewContext) -> QWidget:
+    from followup.ui.letters.settings_view import LetterSettingsView
+
+    return LetterSettingsView(ctx.db, ctx.actor)
+
+
+def _retention(ctx: ViewContext) -> QWidget:
+    from followup.ui.admin.retention_view import RetentionView
+
+    return RetentionView(ctx.db, ctx.actor)
+
+
+def _admin_home(ctx: ViewContext) -> QWidget:
+    from followup.ui.admin.home import AdminHome
+
+    return AdminHome(ctx.actor)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    title: str
+    allowed: Callable[[Actor], bool]
+    build: Callable[[ViewContext], QWidget]
+
+
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("My work", lambda a: a.can("view_own_cases"), _my_work),
+    ViewSpec("Caseload", lambda a: a.can("view_own_cases"), _caseload),
+    ViewSpec("Inbox", lambda a: a.can("view_inbox"), _inbox),
+    ViewSpec("Letters", lambda a: a.can("print_letters"), _letters),
+    ViewSpec("Dashboard", lambda a: a.can("reports"), _dashboard),
+    ViewSpec("Administration", lambda a: a.can("manage_users"), _admin_home),
+    ViewSpec("Letter templates", lambda a: a.can("manage_templates"), _letter_templates),
+    ViewSpec("Audit trail", lambda a: a.can("view_audit"), _audit_trail),
+    ViewSpec("Retention", lambda a: a.can("retention"), _retention),
+)
+
+
+def window_title(actor: Actor, demo: bool) -> str:
+    title = f"Followup — {actor.display_name} ({actor.role})"
+    return title + " — DEMONSTRATION DATA" if demo else title
+
+
+class CaseTabs(QTabWidget):
+    """The cases opened in this window, one closable tab each; hidden when there are none."""
+
+    case_changed = Signal(int)  # a case was saved in one of the tabs
+    all_closed = Signal()
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._actor = actor
+        self.setTabsClosable(True)
+        self.setDocumentMode(True)
+        self.setMovable(True)
+        self.tabCloseRequested.connect(self.close_tab)
+        self.hide()
+
+    def open_case(self, case_id: int) -> QWidget:
+        from followup.ui.case.view import CaseView
+
+        for i in range(self.count()):
+            page = self.widget(i)
+            if isinstance(page, CaseView) and page.case_id == case_id:
+                self.setCurrentIndex(i)
+                self.show()
+                return page
+        page = CaseView(self._db, self._actor, case_id)
+        index = self.addTab(page, page.title)
+        page.loaded.connect(lambda _s, p=page: self._retitle(p))
+        page.case_changed.connect(self.case_changed)
+        self.setCurrentIndex(index)
+        self.show()
+        return page
+
+    def _retitle(self, page: QWidget) -> None:
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setTabText(index, page.title)  # type: ignore[attr-defined]
+            self.setTabToolTip(index, page.title)  # type: ignore[attr-defined]
+
+    def close_tab(self, index: int) -> None:
+        page = self.widget(index)
+        self.removeTab(index)
+        if page is not None:
+            page.deleteLater()
+        if self.count() == 0:
+            self.hide()
+            self.all_closed.emit()
+
+
+class MainWindow(QMainWindow):
+    """Sidebar, views and opened cases; the status bar names the database and the user."""
+
+    def __init__(self, db: Database, actor: Actor, *, demo: bool = False) -> None:
+        super().__init__()
+        self.db = db
+        self.actor = actor
+        self.setWindowTitle(window_title(actor, demo))
+        self.resize(1360, 820)
+
+        self.cases = CaseTabs(db, actor)
+        ctx = ViewContext(db=db, actor=actor, open_case=self.open_case)
+        self.sidebar = QListWidget()
+        self.sidebar.setAccessibleName("Views")
+        self.sidebar.setMaximumWidth(160)
+        self.stack = QStackedWidget()
+        self.views: dict[str, QWidget] = {}
+        for spec in VIEWS:
+            if spec.allowed(actor):
+                view = spec.build(ctx)
+                self.views[spec.title] = view
+                self.stack.addWidget(view)
+                self.sidebar.addItem(spec.title)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.cases)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 2)
+        splitter.setCollapsible(1, False)
+        splitter.setSizes([130, 880, 400])
+        self.setCentralWidget(splitter)
+
+        self.user_label = QLabel(f"Signed in as {actor.display_name} ({actor.role})")
+        self.database_label = QLabel(f"Database: {db.description}")
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.database_label)
+        if actor.can("import"):
+            from followup.ui.intake.import_menu import ImportMenu
+
+            self.imports = ImportMenu(self, db, actor)
+            self.imports.imported.connect(self._refresh_views)
+
+        self.cases.case_changed.connect(self._refresh_views)
+        self.cases.all_closed.connect(self.show_views)
+        self.sidebar.itemClicked.connect(self.show_views)
+        self.sidebar.currentRowChanged.connect(self.show_views)
+        QShortcut(QKeySequence("Ctrl+W"), self, self._close_current_case)
+        for n in range(min(len(self.views), 9)):
+            QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.show_view(n))
+
+    def show_view(self, index: int) -> None:
+        self.sidebar.setCurrentRow(index)
+
+    def open_case(self, case_id: int) -> QWidget:
+        # A case needs the room: it takes the view's place until a view is chosen again.
+        page = self.cases.open_case(case_id)
+        self.stack.hide()
+        return page
+
+    def show_views(self) -> None:
+        """Bring the chosen view back beside the opened cases."""
+        self.stack.show()
+
+    def _refresh_views(self) -> None:
+        for view in self.views.values():
+            refresh = getattr(view, "refresh", None)
+            if callable(refresh):
+                refresh()
+
+    def _close_current_case(self) -> None:
+        if self.cases.count():
+            self.cases.close_tab(self.cases.currentIndex())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's API
+        # Queries still running need the database; let them finish before it is closed.
+        wait_for_tasks()
+        super().closeEvent(event)

@@ -1,0 +1,120 @@
+"""First run and sign-in: the first administrator, a wrong password, then the right one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from followup.access import user_count
+from followup.db import models as m
+from followup.ui.shell.app import AppFlow
+from followup.ui.shell.main_window import MainWindow
+from followup.ui.shell.sign_in import FirstAdminDialog, SignInDialog
+
+
+def _flow(db, qtbot):
+    quits = []
+    flow = AppFlow(db, on_quit=lambda: quits.append(True))
+    return flow, quits
+
+
+def _click_ok(qtbot, dialog):
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def test_first_administrator_is_created_then_signs_in(ui_db, qtbot):
+    flow, quits = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=True)
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, FirstAdminDialog)
+    assert dialog.isVisible()
+
+    qtbot.keyClicks(dialog.username, "sam")
+    qtbot.keyClicks(dialog.display_name, "Sam Testadmin")
+    qtbot.keyClicks(dialog.password, "secret-one")
+    qtbot.keyClicks(dialog.password_again, "secret-two")
+    _click_ok(qtbot, dialog)
+    assert dialog.message.isVisible()
+    assert "differ" in dialog.message.text()
+
+    dialog.password.clear()
+    dialog.password_again.clear()
+    qtbot.keyClicks(dialog.password, "ab")
+    qtbot.keyClicks(dialog.password_again, "ab")
+    _click_ok(qtbot, dialog)
+    assert "at least 4 characters" in dialog.message.text()
+
+    dialog.password.clear()
+    dialog.password_again.clear()
+    qtbot.keyClicks(dialog.password, "secret-one")
+    qtbot.keyClicks(dialog.password_again, "secret-one")
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: isinstance(flow.dialog, SignInDialog), timeout=5000)
+    sign_in = flow.dialog
+    qtbot.addWidget(sign_in)
+    assert sign_in.isVisible()
+    assert sign_in.username.text() == "sam"
+    assert not quits
+    with ui_db.session() as s:
+        assert user_count(s) == 1
+        user = s.scalar(select(m.User))
+        assert (user.username, user.display_name, user.role) == ("sam", "Sam Testadmin", "admin")
+
+    qtbot.keyClicks(sign_in.password, "secret-one")
+    qtbot.keyClick(sign_in.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: flow.window is not None, timeout=5000)
+    qtbot.addWidget(flow.window)
+    # An administrator sees no case data: the administration page, not the caseload.
+    # An administrator manages the system and sees no case data.
+    assert list(flow.window.views)[0] == "Administration"
+    assert not {"My work", "Caseload", "Inbox", "Letters", "Dashboard"} & set(flow.window.views)
+    assert "followup users add" in flow.window.views["Administration"].findChild(
+        type(sign_in.message)
+    ).text()
+
+
+def test_wrong_password_is_said_plainly_then_the_right_one_signs_in(ui_db, team, qtbot):
+    flow, quits = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=False)
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, SignInDialog)
+
+    qtbot.keyClicks(dialog.username, "worker1")
+    qtbot.keyClicks(dialog.password, "not-my-password")
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=5000)
+    assert dialog.message.text() == (
+        "The user name or password is wrong; check them and try again."
+    )
+    assert dialog.isVisible()
+    assert dialog.password.text() == ""
+    assert dialog.ok_button.isEnabled()
+
+    qtbot.keyClicks(dialog.password, "pass-worker1")
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: flow.window is not None, timeout=5000)
+    window = flow.window
+    qtbot.addWidget(window)
+    assert isinstance(window, MainWindow)
+    assert window.isVisible()
+    assert not dialog.isVisible()
+    assert window.windowTitle() == "Followup — Wendy Worker (worker)"
+    assert "Wendy Worker" in window.user_label.text()
+    assert ui_db.description in window.database_label.text()
+    assert not quits
+
+    with ui_db.session() as s:
+        actions = s.scalars(
+            select(m.AuditEvent.action)
+            .where(m.AuditEvent.action.in_(("login", "login_failed")))
+            .order_by(m.AuditEvent.id)
+        ).all()
+    assert actions == ["login_failed", "login"]
+
+
+def test_closing_the_sign_in_dialog_quits(ui_db, team, qtbot):
+    flow, quits = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=False)
+    qtbot.addWidget(dialog)
+    dialog.reject()
+    assert quits == [True]
