@@ -34,7 +34,13 @@ from followup.db.migrate import head_revision, open_database  # noqa: E402
 from followup.db.models import User  # noqa: E402
 
 SEARCHES = ("smi", "john", "jones, s", "WMP-202505", "07700 900123", "sarah w")
-FILTERS = (("status", "New"), ("status", "Engaged"), ("status", "All statuses"), ("overdue", True), ("worker", "Unassigned"))
+FILTERS = (
+    ("status", "New"),
+    ("status", "Engaged"),
+    ("status", "All statuses"),
+    ("overdue", True),
+    ("worker", "Unassigned"),
+)
 TIMEOUT_S = 30
 
 
@@ -113,7 +119,18 @@ def main() -> int:
     with db.session() as s:
         lead = actor_of(s.scalar(select(User).where(User.username == "lead")))
 
-    results: dict[str, list[float]] = {k: [] for k in ("first_rows", "search", "search_after_typing", "filter", "sort", "max_ui_block", "rss_mb")}
+    results: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "first_rows",
+            "search",
+            "search_after_typing",
+            "filter",
+            "sort",
+            "max_ui_block",
+            "rss_mb",
+        )
+    }
     meter = BlockMeter()
 
     def answered(view: CaseloadView) -> bool:
@@ -179,8 +196,13 @@ def main() -> int:
             for _click in range(2):  # ascending, then descending
                 started = time.perf_counter()
                 # What a click on the header does: the same column flips its order.
-                flip = header.sortIndicatorSection() == column and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
-                view.table.sortByColumn(column, Qt.SortOrder.DescendingOrder if flip else Qt.SortOrder.AscendingOrder)
+                flip = (
+                    header.sortIndicatorSection() == column
+                    and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+                )
+                view.table.sortByColumn(
+                    column, Qt.SortOrder.DescendingOrder if flip else Qt.SortOrder.AscendingOrder
+                )
                 wait_until(app, lambda v=view: answered(v))
                 timings.append(time.perf_counter() - started)
         results["sort"].append(statistics.median(timings))
@@ -196,9 +218,26 @@ def main() -> int:
         wait_for_tasks()
         app.processEvents()
 
-    targets = {"first_rows": 0.3, "search": 0.1, "search_after_typing": 0.25, "filter": 0.1, "sort": 0.1, "max_ui_block": 0.1, "rss_mb": 300}
+    targets = {
+        "first_rows": 0.3,
+        "search": 0.1,
+        "search_after_typing": 0.25,
+        "filter": 0.1,
+        "sort": 0.1,
+        "max_ui_block": 0.1,
+        "rss_mb": 300,
+    }
     for name, values in results.items():
-        print(json.dumps({"name": name, "median_s": round(statistics.median(values), 4), "target_s": targets[name], "runs": len(values)}))
+        print(
+            json.dumps(
+                {
+                    "name": name,
+                    "median_s": round(statistics.median(values), 4),
+                    "target_s": targets[name],
+                    "runs": len(values),
+                }
+            )
+        )
     db.dispose()
     return 0
 

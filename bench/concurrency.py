@@ -71,8 +71,10 @@ MAX_LOOPS = 1_000_000  # a bound on each worker's loop, far above what a minute 
 def admin_url() -> str:
     url = os.environ.get("FOLLOWUP_BENCH_PG_URL") or os.environ.get("FOLLOWUP_TEST_PG_URL")
     if not url:
-        sys.exit("Set FOLLOWUP_BENCH_PG_URL (or FOLLOWUP_TEST_PG_URL) to a local PostgreSQL "
-                 "admin URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres")
+        sys.exit(
+            "Set FOLLOWUP_BENCH_PG_URL (or FOLLOWUP_TEST_PG_URL) to a local PostgreSQL "
+            "admin URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres"
+        )
     host = make_url(url).host
     if host not in LOOPBACK:
         sys.exit(f"This benchmark runs against a server on this machine only, not {host!r}.")
@@ -112,24 +114,50 @@ def seed(db: Database, cases: int) -> tuple[Actor, list[int]]:
             person = m.Person(first_name="Bench", last_name=f"Person{n}")
             s.add(person)
             s.flush()
-            case = m.Case(person_id=person.id, police_reference=f"BENCH-{n:03d}", area="B5",
-                          status="contacting", referred_at=now - timedelta(days=2),
-                          assigned_worker_id=lead.id)
+            case = m.Case(
+                person_id=person.id,
+                police_reference=f"BENCH-{n:03d}",
+                area="B5",
+                status="contacting",
+                referred_at=now - timedelta(days=2),
+                assigned_worker_id=lead.id,
+            )
             s.add(case)
             s.flush()
-            s.add(m.Referral(case_id=case.id, person_id=person.id,
-                             police_reference=case.police_reference, force="Bench Force",
-                             incident_at=case.referred_at, consent_at_scene="Y"))
+            s.add(
+                m.Referral(
+                    case_id=case.id,
+                    person_id=person.id,
+                    police_reference=case.police_reference,
+                    force="Bench Force",
+                    incident_at=case.referred_at,
+                    consent_at_scene="Y",
+                )
+            )
             for scope in SCENE_SCOPES:
-                s.add(m.ConsentEntry(person_id=person.id, case_id=case.id, scope=scope,
-                                     state="given", method="verbal_at_scene_via_police",
-                                     recorded_at=case.referred_at))
+                s.add(
+                    m.ConsentEntry(
+                        person_id=person.id,
+                        case_id=case.id,
+                        scope=scope,
+                        state="given",
+                        method="verbal_at_scene_via_police",
+                        recorded_at=case.referred_at,
+                    )
+                )
             ids.append(case.id)
     return lead, ids
 
 
-def simulated_user(url: str, lead: Actor, case_ids: list[int], start_at: float, seconds: float,
-                   think_ms: int, seed_value: int) -> dict:
+def simulated_user(
+    url: str,
+    lead: Actor,
+    case_ids: list[int],
+    start_at: float,
+    seconds: float,
+    think_ms: int,
+    seed_value: int,
+) -> dict:
     """One user's minute of work, in its own process; returns counts and save times."""
     rng = random.Random(seed_value)
     db = Database(url, make_engine(url))
@@ -157,11 +185,13 @@ def simulated_user(url: str, lead: Actor, case_ids: list[int], start_at: float, 
         try:
             with db.session() as s:
                 if consent_save:
-                    lifecycle.record_consent(s, lead, case_id, "contact_sms", "given",
-                                            "verbal_by_phone", version)
+                    lifecycle.record_consent(
+                        s, lead, case_id, "contact_sms", "given", "verbal_by_phone", version
+                    )
                 else:
-                    lifecycle.record_contact_attempt(s, lead, case_id, "phone", "no_answer",
-                                                    version)
+                    lifecycle.record_contact_attempt(
+                        s, lead, case_id, "phone", "no_answer", version
+                    )
         except StaleEdit:
             counts["conflicts"] += 1
         except DatabaseBusy:
@@ -176,21 +206,33 @@ def simulated_user(url: str, lead: Actor, case_ids: list[int], start_at: float, 
             (consent_saves if consent_save else attempt_saves)[case_id] += 1
         times.append(time.perf_counter() - started)
     db.dispose()
-    return {"counts": counts, "raw_types": raw_types, "times": times,
-            "attempt_saves": attempt_saves, "consent_saves": consent_saves}
+    return {
+        "counts": counts,
+        "raw_types": raw_types,
+        "times": times,
+        "attempt_saves": attempt_saves,
+        "consent_saves": consent_saves,
+    }
 
 
-def lost_updates(db: Database, case_ids: list[int], attempts: dict[int, int],
-                 consents: dict[int, int]) -> int:
+def lost_updates(
+    db: Database, case_ids: list[int], attempts: dict[int, int], consents: dict[int, int]
+) -> int:
     """How far the database is from what the users were told was saved (0 when exact)."""
     lost = 0
     with db.session() as s:
         for case_id in case_ids:
             case = s.get(m.Case, case_id)
-            in_db = s.scalar(select(func.count()).select_from(m.ContactAttempt)
-                             .where(m.ContactAttempt.case_id == case_id))
-            entries = s.scalar(select(func.count()).select_from(m.ConsentEntry)
-                               .where(m.ConsentEntry.case_id == case_id))
+            in_db = s.scalar(
+                select(func.count())
+                .select_from(m.ContactAttempt)
+                .where(m.ContactAttempt.case_id == case_id)
+            )
+            entries = s.scalar(
+                select(func.count())
+                .select_from(m.ConsentEntry)
+                .where(m.ConsentEntry.case_id == case_id)
+            )
             saves = attempts[case_id] + consents[case_id]
             lost += abs(case.version - (1 + saves))
             lost += abs(in_db - attempts[case_id])
@@ -221,8 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         start_at = time.time() + 2.0  # every process starts working at the same moment
         ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
         with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
-            futures = [pool.submit(simulated_user, url, lead, case_ids, start_at, args.seconds,
-                                   args.think_ms, n) for n in range(args.workers)]
+            futures = [
+                pool.submit(
+                    simulated_user, url, lead, case_ids, start_at, args.seconds, args.think_ms, n
+                )
+                for n in range(args.workers)
+            ]
             results = [f.result() for f in futures]
         counts = {k: sum(r["counts"][k] for r in results) for k in results[0]["counts"]}
         attempts = {c: sum(r["attempt_saves"][c] for r in results) for c in case_ids}

@@ -53,44 +53,87 @@ def build(path: Path) -> None:
         with db.session() as s:
             admin = actor_of(create_user(s, None, "admin", "admin", "bench", "Admin"))
             lead = create_user(s, admin, "lead", "lead", "bench", "Lee Lead")
-            set_letterhead(s, admin, name="Community Support Team",
-                           address="10 Example Road\nTesttown\nB1 1AA", phone="0121 496 0000",
-                           logo=_logo())
-            service = m.Service(name="Test Treatment Service", service_type="treatment",
-                                address="5 Service Lane\nTesttown\nB6 6EE",
-                                secure_email="referrals@test-service.example")
+            set_letterhead(
+                s,
+                admin,
+                name="Community Support Team",
+                address="10 Example Road\nTesttown\nB1 1AA",
+                phone="0121 496 0000",
+                logo=_logo(),
+            )
+            service = m.Service(
+                name="Test Treatment Service",
+                service_type="treatment",
+                address="5 Service Lane\nTesttown\nB6 6EE",
+                secure_email="referrals@test-service.example",
+            )
             s.add(service)
             s.flush()
             for i in range(LETTERS):
                 referral = i >= 400
-                person = m.Person(first_name=FIRST[i % len(FIRST)], last_name=LAST[i % len(LAST)],
-                                  date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-                                  nhs_number="9991000011", address=f"{i + 1} Test Street, Testtown",
-                                  postcode="B5 6DD", phone="+447700900123",
-                                  gp_practice="Test Surgery, 2 Practice Road, Testtown")
+                person = m.Person(
+                    first_name=FIRST[i % len(FIRST)],
+                    last_name=LAST[i % len(LAST)],
+                    date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
+                    nhs_number="9991000011",
+                    address=f"{i + 1} Test Street, Testtown",
+                    postcode="B5 6DD",
+                    phone="+447700900123",
+                    gp_practice="Test Surgery, 2 Practice Road, Testtown",
+                )
                 s.add(person)
                 s.flush()
-                case = m.Case(person_id=person.id, police_reference=f"BENCH-{i}", area="B5",
-                              status="referred" if referral else "contacting",
-                              referred_at=now - timedelta(days=20), assigned_worker_id=lead.id)
+                case = m.Case(
+                    person_id=person.id,
+                    police_reference=f"BENCH-{i}",
+                    area="B5",
+                    status="referred" if referral else "contacting",
+                    referred_at=now - timedelta(days=20),
+                    assigned_worker_id=lead.id,
+                )
                 s.add(case)
                 s.flush()
-                s.add(m.Referral(case_id=case.id, person_id=person.id,
-                                 police_reference=f"BENCH-{i}", force="Test Force",
-                                 incident_at=now - timedelta(days=21), substances="heroin",
-                                 naloxone_doses=2))
+                s.add(
+                    m.Referral(
+                        case_id=case.id,
+                        person_id=person.id,
+                        police_reference=f"BENCH-{i}",
+                        force="Test Force",
+                        incident_at=now - timedelta(days=21),
+                        substances="heroin",
+                        naloxone_doses=2,
+                    )
+                )
                 scope = "share_with_treatment" if referral else "contact_letter"
-                s.add(m.ConsentEntry(person_id=person.id, case_id=case.id, scope=scope,
-                                     state="given", method="verbal_by_phone",
-                                     recorded_by_id=lead.id, recorded_at=now - timedelta(days=9)))
+                s.add(
+                    m.ConsentEntry(
+                        person_id=person.id,
+                        case_id=case.id,
+                        scope=scope,
+                        state="given",
+                        method="verbal_by_phone",
+                        recorded_by_id=lead.id,
+                        recorded_at=now - timedelta(days=9),
+                    )
+                )
                 if referral:
-                    s.add(m.TreatmentReferral(case_id=case.id, service_id=service.id,
-                                              referred_on=(now - timedelta(days=1)).date()))
+                    s.add(
+                        m.TreatmentReferral(
+                            case_id=case.id,
+                            service_id=service.id,
+                            referred_on=(now - timedelta(days=1)).date(),
+                        )
+                    )
                 else:
                     for day, method in ((19, "phone"), (15, "sms"), (10, "phone")):
-                        s.add(m.ContactAttempt(case_id=case.id, method=method,
-                                               outcome="no_answer",
-                                               attempted_at=now - timedelta(days=day)))
+                        s.add(
+                            m.ContactAttempt(
+                                case_id=case.id,
+                                method=method,
+                                outcome="no_answer",
+                                attempted_at=now - timedelta(days=day),
+                            )
+                        )
     finally:
         db.dispose()
 
@@ -130,10 +173,18 @@ def main() -> int:
                 return 1
             times.append(elapsed)
             cpu_times.append(cpu)
-    print(json.dumps({"name": "letters_batch_500", "median_s": round(statistics.median(times), 3),
-                      "target_s": TARGET_S, "runs": [round(t, 3) for t in times],
-                      "cpu_median_s": round(statistics.median(cpu_times), 3),
-                      "pages": pages}))
+    print(
+        json.dumps(
+            {
+                "name": "letters_batch_500",
+                "median_s": round(statistics.median(times), 3),
+                "target_s": TARGET_S,
+                "runs": [round(t, 3) for t in times],
+                "cpu_median_s": round(statistics.median(cpu_times), 3),
+                "pages": pages,
+            }
+        )
+    )
     return 0
 
 

@@ -40,8 +40,7 @@ SUGGESTED_INDEXES = (
     "ON contact_attempt (case_id, attempted_at, outcome)",
     "CREATE INDEX IF NOT EXISTS ix_case_status_change_case_to "
     "ON case_status_change (case_id, to_status)",
-    "CREATE INDEX IF NOT EXISTS ix_referral_person_received "
-    "ON referral (person_id, received_at)",
+    "CREATE INDEX IF NOT EXISTS ix_referral_person_received ON referral (person_id, received_at)",
 )
 
 
@@ -104,19 +103,42 @@ def main() -> None:
         "this_month": Period.this_month(today),
         "last_month": Period.last_month(today),
         "this_quarter": Period.this_quarter(today),
-        "last_12_months": Period(today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)),
+        "last_12_months": Period(
+            today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)
+        ),
     }
     suffix = "_suggested_indexes" if args.suggested_indexes else ""
     by = ("worker", "area", "month")
     for name, period in periods.items():
         median = timed(db, lambda s, p=period: engagement_report(s, lead, p, by=by), args.runs)
-        label = "report_all_figures_100k" if name == "this_quarter" else f"report_all_figures_100k_{name}"
-        print(json.dumps({"name": label + suffix, "median_s": round(median, 4), "target_s": TARGET_S,
-                          "period": period.slug}))
+        label = (
+            "report_all_figures_100k"
+            if name == "this_quarter"
+            else f"report_all_figures_100k_{name}"
+        )
+        print(
+            json.dumps(
+                {
+                    "name": label + suffix,
+                    "median_s": round(median, 4),
+                    "target_s": TARGET_S,
+                    "period": period.slug,
+                }
+            )
+        )
     quarter = periods["this_quarter"]
-    median = timed(db, lambda s: cases_behind(s, lead, quarter, "engaged", ("area", "B5")), args.runs)
-    print(json.dumps({"name": "report_drill_down_100k" + suffix, "median_s": round(median, 4),
-                      "target_s": TARGET_S}))
+    median = timed(
+        db, lambda s: cases_behind(s, lead, quarter, "engaged", ("area", "B5")), args.runs
+    )
+    print(
+        json.dumps(
+            {
+                "name": "report_drill_down_100k" + suffix,
+                "median_s": round(median, 4),
+                "target_s": TARGET_S,
+            }
+        )
+    )
     db.dispose()
 
 

@@ -38,7 +38,11 @@ def small_database(folder: Path) -> Path:
 def demo_database() -> Path | None:
     from followup.db.migrate import head_revision
 
-    path = Path(tempfile.gettempdir()) / "followup-bench" / f"caseload-100000-seed1-{head_revision()}.sqlite"
+    path = (
+        Path(tempfile.gettempdir())
+        / "followup-bench"
+        / f"caseload-100000-seed1-{head_revision()}.sqlite"
+    )
     return path if path.exists() else None
 
 
@@ -79,12 +83,27 @@ def main() -> int:
         db = args.db or demo_database() or small_database(Path(tmp))
         measure(db, env)  # warm the OS file cache once, as after any earlier use of the machine
         runs = [measure(db, env) for _ in range(args.runs)]
+
     def median(i: int) -> float:
         return round(statistics.median(r[i] for r in runs), 4)
 
-    print(json.dumps({"name": "cold_start_to_sign_in", "median_s": median(0), "target_s": 1.5, "runs": len(runs), "database": db.name}))
+    print(
+        json.dumps(
+            {
+                "name": "cold_start_to_sign_in",
+                "median_s": median(0),
+                "target_s": 1.5,
+                "runs": len(runs),
+                "database": db.name,
+            }
+        )
+    )
     # Not a target of the issue: when the dialog can be submitted (database open and checked).
-    print(json.dumps({"name": "sign_in_usable", "median_s": median(2), "target_s": None, "runs": len(runs)}))
+    print(
+        json.dumps(
+            {"name": "sign_in_usable", "median_s": median(2), "target_s": None, "runs": len(runs)}
+        )
+    )
     return 0
 
 

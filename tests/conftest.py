@@ -69,8 +69,9 @@ def _new_pg_database() -> tuple[str, str]:
     """Create an empty database on the test server; returns (url, name)."""
     assert PG_URL
     name = "followup_test_" + uuid.uuid4().hex[:12]
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -79,8 +80,9 @@ def _new_pg_database() -> tuple[str, str]:
 
 
 def _drop_pg_database(name: str) -> None:
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -136,5 +138,7 @@ def team(request) -> dict[str, Actor]:
             ("worker1", "worker", "Wendy Worker"),
             ("worker2", "worker", "Walt Worker"),
         ):
-            actors[username] = actor_of(create_user(s, admin, username, role, f"pass-{username}", display))
+            actors[username] = actor_of(
+                create_user(s, admin, username, role, f"pass-{username}", display)
+            )
     return actors

@@ -19,7 +19,10 @@ def test_password_hash_is_scrypt_salted_and_verifies():
 
 
 def test_first_user_must_be_admin_and_later_users_need_an_admin(database):
-    with pytest.raises(FollowupError, match="first user must be an administrator"), database.session() as s:
+    with (
+        pytest.raises(FollowupError, match="first user must be an administrator"),
+        database.session() as s,
+    ):
         create_user(s, None, "wendy", "worker", "secret")
     with database.session() as s:
         admin = create_user(s, None, "ada", "admin", "secret")
@@ -33,8 +36,10 @@ def test_first_user_must_be_admin_and_later_users_need_an_admin(database):
 
 def test_workers_and_leads_cannot_add_users(database, team):
     for name in ("worker1", "lead"):
-        with pytest.raises(PermissionDenied, match="does not allow you to manage users"), \
-                database.session() as s:
+        with (
+            pytest.raises(PermissionDenied, match="does not allow you to manage users"),
+            database.session() as s,
+        ):
             create_user(s, team[name], "newbie", "worker", "secret")
 
 
@@ -44,7 +49,10 @@ def test_duplicate_login_name_is_refused_case_insensitively(database, team):
 
 
 def test_wrong_password_is_refused_plainly_and_audited(database, team):
-    with pytest.raises(SignInFailed, match="user name or password is wrong"), database.session() as s:
+    with (
+        pytest.raises(SignInFailed, match="user name or password is wrong"),
+        database.session() as s,
+    ):
         sign_in(s, "worker1", "not-the-password")
     with pytest.raises(SignInFailed), database.session() as s:
         sign_in(s, "nobody-by-this-name", "whatever")
@@ -53,9 +61,9 @@ def test_wrong_password_is_refused_plainly_and_audited(database, team):
     assert actor.username == "worker1" and actor.role == "worker"
     with database.session() as s:
         events = s.execute(
-            select(AuditEvent.action, AuditEvent.username).where(
-                AuditEvent.action.in_(("login", "login_failed"))
-            ).order_by(AuditEvent.id)
+            select(AuditEvent.action, AuditEvent.username)
+            .where(AuditEvent.action.in_(("login", "login_failed")))
+            .order_by(AuditEvent.id)
         ).all()
     assert [tuple(e) for e in events] == [
         ("login_failed", "worker1"),
@@ -84,7 +92,9 @@ def test_role_permissions(team):
 def test_creating_a_user_is_audited_without_the_password(database, team):
     with database.session() as s:
         details = s.scalars(
-            select(AuditEvent.details).where(AuditEvent.action == "create", AuditEvent.entity == "user")
+            select(AuditEvent.details).where(
+                AuditEvent.action == "create", AuditEvent.entity == "user"
+            )
         ).all()
     assert len(details) == 4
     assert all("pass-" not in d for d in details)

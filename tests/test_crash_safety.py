@@ -45,27 +45,55 @@ def _referral_file(path: Path, run: int) -> None:
     start = datetime(2026, 1, 1, 12, 0)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["police_reference", "force", "incident_datetime", "first_name", "last_name",
-                    "date_of_birth", "nhs_number", "phone", "consent_to_share", "postcode"])
+        w.writerow(
+            [
+                "police_reference",
+                "force",
+                "incident_datetime",
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                "nhs_number",
+                "phone",
+                "consent_to_share",
+                "postcode",
+            ]
+        )
         for i in range(ROWS):
             n = run * ROWS + i
-            w.writerow([f"CS{run:02d}-{i:05d}", "Test Force",
-                        (start + timedelta(minutes=i)).strftime("%d/%m/%Y %H:%M"), "Testy",
-                        f"McTestface{n}", f"{1 + n % 28:02d}/{1 + n % 12:02d}/{1950 + n % 50}",
-                        _nhs(n), f"+447700900{n % 1000:03d}", "Y", "B5 4TR"])
+            w.writerow(
+                [
+                    f"CS{run:02d}-{i:05d}",
+                    "Test Force",
+                    (start + timedelta(minutes=i)).strftime("%d/%m/%Y %H:%M"),
+                    "Testy",
+                    f"McTestface{n}",
+                    f"{1 + n % 28:02d}/{1 + n % 12:02d}/{1950 + n % 50}",
+                    _nhs(n),
+                    f"+447700900{n % 1000:03d}",
+                    "Y",
+                    "B5 4TR",
+                ]
+            )
 
 
 def _env(user: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(FOLLOWUP_USER=user, FOLLOWUP_PASSWORD=f"pass-{user}",
-               PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env.update(
+        FOLLOWUP_USER=user,
+        FOLLOWUP_PASSWORD=f"pass-{user}",
+        PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+    )
     return env
 
 
 def _start(args: list[str], db: Path, user: str, *, capture: bool = False) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "followup", *args, "--db", str(db)],
-                            env=_env(user), stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE if capture else subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "followup", *args, "--db", str(db)],
+        env=_env(user),
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.PIPE if capture else subprocess.DEVNULL,
+    )
 
 
 def _kill_after(proc: subprocess.Popen, delay: float) -> bool:
@@ -112,8 +140,9 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(sqlite_database, t
         file = tmp_path / f"run-{run:02d}.csv"
         _referral_file(file, run)
         before = _check(path, "referral")
-        killed = _kill_after(_start(["import", str(file)], path, "worker1"),
-                             rng.uniform(0.3 * took, 1.05 * took))
+        killed = _kill_after(
+            _start(["import", str(file)], path, "worker1"), rng.uniform(0.3 * took, 1.05 * took)
+        )
         after = _check(path, "referral")
         assert after in (before, before + ROWS), f"run {run}: {after - before} of {ROWS} rows"
         outcomes.append((killed, after - before))
@@ -127,28 +156,57 @@ def _letter_cases(db: Database, team: dict) -> None:
 
     now = datetime.now(UTC)
     with db.session() as s:
-        set_letterhead(s, team["admin"], name="Community Support Team",
-                       address="10 Example Road\nTesttown\nB1 1AA", phone="0121 496 0000")
+        set_letterhead(
+            s,
+            team["admin"],
+            name="Community Support Team",
+            address="10 Example Road\nTesttown\nB1 1AA",
+            phone="0121 496 0000",
+        )
         for n in range(LETTER_CASES):
-            person = m.Person(first_name="Sample", last_name=f"Examplewood{n}",
-                              date_of_birth=date(1980, 1, 1 + n % 28), gender="not_known",
-                              address=f"{n + 1} Test Street, Testville", postcode="B5 4TR",
-                              no_fixed_abode=False, phone=f"+447700900{n:03d}")
+            person = m.Person(
+                first_name="Sample",
+                last_name=f"Examplewood{n}",
+                date_of_birth=date(1980, 1, 1 + n % 28),
+                gender="not_known",
+                address=f"{n + 1} Test Street, Testville",
+                postcode="B5 4TR",
+                no_fixed_abode=False,
+                phone=f"+447700900{n:03d}",
+            )
             s.add(person)
             s.flush()
-            case = m.Case(person_id=person.id, status="contacting",
-                          police_reference=f"LT-{n:04d}",
-                          assigned_worker_id=team["worker1"].id,
-                          referred_at=now - timedelta(days=20), area="B5")
+            case = m.Case(
+                person_id=person.id,
+                status="contacting",
+                police_reference=f"LT-{n:04d}",
+                assigned_worker_id=team["worker1"].id,
+                referred_at=now - timedelta(days=20),
+                area="B5",
+            )
             s.add(case)
             s.flush()
-            s.add(m.ConsentEntry(person_id=person.id, case_id=case.id, scope="contact_letter",
-                                 state="given", method="verbal_at_scene_via_police",
-                                 recorded_at=now - timedelta(days=20), source="PC Example"))
+            s.add(
+                m.ConsentEntry(
+                    person_id=person.id,
+                    case_id=case.id,
+                    scope="contact_letter",
+                    state="given",
+                    method="verbal_at_scene_via_police",
+                    recorded_at=now - timedelta(days=20),
+                    source="PC Example",
+                )
+            )
             for day in (19, 15, 10):
-                s.add(m.ContactAttempt(case_id=case.id, attempted_at=now - timedelta(days=day),
-                                       method="phone", outcome="no_answer",
-                                       worker_id=team["worker1"].id))
+                s.add(
+                    m.ContactAttempt(
+                        case_id=case.id,
+                        attempted_at=now - timedelta(days=day),
+                        method="phone",
+                        outcome="no_answer",
+                        worker_id=team["worker1"].id,
+                    )
+                )
 
 
 def _forget_letters(db: Path) -> None:
@@ -181,8 +239,9 @@ def test_a_batch_letter_run_killed_at_random_moments_is_all_or_nothing(
     for run in range(KILLS):
         _forget_letters(path)
         before = _check(path, "letter")
-        killed_any |= _kill_after(_start(args, path, "worker1"),
-                                  rng.uniform(0.3 * took, 1.05 * took))
+        killed_any |= _kill_after(
+            _start(args, path, "worker1"), rng.uniform(0.3 * took, 1.05 * took)
+        )
         after = _check(path, "letter")
         assert after in (before, before + LETTER_CASES), f"run {run}: {after - before} letters"
     assert killed_any

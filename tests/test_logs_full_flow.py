@@ -34,14 +34,22 @@ from tests.letters.helpers import letterhead_set_fixture  # noqa: F401 - fixture
 
 PEOPLE = (
     {
-        "first_name": "Zebedee", "last_name": "Quuxworth", "nhs_number": "9994873121",
-        "date_of_birth": date(1983, 7, 14), "address": "17 Wibblethorpe Crescent",
-        "postcode": "B99 9ZQ", "phone": "07700 900871",
+        "first_name": "Zebedee",
+        "last_name": "Quuxworth",
+        "nhs_number": "9994873121",
+        "date_of_birth": date(1983, 7, 14),
+        "address": "17 Wibblethorpe Crescent",
+        "postcode": "B99 9ZQ",
+        "phone": "07700 900871",
     },
     {
-        "first_name": "Ottoline", "last_name": "Vexbridge", "nhs_number": "9996231585",
-        "date_of_birth": date(1969, 11, 3), "address": "4 Grimbleshaw Lane",
-        "postcode": "B98 8YX", "phone": "07700 900562",
+        "first_name": "Ottoline",
+        "last_name": "Vexbridge",
+        "nhs_number": "9996231585",
+        "date_of_birth": date(1969, 11, 3),
+        "address": "4 Grimbleshaw Lane",
+        "postcode": "B98 8YX",
+        "phone": "07700 900562",
     },
 )
 
@@ -52,13 +60,27 @@ def identifiers(person: dict) -> set[str]:
     dob: date = person["date_of_birth"]
     phone = person["phone"].replace(" ", "")
     return {
-        person["first_name"], person["last_name"], person["address"], person["postcode"],
-        person["postcode"].replace(" ", ""), "Wibblethorpe" if "Wibble" in person["address"]
-        else "Grimbleshaw",
-        nhs, f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}", f"{nhs[:3]}-{nhs[3:6]}-{nhs[6:]}",
-        dob.isoformat(), f"{dob:%d/%m/%Y}", f"{dob:%d-%m-%Y}", f"{dob:%d.%m.%Y}", f"{dob:%Y%m%d}",
-        f"{dob:%d %b %Y}", f"{dob:%d %B %Y}", f"{dob.day} {dob:%B %Y}",
-        phone, "+44" + phone[1:], "44" + phone[1:], person["phone"],
+        person["first_name"],
+        person["last_name"],
+        person["address"],
+        person["postcode"],
+        person["postcode"].replace(" ", ""),
+        "Wibblethorpe" if "Wibble" in person["address"] else "Grimbleshaw",
+        nhs,
+        f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}",
+        f"{nhs[:3]}-{nhs[3:6]}-{nhs[6:]}",
+        dob.isoformat(),
+        f"{dob:%d/%m/%Y}",
+        f"{dob:%d-%m-%Y}",
+        f"{dob:%d.%m.%Y}",
+        f"{dob:%Y%m%d}",
+        f"{dob:%d %b %Y}",
+        f"{dob:%d %B %Y}",
+        f"{dob.day} {dob:%B %Y}",
+        phone,
+        "+44" + phone[1:],
+        "44" + phone[1:],
+        person["phone"],
     }
 
 
@@ -73,11 +95,20 @@ def write_referrals(path: Path, rows: list[dict[str, str]]) -> Path:
 def referral_rows() -> list[dict[str, str]]:
     when = (datetime.now() - timedelta(days=2)).strftime("%d/%m/%Y %H:%M")
     return [
-        {"police_reference": f"LOGT-{n:03d}", "force": "Test Constabulary",
-         "incident_datetime": when, "first_name": p["first_name"], "last_name": p["last_name"],
-         "date_of_birth": f"{p['date_of_birth']:%d/%m/%Y}", "nhs_number": p["nhs_number"],
-         "address": p["address"], "postcode": p["postcode"], "phone": p["phone"],
-         "consent_to_share": "Y", "notes": f"Found near {p['address']}"}
+        {
+            "police_reference": f"LOGT-{n:03d}",
+            "force": "Test Constabulary",
+            "incident_datetime": when,
+            "first_name": p["first_name"],
+            "last_name": p["last_name"],
+            "date_of_birth": f"{p['date_of_birth']:%d/%m/%Y}",
+            "nhs_number": p["nhs_number"],
+            "address": p["address"],
+            "postcode": p["postcode"],
+            "phone": p["phone"],
+            "consent_to_share": "Y",
+            "notes": f"Found near {p['address']}",
+        }
         for n, p in enumerate(PEOPLE)
     ]
 
@@ -97,8 +128,9 @@ def run_cli(monkeypatch, user: str, *args: str) -> int:
     return cli_main([*args, "--user", user])
 
 
-def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_folders,
-                                          tmp_path, monkeypatch, capsys):
+def test_a_full_flow_logs_no_personal_data(
+    database, team, letterhead_set, log_folders, tmp_path, monkeypatch, capsys
+):
     db_args = ("--db", database.url)
     lead, worker = team["lead"], team["worker1"]
 
@@ -106,8 +138,9 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
     good = write_referrals(tmp_path / "referrals.csv", referral_rows())
     assert run_cli(monkeypatch, "worker1", "import", str(good), *db_args, "--json") == 0
     assert run_cli(monkeypatch, "worker1", "import", str(good), *db_args) == 0
-    bad_rows = [{**r, "police_reference": "", "incident_datetime": "31/02/83"}
-                for r in referral_rows()]
+    bad_rows = [
+        {**r, "police_reference": "", "incident_datetime": "31/02/83"} for r in referral_rows()
+    ]
     bad = write_referrals(tmp_path / "bad.csv", bad_rows)
     assert run_cli(monkeypatch, "worker1", "import", str(bad), *db_args) != 0
     garbage = tmp_path / "garbage.csv"
@@ -126,20 +159,34 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
             caseload.open_case(s, worker, case_id)
             version = case_detail(s, worker, case_id).version
         with database.session() as s:
-            lifecycle.record_contact_attempt(s, worker, case_id, "phone", "spoke_engaged", version,
-                                            notes=f"Spoke to {PEOPLE[0]['first_name']}")
+            lifecycle.record_contact_attempt(
+                s,
+                worker,
+                case_id,
+                "phone",
+                "spoke_engaged",
+                version,
+                notes=f"Spoke to {PEOPLE[0]['first_name']}",
+            )
         with database.session() as s:
             version = s.get(m.Case, case_id).version
-            lifecycle.record_consent(s, worker, case_id, "share_with_treatment", "given",
-                                    "verbal_by_phone", version)
+            lifecycle.record_consent(
+                s, worker, case_id, "share_with_treatment", "given", "verbal_by_phone", version
+            )
     with database.session() as s:
         version = s.get(m.Case, case_ids[0]).version
-        treatment.record_naloxone_supply(s, worker, case_ids[0], version,
-                                         supplied_on=date.today(), kit_type="nasal")
+        treatment.record_naloxone_supply(
+            s, worker, case_ids[0], version, supplied_on=date.today(), kit_type="nasal"
+        )
     with database.session() as s:
-        letter = create_letter(s, worker, case_ids[0], "appointment",
-                               appointment_time=datetime.now() + timedelta(days=3),
-                               appointment_place="The Community Centre")
+        letter = create_letter(
+            s,
+            worker,
+            case_ids[0],
+            "appointment",
+            appointment_time=datetime.now() + timedelta(days=3),
+            appointment_place="The Community Centre",
+        )
     with database.session() as s:
         letter_pdf(s, lead, letter.id)
         record_print(s, lead, letter.id, "Office printer")
@@ -147,35 +194,76 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
     with pytest.raises(FollowupError), database.session() as s:
         lifecycle.record_contact_attempt(s, worker, case_ids[0], "phone", "no_answer", 1)
     with pytest.raises(FollowupError), database.session() as s:
-        lifecycle.record_contact_attempt(s, team["worker2"], case_ids[0], "phone", "no_answer",
-                                        None)
+        lifecycle.record_contact_attempt(
+            s, team["worker2"], case_ids[0], "phone", "no_answer", None
+        )
     with pytest.raises(SignInFailed), database.session() as s:
         sign_in(s, PEOPLE[0]["first_name"], "wrong")
 
     # Reports, exports and a subject access pack through the command line.
     assert run_cli(monkeypatch, "lead", "report", "engagement", *db_args, "--json") == 0
-    assert run_cli(monkeypatch, "lead", "export", "cases", str(tmp_path / "caseload.csv"),
-                   *db_args) == 0
-    assert run_cli(monkeypatch, "lead", "letters", "--case", str(case_ids[1]), "--template",
-                   "appointment", "--time", "01/12/2030 10:00", "--place", "The Centre",
-                   "-o", str(tmp_path / "letter.pdf"), *db_args) in (0, 2)
+    assert (
+        run_cli(monkeypatch, "lead", "export", "cases", str(tmp_path / "caseload.csv"), *db_args)
+        == 0
+    )
+    assert run_cli(
+        monkeypatch,
+        "lead",
+        "letters",
+        "--case",
+        str(case_ids[1]),
+        "--template",
+        "appointment",
+        "--time",
+        "01/12/2030 10:00",
+        "--place",
+        "The Centre",
+        "-o",
+        str(tmp_path / "letter.pdf"),
+        *db_args,
+    ) in (0, 2)
     pack = tmp_path / "pack"
     pack.mkdir()
     with database.session() as s:
         person_id = s.get(m.Case, case_ids[0]).person_id
-    assert run_cli(monkeypatch, "lead", "subject-access", "--person", str(person_id), "-o",
-                   str(pack), *db_args) == 0
+    assert (
+        run_cli(
+            monkeypatch,
+            "lead",
+            "subject-access",
+            "--person",
+            str(person_id),
+            "-o",
+            str(pack),
+            *db_args,
+        )
+        == 0
+    )
     # Permission refusals.
-    assert run_cli(monkeypatch, "worker1", "export", "cases", str(tmp_path / "no.csv"),
-                   *db_args) == 2
-    assert run_cli(monkeypatch, "worker1", "subject-access", "--person", str(person_id), "-o",
-                   str(pack), *db_args) == 2
+    assert (
+        run_cli(monkeypatch, "worker1", "export", "cases", str(tmp_path / "no.csv"), *db_args) == 2
+    )
+    assert (
+        run_cli(
+            monkeypatch,
+            "worker1",
+            "subject-access",
+            "--person",
+            str(person_id),
+            "-o",
+            str(pack),
+            *db_args,
+        )
+        == 2
+    )
 
     # An unexpected exception whose message quotes a person.
     def leaky(*args, **kwargs):
         p = PEOPLE[0]
-        raise ValueError(f"{p['first_name']} {p['last_name']} NHS {p['nhs_number']} born "
-                         f"{p['date_of_birth']:%d/%m/%Y} at {p['address']}, {p['phone']}")
+        raise ValueError(
+            f"{p['first_name']} {p['last_name']} NHS {p['nhs_number']} born "
+            f"{p['date_of_birth']:%d/%m/%Y} at {p['address']}, {p['phone']}"
+        )
 
     monkeypatch.setattr("followup.reports.engagement.engagement_report", leaky)
     assert run_cli(monkeypatch, "lead", "report", "engagement", *db_args) == 2
@@ -183,8 +271,9 @@ def test_a_full_flow_logs_no_personal_data(database, team, letterhead_set, log_f
 
     for handler in logging.getLogger("followup").handlers:
         handler.flush()
-    files = [f for folder in log_folders if folder.is_dir() for f in folder.iterdir()
-             if f.is_file()]
+    files = [
+        f for folder in log_folders if folder.is_dir() for f in folder.iterdir() if f.is_file()
+    ]
     text = "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
     assert "Imported referral file" in text  # the flow was logged
     assert "ValueError: <message withheld>" in text

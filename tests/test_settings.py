@@ -20,7 +20,10 @@ from followup.settings import (
 def test_precedence_cli_then_environment_then_settings_then_local_file(app_paths, monkeypatch):
     assert resolve_database_url(None, app_paths) == "sqlite:///" + str(app_paths.default_database)
     save_local_settings({"database_url": "postgresql://app@settings.invalid/followup"}, app_paths)
-    assert resolve_database_url(None, app_paths) == "postgresql+psycopg://app@settings.invalid/followup"
+    assert (
+        resolve_database_url(None, app_paths)
+        == "postgresql+psycopg://app@settings.invalid/followup"
+    )
     monkeypatch.setenv("FOLLOWUP_DB", "postgresql://app@env.invalid/followup")
     assert "env.invalid" in resolve_database_url(None, app_paths)
     assert resolve_database_url("/tmp/x.sqlite", app_paths) == "sqlite:////tmp/x.sqlite"

@@ -66,7 +66,10 @@ def test_postgresql_refuses_truncate_even_on_an_empty_table(database):
         pytest.skip("SQLite has no TRUNCATE")
     # audit_private_value points at audit_event, so a plain TRUNCATE stops at that first;
     # with CASCADE it reaches the trigger.
-    with pytest.raises(DBAPIError, match="append-only|foreign key"), database.engine.begin() as conn:
+    with (
+        pytest.raises(DBAPIError, match="append-only|foreign key"),
+        database.engine.begin() as conn,
+    ):
         conn.execute(text("TRUNCATE audit_event"))
     with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_event CASCADE"))

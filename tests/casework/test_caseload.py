@@ -16,11 +16,44 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 PEOPLE = [
     # first, last, dob, nhs, phone, worker, status, ref, days ago, due in hours
-    ("Testy", "McTestface", date(1980, 1, 2), "9990000018", "+447700900001", "worker1", "contacting", "TST-0001", 10, -5),
-    ("Sample", "O'Example", date(1991, 6, 30), None, "+441214960001", "worker1", "engaged", "TST-0002", 3, 20),
+    (
+        "Testy",
+        "McTestface",
+        date(1980, 1, 2),
+        "9990000018",
+        "+447700900001",
+        "worker1",
+        "contacting",
+        "TST-0001",
+        10,
+        -5,
+    ),
+    (
+        "Sample",
+        "O'Example",
+        date(1991, 6, 30),
+        None,
+        "+441214960001",
+        "worker1",
+        "engaged",
+        "TST-0002",
+        3,
+        20,
+    ),
     ("Demo", "Dummyson", date(1975, 3, 3), None, None, "worker2", "contacting", "TST-0003", 1, 30),
     (None, None, None, None, None, None, "new", "TST-0004", 0, 70),
-    ("Fakey", "McTestface", date(2001, 12, 12), None, None, "worker2", "closed", "TST-0005", 40, None),
+    (
+        "Fakey",
+        "McTestface",
+        date(2001, 12, 12),
+        None,
+        None,
+        "worker2",
+        "closed",
+        "TST-0005",
+        40,
+        None,
+    ),
 ]
 
 
@@ -29,21 +62,37 @@ def caseload(database, team):
     ids = {}
     with database.session() as s:
         for first, last, dob, nhs, phone, worker, status, ref, days, due in PEOPLE:
-            person = m.Person(first_name=first, last_name=last, date_of_birth=dob, nhs_number=nhs,
-                              phone=phone, description=None if first else "tall, grey coat")
+            person = m.Person(
+                first_name=first,
+                last_name=last,
+                date_of_birth=dob,
+                nhs_number=nhs,
+                phone=phone,
+                description=None if first else "tall, grey coat",
+            )
             s.add(person)
             s.flush()
             case = m.Case(
-                person_id=person.id, status=status, police_reference=ref,
+                person_id=person.id,
+                status=status,
+                police_reference=ref,
                 assigned_worker_id=team[worker].id if worker else None,
-                referred_at=NOW - timedelta(days=days), area="B5",
+                referred_at=NOW - timedelta(days=days),
+                area="B5",
                 next_action_due_at=NOW + timedelta(hours=due) if due is not None else None,
                 closure_reason="declined" if status == "closed" else None,
             )
             s.add(case)
             s.flush()
-            s.add(m.Referral(case_id=case.id, person_id=person.id, police_reference=ref,
-                             force="Test Force", incident_at=case.referred_at))
+            s.add(
+                m.Referral(
+                    case_id=case.id,
+                    person_id=person.id,
+                    police_reference=ref,
+                    force="Test Force",
+                    incident_at=case.referred_at,
+                )
+            )
             ids[ref] = case.id
     return ids
 
@@ -55,7 +104,13 @@ def refs(session, actor, **kw):
 
 def test_lead_sees_every_case_and_worker_only_their_own(database, team, caseload):
     with database.session() as s:
-        assert sorted(refs(s, team["lead"])) == ["TST-0001", "TST-0002", "TST-0003", "TST-0004", "TST-0005"]
+        assert sorted(refs(s, team["lead"])) == [
+            "TST-0001",
+            "TST-0002",
+            "TST-0003",
+            "TST-0004",
+            "TST-0005",
+        ]
         assert sorted(refs(s, team["worker1"])) == ["TST-0001", "TST-0002"]
         assert count_cases(s, team["worker2"], CaseQuery(now=NOW)) == 2
         with pytest.raises(PermissionDenied):
@@ -86,9 +141,15 @@ def test_search_by_name_nhs_number_phone_and_reference(database, team, caseload,
 
 def test_filters_status_worker_unassigned_and_overdue(database, team, caseload):
     with database.session() as s:
-        assert refs(s, team["lead"], statuses=("contacting",), sort="reference") == ["TST-0001", "TST-0003"]
+        assert refs(s, team["lead"], statuses=("contacting",), sort="reference") == [
+            "TST-0001",
+            "TST-0003",
+        ]
         assert refs(s, team["lead"], worker_id=0) == ["TST-0004"]
-        assert refs(s, team["lead"], worker_id=team["worker2"].id, sort="reference") == ["TST-0003", "TST-0005"]
+        assert refs(s, team["lead"], worker_id=team["worker2"].id, sort="reference") == [
+            "TST-0003",
+            "TST-0005",
+        ]
         assert refs(s, team["lead"], overdue_only=True) == ["TST-0001"]
         rows = list_cases(s, team["lead"], CaseQuery(now=NOW, sort="reference"))
     assert [r.overdue for r in rows] == [True, False, False, False, False]
@@ -108,7 +169,9 @@ def test_filters_status_worker_unassigned_and_overdue(database, team, caseload):
 def test_sorting_is_done_in_sql(database, team, caseload, sort, descending, expected):
     with database.session() as s:
         got = refs(s, team["lead"], sort=sort, descending=descending)
-    if sort == "age":  # people without a date of birth sort at one end; which end differs by backend
+    if (
+        sort == "age"
+    ):  # people without a date of birth sort at one end; which end differs by backend
         got = [r for r in got if r != "TST-0004"]
         expected = [r for r in expected if r != "TST-0004"]
     if sort == "worker":  # unassigned (NULL) sorts first on SQLite and last on PostgreSQL
@@ -119,8 +182,11 @@ def test_sorting_is_done_in_sql(database, team, caseload, sort, descending, expe
 
 def test_paging_returns_each_case_once(database, team, caseload):
     with database.session() as s:
-        pages = [r.police_reference for off in range(0, 5, 2)
-                 for r in list_cases(s, team["lead"], CaseQuery(now=NOW, sort="reference"), off, 2)]
+        pages = [
+            r.police_reference
+            for off in range(0, 5, 2)
+            for r in list_cases(s, team["lead"], CaseQuery(now=NOW, sort="reference"), off, 2)
+        ]
     assert pages == ["TST-0001", "TST-0002", "TST-0003", "TST-0004", "TST-0005"]
 
 
@@ -136,8 +202,11 @@ def test_opening_a_case_is_audited_and_respects_the_caseload(database, team, cas
         with pytest.raises(NotFound):
             open_case(s, team["worker1"], caseload["TST-0003"])
     with database.session() as s:
-        views = s.execute(select(m.AuditEvent.user_id, m.AuditEvent.entity_id)
-                          .where(m.AuditEvent.action == "view").order_by(m.AuditEvent.id)).all()
+        views = s.execute(
+            select(m.AuditEvent.user_id, m.AuditEvent.entity_id)
+            .where(m.AuditEvent.action == "view")
+            .order_by(m.AuditEvent.id)
+        ).all()
     assert [tuple(v) for v in views] == [
         (team["worker1"].id, caseload["TST-0001"]),
         (team["worker1"].id, caseload["TST-0004"]),
@@ -147,7 +216,11 @@ def test_opening_a_case_is_audited_and_respects_the_caseload(database, team, cas
 def test_case_ids_keep_exactly_those_cases_with_the_scope_still_applied(database, team, caseload):
     wanted = (caseload["TST-0001"], caseload["TST-0003"], caseload["TST-0005"])
     with database.session() as s:
-        assert refs(s, team["lead"], case_ids=wanted, sort="reference") == ["TST-0001", "TST-0003", "TST-0005"]
+        assert refs(s, team["lead"], case_ids=wanted, sort="reference") == [
+            "TST-0001",
+            "TST-0003",
+            "TST-0005",
+        ]
         assert count_cases(s, team["lead"], CaseQuery(now=NOW, case_ids=wanted)) == 3
         # Other filters still apply on top; a worker still sees only their own cases.
         assert refs(s, team["lead"], case_ids=wanted, statuses=("closed",)) == ["TST-0005"]

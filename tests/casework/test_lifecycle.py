@@ -22,20 +22,43 @@ def case(database, team):
     """A case received 20 days ago, assigned to worker1, with phone/text/letter consent given at
     the scene; returns its id."""
     with database.session() as s:
-        person = m.Person(first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2))
+        person = m.Person(
+            first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2)
+        )
         s.add(person)
         s.flush()
-        c = m.Case(person_id=person.id, police_reference="TST-100", area="B5",
-                   referred_at=NOW - timedelta(days=20), assigned_worker_id=team["worker1"].id,
-                   next_action_due_at=NOW - timedelta(days=17))
+        c = m.Case(
+            person_id=person.id,
+            police_reference="TST-100",
+            area="B5",
+            referred_at=NOW - timedelta(days=20),
+            assigned_worker_id=team["worker1"].id,
+            next_action_due_at=NOW - timedelta(days=17),
+        )
         s.add(c)
         s.flush()
-        s.add(m.Referral(case_id=c.id, person_id=person.id, police_reference="TST-100",
-                         force="Test Force", incident_at=c.referred_at, consent_at_scene="Y"))
+        s.add(
+            m.Referral(
+                case_id=c.id,
+                person_id=person.id,
+                police_reference="TST-100",
+                force="Test Force",
+                incident_at=c.referred_at,
+                consent_at_scene="Y",
+            )
+        )
         for scope in ("contact_phone", "contact_sms", "contact_letter"):
-            s.add(m.ConsentEntry(person_id=person.id, case_id=c.id, scope=scope, state="given",
-                                 method="verbal_at_scene_via_police", source="PC Test (1234)",
-                                 recorded_at=c.referred_at))
+            s.add(
+                m.ConsentEntry(
+                    person_id=person.id,
+                    case_id=c.id,
+                    scope=scope,
+                    state="given",
+                    method="verbal_at_scene_via_police",
+                    source="PC Test (1234)",
+                    recorded_at=c.referred_at,
+                )
+            )
         s.add(treatment.Service(name="Test Treatment Service", service_type="treatment"))
         return c.id
 
@@ -48,8 +71,15 @@ def version(db, case_id):
 def attempt(db, actor, case_id, method="phone", outcome="no_answer", days_ago=0.0, **kw):
     with db.session() as s:
         lifecycle.record_contact_attempt(
-            s, actor, case_id, method, outcome, version(db, case_id),
-            when=NOW - timedelta(days=days_ago), **kw)
+            s,
+            actor,
+            case_id,
+            method,
+            outcome,
+            version(db, case_id),
+            when=NOW - timedelta(days=days_ago),
+            **kw,
+        )
 
 
 def status(db, case_id):
@@ -80,8 +110,10 @@ def test_a_new_case_without_a_worker_cannot_be_worked(database, team, case):
         s.get(m.Case, case).assigned_worker_id = None
     with pytest.raises(RuleViolation, match="Assign the case"):
         attempt(database, team["lead"], case)
-    with pytest.raises(RuleViolation, match="leaves New only once a worker is assigned"), \
-            database.session() as s:
+    with (
+        pytest.raises(RuleViolation, match="leaves New only once a worker is assigned"),
+        database.session() as s,
+    ):
         lifecycle.advance(s, team["lead"], case, "contacting", None)
 
 
@@ -107,7 +139,9 @@ def test_withdrawn_consent_stops_that_method_at_once(database, team, case):
     assert detail.consents["contact_phone"].state == "withdrawn"
     # History is kept: the scene consent is still there beneath the withdrawal.
     assert [(c.scope, c.state) for c in detail.consent_history if c.scope == "contact_phone"] == [
-        ("contact_phone", "withdrawn"), ("contact_phone", "given")]
+        ("contact_phone", "withdrawn"),
+        ("contact_phone", "given"),
+    ]
 
 
 def test_withdrawal_needs_consent_that_was_given(database, team, case):
@@ -135,14 +169,16 @@ def test_home_visit_allowed_after_a_letter(database, team, case):
 def test_unable_to_contact_needs_three_attempts_seven_days_two_methods(database, team, case):
     w = team["worker1"]
     close = lambda: lifecycle.close_case(  # noqa: E731
-        s, w, case, "unable_to_contact", version(database, case))
+        s, w, case, "unable_to_contact", version(database, case)
+    )
     attempt(database, w, case, "phone", "no_answer", days_ago=10)
     attempt(database, w, case, "phone", "no_answer", days_ago=9)
     with pytest.raises(RuleViolation) as info, database.session() as s:
         close()
     assert str(info.value) == (
         "Closing as unable to contact needs 3 attempts (so far 2), attempts spread over 7 days "
-        "(so far 1), 2 different methods (so far 1).")
+        "(so far 1), 2 different methods (so far 1)."
+    )
     attempt(database, w, case, "phone", "no_answer", days_ago=1)
     with pytest.raises(RuleViolation, match="2 different methods"), database.session() as s:
         close()
@@ -162,9 +198,16 @@ def test_the_whole_lifecycle_to_treatment_and_closure_then_reopen(database, team
     with database.session() as s:
         service_id = s.scalar(select(m.Service.id))
     refer = lambda: treatment.refer_to_treatment(  # noqa: E731
-        s, w, case, service_id, NOW.date() - timedelta(days=1), version(database, case))
-    with pytest.raises(RuleViolation, match="needs the person's consent to sharing with a treatment "
-                                            "service, which has not been recorded"), database.session() as s:
+        s, w, case, service_id, NOW.date() - timedelta(days=1), version(database, case)
+    )
+    with (
+        pytest.raises(
+            RuleViolation,
+            match="needs the person's consent to sharing with a treatment "
+            "service, which has not been recorded",
+        ),
+        database.session() as s,
+    ):
         refer()
     give(database, w, case, "share_with_treatment")
     with database.session() as s:
@@ -174,8 +217,9 @@ def test_the_whole_lifecycle_to_treatment_and_closure_then_reopen(database, team
         tr_id = s.scalar(select(m.TreatmentReferral.id))
         with pytest.raises(RuleViolation, match="needs the case to be In treatment"):
             lifecycle.close_case(s, w, case, "engaged_in_treatment", None)
-        treatment.update_treatment(s, w, tr_id, None, assessment_attended=True,
-                                   treatment_started_on=NOW.date())
+        treatment.update_treatment(
+            s, w, tr_id, None, assessment_attended=True, treatment_started_on=NOW.date()
+        )
     assert status(database, case) == "in_treatment"
     with database.session() as s:
         lifecycle.close_case(s, w, case, "engaged_in_treatment", version(database, case))
@@ -186,14 +230,19 @@ def test_the_whole_lifecycle_to_treatment_and_closure_then_reopen(database, team
         c = s.get(m.Case, case)
     assert (c.status, c.closure_reason, c.closed_at) == ("contacting", None, None)
     with database.session() as s:
-        changes = s.scalars(select(m.CaseStatusChange.to_status).where(
-            m.CaseStatusChange.case_id == case).order_by(m.CaseStatusChange.id)).all()
+        changes = s.scalars(
+            select(m.CaseStatusChange.to_status)
+            .where(m.CaseStatusChange.case_id == case)
+            .order_by(m.CaseStatusChange.id)
+        ).all()
     assert changes == ["contacting", "engaged", "referred", "in_treatment", "closed", "contacting"]
 
 
 def test_skipping_a_step_names_the_next_one(database, team, case):
-    with pytest.raises(RuleViolation, match="cannot move to referred; the next step is: Contacting"), \
-            database.session() as s:
+    with (
+        pytest.raises(RuleViolation, match="cannot move to referred; the next step is: Contacting"),
+        database.session() as s,
+    ):
         lifecycle.advance(s, team["worker1"], case, "referred", None)
 
 
@@ -216,28 +265,54 @@ def test_treatment_exit_rules(database, team, case):
         tr = s.scalar(select(m.TreatmentReferral.id))
     with pytest.raises(RuleViolation, match="before recording an exit"), database.session() as s:
         treatment.update_treatment(s, w, tr, None, exit_on=NOW.date(), exit_reason="died")
-    with pytest.raises(RuleViolation, match="needs both a date and a reason"), database.session() as s:
-        treatment.update_treatment(s, w, tr, None, treatment_started_on=NOW.date(), exit_on=NOW.date())
+    with (
+        pytest.raises(RuleViolation, match="needs both a date and a reason"),
+        database.session() as s,
+    ):
+        treatment.update_treatment(
+            s, w, tr, None, treatment_started_on=NOW.date(), exit_on=NOW.date()
+        )
     with pytest.raises(RuleViolation, match="cannot be in the future"), database.session() as s:
-        treatment.update_treatment(s, w, tr, None, treatment_started_on=NOW.date() + timedelta(days=3))
+        treatment.update_treatment(
+            s, w, tr, None, treatment_started_on=NOW.date() + timedelta(days=3)
+        )
 
 
 def test_naloxone_supply_and_its_rules(database, team, case):
     w = team["worker1"]
     today = NOW.date()
     with pytest.raises(RuleViolation, match="A resupply needs a reason"), database.session() as s:
-        treatment.record_naloxone_supply(s, w, case, None, supplied_on=today, kit_type="nasal",
-                                         supply_type="resupply")
+        treatment.record_naloxone_supply(
+            s, w, case, None, supplied_on=today, kit_type="nasal", supply_type="resupply"
+        )
     with pytest.raises(RuleViolation, match="expiry date must be after"), database.session() as s:
-        treatment.record_naloxone_supply(s, w, case, None, supplied_on=today, kit_type="nasal",
-                                         expires_on=today)
+        treatment.record_naloxone_supply(
+            s, w, case, None, supplied_on=today, kit_type="nasal", expires_on=today
+        )
     with database.session() as s:
-        treatment.record_naloxone_supply(s, w, case, None, supplied_on=today - timedelta(days=30),
-                                         kit_type="nasal", quantity=2, expires_on=date(2028, 5, 1),
-                                         training_given=True, batch_number="TESTBATCH1")
-        treatment.record_naloxone_supply(s, w, case, None, supplied_on=today, kit_type="injectable",
-                                         supply_type="resupply", resupply_reason="used_on_someone_else",
-                                         expires_on=date(2028, 9, 1))
+        treatment.record_naloxone_supply(
+            s,
+            w,
+            case,
+            None,
+            supplied_on=today - timedelta(days=30),
+            kit_type="nasal",
+            quantity=2,
+            expires_on=date(2028, 5, 1),
+            training_given=True,
+            batch_number="TESTBATCH1",
+        )
+        treatment.record_naloxone_supply(
+            s,
+            w,
+            case,
+            None,
+            supplied_on=today,
+            kit_type="injectable",
+            supply_type="resupply",
+            resupply_reason="used_on_someone_else",
+            expires_on=date(2028, 9, 1),
+        )
         detail = case_detail(s, w, case)
     assert detail.kits_supplied == 3
     assert detail.latest_kit_expiry == date(2028, 9, 1)
@@ -257,9 +332,18 @@ def test_person_details_are_validated_and_audited(database, team, case):
         with pytest.raises(RuleViolation, match=message), database.session() as s:
             people.update_person(s, w, case, None, values)
     with database.session() as s:
-        diff = people.update_person(s, w, case, version(database, case), {
-            "phone": "07700 900 123", "postcode": "b5 6dd", "nhs_number": "999 000 0018",
-            "gp_practice": "Test Medical Centre"})
+        diff = people.update_person(
+            s,
+            w,
+            case,
+            version(database, case),
+            {
+                "phone": "07700 900 123",
+                "postcode": "b5 6dd",
+                "nhs_number": "999 000 0018",
+                "gp_practice": "Test Medical Centre",
+            },
+        )
     assert diff["phone"] == [None, "+447700900123"]
     with database.session() as s:
         person = s.scalar(select(m.Person))
@@ -277,8 +361,12 @@ def test_every_change_is_audited_and_opening_is_a_view(database, team, case):
     give(database, w, case, "home_visit")
     with database.session() as s:
         case_detail(s, w, case)
-        events = [tuple(e) for e in s.execute(select(m.AuditEvent.action, m.AuditEvent.entity)
-                                              .where(m.AuditEvent.user_id == w.id))]
+        events = [
+            tuple(e)
+            for e in s.execute(
+                select(m.AuditEvent.action, m.AuditEvent.entity).where(m.AuditEvent.user_id == w.id)
+            )
+        ]
     assert ("create", "contact_attempt") in events
     assert ("update", "case") in events  # new -> contacting, with before and after
     assert ("create", "consent") in events
@@ -330,9 +418,20 @@ def test_my_work_puts_overdue_first_then_today(database, team, case):
     w = team["worker1"]
     with database.session() as s:
         person = s.scalar(select(m.Person))
-        for ref, due in (("TST-101", NOW + timedelta(days=3)), ("TST-102", NOW + timedelta(minutes=1))):
-            s.add(m.Case(person_id=person.id, police_reference=ref, referred_at=NOW,
-                         assigned_worker_id=w.id, next_action_due_at=due, status="contacting"))
+        for ref, due in (
+            ("TST-101", NOW + timedelta(days=3)),
+            ("TST-102", NOW + timedelta(minutes=1)),
+        ):
+            s.add(
+                m.Case(
+                    person_id=person.id,
+                    police_reference=ref,
+                    referred_at=NOW,
+                    assigned_worker_id=w.id,
+                    next_action_due_at=due,
+                    status="contacting",
+                )
+            )
     with database.session() as s:
         items = my_work(s, w, now=NOW)
         assert my_work(s, team["lead"], w.id, now=NOW) == items
@@ -345,9 +444,16 @@ def test_my_work_puts_overdue_first_then_today(database, team, case):
 def test_consent_expiry_ends_it(database, team, case):
     with database.session() as s:
         person_id = s.scalar(select(m.Person.id))
-        s.add(m.ConsentEntry(person_id=person_id, scope="share_with_gp", state="given",
-                             method="written", recorded_at=NOW - timedelta(days=400),
-                             expires_on=NOW.date() - timedelta(days=1)))
+        s.add(
+            m.ConsentEntry(
+                person_id=person_id,
+                scope="share_with_gp",
+                state="given",
+                method="written",
+                recorded_at=NOW - timedelta(days=400),
+                expires_on=NOW.date() - timedelta(days=1),
+            )
+        )
     with database.session() as s:
         states = consent.consent_states(s, person_id)
         assert states["share_with_gp"].expired and not states["share_with_gp"].in_force

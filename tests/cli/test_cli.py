@@ -47,36 +47,93 @@ def test_init_creates_the_database_and_check_reports_the_revision(run, db_file):
 
 
 def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_file):
-    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n")
+    code, _, err = run(
+        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n"
+    )
     assert code == 2 and "first user must be an administrator" in err
-    code, out, err = run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n")
+    code, out, err = run(
+        "users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n"
+    )
     assert code == 0, err
     assert "Added ada as admin" in out
     # From now on only a signed-in administrator may add users.
-    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n")
+    code, _, err = run(
+        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n"
+    )
     assert code == 2 and "--user NAME" in err
-    code, _, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file,
-                       "--user", "ada", stdin="pw-1234\n", env={"FOLLOWUP_PASSWORD": "wrong"})
+    code, _, err = run(
+        "users",
+        "add",
+        "wendy",
+        "--role",
+        "worker",
+        "--db",
+        db_file,
+        "--user",
+        "ada",
+        stdin="pw-1234\n",
+        env={"FOLLOWUP_PASSWORD": "wrong"},
+    )
     assert code == 2 and "user name or password is wrong" in err
-    code, out, err = run("users", "add", "wendy", "--role", "worker", "--db", db_file,
-                         "--user", "ada", stdin="pw-1234\n", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    code, out, err = run(
+        "users",
+        "add",
+        "wendy",
+        "--role",
+        "worker",
+        "--db",
+        db_file,
+        "--user",
+        "ada",
+        stdin="pw-1234\n",
+        env={"FOLLOWUP_PASSWORD": "pw-admin"},
+    )
     assert code == 0, err
-    code, _, err = run("users", "add", "walt", "--role", "worker", "--db", db_file,
-                       "--user", "wendy", stdin="pw-5678\n", env={"FOLLOWUP_PASSWORD": "pw-1234"})
+    code, _, err = run(
+        "users",
+        "add",
+        "walt",
+        "--role",
+        "worker",
+        "--db",
+        db_file,
+        "--user",
+        "wendy",
+        stdin="pw-5678\n",
+        env={"FOLLOWUP_PASSWORD": "pw-1234"},
+    )
     assert code == 2 and "does not allow you to manage users" in err
 
 
 def test_cases_needs_a_user_and_lists_as_json(run, db_file):
     run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n")
-    run("users", "add", "lee", "--role", "lead", "--db", db_file, "--user", "ada",
-        stdin="pw-lead\n", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    run(
+        "users",
+        "add",
+        "lee",
+        "--role",
+        "lead",
+        "--db",
+        db_file,
+        "--user",
+        "ada",
+        stdin="pw-lead\n",
+        env={"FOLLOWUP_PASSWORD": "pw-admin"},
+    )
     code, _, err = run("cases", "--db", db_file)
     assert code == 2 and "--user NAME" in err
-    code, out, err = run("cases", "--db", db_file, "--json", env={"FOLLOWUP_USER": "lee",
-                                                                    "FOLLOWUP_PASSWORD": "pw-lead"})
+    code, out, err = run(
+        "cases",
+        "--db",
+        db_file,
+        "--json",
+        env={"FOLLOWUP_USER": "lee", "FOLLOWUP_PASSWORD": "pw-lead"},
+    )
     assert code == 0, err
     assert json.loads(out) == {"total": 0, "cases": []}
-    code, _, err = run("cases", "--db", db_file, "--user", "ada", env={"FOLLOWUP_PASSWORD": "pw-admin"})
+    code, _, err = run(
+        "cases", "--db", db_file, "--user", "ada", env={"FOLLOWUP_PASSWORD": "pw-admin"}
+    )
     assert code == 2 and "does not allow you to see cases" in err
 
 
@@ -108,7 +165,9 @@ def test_set_password_stores_in_the_keyring_and_refuses_sqlite(run, memory_keyri
     code, out, err = run("set-password", "--db", url, stdin="s3cret\n")
     assert code == 0, err
     assert "MemoryKeyring" in out
-    assert memory_keyring.get_password("Followup", "followup_app@db.invalid:5432/followup") == "s3cret"
+    assert (
+        memory_keyring.get_password("Followup", "followup_app@db.invalid:5432/followup") == "s3cret"
+    )
     code, _, err = run("set-password", "--db", db_file, stdin="s3cret\n")
     assert code == 2 and "Only a PostgreSQL team database has a password" in err
 
@@ -118,11 +177,19 @@ def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
     exe = Path(sys.executable).with_name("followup")
     proc = subprocess.run(
         [str(exe), "check", "--db", str(tmp_path / "absent.sqlite")],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("followup: There is no database file")
     assert "Traceback" not in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "followup", "--version"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "followup", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("followup ")

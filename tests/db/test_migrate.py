@@ -49,10 +49,12 @@ def test_upgrade_from_every_earlier_revision_keeps_data(db_url, tmp_path, revisi
     _upgrade_to(db_url, revision)
     raw = Database(db_url, make_engine(db_url))
     with raw.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO user_account (username, display_name, role, active, password_hash, created_at) "
-            "VALUES ('keeper', 'Kept User', 'admin', true, 'x', '2026-01-01 00:00:00')"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO user_account (username, display_name, role, active, password_hash, created_at) "
+                "VALUES ('keeper', 'Kept User', 'admin', true, 'x', '2026-01-01 00:00:00')"
+            )
+        )
     raw.dispose()
 
     db = open_database(db_url, backup_dir=tmp_path / "backups")

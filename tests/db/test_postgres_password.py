@@ -22,8 +22,9 @@ def password_role():
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     role = "fu_pw_" + uuid.uuid4().hex[:8]
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'right-password'"))
         conn.execute(text(f"CREATE DATABASE {role} OWNER {role}"))

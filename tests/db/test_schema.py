@@ -20,15 +20,27 @@ def test_migrations_create_every_table_at_head(database):
 
 def _person_case_referral(s, ref="TEST-0001", force="Test Force"):
     now = datetime.now(UTC)
-    person = m.Person(first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2),
-                      nhs_number="9990000018", phone="+447700900001", postcode="B5 6DD")
+    person = m.Person(
+        first_name="Testy",
+        last_name="McTestface",
+        date_of_birth=date(1980, 1, 2),
+        nhs_number="9990000018",
+        phone="+447700900001",
+        postcode="B5 6DD",
+    )
     s.add(person)
     s.flush()
     case = m.Case(person_id=person.id, police_reference=ref, referred_at=now, area="B5")
     s.add(case)
     s.flush()
-    referral = m.Referral(case_id=case.id, person_id=person.id, police_reference=ref,
-                          force=force, incident_at=now - timedelta(hours=3), naloxone_doses=2)
+    referral = m.Referral(
+        case_id=case.id,
+        person_id=person.id,
+        police_reference=ref,
+        force=force,
+        incident_at=now - timedelta(hours=3),
+        naloxone_doses=2,
+    )
     s.add(referral)
     s.flush()
     return person, case, referral
@@ -42,23 +54,41 @@ def test_every_model_round_trips(database):
         service = m.Service(name="Test Recovery Service", service_type="treatment")
         s.add(service)
         s.flush()
-        s.add_all([
-            m.Setting(key="k", value="v"),
-            m.CaseStatusChange(case_id=case.id, to_status="new"),
-            m.ReferralWarning(referral_id=referral.id, row_number=2, field="nhs_number",
-                              reason="fails its check digit"),
-            m.ConsentEntry(person_id=person.id, scope="contact_phone", state="given",
-                           method="verbal_at_scene_via_police"),
-            m.ContactAttempt(case_id=case.id, method="phone", outcome="no_answer",
-                             worker_id=user.id),
-            m.TreatmentReferral(case_id=case.id, service_id=service.id,
-                                referred_on=date(2026, 1, 5)),
-            m.NaloxoneSupply(case_id=case.id, person_id=person.id, supplied_on=date(2026, 1, 5),
-                             kit_type="nasal", expires_on=date(2028, 1, 1)),
-            m.AuditEvent(action="view", entity="case", entity_id=case.id, user_id=user.id),
-        ])
-        letter = m.Letter(case_id=case.id, template="appointment", sha256="0" * 64,
-                          pdf=b"%PDF-1.4 test\x00\xff")
+        s.add_all(
+            [
+                m.Setting(key="k", value="v"),
+                m.CaseStatusChange(case_id=case.id, to_status="new"),
+                m.ReferralWarning(
+                    referral_id=referral.id,
+                    row_number=2,
+                    field="nhs_number",
+                    reason="fails its check digit",
+                ),
+                m.ConsentEntry(
+                    person_id=person.id,
+                    scope="contact_phone",
+                    state="given",
+                    method="verbal_at_scene_via_police",
+                ),
+                m.ContactAttempt(
+                    case_id=case.id, method="phone", outcome="no_answer", worker_id=user.id
+                ),
+                m.TreatmentReferral(
+                    case_id=case.id, service_id=service.id, referred_on=date(2026, 1, 5)
+                ),
+                m.NaloxoneSupply(
+                    case_id=case.id,
+                    person_id=person.id,
+                    supplied_on=date(2026, 1, 5),
+                    kit_type="nasal",
+                    expires_on=date(2028, 1, 1),
+                ),
+                m.AuditEvent(action="view", entity="case", entity_id=case.id, user_id=user.id),
+            ]
+        )
+        letter = m.Letter(
+            case_id=case.id, template="appointment", sha256="0" * 64, pdf=b"%PDF-1.4 test\x00\xff"
+        )
         s.add(letter)
         s.flush()
         s.add(m.LetterPrint(letter_id=letter.id, printed_by_id=user.id))
@@ -80,12 +110,26 @@ def test_police_reference_is_unique_per_force(database):
         _, case, _ = _person_case_referral(s)
         case_id, person_id = case.id, case.person_id
     with pytest.raises(IntegrityError), database.session() as s:
-        s.add(m.Referral(case_id=case_id, person_id=person_id, police_reference="TEST-0001",
-                         force="Test Force", incident_at=datetime.now(UTC)))
+        s.add(
+            m.Referral(
+                case_id=case_id,
+                person_id=person_id,
+                police_reference="TEST-0001",
+                force="Test Force",
+                incident_at=datetime.now(UTC),
+            )
+        )
     # The same reference from another force is a different incident.
     with database.session() as s:
-        s.add(m.Referral(case_id=case_id, person_id=person_id, police_reference="TEST-0001",
-                         force="Other Force", incident_at=datetime.now(UTC)))
+        s.add(
+            m.Referral(
+                case_id=case_id,
+                person_id=person_id,
+                police_reference="TEST-0001",
+                force="Other Force",
+                incident_at=datetime.now(UTC),
+            )
+        )
 
 
 def test_foreign_keys_hold(database):

@@ -44,11 +44,17 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_a_complete_file_is_imported_and_filed_with_a_report(database, team, folder):
-    good = row(police_reference="F-1", first_name="Testy", last_name="McTestface",
-               nhs_number=nhs(1), phone="07700 900001")
+    good = row(
+        police_reference="F-1",
+        first_name="Testy",
+        last_name="McTestface",
+        nhs_number=nhs(1),
+        phone="07700 900001",
+    )
     bad = row(police_reference="", first_name="Testy", last_name="McTestface")
-    warned = row(police_reference="F-3", first_name="Sample", last_name="Testperson",
-                 nhs_number="1234567890")
+    warned = row(
+        police_reference="F-3", first_name="Sample", last_name="Testperson", nhs_number="1234567890"
+    )
     _age(write_csv(folder / "referrals.csv", [good, bad, warned]))
     state = FolderState()
 
@@ -90,9 +96,7 @@ def test_a_file_still_being_written_is_left_alone(database, team, folder):
     state2 = FolderState()
     ready_files(folder, state2)
     assert fresh not in ready_files(folder, state2)
-    assert [r.file_name for r in _scan(database, team["worker1"], folder, state)] == [
-        "growing.csv"
-    ]
+    assert [r.file_name for r in _scan(database, team["worker1"], folder, state)] == ["growing.csv"]
 
 
 def test_temporary_names_are_never_picked_up(database, team, folder):
@@ -131,16 +135,31 @@ def test_names_already_filed_are_never_overwritten(database, team, folder):
         assert result.imported
     names = sorted(p.name for p in (folder / "processed").iterdir())
     assert names == [
-        "daily (2).csv", "daily (2).csv.report.txt", "daily (3).csv", "daily (3).csv.report.txt",
-        "daily.csv", "daily.csv.report.txt",
+        "daily (2).csv",
+        "daily (2).csv.report.txt",
+        "daily (3).csv",
+        "daily (3).csv.report.txt",
+        "daily.csv",
+        "daily.csv.report.txt",
     ]
     assert _referrals(database) == 3
 
 
 def test_a_windows_1252_file_imports(database, team, folder):
-    _age(write_csv(folder / "excel.csv", [row(police_reference="W-1", first_name="Zoë",
-                                              last_name="Tést", notes="£5 note found")],
-                   encoding="cp1252"))
+    _age(
+        write_csv(
+            folder / "excel.csv",
+            [
+                row(
+                    police_reference="W-1",
+                    first_name="Zoë",
+                    last_name="Tést",
+                    notes="£5 note found",
+                )
+            ],
+            encoding="cp1252",
+        )
+    )
     state = FolderState()
     _scan(database, team["worker1"], folder, state)
     [result] = _scan(database, team["worker1"], folder, state)

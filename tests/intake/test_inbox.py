@@ -15,14 +15,24 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def _case(s, person, ref, *, status="new", worker=None, hours_ago=1):
-    case = m.Case(person_id=person.id, status=status, police_reference=ref,
-                  referred_at=NOW - timedelta(hours=hours_ago), area="B5",
-                  assigned_worker_id=worker)
+    case = m.Case(
+        person_id=person.id,
+        status=status,
+        police_reference=ref,
+        referred_at=NOW - timedelta(hours=hours_ago),
+        area="B5",
+        assigned_worker_id=worker,
+    )
     s.add(case)
     s.flush()
-    referral = m.Referral(case_id=case.id, person_id=person.id, police_reference=ref,
-                          force="Test Force", incident_at=case.referred_at,
-                          received_at=case.referred_at)
+    referral = m.Referral(
+        case_id=case.id,
+        person_id=person.id,
+        police_reference=ref,
+        force="Test Force",
+        incident_at=case.referred_at,
+        received_at=case.referred_at,
+    )
     s.add(referral)
     s.add(m.CaseStatusChange(case_id=case.id, to_status="new", changed_at=case.referred_at))
     s.flush()
@@ -34,23 +44,44 @@ def intake(database, team):
     """A known person with an open case, and an incoming referral uncertainly matched to them."""
     with database.session() as s:
         known = m.Person(first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2))
-        incoming = m.Person(first_name="Testie", last_name="McTestface", date_of_birth=date(1980, 1, 2))
+        incoming = m.Person(
+            first_name="Testie", last_name="McTestface", date_of_birth=date(1980, 1, 2)
+        )
         other = m.Person(first_name="Sample", last_name="Person", date_of_birth=date(1990, 5, 5))
         s.add_all([known, incoming, other])
         s.flush()
-        open_case, _ = _case(s, known, "TST-1", status="contacting", worker=team["worker1"].id,
-                             hours_ago=200)
+        open_case, _ = _case(
+            s, known, "TST-1", status="contacting", worker=team["worker1"].id, hours_ago=200
+        )
         new_case, referral = _case(s, incoming, "TST-2", hours_ago=2)
         plain_case, _ = _case(s, other, "TST-3", hours_ago=5)
-        s.add(m.ConsentEntry(person_id=incoming.id, case_id=new_case.id, scope="contact_phone",
-                             state="given", method="verbal_at_scene_via_police", source="PC Test"))
-        review = m.MatchReview(referral_id=referral.id, incoming_person_id=incoming.id,
-                               candidate_person_id=known.id, score=82.0)
+        s.add(
+            m.ConsentEntry(
+                person_id=incoming.id,
+                case_id=new_case.id,
+                scope="contact_phone",
+                state="given",
+                method="verbal_at_scene_via_police",
+                source="PC Test",
+            )
+        )
+        review = m.MatchReview(
+            referral_id=referral.id,
+            incoming_person_id=incoming.id,
+            candidate_person_id=known.id,
+            score=82.0,
+        )
         s.add(review)
         s.flush()
-        return {"known": known.id, "incoming": incoming.id, "open_case": open_case.id,
-                "new_case": new_case.id, "plain_case": plain_case.id, "referral": referral.id,
-                "review": review.id}
+        return {
+            "known": known.id,
+            "incoming": incoming.id,
+            "open_case": open_case.id,
+            "new_case": new_case.id,
+            "plain_case": plain_case.id,
+            "referral": referral.id,
+            "review": review.id,
+        }
 
 
 def test_inbox_lists_new_unassigned_cases_newest_first_with_review_flag(database, team, intake):
@@ -59,7 +90,9 @@ def test_inbox_lists_new_unassigned_cases_newest_first_with_review_flag(database
         matches = inbox.pending_matches(s, team["worker1"])
     assert [r.police_reference for r in rows] == ["TST-2", "TST-3"]
     assert [r.needs_review for r in rows] == [True, False]
-    assert [(p.incoming, p.candidate) for p in matches] == [("Testie McTestface", "Testy McTestface")]
+    assert [(p.incoming, p.candidate) for p in matches] == [
+        ("Testie McTestface", "Testy McTestface")
+    ]
     with pytest.raises(PermissionDenied), database.session() as s:
         inbox.new_cases(s, team["admin"])
 
@@ -121,8 +154,11 @@ def test_same_person_merges_into_the_open_case_and_undo_restores_everything(data
         assert (consent.person_id, consent.case_id) == (intake["incoming"], intake["new_case"])
         assert s.get(m.Person, intake["incoming"]).merged_into_id is None
         assert s.get(m.MatchReview, intake["review"]).state == "pending"
-        actions = s.scalars(select(m.AuditEvent.action).where(
-            m.AuditEvent.action.in_(("merge", "unmerge"))).order_by(m.AuditEvent.id)).all()
+        actions = s.scalars(
+            select(m.AuditEvent.action)
+            .where(m.AuditEvent.action.in_(("merge", "unmerge")))
+            .order_by(m.AuditEvent.id)
+        ).all()
     assert actions == ["merge", "unmerge"]
     with pytest.raises(FollowupError, match="already been undone"), database.session() as s:
         merging.undo_merge(s, team["lead"], merge_id)

@@ -47,34 +47,74 @@ def add_case(
     with_treatment: bool = True,
 ) -> int:
     """One case with its person, referral, consents and (optionally) a treatment referral."""
-    person = m.Person(first_name=first, last_name=last, date_of_birth=date(1980, 1, 2),
-                      nhs_number=NHS, address=address, postcode=postcode,
-                      no_fixed_abode=address is None, phone=PHONE, gp_practice=gp)
+    person = m.Person(
+        first_name=first,
+        last_name=last,
+        date_of_birth=date(1980, 1, 2),
+        nhs_number=NHS,
+        address=address,
+        postcode=postcode,
+        no_fixed_abode=address is None,
+        phone=PHONE,
+        gp_practice=gp,
+    )
     s.add(person)
     s.flush()
-    c = m.Case(person_id=person.id, police_reference=reference, area="B5", status=status,
-               referred_at=NOW - timedelta(days=20), assigned_worker_id=worker_id)
+    c = m.Case(
+        person_id=person.id,
+        police_reference=reference,
+        area="B5",
+        status=status,
+        referred_at=NOW - timedelta(days=20),
+        assigned_worker_id=worker_id,
+    )
     s.add(c)
     s.flush()
-    s.add(m.Referral(case_id=c.id, person_id=person.id, police_reference=reference,
-                     force="Test Force", incident_at=NOW - timedelta(days=21),
-                     consent_at_scene="Y", substances=substances, naloxone_doses=2,
-                     naloxone_product="nasal", notes="Found by police at a bus stop"))
+    s.add(
+        m.Referral(
+            case_id=c.id,
+            person_id=person.id,
+            police_reference=reference,
+            force="Test Force",
+            incident_at=NOW - timedelta(days=21),
+            consent_at_scene="Y",
+            substances=substances,
+            naloxone_doses=2,
+            naloxone_product="nasal",
+            notes="Found by police at a bus stop",
+        )
+    )
     for scope in scopes:
-        s.add(m.ConsentEntry(person_id=person.id, case_id=c.id, scope=scope, state="given",
-                             method="verbal_by_phone", recorded_by_id=worker_id,
-                             recorded_at=NOW - timedelta(days=10)))
+        s.add(
+            m.ConsentEntry(
+                person_id=person.id,
+                case_id=c.id,
+                scope=scope,
+                state="given",
+                method="verbal_by_phone",
+                recorded_by_id=worker_id,
+                recorded_at=NOW - timedelta(days=10),
+            )
+        )
     if with_treatment:
         service = s.query(m.Service).filter_by(name="Test Treatment Service").one_or_none()
         if service is None:
-            service = m.Service(name="Test Treatment Service", service_type="treatment",
-                                address="5 Service Lane\nTesttown\nB6 6EE",
-                                secure_email="referrals@test-service.nhs.example")
+            service = m.Service(
+                name="Test Treatment Service",
+                service_type="treatment",
+                address="5 Service Lane\nTesttown\nB6 6EE",
+                secure_email="referrals@test-service.nhs.example",
+            )
             s.add(service)
             s.flush()
-        s.add(m.TreatmentReferral(case_id=c.id, service_id=service.id,
-                                  referred_on=(NOW - timedelta(days=2)).date(),
-                                  recorded_by_id=worker_id))
+        s.add(
+            m.TreatmentReferral(
+                case_id=c.id,
+                service_id=service.id,
+                referred_on=(NOW - timedelta(days=2)).date(),
+                recorded_by_id=worker_id,
+            )
+        )
     s.flush()
     return c.id
 

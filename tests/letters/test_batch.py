@@ -24,8 +24,14 @@ from tests.letters.helpers import (  # noqa: F401 - fixtures
 
 def _attempts(s, case_id, n, outcome="no_answer"):
     for i in range(n):
-        s.add(m.ContactAttempt(case_id=case_id, method=("phone", "sms")[i % 2], outcome=outcome,
-                               attempted_at=NOW - timedelta(days=15 - 3 * i)))
+        s.add(
+            m.ContactAttempt(
+                case_id=case_id,
+                method=("phone", "sms")[i % 2],
+                outcome=outcome,
+                attempted_at=NOW - timedelta(days=15 - 3 * i),
+            )
+        )
 
 
 @pytest.fixture
@@ -39,8 +45,9 @@ def due_cases(database, team, letterhead_set):
             "due": add_case(s, w1, reference="T-1"),
             "few": add_case(s, w1, reference="T-2", with_treatment=False, gp=None),
             "spoke": add_case(s, w1, reference="T-3", with_treatment=False, gp=None),
-            "no_consent": add_case(s, w1, reference="T-4", with_treatment=False, gp=None,
-                                   scopes=()),
+            "no_consent": add_case(
+                s, w1, reference="T-4", with_treatment=False, gp=None, scopes=()
+            ),
             "other": add_case(s, w2, reference="T-5", with_treatment=False, gp=None),
         }
         _attempts(s, ids["due"], 3)
@@ -60,9 +67,12 @@ def _due(db, actor, **kw):
 def test_letters_due_follow_the_rule(database, team, due_cases):
     ids = due_cases
     due = {(d.case_id, d.template): d for d in _due(database, team["worker1"])}
-    assert set(due) == {(ids["due"], "unable_to_contact"), (ids["due"], "treatment_referral"),
-                        (ids["due"], "gp_notification"),
-                        (ids["no_consent"], "unable_to_contact")}
+    assert set(due) == {
+        (ids["due"], "unable_to_contact"),
+        (ids["due"], "treatment_referral"),
+        (ids["due"], "gp_notification"),
+        (ids["no_consent"], "unable_to_contact"),
+    }
     assert due[(ids["due"], "unable_to_contact")].problem is None
     assert "consent to letters" in due[(ids["no_consent"], "unable_to_contact")].problem
     lead_due = {(d.case_id, d.template) for d in _due(database, team["lead"])}
@@ -72,7 +82,8 @@ def test_letters_due_follow_the_rule(database, team, due_cases):
         for template in ("unable_to_contact", "treatment_referral", "gp_notification"):
             create_letter(s, team["worker1"], ids["due"], template)
     assert {(d.case_id, d.template) for d in _due(database, team["worker1"])} == {
-        (ids["no_consent"], "unable_to_contact")}
+        (ids["no_consent"], "unable_to_contact")
+    }
 
 
 def test_a_batch_makes_one_pdf_and_reports_refusals(database, team, due_cases):
@@ -82,7 +93,8 @@ def test_a_batch_makes_one_pdf_and_reports_refusals(database, team, due_cases):
     result = render_batch(database, w, due, progress=lambda done, total: seen.append(done))
     assert seen == list(range(1, len(due) + 1))
     assert [(x.case_id, x.template) for x in result.skipped] == [
-        (due_cases["no_consent"], "unable_to_contact")]
+        (due_cases["no_consent"], "unable_to_contact")
+    ]
     assert "needs the person's consent to letters" in result.skipped[0].reason
     assert len(result.letters) == 3
     assert page_count(result.pdf) == result.pages == sum(page_count(x.pdf) for x in result.letters)
@@ -90,15 +102,22 @@ def test_a_batch_makes_one_pdf_and_reports_refusals(database, team, due_cases):
     assert "Dear Testy," in text and "Dear colleagues at Test Treatment Service" in text
     with database.session() as s:
         assert s.scalar(select(func.count()).select_from(m.Letter)) == 3
-        assert s.scalar(select(func.count()).select_from(m.AuditEvent)
-                        .where(m.AuditEvent.entity == "letter")) == 3
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(m.AuditEvent)
+                .where(m.AuditEvent.entity == "letter")
+            )
+            == 3
+        )
 
 
-def test_a_batch_refuses_a_colleagues_case_and_cancelling_stores_nothing(database, team,
-                                                                         due_cases):
+def test_a_batch_refuses_a_colleagues_case_and_cancelling_stores_nothing(database, team, due_cases):
     w = team["worker1"]
-    requests = [LetterRequest(due_cases["other"], "unable_to_contact"),
-                LetterRequest(due_cases["due"], "unable_to_contact")]
+    requests = [
+        LetterRequest(due_cases["other"], "unable_to_contact"),
+        LetterRequest(due_cases["due"], "unable_to_contact"),
+    ]
     result = render_batch(database, w, requests, cancelled=lambda: False)
     assert [x.case_id for x in result.skipped] == [due_cases["other"]]
     assert "not in your caseload" in result.skipped[0].reason
@@ -122,12 +141,28 @@ def cli_env(database, team, monkeypatch):
 
 def test_cli_makes_one_letter(database, team, due_cases, cli_env, tmp_path, capsys):
     out = tmp_path / "letter.pdf"
-    code = main(["letters", "--case", str(due_cases["due"]), "--template", "appointment",
-                 "--time", "01/02/2099 09:15", "--place", "The Community Centre",
-                 "-o", str(out), "--json", *cli_env])
+    code = main(
+        [
+            "letters",
+            "--case",
+            str(due_cases["due"]),
+            "--template",
+            "appointment",
+            "--time",
+            "01/02/2099 09:15",
+            "--place",
+            "The Community Centre",
+            "-o",
+            str(out),
+            "--json",
+            *cli_env,
+        ]
+    )
     assert code == 0
     reply = json.loads(capsys.readouterr().out)
-    assert "1 February 2099" in pdf_text(out.read_bytes()) and "9:15am" in pdf_text(out.read_bytes())
+    assert "1 February 2099" in pdf_text(out.read_bytes()) and "9:15am" in pdf_text(
+        out.read_bytes()
+    )
     with database.session() as s:
         letter = s.get(m.Letter, reply["letters"][0]["id"])
         assert letter.pdf == out.read_bytes()
@@ -136,22 +171,61 @@ def test_cli_makes_one_letter(database, team, due_cases, cli_env, tmp_path, caps
 
 def test_cli_refusals_and_bad_usage(database, team, due_cases, cli_env, tmp_path, capsys):
     out = tmp_path / "x.pdf"
-    code = main(["letters", "--case", str(due_cases["no_consent"]), "--template",
-                 "unable_to_contact", "-o", str(out), *cli_env])
+    code = main(
+        [
+            "letters",
+            "--case",
+            str(due_cases["no_consent"]),
+            "--template",
+            "unable_to_contact",
+            "-o",
+            str(out),
+            *cli_env,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "consent to letters" in err and "Traceback" not in err
     assert err.count("\n") == 1 and not out.exists()
-    assert main(["letters", "--case", str(due_cases["other"]), "--template",
-                 "unable_to_contact", "-o", str(out), *cli_env]) == 2
+    assert (
+        main(
+            [
+                "letters",
+                "--case",
+                str(due_cases["other"]),
+                "--template",
+                "unable_to_contact",
+                "-o",
+                str(out),
+                *cli_env,
+            ]
+        )
+        == 2
+    )
     assert "not in your caseload" in capsys.readouterr().err
     assert main(["letters", "--batch", "--case", "1", "-o", str(out), *cli_env]) == 2
-    assert main(["letters", "--case", "1", "--template", "appointment", "--time", "tomorrow",
-                 "-o", str(out), *cli_env]) == 2
+    assert (
+        main(
+            [
+                "letters",
+                "--case",
+                "1",
+                "--template",
+                "appointment",
+                "--time",
+                "tomorrow",
+                "-o",
+                str(out),
+                *cli_env,
+            ]
+        )
+        == 2
+    )
     assert "dd/mm/yyyy" in capsys.readouterr().err
 
 
 def test_cli_batch_writes_every_due_letter_and_exits_1_for_refusals(
-        database, team, due_cases, cli_env, tmp_path, capsys):
+    database, team, due_cases, cli_env, tmp_path, capsys
+):
     out = tmp_path / "batch.pdf"
     code = main(["letters", "--batch", "-o", str(out), "--json", *cli_env])
     reply = json.loads(capsys.readouterr().out)

@@ -40,10 +40,23 @@ from tests.letters.helpers import (  # noqa: F401 - fixtures
 )
 
 SOON = (datetime.now() + timedelta(days=3)).replace(hour=10, minute=30, second=0, microsecond=0)
-BANNED_ON_PERSON_LETTERS = ("drug", "overdose", "naloxone", "police", "treatment", "substance",
-                            "heroin", "opioid", "alcohol", "addiction", "recovery", "cocaine")
-NASTY = ('<b>&amp;</b> & </para> <font color=red>red</font> <a href="http://x">link</a> '
-         '<img src="x"/>')
+BANNED_ON_PERSON_LETTERS = (
+    "drug",
+    "overdose",
+    "naloxone",
+    "police",
+    "treatment",
+    "substance",
+    "heroin",
+    "opioid",
+    "alcohol",
+    "addiction",
+    "recovery",
+    "cocaine",
+)
+NASTY = (
+    '<b>&amp;</b> & </para> <font color=red>red</font> <a href="http://x">link</a> <img src="x"/>'
+)
 
 
 def make(db, actor, case_id, template, **kw):
@@ -57,32 +70,59 @@ def make(db, actor, case_id, template, **kw):
 def test_appointment_letter_says_who_when_where_on_the_letterhead(database, team, letter_case):
     record = make(database, team["worker1"], letter_case, "appointment")
     text = flat(pdf_text(record.pdf))
-    for words in ("Dear Testy,", "Testy McTestface", "1 Test Street", "Testtown", "B5 6DD",
-                  f"{SOON:%A} {SOON.day} {SOON:%B %Y}", "10:30am",
-                  "The Community Centre, 3 High Street, Testtown",
-                  "Community Support Team", "10 Example Road", "0121 496 0000",
-                  "Wendy Worker", "Private and confidential", "Page 1 of 1"):
+    for words in (
+        "Dear Testy,",
+        "Testy McTestface",
+        "1 Test Street",
+        "Testtown",
+        "B5 6DD",
+        f"{SOON:%A} {SOON.day} {SOON:%B %Y}",
+        "10:30am",
+        "The Community Centre, 3 High Street, Testtown",
+        "Community Support Team",
+        "10 Example Road",
+        "0121 496 0000",
+        "Wendy Worker",
+        "Private and confidential",
+        "Page 1 of 1",
+    ):
         assert words in text, words
     assert page_count(record.pdf) == 1
     assert image_xobjects(record.pdf) == 1  # the logo
 
 
-@pytest.mark.parametrize("template", ["unable_to_contact", "treatment_referral",
-                                      "gp_notification"])
+@pytest.mark.parametrize("template", ["unable_to_contact", "treatment_referral", "gp_notification"])
 def test_every_template_renders_with_the_persons_details(database, team, letter_case, template):
     record = make(database, team["worker1"], letter_case, template)
     text = flat(pdf_text(record.pdf))
     assert "Testy" in text and "Community Support Team" in text
     if template == "treatment_referral":
-        for words in ("Test Treatment Service", "5 Service Lane", "Referral summary",
-                      "02/01/1980", "999 100 0011", "07700 900123", "heroin, crack cocaine",
-                      "2 doses (nasal)", "referrals@test-service.nhs.example",
-                      "The consent this letter rests on", "Sharing with a treatment service",
-                      "Given", "Verbal by phone", "Recorded by Wendy Worker"):
+        for words in (
+            "Test Treatment Service",
+            "5 Service Lane",
+            "Referral summary",
+            "02/01/1980",
+            "999 100 0011",
+            "07700 900123",
+            "heroin, crack cocaine",
+            "2 doses (nasal)",
+            "referrals@test-service.nhs.example",
+            "The consent this letter rests on",
+            "Sharing with a treatment service",
+            "Given",
+            "Verbal by phone",
+            "Recorded by Wendy Worker",
+        ):
             assert words in text, words
     if template == "gp_notification":
-        for words in ("The GP", "Test Surgery", "2 Practice Road", "Dear Doctor",
-                      "NHS number 999 100 0011", "Sharing with their GP"):
+        for words in (
+            "The GP",
+            "Test Surgery",
+            "2 Practice Road",
+            "Dear Doctor",
+            "NHS number 999 100 0011",
+            "Sharing with their GP",
+        ):
             assert words in text, words
 
 
@@ -97,8 +137,13 @@ def test_person_letters_name_no_drugs_police_or_treatment(database, team, letter
         with pytest.raises(RuleViolation, match='The note contains the word "police"'):
             make(database, team["worker1"], letter_case, template, note=note)
     with pytest.raises(RuleViolation, match="The appointment place contains the word"):
-        make(database, team["worker1"], letter_case, "appointment",
-             appointment_place="Drug Service, 1 High Street")
+        make(
+            database,
+            team["worker1"],
+            letter_case,
+            "appointment",
+            appointment_place="Drug Service, 1 High Street",
+        )
 
 
 def test_the_final_text_of_a_person_letter_is_checked(database, team, letterhead_set):
@@ -110,8 +155,13 @@ def test_the_final_text_of_a_person_letter_is_checked(database, team, letterhead
 
 def test_user_text_prints_literally_and_injects_nothing(database, team, letterhead_set):
     with database.session() as s:
-        case_id = add_case(s, team["worker1"].id, first="<i>Zed</i> & Co", last="</para>",
-                           address=f"Flat 1 {NASTY}\nTesttown")
+        case_id = add_case(
+            s,
+            team["worker1"].id,
+            first="<i>Zed</i> & Co",
+            last="</para>",
+            address=f"Flat 1 {NASTY}\nTesttown",
+        )
     for template in ("unable_to_contact", "treatment_referral"):
         record = make(database, team["worker1"], case_id, template, note=f"Note: {NASTY}")
         text = flat(pdf_text(record.pdf))
@@ -157,11 +207,18 @@ def test_the_address_sits_in_the_envelope_window(database, team, letter_case):
 
 def test_a_long_address_still_fits_the_window_or_is_refused(database, team, letterhead_set):
     with database.session() as s:
-        long_case = add_case(s, team["worker1"].id,
-                             address="\n".join(f"Line {i} of a very long address" for i in range(9)))
-        fits = add_case(s, team["worker1"].id, reference="TST-2",
-                        address="Flat 12, The Very Long Named Building, 123 Extraordinarily "
-                                "Long Street Name, Testtown")
+        long_case = add_case(
+            s,
+            team["worker1"].id,
+            address="\n".join(f"Line {i} of a very long address" for i in range(9)),
+        )
+        fits = add_case(
+            s,
+            team["worker1"].id,
+            reference="TST-2",
+            address="Flat 12, The Very Long Named Building, 123 Extraordinarily "
+            "Long Street Name, Testtown",
+        )
     with pytest.raises(RuleViolation, match="too long to fit in the envelope window"):
         make(database, team["worker1"], long_case, "unable_to_contact")
     record = make(database, team["worker1"], fits, "unable_to_contact")
@@ -170,15 +227,22 @@ def test_a_long_address_still_fits_the_window_or_is_refused(database, team, lett
             assert WINDOW[0] <= x and WINDOW[1] <= y <= WINDOW[3]
 
 
-@pytest.mark.parametrize(("template", "scope", "reason"), [
-    ("appointment", "contact_letter", "needs the person's consent to letters"),
-    ("unable_to_contact", "contact_letter", "needs the person's consent to letters"),
-    ("treatment_referral", "share_with_treatment",
-     "needs the person's consent to sharing with a treatment service"),
-    ("gp_notification", "share_with_gp", "needs the person's consent to sharing with their GP"),
-])
-def test_a_letter_without_its_consent_is_refused(database, team, letterhead_set, template,
-                                                 scope, reason):
+@pytest.mark.parametrize(
+    ("template", "scope", "reason"),
+    [
+        ("appointment", "contact_letter", "needs the person's consent to letters"),
+        ("unable_to_contact", "contact_letter", "needs the person's consent to letters"),
+        (
+            "treatment_referral",
+            "share_with_treatment",
+            "needs the person's consent to sharing with a treatment service",
+        ),
+        ("gp_notification", "share_with_gp", "needs the person's consent to sharing with their GP"),
+    ],
+)
+def test_a_letter_without_its_consent_is_refused(
+    database, team, letterhead_set, template, scope, reason
+):
     with database.session() as s:
         case_id = add_case(s, team["worker1"].id, scopes=())
     with pytest.raises(RuleViolation, match=f"{reason}, which has not been recorded"):
@@ -190,13 +254,20 @@ def test_a_letter_without_its_consent_is_refused(database, team, letterhead_set,
     make(database, team["worker1"], case_id, template)
     with database.session() as s:
         version = s.get(m.Case, case_id).version
-        lifecycle.record_consent(s, team["worker1"], case_id, scope, "withdrawn",
-                                "verbal_by_phone", version)
+        lifecycle.record_consent(
+            s, team["worker1"], case_id, scope, "withdrawn", "verbal_by_phone", version
+        )
     with pytest.raises(RuleViolation, match=f"{reason}, which was withdrawn"):
         make(database, team["worker1"], case_id, template)
     with database.session() as s:
-        assert s.scalar(select(m.Letter.id).where(m.Letter.case_id == case_id,
-                                                  m.Letter.template == template).offset(1)) is None
+        assert (
+            s.scalar(
+                select(m.Letter.id)
+                .where(m.Letter.case_id == case_id, m.Letter.template == template)
+                .offset(1)
+            )
+            is None
+        )
 
 
 def test_no_fixed_abode_is_refused_with_a_suggestion(database, team, letterhead_set):
@@ -217,14 +288,20 @@ def test_missing_details_are_refused_plainly(database, team, letterhead_set):
     with pytest.raises(RuleViolation, match="needs the time and the place"):
         make(database, team["worker1"], case_id, "appointment", appointment_place="")
     with pytest.raises(RuleViolation, match="already passed"):
-        make(database, team["worker1"], case_id, "appointment",
-             appointment_time=datetime.now() - timedelta(days=1))
+        make(
+            database,
+            team["worker1"],
+            case_id,
+            "appointment",
+            appointment_time=datetime.now() - timedelta(days=1),
+        )
     with pytest.raises(RuleViolation, match="no letter template called 'birthday'"):
         make(database, team["worker1"], case_id, "birthday")
 
 
 def test_letters_are_stored_with_their_hash_listed_reopened_and_prints_audited(
-        database, team, letter_case):
+    database, team, letter_case
+):
     w = team["worker1"]
     record = make(database, w, letter_case, "unable_to_contact")
     assert record.sha256 == hashlib.sha256(record.pdf).hexdigest()
@@ -240,8 +317,11 @@ def test_letters_are_stored_with_their_hash_listed_reopened_and_prints_audited(
     assert [(x.id, x.prints, x.author) for x in listed] == [(record.id, 2, "Wendy Worker")]
     assert reopened.pdf == record.pdf
     with database.session() as s:
-        events = s.execute(select(m.AuditEvent.action, m.AuditEvent.details)
-                           .where(m.AuditEvent.entity == "letter").order_by(m.AuditEvent.id)).all()
+        events = s.execute(
+            select(m.AuditEvent.action, m.AuditEvent.details)
+            .where(m.AuditEvent.entity == "letter")
+            .order_by(m.AuditEvent.id)
+        ).all()
         prints = s.scalars(select(m.LetterPrint.destination)).all()
     assert [e.action for e in events] == ["create", "print", "print", "view"]
     assert json.loads(events[1].details)["destination"] == "Office printer"

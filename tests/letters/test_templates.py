@@ -45,7 +45,8 @@ def test_banned_words_are_whole_words_in_any_case():
 def test_fill_keeps_text_literal_and_drops_empty_note_lines():
     body = "Dear {first_name},\n\n{note}\n\nSee you {{soon}}.\n"
     assert fill(body, {"first_name": "<b>{x}</b>", "note": ""}) == (
-        "Dear <b>{x}</b>,\n\nSee you {soon}.\n")
+        "Dear <b>{x}</b>,\n\nSee you {soon}.\n"
+    )
 
 
 def test_an_admin_edits_wording_and_it_is_used_and_audited(database, team, letter_case):
@@ -61,8 +62,11 @@ def test_an_admin_edits_wording_and_it_is_used_and_audited(database, team, lette
     with database.session() as s:
         reset_template_wording(s, admin, "unable_to_contact")
         assert template_wording(s, "unable_to_contact").is_default
-        events = s.execute(select(m.AuditEvent).where(m.AuditEvent.entity == "letter_template")
-                           ).scalars().all()
+        events = (
+            s.execute(select(m.AuditEvent).where(m.AuditEvent.entity == "letter_template"))
+            .scalars()
+            .all()
+        )
     assert [e.action for e in events] == ["update", "update"]
     assert json.loads(events[0].details)["template"] == "unable_to_contact"
 
@@ -81,8 +85,9 @@ def test_unknown_placeholders_and_stray_braces_are_refused(database, team):
         with pytest.raises(RuleViolation, match="cannot be empty"):
             save_template_wording(s, admin, "appointment", "  \n")
         # Professional letters may name treatment; the same word is refused to the person.
-        save_template_wording(s, admin, "treatment_referral",
-                              "Dear {recipient_name}, a referral for treatment.")
+        save_template_wording(
+            s, admin, "treatment_referral", "Dear {recipient_name}, a referral for treatment."
+        )
         with pytest.raises(RuleViolation, match='contains the word "treatment"'):
             save_template_wording(s, admin, "appointment", "About your treatment, {first_name}")
 
@@ -107,15 +112,18 @@ def test_letterhead_defaults_validation_and_audit(database, team):
             set_letterhead(s, admin, logo=logo_png()[:60])  # truncated
         with pytest.raises(RuleViolation, match='letterhead name.*"drug"'):
             set_letterhead(s, admin, name="City Drug Service")
-        set_letterhead(s, admin, name="Community Support Team", phone="0121 496 0000",
-                       logo=logo_png())
+        set_letterhead(
+            s, admin, name="Community Support Team", phone="0121 496 0000", logo=logo_png()
+        )
     with database.session() as s:
         head = letterhead(s)
         assert head.logo == logo_png() and head.phone == "0121 496 0000"
         set_letterhead(s, admin, logo=None)
         assert letterhead(s).logo is None
-        details = [json.loads(e.details) for e in s.scalars(
-            select(m.AuditEvent).where(m.AuditEvent.entity == "letterhead"))]
+        details = [
+            json.loads(e.details)
+            for e in s.scalars(select(m.AuditEvent).where(m.AuditEvent.entity == "letterhead"))
+        ]
     assert "name" in details[0] and "logo_sha256" in details[0]
     assert details[1]["logo_sha256"][1] is None
 

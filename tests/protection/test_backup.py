@@ -52,28 +52,52 @@ def add_case(db: Database, ref: str, n: int) -> int:
     """One synthetic person, case and referral."""
     now = datetime.now(UTC)
     with db.session() as s:
-        person = m.Person(first_name="Testy", last_name=f"McTestface{n}", date_of_birth=date(1980, 1, 2),
-                          phone=f"+4477009001{n % 100:02d}", gender="not_known", postcode="B5 4TR",
-                          address="1 Test Street, Testville", no_fixed_abode=False)
+        person = m.Person(
+            first_name="Testy",
+            last_name=f"McTestface{n}",
+            date_of_birth=date(1980, 1, 2),
+            phone=f"+4477009001{n % 100:02d}",
+            gender="not_known",
+            postcode="B5 4TR",
+            address="1 Test Street, Testville",
+            no_fixed_abode=False,
+        )
         s.add(person)
         s.flush()
-        case = m.Case(person_id=person.id, status="new", police_reference=ref,
-                      referred_at=now - timedelta(days=1), area="B5")
+        case = m.Case(
+            person_id=person.id,
+            status="new",
+            police_reference=ref,
+            referred_at=now - timedelta(days=1),
+            area="B5",
+        )
         s.add(case)
         s.flush()
-        s.add(m.Referral(case_id=case.id, person_id=person.id, police_reference=ref,
-                         force="Test Force", incident_at=now - timedelta(days=1, hours=2),
-                         naloxone_doses=1, consent_at_scene="Y"))
+        s.add(
+            m.Referral(
+                case_id=case.id,
+                person_id=person.id,
+                police_reference=ref,
+                force="Test Force",
+                incident_at=now - timedelta(days=1, hours=2),
+                naloxone_doses=1,
+                consent_at_scene="Y",
+            )
+        )
         return case.id
 
 
 def case_rows(db: Database) -> list[tuple]:
     with db.session() as s:
-        return [tuple(r) for r in s.execute(
-            select(m.Case.id, m.Case.police_reference, m.Person.last_name, m.Referral.force)
-            .join(m.Person, m.Person.id == m.Case.person_id)
-            .join(m.Referral, m.Referral.case_id == m.Case.id).order_by(m.Case.id)
-        )]
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(m.Case.id, m.Case.police_reference, m.Person.last_name, m.Referral.force)
+                .join(m.Person, m.Person.id == m.Case.person_id)
+                .join(m.Referral, m.Referral.case_id == m.Case.id)
+                .order_by(m.Case.id)
+            )
+        ]
 
 
 def audit_actions(db: Database) -> list[str]:
@@ -84,7 +108,9 @@ def audit_actions(db: Database) -> list[str]:
 # ------------------------------------------------------------------------------- backup
 
 
-def test_backup_while_another_connection_writes_is_a_consistent_copy(sqlite_database, team, tmp_path):
+def test_backup_while_another_connection_writes_is_a_consistent_copy(
+    sqlite_database, team, tmp_path
+):
     add_case(sqlite_database, "TST-0001", 1)
     writer = sqlite3.connect(_path(sqlite_database), isolation_level=None, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")
@@ -109,7 +135,9 @@ def test_backup_while_another_connection_writes_is_a_consistent_copy(sqlite_data
     assert "backup" in audit_actions(sqlite_database)
 
 
-def test_backup_to_a_folder_gets_a_dated_name_and_never_overwrites_other_files(sqlite_database, tmp_path):
+def test_backup_to_a_folder_gets_a_dated_name_and_never_overwrites_other_files(
+    sqlite_database, tmp_path
+):
     folder = tmp_path / "backups"
     folder.mkdir()
     info = backup_database(sqlite_database, folder)
@@ -121,7 +149,9 @@ def test_backup_to_a_folder_gets_a_dated_name_and_never_overwrites_other_files(s
     assert notes.read_text() == "my notes"
 
 
-def test_an_unreachable_backup_folder_is_one_sentence_and_nothing_changes(sqlite_database, tmp_path):
+def test_an_unreachable_backup_folder_is_one_sentence_and_nothing_changes(
+    sqlite_database, tmp_path
+):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     for attempt in (
@@ -300,11 +330,21 @@ def test_rotation_over_400_days_keeps_7_daily_4_weekly_and_12_monthly(tmp_path):
         day += timedelta(days=1)
     kept = sorted(b.made_at.date() for b in backup_files(folder, "followup") if b.label == "auto")
     expected = sorted(
-        [date(2026, 2, d) for d in (4, 3, 2, 1)] + [date(2026, 1, d) for d in (31, 30, 29)]  # daily
+        [date(2026, 2, d) for d in (4, 3, 2, 1)]
+        + [date(2026, 1, d) for d in (31, 30, 29)]  # daily
         + [date(2026, 1, 25), date(2026, 1, 18)]  # weekly: the Sundays of the 2 weeks before
-        + [date(2025, 12, 31), date(2025, 11, 30), date(2025, 10, 31), date(2025, 9, 30),
-           date(2025, 8, 31), date(2025, 7, 31), date(2025, 6, 30), date(2025, 5, 31),
-           date(2025, 4, 30), date(2025, 3, 31)]  # monthly: the last day of each month
+        + [
+            date(2025, 12, 31),
+            date(2025, 11, 30),
+            date(2025, 10, 31),
+            date(2025, 9, 30),
+            date(2025, 8, 31),
+            date(2025, 7, 31),
+            date(2025, 6, 30),
+            date(2025, 5, 31),
+            date(2025, 4, 30),
+            date(2025, 3, 31),
+        ]  # monthly: the last day of each month
     )
     assert kept == expected
     assert (folder / "followup-20250101-090000-before-0002.sqlite").exists()
@@ -344,7 +384,9 @@ def _smash(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_a_damaged_file_is_set_aside_and_the_newest_good_backup_restored(sqlite_database, team, tmp_path):
+def test_a_damaged_file_is_set_aside_and_the_newest_good_backup_restored(
+    sqlite_database, team, tmp_path
+):
     add_case(sqlite_database, "TST-0001", 1)
     folder = tmp_path / "backups"
     good = automatic_backup(sqlite_database, folder, datetime(2026, 3, 1, 8, 0))
@@ -441,9 +483,14 @@ def test_network_shares_are_found_from_proc_mounts(path, kind):
 
 
 def test_a_unc_path_on_windows_is_a_network_share():
-    warning = network_share_warning(PureWindowsPath(r"\\server\team\followup.sqlite"), system="win32")
+    warning = network_share_warning(
+        PureWindowsPath(r"\\server\team\followup.sqlite"), system="win32"
+    )
     assert warning is not None and "SQLite's file locking is not safe there" in warning
-    assert network_share_warning(PureWindowsPath(r"C:\Users\ann\followup.sqlite"), system="win32") is None
+    assert (
+        network_share_warning(PureWindowsPath(r"C:\Users\ann\followup.sqlite"), system="win32")
+        is None
+    )
 
 
 # --------------------------------------------------------------------------- command line
@@ -458,7 +505,9 @@ def as_user(monkeypatch):
     return sign_in
 
 
-def test_backup_and_restore_on_the_command_line(sqlite_database, team, tmp_path, as_user, app_paths, capsys):
+def test_backup_and_restore_on_the_command_line(
+    sqlite_database, team, tmp_path, as_user, app_paths, capsys
+):
     add_case(sqlite_database, "TST-0001", 1)
     url = sqlite_database.url
     file = tmp_path / "cli-backup.sqlite"
@@ -487,8 +536,14 @@ def test_backup_and_restore_on_the_command_line(sqlite_database, team, tmp_path,
             event = s.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "restore")).one()
             assert event.user_id == team["admin"].id and "cli-backup.sqlite" in event.details
             # The backup was recorded after the copy was made, so only the safety copy has it.
-            assert s.scalar(select(func.count()).select_from(m.AuditEvent)
-                            .where(m.AuditEvent.action == "backup")) == 0
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(m.AuditEvent)
+                    .where(m.AuditEvent.action == "backup")
+                )
+                == 0
+            )
     finally:
         db.dispose()
 
@@ -511,8 +566,10 @@ def test_restore_on_the_command_line_over_a_damaged_file_signs_in_on_the_backup(
 
 
 def test_check_prints_the_network_share_warning(sqlite_database, monkeypatch, capsys, app_paths):
-    monkeypatch.setattr("followup.protection.integrity.network_share_warning",
-                        lambda path: f"The database file {path} is on a network drive (nfs).")
+    monkeypatch.setattr(
+        "followup.protection.integrity.network_share_warning",
+        lambda path: f"The database file {path} is on a network drive (nfs).",
+    )
     assert cli.main(["check", "--db", sqlite_database.url]) == 0
     assert "Warning: The database file" in capsys.readouterr().out
 

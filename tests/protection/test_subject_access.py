@@ -43,11 +43,20 @@ def person_case(database, team, letterhead_set) -> tuple[int, int]:
         case_id = add_case(s, worker.id, first="Zebedee", last="Quuxworth")
         case = s.get(m.Case, case_id)
         person_id = case.person_id
-        s.add(m.Referral(case_id=case_id, person_id=person_id, police_reference="TST-101",
-                         force="Test Force", incident_at=case.referred_at + timedelta(days=1),
-                         naloxone_doses=1))
-    for method, outcome, notes in (("phone", "no_answer", None),
-                                   ("phone", "spoke_engaged", NASTY_NOTE)):
+        s.add(
+            m.Referral(
+                case_id=case_id,
+                person_id=person_id,
+                police_reference="TST-101",
+                force="Test Force",
+                incident_at=case.referred_at + timedelta(days=1),
+                naloxone_doses=1,
+            )
+        )
+    for method, outcome, notes in (
+        ("phone", "no_answer", None),
+        ("phone", "spoke_engaged", NASTY_NOTE),
+    ):
         with database.session() as s:
             v = s.get(m.Case, case_id).version
             lifecycle.record_contact_attempt(s, worker, case_id, method, outcome, v, notes=notes)
@@ -56,12 +65,24 @@ def person_case(database, team, letterhead_set) -> tuple[int, int]:
         lifecycle.record_consent(s, worker, case_id, "home_visit", "refused", "verbal_by_phone", v)
     with database.session() as s:
         v = s.get(m.Case, case_id).version
-        treatment.record_naloxone_supply(s, worker, case_id, v, supplied_on=date.today(),
-                                         kit_type="nasal", batch_number="BATCH-42")
+        treatment.record_naloxone_supply(
+            s,
+            worker,
+            case_id,
+            v,
+            supplied_on=date.today(),
+            kit_type="nasal",
+            batch_number="BATCH-42",
+        )
     with database.session() as s:
-        letter = create_letter(s, worker, case_id, "appointment",
-                               appointment_time=datetime.now() + timedelta(days=3),
-                               appointment_place="The Community Centre")
+        letter = create_letter(
+            s,
+            worker,
+            case_id,
+            "appointment",
+            appointment_time=datetime.now() + timedelta(days=3),
+            appointment_place="The Community Centre",
+        )
     with database.session() as s:
         case_detail(s, worker, case_id)
     with database.session() as s:
@@ -73,8 +94,9 @@ def person_case(database, team, letterhead_set) -> tuple[int, int]:
 def test_json_holds_everything_about_the_person(database, team, person_case, tmp_path):
     person_id, case_id = person_case
     with database.session() as s:
-        pdf_path, json_path = export_subject_access(s, team["lead"], person_id, tmp_path,
-                                                    date(2026, 1, 31))
+        pdf_path, json_path = export_subject_access(
+            s, team["lead"], person_id, tmp_path, date(2026, 1, 31)
+        )
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["person"]["first_name"] == "Zebedee"
     assert data["person"]["nhs_number"] and data["person"]["date_of_birth"] == "1980-01-02"
@@ -83,7 +105,9 @@ def test_json_holds_everything_about_the_person(database, team, person_case, tmp
     assert [c["id"] for c in data["cases"]] == [case_id]
     assert data["cases"][0]["assigned_worker"] == "Wendy Worker"
     assert {(c["scope"], c["state"]) for c in data["consents"]} >= {
-        ("contact_letter", "given"), ("home_visit", "refused")}
+        ("contact_letter", "given"),
+        ("home_visit", "refused"),
+    }
     assert [a["outcome"] for a in data["contact_attempts"]] == ["no_answer", "spoke_engaged"]
     assert data["contact_attempts"][1]["notes"] == NASTY_NOTE
     assert data["treatment_referrals"][0]["service"] == "Test Treatment Service"
@@ -96,8 +120,13 @@ def test_json_holds_everything_about_the_person(database, team, person_case, tmp
     assert viewers == {("Wendy Worker", "case"), ("Lee Lead", "case"), ("Lee Lead", "letter")}
     assert all(v["at"] for v in data["record_views"])
     actions = {(e["action"], e["entity"]) for e in data["other_audit_events"]}
-    assert {("create", "contact_attempt"), ("create", "consent"), ("create", "letter"),
-            ("create", "naloxone_supply"), ("update", "case")} <= actions
+    assert {
+        ("create", "contact_attempt"),
+        ("create", "consent"),
+        ("create", "letter"),
+        ("create", "naloxone_supply"),
+        ("update", "case"),
+    } <= actions
     assert pdf_path.exists()
 
 
@@ -149,21 +178,44 @@ def test_request_dates(database, team, person_case):
         subject_access(s, team["lead"], person_case[0], date.today() + timedelta(days=2))
 
 
-def test_command_line_writes_both_files(database, team, person_case, tmp_path, monkeypatch,
-                                        capsys):
+def test_command_line_writes_both_files(database, team, person_case, tmp_path, monkeypatch, capsys):
     person_id, _ = person_case
     out = tmp_path / "pack"
     out.mkdir()
     monkeypatch.setenv("FOLLOWUP_PASSWORD", "pass-lead")
-    code = cli_main(["subject-access", "--db", database.url, "--user", "lead",
-                     "--person", str(person_id), "-o", str(out), "--requested", "01/02/2026",
-                     "--json"])
+    code = cli_main(
+        [
+            "subject-access",
+            "--db",
+            database.url,
+            "--user",
+            "lead",
+            "--person",
+            str(person_id),
+            "-o",
+            str(out),
+            "--requested",
+            "01/02/2026",
+            "--json",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     result = json.loads(capsys.readouterr().out)
     assert result["respond_by"] == "2026-03-01"
     assert {p.suffix for p in out.iterdir() if p.is_file()} == {".pdf", ".json"}
     monkeypatch.setenv("FOLLOWUP_PASSWORD", "pass-worker1")
-    code = cli_main(["subject-access", "--db", database.url, "--user", "worker1",
-                     "--person", str(person_id), "-o", str(out)])
+    code = cli_main(
+        [
+            "subject-access",
+            "--db",
+            database.url,
+            "--user",
+            "worker1",
+            "--person",
+            str(person_id),
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 2
     assert "does not allow" in capsys.readouterr().err

@@ -58,58 +58,120 @@ def build_dataset(db, team) -> dict[str, int]:
         s.add(service)
         people = {}
         for key, first, last, gender in (
-            ("A", "Testy", "McTestface", "male"), ("B", "Tessa", "Testington", "female"),
-            ("C", "Dummy", "Persona", "non_binary"), ("D", "Sample", "Exampleson", "male"),
-            ("E", "Placeholder", "Pat", None), ("F", "Mock", "Mockford", "female"),
-            ("G", None, None, None), ("H", "Fixture", "Fairweather", "not_known"),
+            ("A", "Testy", "McTestface", "male"),
+            ("B", "Tessa", "Testington", "female"),
+            ("C", "Dummy", "Persona", "non_binary"),
+            ("D", "Sample", "Exampleson", "male"),
+            ("E", "Placeholder", "Pat", None),
+            ("F", "Mock", "Mockford", "female"),
+            ("G", None, None, None),
+            ("H", "Fixture", "Fairweather", "not_known"),
         ):
-            p = m.Person(first_name=first, last_name=last, gender=gender,
-                         description="white male, about 40, test jacket" if first is None else None,
-                         date_of_birth=date(1980, 1, 2), phone="+447700900" + str(100 + len(people)),
-                         nhs_number="999000000" + str(len(people)), postcode="B5 7RT")
+            p = m.Person(
+                first_name=first,
+                last_name=last,
+                gender=gender,
+                description="white male, about 40, test jacket" if first is None else None,
+                date_of_birth=date(1980, 1, 2),
+                phone="+447700900" + str(100 + len(people)),
+                nhs_number="999000000" + str(len(people)),
+                postcode="B5 7RT",
+            )
             s.add(p)
             people[key] = p
         s.flush()
 
         def case(name, person, worker, area, received, status, due=None, closure=None):
-            c = m.Case(person_id=people[person].id, police_reference=f"TST-{name}", area=area,
-                       referred_at=received, assigned_worker_id=worker, status=status,
-                       next_action_due_at=due, closure_reason=closure,
-                       closed_at=received + timedelta(days=10) if closure else None)
+            c = m.Case(
+                person_id=people[person].id,
+                police_reference=f"TST-{name}",
+                area=area,
+                referred_at=received,
+                assigned_worker_id=worker,
+                status=status,
+                next_action_due_at=due,
+                closure_reason=closure,
+                closed_at=received + timedelta(days=10) if closure else None,
+            )
             s.add(c)
             s.flush()
-            s.add(m.Referral(case_id=c.id, person_id=people[person].id, police_reference=f"TST-{name}",
-                             force="Test Force", incident_at=received - timedelta(hours=1),
-                             received_at=received, substances="Heroin; Crack cocaine"))
-            s.add(m.CaseStatusChange(case_id=c.id, from_status=None, to_status="new", changed_at=received))
+            s.add(
+                m.Referral(
+                    case_id=c.id,
+                    person_id=people[person].id,
+                    police_reference=f"TST-{name}",
+                    force="Test Force",
+                    incident_at=received - timedelta(hours=1),
+                    received_at=received,
+                    substances="Heroin; Crack cocaine",
+                )
+            )
+            s.add(
+                m.CaseStatusChange(
+                    case_id=c.id, from_status=None, to_status="new", changed_at=received
+                )
+            )
             ids[name] = c.id
             return c.id
 
         def steps(case_id, *changes):
             before = "new"
             for when, to in changes:
-                s.add(m.CaseStatusChange(case_id=case_id, from_status=before, to_status=to,
-                                         changed_at=when, changed_by_id=lead))
+                s.add(
+                    m.CaseStatusChange(
+                        case_id=case_id,
+                        from_status=before,
+                        to_status=to,
+                        changed_at=when,
+                        changed_by_id=lead,
+                    )
+                )
                 before = to
 
         def attempt(case_id, when, outcome, method="phone"):
-            s.add(m.ContactAttempt(case_id=case_id, attempted_at=when, method=method,
-                                   outcome=outcome, worker_id=lead))
+            s.add(
+                m.ContactAttempt(
+                    case_id=case_id,
+                    attempted_at=when,
+                    method=method,
+                    outcome=outcome,
+                    worker_id=lead,
+                )
+            )
 
         c1 = case("C1", "D", w1, "B5", t(3, 1), "in_treatment")
         attempt(c1, t(3, 1, 10), "no_answer")
         attempt(c1, t(3, 2, 9), "spoke_engaged")
-        steps(c1, (t(3, 1, 10), "contacting"), (t(3, 2, 9), "engaged"), (t(3, 5), "referred"),
-              (t(3, 10), "in_treatment"))
-        s.add(m.TreatmentReferral(case_id=c1, service_id=service.id, referred_on=date(2025, 3, 5),
-                                  treatment_started_on=date(2025, 3, 10)))
+        steps(
+            c1,
+            (t(3, 1, 10), "contacting"),
+            (t(3, 2, 9), "engaged"),
+            (t(3, 5), "referred"),
+            (t(3, 10), "in_treatment"),
+        )
+        s.add(
+            m.TreatmentReferral(
+                case_id=c1,
+                service_id=service.id,
+                referred_on=date(2025, 3, 5),
+                treatment_started_on=date(2025, 3, 10),
+            )
+        )
 
         c2 = case("C2", "B", w1, "B5", t(3, 3, 12), "contacting", due=t(3, 10, 12))
         attempt(c2, t(3, 6, 12), "no_answer")
         attempt(c2, t(3, 7, 12), "message_sent", "sms")
         steps(c2, (t(3, 6, 12), "contacting"))
-        s.add(m.Referral(case_id=c2, person_id=people["B"].id, police_reference="TST-C2b",
-                         force="Test Force", incident_at=t(3, 20, 8), received_at=t(3, 20, 9)))
+        s.add(
+            m.Referral(
+                case_id=c2,
+                person_id=people["B"].id,
+                police_reference="TST-C2b",
+                force="Test Force",
+                incident_at=t(3, 20, 8),
+                received_at=t(3, 20, 9),
+            )
+        )
 
         c3 = case("C3", "A", w1, "B12", t(3, 10, 8), "closed", due=t(3, 11), closure="declined")
         attempt(c3, t(3, 13, 8, 0, 1), "spoke_declined")
@@ -120,8 +182,14 @@ def build_dataset(db, team) -> dict[str, int]:
         c5 = case("C5", "F", w2, "B5", t(3, 20, 10), "engaged")
         attempt(c5, t(3, 20, 14), "spoke_engaged")
         attempt(c5, t(4, 3, 10), "spoke_engaged")
-        steps(c5, (t(3, 20, 14), "contacting"), (t(3, 20, 14), "engaged"), (t(3, 25), "closed"),
-              (t(4, 2), "contacting"), (t(4, 3, 10), "engaged"))
+        steps(
+            c5,
+            (t(3, 20, 14), "contacting"),
+            (t(3, 20, 14), "engaged"),
+            (t(3, 25), "closed"),
+            (t(4, 2), "contacting"),
+            (t(4, 3, 10), "engaged"),
+        )
 
         case("C6", "G", None, None, t(3, 31, 23, 59, 59, 999999), "new", due=t(4, 3, 23, 59))
 
@@ -139,27 +207,58 @@ def build_dataset(db, team) -> dict[str, int]:
 
         c10 = case("C10", "C", w1, "B12", t(3, 12, 12), "closed", closure="engaged_in_treatment")
         attempt(c10, t(3, 12, 13, 30), "spoke_engaged")
-        steps(c10, (t(3, 12, 13, 30), "contacting"), (t(3, 12, 13, 30), "engaged"),
-              (t(3, 14), "referred"), (t(3, 20), "in_treatment"), (t(3, 28), "closed"))
-        s.add(m.TreatmentReferral(
-            case_id=c10, service_id=service.id, referred_on=date(2025, 3, 14),
-            assessment_booked_for=t(3, 18, 10), assessment_attended=True,
-            treatment_started_on=date(2025, 3, 20), exit_on=date(2025, 3, 28),
-            exit_reason="treatment_completed_drug_free"))
+        steps(
+            c10,
+            (t(3, 12, 13, 30), "contacting"),
+            (t(3, 12, 13, 30), "engaged"),
+            (t(3, 14), "referred"),
+            (t(3, 20), "in_treatment"),
+            (t(3, 28), "closed"),
+        )
+        s.add(
+            m.TreatmentReferral(
+                case_id=c10,
+                service_id=service.id,
+                referred_on=date(2025, 3, 14),
+                assessment_booked_for=t(3, 18, 10),
+                assessment_attended=True,
+                treatment_started_on=date(2025, 3, 20),
+                exit_on=date(2025, 3, 28),
+                exit_reason="treatment_completed_drug_free",
+            )
+        )
 
         case("C11", "E", w1, "B5", t(4, 15, 10), "new", due=t(4, 25, 10))
 
-        for case_key, person, on, qty in (("C1", "D", date(2025, 3, 2), 2), ("C5", "F", date(2025, 3, 31), 1),
-                                          ("C8", "A", date(2025, 3, 1), 1), ("C7", "C", date(2025, 4, 1), 1)):
-            s.add(m.NaloxoneSupply(case_id=ids[case_key], person_id=people[person].id, supplied_on=on,
-                                   kit_type="nasal", quantity=qty))
+        for case_key, person, on, qty in (
+            ("C1", "D", date(2025, 3, 2), 2),
+            ("C5", "F", date(2025, 3, 31), 1),
+            ("C8", "A", date(2025, 3, 1), 1),
+            ("C7", "C", date(2025, 4, 1), 1),
+        ):
+            s.add(
+                m.NaloxoneSupply(
+                    case_id=ids[case_key],
+                    person_id=people[person].id,
+                    supplied_on=on,
+                    kit_type="nasal",
+                    quantity=qty,
+                )
+            )
 
         # Sharing with treatment: in force for D (C1) and C (C10, C7); withdrawn for F (C5);
         # expired for A (C3, C8); never asked for the rest.
         def consent(person, state, when, expires=None):
-            s.add(m.ConsentEntry(person_id=people[person].id, scope="share_with_treatment",
-                                 state=state, method="in_person", recorded_at=when,
-                                 expires_on=expires))
+            s.add(
+                m.ConsentEntry(
+                    person_id=people[person].id,
+                    scope="share_with_treatment",
+                    state=state,
+                    method="in_person",
+                    recorded_at=when,
+                    expires_on=expires,
+                )
+            )
 
         consent("D", "given", t(3, 4))
         consent("C", "given", t(3, 13))
@@ -216,13 +315,27 @@ def test_by_worker(database, team, data):
     w1, w2 = team["worker1"].id, team["worker2"].id
     assert [g.label for g in rows.values()] == ["Walt Worker", "Wendy Worker", "Unassigned"]
     a = rows[w1].figures  # C1, C2, C3, C10
-    assert (a.received, a.attempted, a.contacted, a.engaged, a.referred, a.in_treatment) == (4, 4, 3, 2, 2, 2)
+    assert (a.received, a.attempted, a.contacted, a.engaged, a.referred, a.in_treatment) == (
+        4,
+        4,
+        3,
+        2,
+        2,
+        2,
+    )
     assert a.first_attempt_in_time == 3  # C1, C2, C10
     assert a.median_hours_to_first_attempt == 41.0  # 1.5, 10, 72, 72.0003 -> (10 + 72) / 2
     assert a.median_hours_to_first_contact == 33.0  # 1.5, 33, 72.0003
     assert (a.overdue, a.repeat_overdoses, a.naloxone_kits) == (1, 2, 2)  # C2; C3 and C2b; C1
     b = rows[w2].figures  # C4, C5
-    assert (b.received, b.attempted, b.contacted, b.engaged, b.referred, b.in_treatment) == (2, 1, 1, 1, 0, 0)
+    assert (b.received, b.attempted, b.contacted, b.engaged, b.referred, b.in_treatment) == (
+        2,
+        1,
+        1,
+        1,
+        0,
+        0,
+    )
     assert b.first_attempt_in_time_rate == 0.5
     assert b.median_hours_to_first_attempt == 4.0 and b.median_hours_to_first_contact == 4.0
     assert (b.overdue, b.repeat_overdoses, b.naloxone_kits) == (2, 0, 2)  # C4, C9; C5 and C8 kits
@@ -235,13 +348,26 @@ def test_by_area(database, team, data):
     rows = {g.key: g for g in report(database, team["lead"], by="area").groups["area"]}
     assert list(rows) == ["B12", "B5", None] and rows[None].label == "Unknown area"
     b5 = rows["B5"].figures  # C1, C2, C5
-    assert (b5.received, b5.attempted, b5.contacted, b5.engaged, b5.referred, b5.in_treatment) == (3, 3, 2, 2, 1, 1)
+    assert (b5.received, b5.attempted, b5.contacted, b5.engaged, b5.referred, b5.in_treatment) == (
+        3,
+        3,
+        2,
+        2,
+        1,
+        1,
+    )
     assert b5.first_attempt_in_time == 3
     assert b5.median_hours_to_first_attempt == 10.0  # 4, 10, 72
     assert b5.median_hours_to_first_contact == 18.5  # 4, 33
     assert (b5.overdue, b5.repeat_overdoses, b5.naloxone_kits) == (2, 1, 3)  # C2, C9; C2b; C1, C5
     b12 = rows["B12"].figures  # C3, C4, C10
-    assert (b12.received, b12.attempted, b12.contacted, b12.engaged, b12.referred) == (3, 2, 2, 1, 1)
+    assert (b12.received, b12.attempted, b12.contacted, b12.engaged, b12.referred) == (
+        3,
+        2,
+        2,
+        1,
+        1,
+    )
     assert b12.first_attempt_in_time == 1  # C10 only
     # (259201 s + 5400 s) / 2 = 132300.5 s = 36.7501 h, shown to two decimals.
     assert b12.median_hours_to_first_attempt == 36.75
@@ -257,7 +383,13 @@ def test_by_month_across_a_month_boundary(database, team, data):
     assert (mar.received, mar.engaged, mar.repeat_overdoses, mar.naloxone_kits) == (7, 3, 2, 4)
     assert mar.overdue is None  # a snapshot has no month
     # April: C7 (midnight on the 1st), C9, C11.
-    assert (apr.received, apr.attempted, apr.contacted, apr.engaged, apr.referred) == (3, 2, 1, 1, 0)
+    assert (apr.received, apr.attempted, apr.contacted, apr.engaged, apr.referred) == (
+        3,
+        2,
+        1,
+        1,
+        0,
+    )
     assert apr.first_attempt_in_time == 2  # C7 6 h, C9 48 h
     assert apr.median_hours_to_first_attempt == 27.0 and apr.median_hours_to_first_contact == 6.0
     # Repeats: C7's person (C10 in March) and C11's person (C4 in March); C7's kit.
@@ -265,7 +397,9 @@ def test_by_month_across_a_month_boundary(database, team, data):
     total = r.totals
     assert (total.received, total.attempted, total.contacted, total.engaged) == (10, 7, 5, 4)
     # 1.5, 4, 6, 10, 48, 72, 72.0003 -> 10; contacts 1.5, 4, 6, 33, 72.0003 -> 6.
-    assert total.median_hours_to_first_attempt == 10.0 and total.median_hours_to_first_contact == 6.0
+    assert (
+        total.median_hours_to_first_attempt == 10.0 and total.median_hours_to_first_contact == 6.0
+    )
     assert (total.repeat_overdoses, total.naloxone_kits, total.overdue) == (4, 5, 4)
 
 
@@ -277,7 +411,9 @@ def test_february_holds_only_the_case_a_second_before_march(database, team, data
 
 
 def test_empty_period_has_no_rates(database, team, data):
-    r = report(database, team["lead"], Period(date(2024, 1, 1), date(2024, 2, 1)), by=("worker", "month"))
+    r = report(
+        database, team["lead"], Period(date(2024, 1, 1), date(2024, 2, 1)), by=("worker", "month")
+    )
     assert r.totals.received == 0 and r.totals.contact_rate is None
     assert r.totals.median_hours_to_first_attempt is None
     assert [g.key for g in r.groups["month"]] == ["2024-01"]
@@ -298,7 +434,9 @@ def test_drill_down_gives_exactly_the_cases_behind_a_figure(database, team, data
     assert behind(database, lead, "repeat_overdoses") == ids("C2", "C3")
     assert behind(database, lead, "naloxone_kits", ("area", "B5")) == ids("C1", "C5")
     assert behind(database, lead, "naloxone_kits") == ids("C1", "C5", "C8")
-    assert behind(database, lead, "received", ("month", "2025-04"), SPRING) == ids("C7", "C9", "C11")
+    assert behind(database, lead, "received", ("month", "2025-04"), SPRING) == ids(
+        "C7", "C9", "C11"
+    )
     assert behind(database, lead, "in_treatment", ("area", None)) == []
 
 
@@ -344,7 +482,11 @@ def test_the_target_hours_setting_is_used(database, team, data):
 def test_json_is_plain_and_complete(database, team, data):
     out = report(database, team["lead"], by="area").as_json()
     assert set(out["figures"]) == set(FIGURES)
-    assert out["period"] == {"from": "2025-03-01", "to": "2025-03-31", "end_exclusive": "2025-04-01"}
+    assert out["period"] == {
+        "from": "2025-03-01",
+        "to": "2025-03-31",
+        "end_exclusive": "2025-04-01",
+    }
     assert out["by"]["area"][0]["key"] == "B12"
 
 

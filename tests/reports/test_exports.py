@@ -36,14 +36,30 @@ def read_csv(path):
 
 def audit_events(db):
     with db.session() as s:
-        return [json.loads(e.details) for e in s.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "export"))]
+        return [
+            json.loads(e.details)
+            for e in s.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "export"))
+        ]
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("=1+1", "'=1+1"), ("+44 7700 900123", "'+44 7700 900123"), ("+447700900123", "'+447700900123"),
-    ("-5", "'-5"), ("@SUM(A1:A9)", "'@SUM(A1:A9)"), ("\tTab", "'\tTab"), ("\rCR", "'\rCR"),
-    ("Testy", "Testy"), ("07700 900123", "07700 900123"), ("", ""), (None, ""), (True, "yes"), (12, "12"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 7700 900123", "'+44 7700 900123"),
+        ("+447700900123", "'+447700900123"),
+        ("-5", "'-5"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("Testy", "Testy"),
+        ("07700 900123", "07700 900123"),
+        ("", ""),
+        (None, ""),
+        (True, "yes"),
+        (12, "12"),
+    ],
+)
 def test_safe_cell(value, shown):
     assert safe_cell(value) == shown
 
@@ -51,11 +67,19 @@ def test_safe_cell(value, shown):
 def test_case_csv_is_safe_to_open_and_reads_back(database, team, tmp_path):
     ids = build_dataset(database, team)
     with database.session() as s:
-        p = m.Person(first_name="=1+1", last_name=None, phone="+447700900123", nhs_number="9990000123")
+        p = m.Person(
+            first_name="=1+1", last_name=None, phone="+447700900123", nhs_number="9990000123"
+        )
         s.add(p)
         s.flush()
-        c = m.Case(person_id=p.id, police_reference="-5", area="@SUM", referred_at=MARCH.start_at,
-                   status="new", closure_note="\tnote")
+        c = m.Case(
+            person_id=p.id,
+            police_reference="-5",
+            area="@SUM",
+            referred_at=MARCH.start_at,
+            status="new",
+            closure_note="\tnote",
+        )
         s.add(c)
         s.flush()
         odd = c.id
@@ -63,7 +87,9 @@ def test_case_csv_is_safe_to_open_and_reads_back(database, team, tmp_path):
     with database.session() as s:
         result = export_cases_csv(s, team["lead"], out, MARCH, now=NOW)
     about, header, rows = read_csv(out)
-    assert about[0].startswith("# Followup case list; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC")
+    assert about[0].startswith(
+        "# Followup case list; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC"
+    )
     assert header[:3] == ["case_id", "police_reference", "person"]
     assert result.rows == len(rows) == 8  # the seven March cases and the odd one
     by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
@@ -79,7 +105,9 @@ def test_case_csv_is_safe_to_open_and_reads_back(database, team, tmp_path):
     with database.session() as s:
         export_cases_csv(s, team["lead"], out, case_ids=[ids["C7"], ids["C8"]], now=NOW)
     about, _, rows = read_csv(out)
-    assert "all cases" in about[0] and sorted(int(r[0]) for r in rows) == sorted([ids["C7"], ids["C8"]])
+    assert "all cases" in about[0] and sorted(int(r[0]) for r in rows) == sorted(
+        [ids["C7"], ids["C8"]]
+    )
 
 
 def test_exports_are_audited_without_personal_data_and_refused_to_workers(database, team, tmp_path):
@@ -94,8 +122,11 @@ def test_exports_are_audited_without_personal_data_and_refused_to_workers(databa
         {"kind": "ndtms_csv", "period": "2025-03-01_to_2025-03-31", "rows": 2},
         {"kind": "commissioner_pdf", "period": "2025-03-01_to_2025-03-31", "rows": 7},
     ]
-    for export, name in ((export_cases_csv, "w.csv"), (export_ndtms_csv, "w2.csv"),
-                         (export_commissioner_pdf, "w.pdf")):
+    for export, name in (
+        (export_cases_csv, "w.csv"),
+        (export_ndtms_csv, "w2.csv"),
+        (export_commissioner_pdf, "w.pdf"),
+    ):
         with pytest.raises(PermissionDenied, match="export data"), database.session() as s:
             export(s, team["worker1"], tmp_path / name, MARCH, now=NOW)
         assert not (tmp_path / name).exists()
@@ -112,7 +143,10 @@ def test_commissioner_pdf_has_the_figures_and_no_personal_data(database, team, t
     reader = PdfReader(out)
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert result.pages == len(reader.pages) >= 1
-    assert "Followup summary for commissioners; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC" in text
+    assert (
+        "Followup summary for commissioners; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC"
+        in text
+    )
     assert "01/03/2025 to 31/03/2025" in reader.metadata.subject
     assert "Referrals received" in text and "First attempt within 72 hours" in text
     assert "57.1%" in text  # 4 of 7 attempted in time, and 4 of 7 contacted
@@ -137,18 +171,55 @@ def test_ndtms_extract_holds_only_consented_people(database, team, tmp_path):
         d = s.scalar(select(m.Person.id).where(m.Person.first_name == "Sample"))
         c = s.scalar(select(m.Person.id).where(m.Person.first_name == "Dummy"))
     about, header, rows = read_csv(out)
-    assert about[0].startswith("# Followup consented extract (NDTMS style); period 01/03/2025 to 31/03/2025")
-    assert header == ["client_reference", "initials", "date_of_birth", "sex", "postcode_district",
-                      "referral_date", "referral_source", "triage_date", "treatment_start_date",
-                      "exit_date", "exit_reason_code", "substances"]
+    assert about[0].startswith(
+        "# Followup consented extract (NDTMS style); period 01/03/2025 to 31/03/2025"
+    )
+    assert header == [
+        "client_reference",
+        "initials",
+        "date_of_birth",
+        "sex",
+        "postcode_district",
+        "referral_date",
+        "referral_source",
+        "triage_date",
+        "treatment_start_date",
+        "exit_date",
+        "exit_reason_code",
+        "substances",
+    ]
     # March cases with sharing in force: C1 (person D) and C10 (person C). Not C5 (withdrawn),
     # not C3 (expired 01/04/2025), not the people never asked.
     assert result.rows == 2
     assert rows == [
-        [f"FU{d:08d}", "SE", "02/01/1980", "M", "B5", "01/03/2025", "police", "",
-         "10/03/2025", "", "", "heroin;crack cocaine"],
-        [f"FU{c:08d}", "DP", "02/01/1980", "I", "B12", "12/03/2025", "police", "18/03/2025",
-         "20/03/2025", "28/03/2025", "treatment_completed_drug_free", "heroin;crack cocaine"],
+        [
+            f"FU{d:08d}",
+            "SE",
+            "02/01/1980",
+            "M",
+            "B5",
+            "01/03/2025",
+            "police",
+            "",
+            "10/03/2025",
+            "",
+            "",
+            "heroin;crack cocaine",
+        ],
+        [
+            f"FU{c:08d}",
+            "DP",
+            "02/01/1980",
+            "I",
+            "B12",
+            "12/03/2025",
+            "police",
+            "18/03/2025",
+            "20/03/2025",
+            "28/03/2025",
+            "treatment_completed_drug_free",
+            "heroin;crack cocaine",
+        ],
     ]
     joined = out.read_text(encoding="utf-8-sig")
     for private in ("Sample", "Exampleson", "+447700900", "999000000", "TST-"):
@@ -160,7 +231,10 @@ def test_a_folder_gets_a_dated_file_name(database, team, tmp_path):
     with database.session() as s:
         result = export_ndtms_csv(s, team["lead"], tmp_path, MARCH, now=NOW)
     assert result.path.name == suggested_filename("ndtms_csv", MARCH, NOW)
-    assert result.path.name == "followup-ndtms-extract_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
+    assert (
+        result.path.name
+        == "followup-ndtms-extract_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
+    )
 
 
 # ---------------------------------------------------------------------------- command line
@@ -183,11 +257,22 @@ def cli(monkeypatch, capsys, sqlite_database, sqlite_url, team):
 
 
 def test_cli_report_json_equals_the_service(cli, sqlite_database, team):
-    code, out, err = cli("report", "engagement", "--from", "01/03/2025", "--to", "2025-04-30",
-                         "--by", "worker", "--json")
+    code, out, err = cli(
+        "report",
+        "engagement",
+        "--from",
+        "01/03/2025",
+        "--to",
+        "2025-04-30",
+        "--by",
+        "worker",
+        "--json",
+    )
     assert code == 0, err
     with sqlite_database.session() as s:
-        expected = engagement_report(s, team["lead"], Period(date(2025, 3, 1), date(2025, 5, 1)), by="worker")
+        expected = engagement_report(
+            s, team["lead"], Period(date(2025, 3, 1), date(2025, 5, 1)), by="worker"
+        )
     got = json.loads(out)
     want = json.loads(json.dumps(expected.as_json()))
     got.pop("made_at"), want.pop("made_at")
@@ -196,7 +281,9 @@ def test_cli_report_json_equals_the_service(cli, sqlite_database, team):
 
 
 def test_cli_report_text_and_errors(cli):
-    code, out, err = cli("report", "engagement", "--from", "2025-03-01", "--to", "2025-03-31", "--by", "area")
+    code, out, err = cli(
+        "report", "engagement", "--from", "2025-03-01", "--to", "2025-03-31", "--by", "area"
+    )
     assert code == 0, err
     assert "Referrals received: 7" in out and "B12" in out
     code, _, err = cli("report", "engagement", "--from", "31/02/2025")
@@ -206,15 +293,32 @@ def test_cli_report_text_and_errors(cli):
 
 
 def test_cli_exports(cli, tmp_path):
-    code, out, err = cli("export", "cases", str(tmp_path / "c.csv"), "--from", "2025-03-01",
-                         "--to", "2025-03-31", "--json")
+    code, out, err = cli(
+        "export",
+        "cases",
+        str(tmp_path / "c.csv"),
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["rows"] == 7
-    code, out, err = cli("export", "commissioners", str(tmp_path / "s.pdf"), "--from", "2025-03-01",
-                         "--to", "2025-03-31")
+    code, out, err = cli(
+        "export",
+        "commissioners",
+        str(tmp_path / "s.pdf"),
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+    )
     assert code == 0, err
     assert "summary for commissioners" in out and (tmp_path / "s.pdf").exists()
-    code, out, err = cli("export", "ndtms", str(tmp_path), "--from", "2025-03-01", "--to", "2025-03-31")
+    code, out, err = cli(
+        "export", "ndtms", str(tmp_path), "--from", "2025-03-01", "--to", "2025-03-31"
+    )
     assert code == 0, err
     assert "(2 rows)" in out
     code, _, err = cli("export", "cases", str(tmp_path / "w.csv"), user="worker1")

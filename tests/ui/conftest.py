@@ -31,11 +31,46 @@ class PersonSpec:
 
 
 PEOPLE = (
-    PersonSpec("Testy", "McTestface", date(1980, 1, 2), "9990000018", "+447700900001", "worker1", "contacting", "TST-0001", 10, -5),
-    PersonSpec("Sample", "Examplewood", date(1991, 6, 30), None, "+447700900002", "worker1", "engaged", "TST-0002", 3, 20),
-    PersonSpec("Demo", "Dummyson", date(1975, 3, 3), None, None, "worker2", "contacting", "TST-0003", 1, 30),
+    PersonSpec(
+        "Testy",
+        "McTestface",
+        date(1980, 1, 2),
+        "9990000018",
+        "+447700900001",
+        "worker1",
+        "contacting",
+        "TST-0001",
+        10,
+        -5,
+    ),
+    PersonSpec(
+        "Sample",
+        "Examplewood",
+        date(1991, 6, 30),
+        None,
+        "+447700900002",
+        "worker1",
+        "engaged",
+        "TST-0002",
+        3,
+        20,
+    ),
+    PersonSpec(
+        "Demo", "Dummyson", date(1975, 3, 3), None, None, "worker2", "contacting", "TST-0003", 1, 30
+    ),
     PersonSpec(None, None, None, None, None, None, "new", "TST-0004", 0, 70),
-    PersonSpec("Fakey", "McTestface", date(2001, 12, 12), None, None, "worker2", "closed", "TST-0005", 40, None),
+    PersonSpec(
+        "Fakey",
+        "McTestface",
+        date(2001, 12, 12),
+        None,
+        None,
+        "worker2",
+        "closed",
+        "TST-0005",
+        40,
+        None,
+    ),
 )
 
 

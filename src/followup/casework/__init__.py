@@ -11,4 +11,14 @@
 - ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
 """
 
-__all__ = ["caseload", "consent", "detail", "drafts", "lifecycle", "people", "schedule", "team_rules", "treatment"]
+__all__ = [
+    "caseload",
+    "consent",
+    "detail",
+    "drafts",
+    "lifecycle",
+    "people",
+    "schedule",
+    "team_rules",
+    "treatment",
+]

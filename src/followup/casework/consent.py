@@ -84,7 +84,9 @@ def _latest(session: Session, person_id: int) -> dict[str, ConsentEntry]:
     return latest
 
 
-def consent_states(session: Session, person_id: int, today: date | None = None) -> dict[str, ConsentState]:
+def consent_states(
+    session: Session, person_id: int, today: date | None = None
+) -> dict[str, ConsentState]:
     """Every scope's state in force, in the order of DESIGN.md."""
     today = today or datetime.now(UTC).date()
     latest = _latest(session, person_id)
@@ -149,7 +151,9 @@ def record(
     if state not in vocab.CONSENT_STATES:
         raise RuleViolation("Consent is given, refused or withdrawn.")
     if method not in vocab.CONSENT_METHODS:
-        raise RuleViolation("Say how consent was recorded: at the scene, by phone, in person or written.")
+        raise RuleViolation(
+            "Say how consent was recorded: at the scene, by phone, in person or written."
+        )
     when = when or datetime.now(UTC)
     if when > datetime.now(UTC):
         raise RuleViolation("Consent cannot be recorded for a time in the future.")
@@ -178,7 +182,11 @@ def record(
     session.add(entry)
     session.flush()
     audit.record(
-        session, actor_id, "create", "consent", entry.id,
+        session,
+        actor_id,
+        "create",
+        "consent",
+        entry.id,
         {"person_id": person_id, "scope": scope, "state": [current.state, state], "method": method},
     )
     return entry

@@ -41,8 +41,18 @@ from followup.errors import NotFound, PermissionDenied
 from followup.validation import display_phone
 
 PERSON_FIELDS = (
-    "first_name", "last_name", "description", "date_of_birth", "gender", "nhs_number",
-    "address", "postcode", "no_fixed_abode", "phone", "email", "gp_practice",
+    "first_name",
+    "last_name",
+    "description",
+    "date_of_birth",
+    "gender",
+    "nhs_number",
+    "address",
+    "postcode",
+    "no_fixed_abode",
+    "phone",
+    "email",
+    "gp_practice",
 )
 
 
@@ -144,49 +154,86 @@ def _names(session: Session) -> dict[int, str]:
 def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for r in session.scalars(select(Referral).where(Referral.case_id == case.id)):
-        doses = f", {r.naloxone_doses} naloxone dose(s) given" if r.naloxone_doses is not None else ""
-        entries.append(TimelineEntry(r.incident_at, "referral",
-                                     f"Police referral {r.police_reference}{doses}"))
+        doses = (
+            f", {r.naloxone_doses} naloxone dose(s) given" if r.naloxone_doses is not None else ""
+        )
+        entries.append(
+            TimelineEntry(r.incident_at, "referral", f"Police referral {r.police_reference}{doses}")
+        )
     for a in session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)):
-        entries.append(TimelineEntry(
-            a.attempted_at, "attempt",
-            f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
-            + (f" — {a.notes}" if a.notes else ""), names.get(a.worker_id or 0, "")))
+        entries.append(
+            TimelineEntry(
+                a.attempted_at,
+                "attempt",
+                f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
+                + (f" — {a.notes}" if a.notes else ""),
+                names.get(a.worker_id or 0, ""),
+            )
+        )
     for c in consent.history(session, case.person_id):
-        entries.append(TimelineEntry(
-            c.recorded_at, "consent",
-            f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
-            c.recorded_by or c.source))
+        entries.append(
+            TimelineEntry(
+                c.recorded_at,
+                "consent",
+                f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
+                c.recorded_by or c.source,
+            )
+        )
     for ch in session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)):
         text = f"Status: {vocab.label(ch.to_status)}"
         if ch.to_status == "closed" and ch.reason:
             text += f" ({vocab.label(ch.reason).lower()})"
         elif ch.reason:
             text += f" — {ch.reason}"
-        entries.append(TimelineEntry(ch.changed_at, "status", text, names.get(ch.changed_by_id or 0, "")))
+        entries.append(
+            TimelineEntry(ch.changed_at, "status", text, names.get(ch.changed_by_id or 0, ""))
+        )
     for t, service in session.execute(
-        select(TreatmentReferral, Service.name).join(Service).where(TreatmentReferral.case_id == case.id)
+        select(TreatmentReferral, Service.name)
+        .join(Service)
+        .where(TreatmentReferral.case_id == case.id)
     ):
         start = datetime.combine(t.referred_on, datetime.min.time(), UTC)
-        entries.append(TimelineEntry(start, "treatment", f"Referred to {service}",
-                                     names.get(t.recorded_by_id or 0, "")))
+        entries.append(
+            TimelineEntry(
+                start, "treatment", f"Referred to {service}", names.get(t.recorded_by_id or 0, "")
+            )
+        )
         if t.treatment_started_on:
-            entries.append(TimelineEntry(
-                datetime.combine(t.treatment_started_on, datetime.min.time(), UTC), "treatment",
-                f"Treatment started at {service}"))
+            entries.append(
+                TimelineEntry(
+                    datetime.combine(t.treatment_started_on, datetime.min.time(), UTC),
+                    "treatment",
+                    f"Treatment started at {service}",
+                )
+            )
         if t.exit_on:
-            entries.append(TimelineEntry(
-                datetime.combine(t.exit_on, datetime.min.time(), UTC), "treatment",
-                f"Left treatment: {vocab.label(t.exit_reason).lower()}"))
+            entries.append(
+                TimelineEntry(
+                    datetime.combine(t.exit_on, datetime.min.time(), UTC),
+                    "treatment",
+                    f"Left treatment: {vocab.label(t.exit_reason).lower()}",
+                )
+            )
     for k in session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)):
-        entries.append(TimelineEntry(
-            datetime.combine(k.supplied_on, datetime.min.time(), UTC), "naloxone",
-            f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to {vocab.label(k.recipient).lower()}"
-            f" ({k.supply_type})", names.get(k.recorded_by_id or 0, "")))
+        entries.append(
+            TimelineEntry(
+                datetime.combine(k.supplied_on, datetime.min.time(), UTC),
+                "naloxone",
+                f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to {vocab.label(k.recipient).lower()}"
+                f" ({k.supply_type})",
+                names.get(k.recorded_by_id or 0, ""),
+            )
+        )
     for letter in session.scalars(select(Letter).where(Letter.case_id == case.id)):
-        entries.append(TimelineEntry(letter.created_at, "letter",
-                                     f"Letter: {vocab.label(letter.template)}",
-                                     names.get(letter.author_id or 0, "")))
+        entries.append(
+            TimelineEntry(
+                letter.created_at,
+                "letter",
+                f"Letter: {vocab.label(letter.template)}",
+                names.get(letter.author_id or 0, ""),
+            )
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
@@ -197,43 +244,82 @@ def can_edit(actor: Actor, case: Case) -> bool:
     )
 
 
-def case_detail(session: Session, actor: Actor, case_id: int, *, audit_view: bool = True) -> CaseDetail:
+def case_detail(
+    session: Session, actor: Actor, case_id: int, *, audit_view: bool = True
+) -> CaseDetail:
     case = session.get(Case, case_id)
     if case is None or not can_view(actor, case):
         raise NotFound(f"Case {case_id} does not exist or is not in your caseload.")
     person = session.get(Person, case.person_id)
     assert person is not None
     names = _names(session)
-    overdoses = tuple(session.scalars(
-        select(Referral.incident_at).where(Referral.person_id == person.id).order_by(Referral.incident_at)
-    ))
+    overdoses = tuple(
+        session.scalars(
+            select(Referral.incident_at)
+            .where(Referral.person_id == person.id)
+            .order_by(Referral.incident_at)
+        )
+    )
     attempts = tuple(
-        AttemptRow(a.attempted_at, a.method, a.outcome, a.notes or "", names.get(a.worker_id or 0, ""))
-        for a in session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)
-                                 .order_by(ContactAttempt.attempted_at.desc()))
+        AttemptRow(
+            a.attempted_at, a.method, a.outcome, a.notes or "", names.get(a.worker_id or 0, "")
+        )
+        for a in session.scalars(
+            select(ContactAttempt)
+            .where(ContactAttempt.case_id == case.id)
+            .order_by(ContactAttempt.attempted_at.desc())
+        )
     )
     treatments = tuple(
-        TreatmentRow(t.id, name, t.referred_on, t.assessment_booked_for, t.assessment_attended,
-                     t.treatment_started_on, t.exit_on, t.exit_reason)
+        TreatmentRow(
+            t.id,
+            name,
+            t.referred_on,
+            t.assessment_booked_for,
+            t.assessment_attended,
+            t.treatment_started_on,
+            t.exit_on,
+            t.exit_reason,
+        )
         for t, name in session.execute(
-            select(TreatmentReferral, Service.name).join(Service)
-            .where(TreatmentReferral.case_id == case.id).order_by(TreatmentReferral.referred_on)
+            select(TreatmentReferral, Service.name)
+            .join(Service)
+            .where(TreatmentReferral.case_id == case.id)
+            .order_by(TreatmentReferral.referred_on)
         )
     )
     kits = tuple(
-        KitRow(k.supplied_on, k.kit_type, k.quantity, k.recipient, k.supply_type, k.resupply_reason,
-               k.training_given, k.batch_number or "", k.expires_on)
-        for k in session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.person_id == person.id)
-                                 .order_by(NaloxoneSupply.supplied_on.desc()))
+        KitRow(
+            k.supplied_on,
+            k.kit_type,
+            k.quantity,
+            k.recipient,
+            k.supply_type,
+            k.resupply_reason,
+            k.training_given,
+            k.batch_number or "",
+            k.expires_on,
+        )
+        for k in session.scalars(
+            select(NaloxoneSupply)
+            .where(NaloxoneSupply.person_id == person.id)
+            .order_by(NaloxoneSupply.supplied_on.desc())
+        )
     )
-    warnings = tuple((f, r) for f, r in session.execute(
-        select(ReferralWarning.field, ReferralWarning.reason).join(Referral)
-        .where(Referral.case_id == case.id).order_by(ReferralWarning.id)
-    ))
+    warnings = tuple(
+        (f, r)
+        for f, r in session.execute(
+            select(ReferralWarning.field, ReferralWarning.reason)
+            .join(Referral)
+            .where(Referral.case_id == case.id)
+            .order_by(ReferralWarning.id)
+        )
+    )
     letters = tuple(
         (lt.id, lt.template, lt.created_at, names.get(lt.author_id or 0, ""))
-        for lt in session.scalars(select(Letter).where(Letter.case_id == case.id)
-                                  .order_by(Letter.created_at.desc()))
+        for lt in session.scalars(
+            select(Letter).where(Letter.case_id == case.id).order_by(Letter.created_at.desc())
+        )
     )
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
@@ -263,7 +349,9 @@ def case_detail(session: Session, actor: Actor, case_id: int, *, audit_view: boo
         kits=kits,
         warnings=warnings,
         timeline=tuple(_timeline(session, case, names)),
-        method_problems={m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS},
+        method_problems={
+            m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS
+        },
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
         unable_to_contact_problem=unable_to_contact_problem(session, case.id),
@@ -292,11 +380,19 @@ def my_work(
     if worker_id != actor.id and not actor.can("view_all_cases"):
         raise PermissionDenied("A worker sees only their own work; a team lead can see anyone's.")
     now = now or datetime.now(UTC)
-    local_midnight = (now.astimezone() + timedelta(days=1)).replace(hour=0, minute=0, second=0,
-                                                                     microsecond=0)
+    local_midnight = (now.astimezone() + timedelta(days=1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     rows = session.execute(
-        select(Case.id, Case.police_reference, Case.status, Case.next_action_due_at,
-               Person.first_name, Person.last_name, Person.description)
+        select(
+            Case.id,
+            Case.police_reference,
+            Case.status,
+            Case.next_action_due_at,
+            Person.first_name,
+            Person.last_name,
+            Person.description,
+        )
         .join(Person, Person.id == Case.person_id)
         .where(Case.assigned_worker_id == worker_id, Case.status != "closed")
     ).all()

@@ -61,7 +61,9 @@ def touch(case: Case) -> None:
 
 def _attempt_times(session: Session, case_id: int) -> list[datetime]:
     return list(
-        session.scalars(select(ContactAttempt.attempted_at).where(ContactAttempt.case_id == case_id))
+        session.scalars(
+            select(ContactAttempt.attempted_at).where(ContactAttempt.case_id == case_id)
+        )
     )
 
 
@@ -83,7 +85,10 @@ def set_status(
     case.status = to_status
     session.add(
         CaseStatusChange(
-            case_id=case.id, from_status=before, to_status=to_status, changed_by_id=actor.id,
+            case_id=case.id,
+            from_status=before,
+            to_status=to_status,
+            changed_by_id=actor.id,
             reason=reason,
         )
     )
@@ -114,20 +119,30 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
             )
     if to_status == "referred":
         consent.require_in_force(session, case.person_id, "share_with_treatment", "a referral")
-        if session.scalar(select(TreatmentReferral.id).where(TreatmentReferral.case_id == case.id)) is None:
+        if (
+            session.scalar(select(TreatmentReferral.id).where(TreatmentReferral.case_id == case.id))
+            is None
+        ):
             raise RuleViolation("Record the treatment referral (service and date) first.")
     if to_status == "in_treatment":
         started = session.scalar(
             select(TreatmentReferral.id).where(
-                TreatmentReferral.case_id == case.id, TreatmentReferral.treatment_started_on.is_not(None)
+                TreatmentReferral.case_id == case.id,
+                TreatmentReferral.treatment_started_on.is_not(None),
             )
         )
         if started is None:
-            raise RuleViolation("Record the date treatment started on the treatment referral first.")
+            raise RuleViolation(
+                "Record the date treatment started on the treatment referral first."
+            )
 
 
 def advance(
-    session: Session, actor: Actor, case_id: int, to_status: str, expected_version: int | None,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    to_status: str,
+    expected_version: int | None,
     reason: str | None = None,
 ) -> None:
     """Move a case one step forward in its lifecycle."""
@@ -154,7 +169,9 @@ class AttemptSummary:
 
 def attempt_summary(session: Session, case_id: int) -> AttemptSummary:
     rows = session.execute(
-        select(ContactAttempt.attempted_at, ContactAttempt.method).where(ContactAttempt.case_id == case_id)
+        select(ContactAttempt.attempted_at, ContactAttempt.method).where(
+            ContactAttempt.case_id == case_id
+        )
     ).all()
     times = [r[0] for r in rows]
     return AttemptSummary(
@@ -182,7 +199,11 @@ def unable_to_contact_problem(session: Session, case_id: int) -> str | None:
 
 
 def close_case(
-    session: Session, actor: Actor, case_id: int, closure_reason: str, expected_version: int | None,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    closure_reason: str,
+    expected_version: int | None,
     note: str | None = None,
 ) -> None:
     case = load_case_for_edit(session, actor, case_id, expected_version)
@@ -223,7 +244,9 @@ def reopen_case(
     case.closure_note = None
     case.closed_at = None
     # A reopened case starts a fresh round of contact, due at once.
-    case.next_action_due_at = datetime.now(UTC) + timedelta(hours=team_rules.schedule(session).first_attempt_hours)
+    case.next_action_due_at = datetime.now(UTC) + timedelta(
+        hours=team_rules.schedule(session).first_attempt_hours
+    )
     session.flush()
 
 
@@ -233,7 +256,9 @@ def contact_method_problem(session: Session, case: Case, method: str) -> str | N
         consent.require_contact_allowed(session, case.person_id, method)
     except RuleViolation as exc:
         return str(exc)
-    if method == "home_visit" and not consent.consent_in_force(session, case.person_id, "home_visit"):
+    if method == "home_visit" and not consent.consent_in_force(
+        session, case.person_id, "home_visit"
+    ):
         remote = session.scalar(
             select(ContactAttempt.id).where(
                 ContactAttempt.case_id == case.id, ContactAttempt.method.in_(REMOTE_METHODS)
@@ -287,13 +312,23 @@ def record_contact_attempt(
     if problem:
         raise RuleViolation(problem)
     attempt = ContactAttempt(
-        case_id=case.id, attempted_at=when, method=method, outcome=outcome,
-        notes=(notes or "").strip() or None, worker_id=actor.id,
+        case_id=case.id,
+        attempted_at=when,
+        method=method,
+        outcome=outcome,
+        notes=(notes or "").strip() or None,
+        worker_id=actor.id,
     )
     session.add(attempt)
     session.flush()
-    audit.record(session, actor.id, "create", "contact_attempt", attempt.id,
-                 {"case_id": case.id, "method": method, "outcome": outcome})
+    audit.record(
+        session,
+        actor.id,
+        "create",
+        "contact_attempt",
+        attempt.id,
+        {"case_id": case.id, "method": method, "outcome": outcome},
+    )
     if case.status == "new":
         set_status(session, actor, case, "contacting", "first contact attempt")
     if outcome == "spoke_engaged" and case.status == "contacting":

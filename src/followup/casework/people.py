@@ -22,8 +22,18 @@ from followup.validation import (
 )
 
 EDITABLE = (
-    "first_name", "last_name", "description", "date_of_birth", "gender", "nhs_number",
-    "address", "postcode", "no_fixed_abode", "phone", "email", "gp_practice",
+    "first_name",
+    "last_name",
+    "description",
+    "date_of_birth",
+    "gender",
+    "nhs_number",
+    "address",
+    "postcode",
+    "no_fixed_abode",
+    "phone",
+    "email",
+    "gp_practice",
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -69,7 +79,11 @@ def clean_person_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_person(
-    session: Session, actor: Actor, case_id: int, expected_version: int | None, values: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    expected_version: int | None,
+    values: dict[str, Any],
 ) -> dict[str, list[Any]]:
     """Change the details of the case's person; returns what changed (also audited)."""
     case = load_case_for_edit(session, actor, case_id, expected_version)

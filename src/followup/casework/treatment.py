@@ -33,13 +33,18 @@ def services(session: Session) -> list[ServiceChoice]:
     """Active services of the directory, by name."""
     return [
         ServiceChoice(s.id, s.name, s.service_type, s.referral_notes or "")
-        for s in session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.name))
+        for s in session.scalars(
+            select(Service).where(Service.active.is_(True)).order_by(Service.name)
+        )
     ]
 
 
 EXAMPLE_SERVICES = (
-    ("Example Community Drug and Alcohol Service", "treatment",
-     "Open-access assessment weekdays; refer by secure email."),
+    (
+        "Example Community Drug and Alcohol Service",
+        "treatment",
+        "Open-access assessment weekdays; refer by secure email.",
+    ),
     ("Example Harm Reduction Hub", "harm_reduction", "Needle exchange and naloxone training."),
     ("Example Housing Support Team", "housing", "For people with no fixed abode."),
     ("Example Mental Health Crisis Team", "mental_health", "Urgent referrals by phone."),
@@ -68,7 +73,9 @@ def _not_future(value: date | None, what: str) -> None:
 def referral_problem(session: Session, case: Case) -> str | None:
     """Why the case cannot be referred to treatment now, or None when it can."""
     if case.status not in ("engaged", "referred", "in_treatment"):
-        return "Refer to treatment once the person has engaged (spoken with you and accepted support)."
+        return (
+            "Refer to treatment once the person has engaged (spoken with you and accepted support)."
+        )
     try:
         consent.require_in_force(
             session, case.person_id, "share_with_treatment", "a referral to treatment"
@@ -79,8 +86,14 @@ def referral_problem(session: Session, case: Case) -> str | None:
 
 
 def refer_to_treatment(
-    session: Session, actor: Actor, case_id: int, service_id: int, referred_on: date,
-    expected_version: int | None, *, assessment_booked_for: datetime | None = None,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    service_id: int,
+    referred_on: date,
+    expected_version: int | None,
+    *,
+    assessment_booked_for: datetime | None = None,
 ) -> TreatmentReferral:
     case = load_case_for_edit(session, actor, case_id, expected_version)
     problem = referral_problem(session, case)
@@ -93,13 +106,22 @@ def refer_to_treatment(
     if referred_on < case.referred_at.date():
         raise RuleViolation("The referral date is before the case was received; check it.")
     tr = TreatmentReferral(
-        case_id=case.id, service_id=service.id, referred_on=referred_on,
-        assessment_booked_for=assessment_booked_for, recorded_by_id=actor.id,
+        case_id=case.id,
+        service_id=service.id,
+        referred_on=referred_on,
+        assessment_booked_for=assessment_booked_for,
+        recorded_by_id=actor.id,
     )
     session.add(tr)
     session.flush()
-    audit.record(session, actor.id, "create", "treatment_referral", tr.id,
-                 {"case_id": case.id, "service_id": service.id, "referred_on": referred_on})
+    audit.record(
+        session,
+        actor.id,
+        "create",
+        "treatment_referral",
+        tr.id,
+        {"case_id": case.id, "service_id": service.id, "referred_on": referred_on},
+    )
     if case.status == "engaged":
         set_status(session, actor, case, "referred", f"referred to {service.name}")
     refresh_next_action(session, case)
@@ -108,12 +130,21 @@ def refer_to_treatment(
     return tr
 
 
-TREATMENT_FIELDS = ("assessment_booked_for", "assessment_attended", "treatment_started_on",
-                    "exit_on", "exit_reason")
+TREATMENT_FIELDS = (
+    "assessment_booked_for",
+    "assessment_attended",
+    "treatment_started_on",
+    "exit_on",
+    "exit_reason",
+)
 
 
 def update_treatment(
-    session: Session, actor: Actor, treatment_id: int, expected_version: int | None, **changes,
+    session: Session,
+    actor: Actor,
+    treatment_id: int,
+    expected_version: int | None,
+    **changes,
 ) -> None:
     """Record assessment, start and exit on a treatment referral."""
     tr = session.get(TreatmentReferral, treatment_id)
@@ -139,7 +170,9 @@ def update_treatment(
     before = {k: getattr(tr, k) for k in TREATMENT_FIELDS}
     for key, value in after.items():
         setattr(tr, key, value)
-    audit.record(session, actor.id, "update", "treatment_referral", tr.id, audit.changes(before, after))
+    audit.record(
+        session, actor.id, "update", "treatment_referral", tr.id, audit.changes(before, after)
+    )
     if after["treatment_started_on"] and case.status == "referred":
         set_status(session, actor, case, "in_treatment", "treatment started")
     touch(case)
@@ -173,22 +206,37 @@ def record_naloxone_supply(
         raise RuleViolation("The quantity is a whole number of kits from 1 to 10.")
     _not_future(supplied_on, "supply date")
     if supply_type == "resupply" and resupply_reason not in vocab.RESUPPLY_REASONS:
-        raise RuleViolation("A resupply needs a reason (used, lost, expired, confiscated or other).")
+        raise RuleViolation(
+            "A resupply needs a reason (used, lost, expired, confiscated or other)."
+        )
     if supply_type == "new" and resupply_reason:
         raise RuleViolation("A resupply reason goes only with a resupply.")
     if expires_on is not None and expires_on <= supplied_on:
         raise RuleViolation("The kit's expiry date must be after the supply date.")
     kit = NaloxoneSupply(
-        case_id=case.id, person_id=case.person_id, supplied_on=supplied_on, kit_type=kit_type,
-        quantity=quantity, recipient=recipient, supply_type=supply_type,
-        resupply_reason=resupply_reason, training_given=training_given,
-        batch_number=(batch_number or "").strip() or None, expires_on=expires_on,
+        case_id=case.id,
+        person_id=case.person_id,
+        supplied_on=supplied_on,
+        kit_type=kit_type,
+        quantity=quantity,
+        recipient=recipient,
+        supply_type=supply_type,
+        resupply_reason=resupply_reason,
+        training_given=training_given,
+        batch_number=(batch_number or "").strip() or None,
+        expires_on=expires_on,
         recorded_by_id=actor.id,
     )
     session.add(kit)
     session.flush()
-    audit.record(session, actor.id, "create", "naloxone_supply", kit.id,
-                 {"case_id": case.id, "kit_type": kit_type, "quantity": quantity})
+    audit.record(
+        session,
+        actor.id,
+        "create",
+        "naloxone_supply",
+        kit.id,
+        {"case_id": case.id, "kit_type": kit_type, "quantity": quantity},
+    )
     touch(case)
     session.flush()
     return kit

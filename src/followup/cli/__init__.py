@@ -58,8 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create or upgrade the database")
     _add_db(p)
-    p.add_argument("--grant-app-role", metavar="ROLE",
-                   help="PostgreSQL: after upgrading as the owner, grant ROLE the app's rights")
+    p.add_argument(
+        "--grant-app-role",
+        metavar="ROLE",
+        help="PostgreSQL: after upgrading as the owner, grant ROLE the app's rights",
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("check", help="integrity check of the database and schema version")
@@ -102,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("letters", help="make one letter, or every letter due (--batch), as a PDF")
     p.add_argument("--case", type=int, metavar="ID")
-    p.add_argument("--template", metavar="NAME",
-                   help="appointment, unable_to_contact, treatment_referral or gp_notification")
+    p.add_argument(
+        "--template",
+        metavar="NAME",
+        help="appointment, unable_to_contact, treatment_referral or gp_notification",
+    )
     p.add_argument("--batch", action="store_true", help="every letter due, in one PDF")
     p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     p.add_argument("--time", metavar='"dd/mm/yyyy HH:MM"', help="appointment time (UK time)")
@@ -113,12 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("subject-access",
-                       help="everything held about one person, as PDF and JSON (team leads)")
+    p = sub.add_parser(
+        "subject-access", help="everything held about one person, as PDF and JSON (team leads)"
+    )
     p.add_argument("--person", type=int, required=True, metavar="ID")
     p.add_argument("-o", "--output", required=True, metavar="FOLDER", help="an existing folder")
-    p.add_argument("--requested", metavar="D",
-                   help="the day the request arrived, 2026-11-01 or 01/11/2026 (default: today)")
+    p.add_argument(
+        "--requested",
+        metavar="D",
+        help="the day the request arrived, 2026-11-01 or 01/11/2026 (default: today)",
+    )
     _add_db(p)
     _add_user(p)
     p.add_argument("--json", action="store_true")
@@ -127,9 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backup_parsers(sub)
     _add_retention_parser(sub)
     return parser
-
-
-
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -315,7 +322,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ reports and exports
-
 
 
 def cmd_gui(args: argparse.Namespace) -> int:

@@ -20,7 +20,9 @@ from followup.errors import FollowupError
 
 def _add_backup_parsers(sub: Any) -> None:
     p = sub.add_parser("backup", help="consistent online backup of the database to FILE")
-    p.add_argument("file", metavar="FILE", help="backup file to write, or a folder for a dated name")
+    p.add_argument(
+        "file", metavar="FILE", help="backup file to write, or a folder for a dated name"
+    )
     _add_db(p)
     _add_user(p)
     p.add_argument("--json", action="store_true")
@@ -46,8 +48,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        _out(json.dumps({"file": str(info.path), "backend": info.backend,
-                         "schema_revision": info.revision, "bytes": info.size}))
+        _out(
+            json.dumps(
+                {
+                    "file": str(info.path),
+                    "backend": info.backend,
+                    "schema_revision": info.revision,
+                    "bytes": info.size,
+                }
+            )
+        )
     else:
         _out(info.describe())
     return EXIT_OK
@@ -90,20 +100,29 @@ def cmd_restore(args: argparse.Namespace) -> int:
             authorise(db)
         finally:
             db.dispose()
-    info = restore_database(url, source, backup_dir=configured_backup_folder(paths),
-                            actor=signed[0] if signed else None,
-                            authorise=None if signed else authorise)
+    info = restore_database(
+        url,
+        source,
+        backup_dir=configured_backup_folder(paths),
+        actor=signed[0] if signed else None,
+        authorise=None if signed else authorise,
+    )
     if args.json:
-        _out(json.dumps({"database": info.database, "file": str(info.source),
-                         "restored_revision": info.restored_revision,
-                         "schema_revision": info.revision,
-                         "safety_copy": str(info.safety_copy) if info.safety_copy else None,
-                         "set_aside": str(info.set_aside) if info.set_aside else None}))
+        _out(
+            json.dumps(
+                {
+                    "database": info.database,
+                    "file": str(info.source),
+                    "restored_revision": info.restored_revision,
+                    "schema_revision": info.revision,
+                    "safety_copy": str(info.safety_copy) if info.safety_copy else None,
+                    "set_aside": str(info.set_aside) if info.set_aside else None,
+                }
+            )
+        )
     else:
         _out(info.describe())
     return EXIT_OK
-
-
 
 
 def _add_retention_parser(sub: Any) -> None:
@@ -140,9 +159,15 @@ def cmd_retention(args: argparse.Namespace) -> int:
         out: dict[str, Any] = {
             "retention_years": years,
             "due": [
-                {"person_id": i.person_id, "initials": i.initials, "birth_year": i.birth_year,
-                 "case_ids": list(i.case_ids), "police_references": list(i.police_references),
-                 "closed_on": i.closed_on.isoformat(), "letters": i.letters}
+                {
+                    "person_id": i.person_id,
+                    "initials": i.initials,
+                    "birth_year": i.birth_year,
+                    "case_ids": list(i.case_ids),
+                    "police_references": list(i.police_references),
+                    "closed_on": i.closed_on.isoformat(),
+                    "letters": i.letters,
+                }
                 for i in items
             ],
         }

@@ -23,10 +23,13 @@ from followup.errors import FollowupError
 
 
 def _add_period(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", metavar="D",
-                   help="first day, 2026-11-01 or 01/11/2026 (default: the 1st of this month)")
-    p.add_argument("--to", dest="date_to", metavar="D",
-                   help="last day, included (default: today)")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="D",
+        help="first day, 2026-11-01 or 01/11/2026 (default: the 1st of this month)",
+    )
+    p.add_argument("--to", dest="date_to", metavar="D", help="last day, included (default: today)")
 
 
 def _add_report_parsers(sub: Any) -> None:
@@ -61,18 +64,28 @@ def _report_text(report: Any) -> list[str]:
         if value is None:
             return "-"
         kind = FIGURES[key].kind
-        return f"{value * 100:.1f}%" if kind == "rate" else f"{value:.1f} h" if kind == "hours" else str(value)
+        return (
+            f"{value * 100:.1f}%"
+            if kind == "rate"
+            else f"{value:.1f} h"
+            if kind == "hours"
+            else str(value)
+        )
 
     t = report.totals
-    lines = [f"Cases received {report.period.label} (first attempt target "
-             f"{report.first_attempt_hours} hours)."]
+    lines = [
+        f"Cases received {report.period.label} (first attempt target "
+        f"{report.first_attempt_hours} hours)."
+    ]
     lines.append("  ".join(f"{FIGURES[k].label}: {t.value(k)}" for k in FUNNEL))
     for key in (*RATES, *MEDIANS, "repeat_overdoses", "naloxone_kits", "overdue"):
         lines.append(f"{FIGURES[key].label}: {show(key, t.value(key))}")
     for by, rows in report.groups.items():
         lines.append("")
-        lines.append(f"{by.capitalize():<24} {'recv':>6} {'att':>6} {'cont':>6} {'eng':>6} "
-                     f"{'ref':>6} {'treat':>6} {'in time':>8} {'med h':>7} {'overdue':>7}")
+        lines.append(
+            f"{by.capitalize():<24} {'recv':>6} {'att':>6} {'cont':>6} {'eng':>6} "
+            f"{'ref':>6} {'treat':>6} {'in time':>8} {'med h':>7} {'overdue':>7}"
+        )
         for g in rows:
             f = g.figures
             lines.append(
@@ -126,10 +139,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        _out(json.dumps({"kind": result.kind, "file": str(result.path), "rows": result.rows,
-                         "pages": result.pages or None,
-                         "period": result.period.as_json() if result.period else None,
-                         "made_at": _iso(result.made_at)}))
+        _out(
+            json.dumps(
+                {
+                    "kind": result.kind,
+                    "file": str(result.path),
+                    "rows": result.rows,
+                    "pages": result.pages or None,
+                    "period": result.period.as_json() if result.period else None,
+                    "made_at": _iso(result.made_at),
+                }
+            )
+        )
     else:
         _out(result.describe())
     return EXIT_OK
@@ -150,7 +171,9 @@ def _write_pdf(path: Any, pdf: bytes) -> None:
     try:
         path.write_bytes(pdf)
     except OSError as exc:
-        raise FollowupError(f"Could not write {path} ({exc.strerror}); nothing was saved.") from None
+        raise FollowupError(
+            f"Could not write {path} ({exc.strerror}); nothing was saved."
+        ) from None
 
 
 def cmd_letters(args: argparse.Namespace) -> int:
@@ -172,13 +195,30 @@ def cmd_letters(args: argparse.Namespace) -> int:
         actor = _sign_in(db, args)
         if not args.batch:
             with db.session() as s:
-                letter = create_letter(s, actor, args.case, args.template, appointment_time=when,
-                                       appointment_place=args.place, note=args.note)
+                letter = create_letter(
+                    s,
+                    actor,
+                    args.case,
+                    args.template,
+                    appointment_time=when,
+                    appointment_place=args.place,
+                    note=args.note,
+                )
                 _write_pdf(output, letter.pdf)
                 record_prints(s, actor, [letter.id], "saved to a file (command line)")
-            result = {"letters": [{"id": letter.id, "case_id": letter.case_id,
-                                   "template": letter.template, "sha256": letter.sha256}],
-                      "skipped": [], "pages": None, "file": str(output)}
+            result = {
+                "letters": [
+                    {
+                        "id": letter.id,
+                        "case_id": letter.case_id,
+                        "template": letter.template,
+                        "sha256": letter.sha256,
+                    }
+                ],
+                "skipped": [],
+                "pages": None,
+                "file": str(output),
+            }
             summary = f"Wrote letter {letter.id} ({letter.template}) to {output}."
             code = EXIT_OK
         else:
@@ -188,13 +228,21 @@ def cmd_letters(args: argparse.Namespace) -> int:
             if batch.pdf is not None:
                 _write_pdf(output, batch.pdf)
                 with db.session() as s:
-                    record_prints(s, actor, [x.id for x in batch.letters],
-                                  "saved to a file (command line batch)")
+                    record_prints(
+                        s,
+                        actor,
+                        [x.id for x in batch.letters],
+                        "saved to a file (command line batch)",
+                    )
             result = {
-                "letters": [{"id": x.id, "case_id": x.case_id, "template": x.template,
-                             "sha256": x.sha256} for x in batch.letters],
-                "skipped": [{"case_id": x.case_id, "template": x.template, "reason": x.reason}
-                            for x in batch.skipped],
+                "letters": [
+                    {"id": x.id, "case_id": x.case_id, "template": x.template, "sha256": x.sha256}
+                    for x in batch.letters
+                ],
+                "skipped": [
+                    {"case_id": x.case_id, "template": x.template, "reason": x.reason}
+                    for x in batch.skipped
+                ],
                 "pages": batch.pages,
                 "file": str(output) if batch.pdf is not None else None,
             }
@@ -203,8 +251,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
             elif batch.pdf is None:
                 summary = "No letter could be made; no file was written."
             else:
-                summary = (f"Wrote {len(batch.letters)} letters ({batch.pages} pages) "
-                           f"to {output}.")
+                summary = f"Wrote {len(batch.letters)} letters ({batch.pages} pages) to {output}."
             for x in batch.skipped:
                 summary += f"\nNot made: case {x.case_id}, {x.template}: {x.reason}"
             code = EXIT_PARTIAL if batch.skipped else EXIT_OK
@@ -215,7 +262,6 @@ def cmd_letters(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------- backup and restore
-
 
 
 def _day(text: str) -> Any:
@@ -240,13 +286,24 @@ def cmd_subject_access(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        _out(json.dumps({"person_id": pack.person_id, "pdf": str(pdf_path), "json": str(json_path),
-                         "letters": len(pack.letters), "requested_on": pack.requested_on.isoformat(),
-                         "respond_by": pack.respond_by.isoformat()}))
+        _out(
+            json.dumps(
+                {
+                    "person_id": pack.person_id,
+                    "pdf": str(pdf_path),
+                    "json": str(json_path),
+                    "letters": len(pack.letters),
+                    "requested_on": pack.requested_on.isoformat(),
+                    "respond_by": pack.respond_by.isoformat(),
+                }
+            )
+        )
     else:
-        _out(f"Subject access pack written: {pdf_path} and {json_path}"
-             f"{f' with {len(pack.letters)} letter(s) beside them' if pack.letters else ''}. "
-             f"Hand it over by {pack.respond_by:%d/%m/%Y}.")
+        _out(
+            f"Subject access pack written: {pdf_path} and {json_path}"
+            f"{f' with {len(pack.letters)} letter(s) beside them' if pack.letters else ''}. "
+            f"Hand it over by {pack.respond_by:%d/%m/%Y}."
+        )
     return EXIT_OK
 
 

@@ -35,7 +35,6 @@ def _add_user(p: argparse.ArgumentParser) -> None:
     )
 
 
-
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 

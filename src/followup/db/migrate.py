@@ -123,7 +123,9 @@ def open_database(
         db.ping()
         state = schema_state(db)
         file_backed = db.is_sqlite and sqlite_path(url) is not None
-        if file_backed and (check_integrity or (migrate and not state.up_to_date and state.current)):
+        if file_backed and (
+            check_integrity or (migrate and not state.up_to_date and state.current)
+        ):
             quick_check(db)
         if migrate:
             state = upgrade(db, backup_dir)

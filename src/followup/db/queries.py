@@ -135,7 +135,9 @@ def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
         # Rendered inline (ids are ints): a drill-down can hold more ids than a statement may
         # have bound parameters (32,766 in SQLite, 65,535 in PostgreSQL).
         ids = [int(i) for i in q.case_ids]
-        stmt = stmt.where(Case.id.in_(bindparam("case_ids", ids, expanding=True, literal_execute=True)))
+        stmt = stmt.where(
+            Case.id.in_(bindparam("case_ids", ids, expanding=True, literal_execute=True))
+        )
     return stmt
 
 

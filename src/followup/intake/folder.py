@@ -123,8 +123,13 @@ def _free_name(target_dir: Path, name: str) -> Path:
     return candidate
 
 
-def ready_files(folder: Path, state: FolderState, *, settle_seconds: float = SETTLE_SECONDS,
-                clock: float | None = None) -> list[Path]:
+def ready_files(
+    folder: Path,
+    state: FolderState,
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
+    clock: float | None = None,
+) -> list[Path]:
     """Files complete enough to import: unchanged since the last scan and a few seconds old.
 
     Updates ``state`` with what this scan saw.
@@ -147,8 +152,14 @@ def ready_files(folder: Path, state: FolderState, *, settle_seconds: float = SET
     return [p for _, _, p in sorted(ready)]
 
 
-def report_text(file_name: str, actor: Actor, when: datetime, *,
-                summary: ImportSummary | None, failure: str = "") -> str:
+def report_text(
+    file_name: str,
+    actor: Actor,
+    when: datetime,
+    *,
+    summary: ImportSummary | None,
+    failure: str = "",
+) -> str:
     """The plain-text report filed beside a processed or failed file."""
     lines = [
         "Followup import report",
@@ -156,8 +167,12 @@ def report_text(file_name: str, actor: Actor, when: datetime, *,
         f"Imported: {when.astimezone():%d/%m/%Y %H:%M} (local time) by {actor.display_name}",
     ]
     if summary is None:
-        lines += ["Result: FAILED - nothing from this file was imported.", f"Reason: {failure}",
-                  "", "To try again, fix the file and put it back in the import folder."]
+        lines += [
+            "Result: FAILED - nothing from this file was imported.",
+            f"Reason: {failure}",
+            "",
+            "To try again, fix the file and put it back in the import folder.",
+        ]
         return "\n".join(lines) + "\n"
     lines += [
         "Result: imported" + (" (some rows need attention)" if not summary.clean else ""),
@@ -171,8 +186,11 @@ def report_text(file_name: str, actor: Actor, when: datetime, *,
         f"Fields left out (the referral was still imported): {len(summary.warnings)}",
     ]
     if summary.rejected:
-        lines += ["", "Rejected rows (nothing from them was imported; row numbers as a "
-                      "spreadsheet shows them):"]
+        lines += [
+            "",
+            "Rejected rows (nothing from them was imported; row numbers as a "
+            "spreadsheet shows them):",
+        ]
         lines += [f"  row {p.row}: {p.field}: {p.reason}" for p in summary.rejected]
     if summary.warnings:
         lines += ["", "Fields left out (the referral was imported without them):"]
@@ -188,9 +206,13 @@ def _file_away(path: Path, sub: str, report: str) -> tuple[Path | None, Path | N
     except FileNotFoundError:
         return None, None, "gone"
     except OSError as exc:
-        return None, None, (
-            f"it could not be moved to {sub}/ ({exc.strerror or 'error'}), so it stays in the "
-            "folder; it will not be imported twice"
+        return (
+            None,
+            None,
+            (
+                f"it could not be moved to {sub}/ ({exc.strerror or 'error'}), so it stays in the "
+                "folder; it will not be imported twice"
+            ),
         )
     report_path = target.with_name(target.name + REPORT_SUFFIX)
     try:
@@ -200,8 +222,9 @@ def _file_away(path: Path, sub: str, report: str) -> tuple[Path | None, Path | N
     return target, report_path, ""
 
 
-def import_one(db: Database, actor: Actor, path: Path, *,
-               now: datetime | None = None) -> FolderResult | None:
+def import_one(
+    db: Database, actor: Actor, path: Path, *, now: datetime | None = None
+) -> FolderResult | None:
     """Import one file of the folder and file it away; None when it vanished meanwhile."""
     when = now or datetime.now(UTC)
     summary: ImportSummary | None = None
@@ -212,8 +235,10 @@ def import_one(db: Database, actor: Actor, path: Path, *,
         failure = str(exc)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the folder
         log.warning("Import folder: unexpected %s while importing a file", type(exc).__name__)
-        failure = (f"something unexpected went wrong ({type(exc).__name__}); nothing was "
-                   "imported. Tell support if it happens again.")
+        failure = (
+            f"something unexpected went wrong ({type(exc).__name__}); nothing was "
+            "imported. Tell support if it happens again."
+        )
     if summary is None and not path.exists():
         return None  # another Followup on the same folder took it
     report = report_text(path.name, actor, when, summary=summary, failure=failure)
@@ -230,9 +255,15 @@ def import_one(db: Database, actor: Actor, path: Path, *,
     )
 
 
-def scan_import_folder(db: Database, actor: Actor, folder: str | Path, *, state: FolderState,
-                       settle_seconds: float = SETTLE_SECONDS,
-                       now: datetime | None = None) -> list[FolderResult]:
+def scan_import_folder(
+    db: Database,
+    actor: Actor,
+    folder: str | Path,
+    *,
+    state: FolderState,
+    settle_seconds: float = SETTLE_SECONDS,
+    now: datetime | None = None,
+) -> list[FolderResult]:
     """Import every complete referral file in ``folder``, oldest first; one result per file.
 
     Raises ``FollowupError`` when the folder is missing or not writable, and

@@ -149,7 +149,12 @@ def assign_cases(
         before = case.assigned_worker_id
         case.assigned_worker_id = worker.id
         audit.record(
-            session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [before, worker.id]}
+            session,
+            actor.id,
+            "assign",
+            "case",
+            case.id,
+            {"assigned_worker_id": [before, worker.id]},
         )
         changed += 1
     session.flush()
@@ -171,5 +176,7 @@ def take_case(session: Session, actor: Actor, case_id: int) -> None:
     if case.status != "new":
         raise FollowupError(f"Only new cases can be taken from the inbox; case {case_id} is not.")
     case.assigned_worker_id = actor.id
-    audit.record(session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [None, actor.id]})
+    audit.record(
+        session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [None, actor.id]}
+    )
     session.flush()

@@ -119,8 +119,14 @@ def keep_separate(session: Session, actor: Actor, review_id: int) -> None:
     review.state = "different_people"
     review.decided_at = datetime.now(UTC)
     review.decided_by_id = actor.id
-    audit.record(session, actor.id, "update", "match_review", review.id,
-                 {"state": ["pending", "different_people"]})
+    audit.record(
+        session,
+        actor.id,
+        "update",
+        "match_review",
+        review.id,
+        {"state": ["pending", "different_people"]},
+    )
     session.flush()
 
 
@@ -155,8 +161,12 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
         "consents": _ids(session, ConsentEntry.person_id, merged.id),
         "kits": _ids(session, NaloxoneSupply.person_id, merged.id),
     }
-    for model, key in ((Referral, "referrals"), (Case, "cases"), (ConsentEntry, "consents"),
-                       (NaloxoneSupply, "kits")):
+    for model, key in (
+        (Referral, "referrals"),
+        (Case, "cases"),
+        (ConsentEntry, "consents"),
+        (NaloxoneSupply, "kits"),
+    ):
         if moved[key]:
             session.execute(update(model).where(model.id.in_(moved[key])).values(person_id=kept.id))
 
@@ -186,17 +196,31 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
     )
     session.add(record)
     session.flush()
-    audit.record(session, actor.id, "merge", "person", kept.id,
-                 {"merged_person_id": merged.id, "review_id": review.id, "merge_id": record.id,
-                  "folded_cases": [f["case"]["id"] for f in folded]})
+    audit.record(
+        session,
+        actor.id,
+        "merge",
+        "person",
+        kept.id,
+        {
+            "merged_person_id": merged.id,
+            "review_id": review.id,
+            "merge_id": record.id,
+            "folded_cases": [f["case"]["id"] for f in folded],
+        },
+    )
     return record.id
 
 
 def _fold_case(session: Session, case: Case, into: Case) -> dict[str, Any]:
     """Move an untouched new case's referrals into an open case and remove the empty case."""
     referral_ids = list(session.scalars(select(Referral.id).where(Referral.case_id == case.id)))
-    consent_ids = list(session.scalars(select(ConsentEntry.id).where(ConsentEntry.case_id == case.id)))
-    changes = session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)).all()
+    consent_ids = list(
+        session.scalars(select(ConsentEntry.id).where(ConsentEntry.case_id == case.id))
+    )
+    changes = session.scalars(
+        select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)
+    ).all()
     snapshot = {
         "case": {k: getattr(case, k) for k in _CASE_COLUMNS},
         "changes": [{k: getattr(c, k) for k in _CHANGE_COLUMNS} for c in changes],
@@ -240,18 +264,32 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
         session.add(Case(**values))
         session.flush()
         for change in fold["changes"]:
-            session.add(CaseStatusChange(**{k: _when(v) if k.endswith("_at") else v
-                                            for k, v in change.items()}))
-        session.execute(update(Referral).where(Referral.id.in_(fold["referrals"]))
-                        .values(case_id=values["id"]))
+            session.add(
+                CaseStatusChange(
+                    **{k: _when(v) if k.endswith("_at") else v for k, v in change.items()}
+                )
+            )
+        session.execute(
+            update(Referral).where(Referral.id.in_(fold["referrals"])).values(case_id=values["id"])
+        )
         if fold["consents"]:
-            session.execute(update(ConsentEntry).where(ConsentEntry.id.in_(fold["consents"]))
-                            .values(case_id=values["id"]))
-    for model, key in ((Referral, "referrals"), (Case, "cases"), (ConsentEntry, "consents"),
-                       (NaloxoneSupply, "kits")):
+            session.execute(
+                update(ConsentEntry)
+                .where(ConsentEntry.id.in_(fold["consents"]))
+                .values(case_id=values["id"])
+            )
+    for model, key in (
+        (Referral, "referrals"),
+        (Case, "cases"),
+        (ConsentEntry, "consents"),
+        (NaloxoneSupply, "kits"),
+    ):
         if moved.get(key):
-            session.execute(update(model).where(model.id.in_(moved[key]))
-                            .values(person_id=record.merged_person_id))
+            session.execute(
+                update(model)
+                .where(model.id.in_(moved[key]))
+                .values(person_id=record.merged_person_id)
+            )
     merged = session.get(Person, record.merged_person_id)
     assert merged is not None
     merged.merged_into_id = None
@@ -268,14 +306,22 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
     record.undone_at = datetime.now(UTC)
     record.undone_by_id = actor.id
     session.flush()
-    audit.record(session, actor.id, "unmerge", "person", record.kept_person_id,
-                 {"merged_person_id": record.merged_person_id, "merge_id": record.id})
+    audit.record(
+        session,
+        actor.id,
+        "unmerge",
+        "person",
+        record.kept_person_id,
+        {"merged_person_id": record.merged_person_id, "merge_id": record.id},
+    )
 
 
 def merges_of(session: Session, person_id: int) -> list[PersonMerge]:
     """Merges into a person that can still be undone, newest first."""
-    return list(session.scalars(
-        select(PersonMerge)
-        .where(PersonMerge.kept_person_id == person_id, PersonMerge.undone_at.is_(None))
-        .order_by(PersonMerge.merged_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(PersonMerge)
+            .where(PersonMerge.kept_person_id == person_id, PersonMerge.undone_at.is_(None))
+            .order_by(PersonMerge.merged_at.desc())
+        )
+    )

@@ -113,8 +113,9 @@ def letter_problem(session: Session, person: Person, template: str) -> str | Non
     return None
 
 
-def letters_due(session: Session, actor: Actor, now: datetime | None = None, *,
-                with_problems: bool = True) -> list[DueLetter]:
+def letters_due(
+    session: Session, actor: Actor, now: datetime | None = None, *, with_problems: bool = True
+) -> list[DueLetter]:
     """Every letter due on the cases this user works on, by case (see the module docstring).
 
     With ``with_problems`` each comes with the reason it would be refused now (a query per
@@ -138,50 +139,82 @@ def letters_due(session: Session, actor: Actor, now: datetime | None = None, *,
         .group_by(Case.id)
         .having(func.count(ContactAttempt.id) >= rules.min_attempts, func.sum(made) == 0)
     ):
-        wanted.append((case_id, "unable_to_contact",
-                       f"{attempts} contact attempts have not reached the person.", None))
+        wanted.append(
+            (
+                case_id,
+                "unable_to_contact",
+                f"{attempts} contact attempts have not reached the person.",
+                None,
+            )
+        )
 
-    last_referral_letter = dict(session.execute(
-        select(Letter.case_id, func.max(Letter.created_at))
-        .where(Letter.template == "treatment_referral").group_by(Letter.case_id)
-    ).all())
+    last_referral_letter = dict(
+        session.execute(
+            select(Letter.case_id, func.max(Letter.created_at))
+            .where(Letter.template == "treatment_referral")
+            .group_by(Letter.case_id)
+        ).all()
+    )
     for tr_id, case_id, referred_on in session.execute(
         select(TreatmentReferral.id, TreatmentReferral.case_id, TreatmentReferral.referred_on)
-        .where(TreatmentReferral.case_id.in_(scope), TreatmentReferral.exit_on.is_(None),
-               TreatmentReferral.treatment_started_on.is_(None))
+        .where(
+            TreatmentReferral.case_id.in_(scope),
+            TreatmentReferral.exit_on.is_(None),
+            TreatmentReferral.treatment_started_on.is_(None),
+        )
         .order_by(TreatmentReferral.case_id, TreatmentReferral.referred_on)
     ):
         last = last_referral_letter.get(case_id)
         if last is None or last < datetime.combine(referred_on, time(), UTC):
-            wanted.append((case_id, "treatment_referral",
-                           f"Referred on {referred_on:%d/%m/%Y}; no referral letter yet.", tr_id))
+            wanted.append(
+                (
+                    case_id,
+                    "treatment_referral",
+                    f"Referred on {referred_on:%d/%m/%Y}; no referral letter yet.",
+                    tr_id,
+                )
+            )
 
     has_gp_letter = select(Letter.case_id).where(Letter.template == "gp_notification")
     # Only people with some record of GP consent given need the full check of what is in force.
-    gp_given = select(ConsentEntry.person_id).where(ConsentEntry.scope == "share_with_gp",
-                                                    ConsentEntry.state == "given")
+    gp_given = select(ConsentEntry.person_id).where(
+        ConsentEntry.scope == "share_with_gp", ConsentEntry.state == "given"
+    )
     for case_id, person_id in session.execute(
-        select(Case.id, Case.person_id).join(Person, Person.id == Case.person_id)
-        .where(Case.id.in_(scope), Person.gp_practice.is_not(None), Person.gp_practice != "",
-               Case.id.not_in(has_gp_letter), Person.id.in_(gp_given))
+        select(Case.id, Case.person_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(
+            Case.id.in_(scope),
+            Person.gp_practice.is_not(None),
+            Person.gp_practice != "",
+            Case.id.not_in(has_gp_letter),
+            Person.id.in_(gp_given),
+        )
     ):
         if consent.consent_in_force(session, person_id, "share_with_gp"):
-            wanted.append((case_id, "gp_notification",
-                           "Consent to share with the GP is in force; the GP has not been told.",
-                           None))
+            wanted.append(
+                (
+                    case_id,
+                    "gp_notification",
+                    "Consent to share with the GP is in force; the GP has not been told.",
+                    None,
+                )
+            )
 
     cases = _load_cases(session, {w[0] for w in wanted})
     names = dict(session.execute(select(User.id, User.display_name)).all())
     due = []
     for case_id, template, reason, tr_id in sorted(wanted, key=lambda w: (w[0], w[1])):
         c = cases[case_id]
-        due.append(DueLetter(
-            request=LetterRequest(case_id, template, treatment_referral_id=tr_id),
-            reason=reason,
-            person=c.person.display_name,
-            worker=names.get(c.assigned_worker_id or 0, ""),
-            problem=letter_problem(session, c.person, template) if with_problems else None,
-        ))
+        due.append(
+            DueLetter(
+                request=LetterRequest(case_id, template, treatment_referral_id=tr_id),
+                reason=reason,
+                person=c.person.display_name,
+                worker=names.get(c.assigned_worker_id or 0, ""),
+                problem=letter_problem(session, c.person, template) if with_problems else None,
+            )
+        )
     return due
 
 
@@ -190,7 +223,7 @@ def _load_cases(session: Session, ids: set[int]) -> dict[int, Case]:
     found: dict[int, Case] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 500):
-        chunk = ordered[start:start + 500]
+        chunk = ordered[start : start + 500]
         for c in session.scalars(
             select(Case).options(selectinload(Case.person)).where(Case.id.in_(chunk))
         ):
@@ -229,13 +262,18 @@ def render_batch(
                 return BatchResult(None, 0, (), tuple(skipped), cancelled=True)
             case = cases.get(request.case_id)
             if case is None or not may_make_letters(actor, case):
-                skipped.append(SkippedLetter(request.case_id, request.template,
-                                             f"Case {request.case_id} does not exist or is not "
-                                             "in your caseload."))
+                skipped.append(
+                    SkippedLetter(
+                        request.case_id,
+                        request.template,
+                        f"Case {request.case_id} does not exist or is not in your caseload.",
+                    )
+                )
             else:
                 try:
-                    laid = lay_out(build_letter(session, case, request, ctx, actor.display_name),
-                                   ctx.head)
+                    laid = lay_out(
+                        build_letter(session, case, request, ctx, actor.display_name), ctx.head
+                    )
                     made.append((request, render_letter(laid, ctx.head)))
                     contents.append(laid)
                 except RuleViolation as exc:

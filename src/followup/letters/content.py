@@ -97,16 +97,19 @@ class Gathered:
     users: dict[int, str]
 
     @classmethod
-    def load(cls, session: Session, head: Letterhead, bodies: dict[str, str],
-             today: date | None = None) -> Gathered:
+    def load(
+        cls, session: Session, head: Letterhead, bodies: dict[str, str], today: date | None = None
+    ) -> Gathered:
         users = dict(session.execute(select(User.id, User.display_name)).all())
         return cls(head, bodies, today or datetime.now(UTC).date(), users)
 
 
 def _latest_referral(session: Session, case_id: int) -> Referral | None:
     return session.scalars(
-        select(Referral).where(Referral.case_id == case_id)
-        .order_by(Referral.incident_at.desc(), Referral.id.desc()).limit(1)
+        select(Referral)
+        .where(Referral.case_id == case_id)
+        .order_by(Referral.incident_at.desc(), Referral.id.desc())
+        .limit(1)
     ).first()
 
 
@@ -127,12 +130,16 @@ def _consent_rows(session: Session, person_id: int, scope: str) -> tuple[tuple[s
     )
 
 
-def _person_rows(session: Session, person: Person, referral: Referral | None,
-                 worker: str, head: Letterhead) -> list[tuple[str, str]]:
+def _person_rows(
+    session: Session, person: Person, referral: Referral | None, worker: str, head: Letterhead
+) -> list[tuple[str, str]]:
     address = ", ".join(address_lines(person.address, person.postcode))
-    overdoses = session.scalar(
-        select(func.count()).select_from(Referral).where(Referral.person_id == person.id)
-    ) or 0
+    overdoses = (
+        session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.person_id == person.id)
+        )
+        or 0
+    )
     doses = "None recorded"
     if referral is not None and referral.naloxone_doses:
         doses = f"{referral.naloxone_doses} dose{'s' if referral.naloxone_doses != 1 else ''}"
@@ -147,8 +154,10 @@ def _person_rows(session: Session, person: Person, referral: Referral | None,
         ("NHS number", nhs_display(person.nhs_number)),
         ("Address", "No fixed abode" if person.no_fixed_abode or not address else address),
         ("Phone", display_phone(person.phone) or "Not known"),
-        ("Incident date",
-         short_date(uk_time(referral.incident_at).date()) if referral else "Not known"),
+        (
+            "Incident date",
+            short_date(uk_time(referral.incident_at).date()) if referral else "Not known",
+        ),
         ("Substances suspected", substances or "Not known"),
         ("Police naloxone doses", doses),
         ("Referrals to us", str(overdoses)),
@@ -156,8 +165,9 @@ def _person_rows(session: Session, person: Person, referral: Referral | None,
     ]
 
 
-def build_letter(session: Session, case: Case, request: LetterRequest, ctx: Gathered,
-                 author_name: str) -> LetterContent:
+def build_letter(
+    session: Session, case: Case, request: LetterRequest, ctx: Gathered, author_name: str
+) -> LetterContent:
     """The text of one letter for ``case``, or a ``RuleViolation`` saying why not."""
     s = spec(request.template)
     person = case.person
@@ -169,8 +179,9 @@ def build_letter(session: Session, case: Case, request: LetterRequest, ctx: Gath
     values = {
         "first_name": first,
         "last_name": clean(person.last_name).strip(),
-        "full_name": " ".join(p for p in (clean(person.first_name).strip(),
-                                          clean(person.last_name).strip()) if p),
+        "full_name": " ".join(
+            p for p in (clean(person.first_name).strip(), clean(person.last_name).strip()) if p
+        ),
         "worker_name": worker,
         "service_name": ctx.head.name,
         "service_phone": ctx.head.phone.strip(),
@@ -188,8 +199,9 @@ def build_letter(session: Session, case: Case, request: LetterRequest, ctx: Gath
     return _professional_letter(session, case, request, ctx, values, body, worker)
 
 
-def _person_letter(case: Case, request: LetterRequest, ctx: Gathered, values: dict[str, str],
-                   body: str) -> LetterContent:
+def _person_letter(
+    case: Case, request: LetterRequest, ctx: Gathered, values: dict[str, str], body: str
+) -> LetterContent:
     person = case.person
     if not values["first_name"]:
         raise RuleViolation(
@@ -203,17 +215,22 @@ def _person_letter(case: Case, request: LetterRequest, ctx: Gathered, values: di
             "be posted; give them the message in person or reach them another way."
         )
     postcode = clean(person.postcode).strip()
-    if postcode and postcode.replace(" ", "").upper() not in "".join(lines).replace(" ", "").upper():
+    if (
+        postcode
+        and postcode.replace(" ", "").upper() not in "".join(lines).replace(" ", "").upper()
+    ):
         lines.append(postcode)
     if request.template == "appointment":
         if request.appointment_time is None or not clean(request.appointment_place).strip():
-            raise RuleViolation("An appointment letter needs the time and the place of the "
-                                "appointment.")
+            raise RuleViolation(
+                "An appointment letter needs the time and the place of the appointment."
+            )
         when = uk_time(request.appointment_time)
         now = uk_time(datetime.now(UTC)) if when.tzinfo else datetime.now()
         if when < now:
-            raise RuleViolation("The appointment time has already passed; choose a time in the "
-                                "future.")
+            raise RuleViolation(
+                "The appointment time has already passed; choose a time in the future."
+            )
         values["appointment_date"] = f"{when:%A} {long_date(when.date())}"
         values["appointment_time"] = clock(when)
         values["appointment_place"] = clean(request.appointment_place).strip()
@@ -230,16 +247,24 @@ def _person_letter(case: Case, request: LetterRequest, ctx: Gathered, values: di
     )
 
 
-def _professional_letter(session: Session, case: Case, request: LetterRequest, ctx: Gathered,
-                         values: dict[str, str], body: str, worker: str) -> LetterContent:
+def _professional_letter(
+    session: Session,
+    case: Case,
+    request: LetterRequest,
+    ctx: Gathered,
+    values: dict[str, str],
+    body: str,
+    worker: str,
+) -> LetterContent:
     person = case.person
     referral = _latest_referral(session, case.id)
     values["full_name"] = values["full_name"] or person.display_name
     values["first_name"] = values["first_name"] or values["full_name"]
     values["date_of_birth"] = short_date(person.date_of_birth)
     values["nhs_number"] = nhs_display(person.nhs_number)
-    values["incident_date"] = (long_date(uk_time(referral.incident_at).date())
-                               if referral else "a date not recorded")
+    values["incident_date"] = (
+        long_date(uk_time(referral.incident_at).date()) if referral else "a date not recorded"
+    )
     right_lines: tuple[str, ...] = ()
     rows = _person_rows(session, person, referral, worker, ctx.head)
     s = spec(request.template)
@@ -251,14 +276,18 @@ def _professional_letter(session: Session, case: Case, request: LetterRequest, c
             q.order_by(TreatmentReferral.referred_on.desc(), TreatmentReferral.id.desc()).limit(1)
         ).first()
         if tr is None:
-            raise RuleViolation("Record the treatment referral (service and date) on the case "
-                                "first; the letter goes to that service.")
+            raise RuleViolation(
+                "Record the treatment referral (service and date) on the case "
+                "first; the letter goes to that service."
+            )
         service = session.get(Service, tr.service_id)
         assert service is not None
         lines = address_lines(service.address)
         if not lines and not service.secure_email:
-            raise RuleViolation("The services directory has no address or secure email for "
-                                "this service; ask an administrator to add one.")
+            raise RuleViolation(
+                "The services directory has no address or secure email for "
+                "this service; ask an administrator to add one."
+            )
         recipient = (clean(service.name).strip(), *lines)
         if service.secure_email:
             right_lines = (f"By secure email to {service.secure_email}",)
@@ -266,20 +295,24 @@ def _professional_letter(session: Session, case: Case, request: LetterRequest, c
         values["referred_on"] = long_date(tr.referred_on)
         rows.insert(6, ("Referred to you on", short_date(tr.referred_on)))
         if tr.assessment_booked_for:
-            rows.insert(7, ("Assessment booked for",
-                            f"{uk_time(tr.assessment_booked_for):%d/%m/%Y %H:%M}"))
+            rows.insert(
+                7, ("Assessment booked for", f"{uk_time(tr.assessment_booked_for):%d/%m/%Y %H:%M}")
+            )
         title = "Referral summary"
         subject = f"Referral: {values['full_name']}, born {values['date_of_birth']}"
     else:
         practice = address_lines(person.gp_practice)
         if not practice:
-            raise RuleViolation("No GP practice is recorded for this person; add it to their "
-                                "details first.")
+            raise RuleViolation(
+                "No GP practice is recorded for this person; add it to their details first."
+            )
         recipient = ("The GP", *practice)
         values["recipient_name"] = practice[0]
         title = "About your patient"
-        subject = (f"Your patient: {values['full_name']}, born {values['date_of_birth']}, "
-                   f"NHS number {values['nhs_number']}")
+        subject = (
+            f"Your patient: {values['full_name']}, born {values['date_of_birth']}, "
+            f"NHS number {values['nhs_number']}"
+        )
     return LetterContent(
         recipient=recipient,
         date_text=long_date(ctx.today),
@@ -290,7 +323,9 @@ def _professional_letter(session: Session, case: Case, request: LetterRequest, c
         right_lines=right_lines,
         sections=(
             Section(title, tuple(rows)),
-            Section("The consent this letter rests on",
-                    _consent_rows(session, person.id, s.consent_scope)),
+            Section(
+                "The consent this letter rests on",
+                _consent_rows(session, person.id, s.consent_scope),
+            ),
         ),
     )

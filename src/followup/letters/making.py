@@ -128,14 +128,26 @@ def store_letter(session: Session, actor: Actor, case_id: int, template: str, pd
 
 def audit_created(session: Session, actor: Actor, letters: Iterable[Letter]) -> None:
     for letter in letters:
-        audit.record(session, actor.id, "create", "letter", letter.id,
-                     {"case_id": letter.case_id, "template": letter.template,
-                      "sha256": letter.sha256})
+        audit.record(
+            session,
+            actor.id,
+            "create",
+            "letter",
+            letter.id,
+            {"case_id": letter.case_id, "template": letter.template, "sha256": letter.sha256},
+        )
 
 
 def record_of(letter: Letter, author: str) -> LetterRecord:
-    return LetterRecord(letter.id, letter.case_id, letter.template, author, letter.created_at,
-                        letter.sha256, letter.pdf)
+    return LetterRecord(
+        letter.id,
+        letter.case_id,
+        letter.template,
+        author,
+        letter.created_at,
+        letter.sha256,
+        letter.pdf,
+    )
 
 
 def create_letter(
@@ -155,9 +167,14 @@ def create_letter(
     when the person has no postal address (letters to the person), or when a detail the
     template needs is missing.
     """
-    request = _request(case_id, template, appointment_time=appointment_time,
-                       appointment_place=appointment_place, note=note,
-                       treatment_referral_id=treatment_referral_id)
+    request = _request(
+        case_id,
+        template,
+        appointment_time=appointment_time,
+        appointment_place=appointment_place,
+        note=note,
+        treatment_referral_id=treatment_referral_id,
+    )
     case = case_for_letters(session, actor, case_id)
     ctx = Gathered.load(session, letterhead(session), template_bodies(session))
     content = build_letter(session, case, request, ctx, actor.display_name)
@@ -172,21 +189,41 @@ def letters_for_case(session: Session, actor: Actor, case_id: int) -> list[Lette
     """The case's letters, newest first, with how often each was printed."""
     case_for_letters(session, actor, case_id)
     prints = (
-        select(LetterPrint.letter_id, func.count().label("n"),
-               func.max(LetterPrint.printed_at).label("last"))
-        .group_by(LetterPrint.letter_id).subquery()
+        select(
+            LetterPrint.letter_id,
+            func.count().label("n"),
+            func.max(LetterPrint.printed_at).label("last"),
+        )
+        .group_by(LetterPrint.letter_id)
+        .subquery()
     )
     rows = session.execute(
-        select(Letter.id, Letter.template, Letter.created_at, Letter.sha256, User.display_name,
-               prints.c.n, prints.c.last)
+        select(
+            Letter.id,
+            Letter.template,
+            Letter.created_at,
+            Letter.sha256,
+            User.display_name,
+            prints.c.n,
+            prints.c.last,
+        )
         .outerjoin(User, User.id == Letter.author_id)
         .outerjoin(prints, prints.c.letter_id == Letter.id)
         .where(Letter.case_id == case_id)
         .order_by(Letter.created_at.desc(), Letter.id.desc())
     ).all()
     return [
-        LetterSummary(r.id, case_id, r.template, TEMPLATES[r.template].label,
-                      r.display_name or "", r.created_at, r.sha256, r.n or 0, r.last)
+        LetterSummary(
+            r.id,
+            case_id,
+            r.template,
+            TEMPLATES[r.template].label,
+            r.display_name or "",
+            r.created_at,
+            r.sha256,
+            r.n or 0,
+            r.last,
+        )
         for r in rows
     ]
 
@@ -199,25 +236,29 @@ def letter_pdf(session: Session, actor: Actor, letter_id: int) -> LetterRecord:
     return record_of(letter, author.display_name if author else "")
 
 
-def record_print(session: Session, actor: Actor, letter_id: int,
-                 destination: str | None = None) -> None:
+def record_print(
+    session: Session, actor: Actor, letter_id: int, destination: str | None = None
+) -> None:
     """Log that a stored letter was printed (or saved to a file) and audit it."""
     record_prints(session, actor, [letter_id], destination)
 
 
-def record_prints(session: Session, actor: Actor, letter_ids: Iterable[int],
-                  destination: str | None = None) -> None:
+def record_prints(
+    session: Session, actor: Actor, letter_ids: Iterable[int], destination: str | None = None
+) -> None:
     """Log one print of each letter (a batch printed together) and audit each."""
     require(actor, "print_letters")
     where = (destination or "").strip()[:200] or None
     ids = list(dict.fromkeys(letter_ids))
     found: dict[int, tuple[int, int | None]] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         found.update(
-            (lid, (cid, worker)) for lid, cid, worker in session.execute(
+            (lid, (cid, worker))
+            for lid, cid, worker in session.execute(
                 select(Letter.id, Letter.case_id, Case.assigned_worker_id)
-                .join(Case, Case.id == Letter.case_id).where(Letter.id.in_(chunk))
+                .join(Case, Case.id == Letter.case_id)
+                .where(Letter.id.in_(chunk))
             )
         )
     for letter_id in ids:
@@ -225,6 +266,12 @@ def record_prints(session: Session, actor: Actor, letter_ids: Iterable[int],
         if case_id is None or not (actor.can("view_all_cases") or worker == actor.id):
             raise NotFound(f"Letter {letter_id} does not exist or is not in your caseload.")
         session.add(LetterPrint(letter_id=letter_id, printed_by_id=actor.id, destination=where))
-        audit.record(session, actor.id, "print", "letter", letter_id,
-                     {"case_id": case_id, "destination": where})
+        audit.record(
+            session,
+            actor.id,
+            "print",
+            "letter",
+            letter_id,
+            {"case_id": case_id, "destination": where},
+        )
     session.flush()

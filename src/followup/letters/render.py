@@ -238,17 +238,26 @@ def _body_rows(content: LetterContent) -> list[_Row]:
             rows.append(_Row(BODY_LEADING, [_Op(0, 0, FONT, BODY_SIZE, part)]))
     for section in content.sections:
         rows.append(_Row(BODY_LEADING * 0.8, []))
-        rows.append(_Row(BODY_LEADING + 2, [_Op(0, 0, FONT_BOLD, BODY_SIZE + 0.5, section.title)],
-                         keep_with_next=True))
+        rows.append(
+            _Row(
+                BODY_LEADING + 2,
+                [_Op(0, 0, FONT_BOLD, BODY_SIZE + 0.5, section.title)],
+                keep_with_next=True,
+            )
+        )
         for label, value in section.rows:
             labels = wrap(clean(label), FONT_BOLD, TABLE_SIZE, LABEL_WIDTH - 3 * mm)
             values: list[str] = []
             for line in (clean(value) or "-").split("\n"):
                 values.extend(wrap(line, FONT, TABLE_SIZE, width - LABEL_WIDTH))
             # One entry stays together on a page, however many lines it wraps to.
-            ops = [_Op(0, i * TABLE_LEADING, FONT_BOLD, TABLE_SIZE, t) for i, t in enumerate(labels)]
-            ops += [_Op(LABEL_WIDTH, i * TABLE_LEADING, FONT, TABLE_SIZE, t)
-                    for i, t in enumerate(values)]
+            ops = [
+                _Op(0, i * TABLE_LEADING, FONT_BOLD, TABLE_SIZE, t) for i, t in enumerate(labels)
+            ]
+            ops += [
+                _Op(LABEL_WIDTH, i * TABLE_LEADING, FONT, TABLE_SIZE, t)
+                for i, t in enumerate(values)
+            ]
             rows.append(_Row(TABLE_LEADING * max(len(labels), len(values)) + 3, ops))
     return rows
 
@@ -372,8 +381,16 @@ class _Page:
         self.font: tuple[str, float] | None = None
         self.gray = 0.0
 
-    def draw(self, x: float, y_from_top: float, font: str, size: float, text: str,
-             gray: float = 0.0, align: str = "left") -> None:
+    def draw(
+        self,
+        x: float,
+        y_from_top: float,
+        font: str,
+        size: float,
+        text: str,
+        gray: float = 0.0,
+        align: str = "left",
+    ) -> None:
         shown = visual(text)
         if not shown:
             return
@@ -431,21 +448,32 @@ def _draw_first_page_head(canvas: Canvas, page: _Page, laid: LaidOut, head: Lett
     right_x = 125 * mm
     right_width = RIGHT - right_x
     y = 52 * mm
-    for line in (f"Date: {content.date_text}", f"Our reference: {content.reference}",
-                 *content.right_lines):
+    for line in (
+        f"Date: {content.date_text}",
+        f"Our reference: {content.reference}",
+        *content.right_lines,
+    ):
         for part in wrap(clean(line), FONT, 9.5, right_width):
             page.draw(right_x, y, FONT, 9.5, part)
             y += 12.5
 
 
-def _draw_footer(page: _Page, content: LetterContent, head: Letterhead, number: int,
-                 total: int) -> None:
+def _draw_footer(
+    page: _Page, content: LetterContent, head: Letterhead, number: int, total: int
+) -> None:
     footer = f"{clean(head.name).strip()}  ·  Page {number} of {total}"
     page.draw(PAGE_W / 2, PAGE_H - 12 * mm, FONT, 8, footer, 0.4, align="centre")
     if not content.to_person:
-        page.draw(PAGE_W / 2, PAGE_H - 12 * mm - 10, FONT, 7.5,
-                  "Confidential: personal and health information. If this reached you by "
-                  "mistake, please tell us and destroy it.", 0.4, align="centre")
+        page.draw(
+            PAGE_W / 2,
+            PAGE_H - 12 * mm - 10,
+            FONT,
+            7.5,
+            "Confidential: personal and health information. If this reached you by "
+            "mistake, please tell us and destroy it.",
+            0.4,
+            align="centre",
+        )
 
 
 @dataclass(frozen=True)
@@ -502,8 +530,9 @@ def render_letter(content: LetterContent | LaidOut, head: Letterhead) -> bytes:
     return buffer.getvalue()
 
 
-def render_letters(contents: Iterable[LetterContent | LaidOut],
-                   head: Letterhead) -> tuple[bytes, int]:
+def render_letters(
+    contents: Iterable[LetterContent | LaidOut], head: Letterhead
+) -> tuple[bytes, int]:
     """Several letters in one PDF, each starting on a new page; returns (bytes, pages)."""
     buffer = io.BytesIO()
     pages = 0

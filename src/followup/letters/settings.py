@@ -79,8 +79,14 @@ def template_bodies(session: Session) -> dict[str, str]:
 
 def template_wording(session: Session, template: str) -> TemplateWording:
     s = spec(template)
-    return TemplateWording(s.name, s.label, s.to_person, template_body(session, template),
-                           s.default_body, s.placeholders)
+    return TemplateWording(
+        s.name,
+        s.label,
+        s.to_person,
+        template_body(session, template),
+        s.default_body,
+        s.placeholders,
+    )
 
 
 def save_template_wording(session: Session, actor: Actor, template: str, body: str) -> None:
@@ -93,8 +99,14 @@ def save_template_wording(session: Session, actor: Actor, template: str, body: s
     if body == before:
         return
     set_setting(session, s.setting_key, body)
-    audit.record(session, actor.id, "update", "letter_template", None,
-                 {"template": template, "body": [before, body]})
+    audit.record(
+        session,
+        actor.id,
+        "update",
+        "letter_template",
+        None,
+        {"template": template, "body": [before, body]},
+    )
 
 
 def reset_template_wording(session: Session, actor: Actor, template: str) -> None:
@@ -164,20 +176,25 @@ def set_letterhead(
     require(actor, "settings")
     before = letterhead(session)
     changes: dict[str, list[str | None]] = {}
-    for part, value, limit in (("name", name, 120), ("address", address, 400),
-                               ("phone", phone, 40)):
+    for part, value, limit in (
+        ("name", name, 120),
+        ("address", address, 400),
+        ("phone", phone, 40),
+    ):
         if value is None:
             continue
         value = value.replace("\r\n", "\n").strip()
         if part == "name" and not value:
             raise RuleViolation("The letterhead needs the organisation's name.")
         if len(value) > limit:
-            raise RuleViolation(f"The letterhead {part} is too long; keep it under {limit} "
-                                "characters.")
+            raise RuleViolation(
+                f"The letterhead {part} is too long; keep it under {limit} characters."
+            )
         word = banned_word(value)
         if word:
             raise discretion_refusal(
-                word, f"the letterhead {part}, which appears on letters to the person,")
+                word, f"the letterhead {part}, which appears on letters to the person,"
+            )
         old = get_setting(session, _KEYS[part]) or ""
         if value != old:
             set_setting(session, _KEYS[part], value)

@@ -26,17 +26,49 @@ from followup.errors import RuleViolation
 # Word forms that must never appear on a letter to the person. Whole words only, so that a
 # surname such as "Drugan" or a street such as "Recoverton Way" is not refused by accident.
 BANNED_WORDS = (
-    "drug", "drugs", "drugged",
-    "overdose", "overdoses", "overdosed", "overdosing", "od",
-    "naloxone", "nyxoid", "prenoxad",
-    "police", "policeman", "policewoman", "policing",
-    "treatment", "treatments",
-    "substance", "substances",
-    "heroin", "opioid", "opioids", "opiate", "opiates", "methadone", "buprenorphine",
-    "fentanyl", "cocaine", "narcotic", "narcotics",
-    "alcohol", "alcoholic", "alcoholism",
-    "addiction", "addictions", "addict", "addicts", "addicted",
-    "recovery", "rehab", "rehabilitation", "detox", "misuse",
+    "drug",
+    "drugs",
+    "drugged",
+    "overdose",
+    "overdoses",
+    "overdosed",
+    "overdosing",
+    "od",
+    "naloxone",
+    "nyxoid",
+    "prenoxad",
+    "police",
+    "policeman",
+    "policewoman",
+    "policing",
+    "treatment",
+    "treatments",
+    "substance",
+    "substances",
+    "heroin",
+    "opioid",
+    "opioids",
+    "opiate",
+    "opiates",
+    "methadone",
+    "buprenorphine",
+    "fentanyl",
+    "cocaine",
+    "narcotic",
+    "narcotics",
+    "alcohol",
+    "alcoholic",
+    "alcoholism",
+    "addiction",
+    "addictions",
+    "addict",
+    "addicts",
+    "addicted",
+    "recovery",
+    "rehab",
+    "rehabilitation",
+    "detox",
+    "misuse",
 )
 _BANNED = re.compile(r"(?<![\w])(" + "|".join(BANNED_WORDS) + r")(?![\w])", re.IGNORECASE)
 # "OD" only counts in capitals (it is also part of ordinary words in other languages).
@@ -101,7 +133,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
     spec.name: spec
     for spec in (
         TemplateSpec(
-            "appointment", "Appointment letter", True, "contact_letter", "a letter to the person",
+            "appointment",
+            "Appointment letter",
+            True,
+            "contact_letter",
+            "a letter to the person",
             COMMON + APPOINTMENT,
             "Dear {first_name},\n\n"
             "I would like to invite you to meet me on {appointment_date} at {appointment_time}, "
@@ -114,8 +150,12 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "{note}\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "unable_to_contact", "We tried to reach you", True, "contact_letter",
-            "a letter to the person", COMMON,
+            "unable_to_contact",
+            "We tried to reach you",
+            True,
+            "contact_letter",
+            "a letter to the person",
+            COMMON,
             "Dear {first_name},\n\n"
             "I have tried to get in touch with you a few times recently, but I have not been "
             "able to reach you.\n\n"
@@ -127,8 +167,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "{note}\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "treatment_referral", "Referral to a treatment service", False,
-            "share_with_treatment", "a treatment referral letter",
+            "treatment_referral",
+            "Referral to a treatment service",
+            False,
+            "share_with_treatment",
+            "a treatment referral letter",
             COMMON + PROFESSIONAL + TREATMENT,
             "Dear colleagues at {recipient_name},\n\n"
             "I am writing to refer {full_name} to your service. {first_name} was referred to us "
@@ -142,7 +185,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "attend.\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "gp_notification", "Letter to the GP", False, "share_with_gp", "a letter to the GP",
+            "gp_notification",
+            "Letter to the GP",
+            False,
+            "share_with_gp",
+            "a letter to the GP",
             COMMON + PROFESSIONAL,
             "Dear Doctor,\n\n"
             "I am writing to let you know that your patient {full_name}, born {date_of_birth}, "
@@ -167,8 +214,7 @@ def spec(template: str) -> TemplateSpec:
         return TEMPLATES[template]
     except KeyError:
         raise RuleViolation(
-            f"There is no letter template called {template!r}; use one of "
-            f"{', '.join(TEMPLATES)}."
+            f"There is no letter template called {template!r}; use one of {', '.join(TEMPLATES)}."
         ) from None
 
 
@@ -191,7 +237,7 @@ def banned_word(text: str) -> str | None:
 def discretion_refusal(word: str, where: str) -> RuleViolation:
     """The refusal for a letter to the person that would show ``word``."""
     return RuleViolation(
-        f"{where[0].upper()}{where[1:]} contains the word \"{word}\"; letters to the person must "
+        f'{where[0].upper()}{where[1:]} contains the word "{word}"; letters to the person must '
         "not name drugs, overdose, police or treatment, because someone else may open the "
         "post. Change the wording and try again."
     )

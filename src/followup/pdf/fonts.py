@@ -74,19 +74,21 @@ def _cache_subsets(font: TTFont) -> None:
             stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
         ref = doc.Reference(stream, f"fontFile:{face.filename}({fontname})")
         flags = (face.flags & ~32) | 4  # symbolic, not non-symbolic, as ReportLab does
-        descriptor = pdfdoc.PDFDictionary({
-            "Type": "/FontDescriptor",
-            "Ascent": face.ascent,
-            "CapHeight": face.capHeight,
-            "Descent": face.descent,
-            "Flags": flags,
-            "FontBBox": pdfdoc.PDFArray(face.bbox),
-            "FontName": pdfdoc.PDFName(fontname),
-            "ItalicAngle": face.italicAngle,
-            "StemV": face.stemV,
-            "FontFile2": ref,
-            "MissingWidth": face.defaultWidth,
-        })
+        descriptor = pdfdoc.PDFDictionary(
+            {
+                "Type": "/FontDescriptor",
+                "Ascent": face.ascent,
+                "CapHeight": face.capHeight,
+                "Descent": face.descent,
+                "Flags": flags,
+                "FontBBox": pdfdoc.PDFArray(face.bbox),
+                "FontName": pdfdoc.PDFName(fontname),
+                "ItalicAngle": face.italicAngle,
+                "StemV": face.stemV,
+                "FontFile2": ref,
+                "MissingWidth": face.defaultWidth,
+            }
+        )
         return doc.Reference(descriptor, "fontDescriptor:" + fontname)
 
     face.addSubsetObjects = add_subset_objects

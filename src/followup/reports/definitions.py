@@ -47,113 +47,170 @@ _RECEIVED = "cases whose referral was received in the period (Referrals received
 
 _DEFS = (
     FigureDefinition(
-        "received", "Referrals received", COUNT,
+        "received",
+        "Referrals received",
+        COUNT,
         "Cases opened by a police referral received in the period. A repeat referral that "
         "joined a case already open is not counted again here (see Repeat overdoses); a "
         "reopened case counts once.",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "attempted", "Attempted", COUNT,
+        "attempted",
+        "Attempted",
+        COUNT,
         "Of the referrals received, the cases with at least one contact attempt logged, at "
         "any time up to now.",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "contacted", "Contacted", COUNT,
+        "contacted",
+        "Contacted",
+        COUNT,
         "Of the referrals received, the cases with at least one attempt where the worker "
         "spoke with the person (outcome: spoke, engaged or spoke, declined), at any time up "
         "to now.",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "engaged", "Engaged", COUNT,
+        "engaged",
+        "Engaged",
+        COUNT,
         "Of the referrals received, the cases that have ever been Engaged, Referred or In "
         "treatment (from the case's status history), or were closed as engaged in treatment.",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "referred", "Referred", COUNT,
+        "referred",
+        "Referred",
+        COUNT,
         "Of the referrals received, the cases that have ever been Referred or In treatment "
         "(from the case's status history).",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "in_treatment", "In treatment", COUNT,
+        "in_treatment",
+        "In treatment",
+        COUNT,
         "Of the referrals received, the cases that have ever been In treatment (from the "
         "case's status history).",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "first_attempt_in_time", "First attempt in time", COUNT,
+        "first_attempt_in_time",
+        "First attempt in time",
+        COUNT,
         "Of the referrals received, the cases whose first contact attempt was logged no "
         "later than the first-attempt target (setting, default 72 hours) after the referral "
         "was received, timed to the second.",
-        "", _COHORT, "The cases counted.",
+        "",
+        _COHORT,
+        "The cases counted.",
     ),
     FigureDefinition(
-        "first_attempt_in_time_rate", "First attempt within target", RATE,
+        "first_attempt_in_time_rate",
+        "First attempt within target",
+        RATE,
         "First attempt in time (cases whose first attempt came within the target, default "
         "72 hours, of receipt).",
         _RECEIVED + "; cases not yet attempted count as not in time.",
-        _COHORT, "The cases attempted in time.",
+        _COHORT,
+        "The cases attempted in time.",
     ),
     FigureDefinition(
-        "contact_rate", "Contact made", RATE,
+        "contact_rate",
+        "Contact made",
+        RATE,
         "Contacted (cases where the worker spoke with the person).",
-        _RECEIVED + ".", _COHORT, "The cases contacted.",
+        _RECEIVED + ".",
+        _COHORT,
+        "The cases contacted.",
     ),
     FigureDefinition(
-        "engagement_rate", "Engagement", RATE,
+        "engagement_rate",
+        "Engagement",
+        RATE,
         "Engaged (cases that ever reached Engaged or beyond).",
-        _RECEIVED + ".", _COHORT, "The cases engaged.",
+        _RECEIVED + ".",
+        _COHORT,
+        "The cases engaged.",
     ),
     FigureDefinition(
-        "treatment_entry_rate", "Treatment entry", RATE,
+        "treatment_entry_rate",
+        "Treatment entry",
+        RATE,
         "In treatment (cases that ever reached In treatment).",
-        _RECEIVED + " (not of those engaged or referred).", _COHORT,
+        _RECEIVED + " (not of those engaged or referred).",
+        _COHORT,
         "The cases in treatment.",
     ),
     FigureDefinition(
-        "median_hours_to_first_attempt", "Median hours to first attempt", HOURS,
+        "median_hours_to_first_attempt",
+        "Median hours to first attempt",
+        HOURS,
         "The median of the hours from the referral being received to the case's first contact "
         "attempt (the middle value; the mean of the two middle values when their number is "
         "even).",
         "cases received in the period that have at least one attempt; cases without one are "
         "left out, so read it together with Attempted.",
-        _COHORT, "The cases the median is taken over.",
+        _COHORT,
+        "The cases the median is taken over.",
     ),
     FigureDefinition(
-        "median_hours_to_first_contact", "Median hours to first contact", HOURS,
+        "median_hours_to_first_contact",
+        "Median hours to first contact",
+        HOURS,
         "The median of the hours from the referral being received to the first attempt where "
         "the worker spoke with the person.",
         "cases received in the period that have been contacted; cases not contacted are left "
         "out, so read it together with Contacted.",
-        _COHORT, "The cases the median is taken over.",
+        _COHORT,
+        "The cases the median is taken over.",
     ),
     FigureDefinition(
-        "overdue", "Overdue now", COUNT,
+        "overdue",
+        "Overdue now",
+        COUNT,
         "Open cases (not closed) whose next contact attempt was due before the moment the "
         "report was made. A snapshot of today's work, not a figure of the period: the period "
         "does not change it.",
-        "", "none: every open case counts, whenever its referral was received.",
+        "",
+        "none: every open case counts, whenever its referral was received.",
         "The overdue cases.",
     ),
     FigureDefinition(
-        "repeat_overdoses", "Repeat overdoses", COUNT,
+        "repeat_overdoses",
+        "Repeat overdoses",
+        COUNT,
         "Police referrals received in the period for a person who already had an earlier "
         "referral (received before it, at any time). Counts referrals, not people: a person "
         "referred three times counts twice.",
-        "", "the referral was received in the period (its own received time, which for a "
+        "",
+        "the referral was received in the period (its own received time, which for a "
         "referral joining an open case is later than the case's).",
         "The cases the repeat referrals belong to.",
     ),
     FigureDefinition(
-        "naloxone_kits", "Naloxone kits supplied", COUNT,
+        "naloxone_kits",
+        "Naloxone kits supplied",
+        COUNT,
         "The number of take-home naloxone kits supplied by the service (the sum of quantities "
         "recorded), new supplies and resupplies alike. Doses police gave at the scene are "
         "not counted.",
-        "", "the date the kits were supplied falls in the period.",
+        "",
+        "the date the kits were supplied falls in the period.",
         "The cases the kits were recorded on.",
     ),
 )
@@ -231,8 +288,11 @@ class Period:
         return out
 
     def as_json(self) -> dict[str, str]:
-        return {"from": self.start.isoformat(), "to": self.last_day.isoformat(),
-                "end_exclusive": self.end.isoformat()}
+        return {
+            "from": self.start.isoformat(),
+            "to": self.last_day.isoformat(),
+            "end_exclusive": self.end.isoformat(),
+        }
 
     # The period picker's choices.
     @classmethod
@@ -258,7 +318,9 @@ class Period:
     def custom(cls, first_day: date, last_day: date) -> Period:
         """From ``first_day`` to ``last_day``, both included."""
         if last_day < first_day:
-            raise FollowupError("The period must end on or after the day it starts; check the dates.")
+            raise FollowupError(
+                "The period must end on or after the day it starts; check the dates."
+            )
         return cls(first_day, last_day + timedelta(days=1))
 
 

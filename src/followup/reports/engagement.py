@@ -96,10 +96,7 @@ class EngagementReport:
             "first_attempt_hours": self.first_attempt_hours,
             "figures": self.totals.as_json(),
             "by": {
-                by: [
-                    {"key": g.key, "label": g.label, "figures": g.figures.as_json()}
-                    for g in rows
-                ]
+                by: [{"key": g.key, "label": g.label, "figures": g.figures.as_json()} for g in rows]
                 for by, rows in self.groups.items()
             },
         }
@@ -124,11 +121,22 @@ Slice = tuple["int | None", "str | None", "str | None"]  # worker, area, month
 class _Tally:
     """Counts per fine slice (worker, area, month), as the database returned them."""
 
-    COUNTS = ("received", "attempted", "contacted", "first_attempt_in_time", "engaged",
-              "referred", "in_treatment", "repeat_overdoses", "naloxone_kits")
+    COUNTS = (
+        "received",
+        "attempted",
+        "contacted",
+        "first_attempt_in_time",
+        "engaged",
+        "referred",
+        "in_treatment",
+        "repeat_overdoses",
+        "naloxone_kits",
+    )
 
     def __init__(self) -> None:
-        self.counts: dict[Slice, dict[str, int]] = defaultdict(lambda: dict.fromkeys(self.COUNTS, 0))
+        self.counts: dict[Slice, dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys(self.COUNTS, 0)
+        )
         self.overdue: dict[tuple[int | None, str | None], int] = {}
         # Seconds lists per fine slice (SQLite), or medians per (by, key) (PostgreSQL).
         self.seconds: dict[Slice, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
@@ -156,7 +164,9 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _buckets(t: _Tally, by: str | None) -> dict[Any, tuple[dict[str, int], list[float], list[float]]]:
+def _buckets(
+    t: _Tally, by: str | None
+) -> dict[Any, tuple[dict[str, int], list[float], list[float]]]:
     """The fine slices added up into the rows of one breakdown (or the team, for None)."""
     out: dict[Any, tuple[dict[str, int], list[float], list[float]]] = {}
     for s, row in t.counts.items():
@@ -186,7 +196,8 @@ def _figures(
     if group is None or group[0] != "month":
         by, key = group or (None, None)
         overdue = sum(
-            n for (w, a), n in t.overdue.items()
+            n
+            for (w, a), n in t.overdue.items()
             if by is None or (w if by == "worker" else a) == key
         )
     n = c["received"]
@@ -210,46 +221,69 @@ def _figures(
     )
 
 
-def _collect(session: Session, period: Period, by: tuple[str, ...], now: datetime,
-             limit_s: int) -> _Tally:
+def _collect(
+    session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
+) -> _Tally:
     t = _Tally()
     sqlite = q.is_sqlite(session)
     a = q.attempt_facts(session, period)
     cols = [
-        a.c.worker, a.c.area, a.c.month,
+        a.c.worker,
+        a.c.area,
+        a.c.month,
         func.count().label("received"),
         func.count(a.c.to_attempt).label("attempted"),
         func.count(a.c.to_contact).label("contacted"),
         func.sum(case((a.c.to_attempt <= limit_s, 1), else_=0)).label("in_time"),
     ]
     if sqlite:  # no median aggregate: bring back each slice's seconds, computed in SQL
-        cols += [func.group_concat(a.c.to_attempt).label("sa"),
-                 func.group_concat(a.c.to_contact).label("sc")]
+        cols += [
+            func.group_concat(a.c.to_attempt).label("sa"),
+            func.group_concat(a.c.to_contact).label("sc"),
+        ]
     for r in session.execute(select(*cols).group_by(a.c.worker, a.c.area, a.c.month)):
         s = (r.worker, r.area, r.month)
-        t.add(s, received=r.received, attempted=r.attempted, contacted=r.contacted,
-              first_attempt_in_time=r.in_time)
+        t.add(
+            s,
+            received=r.received,
+            attempted=r.attempted,
+            contacted=r.contacted,
+            first_attempt_in_time=r.in_time,
+        )
         if sqlite:
-            t.seconds[s] = ([float(x) for x in (r.sa or "").split(",") if x],
-                            [float(x) for x in (r.sc or "").split(",") if x])
+            t.seconds[s] = (
+                [float(x) for x in (r.sa or "").split(",") if x],
+                [float(x) for x in (r.sc or "").split(",") if x],
+            )
     if not sqlite:
         _pg_medians(session, a, by, t)
 
     st = q.status_facts(session, period)
     for r in session.execute(
-        select(st.c.worker, st.c.area, st.c.month, func.sum(st.c.engaged),
-               func.sum(st.c.referred), func.sum(st.c.in_treatment))
-        .group_by(st.c.worker, st.c.area, st.c.month)
+        select(
+            st.c.worker,
+            st.c.area,
+            st.c.month,
+            func.sum(st.c.engaged),
+            func.sum(st.c.referred),
+            func.sum(st.c.in_treatment),
+        ).group_by(st.c.worker, st.c.area, st.c.month)
     ):
         t.add((r[0], r[1], r[2]), engaged=r[3], referred=r[4], in_treatment=r[5])
 
-    rep = q.repeat_referrals(session, period).add_columns(
-        Case.assigned_worker_id.label("worker"), Case.area.label("area"),
-        q.month_of(session, Referral.received_at).label("month"),
-    ).subquery()
+    rep = (
+        q.repeat_referrals(session, period)
+        .add_columns(
+            Case.assigned_worker_id.label("worker"),
+            Case.area.label("area"),
+            q.month_of(session, Referral.received_at).label("month"),
+        )
+        .subquery()
+    )
     for r in session.execute(
-        select(rep.c.worker, rep.c.area, rep.c.month, func.count())
-        .group_by(rep.c.worker, rep.c.area, rep.c.month)
+        select(rep.c.worker, rep.c.area, rep.c.month, func.count()).group_by(
+            rep.c.worker, rep.c.area, rep.c.month
+        )
     ):
         t.add((r[0], r[1], r[2]), repeat_overdoses=r[3])
 
@@ -298,7 +332,16 @@ def _raw(sql: str) -> Any:
 def _labels(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, str]:
     if by == "worker":
         ids = [k for k in keys if k is not None]
-        names = {i: n for i, n in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))} if ids else {}
+        names = (
+            {
+                i: n
+                for i, n in session.execute(
+                    select(User.id, User.display_name).where(User.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
         return {k: (names.get(k, f"User {k}") if k is not None else UNASSIGNED) for k in keys}
     if by == "area":
         return {k: k or UNKNOWN_AREA for k in keys}
@@ -380,9 +423,16 @@ def cases_behind(
     period = _as_period(period)
     limit_s = team_rules.schedule(session).first_attempt_hours * 3600
     stmt: Select
-    if figure in ("received", "attempted", "contacted", "first_attempt_in_time",
-                  "first_attempt_in_time_rate", "contact_rate", "median_hours_to_first_attempt",
-                  "median_hours_to_first_contact"):
+    if figure in (
+        "received",
+        "attempted",
+        "contacted",
+        "first_attempt_in_time",
+        "first_attempt_in_time_rate",
+        "contact_rate",
+        "median_hours_to_first_attempt",
+        "median_hours_to_first_contact",
+    ):
         a = q.attempt_facts(session, period, group)
         cond = {
             "received": None,
@@ -395,12 +445,21 @@ def cases_behind(
             "first_attempt_in_time_rate": a.c.to_attempt <= limit_s,
         }[figure]
         stmt = select(a.c.id) if cond is None else select(a.c.id).where(cond)
-    elif figure in ("engaged", "engagement_rate", "referred", "in_treatment",
-                    "treatment_entry_rate"):
+    elif figure in (
+        "engaged",
+        "engagement_rate",
+        "referred",
+        "in_treatment",
+        "treatment_entry_rate",
+    ):
         st = q.status_facts(session, period, group)
-        column = {"engaged": st.c.engaged, "engagement_rate": st.c.engaged,
-                  "referred": st.c.referred, "in_treatment": st.c.in_treatment,
-                  "treatment_entry_rate": st.c.in_treatment}[figure]
+        column = {
+            "engaged": st.c.engaged,
+            "engagement_rate": st.c.engaged,
+            "referred": st.c.referred,
+            "in_treatment": st.c.in_treatment,
+            "treatment_entry_rate": st.c.in_treatment,
+        }[figure]
         stmt = select(st.c.id).where(column == 1)
     elif figure == "repeat_overdoses":
         stmt = q.repeat_referrals(session, period, group).distinct()
@@ -414,6 +473,8 @@ def cases_behind(
     else:  # overdue: a snapshot, with no month
         if group is not None and group[0] == "month":
             return []
-        stmt = select(Case.id).where(*q.overdue_now(now or datetime.now(UTC)),
-                                     *q.group_filter(session, group, Case.referred_at))
+        stmt = select(Case.id).where(
+            *q.overdue_now(now or datetime.now(UTC)),
+            *q.group_filter(session, group, Case.referred_at),
+        )
     return sorted(int(i) for i in session.scalars(stmt))

@@ -94,8 +94,11 @@ def about_line(kind: str, period: Period | None, made_at: datetime) -> str:
 
 def suggested_filename(kind: str, period: Period | None, made_at: datetime) -> str:
     """A file name naming the period and the time made, for save dialogs and folders."""
-    stem = {"cases_csv": "followup-cases", "ndtms_csv": "followup-ndtms-extract",
-            "commissioner_pdf": "followup-commissioner-summary"}[kind]
+    stem = {
+        "cases_csv": "followup-cases",
+        "ndtms_csv": "followup-ndtms-extract",
+        "commissioner_pdf": "followup-commissioner-summary",
+    }[kind]
     covers = period.slug if period else "all"
     ext = "pdf" if kind == "commissioner_pdf" else "csv"
     return f"{stem}_{covers}_made-{made_at.astimezone(UTC):%Y%m%dT%H%MZ}.{ext}"
@@ -153,8 +156,14 @@ def record_export(
     session: Session, actor: Actor, kind: str, period: Period | None, rows: int
 ) -> None:
     """Audit an export: what kind, which period, how many rows. Never who is in it."""
-    audit.record(session, actor.id, "export", "export", None,
-                 {"kind": kind, "period": period.slug if period else "all", "rows": rows})
+    audit.record(
+        session,
+        actor.id,
+        "export",
+        "export",
+        None,
+        {"kind": kind, "period": period.slug if period else "all", "rows": rows},
+    )
     log.info("Export %s made: %d rows", kind, rows)
 
 
@@ -169,9 +178,21 @@ def _day(value: date | datetime | None) -> str:
 # ------------------------------------------------------------------------- the case list
 
 CASE_COLUMNS = (
-    "case_id", "police_reference", "person", "date_of_birth", "nhs_number", "phone", "area",
-    "status", "worker", "referral_received_utc", "first_attempt_utc", "next_action_due_utc",
-    "overdue", "closed_utc", "closure_reason",
+    "case_id",
+    "police_reference",
+    "person",
+    "date_of_birth",
+    "nhs_number",
+    "phone",
+    "area",
+    "status",
+    "worker",
+    "referral_received_utc",
+    "first_attempt_utc",
+    "next_action_due_utc",
+    "overdue",
+    "closed_utc",
+    "closure_reason",
 )
 
 
@@ -195,10 +216,22 @@ def export_cases_csv(
     )
     stmt = (
         select(
-            Case.id, Case.police_reference, Person.first_name, Person.last_name,
-            Person.description, Person.date_of_birth, Person.nhs_number, Person.phone, Case.area,
-            Case.status, User.display_name, Case.referred_at, first_attempt.label("first_attempt"),
-            Case.next_action_due_at, Case.closed_at, Case.closure_reason,
+            Case.id,
+            Case.police_reference,
+            Person.first_name,
+            Person.last_name,
+            Person.description,
+            Person.date_of_birth,
+            Person.nhs_number,
+            Person.phone,
+            Case.area,
+            Case.status,
+            User.display_name,
+            Case.referred_at,
+            first_attempt.label("first_attempt"),
+            Case.next_action_due_at,
+            Case.closed_at,
+            Case.closure_reason,
         )
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
@@ -211,13 +244,26 @@ def export_cases_csv(
 
     def rows() -> Iterable[list[Any]]:
         for r in session.execute(stmt.execution_options(yield_per=2000)):
-            overdue = r.status != "closed" and r.next_action_due_at is not None and r.next_action_due_at < now
+            overdue = (
+                r.status != "closed"
+                and r.next_action_due_at is not None
+                and r.next_action_due_at < now
+            )
             yield [
-                r.id, r.police_reference,
+                r.id,
+                r.police_reference,
                 person_display_name(r.first_name, r.last_name, r.description),
-                _day(r.date_of_birth), r.nhs_number, r.phone, r.area, vocab.label(r.status),
-                r.display_name or "Unassigned", _when(r.referred_at), _when(r.first_attempt),
-                _when(r.next_action_due_at), overdue, _when(r.closed_at),
+                _day(r.date_of_birth),
+                r.nhs_number,
+                r.phone,
+                r.area,
+                vocab.label(r.status),
+                r.display_name or "Unassigned",
+                _when(r.referred_at),
+                _when(r.first_attempt),
+                _when(r.next_action_due_at),
+                overdue,
+                _when(r.closed_at),
                 vocab.label(r.closure_reason),
             ]
 
@@ -229,9 +275,18 @@ def export_cases_csv(
 # -------------------------------------------------------------- the consented NDTMS extract
 
 NDTMS_COLUMNS = (
-    "client_reference", "initials", "date_of_birth", "sex", "postcode_district",
-    "referral_date", "referral_source", "triage_date", "treatment_start_date", "exit_date",
-    "exit_reason_code", "substances",
+    "client_reference",
+    "initials",
+    "date_of_birth",
+    "sex",
+    "postcode_district",
+    "referral_date",
+    "referral_source",
+    "triage_date",
+    "treatment_start_date",
+    "exit_date",
+    "exit_reason_code",
+    "substances",
 )
 
 
@@ -245,8 +300,10 @@ def sharing_in_force(today: date) -> Any:
     newer = exists().where(
         later.person_id == entry.person_id,
         later.scope == entry.scope,
-        or_(later.recorded_at > entry.recorded_at,
-            and_(later.recorded_at == entry.recorded_at, later.id > entry.id)),
+        or_(
+            later.recorded_at > entry.recorded_at,
+            and_(later.recorded_at == entry.recorded_at, later.id > entry.id),
+        ),
     )
     return exists().where(
         entry.person_id == Case.person_id,
@@ -279,25 +336,39 @@ def export_ndtms_csv(
     target = resolve_target(path, "ndtms_csv", period, now)
     other = aliased(TreatmentReferral)
     latest_treatment = (
-        select(func.max(other.id)).where(other.case_id == Case.id).correlate(Case)
-        .scalar_subquery()
+        select(func.max(other.id)).where(other.case_id == Case.id).correlate(Case).scalar_subquery()
     )
     substances = (
-        select(Referral.substances).where(Referral.case_id == Case.id)
-        .order_by(Referral.received_at, Referral.id).limit(1).scalar_subquery()
+        select(Referral.substances)
+        .where(Referral.case_id == Case.id)
+        .order_by(Referral.received_at, Referral.id)
+        .limit(1)
+        .scalar_subquery()
     )
     stmt = (
         select(
-            Case.person_id, Person.first_name, Person.last_name, Person.date_of_birth,
-            Person.gender, Person.no_fixed_abode, Case.area, Case.referred_at,
-            TreatmentReferral.assessment_booked_for, TreatmentReferral.assessment_attended,
-            TreatmentReferral.treatment_started_on, TreatmentReferral.exit_on,
-            TreatmentReferral.exit_reason, substances.label("substances"),
+            Case.person_id,
+            Person.first_name,
+            Person.last_name,
+            Person.date_of_birth,
+            Person.gender,
+            Person.no_fixed_abode,
+            Case.area,
+            Case.referred_at,
+            TreatmentReferral.assessment_booked_for,
+            TreatmentReferral.assessment_attended,
+            TreatmentReferral.treatment_started_on,
+            TreatmentReferral.exit_on,
+            TreatmentReferral.exit_reason,
+            substances.label("substances"),
         )
         .join(Person, Person.id == Case.person_id)
         .outerjoin(TreatmentReferral, TreatmentReferral.id == latest_treatment)
-        .where(Case.referred_at >= period.start_at, Case.referred_at < period.end_at,
-               sharing_in_force(now.date()))
+        .where(
+            Case.referred_at >= period.start_at,
+            Case.referred_at < period.end_at,
+            sharing_in_force(now.date()),
+        )
         .order_by(Case.referred_at, Case.id)
     )
 
@@ -305,11 +376,17 @@ def export_ndtms_csv(
         for r in session.execute(stmt):
             district = NO_FIXED_ABODE_DISTRICT if r.no_fixed_abode else (r.area or "")
             yield [
-                client_reference(r.person_id), initials(r.first_name, r.last_name),
-                _day(r.date_of_birth), SEX_CODES.get(r.gender or "", "U"), district,
-                _day(r.referred_at), "police",
+                client_reference(r.person_id),
+                initials(r.first_name, r.last_name),
+                _day(r.date_of_birth),
+                SEX_CODES.get(r.gender or "", "U"),
+                district,
+                _day(r.referred_at),
+                "police",
                 _day(r.assessment_booked_for) if r.assessment_attended else "",
-                _day(r.treatment_started_on), _day(r.exit_on), r.exit_reason or "",
+                _day(r.treatment_started_on),
+                _day(r.exit_on),
+                r.exit_reason or "",
                 ";".join(s.strip().lower() for s in (r.substances or "").split(";") if s.strip()),
             ]
 

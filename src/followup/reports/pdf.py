@@ -77,8 +77,10 @@ def trend_chart(report: EngagementReport) -> Drawing:
     d = Drawing(170 * mm, 75 * mm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 15 * mm, 18 * mm, 150 * mm, 48 * mm
-    chart.data = [[g.figures.received for g in months] or [0],
-                  [g.figures.engaged for g in months] or [0]]
+    chart.data = [
+        [g.figures.received for g in months] or [0],
+        [g.figures.engaged for g in months] or [0],
+    ]
     chart.categoryAxis.categoryNames = [g.label for g in months] or ["-"]
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.labels.angle = 30 if len(months) > 6 else 0
@@ -93,8 +95,9 @@ def trend_chart(report: EngagementReport) -> Drawing:
     legend.fontSize = 7
     legend.colorNamePairs = [(_BLUE, "Referrals received"), (_GREEN, "Engaged")]
     d.add(legend)
-    d.add(String(15 * mm, 71 * mm, "Month by month (by month the referral was received)",
-                 fontSize=9))
+    d.add(
+        String(15 * mm, 71 * mm, "Month by month (by month the referral was received)", fontSize=9)
+    )
     return d
 
 
@@ -120,11 +123,16 @@ def _area_rows(report: EngagementReport) -> list[_Row]:
             return sum(int(getattr(g.figures, key) or 0) for g in small)
 
         combined = Figures(
-            received=n, attempted=total("attempted"), contacted=total("contacted"),
-            engaged=total("engaged"), referred=total("referred"), in_treatment=total("in_treatment"),
+            received=n,
+            attempted=total("attempted"),
+            contacted=total("contacted"),
+            engaged=total("engaged"),
+            referred=total("referred"),
+            in_treatment=total("in_treatment"),
             first_attempt_in_time=total("first_attempt_in_time"),
             first_attempt_in_time_rate=total("first_attempt_in_time") / n,
-            contact_rate=total("contacted") / n, engagement_rate=total("engaged") / n,
+            contact_rate=total("contacted") / n,
+            engagement_rate=total("engaged") / n,
             treatment_entry_rate=total("in_treatment") / n,
         )
         out.append(_Row(f"Other areas (under {SMALL_NUMBER} referrals each)", combined, False))
@@ -132,23 +140,43 @@ def _area_rows(report: EngagementReport) -> list[_Row]:
 
 
 def _slice_table(title: str, rows: list[_Row]) -> Table:
-    header = [title, "Received", "Engaged", "In treatment", "1st attempt in time", "Contact",
-              "Engagement", "Treatment entry", "Median h to 1st attempt"]
+    header = [
+        title,
+        "Received",
+        "Engaged",
+        "In treatment",
+        "1st attempt in time",
+        "Contact",
+        "Engagement",
+        "Treatment entry",
+        "Median h to 1st attempt",
+    ]
     data = [header] + [
-        [r.label, r.f.received, r.f.engaged, r.f.in_treatment,
-         _pct(r.f.first_attempt_in_time_rate), _pct(r.f.contact_rate), _pct(r.f.engagement_rate),
-         _pct(r.f.treatment_entry_rate),
-         _hours(r.f.median_hours_to_first_attempt) if r.medians else "-"]
+        [
+            r.label,
+            r.f.received,
+            r.f.engaged,
+            r.f.in_treatment,
+            _pct(r.f.first_attempt_in_time_rate),
+            _pct(r.f.contact_rate),
+            _pct(r.f.engagement_rate),
+            _pct(r.f.treatment_entry_rate),
+            _hours(r.f.median_hours_to_first_attempt) if r.medians else "-",
+        ]
         for r in rows
     ]
     t = Table(data, repeatRows=1, hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("FONTSIZE", (0, 0), (-1, -1), 7),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 7),
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
     return t
 
 
@@ -157,24 +185,37 @@ def summary_table(report: EngagementReport) -> Table:
     rows = [["Figure", "Value", "Definition"]]
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
-    for key in (*FUNNEL, "first_attempt_in_time", *RATES, *MEDIANS, "repeat_overdoses",
-                "naloxone_kits", "overdue"):
+    for key in (
+        *FUNNEL,
+        "first_attempt_in_time",
+        *RATES,
+        *MEDIANS,
+        "repeat_overdoses",
+        "naloxone_kits",
+        "overdue",
+    ):
         d = FIGURES[key]
         value = t.value(key)
-        shown = _pct(value) if d.kind == "rate" else _hours(value) if d.kind == "hours" else str(value)
+        shown = (
+            _pct(value) if d.kind == "rate" else _hours(value) if d.kind == "hours" else str(value)
+        )
         label = d.label
         if key == "first_attempt_in_time_rate":
             label = f"First attempt within {report.first_attempt_hours} hours"
         rows.append([Paragraph(_esc(label), small), shown, Paragraph(_esc(d.numerator), small)])
     table = Table(rows, colWidths=[45 * mm, 22 * mm, 103 * mm], repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONTSIZE", (0, 0), (-1, -1), 7),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 7),
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+            ]
+        )
+    )
     return table
 
 
@@ -195,23 +236,38 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
-        bottomMargin=16 * mm, title="Post-overdose follow-up: summary for commissioners",
-        subject=header, author=organisation or "Followup", creator="Followup",
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title="Post-overdose follow-up: summary for commissioners",
+        subject=header,
+        author=organisation or "Followup",
+        creator="Followup",
     )
     t = report.totals
     story = [
         Paragraph("Post-overdose follow-up: summary for commissioners", styles["Title"]),
-        Paragraph(_esc(f"{organisation + ', ' if organisation else ''}period "
-                       f"{report.period.label}. Made {report.made_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC."),
-                  styles["Normal"]),
+        Paragraph(
+            _esc(
+                f"{organisation + ', ' if organisation else ''}period "
+                f"{report.period.label}. Made {report.made_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC."
+            ),
+            styles["Normal"],
+        ),
         Spacer(1, 3 * mm),
-        Paragraph(_esc(
-            f"{t.received} people's referrals were received in the period; {t.attempted} were "
-            f"attempted, {t.contacted} contacted, {t.engaged} engaged and {t.in_treatment} entered "
-            f"treatment. Figures count cases by the date their referral was received, with "
-            f"everything that happened to them up to the time this summary was made. Aggregates "
-            f"only: no person can be identified from this document."), styles["Normal"]),
+        Paragraph(
+            _esc(
+                f"{t.received} people's referrals were received in the period; {t.attempted} were "
+                f"attempted, {t.contacted} contacted, {t.engaged} engaged and {t.in_treatment} entered "
+                f"treatment. Figures count cases by the date their referral was received, with "
+                f"everything that happened to them up to the time this summary was made. Aggregates "
+                f"only: no person can be identified from this document."
+            ),
+            styles["Normal"],
+        ),
         Spacer(1, 3 * mm),
         funnel_chart(report),
         summary_table(report),

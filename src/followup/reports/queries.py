@@ -58,7 +58,9 @@ def group_filter(session: Session, group: GroupKey | None, month_column: Any) ->
         return []
     by, key = group
     if by == "worker":
-        return [Case.assigned_worker_id.is_(None) if key is None else Case.assigned_worker_id == key]
+        return [
+            Case.assigned_worker_id.is_(None) if key is None else Case.assigned_worker_id == key
+        ]
     if by == "area":
         return [Case.area.is_(None) if key is None else Case.area == key]
     if by == "month":

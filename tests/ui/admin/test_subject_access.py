@@ -32,8 +32,10 @@ def test_lead_writes_the_pack_from_the_case_view(qtbot, database, team, tmp_path
     assert pdf.read_bytes().startswith(b"%PDF")
     assert json.loads(data.read_text(encoding="utf-8"))["person"]["last_name"] == "Quuxworth"
     with database.session() as s:
-        kinds = [json.loads(d)["kind"] for d in s.scalars(
-            select(m.AuditEvent.details).where(m.AuditEvent.action == "export"))]
+        kinds = [
+            json.loads(d)["kind"]
+            for d in s.scalars(select(m.AuditEvent.details).where(m.AuditEvent.action == "export"))
+        ]
     assert kinds == ["subject_access"]
 
 

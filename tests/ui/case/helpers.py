@@ -18,33 +18,73 @@ from followup.ui.case.view import CaseView
 WAIT = 5000
 
 
-def make_case(db, team, *, worker: str | None = "worker1", status: str = "new",
-              days_ago: int = 20, scene_consent: bool = True, first: str = "Testy",
-              last: str = "McTestface", due_hours: int = -5) -> int:
+def make_case(
+    db,
+    team,
+    *,
+    worker: str | None = "worker1",
+    status: str = "new",
+    days_ago: int = 20,
+    scene_consent: bool = True,
+    first: str = "Testy",
+    last: str = "McTestface",
+    due_hours: int = -5,
+) -> int:
     """A case received ``days_ago`` days ago, with phone/text/letter consent from the scene."""
     now = datetime.now(UTC)
     with db.session() as s:
-        person = m.Person(first_name=first, last_name=last, date_of_birth=date(1980, 1, 2),
-                          phone="+447700900001", gender="not_known")
+        person = m.Person(
+            first_name=first,
+            last_name=last,
+            date_of_birth=date(1980, 1, 2),
+            phone="+447700900001",
+            gender="not_known",
+        )
         s.add(person)
         s.flush()
-        case = m.Case(person_id=person.id, police_reference=f"TST-{person.id:04d}", area="B5",
-                      status=status, referred_at=now - timedelta(days=days_ago),
-                      assigned_worker_id=team[worker].id if worker else None,
-                      next_action_due_at=now + timedelta(hours=due_hours))
+        case = m.Case(
+            person_id=person.id,
+            police_reference=f"TST-{person.id:04d}",
+            area="B5",
+            status=status,
+            referred_at=now - timedelta(days=days_ago),
+            assigned_worker_id=team[worker].id if worker else None,
+            next_action_due_at=now + timedelta(hours=due_hours),
+        )
         s.add(case)
         s.flush()
-        s.add(m.Referral(case_id=case.id, person_id=person.id, police_reference=case.police_reference,
-                         force="Test Force", incident_at=case.referred_at - timedelta(hours=1),
-                         naloxone_doses=1, consent_at_scene="Y" if scene_consent else "unknown"))
+        s.add(
+            m.Referral(
+                case_id=case.id,
+                person_id=person.id,
+                police_reference=case.police_reference,
+                force="Test Force",
+                incident_at=case.referred_at - timedelta(hours=1),
+                naloxone_doses=1,
+                consent_at_scene="Y" if scene_consent else "unknown",
+            )
+        )
         if scene_consent:
             for scope in ("contact_phone", "contact_sms", "contact_letter"):
-                s.add(m.ConsentEntry(person_id=person.id, case_id=case.id, scope=scope,
-                                     state="given", method="verbal_at_scene_via_police",
-                                     source="PC Test (1234)", recorded_at=case.referred_at))
+                s.add(
+                    m.ConsentEntry(
+                        person_id=person.id,
+                        case_id=case.id,
+                        scope=scope,
+                        state="given",
+                        method="verbal_at_scene_via_police",
+                        source="PC Test (1234)",
+                        recorded_at=case.referred_at,
+                    )
+                )
         if s.scalar(select(m.Service.id)) is None:
-            s.add(m.Service(name="Test Treatment Service", service_type="treatment",
-                            referral_notes="Refer by secure email."))
+            s.add(
+                m.Service(
+                    name="Test Treatment Service",
+                    service_type="treatment",
+                    referral_notes="Refer by secure email.",
+                )
+            )
         return case.id
 
 
@@ -53,13 +93,27 @@ def version(db, case_id: int) -> int:
         return s.get(m.Case, case_id).version
 
 
-def service_attempt(db, actor, case_id: int, method: str = "phone", outcome: str = "no_answer",
-                    days_ago: float = 0.0, notes: str | None = None) -> None:
+def service_attempt(
+    db,
+    actor,
+    case_id: int,
+    method: str = "phone",
+    outcome: str = "no_answer",
+    days_ago: float = 0.0,
+    notes: str | None = None,
+) -> None:
     """Another user (or the test set-up) logs an attempt through the service."""
     with db.session() as s:
         lifecycle.record_contact_attempt(
-            s, actor, case_id, method, outcome, version(db, case_id),
-            when=datetime.now(UTC) - timedelta(days=days_ago), notes=notes)
+            s,
+            actor,
+            case_id,
+            method,
+            outcome,
+            version(db, case_id),
+            when=datetime.now(UTC) - timedelta(days=days_ago),
+            notes=notes,
+        )
 
 
 def open_view(qtbot, db, actor, case_id: int) -> CaseView:

@@ -27,8 +27,9 @@ def in_force_row(view: CaseView, heading: str) -> list[str]:
     return next(r for r in table_text(view.consent.in_force) if r[0] == heading)
 
 
-def record_consent(qtbot, view: CaseView, scope: str, state: str, method: str = "in_person",
-                   evidence: str = "") -> None:
+def record_consent(
+    qtbot, view: CaseView, scope: str, state: str, method: str = "in_person", evidence: str = ""
+) -> None:
     panel = view.consent
     choose(panel.scope, scope)
     choose(panel.state, state)
@@ -45,12 +46,24 @@ def test_the_header_shows_person_risks_status_worker_and_overdue(ui_db, team, qt
         case = s.get(m.Case, case_id)
         person = s.get(m.Person, case.person_id)
         person.no_fixed_abode = True
-        earlier = m.Case(person_id=person.id, police_reference="TST-OLD", status="closed",
-                         referred_at=case.referred_at - timedelta(days=90), closure_reason="declined")
+        earlier = m.Case(
+            person_id=person.id,
+            police_reference="TST-OLD",
+            status="closed",
+            referred_at=case.referred_at - timedelta(days=90),
+            closure_reason="declined",
+        )
         s.add(earlier)
         s.flush()
-        s.add(m.Referral(case_id=earlier.id, person_id=person.id, police_reference="TST-OLD",
-                         force="Test Force", incident_at=earlier.referred_at))
+        s.add(
+            m.Referral(
+                case_id=earlier.id,
+                person_id=person.id,
+                police_reference="TST-OLD",
+                force="Test Force",
+                incident_at=earlier.referred_at,
+            )
+        )
     view = open_view(qtbot, ui_db, team["worker1"], case_id)
     header = view.header.text()
     assert "<b>Testy</b> McTestface" in header  # shown as typed, never as markup
@@ -85,8 +98,14 @@ def test_record_consent_given_then_withdrawn(ui_db, team, qtbot):
     assert history[1][6] == "Agreed on the phone: <i>ok</i>"
     assert any(r[1] == "Consent" and "home visits withdrawn" in r[2] for r in view.timeline.rows())
     with ui_db.session() as s:
-        assert s.scalar(select(func.count()).select_from(m.AuditEvent).where(
-            m.AuditEvent.action == "create", m.AuditEvent.entity == "consent")) == 2
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(m.AuditEvent)
+                .where(m.AuditEvent.action == "create", m.AuditEvent.entity == "consent")
+            )
+            == 2
+        )
 
 
 def test_withdrawing_consent_that_was_never_given_says_why(ui_db, team, qtbot):
@@ -115,8 +134,12 @@ def test_log_attempts_from_the_keyboard(ui_db, team, qtbot):
     assert panel.message.text() == "Attempt logged."
     rows = table_text(panel.table)
     assert len(rows) == 1
-    assert rows[0][1:] == ["Text message (SMS)", "Message sent", "Wendy Worker",
-                           "Sent the <b>number</b> to call"]
+    assert rows[0][1:] == [
+        "Text message (SMS)",
+        "Message sent",
+        "Wendy Worker",
+        "Sent the <b>number</b> to call",
+    ]
     assert panel.note.text() == ""
     assert view.header.status.text() == "Contacting"  # the first attempt starts contacting
     assert panel.next_due.text().startswith("Next attempt due")  # day 1 of the schedule
@@ -179,7 +202,10 @@ def test_engage_then_refer_needs_consent_then_treatment_starts(ui_db, team, qtbo
     case_id = make_case(ui_db, team, status="contacting")
     view = open_view(qtbot, ui_db, team["worker1"], case_id)
     assert view.lifecycle.advance.text() == "Move to Engaged"
-    assert "log that contact attempt (outcome: spoke, engaged) first" in view.lifecycle.next_problem.text()
+    assert (
+        "log that contact attempt (outcome: spoke, engaged) first"
+        in view.lifecycle.next_problem.text()
+    )
     assert not view.lifecycle.advance.isEnabled()
 
     choose(view.attempts.outcome, "spoke_engaged")
@@ -192,10 +218,12 @@ def test_engage_then_refer_needs_consent_then_treatment_starts(ui_db, team, qtbo
     assert panel.service_notes.text() == "Refer by secure email."
     assert panel.refer_problem.text() == (
         "A referral to treatment needs the person's consent to sharing with a treatment service, "
-        "which has not been recorded; record it under Consent first.")
+        "which has not been recorded; record it under Consent first."
+    )
     assert not panel.refer.isEnabled()
     assert "needs the person's consent to sharing with a treatment service" in (
-        view.lifecycle.next_problem.text())
+        view.lifecycle.next_problem.text()
+    )
 
     record_consent(qtbot, view, "share_with_treatment", "given", "written", "Signed form on file")
     assert panel.refer_problem.isHidden()
@@ -270,7 +298,14 @@ def test_naloxone_kits_show_the_count_and_latest_expiry(ui_db, team, qtbot):
     assert "Naloxone: 3 kits, latest expires 01/09/2030" in view.header.text()
     rows = table_text(panel.table)
     assert len(rows) == 2
-    assert [rows[1][i] for i in (2, 3, 4, 5, 6, 7)] == ["2", "Person", "New", "Yes", "TESTBATCH1", "01/05/2030"]
+    assert [rows[1][i] for i in (2, 3, 4, 5, 6, 7)] == [
+        "2",
+        "Person",
+        "New",
+        "Yes",
+        "TESTBATCH1",
+        "01/05/2030",
+    ]
     assert rows[0][4] == "Resupply: used on someone else"
     assert view.tabs.tabText(3) == "Naloxone (3)"
 
@@ -287,7 +322,8 @@ def test_person_details_are_validated_then_saved_and_audited(ui_db, team, qtbot)
     qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
     assert panel.message.text() == (
-        "NHS number: the NHS number fails its check digit (mod-11); check it for a typo.")
+        "NHS number: the NHS number fails its check digit (mod-11); check it for a typo."
+    )
     assert panel.fields["nhs_number"].text() == "999 000 0019"  # what was typed stays
 
     panel.fields["nhs_number"].clear()
@@ -322,7 +358,8 @@ def test_close_as_unable_to_contact_waits_for_the_threshold(ui_db, team, qtbot, 
     choose(dialog.reason, "unable_to_contact")
     assert dialog.problem.text() == (
         "Closing as unable to contact needs 3 attempts (so far 2), attempts spread over 7 days "
-        "(so far 1), 2 different methods (so far 1).")
+        "(so far 1), 2 different methods (so far 1)."
+    )
     assert not ok.isEnabled()
     choose(dialog.reason, "other")
     assert dialog.problem.text() == "Say why in a note when the closure reason is Other."
@@ -374,7 +411,10 @@ def test_a_new_case_needs_a_worker_before_it_moves_on(ui_db, team, qtbot, monkey
     case_id = make_case(ui_db, team, worker=None)
     view = open_view(qtbot, ui_db, team["lead"], case_id)
     assert view.lifecycle.advance.text() == "Move to Contacting"
-    assert view.lifecycle.next_problem.text() == "A case leaves New only once a worker is assigned to it."
+    assert (
+        view.lifecycle.next_problem.text()
+        == "A case leaves New only once a worker is assigned to it."
+    )
     assert view.attempts.blocked.text() == "Assign the case to a worker before logging contact."
     assert view.lifecycle.reassign.text() == "Assign…"
 

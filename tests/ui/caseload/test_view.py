@@ -53,7 +53,9 @@ def test_search_by_name_shows_only_matching_cases(ui_any_db, team, caseload, mak
     assert view.model.line(0).cells[1] == "Testy McTestface"
 
     choose(view.status_filter, "All statuses")  # the closed case shows too
-    qtbot.waitUntil(lambda: settled(view) and sorted(refs(view)) == ["TST-0001", "TST-0005"], timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: settled(view) and sorted(refs(view)) == ["TST-0001", "TST-0005"], timeout=WAIT
+    )
 
     view.search.clear()
     qtbot.keyClicks(view.search, "07700 900002")  # a phone number, as people write it
@@ -108,7 +110,11 @@ def test_an_administrator_is_told_plainly_instead_of_seeing_cases(ui_db, team, c
 
 def _click_header(qtbot, view: CaseloadView, title: str) -> None:
     header = view.table.horizontalHeader()
-    column = next(i for i in range(view.model.columnCount()) if view.model.headerData(i, Qt.Orientation.Horizontal) == title)
+    column = next(
+        i
+        for i in range(view.model.columnCount())
+        if view.model.headerData(i, Qt.Orientation.Horizontal) == title
+    )
     x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
 

@@ -292,9 +292,7 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
     assert len(files) == 3 and any(f.endswith(".pdf") for f in files)
 
     # A folder that is not there: the service's sentence, and nothing written or audited.
-    monkeypatch.setattr(
-        exports, "choose_save_path", lambda *a: tmp_path / "missing" / "cases.csv"
-    )
+    monkeypatch.setattr(exports, "choose_save_path", lambda *a: tmp_path / "missing" / "cases.csv")
     view.export_buttons["cases_csv"].click()
     qtbot.waitUntil(lambda: "There is no folder" in view.message.text(), timeout=WAIT)
     assert view.export_buttons["cases_csv"].isEnabled()

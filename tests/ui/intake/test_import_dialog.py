@@ -57,9 +57,9 @@ def mixed_file(ui_db, team, tmp_path):
     ])  # fmt: skip
 
 
-def test_import_shows_the_counts_and_every_rejected_row(ui_db, team, mixed_file, parent,
-                                                          choose_file, qtbot, tmp_path,
-                                                          monkeypatch):
+def test_import_shows_the_counts_and_every_rejected_row(
+    ui_db, team, mixed_file, parent, choose_file, qtbot, tmp_path, monkeypatch
+):
     flow = ImportFlow(ui_db, team["lead"], parent)
     done: list[object] = []
     flow.imported.connect(done.append)
@@ -99,16 +99,17 @@ def test_import_shows_the_counts_and_every_rejected_row(ui_db, team, mixed_file,
 
 def test_exported_cells_cannot_run_as_formulas(tmp_path):
     target = tmp_path / "problems.csv"
-    write_problems_csv(target, [Problem(7, "=HYPERLINK(1)", "+44 is not a reason"),
-                                Problem(8, "notes", "@risk\tthen")])
+    write_problems_csv(
+        target,
+        [Problem(7, "=HYPERLINK(1)", "+44 is not a reason"), Problem(8, "notes", "@risk\tthen")],
+    )
     with target.open(encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.reader(fh))
     assert lines[1] == ["7", "'=HYPERLINK(1)", "'+44 is not a reason"]
     assert lines[2] == ["8", "notes", "'@risk\tthen"]
 
 
-def test_cancel_after_the_first_batch_writes_nothing(ui_db, team, parent, choose_file,
-                                                     tmp_path):
+def test_cancel_after_the_first_batch_writes_nothing(ui_db, team, parent, choose_file, tmp_path):
     path = write_csv(tmp_path / "big.csv", [row() for _ in range(CHUNK_ROWS * 2 + 1)])
     flow = ImportFlow(ui_db, team["lead"], parent, runner=SyncTaskRunner())
     seen: list[float] = []
@@ -126,8 +127,7 @@ def test_cancel_after_the_first_batch_writes_nothing(ui_db, team, parent, choose
     assert _referrals(ui_db) == 0
 
 
-def test_cancel_in_the_background_writes_nothing(ui_db, team, parent, choose_file, tmp_path,
-                                                 qtbot):
+def test_cancel_in_the_background_writes_nothing(ui_db, team, parent, choose_file, tmp_path, qtbot):
     path = write_csv(tmp_path / "bigger.csv", [row() for _ in range(CHUNK_ROWS * 8)])
     flow = ImportFlow(ui_db, team["lead"], parent)
     choose_file(path)
@@ -140,8 +140,9 @@ def test_cancel_in_the_background_writes_nothing(ui_db, team, parent, choose_fil
     assert flow.summary_dialog is None and _referrals(ui_db) == 0
 
 
-def test_an_unusable_file_is_explained_in_a_sentence(ui_db, team, parent, choose_file,
-                                                      tmp_path, qtbot):
+def test_an_unusable_file_is_explained_in_a_sentence(
+    ui_db, team, parent, choose_file, tmp_path, qtbot
+):
     path = write_csv(tmp_path / "colours.csv", [{"colour": "blue"}], header=["colour"])
     flow = ImportFlow(ui_db, team["worker1"], parent)
     choose_file(path)
@@ -159,8 +160,9 @@ def test_choosing_no_file_starts_nothing(ui_db, team, parent, monkeypatch):
     assert not flow.start() and flow.progress_dialog is None
 
 
-def test_the_import_folder_is_chosen_and_saved_in_local_settings(app_paths, tmp_path, qtbot,
-                                                                 monkeypatch):
+def test_the_import_folder_is_chosen_and_saved_in_local_settings(
+    app_paths, tmp_path, qtbot, monkeypatch
+):
     from followup.settings import load_local_settings
     from followup.ui.intake import folder_watcher
     from followup.ui.intake.folder_watcher import ImportFolderDialog

@@ -20,14 +20,24 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _case(s, person, ref, *, status="new", worker=None, hours_ago=1.0):
-    case = m.Case(person_id=person.id, status=status, police_reference=ref,
-                  referred_at=NOW - timedelta(hours=hours_ago), area="B5",
-                  assigned_worker_id=worker)
+    case = m.Case(
+        person_id=person.id,
+        status=status,
+        police_reference=ref,
+        referred_at=NOW - timedelta(hours=hours_ago),
+        area="B5",
+        assigned_worker_id=worker,
+    )
     s.add(case)
     s.flush()
-    referral = m.Referral(case_id=case.id, person_id=person.id, police_reference=ref,
-                          force="Test Force", incident_at=case.referred_at - timedelta(hours=1),
-                          received_at=case.referred_at)
+    referral = m.Referral(
+        case_id=case.id,
+        person_id=person.id,
+        police_reference=ref,
+        force="Test Force",
+        incident_at=case.referred_at - timedelta(hours=1),
+        received_at=case.referred_at,
+    )
     s.add(referral)
     s.add(m.CaseStatusChange(case_id=case.id, to_status="new", changed_at=case.referred_at))
     s.flush()
@@ -38,30 +48,55 @@ def make_intake(db, team) -> dict[str, int]:
     """A known person with an open case; an incoming referral uncertainly matched to them;
     two plain new cases; and a repeat overdose of a person whose first case is closed."""
     with db.session() as s:
-        known = m.Person(first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2),
-                         nhs_number="9990000018", phone="+447700900001")
-        incoming = m.Person(first_name="Testie", last_name="McTestface",
-                            date_of_birth=date(1980, 1, 2), phone="+447700900002")
-        other = m.Person(first_name="Sample", last_name="Examplewood", date_of_birth=date(1991, 6, 30))
+        known = m.Person(
+            first_name="Testy",
+            last_name="McTestface",
+            date_of_birth=date(1980, 1, 2),
+            nhs_number="9990000018",
+            phone="+447700900001",
+        )
+        incoming = m.Person(
+            first_name="Testie",
+            last_name="McTestface",
+            date_of_birth=date(1980, 1, 2),
+            phone="+447700900002",
+        )
+        other = m.Person(
+            first_name="Sample", last_name="Examplewood", date_of_birth=date(1991, 6, 30)
+        )
         unnamed = m.Person(description="tall, grey coat", no_fixed_abode=True)
         repeat = m.Person(first_name="Demo", last_name="Dummyson", date_of_birth=date(1975, 3, 3))
         s.add_all([known, incoming, other, unnamed, repeat])
         s.flush()
-        open_case, _ = _case(s, known, "TST-1", status="contacting", worker=team["worker1"].id,
-                             hours_ago=200)
+        open_case, _ = _case(
+            s, known, "TST-1", status="contacting", worker=team["worker1"].id, hours_ago=200
+        )
         new_case, referral = _case(s, incoming, "TST-2", hours_ago=2.5)
         plain, _ = _case(s, other, "TST-3", hours_ago=5)
         old, _ = _case(s, unnamed, "TST-4", hours_ago=75)
-        first, _ = _case(s, repeat, "TST-5", status="contacting", worker=team["worker2"].id,
-                         hours_ago=900)
+        first, _ = _case(
+            s, repeat, "TST-5", status="contacting", worker=team["worker2"].id, hours_ago=900
+        )
         again, _ = _case(s, repeat, "TST-6", hours_ago=0.5)
-        review = m.MatchReview(referral_id=referral.id, incoming_person_id=incoming.id,
-                               candidate_person_id=known.id, score=84.0)
+        review = m.MatchReview(
+            referral_id=referral.id,
+            incoming_person_id=incoming.id,
+            candidate_person_id=known.id,
+            score=84.0,
+        )
         s.add(review)
         s.flush()
-        return {"known": known.id, "incoming": incoming.id, "open_case": open_case.id,
-                "new_case": new_case.id, "plain": plain.id, "old": old.id, "again": again.id,
-                "referral": referral.id, "review": review.id}
+        return {
+            "known": known.id,
+            "incoming": incoming.id,
+            "open_case": open_case.id,
+            "new_case": new_case.id,
+            "plain": plain.id,
+            "old": old.id,
+            "again": again.id,
+            "referral": referral.id,
+            "review": review.id,
+        }
 
 
 @pytest.fixture
@@ -87,9 +122,10 @@ def select_rows(view: InboxView, table, rows: list[int]) -> None:
     selection = table.selectionModel()
     selection.clearSelection()
     for row in rows:
-        selection.select(table.model().index(row, 0),
-                         QItemSelectionModel.SelectionFlag.Select
-                         | QItemSelectionModel.SelectionFlag.Rows)
+        selection.select(
+            table.model().index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
 
 def settled(view: InboxView) -> bool:
@@ -107,11 +143,14 @@ def test_new_cases_newest_first_with_waiting_time_and_markers(ui_any_db, team, m
     assert "2 overdoses known" in model.index(0, OVERDOSE_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, OVERDOSE_COLUMN).data(Qt.ItemDataRole.DecorationRole) is not None
     assert model.index(1, MATCH_COLUMN).data() == "Check possible match"
-    assert model.index(2, MATCH_COLUMN).data() == "" and model.index(2, OVERDOSE_COLUMN).data() == ""
+    assert (
+        model.index(2, MATCH_COLUMN).data() == "" and model.index(2, OVERDOSE_COLUMN).data() == ""
+    )
     assert model.index(3, 1).data() == "Unnamed: tall, grey coat"
     assert view.cases_title.text() == "New cases, not yet assigned: 4"
-    assert [r.cells[1:3] for r in view.matches_model.rows] == [("Testie McTestface",
-                                                               "Testy McTestface")]
+    assert [r.cells[1:3] for r in view.matches_model.rows] == [
+        ("Testie McTestface", "Testy McTestface")
+    ]
     assert view.lower_tabs.tabText(0) == "Possible matches to decide (1)"
     assert view.lower_tabs.count() == 1  # workers cannot undo merges
     rect = view.cases_table.visualRect(model.index(2, 1))
@@ -141,8 +180,9 @@ def test_a_lead_assigns_two_selected_cases_to_a_worker(ui_any_db, team, make_inb
     qtbot.waitUntil(lambda: settled(view) and refs(view) == ["TST-6", "TST-2"], timeout=WAIT)
     assert view.message.text() == "Assigned 2 cases to Walt Worker."
     with ui_any_db.session() as s:
-        workers = s.scalars(select(m.Case.assigned_worker_id)
-                            .where(m.Case.id.in_([ids["plain"], ids["old"]]))).all()
+        workers = s.scalars(
+            select(m.Case.assigned_worker_id).where(m.Case.id.in_([ids["plain"], ids["old"]]))
+        ).all()
     assert workers == [team["worker2"].id] * 2
 
 
@@ -194,9 +234,15 @@ def test_same_person_merges_and_undo_restores(ui_any_db, team, make_inbox, qtbot
     view = make_inbox(ui_any_db, team["lead"])
     dialog = _open_comparison(view, qtbot)
     table = dialog.table
-    name, dob, nhs = _row_of(dialog, "Name"), _row_of(dialog, "Date of birth"), _row_of(dialog, "NHS number")
-    assert (table.item(name, 1).text(), table.item(name, 2).text()) == ("Testie McTestface",
-                                                                          "Testy McTestface")
+    name, dob, nhs = (
+        _row_of(dialog, "Name"),
+        _row_of(dialog, "Date of birth"),
+        _row_of(dialog, "NHS number"),
+    )
+    assert (table.item(name, 1).text(), table.item(name, 2).text()) == (
+        "Testie McTestface",
+        "Testy McTestface",
+    )
     assert DIFFERS in table.item(name, 3).text()  # in words, not colour alone
     assert table.item(dob, 3).text() == "Same"
     assert table.item(nhs, 3).text() == "Only one has it"
@@ -215,8 +261,9 @@ def test_same_person_merges_and_undo_restores(ui_any_db, team, make_inbox, qtbot
         assert s.get(m.Person, ids["incoming"]).merged_into_id == ids["known"]
 
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.merge_id is None and "undone" in dialog.message.text(),
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: dialog.merge_id is None and "undone" in dialog.message.text(), timeout=WAIT
+    )
     qtbot.waitUntil(lambda: dialog.same_button.isEnabled(), timeout=WAIT)  # decide again
     qtbot.waitUntil(lambda: settled(view) and view.matches_model.rowCount() == 1, timeout=WAIT)
     assert "TST-2" in refs(view)
@@ -257,8 +304,11 @@ def test_a_lead_undoes_a_recent_merge_from_the_inbox(ui_db, team, make_inbox, qt
         merging.merge(s, team["lead"], ids["review"])
     view = make_inbox(ui_db, team["lead"])
     assert view.lower_tabs.tabText(1) == "Recent merges (1)"
-    assert view.merges_model.rows[0].cells[1:] == ("Testy McTestface", "Testie McTestface",
-                                                   "Lee Lead")
+    assert view.merges_model.rows[0].cells[1:] == (
+        "Testy McTestface",
+        "Testie McTestface",
+        "Lee Lead",
+    )
     select_rows(view, view.merges_table, [0])
     qtbot.mouseClick(view.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: settled(view) and view.merges_model.rowCount() == 0, timeout=WAIT)
@@ -267,8 +317,9 @@ def test_a_lead_undoes_a_recent_merge_from_the_inbox(ui_db, team, make_inbox, qt
         assert s.get(m.Person, ids["incoming"]).merged_into_id is None
 
 
-def test_the_folder_watcher_imports_a_file_and_the_inbox_refreshes(ui_db, team, app_paths,
-                                                                   qtbot, tmp_path):
+def test_the_folder_watcher_imports_a_file_and_the_inbox_refreshes(
+    ui_db, team, app_paths, qtbot, tmp_path
+):
     from followup.settings import AppPaths
     from followup.ui.intake.folder_watcher import save_import_folder
     from followup.ui.shell.main_window import MainWindow
@@ -285,8 +336,10 @@ def test_the_folder_watcher_imports_a_file_and_the_inbox_refreshes(ui_db, team, 
     qtbot.waitUntil(lambda: inbox_view.data is not None and settled(inbox_view), timeout=WAIT)
     assert refs(inbox_view) == []
 
-    path = write_csv(folder / "drop.csv", [row(police_reference="TST-DROP-1",
-                                                first_name="Fakey", last_name="McTestface")])
+    path = write_csv(
+        folder / "drop.csv",
+        [row(police_reference="TST-DROP-1", first_name="Fakey", last_name="McTestface")],
+    )
     then = time.time() - 60
     os.utime(path, (then, then))
     watcher = window.imports.watcher
@@ -296,18 +349,22 @@ def test_the_folder_watcher_imports_a_file_and_the_inbox_refreshes(ui_db, team, 
         assert watcher.scan_now()
     qtbot.waitUntil(lambda: not watcher.scanning, timeout=WAIT)
     assert not watcher.scan_now() or True  # never two scans at once
-    qtbot.waitUntil(lambda: settled(inbox_view) and refs(inbox_view) == ["TST-DROP-1"],
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: settled(inbox_view) and refs(inbox_view) == ["TST-DROP-1"], timeout=WAIT
+    )
     assert (folder / "processed" / "drop.csv").exists()
     assert (folder / "processed" / "drop.csv.report.txt").exists()
-    qtbot.waitUntil(lambda: "Import folder: imported 1 file" in window.statusBar().currentMessage(),
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: "Import folder: imported 1 file" in window.statusBar().currentMessage(),
+        timeout=WAIT,
+    )
     assert window.imports.folder_label.text() == "Import folder: incoming"
     qtbot.waitUntil(lambda: not watcher.scanning, timeout=WAIT)
 
 
-def test_ctrl_i_imports_a_file_and_the_inbox_shows_it(ui_db, team, app_paths, qtbot, tmp_path,
-                                                      monkeypatch):
+def test_ctrl_i_imports_a_file_and_the_inbox_shows_it(
+    ui_db, team, app_paths, qtbot, tmp_path, monkeypatch
+):
     from followup.ui.intake import import_dialog
     from followup.ui.shell.main_window import MainWindow
     from tests.intake.helpers import row, write_csv
@@ -322,8 +379,9 @@ def test_ctrl_i_imports_a_file_and_the_inbox_shows_it(ui_db, team, app_paths, qt
     assert window.imports.import_action.shortcut().toString() == "Ctrl+I"
     window.imports.import_action.trigger()
     qtbot.waitUntil(lambda: window.imports.flow.summary_dialog is not None, timeout=WAIT)
-    qtbot.waitUntil(lambda: settled(inbox_view) and refs(inbox_view) == ["TST-HAND-1"],
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: settled(inbox_view) and refs(inbox_view) == ["TST-HAND-1"], timeout=WAIT
+    )
     window.imports.flow.summary_dialog.close()
 
 

@@ -36,17 +36,28 @@ def letter_cases_fixture(letter_db, team) -> dict[str, int]:
         set_letterhead(s, team["admin"], logo=logo_png(), **LETTERHEAD)
         return {
             "ready": add_case(s, team["worker1"].id, reference="TST-L1"),
-            "no_letters": add_case(s, team["worker1"].id, reference="TST-L2",
-                                   scopes=("share_with_treatment",), with_treatment=False,
-                                   gp=None),
+            "no_letters": add_case(
+                s,
+                team["worker1"].id,
+                reference="TST-L2",
+                scopes=("share_with_treatment",),
+                with_treatment=False,
+                gp=None,
+            ),
             "colleague": add_case(s, team["worker2"].id, reference="TST-L3"),
         }
 
 
 def add_attempts(s, case_id: int, n: int) -> None:  # noqa: ANN001
     for i in range(n):
-        s.add(m.ContactAttempt(case_id=case_id, method="phone", outcome="no_answer",
-                               attempted_at=NOW - timedelta(days=15 - 3 * i)))
+        s.add(
+            m.ContactAttempt(
+                case_id=case_id,
+                method="phone",
+                outcome="no_answer",
+                attempted_at=NOW - timedelta(days=15 - 3 * i),
+            )
+        )
 
 
 @pytest.fixture(name="pdf_printer")
@@ -74,5 +85,10 @@ def count(db, model, *where) -> int:  # noqa: ANN001
 
 def audit_actions(db, entity: str = "letter") -> list[str]:  # noqa: ANN001
     with db.session() as s:
-        return list(s.scalars(select(m.AuditEvent.action).where(m.AuditEvent.entity == entity)
-                              .order_by(m.AuditEvent.id)))
+        return list(
+            s.scalars(
+                select(m.AuditEvent.action)
+                .where(m.AuditEvent.entity == entity)
+                .order_by(m.AuditEvent.id)
+            )
+        )

@@ -71,8 +71,9 @@ def test_the_preview_opens_the_letter_made_in_the_dialog(ui_db, team, letter_cas
     assert count(ui_db, m.Letter) == 0
 
 
-def test_saving_to_the_case_stores_it_and_printing_is_recorded(ui_db, team, letter_cases,
-                                                               qtbot, pdf_printer):
+def test_saving_to_the_case_stores_it_and_printing_is_recorded(
+    ui_db, team, letter_cases, qtbot, pdf_printer
+):
     dialog = open_dialog(qtbot, ui_db, team["worker1"], letter_cases["ready"])
     saved: list[int] = []
     dialog.letter_saved.connect(saved.append)
@@ -96,12 +97,14 @@ def test_saving_to_the_case_stores_it_and_printing_is_recorded(ui_db, team, lett
     with ui_db.session() as s:
         printed = s.scalars(select(m.LetterPrint)).all()
         assert [(p.letter_id, p.printed_by_id, p.destination) for p in printed] == [
-            (letter_id, team["worker1"].id, "PDF file printed-1.pdf")]
+            (letter_id, team["worker1"].id, "PDF file printed-1.pdf")
+        ]
     assert audit_actions(ui_db) == ["create", "print"]
 
 
-def test_save_as_pdf_writes_the_stored_letter_and_records_it(ui_db, team, letter_cases, qtbot,
-                                                             tmp_path, monkeypatch):
+def test_save_as_pdf_writes_the_stored_letter_and_records_it(
+    ui_db, team, letter_cases, qtbot, tmp_path, monkeypatch
+):
     target = tmp_path / "chosen.pdf"
     monkeypatch.setattr(pdf_preview, "ask_pdf_path", lambda _parent, _suggested: target)
     dialog = open_dialog(qtbot, ui_db, team["worker1"], letter_cases["ready"])
@@ -122,8 +125,8 @@ def test_a_template_without_consent_shows_the_reason(ui_db, team, letter_cases, 
         assert not dialog.template_buttons[name].isEnabled()
         assert dialog.reasons[name].isVisible()
     assert dialog.reasons["appointment"].text() == (
-        "A letter to the person needs the person's consent to letters, which has not been "
-        "recorded.")
+        "A letter to the person needs the person's consent to letters, which has not been recorded."
+    )
     assert "sharing with their GP" in dialog.reasons["gp_notification"].text()
     assert dialog.template_buttons["treatment_referral"].isEnabled()
     assert dialog.template == "treatment_referral"  # the first that can be made is chosen
@@ -134,8 +137,7 @@ def test_refusals_are_shown_as_the_plain_sentence(ui_db, team, letter_cases, qtb
     dialog = open_dialog(qtbot, ui_db, team["worker1"], letter_cases["ready"])
     dialog.choose("appointment")  # no place given
     qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "needs the time and the place" in dialog.message.text(),
-                    timeout=WAIT)
+    qtbot.waitUntil(lambda: "needs the time and the place" in dialog.message.text(), timeout=WAIT)
     assert dialog.preview.pdf is None
     qtbot.keyClicks(dialog.appointment_place, "Test Police Station")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -150,8 +152,9 @@ def test_a_colleagues_case_is_refused(ui_db, team, letter_cases, qtbot):
     assert not dialog.template_buttons
 
 
-def test_the_case_letters_panel_lists_opens_and_reprints(ui_db, team, letter_cases, qtbot,
-                                                         pdf_printer):
+def test_the_case_letters_panel_lists_opens_and_reprints(
+    ui_db, team, letter_cases, qtbot, pdf_printer
+):
     worker = team["worker1"]
     with ui_db.session() as s:
         first = create_letter(s, worker, letter_cases["ready"], "gp_notification")
@@ -200,16 +203,19 @@ def test_new_letter_from_the_panel_refreshes_the_list(ui_db, team, letter_cases,
 
 
 def test_the_letters_views_are_in_the_main_window_by_role(ui_db, team, qtbot):
-    for user, title, absent in (("lead", "Letters", "Letter templates"),
-                                ("worker1", "Letters", "Letter templates"),
-                                ("admin", "Letter templates", "Letters")):
+    for user, title, absent in (
+        ("lead", "Letters", "Letter templates"),
+        ("worker1", "Letters", "Letter templates"),
+        ("admin", "Letter templates", "Letters"),
+    ):
         window = MainWindow(ui_db, team[user])
         qtbot.addWidget(window)
         assert title in window.views and absent not in window.views
 
 
-def test_letters_are_made_and_printed_on_every_backend(ui_any_db, team, letter_cases, qtbot,
-                                                       pdf_printer):
+def test_letters_are_made_and_printed_on_every_backend(
+    ui_any_db, team, letter_cases, qtbot, pdf_printer
+):
     dialog = open_dialog(qtbot, ui_any_db, team["lead"], letter_cases["ready"])
     dialog.choose("treatment_referral")
     preview(qtbot, dialog)

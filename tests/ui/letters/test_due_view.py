@@ -73,8 +73,9 @@ def test_a_lead_sees_every_case(ui_db, team, due, qtbot):
     assert {cell(view, r, 2) for r in range(7)} == {"Wendy Worker", "Walt Worker"}
 
 
-def test_a_batch_makes_one_pdf_with_progress_and_lists_what_was_left_out(ui_db, team, due,
-                                                                         qtbot, pdf_printer):
+def test_a_batch_makes_one_pdf_with_progress_and_lists_what_was_left_out(
+    ui_db, team, due, qtbot, pdf_printer
+):
     view = make_view(qtbot, ui_db, team["worker1"])
     progress: list[tuple[int, int]] = []
     view._relay.progress.connect(lambda done, total: progress.append((done, total)))
@@ -94,9 +95,15 @@ def test_a_batch_makes_one_pdf_with_progress_and_lists_what_was_left_out(ui_db, 
     assert sorted(preview.letter_ids) == sorted(letter.id for letter in result.letters)
     assert "Dear Testy," in pdf_text(result.pdf)
     assert view.skipped.isVisible() and view.skipped.count() == 1
-    assert view.skipped.item(0).text().startswith(f"Testy McTestface (case {due['no_letters']})"
-                                                  " — We tried to reach you: A letter to the "
-                                                  "person needs the person's consent")
+    assert (
+        view.skipped.item(0)
+        .text()
+        .startswith(
+            f"Testy McTestface (case {due['no_letters']})"
+            " — We tried to reach you: A letter to the "
+            "person needs the person's consent"
+        )
+    )
     assert "Made 3 letters" in view.message.text() and "1 left out" in view.message.text()
     assert count(ui_db, m.Letter) == 3
     qtbot.waitUntil(lambda: not view.loading, timeout=WAIT)
@@ -115,7 +122,8 @@ def test_cancel_stops_the_batch_and_stores_nothing(ui_db, team, due, qtbot):
     view = make_view(qtbot, ui_db, team["worker1"], runner=SyncTaskRunner())
     # Press Cancel as soon as the first letter is done (the runner is synchronous here).
     view._relay.progress.connect(
-        lambda done, _total: done == 1 and view.progress_dialog.findChild(QPushButton).click())
+        lambda done, _total: done == 1 and view.progress_dialog.findChild(QPushButton).click()
+    )
     view.model.choose_all()
     qtbot.mouseClick(view.make_button, Qt.MouseButton.LeftButton)
     assert view.message.text() == STOPPED == "Stopped; no letters were stored."
@@ -127,8 +135,9 @@ def test_cancel_stops_the_batch_and_stores_nothing(ui_db, team, due, qtbot):
 def test_choosing_only_refused_letters_makes_none(ui_db, team, due, qtbot):
     view = make_view(qtbot, ui_db, team["worker1"], runner=SyncTaskRunner())
     row = next(r for r in range(view.model.rowCount()) if cell(view, r, PROBLEM))
-    view.model.setData(view.model.index(row, PERSON), Qt.CheckState.Checked,
-                       Qt.ItemDataRole.CheckStateRole)
+    view.model.setData(
+        view.model.index(row, PERSON), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
+    )
     assert view.chosen_label.text() == "1 letter chosen"
     qtbot.mouseClick(view.make_button, Qt.MouseButton.LeftButton)
     assert "No letters were made" in view.message.text()

@@ -38,8 +38,9 @@ def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:  # noqa: A
 def save(qtbot, view: LetterSettingsView) -> None:  # noqa: ANN001
     before = view.message.text()
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.message.isVisible() and view.message.text() != before,
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: view.message.isVisible() and view.message.text() != before, timeout=WAIT
+    )
 
 
 def test_an_unknown_placeholder_is_refused_and_a_good_wording_saved(ui_db, team, qtbot):
@@ -47,8 +48,10 @@ def test_an_unknown_placeholder_is_refused_and_a_good_wording_saved(ui_db, team,
     view.choose("appointment")
     assert view.title.text() == "Appointment letter" and view.person_help.isVisible()
     assert view.editor.toPlainText() == TEMPLATES["appointment"].default_body
-    names = [view.placeholders.topLevelItem(i).text(0)
-             for i in range(view.placeholders.topLevelItemCount())]
+    names = [
+        view.placeholders.topLevelItem(i).text(0)
+        for i in range(view.placeholders.topLevelItemCount())
+    ]
     assert "{appointment_place}" in names and "{recipient_name}" not in names
     assert not view.save_button.isEnabled()
 
@@ -57,12 +60,17 @@ def test_an_unknown_placeholder_is_refused_and_a_good_wording_saved(ui_db, team,
     save(qtbot, view)
     assert view.message.text().startswith(
         "The wording uses the placeholder {nickname}, which the appointment letter does not "
-        "know; use one of ")
+        "know; use one of "
+    )
     assert view.message.styleSheet() == settings_view.ERROR_STYLE
     assert wording(ui_db, "appointment") == TEMPLATES["appointment"].default_body
 
-    type_wording(qtbot, view, "Dear {first_name},\n\nPlease meet me at {appointment_place} on "
-                              "{appointment_date} at {appointment_time}.")
+    type_wording(
+        qtbot,
+        view,
+        "Dear {first_name},\n\nPlease meet me at {appointment_place} on "
+        "{appointment_date} at {appointment_time}.",
+    )
     save(qtbot, view)
     assert view.message.text() == "Saved. New letters use this wording."
     assert wording(ui_db, "appointment").startswith("Dear {first_name},\n\nPlease meet me at")
@@ -112,19 +120,22 @@ def test_the_letterhead_is_edited_with_a_logo(ui_db, team, qtbot, tmp_path, monk
     with ui_db.session() as s:
         head = letterhead(s)
     assert (head.name, head.address, head.phone) == (
-        "Testtown Wellbeing Team", "1 Example Street\nTesttown", "0121 496 0001")
+        "Testtown Wellbeing Team",
+        "1 Example Street\nTesttown",
+        "0121 496 0001",
+    )
     assert head.logo == logo.read_bytes()
 
     view.head_name.clear()
     qtbot.keyClicks(view.head_name, "Drug Service")
     qtbot.mouseClick(view.save_head_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: 'contains the word "drug"' in view.head_message.text(),
-                    timeout=WAIT)
+    qtbot.waitUntil(lambda: 'contains the word "drug"' in view.head_message.text(), timeout=WAIT)
     assert count(ui_db, m.AuditEvent, m.AuditEvent.entity == "letterhead") == 1
 
 
-def test_a_file_that_is_not_an_image_is_refused_as_the_logo(ui_db, team, qtbot, tmp_path,
-                                                            monkeypatch):
+def test_a_file_that_is_not_an_image_is_refused_as_the_logo(
+    ui_db, team, qtbot, tmp_path, monkeypatch
+):
     bad = tmp_path / "logo.png"
     bad.write_bytes(b"not an image")
     monkeypatch.setattr(settings_view, "ask_logo_file", lambda _parent: bad)

@@ -128,7 +128,9 @@ def test_the_database_password_is_asked_for_and_kept_in_the_keyring(
     assert [r.refused for r in requests] == [False, True]
     assert "MemoryKeyring" in requests[0].keeping()
     assert "followup" in requests[0].explanation()
-    assert memory_keyring.get_password("Followup", "followup@db.example.invalid:5432/team") == "right"
+    assert (
+        memory_keyring.get_password("Followup", "followup@db.example.invalid:5432/team") == "right"
+    )
     assert exits == []
     assert flow.dialog.ok_button.isEnabled()
 
@@ -169,7 +171,9 @@ def test_the_password_dialog_says_where_the_password_goes(qtbot, refused):
     from followup.settings import keyring_status
 
     dialog = DatabasePasswordDialog(
-        PasswordRequest("the PostgreSQL database team on db:5432", "followup", keyring_status(), refused)
+        PasswordRequest(
+            "the PostgreSQL database team on db:5432", "followup", keyring_status(), refused
+        )
     )
     qtbot.addWidget(dialog)
     dialog.open()

@@ -78,9 +78,13 @@ def _garble(path: Path, table: str | None) -> None:
     """Damage sqlite_master (``table`` None: opening fails) or one table's first page."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=DELETE")
-    root = 1 if table is None else conn.execute(
-        "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
-    ).fetchone()[0]
+    root = (
+        1
+        if table is None
+        else conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[
+            0
+        ]
+    )
     conn.close()
     data = bytearray(path.read_bytes())
     start = 4096 * (root - 1) + (100 if root == 1 else 8)
@@ -117,9 +121,7 @@ def test_a_file_damaged_when_opening_is_set_aside_and_the_backup_restored(
             flow.db.dispose()
 
 
-def test_damage_found_by_the_check_after_opening_closes_the_database(
-    app_paths, monkeypatch, qtbot
-):
+def test_damage_found_by_the_check_after_opening_closes_the_database(app_paths, monkeypatch, qtbot):
     url, path = _database_with_backup(app_paths, n_people=200)
     _garble(path, "person")
     asked: list[str] = []

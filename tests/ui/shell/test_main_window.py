@@ -100,4 +100,7 @@ def test_a_worker_cannot_open_another_workers_case(ui_db, team, caseload, qtbot)
     page = window.open_case(caseload["TST-0003"])
     qtbot.waitUntil(lambda: page.status.text() != "Opening the case…", timeout=WAIT)
     assert page.detail is None
-    assert page.status.text() == f"Case {caseload['TST-0003']} does not exist or is not in your caseload."
+    assert (
+        page.status.text()
+        == f"Case {caseload['TST-0003']} does not exist or is not in your caseload."
+    )

@@ -305,8 +305,15 @@ def _audit(db: Database, actor: Actor | None, action: str, details: dict[str, ob
                 user_id = s.scalar(
                     select(User.id).where(func.lower(User.username) == actor.username.lower())
                 )
-            audit.record(s, user_id, action, "database", None, details,
-                         username=actor.username if actor else None)
+            audit.record(
+                s,
+                user_id,
+                action,
+                "database",
+                None,
+                details,
+                username=actor.username if actor else None,
+            )
     except Exception as exc:  # noqa: BLE001 - the backup itself is done and checked
         log.warning("Could not record the %s in the audit trail (%s)", action, type(exc).__name__)
 
@@ -384,8 +391,9 @@ def rotate_backups(
     autos = [b for b in backup_files(folder) if b.label == AUTO_LABEL]
     for stem in {b.stem for b in autos}:
         mine = [b for b in autos if b.stem == stem]
-        keep = backups_to_keep((b.made_at for b in mine), now, keep_daily, keep_weekly,
-                               keep_monthly)
+        keep = backups_to_keep(
+            (b.made_at for b in mine), now, keep_daily, keep_weekly, keep_monthly
+        )
         kept_times: set[datetime] = set()
         for b in mine:  # newest first: of two made in the same second, the first is kept
             if b.made_at in keep and b.made_at not in kept_times:
@@ -504,15 +512,24 @@ def restore_database(
         from followup.protection.backup.sqlite import restore_sqlite
 
         restored, safety, set_aside = restore_sqlite(url, source, folder, authorise)
-        info = RestoreInfo(describe(url), source, restored, _migrate(url, folder), safety,
-                           set_aside)
+        info = RestoreInfo(
+            describe(url), source, restored, _migrate(url, folder), safety, set_aside
+        )
     else:
         raise BackupProblem("Only a SQLite file or a PostgreSQL database can be restored.")
     log.info("Restored the database from a backup (schema %s)", info.restored_revision)
     db = Database(url, make_engine(url))
     try:
-        _audit(db, actor, "restore", {"file": source.name, "schema": info.restored_revision,
-                                      "safety_copy": safety.name if safety else None})
+        _audit(
+            db,
+            actor,
+            "restore",
+            {
+                "file": source.name,
+                "schema": info.restored_revision,
+                "safety_copy": safety.name if safety else None,
+            },
+        )
     finally:
         db.dispose()
     return info

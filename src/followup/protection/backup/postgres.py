@@ -75,8 +75,9 @@ def _connection(url: str) -> tuple[list[str], dict[str, str]]:
 
 def _run(cmd: list[str], env: dict[str, str], what: str) -> str:
     try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
-                              check=False)
+        done = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BackupProblem(f"{what} failed ({type(exc).__name__}); nothing was changed.") from None
     if done.returncode != 0:
@@ -98,8 +99,11 @@ def dump_revision(path: Path) -> str | None:
     listing = _run([pg_restore, "-l", str(path)], dict(os.environ), "Reading the backup")
     if not re.search(r"TABLE DATA \S+ alembic_version ", listing):
         return None
-    data = _run([pg_restore, "--data-only", "--table=alembic_version", "-f", "-", str(path)],
-                dict(os.environ), "Reading the backup")
+    data = _run(
+        [pg_restore, "--data-only", "--table=alembic_version", "-f", "-", str(path)],
+        dict(os.environ),
+        "Reading the backup",
+    )
     m = re.search(r"COPY \S*alembic_version \(version_num\) FROM stdin;\n([^\n\\]+)\n", data)
     return m.group(1).strip() if m else None
 
@@ -110,8 +114,11 @@ def pg_dump(url: str, target: Path) -> str:
     args, env = _connection(url)
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        _run([tool, "-Fc", "-f", str(tmp), *args, "-d", make_url(url).database or ""], env,
-             f"Backing up {describe(url)} with pg_dump")
+        _run(
+            [tool, "-Fc", "-f", str(tmp), *args, "-d", make_url(url).database or ""],
+            env,
+            f"Backing up {describe(url)} with pg_dump",
+        )
         revision = dump_revision(tmp)
         if revision is None:
             raise BackupProblem(f"{describe(url)} is not a Followup database; no backup was kept.")
@@ -139,13 +146,17 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
     try:
         db.ping()
         with db.engine.connect() as conn:
-            others = conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-            )).scalar_one()
-            present = set(conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            )).scalars())
+            others = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                )
+            ).scalar_one()
+            present = set(
+                conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars()
+            )
         if others:
             raise DatabaseInUse(
                 f"{describe(url)[:1].upper()}{describe(url)[1:]} is in use by {others} other "
@@ -167,9 +178,19 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
                 for name in extra:
                     conn.execute(text(f'DROP TABLE IF EXISTS public."{name}" CASCADE'))
         args, env = _connection(url)
-        cmd = [tool, "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-               "--no-owner", "--no-privileges", *args, "-d", make_url(url).database or "",
-               str(source)]
+        cmd = [
+            tool,
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-owner",
+            "--no-privileges",
+            *args,
+            "-d",
+            make_url(url).database or "",
+            str(source),
+        ]
         try:
             _run(cmd, env, f"Restoring {describe(url)} with pg_restore")
         except BackupProblem:

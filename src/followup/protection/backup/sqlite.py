@@ -89,8 +89,9 @@ def _lock(target: Path, where: str) -> sqlite3.Connection | None:
     exclusive locking mode needs the exclusive lock before its first read. Returns None when
     the file is damaged (SQLite cannot read it), so that it can be set aside instead.
     """
-    conn = sqlite3.connect(_uri(target, mode="rw"), uri=True, isolation_level=None,
-                           timeout=LOCK_TIMEOUT_S)
+    conn = sqlite3.connect(
+        _uri(target, mode="rw"), uri=True, isolation_level=None, timeout=LOCK_TIMEOUT_S
+    )
     try:
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchall()

@@ -56,10 +56,19 @@ log = logging.getLogger(__name__)
 FORMAT = "followup-subject-access/1"
 
 # Columns that name a user: shown as the user's display name, not an internal id.
-USER_COLUMNS = frozenset({
-    "assigned_worker_id", "changed_by_id", "recorded_by_id", "worker_id", "author_id",
-    "printed_by_id", "decided_by_id", "merged_by_id", "undone_by_id",
-})
+USER_COLUMNS = frozenset(
+    {
+        "assigned_worker_id",
+        "changed_by_id",
+        "recorded_by_id",
+        "worker_id",
+        "author_id",
+        "printed_by_id",
+        "decided_by_id",
+        "merged_by_id",
+        "undone_by_id",
+    }
+)
 
 # The sections of the pack, in the order the PDF and the JSON present them.
 SECTIONS = (
@@ -110,19 +119,21 @@ class SubjectAccessPack:
 
     def as_json(self) -> dict[str, Any]:
         """The pack as JSON-ready data (dates and times in ISO 8601, times in UTC)."""
-        return _plain({
-            "format": FORMAT,
-            "person_id": self.person_id,
-            "requested_on": self.requested_on,
-            "respond_by": self.respond_by,
-            "made_at": self.made_at,
-            "made_by": self.made_by,
-            "person": self.person,
-            "merged_records": list(self.merged_records),
-            # Each letter's "file" is in this folder, beside the JSON file.
-            "letters_folder": f"{pack_stem(self)}-letters" if self.letters else None,
-            **{key: list(self.sections.get(key, ())) for key, _ in SECTIONS},
-        })
+        return _plain(
+            {
+                "format": FORMAT,
+                "person_id": self.person_id,
+                "requested_on": self.requested_on,
+                "respond_by": self.respond_by,
+                "made_at": self.made_at,
+                "made_by": self.made_by,
+                "person": self.person,
+                "merged_records": list(self.merged_records),
+                # Each letter's "file" is in this folder, beside the JSON file.
+                "letters_folder": f"{pack_stem(self)}-letters" if self.letters else None,
+                **{key: list(self.sections.get(key, ())) for key, _ in SECTIONS},
+            }
+        )
 
 
 def respond_by(requested_on: date) -> date:
@@ -173,9 +184,13 @@ def _about(entity: str, ids: list[int]) -> Any:
     return and_(AuditEvent.entity == entity, AuditEvent.entity_id.in_(ids or [-1]))
 
 
-def _audit_events(session: Session, person_ids: list[int], case_ids: list[int],
-                  owned: dict[str, list[int]], names: dict[int, str]
-                  ) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+def _audit_events(
+    session: Session,
+    person_ids: list[int],
+    case_ids: list[int],
+    owned: dict[str, list[int]],
+    names: dict[int, str],
+) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
     """(views of the record, every other audited action about the person), oldest first."""
     conditions = [_about("person", person_ids), _about("case", case_ids)]
     conditions += [_about(entity, ids) for entity, ids in owned.items() if ids]
@@ -227,57 +242,86 @@ def subject_access(
         raise NotFound(f"Person {person_id} does not exist.")
     names = {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
     # Records merged into this person belong to them too (their rows moved with the merge).
-    merged = list(session.scalars(select(Person).where(Person.merged_into_id == person.id)
-                                  .order_by(Person.id)))
+    merged = list(
+        session.scalars(
+            select(Person).where(Person.merged_into_id == person.id).order_by(Person.id)
+        )
+    )
     person_ids = [person.id, *(p.id for p in merged)]
 
     def rows(query: Any, skip: tuple[str, ...] = ()) -> tuple[dict[str, Any], ...]:
         return tuple(_row(obj, names, skip) for obj in session.scalars(query))
 
-    cases = rows(select(Case).where(Case.person_id.in_(person_ids)).order_by(Case.opened_at, Case.id))
+    cases = rows(
+        select(Case).where(Case.person_id.in_(person_ids)).order_by(Case.opened_at, Case.id)
+    )
     case_ids = [c["id"] for c in cases]
     referrals = []
-    for r in session.scalars(select(Referral).where(
-            or_(Referral.person_id.in_(person_ids), Referral.case_id.in_(case_ids or [-1])))
-            .order_by(Referral.incident_at, Referral.id)):
+    for r in session.scalars(
+        select(Referral)
+        .where(or_(Referral.person_id.in_(person_ids), Referral.case_id.in_(case_ids or [-1])))
+        .order_by(Referral.incident_at, Referral.id)
+    ):
         row = _row(r, names)
         row["warnings"] = [
             {"row": w.row_number, "field": w.field, "reason": w.reason}
-            for w in session.scalars(select(ReferralWarning)
-                                     .where(ReferralWarning.referral_id == r.id)
-                                     .order_by(ReferralWarning.id))
+            for w in session.scalars(
+                select(ReferralWarning)
+                .where(ReferralWarning.referral_id == r.id)
+                .order_by(ReferralWarning.id)
+            )
         ]
         referrals.append(row)
     in_cases = case_ids or [-1]
-    status_changes = rows(select(CaseStatusChange).where(CaseStatusChange.case_id.in_(in_cases))
-                          .order_by(CaseStatusChange.changed_at, CaseStatusChange.id))
-    consents = rows(select(ConsentEntry).where(ConsentEntry.person_id.in_(person_ids))
-                    .order_by(ConsentEntry.recorded_at, ConsentEntry.id))
-    attempts = rows(select(ContactAttempt).where(ContactAttempt.case_id.in_(in_cases))
-                    .order_by(ContactAttempt.attempted_at, ContactAttempt.id))
+    status_changes = rows(
+        select(CaseStatusChange)
+        .where(CaseStatusChange.case_id.in_(in_cases))
+        .order_by(CaseStatusChange.changed_at, CaseStatusChange.id)
+    )
+    consents = rows(
+        select(ConsentEntry)
+        .where(ConsentEntry.person_id.in_(person_ids))
+        .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
+    )
+    attempts = rows(
+        select(ContactAttempt)
+        .where(ContactAttempt.case_id.in_(in_cases))
+        .order_by(ContactAttempt.attempted_at, ContactAttempt.id)
+    )
     treatments = []
     for t, service in session.execute(
-        select(TreatmentReferral, Service.name).join(Service)
+        select(TreatmentReferral, Service.name)
+        .join(Service)
         .where(TreatmentReferral.case_id.in_(in_cases))
         .order_by(TreatmentReferral.referred_on, TreatmentReferral.id)
     ):
         treatments.append({**_row(t, names), "service": service})
-    kits = rows(select(NaloxoneSupply).where(or_(NaloxoneSupply.person_id.in_(person_ids),
-                                                 NaloxoneSupply.case_id.in_(in_cases)))
-                .order_by(NaloxoneSupply.supplied_on, NaloxoneSupply.id))
+    kits = rows(
+        select(NaloxoneSupply)
+        .where(or_(NaloxoneSupply.person_id.in_(person_ids), NaloxoneSupply.case_id.in_(in_cases)))
+        .order_by(NaloxoneSupply.supplied_on, NaloxoneSupply.id)
+    )
     letters: list[dict[str, Any]] = []
     copies: list[LetterCopy] = []
-    for lt in session.scalars(select(Letter).where(Letter.case_id.in_(in_cases))
-                              .order_by(Letter.created_at, Letter.id)):
+    for lt in session.scalars(
+        select(Letter).where(Letter.case_id.in_(in_cases)).order_by(Letter.created_at, Letter.id)
+    ):
         copy = LetterCopy(lt.id, lt.sha256, lt.pdf)
         copies.append(copy)
-        letters.append({
-            **_row(lt, names, skip=("pdf",)),
-            "file": copy.filename,
-            "prints": [_row(p, names, skip=("letter_id",)) for p in session.scalars(
-                select(LetterPrint).where(LetterPrint.letter_id == lt.id)
-                .order_by(LetterPrint.printed_at, LetterPrint.id))],
-        })
+        letters.append(
+            {
+                **_row(lt, names, skip=("pdf",)),
+                "file": copy.filename,
+                "prints": [
+                    _row(p, names, skip=("letter_id",))
+                    for p in session.scalars(
+                        select(LetterPrint)
+                        .where(LetterPrint.letter_id == lt.id)
+                        .order_by(LetterPrint.printed_at, LetterPrint.id)
+                    )
+                ],
+            }
+        )
     owned = {
         "referral": [r["id"] for r in referrals],
         "consent": [c["id"] for c in consents],
@@ -285,9 +329,16 @@ def subject_access(
         "treatment_referral": [t["id"] for t in treatments],
         "naloxone_supply": [k["id"] for k in kits],
         "letter": [lt["id"] for lt in letters],
-        "match_review": list(session.scalars(select(MatchReview.id).where(or_(
-            MatchReview.incoming_person_id.in_(person_ids),
-            MatchReview.candidate_person_id.in_(person_ids))))),
+        "match_review": list(
+            session.scalars(
+                select(MatchReview.id).where(
+                    or_(
+                        MatchReview.incoming_person_id.in_(person_ids),
+                        MatchReview.candidate_person_id.in_(person_ids),
+                    )
+                )
+            )
+        ),
     }
     views, others = _audit_events(session, person_ids, case_ids, owned, names)
     pack = SubjectAccessPack(
@@ -313,9 +364,18 @@ def subject_access(
         },
         letters=tuple(copies),
     )
-    audit.record(session, actor.id, "export", "person", person.id,
-                 {"kind": "subject_access", "person_id": person.id,
-                  "requested_on": requested_on.isoformat()})
+    audit.record(
+        session,
+        actor.id,
+        "export",
+        "person",
+        person.id,
+        {
+            "kind": "subject_access",
+            "person_id": person.id,
+            "requested_on": requested_on.isoformat(),
+        },
+    )
     log.info("Subject access pack gathered for person %d", person.id)
     return pack
 
@@ -347,8 +407,9 @@ def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[P
                 f"Cannot make the folder {letters_dir} ({exc.strerror}); check the folder."
             ) from None
         for copy in pack.letters:
-            write_atomically(letters_dir / copy.filename, lambda fh, c=copy: fh.write(c.pdf),
-                             binary=True)
+            write_atomically(
+                letters_dir / copy.filename, lambda fh, c=copy: fh.write(c.pdf), binary=True
+            )
     data = json.dumps(pack.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
     write_atomically(json_path, lambda fh: fh.write(data), binary=True)
     pdf = render_subject_access_pdf(pack)

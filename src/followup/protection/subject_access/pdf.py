@@ -43,15 +43,36 @@ SIZE, LEADING, PAD = 8.0, 10.0, 3.0
 MAX_CELL_LINES = 40  # a cell longer than this continues on the next row
 
 # Stored values shown with their vocabulary label ("in_treatment" → "In treatment").
-VOCAB_KEYS = frozenset({
-    "status", "from_status", "to_status", "closure_reason", "gender", "scope", "state", "method",
-    "outcome", "template", "kit_type", "recipient", "supply_type", "resupply_reason",
-    "exit_reason", "consent_at_scene", "action",
-})
+VOCAB_KEYS = frozenset(
+    {
+        "status",
+        "from_status",
+        "to_status",
+        "closure_reason",
+        "gender",
+        "scope",
+        "state",
+        "method",
+        "outcome",
+        "template",
+        "kit_type",
+        "recipient",
+        "supply_type",
+        "resupply_reason",
+        "exit_reason",
+        "consent_at_scene",
+        "action",
+    }
+)
 FIELD_LABELS = {
-    "nhs_number": "NHS number", "gp_practice": "GP practice", "id": "Record number",
-    "person_id": "Person number", "case_id": "Case number", "merged_into_id": "Merged into",
-    "no_fixed_abode": "No fixed abode", "officer_id": "Officer number",
+    "nhs_number": "NHS number",
+    "gp_practice": "GP practice",
+    "id": "Record number",
+    "person_id": "Person number",
+    "case_id": "Case number",
+    "merged_into_id": "Merged into",
+    "no_fixed_abode": "No fixed abode",
+    "officer_id": "Officer number",
     "sha256": "SHA-256 of the PDF",
 }
 
@@ -98,8 +119,11 @@ class Text(Flowable):
         return FONT_BOLD if self.bold else FONT
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.lines = [line for part in self.text.split("\n")
-                      for line in wrap(part, self.font, self.size, avail_width)]
+        self.lines = [
+            line
+            for part in self.text.split("\n")
+            for line in wrap(part, self.font, self.size, avail_width)
+        ]
         return avail_width, len(self.lines) * self.size * 1.25 + self.after
 
     def draw(self) -> None:
@@ -111,39 +135,54 @@ class Text(Flowable):
 
 
 def _cell_lines(text: str, width: float, font: str = FONT) -> list[str]:
-    return [visual(line) for part in clean(text).split("\n")
-            for line in wrap(part, font, SIZE, width - 2 * PAD)]
+    return [
+        visual(line)
+        for part in clean(text).split("\n")
+        for line in wrap(part, font, SIZE, width - 2 * PAD)
+    ]
 
 
-def table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]],
-          widths_mm: Sequence[float]) -> Table:
+def table(
+    headers: Sequence[str] | None, rows: Sequence[Sequence[str]], widths_mm: Sequence[float]
+) -> Table:
     """A table of literal text (with a header row unless None); long cells continue on
     following rows."""
     widths = [w * mm for w in widths_mm]
     data: list[list[str]] = []
     if headers:
-        data.append(["\n".join(_cell_lines(h, w, FONT_BOLD)) for h, w in zip(headers, widths,
-                                                                             strict=True)])
+        data.append(
+            ["\n".join(_cell_lines(h, w, FONT_BOLD)) for h, w in zip(headers, widths, strict=True)]
+        )
     for row in rows:
         cells = [_cell_lines(text, w) for text, w in zip(row, widths, strict=True)]
         height = max(len(c) for c in cells)
         for start in range(0, max(height, 1), MAX_CELL_LINES):
-            data.append(["\n".join(c[start:start + MAX_CELL_LINES]) for c in cells])
+            data.append(["\n".join(c[start : start + MAX_CELL_LINES]) for c in cells])
     t = Table(data, colWidths=widths, repeatRows=1 if headers else 0, hAlign="LEFT")
-    header_style = [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0"))] if headers else []
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        *header_style,
-        ("FONTSIZE", (0, 0), (-1, -1), SIZE),
-        ("LEADING", (0, 0), (-1, -1), LEADING),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-    ]))
+    header_style = (
+        [
+            ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
+        ]
+        if headers
+        else []
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                *header_style,
+                ("FONTSIZE", (0, 0), (-1, -1), SIZE),
+                ("LEADING", (0, 0), (-1, -1), LEADING),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ]
+        )
+    )
     return t
 
 
@@ -162,61 +201,102 @@ def _col(header: str, key: str, width: float) -> Column:
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "status_changes": (
-        _col("When", "changed_at", 28), _col("Case", "case_id", 14),
-        _col("From", "from_status", 24), _col("To", "to_status", 24),
-        _col("By", "changed_by", 34), _col("Reason", "reason", 56)),
+        _col("When", "changed_at", 28),
+        _col("Case", "case_id", 14),
+        _col("From", "from_status", 24),
+        _col("To", "to_status", 24),
+        _col("By", "changed_by", 34),
+        _col("Reason", "reason", 56),
+    ),
     "consents": (
-        _col("Recorded", "recorded_at", 26), _col("Scope", "scope", 28),
-        _col("State", "state", 18), _col("How", "method", 28),
+        _col("Recorded", "recorded_at", 26),
+        _col("Scope", "scope", 28),
+        _col("State", "state", 18),
+        _col("How", "method", 28),
         ("By", lambda r: show("", r.get("recorded_by") or r.get("source")), 30),
-        _col("Expires", "expires_on", 18), _col("Evidence", "evidence", 32)),
+        _col("Expires", "expires_on", 18),
+        _col("Evidence", "evidence", 32),
+    ),
     "contact_attempts": (
-        _col("When", "attempted_at", 26), _col("Case", "case_id", 12),
-        _col("Method", "method", 26), _col("Outcome", "outcome", 28),
-        _col("Worker", "worker", 30), _col("Notes", "notes", 58)),
+        _col("When", "attempted_at", 26),
+        _col("Case", "case_id", 12),
+        _col("Method", "method", 26),
+        _col("Outcome", "outcome", 28),
+        _col("Worker", "worker", 30),
+        _col("Notes", "notes", 58),
+    ),
     "treatment_referrals": (
-        _col("Service", "service", 36), _col("Referred", "referred_on", 19),
+        _col("Service", "service", 36),
+        _col("Referred", "referred_on", 19),
         _col("Assessment booked", "assessment_booked_for", 27),
-        _col("Attended", "assessment_attended", 17), _col("Started", "treatment_started_on", 19),
-        _col("Left", "exit_on", 19), _col("Reason for leaving", "exit_reason", 43)),
+        _col("Attended", "assessment_attended", 17),
+        _col("Started", "treatment_started_on", 19),
+        _col("Left", "exit_on", 19),
+        _col("Reason for leaving", "exit_reason", 43),
+    ),
     "naloxone_kits": (
-        _col("Supplied", "supplied_on", 19), _col("Kit", "kit_type", 19),
-        _col("Qty", "quantity", 10), _col("To", "recipient", 19),
-        _col("New or resupply", "supply_type", 20), _col("Resupply reason", "resupply_reason", 24),
-        _col("Training", "training_given", 17), _col("Batch", "batch_number", 30),
-        _col("Expires", "expires_on", 22)),
+        _col("Supplied", "supplied_on", 19),
+        _col("Kit", "kit_type", 19),
+        _col("Qty", "quantity", 10),
+        _col("To", "recipient", 19),
+        _col("New or resupply", "supply_type", 20),
+        _col("Resupply reason", "resupply_reason", 24),
+        _col("Training", "training_given", 17),
+        _col("Batch", "batch_number", 30),
+        _col("Expires", "expires_on", 22),
+    ),
     "letters": (
-        _col("Created", "created_at", 26), _col("Case", "case_id", 12),
-        _col("Letter", "template", 30), _col("Author", "author", 28),
+        _col("Created", "created_at", 26),
+        _col("Case", "case_id", 12),
+        _col("Letter", "template", 30),
+        _col("Author", "author", 28),
         _col("SHA-256 of the PDF", "sha256", 36),
-        ("Printed", lambda r: "\n".join(
-            f"{show('', p.get('printed_at'))} by {p.get('printed_by') or '-'}"
-            for p in r.get("prints", ())) or "Not printed", 26),
-        _col("File", "file", 22)),
+        (
+            "Printed",
+            lambda r: (
+                "\n".join(
+                    f"{show('', p.get('printed_at'))} by {p.get('printed_by') or '-'}"
+                    for p in r.get("prints", ())
+                )
+                or "Not printed"
+            ),
+            26,
+        ),
+        _col("File", "file", 22),
+    ),
     "record_views": (
-        _col("When", "at", 32), _col("Who", "user", 50), _col("Login name", "username", 35),
-        ("What was viewed", lambda r: f"{r.get('entity') or ''} {r.get('entity_id') or ''}", 63)),
+        _col("When", "at", 32),
+        _col("Who", "user", 50),
+        _col("Login name", "username", 35),
+        ("What was viewed", lambda r: f"{r.get('entity') or ''} {r.get('entity_id') or ''}", 63),
+    ),
     "other_audit_events": (
-        _col("When", "at", 26), _col("Who", "user", 32), _col("Action", "action", 18),
+        _col("When", "at", 26),
+        _col("Who", "user", 32),
+        _col("Action", "action", 18),
         ("Record", lambda r: f"{r.get('entity') or ''} {r.get('entity_id') or ''}", 30),
-        _col("Details", "details", 74)),
+        _col("Details", "details", 74),
+    ),
 }
 
 INTRO = {
     "referrals": "Each incident passed on by the police, as received.",
     "cases": "Each follow-up episode opened for you.",
     "letters": "A copy of each letter is supplied as a PDF file with this pack; the SHA-256 "
-               "fingerprint shows the copy is the letter that was stored.",
+    "fingerprint shows the copy is the letter that was stored.",
     "record_views": "Every time a member of staff opened your record or one of your letters.",
     "other_audit_events": "Everything else recorded in the audit trail about your record: "
-                          "what was created, changed, printed or exported, by whom and when.",
+    "what was created, changed, printed or exported, by whom and when.",
 }
 
 
 def _section(key: str, title: str, pack: SubjectAccessPack) -> list[Flowable]:
     records = pack.sections.get(key, ())
-    story: list[Flowable] = [CondPageBreak(45 * mm), Spacer(1, 4 * mm),
-                             Text(f"{title} ({len(records)})", 12, True, 4)]
+    story: list[Flowable] = [
+        CondPageBreak(45 * mm),
+        Spacer(1, 4 * mm),
+        Text(f"{title} ({len(records)})", 12, True, 4),
+    ]
     if key in INTRO:
         story.append(Text(INTRO[key], after=4))
     if not records:
@@ -224,14 +304,21 @@ def _section(key: str, title: str, pack: SubjectAccessPack) -> list[Flowable]:
         return story
     if key in COLUMNS:
         cols = COLUMNS[key]
-        story.append(table([c[0] for c in cols], [[c[1](r) for c in cols] for r in records],
-                           [c[2] for c in cols]))
+        story.append(
+            table(
+                [c[0] for c in cols],
+                [[c[1](r) for c in cols] for r in records],
+                [c[2] for c in cols],
+            )
+        )
         return story
     for r in records:  # referrals and cases: too many fields for columns
-        heading = (f"Police referral {r.get('police_reference', '')}" if key == "referrals"
-                   else f"Case {r.get('id')}, police reference {r.get('police_reference', '')}")
-        story.append(KeepTogether([Text(heading, 9, True, 3),
-                                   fields_table(r, skip=("warnings",))]))
+        heading = (
+            f"Police referral {r.get('police_reference', '')}"
+            if key == "referrals"
+            else f"Case {r.get('id')}, police reference {r.get('police_reference', '')}"
+        )
+        story.append(KeepTogether([Text(heading, 9, True, 3), fields_table(r, skip=("warnings",))]))
         for w in r.get("warnings", ()):
             story.append(Text(f"Left out at intake: {w['field']} (row {w['row']}): {w['reason']}"))
         story.append(Spacer(1, 3 * mm))
@@ -244,31 +331,51 @@ def _cover(pack: SubjectAccessPack) -> list[Flowable]:
         Text("Subject access request: the information we hold about you", 16, True, 8),
         Text(f"Person: {pack.person_name}", 12, True, 2),
         Text(f"Our record number: {pack.person_id}", 10, after=8),
-        table(None, [
-            ("Request received", f"{pack.requested_on:%d/%m/%Y}"),
-            ("Response due by", f"{pack.respond_by:%d/%m/%Y} (one calendar month)"),
-            ("This pack made", f"{made} (UK time) by {pack.made_by}"),
-        ], (50, 130)),
+        table(
+            None,
+            [
+                ("Request received", f"{pack.requested_on:%d/%m/%Y}"),
+                ("Response due by", f"{pack.respond_by:%d/%m/%Y} (one calendar month)"),
+                ("This pack made", f"{made} (UK time) by {pack.made_by}"),
+            ],
+            (50, 130),
+        ),
         Spacer(1, 6 * mm),
-        Text("This pack contains every record held about you in Followup, the case-management "
-             "system of the post-overdose follow-up service. The same information is supplied "
-             "as a JSON file for use by a computer, and each letter as a PDF file.", 9, after=4),
+        Text(
+            "This pack contains every record held about you in Followup, the case-management "
+            "system of the post-overdose follow-up service. The same information is supplied "
+            "as a JSON file for use by a computer, and each letter as a PDF file.",
+            9,
+            after=4,
+        ),
         Text("Contents", 11, True, 3),
-        table(("Section", "Records"),
-              [("Personal details", "1"), *(("Earlier records merged into yours",
-                                             str(len(pack.merged_records))),)]
-              + [(title, str(pack.count(key))) for key, title in SECTIONS], (150, 30)),
+        table(
+            ("Section", "Records"),
+            [
+                ("Personal details", "1"),
+                *(("Earlier records merged into yours", str(len(pack.merged_records))),),
+            ]
+            + [(title, str(pack.count(key))) for key, title in SECTIONS],
+            (150, 30),
+        ),
     ]
     return story
 
 
 def story(pack: SubjectAccessPack) -> list[Flowable]:
     parts = _cover(pack)
-    parts += [CondPageBreak(60 * mm), Spacer(1, 8 * mm), Text("Personal details", 12, True, 4),
-              fields_table(pack.person)]
+    parts += [
+        CondPageBreak(60 * mm),
+        Spacer(1, 8 * mm),
+        Text("Personal details", 12, True, 4),
+        fields_table(pack.person),
+    ]
     for record in pack.merged_records:
-        parts += [Spacer(1, 3 * mm), Text(f"Earlier record {record.get('id')}, merged into yours",
-                                          9, True, 3), fields_table(record)]
+        parts += [
+            Spacer(1, 3 * mm),
+            Text(f"Earlier record {record.get('id')}, merged into yours", 9, True, 3),
+            fields_table(record),
+        ]
     for key, title in SECTIONS:
         parts += _section(key, title, pack)
     return parts
@@ -303,12 +410,23 @@ def render_subject_access_pdf(pack: SubjectAccessPack) -> bytes:
     """The pack as the bytes of a PDF."""
     register_fonts()
     buffer = io.BytesIO()
-    footer = (f"Subject access pack, record {pack.person_id}; made {_when(pack.made_at)}; "
-              f"response due by {pack.respond_by:%d/%m/%Y}")
+    footer = (
+        f"Subject access pack, record {pack.person_id}; made {_when(pack.made_at)}; "
+        f"response due by {pack.respond_by:%d/%m/%Y}"
+    )
     # Nothing about the person goes in the document's properties.
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=16 * mm, title="Subject access pack",
-                            author="", subject="", creator="Followup")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=16 * mm,
+        title="Subject access pack",
+        author="",
+        subject="",
+        creator="Followup",
+    )
     with RENDER_LOCK:
         doc.build(story(pack), canvasmaker=_numbered_canvas(footer))
     return buffer.getvalue()

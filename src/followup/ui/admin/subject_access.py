@@ -44,12 +44,15 @@ def ask_request_date(parent: QWidget | None) -> date | None:
     due = QLabel()
 
     def show_due() -> None:
-        due.setText(f"The pack must be handed over by {respond_by(when.date().toPython()):%d/%m/%Y}.")
+        due.setText(
+            f"The pack must be handed over by {respond_by(when.date().toPython()):%d/%m/%Y}."
+        )
 
     when.dateChanged.connect(show_due)
     show_due()
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form = QFormLayout(dialog)
@@ -93,8 +96,10 @@ def make_subject_access(
 
     def done(paths: tuple[Path, Path]) -> None:
         pdf_path, json_path = paths
-        message.confirm(f"Subject access pack saved in {pdf_path.parent}: {pdf_path.name} and "
-                        f"{json_path.name}. Hand it over by {respond_by(requested):%d/%m/%Y}.")
+        message.confirm(
+            f"Subject access pack saved in {pdf_path.parent}: {pdf_path.name} and "
+            f"{json_path.name}. Hand it over by {respond_by(requested):%d/%m/%Y}."
+        )
 
     log.info("Subject access pack requested for person %d", person_id)
     runner.run(work, done, message.warn, name="subject access pack")

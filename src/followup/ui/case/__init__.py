@@ -15,4 +15,18 @@
 - ``view``: The editable case view: header, lifecycle actions, sections and the timeline of one case.
 """
 
-__all__ = ["attempt_panel", "consent_panel", "dialogs", "forms", "header", "letters", "lifecycle", "naloxone_panel", "person_panel", "referral_panel", "timeline", "treatment_panel", "view"]
+__all__ = [
+    "attempt_panel",
+    "consent_panel",
+    "dialogs",
+    "forms",
+    "header",
+    "letters",
+    "lifecycle",
+    "naloxone_panel",
+    "person_panel",
+    "referral_panel",
+    "timeline",
+    "treatment_panel",
+    "view",
+]

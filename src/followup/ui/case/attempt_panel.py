@@ -57,7 +57,11 @@ def next_due_text(detail: CaseDetail) -> str:
     if detail.next_action_due_at is None:
         return "No attempt is due while the case is " + vocab.label(detail.status).lower() + "."
     when = local_time(detail.next_action_due_at)
-    return f"Overdue: the next attempt was due {when}" if detail.overdue else f"Next attempt due {when}"
+    return (
+        f"Overdue: the next attempt was due {when}"
+        if detail.overdue
+        else f"Next attempt due {when}"
+    )
 
 
 class AttemptPanel(CaseSection):
@@ -150,11 +154,16 @@ class AttemptPanel(CaseSection):
         self.next_due.setText(next_due_text(detail))
         self.next_due.setStyleSheet("color: #b00020; font-weight: bold;" if detail.overdue else "")
         n = len(detail.attempts)
-        self.count.setText("No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:")
-        fill_table(self.table, (
-            (local_time(a.at), vocab.label(a.method), vocab.label(a.outcome), a.worker, a.notes)
-            for a in detail.attempts
-        ))
+        self.count.setText(
+            "No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:"
+        )
+        fill_table(
+            self.table,
+            (
+                (local_time(a.at), vocab.label(a.method), vocab.label(a.outcome), a.worker, a.notes)
+                for a in detail.attempts
+            ),
+        )
         self._update_availability()
 
     def problem_for_current_method(self) -> str | None:

@@ -64,7 +64,9 @@ class ConsentPanel(CaseSection):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._blocked: str | None = None
-        self.in_force = read_only_table(("Consent to", "Now", "How", "Since", "Expires"), "Consent in force")
+        self.in_force = read_only_table(
+            ("Consent to", "Now", "How", "Since", "Expires"), "Consent in force"
+        )
         for col, width in enumerate((230, 150, 190, 120)):
             self.in_force.setColumnWidth(col, width)
         self.in_force.setSelectionMode(self.in_force.SelectionMode.NoSelection)
@@ -73,8 +75,10 @@ class ConsentPanel(CaseSection):
         self.in_force.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.in_force.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.in_force.setFixedHeight(
-            self.fontMetrics().height() + 14
-            + rows * self.in_force.verticalHeader().defaultSectionSize() + 4
+            self.fontMetrics().height()
+            + 14
+            + rows * self.in_force.verticalHeader().defaultSectionSize()
+            + 4
         )
 
         self.scope = vocab_combo((), "Consent to")
@@ -86,7 +90,9 @@ class ConsentPanel(CaseSection):
         select_data(self.method, "verbal_by_phone")
         self.when = NowEdit("When")
         self.expires = OptionalDate("Expires on", "Expiry date")
-        self.evidence = QLineEdit(placeholderText="Evidence: who said what, or where the signed form is")
+        self.evidence = QLineEdit(
+            placeholderText="Evidence: who said what, or where the signed form is"
+        )
         self.evidence.setAccessibleName("Evidence note")
         self.save = QPushButton("Record consent")
         self.message = InlineMessage()
@@ -94,8 +100,13 @@ class ConsentPanel(CaseSection):
 
         box = QGroupBox("Record consent")
         grid = form_grid()
-        labels = (("Consent &to", self.scope), ("&State", self.state), ("&How", self.method),
-                  ("&When", self.when), ("E&vidence", self.evidence))
+        labels = (
+            ("Consent &to", self.scope),
+            ("&State", self.state),
+            ("&How", self.method),
+            ("&When", self.when),
+            ("E&vidence", self.evidence),
+        )
         positions = ((0, 0), (0, 2), (1, 0), (1, 2), (2, 0))
         for (text, widget), (row, col) in zip(labels, positions, strict=True):
             label = QLabel(text)
@@ -115,7 +126,8 @@ class ConsentPanel(CaseSection):
         form.addWidget(self.message)
 
         self.history = read_only_table(
-            ("When", "Consent to", "State", "How", "By", "Expires", "Evidence"), "Consent history")
+            ("When", "Consent to", "State", "How", "By", "Expires", "Evidence"), "Consent history"
+        )
         for col, width in enumerate((120, 190, 80, 170, 120, 80)):
             self.history.setColumnWidth(col, width)
 
@@ -134,8 +146,15 @@ class ConsentPanel(CaseSection):
     def show_detail(self, detail: CaseDetail) -> None:
         self._blocked = edit_block_reason(detail)
         self.blocked.warn(self._blocked or "")
-        for widget in (self.scope, self.state, self.method, self.when, self.expires, self.evidence,
-                       self.save):
+        for widget in (
+            self.scope,
+            self.state,
+            self.method,
+            self.when,
+            self.expires,
+            self.evidence,
+            self.save,
+        ):
             widget.setEnabled(self._blocked is None)
         self._state_changed()
         warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -143,8 +162,13 @@ class ConsentPanel(CaseSection):
         self.in_force.setRowCount(len(vocab.CONSENT_SCOPES))
         for row, scope in enumerate(vocab.CONSENT_SCOPES):
             st = detail.consents[scope]
-            cells = (scope_heading(scope), state_text(st), vocab.label(st.method),
-                     local_time(st.recorded_at), uk_date(st.expires_on))
+            cells = (
+                scope_heading(scope),
+                state_text(st),
+                vocab.label(st.method),
+                local_time(st.recorded_at),
+                uk_date(st.expires_on),
+            )
             for col, text in enumerate(cells):
                 self.in_force.setItem(row, col, QTableWidgetItem(text))
             now = self.in_force.item(row, 1)
@@ -154,11 +178,21 @@ class ConsentPanel(CaseSection):
             elif st.state is not None:
                 now.setIcon(warn)
                 now.setForeground(QBrush(QColor(WARNING_COLOUR)))
-        fill_table(self.history, (
-            (local_time(c.recorded_at), scope_heading(c.scope), vocab.label(c.state),
-             vocab.label(c.method), c.recorded_by or c.source, uk_date(c.expires_on), c.evidence)
-            for c in detail.consent_history
-        ))
+        fill_table(
+            self.history,
+            (
+                (
+                    local_time(c.recorded_at),
+                    scope_heading(c.scope),
+                    vocab.label(c.state),
+                    vocab.label(c.method),
+                    c.recorded_by or c.source,
+                    uk_date(c.expires_on),
+                    c.evidence,
+                )
+                for c in detail.consent_history
+            ),
+        )
 
     def _state_changed(self) -> None:
         given = self.state.currentData() == "given"
@@ -170,15 +204,28 @@ class ConsentPanel(CaseSection):
         if self._blocked:
             self.message.warn(self._blocked)
             return
-        scope, state, method = self.scope.currentData(), self.state.currentData(), self.method.currentData()
+        scope, state, method = (
+            self.scope.currentData(),
+            self.state.currentData(),
+            self.method.currentData(),
+        )
         when = self.when.value()
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
-            lifecycle.record_consent(s, actor, case_id, scope, state, method, version,
-                                    when=when, evidence=evidence,
-                                    expires_on=expires_on)
+            lifecycle.record_consent(
+                s,
+                actor,
+                case_id,
+                scope,
+                state,
+                method,
+                version,
+                when=when,
+                evidence=evidence,
+                expires_on=expires_on,
+            )
 
         self.request("record consent", apply, self.message, self._saved)
 

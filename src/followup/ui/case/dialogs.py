@@ -51,7 +51,8 @@ class CloseCaseDialog(QDialog):
         self.note.setPlaceholderText("Anything the next person to read this case should know")
         self.problem = InlineMessage()
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Close case")
         form = QFormLayout()
         form.addRow("&Reason", self.reason)
@@ -97,7 +98,8 @@ class ReopenDialog(QDialog):
         self.reason.setAccessibleName("Why reopen")
         self.reason.setTabChangesFocus(True)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Reopen")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Why is the case being reopened?"))
@@ -125,7 +127,9 @@ def ask_reopen_reason(parent: QWidget | None) -> str | None:
 class WorkerDialog(QDialog):
     """Choose the worker to hold the case."""
 
-    def __init__(self, workers: list[Actor], current: int | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workers: list[Actor], current: int | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Assign case")
         self.worker = QComboBox()
@@ -136,7 +140,8 @@ class WorkerDialog(QDialog):
         if index >= 0:
             self.worker.setCurrentIndex(index)
         buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         form = QFormLayout()
         form.addRow("&Worker", self.worker)
         layout = QVBoxLayout(self)

@@ -150,13 +150,18 @@ class OptionalDate(QWidget):
 
     changed = Signal()
 
-    def __init__(self, text: str, name: str, parent: QWidget | None = None, *,
-                 with_time: bool = False) -> None:
+    def __init__(
+        self, text: str, name: str, parent: QWidget | None = None, *, with_time: bool = False
+    ) -> None:
         super().__init__(parent)
         self._with_time = with_time
         self.check = QCheckBox(text)
         self.check.setAccessibleName(f"{name} recorded")
-        self.edit: QDateTimeEdit = QDateTimeEdit(QDateTime.currentDateTime()) if with_time else QDateEdit(QDate.currentDate())
+        self.edit: QDateTimeEdit = (
+            QDateTimeEdit(QDateTime.currentDateTime())
+            if with_time
+            else QDateEdit(QDate.currentDate())
+        )
         self.edit.setDisplayFormat(DATE_TIME_FORMAT if with_time else DATE_FORMAT)
         self.edit.setCalendarPopup(True)
         self.edit.setAccessibleName(name)
@@ -238,8 +243,13 @@ class CaseSection(QWidget):
     def show_detail(self, detail: CaseDetail) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def request(self, name: str, apply: Callable[[Session, Actor, int, int], object],
-                message: InlineMessage, done: Callable[[], None]) -> None:
+    def request(
+        self,
+        name: str,
+        apply: Callable[[Session, Actor, int, int], object],
+        message: InlineMessage,
+        done: Callable[[], None],
+    ) -> None:
         """Ask the case view to save; the refusal sentence lands in ``message``."""
         message.clear_message()
         self.action_requested.emit(CaseAction(name, apply, done, message.warn))
@@ -248,8 +258,9 @@ class CaseSection(QWidget):
 def edit_block_reason(detail: CaseDetail) -> str | None:
     """Why nothing on this case can be changed by this user now, or None."""
     if not detail.can_edit:
-        return ("You can read this case but not change it: only the assigned worker or a team "
-                "lead can.")
+        return (
+            "You can read this case but not change it: only the assigned worker or a team lead can."
+        )
     return None
 
 

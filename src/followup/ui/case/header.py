@@ -111,7 +111,9 @@ class CaseHeader(QWidget):
         )
         self.due.setText(due_text(detail))
         self.due_icon.setVisible(detail.overdue)
-        self.due.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;" if detail.overdue else "")
+        self.due.setStyleSheet(
+            f"color: {WARNING_COLOUR}; font-weight: bold;" if detail.overdue else ""
+        )
         while self.markers.count():
             item = self.markers.takeAt(0)
             if item.widget():
@@ -123,6 +125,9 @@ class CaseHeader(QWidget):
     def text(self) -> str:
         """Everything in the header as plain text (for tests and screen readers)."""
         parts = [self.name.text(), self.status.text(), self.facts.text(), self.due.text()]
-        parts += [self.markers.itemAt(i).widget().text() for i in range(self.markers.count())
-                  if self.markers.itemAt(i).widget() is not None]
+        parts += [
+            self.markers.itemAt(i).widget().text()
+            for i in range(self.markers.count())
+            if self.markers.itemAt(i).widget() is not None
+        ]
         return "\n".join(parts)

@@ -54,8 +54,15 @@ class CaseLettersPanel(QWidget):
 
     changed = Signal()  # a letter was made or printed
 
-    def __init__(self, db: Database, actor: Actor, case_id: int,
-                 parent: QWidget | None = None, *, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        case_id: int,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -135,8 +142,14 @@ class CaseLettersPanel(QWidget):
         self.letters = letters
         self.table.clear()
         for summary in letters:
-            item = QTreeWidgetItem([summary.label, when_text(summary.created_at),
-                                    summary.author, printed_text(summary)])
+            item = QTreeWidgetItem(
+                [
+                    summary.label,
+                    when_text(summary.created_at),
+                    summary.author,
+                    printed_text(summary),
+                ]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, summary.id)
             self.table.addTopLevelItem(item)
             if summary.id == selected:
@@ -179,8 +192,9 @@ class CaseLettersPanel(QWidget):
             with db.session() as s:
                 return letter_pdf(s, actor, letter_id)
 
-        self._runner.run(fetch, lambda record: self._opened(record, then_print), self._failed,
-                         name="open letter")
+        self._runner.run(
+            fetch, lambda record: self._opened(record, then_print), self._failed, name="open letter"
+        )
         return True
 
     def reprint_letter(self) -> bool:
@@ -192,12 +206,16 @@ class CaseLettersPanel(QWidget):
             self.preview_dialog.close()
             self.preview_dialog.deleteLater()
         # The dialog runs its own tasks: closing it mid-print must not call back into it.
-        dialog = PdfPreviewDialog(self._db, self._actor,
-                                  f"{record.label} — made {when_text(record.created_at)}", self)
-        dialog.set_heading(f"{record.label}, made by {record.author or 'an unknown user'} on "
-                           f"{when_text(record.created_at)}.")
-        dialog.preview.show_pdf(record.pdf, [record.id],
-                                suggested_name=f"letter-{record.id}-{record.template}.pdf")
+        dialog = PdfPreviewDialog(
+            self._db, self._actor, f"{record.label} — made {when_text(record.created_at)}", self
+        )
+        dialog.set_heading(
+            f"{record.label}, made by {record.author or 'an unknown user'} on "
+            f"{when_text(record.created_at)}."
+        )
+        dialog.preview.show_pdf(
+            record.pdf, [record.id], suggested_name=f"letter-{record.id}-{record.template}.pdf"
+        )
         dialog.preview.recorded.connect(self._letters_changed)
         self.preview_dialog = dialog
         dialog.show()

@@ -101,8 +101,12 @@ class LifecycleBar(CaseSection):
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
             lifecycle.close_case(s, actor, case_id, reason, version, note=note)
 
-        self.request("close case", apply, self.message,
-                     lambda: self.message.confirm(f"Case closed ({vocab.label(reason).lower()})."))
+        self.request(
+            "close case",
+            apply,
+            self.message,
+            lambda: self.message.confirm(f"Case closed ({vocab.label(reason).lower()})."),
+        )
 
     def ask_reopen(self) -> None:
         reason = dialogs.ask_reopen_reason(self)
@@ -112,8 +116,12 @@ class LifecycleBar(CaseSection):
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
             lifecycle.reopen_case(s, actor, case_id, version, reason)
 
-        self.request("reopen case", apply, self.message,
-                     lambda: self.message.confirm("Case reopened; the next attempt is due."))
+        self.request(
+            "reopen case",
+            apply,
+            self.message,
+            lambda: self.message.confirm("Case reopened; the next attempt is due."),
+        )
 
     def ask_reassign(self) -> None:
         if self._detail is None:
@@ -129,5 +137,9 @@ class LifecycleBar(CaseSection):
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
             inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version})
 
-        self.request("assign case", apply, self.message,
-                     lambda: self.message.confirm(f"Case assigned to {name}."))
+        self.request(
+            "assign case",
+            apply,
+            self.message,
+            lambda: self.message.confirm(f"Case assigned to {name}."),
+        )

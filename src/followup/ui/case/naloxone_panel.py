@@ -74,8 +74,9 @@ class NaloxonePanel(CaseSection):
         self.quantity.setAccessibleName("Quantity")
         self.recipient = vocab_combo(vocab.KIT_RECIPIENTS, "Recipient")
         self.supply_type = vocab_combo(vocab.SUPPLY_TYPES, "New supply or resupply")
-        self.resupply_reason = vocab_combo(vocab.RESUPPLY_REASONS, "Resupply reason",
-                                           blank="(only for a resupply)")
+        self.resupply_reason = vocab_combo(
+            vocab.RESUPPLY_REASONS, "Resupply reason", blank="(only for a resupply)"
+        )
         self.training = QCheckBox("Training given")
         self.batch = QLineEdit(placeholderText="Batch number")
         self.batch.setAccessibleName("Batch number")
@@ -86,10 +87,15 @@ class NaloxonePanel(CaseSection):
 
         box = QGroupBox("Record a naloxone supply")
         grid = form_grid()
-        fields = (("Supplied &on", self.supplied_on), ("&Kit type", self.kit_type),
-                  ("&Quantity", self.quantity), ("&Recipient", self.recipient),
-                  ("Supp&ly", self.supply_type), ("Resupply reaso&n", self.resupply_reason),
-                  ("&Batch", self.batch))
+        fields = (
+            ("Supplied &on", self.supplied_on),
+            ("&Kit type", self.kit_type),
+            ("&Quantity", self.quantity),
+            ("&Recipient", self.recipient),
+            ("Supp&ly", self.supply_type),
+            ("Resupply reaso&n", self.resupply_reason),
+            ("&Batch", self.batch),
+        )
         for i, (text, widget) in enumerate(fields):
             label = QLabel(text)
             label.setBuddy(widget)
@@ -111,7 +117,8 @@ class NaloxonePanel(CaseSection):
 
         self.table = read_only_table(
             ("Supplied", "Kit", "Qty", "Recipient", "Supply", "Training", "Batch", "Expires"),
-            "Naloxone kits")
+            "Naloxone kits",
+        )
         for col, width in enumerate((85, 80, 40, 80, 150, 70, 90)):
             self.table.setColumnWidth(col, width)
 
@@ -127,19 +134,37 @@ class NaloxonePanel(CaseSection):
     def show_detail(self, detail: CaseDetail) -> None:
         self._blocked = edit_block_reason(detail)
         self.blocked.warn(self._blocked or "")
-        for widget in (self.supplied_on, self.kit_type, self.quantity, self.recipient,
-                       self.supply_type, self.training, self.batch, self.expires, self.save):
+        for widget in (
+            self.supplied_on,
+            self.kit_type,
+            self.quantity,
+            self.recipient,
+            self.supply_type,
+            self.training,
+            self.batch,
+            self.expires,
+            self.save,
+        ):
             widget.setEnabled(self._blocked is None)
         self._supply_type_changed()
         self.summary.setText(kits_text(detail))
-        fill_table(self.table, (
-            (uk_date(k.supplied_on), vocab.label(k.kit_type), str(k.quantity),
-             vocab.label(k.recipient),
-             vocab.label(k.supply_type) + (f": {vocab.label(k.resupply_reason).lower()}"
-                                           if k.resupply_reason else ""),
-             "Yes" if k.training_given else "No", k.batch_number, uk_date(k.expires_on))
-            for k in detail.kits
-        ))
+        fill_table(
+            self.table,
+            (
+                (
+                    uk_date(k.supplied_on),
+                    vocab.label(k.kit_type),
+                    str(k.quantity),
+                    vocab.label(k.recipient),
+                    vocab.label(k.supply_type)
+                    + (f": {vocab.label(k.resupply_reason).lower()}" if k.resupply_reason else ""),
+                    "Yes" if k.training_given else "No",
+                    k.batch_number,
+                    uk_date(k.expires_on),
+                )
+                for k in detail.kits
+            ),
+        )
 
     def _supply_type_changed(self) -> None:
         resupply = self.supply_type.currentData() == "resupply"

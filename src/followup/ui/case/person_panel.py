@@ -35,8 +35,13 @@ from followup.ui.case.forms import (
 )
 
 TEXT_FIELDS = (
-    ("first_name", "First name"), ("last_name", "Last name"), ("nhs_number", "NHS number"),
-    ("postcode", "Postcode"), ("phone", "Phone"), ("email", "Email"), ("gp_practice", "GP practice"),
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("nhs_number", "NHS number"),
+    ("postcode", "Postcode"),
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("gp_practice", "GP practice"),
 )
 
 
@@ -119,8 +124,14 @@ class PersonPanel(CaseSection):
         self._detail = detail
         self._blocked = edit_block_reason(detail)
         self.blocked.warn(self._blocked or "")
-        for widget in (*self.fields.values(), self.description, self.date_of_birth, self.gender,
-                       self.address, self.no_fixed_abode):
+        for widget in (
+            *self.fields.values(),
+            self.description,
+            self.date_of_birth,
+            self.gender,
+            self.address,
+            self.no_fixed_abode,
+        ):
             widget.setEnabled(self._blocked is None)
         if not self.dirty:
             self._fill(detail.person)
@@ -169,7 +180,10 @@ class PersonPanel(CaseSection):
     def text(self) -> str:
         """The details as shown in the form (for tests and screen readers)."""
         lines = [f"{edit.accessibleName()}: {edit.text()}" for edit in self.fields.values()]
-        lines += [f"Description: {self.description.text()}", f"Address: {self.address.toPlainText()}"]
+        lines += [
+            f"Description: {self.description.text()}",
+            f"Address: {self.address.toPlainText()}",
+        ]
         if self.no_fixed_abode.isChecked():
             lines.append("No fixed abode")
         return "\n".join(lines)

@@ -64,7 +64,9 @@ class ReferralPanel(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.addStretch(1)
 
-    def show_summary(self, summary: CaseSummary, warnings: tuple[tuple[str, str], ...] = ()) -> None:
+    def show_summary(
+        self, summary: CaseSummary, warnings: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
             if item.widget():

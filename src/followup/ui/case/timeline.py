@@ -53,10 +53,13 @@ class CaseTimeline(QWidget):
         layout.addWidget(self.table, 1)
 
     def show_entries(self, entries: tuple[TimelineEntry, ...]) -> None:
-        fill_table(self.table, (
-            (local_time(e.at), KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
-            for e in entries
-        ))
+        fill_table(
+            self.table,
+            (
+                (local_time(e.at), KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
+                for e in entries
+            ),
+        )
         self._refit.start()
 
     def rows(self) -> list[tuple[str, ...]]:

@@ -78,8 +78,9 @@ class TreatmentPanel(CaseSection):
 
         refer_box = QGroupBox("Refer to treatment")
         grid = form_grid()
-        for row, (text, widget) in enumerate((("&Service", self.service),
-                                              ("Date &referred", self.referred_on))):
+        for row, (text, widget) in enumerate(
+            (("&Service", self.service), ("Date &referred", self.referred_on))
+        ):
             label = QLabel(text)
             label.setBuddy(widget)
             grid.addWidget(label, row, 0)
@@ -99,7 +100,8 @@ class TreatmentPanel(CaseSection):
 
         self.table = read_only_table(
             ("Service", "Referred", "Assessment", "Attended", "Started", "Left", "Exit reason"),
-            "Treatment referrals")
+            "Treatment referrals",
+        )
         for col, width in enumerate((210, 85, 120, 70, 85, 85)):
             self.table.setColumnWidth(col, width)
         self.table.setMaximumHeight(140)
@@ -166,12 +168,21 @@ class TreatmentPanel(CaseSection):
         selected = self.selected_treatment()
         n = len(detail.treatments)
         self.count.setText("No treatment referrals yet." if n == 0 else "Treatment referrals:")
-        fill_table(self.table, (
-            (t.service, uk_date(t.referred_on), local_time(t.assessment_booked_for),
-             attended_text(t.assessment_attended), uk_date(t.treatment_started_on),
-             uk_date(t.exit_on), vocab.label(t.exit_reason))
-            for t in detail.treatments
-        ))
+        fill_table(
+            self.table,
+            (
+                (
+                    t.service,
+                    uk_date(t.referred_on),
+                    local_time(t.assessment_booked_for),
+                    attended_text(t.assessment_attended),
+                    uk_date(t.treatment_started_on),
+                    uk_date(t.exit_on),
+                    vocab.label(t.exit_reason),
+                )
+                for t in detail.treatments
+            ),
+        )
         self.progress_box.setVisible(n > 0)
         if n:
             ids = [t.id for t in detail.treatments]
@@ -230,8 +241,9 @@ class TreatmentPanel(CaseSection):
         booked = self.booked.value()
 
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
-            treatment.refer_to_treatment(s, actor, case_id, service_id, referred_on, version,
-                                         assessment_booked_for=booked)
+            treatment.refer_to_treatment(
+                s, actor, case_id, service_id, referred_on, version, assessment_booked_for=booked
+            )
 
         self.request("refer to treatment", apply, self.refer_message, self._referred)
 
@@ -254,5 +266,9 @@ class TreatmentPanel(CaseSection):
         def apply(s, actor, case_id, version) -> None:  # noqa: ANN001, ARG001 - see CaseAction
             treatment.update_treatment(s, actor, t.id, version, **changes)
 
-        self.request("update treatment", apply, self.progress_message,
-                     lambda: self.progress_message.confirm("Progress saved."))
+        self.request(
+            "update treatment",
+            apply,
+            self.progress_message,
+            lambda: self.progress_message.confirm("Progress saved."),
+        )

@@ -86,8 +86,9 @@ def load_detail(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         return case_detail(s, actor, case_id, audit_view=False)
 
 
-def save_and_reload(db: Database, actor: Actor, case_id: int, version: int, action: CaseAction
-                    ) -> SaveOutcome:
+def save_and_reload(
+    db: Database, actor: Actor, case_id: int, version: int, action: CaseAction
+) -> SaveOutcome:
     """Run one save in its own session with the version the user saw, then read the case again."""
     try:
         with db.session() as s:
@@ -100,14 +101,15 @@ def save_and_reload(db: Database, actor: Actor, case_id: int, version: int, acti
 
 
 class ConflictBar(QFrame):
-    """"Someone else changed this case" with Reload and Keep my entry."""
+    """ "Someone else changed this case" with Reload and Keep my entry."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conflictBar")
         self.setStyleSheet(
             f"#conflictBar {{ border: 1px solid {WARNING_COLOUR}; border-radius: 4px;"
-            " background: #fdecea; }")
+            " background: #fdecea; }"
+        )
         self.message = plain_label()
         self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
         self.reload = QPushButton("Reload")
@@ -166,13 +168,24 @@ class CaseView(QWidget):
         self.referrals = ReferralPanel()
         self.timeline = CaseTimeline()
         self.sections: tuple[CaseSection, ...] = (
-            self.lifecycle, self.attempts, self.consent, self.treatment, self.naloxone, self.person)
+            self.lifecycle,
+            self.attempts,
+            self.consent,
+            self.treatment,
+            self.naloxone,
+            self.person,
+        )
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for widget, title in ((self.attempts, "Contact attempts"), (self.consent, "Consent"),
-                              (self.treatment, "Treatment"), (self.naloxone, "Naloxone"),
-                              (self.person, "Person"), (self.referrals, "Police referral")):
+        for widget, title in (
+            (self.attempts, "Contact attempts"),
+            (self.consent, "Consent"),
+            (self.treatment, "Treatment"),
+            (self.naloxone, "Naloxone"),
+            (self.person, "Person"),
+            (self.referrals, "Police referral"),
+        ):
             self.tabs.addTab(_scrolled(widget), title)
         self.letters: CaseLettersPanel | None = None
         if actor.can("print_letters"):
@@ -208,14 +221,22 @@ class CaseView(QWidget):
             section.action_requested.connect(self.perform)
         self.conflict.reload.clicked.connect(self.reload)
         self.conflict.keep.clicked.connect(self.conflict.hide)
-        self.lifecycle.subject_access.clicked.connect(lambda: make_subject_access(
-            self, db, actor, self.detail.person_id if self.detail else None, self._runner,
-            self.lifecycle.message))
+        self.lifecycle.subject_access.clicked.connect(
+            lambda: make_subject_access(
+                self,
+                db,
+                actor,
+                self.detail.person_id if self.detail else None,
+                self._runner,
+                self.lifecycle.message,
+            )
+        )
         shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.focus_quick_log)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        self._runner.run(lambda: open_case_data(db, actor, case_id), self._opened, self._fail,
-                         name="open case")
+        self._runner.run(
+            lambda: open_case_data(db, actor, case_id), self._opened, self._fail, name="open case"
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -241,8 +262,11 @@ class CaseView(QWidget):
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
             total = sum(self.splitter.sizes()) or 1
-            self.splitter.setSizes([total * 3 // 5, total - total * 3 // 5] if wide
-                                   else [total * 2 // 3, total - total * 2 // 3])
+            self.splitter.setSizes(
+                [total * 3 // 5, total - total * 3 // 5]
+                if wide
+                else [total * 2 // 3, total - total * 2 // 3]
+            )
         super().resizeEvent(event)
 
     def focus_quick_log(self) -> None:
@@ -281,8 +305,12 @@ class CaseView(QWidget):
     def reload(self) -> None:
         """Read the case again; what the user typed in the forms stays."""
         self.conflict.hide()
-        self._runner.run(lambda: load_detail(self._db, self._actor, self.case_id), self._reloaded,
-                         self._fail_reload, name="reload case")
+        self._runner.run(
+            lambda: load_detail(self._db, self._actor, self.case_id),
+            self._reloaded,
+            self._fail_reload,
+            name="reload case",
+        )
 
     def _reloaded(self, detail: CaseDetail) -> None:
         self._show(detail)
@@ -330,6 +358,9 @@ class CaseView(QWidget):
             action.failed(message)
 
         log.info("Case %s: %s", case_id, action.name)
-        self._runner.run(lambda: save_and_reload(db, actor, case_id, version, action), done, failed,
-                         name=action.name)
-
+        self._runner.run(
+            lambda: save_and_reload(db, actor, case_id, version, action),
+            done,
+            failed,
+            name=action.name,
+        )

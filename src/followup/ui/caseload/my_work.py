@@ -129,8 +129,9 @@ class MyWorkView(QWidget):
         self.worker.currentIndexChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         if actor.can("view_all_cases"):
-            self._runner.run(lambda: self._workers(db), self._fill_workers, self.message.warn,
-                             name="worker list")
+            self._runner.run(
+                lambda: self._workers(db), self._fill_workers, self.message.warn, name="worker list"
+            )
         self.refresh()
 
     @staticmethod
@@ -187,8 +188,9 @@ class MyWorkView(QWidget):
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
             for item in (i for i in items if i.bucket == key):
-                row = QTreeWidgetItem([due_cell(item), item.police_reference, item.person,
-                                       vocab.label(item.status)])
+                row = QTreeWidgetItem(
+                    [due_cell(item), item.police_reference, item.person, vocab.label(item.status)]
+                )
                 row.setData(0, CASE_ID_ROLE, item.case_id)
                 if key == "overdue":
                     row.setIcon(0, warn)
@@ -203,7 +205,8 @@ class MyWorkView(QWidget):
         whose = "Your" if self.worker.currentData() == self._actor.id else "Their"
         self.summary.setText(
             f"{whose} open cases: {len(items)} — {counts['overdue']} overdue, "
-            f"{counts['today']} due today")
+            f"{counts['today']} due today"
+        )
 
     # ------------------------------------------------------------------ opening
 

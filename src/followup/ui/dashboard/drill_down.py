@@ -197,9 +197,7 @@ class DrillDownView(QWidget):
         period = None if drill.figure in NOT_COHORT else drill.period
         kind = exports.CASES
         suggested = exports.suggested_name(kind.kind, drill.period)
-        path = exports.choose_save_path(
-            self, "Export these cases", suggested, kind.file_filter
-        )
+        path = exports.choose_save_path(self, "Export these cases", suggested, kind.file_filter)
         if path is None:
             return
         db, actor, ids = self._db, self._actor, drill.case_ids

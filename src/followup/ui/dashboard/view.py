@@ -399,9 +399,7 @@ class DashboardView(QWidget):
             self.show_problem(str(exc))
             return
         suggested = exports.suggested_name(spec.kind, period)
-        path = exports.choose_save_path(
-            self, spec.dialog_title, suggested, spec.file_filter
-        )
+        path = exports.choose_save_path(self, spec.dialog_title, suggested, spec.file_filter)
         if path is None:
             return
         db, actor = self._db, self._actor

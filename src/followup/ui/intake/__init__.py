@@ -8,4 +8,11 @@
 - ``match_dialog``: The side-by-side comparison of an uncertain match: same person, or different people.
 """
 
-__all__ = ["folder_watcher", "import_dialog", "import_menu", "inbox_data", "inbox_view", "match_dialog"]
+__all__ = [
+    "folder_watcher",
+    "import_dialog",
+    "import_menu",
+    "inbox_data",
+    "inbox_view",
+    "match_dialog",
+]

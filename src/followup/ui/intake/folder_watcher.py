@@ -78,9 +78,16 @@ class FolderWatcher(QObject):
     scanned = Signal(object)  # list[FolderResult], after every scan that found a folder
     failed = Signal(str)  # a sentence: the folder is missing, unwritable, or the settings broken
 
-    def __init__(self, db: Database, actor: Actor, parent: QObject | None = None, *,
-                 paths: AppPaths | None = None, runner: TaskRunner | None = None,
-                 interval_ms: int = SCAN_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent: QObject | None = None,
+        *,
+        paths: AppPaths | None = None,
+        runner: TaskRunner | None = None,
+        interval_ms: int = SCAN_INTERVAL_MS,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -143,8 +150,13 @@ def ask_directory(parent: QWidget | None, start: str) -> str | None:
 class ImportFolderDialog(QDialog):
     """Name the folder whose files are imported automatically, or stop using one."""
 
-    def __init__(self, parent: QWidget | None = None, *, paths: AppPaths | None = None,
-                 on_saved: Callable[[Path | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        paths: AppPaths | None = None,
+        on_saved: Callable[[Path | None], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._paths = paths
         self._on_saved = on_saved
@@ -216,8 +228,11 @@ class ImportFolderDialog(QDialog):
         try:
             save_import_folder(text or None, self._paths)
         except (FollowupError, OSError) as exc:
-            self._say(str(exc) if isinstance(exc, FollowupError)
-                      else f"Cannot save the settings ({exc.strerror}).")
+            self._say(
+                str(exc)
+                if isinstance(exc, FollowupError)
+                else f"Cannot save the settings ({exc.strerror})."
+            )
             return
         if self._on_saved is not None:
             self._on_saved(Path(text) if text else None)

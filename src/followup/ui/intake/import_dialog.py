@@ -94,7 +94,9 @@ class ProblemModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 3
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         p = self.problems[index.row()]
@@ -106,7 +108,9 @@ class ProblemModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
@@ -275,8 +279,14 @@ class ImportFlow(QObject):
     imported = Signal(object)  # the ImportSummary, after a successful import
     finished = Signal(str)  # a sentence: the outcome, for a status bar
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -310,8 +320,9 @@ class ImportFlow(QObject):
         dialog.show()
 
         def run() -> ImportSummary:
-            return import_file(db, actor, path, progress=relay.progress.emit,
-                               cancelled=cancel.is_set)
+            return import_file(
+                db, actor, path, progress=relay.progress.emit, cancelled=cancel.is_set
+            )
 
         self._runner.run(run, self._done, self._failed, name="import referral file")
         return True

@@ -29,8 +29,15 @@ class ImportMenu(QObject):
 
     imported = Signal()  # new referrals may be in the database
 
-    def __init__(self, window: QMainWindow, db: Database, actor: Actor, *,
-                 paths: AppPaths | None = None, watch: bool = True) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        db: Database,
+        actor: Actor,
+        *,
+        paths: AppPaths | None = None,
+        watch: bool = True,
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._paths = paths
@@ -44,8 +51,9 @@ class ImportMenu(QObject):
         self.import_action.setStatusTip("Import a police referral file (CSV or JSON)")
         self.import_action.triggered.connect(lambda: self.flow.start())
         self.folder_action = QAction("Import folder…", window)
-        self.folder_action.setStatusTip("Choose a folder whose referral files are imported "
-                                        "automatically")
+        self.folder_action.setStatusTip(
+            "Choose a folder whose referral files are imported automatically"
+        )
         self.folder_action.triggered.connect(self.choose_folder)
         self.scan_action = QAction("Check the import folder now", window)
         self.scan_action.triggered.connect(self.watcher.scan_now)

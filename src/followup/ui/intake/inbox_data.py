@@ -77,11 +77,25 @@ class InboxData:
     more_cases: bool  # the list stopped at CASE_LIMIT
 
 
-CASE_HEADERS = ("Police ref.", "Person", "Date of birth", "Area", "Received", "Waiting",
-                "Overdoses", "Match")
+CASE_HEADERS = (
+    "Police ref.",
+    "Person",
+    "Date of birth",
+    "Area",
+    "Received",
+    "Waiting",
+    "Overdoses",
+    "Match",
+)
 WAITING_COLUMN, OVERDOSE_COLUMN, MATCH_COLUMN = 5, 6, 7
-MATCH_HEADERS = ("Police ref.", "New referral", "Possibly the same as", "Score", "Received",
-                 "Waiting")
+MATCH_HEADERS = (
+    "Police ref.",
+    "New referral",
+    "Possibly the same as",
+    "Score",
+    "Received",
+    "Waiting",
+)
 MERGE_HEADERS = ("Merged", "Kept record", "Merged into it", "By")
 REVIEW_TEXT = "Check possible match"
 
@@ -122,8 +136,9 @@ def recent_merges(session: Session, limit: int = MERGE_LIMIT) -> list[MergeRow]:
         .limit(limit)
     ).all()
     return [
-        MergeRow(r[0].id, (local_time(r[0].merged_at), r[1].display_name, r[2].display_name,
-                           r[3] or ""))
+        MergeRow(
+            r[0].id, (local_time(r[0].merged_at), r[1].display_name, r[2].display_name, r[3] or "")
+        )
         for r in rows
     ]
 
@@ -145,28 +160,39 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         person_id, version = facts.get(c.case_id, (0, 0))
         count = max(counts.get(person_id, 0), c.referral_count)
         dates = ", ".join(d.astimezone().strftime("%d/%m/%Y") for d in repeats.get(person_id, []))
-        case_rows.append(CaseRow(
-            case_id=c.case_id,
-            version=version,
-            cells=(
-                c.police_reference,
-                c.person,
-                c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
-                c.area,
-                local_time(c.received_at),
-                time_since(c.received_at, now),
-                overdose_marker(count),
-                REVIEW_TEXT if c.needs_review else "",
-            ),
-            received=local_time(c.received_at),
-            overdoses=count,
-            overdose_dates=dates,
-            needs_review=c.needs_review,
-        ))
+        case_rows.append(
+            CaseRow(
+                case_id=c.case_id,
+                version=version,
+                cells=(
+                    c.police_reference,
+                    c.person,
+                    c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
+                    c.area,
+                    local_time(c.received_at),
+                    time_since(c.received_at, now),
+                    overdose_marker(count),
+                    REVIEW_TEXT if c.needs_review else "",
+                ),
+                received=local_time(c.received_at),
+                overdoses=count,
+                overdose_dates=dates,
+                needs_review=c.needs_review,
+            )
+        )
     match_rows = [
-        MatchRow(m.review_id, m.case_id, (m.police_reference, m.incoming, m.candidate,
-                                          f"{m.score:.0f}", local_time(m.received_at),
-                                          time_since(m.received_at, now)))
+        MatchRow(
+            m.review_id,
+            m.case_id,
+            (
+                m.police_reference,
+                m.incoming,
+                m.candidate,
+                f"{m.score:.0f}",
+                local_time(m.received_at),
+                time_since(m.received_at, now),
+            ),
+        )
         for m in matches
     ]
     return InboxData(tuple(case_rows), tuple(match_rows), tuple(merges), more)

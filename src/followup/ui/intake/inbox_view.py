@@ -79,8 +79,12 @@ class RowsModel(QAbstractTableModel):
             return self.rows[index.row()].cells[index.column()]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
         return None
@@ -136,9 +140,16 @@ class InboxView(QWidget):
     loaded = Signal()  # after each refresh has arrived
     changed = Signal()  # after an action changed cases (other views may want to refresh)
 
-    def __init__(self, db: Database, actor: Actor, open_case: Callable[[int], None],
-                 parent: QWidget | None = None, *, runner: TaskRunner | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        open_case: Callable[[int], None],
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -154,8 +165,9 @@ class InboxView(QWidget):
         self.merges_model = RowsModel(MERGE_HEADERS, self)
         self.cases_table = InboxTable(self.cases_model, "New cases", CASE_WIDTHS)
         self.cases_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.matches_table = InboxTable(self.matches_model, "Possible matches",
-                                        (150, 200, 200, 56, 120))
+        self.matches_table = InboxTable(
+            self.matches_model, "Possible matches", (150, 200, 200, 56, 120)
+        )
         self.matches_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.merges_table = InboxTable(self.merges_model, "Recent merges", (120, 220, 220))
         self.merges_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -373,8 +385,9 @@ class InboxView(QWidget):
             with db.session() as s:
                 return inbox.assign_cases(s, actor, ids, worker_id, versions)
 
-        self._act(run, lambda n: f"Assigned {_plural(len(ids), 'case')} to {worker}.",
-                  "assign cases")
+        self._act(
+            run, lambda n: f"Assigned {_plural(len(ids), 'case')} to {worker}.", "assign cases"
+        )
 
     def take_selected(self) -> None:
         ids = [r.case_id for r in self.selected_cases()]
@@ -387,9 +400,14 @@ class InboxView(QWidget):
                 for case_id in ids:
                     inbox.take_case(s, actor, case_id)
 
-        self._act(run, lambda _r: f"You took {_plural(len(ids), 'case')}; "
-                  f"{'it is' if len(ids) == 1 else 'they are'} now in your caseload.",
-                  "take cases")
+        self._act(
+            run,
+            lambda _r: (
+                f"You took {_plural(len(ids), 'case')}; "
+                f"{'it is' if len(ids) == 1 else 'they are'} now in your caseload."
+            ),
+            "take cases",
+        )
 
     def undo_selected_merge(self) -> None:
         rows = self.merges_table.selected_rows()
@@ -404,8 +422,14 @@ class InboxView(QWidget):
             with db.session() as s:
                 merging.undo_merge(s, actor, merge_id)
 
-        self._act(run, lambda _r: "Merge undone: both records are as they were, and the match "
-                  "waits for a decision again under Possible matches.", "undo merge")
+        self._act(
+            run,
+            lambda _r: (
+                "Merge undone: both records are as they were, and the match "
+                "waits for a decision again under Possible matches."
+            ),
+            "undo merge",
+        )
 
     def _compare_row(self, row: int) -> MatchDialog:
         review_id = self.matches_model.rows[row].review_id

@@ -92,8 +92,15 @@ class MatchDialog(QDialog):
 
     decided = Signal()
 
-    def __init__(self, db: Database, actor: Actor, review_id: int,
-                 parent: QWidget | None = None, *, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        review_id: int,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -107,9 +114,7 @@ class MatchDialog(QDialog):
         self.heading = QLabel("Loading both records…")
         self.heading.setWordWrap(True)
         self.table = QTableWidget(len(FIELDS) + 1, 4)
-        self.table.setHorizontalHeaderLabels(
-            ["", "New referral", "Already known", "Compared"]
-        )
+        self.table.setHorizontalHeaderLabels(["", "New referral", "Already known", "Compared"])
         self.table.setAccessibleName("Comparison")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -189,8 +194,13 @@ class MatchDialog(QDialog):
             right = _text(getattr(comparison.candidate, attr))
             self._fill(row, label, left, right, compare_text(left, right))
         last = len(FIELDS)
-        self._fill(last, "Overdoses", overdoses_text(comparison.incoming),
-                   overdoses_text(comparison.candidate), "")
+        self._fill(
+            last,
+            "Overdoses",
+            overdoses_text(comparison.incoming),
+            overdoses_text(comparison.candidate),
+            "",
+        )
         self.table.resizeRowsToContents()
         for row in range(self.table.rowCount()):  # a little air between the lines
             self.table.setRowHeight(row, self.table.rowHeight(row) + 8)
@@ -289,7 +299,8 @@ class MatchDialog(QDialog):
     def _undone(self, _result: object) -> None:
         self.merge_id = None
         self.undo_button.hide()
-        self._say("Merge undone: both records are as they were, and the match waits for a "
-                  "decision again.")
+        self._say(
+            "Merge undone: both records are as they were, and the match waits for a decision again."
+        )
         self.decided.emit()
         self.load()

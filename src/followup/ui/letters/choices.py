@@ -44,5 +44,6 @@ def load_letter_case(session: Session, actor: Actor, case_id: int) -> LetterCase
     for spec in TEMPLATES.values():
         problem = letter_problem(session, person, spec.name)
         choices.append(TemplateChoice(spec.name, spec.label, spec.to_person, problem))
-    return LetterCase(case.id, case.police_reference or f"case {case.id}", person.display_name,
-                      tuple(choices))
+    return LetterCase(
+        case.id, case.police_reference or f"case {case.id}", person.display_name, tuple(choices)
+    )

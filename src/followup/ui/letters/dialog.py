@@ -53,8 +53,15 @@ class NewLetterDialog(QDialog):
     letter_saved = Signal(int)  # the stored letter's id
     printed = Signal(str)  # a stored letter was printed or saved as a file
 
-    def __init__(self, db: Database, actor: Actor, case_id: int,
-                 parent: QWidget | None = None, *, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        case_id: int,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -174,8 +181,9 @@ class NewLetterDialog(QDialog):
         if first_allowed is not None:
             first_allowed.setChecked(True)
         else:
-            self.show_message("No letter can be made for this case now; the reasons are "
-                              "listed above.", error=True)
+            self.show_message(
+                "No letter can be made for this case now; the reasons are listed above.", error=True
+            )
         self._loaded = True
         self._form_changed()
 
@@ -205,9 +213,13 @@ class NewLetterDialog(QDialog):
             return LetterRequest(self.case_id, template, note=note)
         # A naive time is UK local time to the letter services.
         when = self.appointment_time.dateTime().toPython().replace(second=0, microsecond=0)
-        return LetterRequest(self.case_id, template, appointment_time=when,
-                             appointment_place=self.appointment_place.text().strip() or None,
-                             note=note)
+        return LetterRequest(
+            self.case_id,
+            template,
+            appointment_time=when,
+            appointment_place=self.appointment_place.text().strip() or None,
+            note=note,
+        )
 
     def _form_changed(self, *_args: object) -> None:
         self.appointment_box.setVisible(self.template == "appointment")
@@ -262,22 +274,30 @@ class NewLetterDialog(QDialog):
         def run() -> LetterRecord:
             with db.session() as s:
                 return create_letter(
-                    s, actor, request.case_id, request.template,
+                    s,
+                    actor,
+                    request.case_id,
+                    request.template,
                     appointment_time=request.appointment_time,
-                    appointment_place=request.appointment_place, note=request.note,
+                    appointment_place=request.appointment_place,
+                    note=request.note,
                 )
 
         self._set_busy(True, "Saving the letter to the case…")
-        self._runner.run(run, lambda record: self._saved(record, request), self._failed,
-                         name="save letter")
+        self._runner.run(
+            run, lambda record: self._saved(record, request), self._failed, name="save letter"
+        )
         return True
 
     def _saved(self, record: LetterRecord, request: LetterRequest) -> None:
         self._saved_request = request
         self._set_busy(False)
-        self.preview.show_pdf(record.pdf, [record.id],
-                              suggested_name=f"letter-{record.id}-{record.template}.pdf",
-                              note="saved to the case")
+        self.preview.show_pdf(
+            record.pdf,
+            [record.id],
+            suggested_name=f"letter-{record.id}-{record.template}.pdf",
+            note="saved to the case",
+        )
         self.show_message("Saved to the case. Print it or save it as a PDF from the preview.")
         self.letter_saved.emit(record.id)
 

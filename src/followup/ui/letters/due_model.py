@@ -52,8 +52,12 @@ class DueLettersModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
         return None
@@ -64,8 +68,7 @@ class DueLettersModel(QAbstractTableModel):
         item = self.due[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.CheckStateRole and column == PERSON:
-            return (Qt.CheckState.Checked if index.row() in self._chosen
-                    else Qt.CheckState.Unchecked)
+            return Qt.CheckState.Checked if index.row() in self._chosen else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == PROBLEM and item.problem:
@@ -92,8 +95,12 @@ class DueLettersModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def setData(self, index: _Index, value: object,  # noqa: N802
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self,
+        index: _Index,
+        value: object,  # noqa: N802
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:
             return False
         checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
@@ -109,8 +116,11 @@ class DueLettersModel(QAbstractTableModel):
             else:
                 self._chosen.discard(row)
         if self.due:
-            self.dataChanged.emit(self.index(0, PERSON), self.index(len(self.due) - 1, PERSON),
-                                  [Qt.ItemDataRole.CheckStateRole])
+            self.dataChanged.emit(
+                self.index(0, PERSON),
+                self.index(len(self.due) - 1, PERSON),
+                [Qt.ItemDataRole.CheckStateRole],
+            )
         self.chosen_changed.emit(len(self._chosen))
 
     def choose_all(self, chosen: bool = True) -> None:

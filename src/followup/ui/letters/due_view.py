@@ -50,8 +50,15 @@ class _ProgressRelay(QObject):
 class LettersView(QWidget):
     """Due letters with tick boxes, Make letters…, and what the last batch left out."""
 
-    def __init__(self, db: Database, actor: Actor, open_case: Callable[[int], None],
-                 parent: QWidget | None = None, *, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        open_case: Callable[[int], None],
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -98,8 +105,9 @@ class LettersView(QWidget):
         self.select_none_button.clicked.connect(lambda: self.model.choose_all(False))
         self.chosen_label = QLabel("")
         self.make_button = QPushButton("Make letters…")
-        self.make_button.setToolTip("Make the chosen letters in one PDF, keep them with their "
-                                    "cases, and open them to print")
+        self.make_button.setToolTip(
+            "Make the chosen letters in one PDF, keep them with their cases, and open them to print"
+        )
         self.make_button.clicked.connect(self.make_letters)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -187,8 +195,9 @@ class LettersView(QWidget):
             return False
         self._cancel = cancel = threading.Event()
         db, actor, relay = self._db, self._actor, self._relay
-        dialog = QProgressDialog(f"Making {letters_text(len(items))}…", "Cancel", 0, len(items),
-                                 self)
+        dialog = QProgressDialog(
+            f"Making {letters_text(len(items))}…", "Cancel", 0, len(items), self
+        )
         dialog.setWindowTitle("Making letters")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
@@ -203,11 +212,16 @@ class LettersView(QWidget):
         dialog.show()
 
         def run() -> BatchResult:
-            return render_batch(db, actor, items, progress=relay.progress.emit,
-                                cancelled=cancel.is_set)
+            return render_batch(
+                db, actor, items, progress=relay.progress.emit, cancelled=cancel.is_set
+            )
 
-        self._runner.run(run, lambda result: self._batch_done(result, items),
-                         self._batch_failed, name="batch letters")
+        self._runner.run(
+            run,
+            lambda result: self._batch_done(result, items),
+            self._batch_failed,
+            name="batch letters",
+        )
         return True
 
     def cancel_batch(self) -> None:
@@ -233,8 +247,9 @@ class LettersView(QWidget):
 
     def _batch_failed(self, message: str) -> None:
         self._close_progress()
-        self.show_message(STOPPED if self._cancel.is_set() else message,
-                          error=not self._cancel.is_set())
+        self.show_message(
+            STOPPED if self._cancel.is_set() else message, error=not self._cancel.is_set()
+        )
 
     def _batch_done(self, result: BatchResult, items: list[DueLetter]) -> None:
         self._close_progress()
@@ -244,8 +259,11 @@ class LettersView(QWidget):
             return
         self._show_skipped(result, items)
         if result.pdf is None:
-            self.show_message("No letters were made: every chosen letter was refused; the "
-                              "reasons are listed below.", error=True)
+            self.show_message(
+                "No letters were made: every chosen letter was refused; the "
+                "reasons are listed below.",
+                error=True,
+            )
         else:
             made = letters_text(len(result.letters))
             pages = "1 page" if result.pages == 1 else f"{result.pages} pages"
@@ -260,8 +278,7 @@ class LettersView(QWidget):
         for skipped in result.skipped:
             label = TEMPLATES[skipped.template].label
             person = people.get(skipped.case_id, "")
-            self.skipped.addItem(f"{person} (case {skipped.case_id}) — {label}: "
-                                 f"{skipped.reason}")
+            self.skipped.addItem(f"{person} (case {skipped.case_id}) — {label}: {skipped.reason}")
         self.skipped_label.setVisible(bool(result.skipped))
         self.skipped.setVisible(bool(result.skipped))
 
@@ -271,13 +288,20 @@ class LettersView(QWidget):
             self.preview_dialog.close()
             self.preview_dialog.deleteLater()
         dialog = PdfPreviewDialog(self._db, self._actor, "Letters made", self)
-        heading = (f"{letters_text(len(result.letters))} in one document: Print… sends them as "
-                   "one print job, Save as PDF… keeps them as one file.")
+        heading = (
+            f"{letters_text(len(result.letters))} in one document: Print… sends them as "
+            "one print job, Save as PDF… keeps them as one file."
+        )
         if result.skipped:
-            heading += (f" {letters_text(len(result.skipped))} left out; the reasons are in "
-                        "the Letters view.")
+            heading += (
+                f" {letters_text(len(result.skipped))} left out; the reasons are in "
+                "the Letters view."
+            )
         dialog.set_heading(heading)
-        dialog.preview.show_pdf(result.pdf, [letter.id for letter in result.letters],
-                                suggested_name=f"letters-{date.today():%Y-%m-%d}.pdf")
+        dialog.preview.show_pdf(
+            result.pdf,
+            [letter.id for letter in result.letters],
+            suggested_name=f"letters-{date.today():%Y-%m-%d}.pdf",
+        )
         self.preview_dialog = dialog
         dialog.show()

@@ -50,18 +50,23 @@ from followup.letters.templates import TEMPLATES
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE
 
-HELP = ("Plain text. A placeholder is a name in braces, such as {first_name}; double-click one "
-        "on the right to insert it. A blank line starts a new paragraph; write a brace itself "
-        "twice ({{ or }}).")
-PERSON_HELP = ("This letter goes to the person: it must not name drugs, overdose, police or "
-               "treatment, since someone else may open the post.")
+HELP = (
+    "Plain text. A placeholder is a name in braces, such as {first_name}; double-click one "
+    "on the right to insert it. A blank line starts a new paragraph; write a brace itself "
+    "twice ({{ or }})."
+)
+PERSON_HELP = (
+    "This letter goes to the person: it must not name drugs, overdose, police or "
+    "treatment, since someone else may open the post."
+)
 UNSAVED = " (not saved)"
 
 
 def ask_logo_file(parent: QWidget | None) -> Path | None:
     """Ask for the logo image; None when the user cancels."""
-    name, _ = QFileDialog.getOpenFileName(parent, "Choose the letterhead logo", "",
-                                          "Images (*.png *.jpg *.jpeg)")
+    name, _ = QFileDialog.getOpenFileName(
+        parent, "Choose the letterhead logo", "", "Images (*.png *.jpg *.jpeg)"
+    )
     return Path(name) if name else None
 
 
@@ -89,8 +94,14 @@ def _message_label() -> QLabel:
 class LetterSettingsView(QWidget):
     """Template list, wording editor and placeholders; the letterhead below."""
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -166,8 +177,10 @@ class LetterSettingsView(QWidget):
     def _letterhead_box(self) -> QGroupBox:
         box = QGroupBox("Letterhead")
         self.head_name = _field("Organisation name", 120)
-        self.head_name.setToolTip("The only sender a letter to the person shows: keep it "
-                                  "discreet, e.g. Community Support Team")
+        self.head_name.setToolTip(
+            "The only sender a letter to the person shows: keep it "
+            "discreet, e.g. Community Support Team"
+        )
         self.head_phone = _field("Phone", 40)
         self.head_address = QPlainTextEdit()
         self.head_address.setAccessibleName("Address")
@@ -218,8 +231,9 @@ class LetterSettingsView(QWidget):
 
         def fetch() -> LetterSettings:
             with db.session() as s:
-                return LetterSettings(tuple(template_wording(s, n) for n in TEMPLATES),
-                                      letterhead(s))
+                return LetterSettings(
+                    tuple(template_wording(s, n) for n in TEMPLATES), letterhead(s)
+                )
 
         self.loading = True
         self._runner.run(fetch, self._loaded, self._load_failed, name="letter settings")
@@ -287,8 +301,9 @@ class LetterSettingsView(QWidget):
         name = self._current
         wording = self.wordings.get(name) if name else None
         self.save_button.setEnabled(name in self.drafts)
-        self.reset_button.setEnabled(wording is not None and (
-            not wording.is_default or name in self.drafts))
+        self.reset_button.setEnabled(
+            wording is not None and (not wording.is_default or name in self.drafts)
+        )
 
     def _insert_placeholder(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         self.editor.insertPlainText(item.text(0))
@@ -299,16 +314,22 @@ class LetterSettingsView(QWidget):
         if name is None or name not in self.drafts:
             return False
         body, actor = self.drafts[name], self._actor
-        return self._store(name, lambda s: save_template_wording(s, actor, name, body),
-                           "Saved. New letters use this wording.")
+        return self._store(
+            name,
+            lambda s: save_template_wording(s, actor, name, body),
+            "Saved. New letters use this wording.",
+        )
 
     def reset_wording(self) -> bool:
         name = self._current
         if name is None:
             return False
         actor = self._actor
-        return self._store(name, lambda s: reset_template_wording(s, actor, name),
-                           "Back to the default wording. New letters use it.")
+        return self._store(
+            name,
+            lambda s: reset_template_wording(s, actor, name),
+            "Back to the default wording. New letters use it.",
+        )
 
     def _store(self, name: str, change: Callable[[Session], None], done_text: str) -> bool:
         db = self._db
@@ -320,8 +341,12 @@ class LetterSettingsView(QWidget):
 
         self.save_button.setEnabled(False)
         self.reset_button.setEnabled(False)
-        self._runner.run(run, lambda w: self._stored(w, done_text), self._store_failed,
-                         name="save template wording")
+        self._runner.run(
+            run,
+            lambda w: self._stored(w, done_text),
+            self._store_failed,
+            name="save template wording",
+        )
         return True
 
     def _stored(self, wording: TemplateWording, text: str) -> None:
@@ -349,9 +374,13 @@ class LetterSettingsView(QWidget):
     def _show_logo(self) -> None:
         pixmap = QPixmap()
         if self._logo and pixmap.loadFromData(self._logo):
-            self.logo_preview.setPixmap(pixmap.scaled(
-                self.logo_preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation))
+            self.logo_preview.setPixmap(
+                pixmap.scaled(
+                    self.logo_preview.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
         else:
             self.logo_preview.setPixmap(QPixmap())
             self.logo_preview.setText("No logo")
@@ -366,12 +395,18 @@ class LetterSettingsView(QWidget):
             try:
                 data = path.read_bytes()
             except OSError:
-                raise FollowupError("The logo file could not be read; choose another file.") from None
+                raise FollowupError(
+                    "The logo file could not be read; choose another file."
+                ) from None
             check_logo(data)
             return data
 
-        self._runner.run(run, self._logo_chosen,
-                         lambda m: self._say(self.head_message, m, error=True), name="read logo")
+        self._runner.run(
+            run,
+            self._logo_chosen,
+            lambda m: self._say(self.head_message, m, error=True),
+            name="read logo",
+        )
         return True
 
     def _logo_chosen(self, data: bytes) -> None:
@@ -388,8 +423,11 @@ class LetterSettingsView(QWidget):
 
     def save_letterhead(self) -> bool:
         db, actor = self._db, self._actor
-        parts = {"name": self.head_name.text(), "address": self.head_address.toPlainText(),
-                 "phone": self.head_phone.text()}
+        parts = {
+            "name": self.head_name.text(),
+            "address": self.head_address.toPlainText(),
+            "phone": self.head_phone.text(),
+        }
         logo, logo_changed = self._logo, self._logo_changed
 
         def run() -> Letterhead:
@@ -399,8 +437,9 @@ class LetterSettingsView(QWidget):
                 return set_letterhead(s, actor, **parts)
 
         self.save_head_button.setEnabled(False)
-        self._runner.run(run, self._letterhead_saved, self._letterhead_failed,
-                         name="save letterhead")
+        self._runner.run(
+            run, self._letterhead_saved, self._letterhead_failed, name="save letterhead"
+        )
         return True
 
     def _letterhead_saved(self, head: Letterhead) -> None:

@@ -94,7 +94,8 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
         attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
     try:
         db = open_database(
-            attempt, create=is_default_database(url, paths),
+            attempt,
+            create=is_default_database(url, paths),
             backup_dir=configured_backup_folder(paths),
         )
     except DatabaseUnavailable as exc:
@@ -243,9 +244,13 @@ class AppFlow(QObject):
             self.db.dispose()
             self.db = None
         recover_damaged(
-            url, configured_backup_folder(paths), message, show_error=show_error,
+            url,
+            configured_backup_folder(paths),
+            message,
+            show_error=show_error,
             run=lambda fn, done, failed: self.runner.run(fn, done, failed, name="restore"),
-            reopen=lambda: self.open(url, paths), give_up=lambda: self._on_exit(EXIT_FAILED),
+            reopen=lambda: self.open(url, paths),
+            give_up=lambda: self._on_exit(EXIT_FAILED),
         )
         return True
 

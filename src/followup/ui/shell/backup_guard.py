@@ -45,8 +45,12 @@ class DatabaseGuard(QObject):
     warning = Signal(str)  # something the user should know, not blocking
 
     def __init__(
-        self, db: Database, folder: Path, paths: AppPaths | None = None,
-        parent: QObject | None = None, runner: TaskRunner | None = None,
+        self,
+        db: Database,
+        folder: Path,
+        paths: AppPaths | None = None,
+        parent: QObject | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.db = db
@@ -66,8 +70,9 @@ class DatabaseGuard(QObject):
 
     def start(self) -> None:
         if self.watching:
-            self.runner.run(lambda: startup_check(self.db), self._checked, self._note,
-                            name="integrity check")
+            self.runner.run(
+                lambda: startup_check(self.db), self._checked, self._note, name="integrity check"
+            )
 
     def stop(self) -> None:
         self.timer.stop()
@@ -84,8 +89,12 @@ class DatabaseGuard(QObject):
 
     def backup_now(self) -> None:
         db, folder, paths = self.db, self.folder, self.paths
-        self.runner.run(lambda: automatic_backup(db, folder, schedule=schedule_setting(paths)),
-                        self._backed_up, self._note, name="automatic backup")
+        self.runner.run(
+            lambda: automatic_backup(db, folder, schedule=schedule_setting(paths)),
+            self._backed_up,
+            self._note,
+            name="automatic backup",
+        )
 
     def _backed_up(self, info: BackupInfo | None) -> None:
         if info is not None:
@@ -143,7 +152,9 @@ def recover_damaged(
         show_error(f"{message} {exc}")
         give_up()
         return
-    told = f"{message} The damaged file was set aside as {aside.name} and nothing was written to it."
+    told = (
+        f"{message} The damaged file was set aside as {aside.name} and nothing was written to it."
+    )
     backup = newest_good_backup(folder, path.stem)
     if backup is None:
         show_error(f"{told} There is no good backup in {folder} to restore; ask support for help.")

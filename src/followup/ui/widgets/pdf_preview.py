@@ -40,8 +40,10 @@ from followup.ui.tasks import TaskRunner
 MAX_PRINT_DPI = 300
 ERROR_STYLE = "color: #b00020;"
 DONE_STYLE = "color: #1b5e20;"
-NOT_STORED = ("Save the letter to the case first: every letter that is printed or saved as a "
-              "file is kept with its case.")
+NOT_STORED = (
+    "Save the letter to the case first: every letter that is printed or saved as a "
+    "file is kept with its case."
+)
 
 
 # ------------------------------------------------------------------- replaceable dialogs
@@ -100,21 +102,26 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
         paper = printer.paperRect(QPrinter.Unit.DevicePixel)
         painter = QPainter()
         if not painter.begin(printer):
-            raise FollowupError("The printer could not be started; check that it is switched "
-                                "on and connected, then try again.")
+            raise FollowupError(
+                "The printer could not be started; check that it is switched "
+                "on and connected, then try again."
+            )
         try:
             for page in range(document.pageCount()):
                 if page:
                     printer.newPage()
                 points = document.pagePointSize(page)
-                size = QSize(round(points.width() / 72 * render_dpi),
-                             round(points.height() / 72 * render_dpi))
+                size = QSize(
+                    round(points.width() / 72 * render_dpi),
+                    round(points.height() / 72 * render_dpi),
+                )
                 image = document.render(page, size)
                 width, height = points.width() / 72 * dpi, points.height() / 72 * dpi
                 # Full size, unless the paper is smaller than the page (then shrink to fit).
                 scale = min(1.0, paper.width() / width, paper.height() / height)
-                painter.drawImage(QRectF(0, 0, width * scale, height * scale), image,
-                                  QRectF(image.rect()))
+                painter.drawImage(
+                    QRectF(0, 0, width * scale, height * scale), image, QRectF(image.rect())
+                )
         finally:
             painter.end()
         return document.pageCount()
@@ -149,8 +156,14 @@ class PdfPreview(QWidget):
 
     recorded = Signal(str)  # a print or save was recorded; the sentence says what happened
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._actor = actor
@@ -222,8 +235,14 @@ class PdfPreview(QWidget):
     def busy(self) -> bool:
         return self._busy
 
-    def show_pdf(self, pdf: bytes, letter_ids: Sequence[int] = (), *,
-                 suggested_name: str = "letter.pdf", note: str = "") -> None:
+    def show_pdf(
+        self,
+        pdf: bytes,
+        letter_ids: Sequence[int] = (),
+        *,
+        suggested_name: str = "letter.pdf",
+        note: str = "",
+    ) -> None:
         """Show ``pdf``; Print… and Save as PDF… work when it holds stored letters."""
         old = self._buffer
         self._buffer = QBuffer(self)
@@ -265,8 +284,9 @@ class PdfPreview(QWidget):
         self.message.hide()
 
     def _fit_changed(self, whole_page: bool) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitInView if whole_page
-                              else QPdfView.ZoomMode.FitToWidth)
+        self.view.setZoomMode(
+            QPdfView.ZoomMode.FitInView if whole_page else QPdfView.ZoomMode.FitToWidth
+        )
 
     def _update_buttons(self) -> None:
         ready = self._pdf is not None and not self._busy
@@ -352,8 +372,15 @@ class PdfPreview(QWidget):
 class PdfPreviewDialog(QDialog):
     """A window with the preview of stored letters, opened without blocking the app."""
 
-    def __init__(self, db: Database, actor: Actor, title: str, parent: QWidget | None = None,
-                 *, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        title: str,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.heading = QLabel("")
