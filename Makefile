@@ -22,12 +22,15 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 run: $(STAMP_RUN)
 	$(BIN)/followup
 
-test: $(STAMP_TEST)
-	$(BIN)/ruff check src tests bench
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Lint and format (ruff), types (mypy: strict outside ui/), architecture (import-linter).
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP_TEST)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,123 +1,287 @@
 """The fixed vocabularies of DESIGN.md: roles, statuses, methods, outcomes and reasons.
 
-Each is a tuple of the stored values in a sensible display order, with a label map for the UI.
-The database enforces them with check constraints built from these same tuples.
+Each vocabulary is a ``StrEnum`` whose members are the values stored in the database, so a
+member compares equal to its stored string and no data migration is needed. Members are listed
+in a sensible display order, and ``label`` turns any of them into text for the UI. The
+database enforces them with check constraints built from the same enums (the tuples below).
 """
 
 from __future__ import annotations
 
-ROLES = ("worker", "lead", "admin")
+from enum import StrEnum
 
-CASE_STATUSES = ("new", "contacting", "engaged", "referred", "in_treatment", "closed")
-OPEN_STATUSES = CASE_STATUSES[:-1]
+__all__ = [
+    "AUDIT_ACTIONS",
+    "CASE_STATUSES",
+    "CLOSURE_REASONS",
+    "CONSENT_METHODS",
+    "CONSENT_SCOPES",
+    "CONSENT_STATES",
+    "CONTACT_MADE_OUTCOMES",
+    "CONTACT_METHODS",
+    "CONTACT_OUTCOMES",
+    "GENDERS",
+    "KIT_RECIPIENTS",
+    "KIT_TYPES",
+    "LETTER_TEMPLATES",
+    "MATCH_OUTCOMES",
+    "MATCH_REVIEW_STATES",
+    "OPEN_STATUSES",
+    "RESUPPLY_REASONS",
+    "ROLES",
+    "SCENE_CONSENT",
+    "SERVICE_TYPES",
+    "SUPPLY_TYPES",
+    "TREATMENT_EXIT_REASONS",
+    "AuditAction",
+    "CaseStatus",
+    "ClosureReason",
+    "ConsentMethod",
+    "ConsentScope",
+    "ConsentState",
+    "ContactMethod",
+    "ContactOutcome",
+    "Gender",
+    "KitRecipient",
+    "KitType",
+    "LetterTemplate",
+    "MatchOutcome",
+    "MatchReviewState",
+    "ResupplyReason",
+    "Role",
+    "SceneConsent",
+    "ServiceType",
+    "SupplyType",
+    "TreatmentExitReason",
+    "label",
+]
 
-CLOSURE_REASONS = (
-    "engaged_in_treatment",
-    "declined",
-    "unable_to_contact",
-    "already_in_treatment",
-    "moved_away",
-    "in_custody",
-    "deceased",
-    "consent_withdrawn",
-    "inappropriate_referral",
-    "other",
-)
 
-CONSENT_SCOPES = (
-    "contact_phone",
-    "contact_sms",
-    "contact_letter",
-    "home_visit",
-    "share_with_treatment",
-    "share_with_gp",
-)
-CONSENT_STATES = ("given", "refused", "withdrawn")
-CONSENT_METHODS = ("verbal_at_scene_via_police", "verbal_by_phone", "in_person", "written")
-SCENE_CONSENT = ("Y", "N", "unknown")
+class Role(StrEnum):
+    WORKER = "worker"
+    LEAD = "lead"
+    ADMIN = "admin"
 
-CONTACT_METHODS = ("phone", "sms", "letter", "home_visit", "outreach", "via_partner", "email")
-CONTACT_OUTCOMES = (
-    "no_answer",
-    "voicemail_left",
-    "message_sent",
-    "spoke_engaged",
-    "spoke_declined",
-    "wrong_number",
-    "not_at_address",
-    "letter_sent",
-    "returned_mail",
-    "other",
-)
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    CONTACTING = "contacting"
+    ENGAGED = "engaged"
+    REFERRED = "referred"
+    IN_TREATMENT = "in_treatment"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    ENGAGED_IN_TREATMENT = "engaged_in_treatment"
+    DECLINED = "declined"
+    UNABLE_TO_CONTACT = "unable_to_contact"
+    ALREADY_IN_TREATMENT = "already_in_treatment"
+    MOVED_AWAY = "moved_away"
+    IN_CUSTODY = "in_custody"
+    DECEASED = "deceased"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    INAPPROPRIATE_REFERRAL = "inappropriate_referral"
+    OTHER = "other"
+
+
+class ConsentScope(StrEnum):
+    CONTACT_PHONE = "contact_phone"
+    CONTACT_SMS = "contact_sms"
+    CONTACT_LETTER = "contact_letter"
+    HOME_VISIT = "home_visit"
+    SHARE_WITH_TREATMENT = "share_with_treatment"
+    SHARE_WITH_GP = "share_with_gp"
+
+
+class ConsentState(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentMethod(StrEnum):
+    VERBAL_AT_SCENE_VIA_POLICE = "verbal_at_scene_via_police"
+    VERBAL_BY_PHONE = "verbal_by_phone"
+    IN_PERSON = "in_person"
+    WRITTEN = "written"
+
+
+class SceneConsent(StrEnum):
+    """What the police recorded about consent at the scene."""
+
+    YES = "Y"
+    NO = "N"
+    UNKNOWN = "unknown"
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    LETTER = "letter"
+    HOME_VISIT = "home_visit"
+    OUTREACH = "outreach"
+    VIA_PARTNER = "via_partner"
+    EMAIL = "email"
+
+
+class ContactOutcome(StrEnum):
+    NO_ANSWER = "no_answer"
+    VOICEMAIL_LEFT = "voicemail_left"
+    MESSAGE_SENT = "message_sent"
+    SPOKE_ENGAGED = "spoke_engaged"
+    SPOKE_DECLINED = "spoke_declined"
+    WRONG_NUMBER = "wrong_number"
+    NOT_AT_ADDRESS = "not_at_address"
+    LETTER_SENT = "letter_sent"
+    RETURNED_MAIL = "returned_mail"
+    OTHER = "other"
+
+
+class KitType(StrEnum):
+    NASAL = "nasal"
+    INJECTABLE = "injectable"
+
+
+class KitRecipient(StrEnum):
+    PERSON = "person"
+    FAMILY = "family"
+    FRIEND = "friend"
+    OTHER = "other"
+
+
+class SupplyType(StrEnum):
+    NEW = "new"
+    RESUPPLY = "resupply"
+
+
+class ResupplyReason(StrEnum):
+    USED_ON_SELF = "used_on_self"
+    USED_ON_SOMEONE_ELSE = "used_on_someone_else"
+    LOST = "lost"
+    EXPIRED = "expired"
+    CONFISCATED = "confiscated"
+    OTHER = "other"
+
+
+class TreatmentExitReason(StrEnum):
+    """Discharge reasons in the style of the national drug treatment monitoring dataset."""
+
+    TREATMENT_COMPLETED_DRUG_FREE = "treatment_completed_drug_free"
+    TREATMENT_COMPLETED_OCCASIONAL_USER = "treatment_completed_occasional_user"
+    TRANSFERRED_NOT_IN_CUSTODY = "transferred_not_in_custody"
+    TRANSFERRED_IN_CUSTODY = "transferred_in_custody"
+    INCOMPLETE_DROPPED_OUT = "incomplete_dropped_out"
+    INCOMPLETE_TREATMENT_WITHDRAWN = "incomplete_treatment_withdrawn"
+    INCOMPLETE_RETAINED_IN_CUSTODY = "incomplete_retained_in_custody"
+    INCOMPLETE_DECLINED = "incomplete_declined"
+    DIED = "died"
+    OTHER = "other"
+
+
+class ServiceType(StrEnum):
+    TREATMENT = "treatment"
+    HARM_REDUCTION = "harm_reduction"
+    HOUSING = "housing"
+    MENTAL_HEALTH = "mental_health"
+    GP = "gp"
+    OTHER = "other"
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    NON_BINARY = "non_binary"
+    OTHER = "other"
+    NOT_KNOWN = "not_known"
+
+
+class LetterTemplate(StrEnum):
+    APPOINTMENT = "appointment"
+    UNABLE_TO_CONTACT = "unable_to_contact"
+    TREATMENT_REFERRAL = "treatment_referral"
+    GP_NOTIFICATION = "gp_notification"
+
+
+class AuditAction(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    PRINT = "print"
+    EXPORT = "export"
+    IMPORT = "import"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    ASSIGN = "assign"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
+    PURGE = "purge"
+    BACKUP = "backup"
+    RESTORE = "restore"
+
+
+class MatchReviewState(StrEnum):
+    """Where a person-match review stands: waiting, or decided one way or the other."""
+
+    PENDING = "pending"
+    SAME_PERSON = "same_person"
+    DIFFERENT_PEOPLE = "different_people"
+
+
+class MatchOutcome(StrEnum):
+    """What intake's person matching decided about one incoming referral."""
+
+    NEW = "new"  # nobody like them is known: a new person
+    LINKED = "linked"  # certainly someone already known: linked to them
+    REVIEW = "review"  # perhaps someone known: a person decides in the inbox
+
+
+# The stored values of each vocabulary, in display order: for check constraints, choices and
+# loops. Each is the enum's members, so ``"closed" in CASE_STATUSES`` still holds.
+ROLES: tuple[Role, ...] = tuple(Role)
+CASE_STATUSES: tuple[CaseStatus, ...] = tuple(CaseStatus)
+OPEN_STATUSES: tuple[CaseStatus, ...] = CASE_STATUSES[:-1]
+CLOSURE_REASONS: tuple[ClosureReason, ...] = tuple(ClosureReason)
+CONSENT_SCOPES: tuple[ConsentScope, ...] = tuple(ConsentScope)
+CONSENT_STATES: tuple[ConsentState, ...] = tuple(ConsentState)
+CONSENT_METHODS: tuple[ConsentMethod, ...] = tuple(ConsentMethod)
+SCENE_CONSENT: tuple[SceneConsent, ...] = tuple(SceneConsent)
+CONTACT_METHODS: tuple[ContactMethod, ...] = tuple(ContactMethod)
+CONTACT_OUTCOMES: tuple[ContactOutcome, ...] = tuple(ContactOutcome)
 # Outcomes where the worker actually spoke with the person.
-CONTACT_MADE_OUTCOMES = ("spoke_engaged", "spoke_declined")
-
-KIT_TYPES = ("nasal", "injectable")
-KIT_RECIPIENTS = ("person", "family", "friend", "other")
-SUPPLY_TYPES = ("new", "resupply")
-RESUPPLY_REASONS = (
-    "used_on_self",
-    "used_on_someone_else",
-    "lost",
-    "expired",
-    "confiscated",
-    "other",
+CONTACT_MADE_OUTCOMES: tuple[ContactOutcome, ...] = (
+    ContactOutcome.SPOKE_ENGAGED,
+    ContactOutcome.SPOKE_DECLINED,
 )
+KIT_TYPES: tuple[KitType, ...] = tuple(KitType)
+KIT_RECIPIENTS: tuple[KitRecipient, ...] = tuple(KitRecipient)
+SUPPLY_TYPES: tuple[SupplyType, ...] = tuple(SupplyType)
+RESUPPLY_REASONS: tuple[ResupplyReason, ...] = tuple(ResupplyReason)
+TREATMENT_EXIT_REASONS: tuple[TreatmentExitReason, ...] = tuple(TreatmentExitReason)
+SERVICE_TYPES: tuple[ServiceType, ...] = tuple(ServiceType)
+GENDERS: tuple[Gender, ...] = tuple(Gender)
+LETTER_TEMPLATES: tuple[LetterTemplate, ...] = tuple(LetterTemplate)
+AUDIT_ACTIONS: tuple[AuditAction, ...] = tuple(AuditAction)
+MATCH_REVIEW_STATES: tuple[MatchReviewState, ...] = tuple(MatchReviewState)
+MATCH_OUTCOMES: tuple[MatchOutcome, ...] = tuple(MatchOutcome)
 
-# Discharge reasons in the style of the national drug treatment monitoring dataset.
-TREATMENT_EXIT_REASONS = (
-    "treatment_completed_drug_free",
-    "treatment_completed_occasional_user",
-    "transferred_not_in_custody",
-    "transferred_in_custody",
-    "incomplete_dropped_out",
-    "incomplete_treatment_withdrawn",
-    "incomplete_retained_in_custody",
-    "incomplete_declined",
-    "died",
-    "other",
-)
-
-SERVICE_TYPES = ("treatment", "harm_reduction", "housing", "mental_health", "gp", "other")
-
-GENDERS = ("female", "male", "non_binary", "other", "not_known")
-
-LETTER_TEMPLATES = ("appointment", "unable_to_contact", "treatment_referral", "gp_notification")
-
-AUDIT_ACTIONS = (
-    "view",
-    "create",
-    "update",
-    "delete",
-    "print",
-    "export",
-    "import",
-    "login",
-    "login_failed",
-    "logout",
-    "assign",
-    "merge",
-    "unmerge",
-    "purge",
-    "backup",
-    "restore",
-)
-
-MATCH_REVIEW_STATES = ("pending", "same_person", "different_people")
+_SPECIAL_LABELS = {
+    "sms": "Text message (SMS)",
+    "verbal_at_scene_via_police": "Verbal at scene (via police)",
+    "gp": "GP",
+    "Y": "Yes",
+    "N": "No",
+}
 
 
 def label(value: str | None) -> str:
     """Turn a stored value such as ``in_treatment`` into display text such as ``In treatment``."""
     if not value:
         return ""
-    special = {
-        "sms": "Text message (SMS)",
-        "verbal_at_scene_via_police": "Verbal at scene (via police)",
-        "gp": "GP",
-        "Y": "Yes",
-        "N": "No",
-    }
-    if value in special:
-        return special[value]
+    value = str(value)
+    if value in _SPECIAL_LABELS:
+        return _SPECIAL_LABELS[value]
     text = value.replace("_", " ")
     return text[0].upper() + text[1:]
