@@ -14,7 +14,7 @@ from followup import audit
 from followup.db.migrate import alembic_config
 from followup.db.models import AuditEvent
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "followup"
+SRC = Path(__file__).resolve().parents[2] / "src" / "followup"
 
 
 def _add_events(database, n: int = 2) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +22,8 @@ from followup.intake.importer import (
 )
 from tests.intake.helpers import NOW, nhs, row, write_csv, write_json
 
-SAMPLES = "/work/shared/samples"
+# shared/ sits beside the repository, on a developer's machine and in CI alike.
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 
 
 def _import(database, actor, path, **kw):

@@ -28,7 +28,7 @@ from tests.conftest import PG_SKIP_REASON, PG_URL
 
 pytestmark = pytest.mark.postgres
 
-DOCS_SQL = Path(__file__).resolve().parents[1] / "docs" / "team-server.sql"
+DOCS_SQL = Path(__file__).resolve().parents[2] / "docs" / "team-server.sql"
 
 
 def _admin(database: str | None = None):

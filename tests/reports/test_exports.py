@@ -16,12 +16,12 @@ from sqlalchemy import select
 from followup.cli import main
 from followup.db import models as m
 from followup.errors import PermissionDenied
+from followup.files import safe_cell
 from followup.reports.definitions import Period
 from followup.reports.engagement import engagement_report
 from followup.reports.exports import (
     export_cases_csv,
     export_ndtms_csv,
-    safe_cell,
     suggested_filename,
 )
 from followup.reports.pdf import export_commissioner_pdf

@@ -29,7 +29,7 @@ from followup import audit, vocab
 from followup.access import Actor, require
 from followup.db.models import AuditEvent, AuditPrivateValue, Case, User
 from followup.errors import FollowupError
-from followup.reports.exports import write_safe_csv
+from followup.files import write_safe_csv
 
 log = logging.getLogger(__name__)
 

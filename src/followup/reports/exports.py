@@ -10,10 +10,7 @@ UK phone numbers in international form (+447700900123 becomes '+447700900123).
 
 from __future__ import annotations
 
-import csv
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,12 +33,11 @@ from followup.db.models import (
     person_display_name,
 )
 from followup.errors import FollowupError
+from followup.files import write_safe_csv
 from followup.reports.definitions import Period
 
 log = logging.getLogger(__name__)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_ENCODING = "utf-8-sig"  # with a byte-order mark, so Excel reads UTF-8 correctly
 
 KIND_TEXT = {
     "cases_csv": "Followup case list",
@@ -74,18 +70,6 @@ class ExportResult:
         return f"Wrote {what}{period} to {self.path} ({size})."
 
 
-def safe_cell(value: Any) -> str:
-    """A value as spreadsheet-safe text: formula-like starts are prefixed with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def about_line(kind: str, period: Period | None, made_at: datetime) -> str:
     """The first line of every export: what it is, the period, and when it was made."""
     covers = f"period {period.label}" if period else "all cases"
@@ -112,44 +96,6 @@ def resolve_target(path: str | Path, kind: str, period: Period | None, made_at: 
     if not target.parent.is_dir():
         raise FollowupError(f"There is no folder {target.parent}; choose an existing folder.")
     return target
-
-
-def write_atomically(target: Path, write: Any, *, binary: bool = False) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves no half file."""
-    fd, tmp = tempfile.mkstemp(prefix=".followup-export-", dir=target.parent)
-    try:
-        if binary:
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-        else:
-            with os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="") as fh:
-                write(fh)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FollowupError(f"Cannot write {target} ({exc.strerror}); check the folder.") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_safe_csv(
-    target: Path, about: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """Write the about line, the header and the rows, every cell made safe; returns the rows."""
-    count = 0
-
-    def write(fh: Any) -> None:
-        nonlocal count
-        out = csv.writer(fh)
-        out.writerow([about])
-        out.writerow(header)
-        for row in rows:
-            out.writerow([safe_cell(v) for v in row])
-            count += 1
-
-    write_atomically(target, write)
-    return count
 
 
 def record_export(

@@ -25,6 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from sqlalchemy.orm import Session
 
 from followup.access import Actor, require
+from followup.files import write_atomically
 from followup.reports.definitions import FIGURES, FUNNEL, MEDIANS, RATES, Period
 from followup.reports.engagement import EngagementReport, Figures, engagement_report
 from followup.reports.exports import (
@@ -32,7 +33,6 @@ from followup.reports.exports import (
     about_line,
     record_export,
     resolve_target,
-    write_atomically,
 )
 
 SMALL_NUMBER = 5

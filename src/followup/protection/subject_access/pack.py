@@ -49,7 +49,7 @@ from followup.db.models import (
     User,
 )
 from followup.errors import FollowupError, NotFound
-from followup.reports.exports import write_atomically
+from followup.files import write_atomically
 
 log = logging.getLogger(__name__)
 

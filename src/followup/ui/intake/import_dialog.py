@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.errors import FollowupError
+from followup.files import safe_cell, write_atomically
 from followup.intake.importer import ImportSummary, import_file
 from followup.intake.rules import Problem
-from followup.reports.exports import safe_cell, write_atomically
 from followup.ui.tasks import TaskRunner
 
 FILE_FILTER = "Police referral files (*.csv *.json);;All files (*)"
