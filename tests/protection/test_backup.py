@@ -17,20 +17,21 @@ from followup.db import models as m
 from followup.db.engine import Database, make_engine
 from followup.db.migrate import head_revision, open_database, schema_state
 from followup.errors import DatabaseTooNew
-from followup.protection.backup.files import (
+from followup.protection.backup.common import (
     BackupProblem,
     DatabaseInUse,
-    automatic_backup,
-    backup_database,
-    backup_files,
     check_backup_folder,
     choose_backup_folder,
     configured_backup_folder,
+)
+from followup.protection.backup.database import backup_database, restore_database
+from followup.protection.backup.postgres import find_tool
+from followup.protection.backup.rotation import (
+    automatic_backup,
+    backup_files,
     newest_good_backup,
-    restore_database,
     rotate_backups,
 )
-from followup.protection.backup.postgres import find_tool
 from followup.protection.integrity import (
     filesystem_of,
     is_damaged_sqlite_file,

@@ -38,7 +38,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from followup.access import require
-    from followup.protection.backup.files import backup_database
+    from followup.protection.backup.database import backup_database
 
     db = _open(args, migrate=False)
     try:
@@ -71,7 +71,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from followup.db.engine import sqlite_path
     from followup.db.migrate import open_database
     from followup.errors import DatabaseTooNew, DatabaseUnavailable
-    from followup.protection.backup.files import configured_backup_folder, restore_database
+    from followup.protection.backup.common import configured_backup_folder
+    from followup.protection.backup.database import restore_database
     from followup.protection.integrity import is_damaged_sqlite_file
     from followup.settings import AppPaths, resolve_database_url
 

@@ -41,7 +41,7 @@ def _out(text: str) -> None:
 
 def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True):  # noqa: ANN202
     from followup.db.migrate import open_database
-    from followup.protection.backup.files import configured_backup_folder
+    from followup.protection.backup.common import configured_backup_folder
     from followup.settings import AppPaths, resolve_database_url
 
     paths = AppPaths.default()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from followup.access import create_user
 from followup.db.migrate import open_database
-from followup.protection.backup.files import automatic_backup, backup_files
+from followup.protection.backup.rotation import automatic_backup, backup_files
 from followup.ui.shell import app as app_module
 from followup.ui.shell import backup_guard
 from followup.ui.shell.backup_guard import DatabaseGuard

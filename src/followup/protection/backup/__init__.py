@@ -1,8 +1,10 @@
 """Backups and restores of the database, SQLite or PostgreSQL, and their rotation.
 
-- ``files``: Backups and restores of the Followup database, and the rolling schedule of automatic backups.
+- ``common``: What every backup and restore shares: problems, reports, the folder, file names.
+- ``database``: Backing up and restoring the Followup database, whichever backend holds it.
 - ``postgres``: Backups and restores of a PostgreSQL team database with pg_dump and pg_restore.
+- ``rotation``: The rolling schedule of automatic backups, and the newest good backup.
 - ``sqlite``: Restoring a SQLite database file from a backup, changing nothing unless it can finish.
 """
 
-__all__ = ["files", "postgres", "sqlite"]
+__all__ = ["common", "database", "postgres", "rotation", "sqlite"]

@@ -19,7 +19,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from followup.db.engine import Database, describe, make_engine
-from followup.protection.backup.files import BackupProblem, DatabaseInUse, _free_name, refuse_newer
+from followup.protection.backup.common import (
+    BackupProblem,
+    DatabaseInUse,
+    check_backup_folder,
+    free_name,
+    refuse_newer,
+)
+
+__all__ = ["DUMP_MAGIC", "dump_revision", "find_tool", "pg_dump", "pg_restore"]
 
 DUMP_MAGIC = b"PGDMP"
 TIMEOUT_S = 3600
@@ -163,13 +171,11 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
                 "connection(s); everyone must close Followup before a restore. Nothing was "
                 "changed."
             )
-        from followup.protection.backup.files import check_backup_folder
-
         safety = None
         if "alembic_version" in present:
             check_backup_folder(folder)
             stem = make_url(url).database or "followup"
-            safety = _free_name(folder, stem, datetime.now(), "before-restore", "dump")
+            safety = free_name(folder, stem, datetime.now(), "before-restore", "dump")
             pg_dump(url, safety)
         extra = sorted(present - _dump_tables(source))
         if extra:

@@ -15,20 +15,23 @@ from datetime import datetime
 from pathlib import Path
 
 from followup.db.engine import SQLITE_MAGIC, Database, describe, make_engine, sqlite_path
-from followup.protection.backup.files import (
+from followup.protection.backup.common import (
     LOCK_TIMEOUT_S,
     STEP_PAGES,
     BackupProblem,
     DatabaseInUse,
-    _copy_sqlite,
-    _free_name,
-    _open_backup_file,
-    _sqlite_reason,
-    _uri,
     check_backup_folder,
+    copy_sqlite,
     followup_revision,
+    free_name,
+    open_backup_file,
     refuse_newer,
+    sqlite_reason,
+    sqlite_uri,
 )
+from followup.protection.integrity import set_aside_damaged
+
+__all__ = ["restore_sqlite"]
 
 
 def _read_head(path: Path) -> bytes:
@@ -48,7 +51,7 @@ def _stage(source: Path, staging: Path) -> str:
             f"{source} is not a Followup backup (it is not a SQLite file); nothing was changed."
         )
     try:
-        src = _open_backup_file(source)
+        src = open_backup_file(source)
         try:
             dst = sqlite3.connect(staging, isolation_level=None)
             try:
@@ -66,7 +69,7 @@ def _stage(source: Path, staging: Path) -> str:
             src.close()
     except sqlite3.DatabaseError as exc:
         raise BackupProblem(
-            f"{source} cannot be read as a Followup backup ({_sqlite_reason(exc)}); "
+            f"{source} cannot be read as a Followup backup ({sqlite_reason(exc)}); "
             "nothing was changed."
         ) from None
     except OSError as exc:
@@ -90,7 +93,7 @@ def _lock(target: Path, where: str) -> sqlite3.Connection | None:
     the file is damaged (SQLite cannot read it), so that it can be set aside instead.
     """
     conn = sqlite3.connect(
-        _uri(target, mode="rw"), uri=True, isolation_level=None, timeout=LOCK_TIMEOUT_S
+        sqlite_uri(target, mode="rw"), uri=True, isolation_level=None, timeout=LOCK_TIMEOUT_S
     )
     try:
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
@@ -126,8 +129,6 @@ def restore_sqlite(
     Returns the backup's revision, the safety copy of the replaced database (if there was
     one) and where a damaged database was set aside (if it was).
     """
-    from followup.protection.integrity import set_aside_damaged
-
     target = sqlite_path(url)
     assert target is not None
     where = describe(url)
@@ -155,8 +156,8 @@ def restore_sqlite(
         check_backup_folder(folder)
         safety = set_aside = None
         if lock is not None:
-            safety = _free_name(folder, target.stem, datetime.now(), "before-restore", "sqlite")
-            _copy_sqlite(lock, safety, where)
+            safety = free_name(folder, target.stem, datetime.now(), "before-restore", "sqlite")
+            copy_sqlite(lock, safety, where)
             src = sqlite3.connect(staging)
             try:
                 # One write transaction on the locked database: all of it lands, or none.
@@ -164,7 +165,7 @@ def restore_sqlite(
             except sqlite3.Error as exc:
                 safety.unlink(missing_ok=True)
                 raise BackupProblem(
-                    f"Could not restore over {where} ({_sqlite_reason(exc)}); nothing was changed."
+                    f"Could not restore over {where} ({sqlite_reason(exc)}); nothing was changed."
                 ) from None
             finally:
                 src.close()

@@ -87,7 +87,7 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
     from sqlalchemy.engine import make_url
 
     from followup.db.migrate import open_database
-    from followup.protection.backup.files import configured_backup_folder
+    from followup.protection.backup.common import configured_backup_folder
 
     attempt = url
     if password is not None:
@@ -214,7 +214,7 @@ class AppFlow(QObject):
 
     def _watch(self, url: str, paths: AppPaths) -> None:
         """Integrity check, daily backups and warnings for the database just opened."""
-        from followup.protection.backup.files import configured_backup_folder
+        from followup.protection.backup.common import configured_backup_folder
         from followup.ui.shell.backup_guard import DatabaseGuard
 
         self.guard = DatabaseGuard(self.db, configured_backup_folder(paths), paths, self)
@@ -224,7 +224,7 @@ class AppFlow(QObject):
     def _recover(self, message: str) -> bool:
         """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
         from followup.db.engine import sqlite_path
-        from followup.protection.backup.files import configured_backup_folder
+        from followup.protection.backup.common import configured_backup_folder
         from followup.protection.integrity import is_damage_message, is_damaged_sqlite_file
         from followup.ui.shell.backup_guard import recover_damaged
         from followup.ui.tasks import wait_for_tasks

@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from followup.db.engine import Database, sqlite_path
-from followup.protection.backup.files import BackupInfo, automatic_backup, schedule_setting
+from followup.protection.backup.common import BackupInfo
+from followup.protection.backup.rotation import automatic_backup, schedule_setting
 from followup.protection.integrity import StartupCheck, startup_check
 from followup.settings import APP_NAME, AppPaths
 from followup.ui.tasks import TaskRunner
@@ -141,7 +142,8 @@ def recover_damaged(
     ``reopen`` opens the restored database again, ``give_up`` ends the app.
     """
     from followup.errors import FollowupError
-    from followup.protection.backup.files import newest_good_backup, restore_database
+    from followup.protection.backup.database import restore_database
+    from followup.protection.backup.rotation import newest_good_backup
     from followup.protection.integrity import set_aside_damaged
 
     path = sqlite_path(url)
