@@ -21,7 +21,7 @@ from followup.audit.search import (
 from followup.casework import people
 from followup.db import models as m
 from followup.db.migrate import alembic_config
-from followup.protection.team_server import purge_person
+from followup.protection.purge import purge_person
 from tests.protection.retention_helpers import add_person, years_ago
 
 

@@ -26,7 +26,8 @@ from followup.letters.making import (
     preview_letter,
     record_print,
 )
-from followup.letters.render import WINDOW, missing_glyphs
+from followup.letters.render import WINDOW
+from followup.pdf.text import missing_glyphs
 from tests.letters.helpers import (  # noqa: F401 - fixtures
     add_case,
     flat,
@@ -192,7 +193,9 @@ def test_names_in_any_script_use_the_embedded_font(database, team, letterhead_se
 
 
 def test_the_address_sits_in_the_envelope_window(database, team, letter_case):
-    from followup.letters.render import FONT, pdfmetrics
+    from reportlab.pdfbase import pdfmetrics
+
+    from followup.pdf.fonts import FONT
 
     record = make(database, team["worker1"], letter_case, "unable_to_contact")
     left, top, right, bottom = WINDOW

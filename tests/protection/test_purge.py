@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from followup.db import models as m
 from followup.demo.populate import populate
 from followup.errors import PermissionDenied
-from followup.protection.team_server import PURGE_DELETES, purge_person
+from followup.protection.purge import PURGE_DELETES, purge_person
 
 # Every column that points at a person or at something of theirs.
 LINKS = {

@@ -18,8 +18,8 @@ from followup.cli import main as cli_main
 from followup.db import models as m
 from followup.errors import FollowupError, PermissionDenied
 from followup.letters.making import create_letter, letter_pdf
+from followup.protection.subject_access.model import SECTIONS
 from followup.protection.subject_access.pack import (
-    SECTIONS,
     export_subject_access,
     respond_by,
     subject_access,

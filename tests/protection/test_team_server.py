@@ -24,6 +24,7 @@ from followup.db.engine import Database, make_engine
 from followup.db.migrate import alembic_config, open_database, schema_state
 from followup.errors import DatabaseUnavailable
 from followup.protection import team_server
+from followup.protection.purge import purge_person
 from tests.conftest import PG_SKIP_REASON, PG_URL
 
 pytestmark = pytest.mark.postgres
@@ -204,7 +205,7 @@ def test_the_app_role_does_the_work_but_nothing_more(granted, capsys, monkeypatc
         with db.session() as s:
             person_id = s.scalar(select(m.Case.person_id).where(m.Case.id == case_id))
             assert s.scalar(select(m.AuditPrivateValue.person_id)) == person_id
-            assert team_server.purge_person(s, admin, person_id) >= 1
+            assert purge_person(s, admin, person_id) >= 1
         with db.session() as s:
             assert s.get(m.Person, person_id) is None
             assert s.get(m.Case, case_id) is None

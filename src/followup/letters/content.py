@@ -20,7 +20,7 @@ from followup import vocab
 from followup.casework import consent
 from followup.db.models import Case, Person, Referral, Service, TreatmentReferral, User
 from followup.errors import RuleViolation
-from followup.letters.render import LetterContent, Letterhead, Section, address_lines, clean
+from followup.letters.render import LetterContent, Letterhead, Section, address_lines
 from followup.letters.templates import (
     banned_word,
     discretion_refusal,
@@ -28,6 +28,7 @@ from followup.letters.templates import (
     placeholders_in,
     spec,
 )
+from followup.pdf.text import clean
 from followup.validation import display_phone
 
 

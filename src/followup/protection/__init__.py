@@ -1,10 +1,11 @@
-"""Data protection: backups, integrity, retention, subject access, team-server roles.
+"""Data protection: backups, integrity, retention and the purge, subject access, team-server roles.
 
-- ``integrity``: Guarding the database file: the start-up integrity check, setting a damaged file aside,
-- ``retention``: Retention: finding the people whose records are past their keeping time, and destroying them.
-- ``team_server``: Least-privilege roles for a team's PostgreSQL server, and the one way to delete a person.
-- ``backup``: TODO package docstring.
-- ``subject_access``: TODO package docstring.
+- ``backup``: Backups and restores of the database, SQLite or PostgreSQL, and their rotation.
+- ``integrity``: Guarding the database file: the start-up integrity check, setting a damaged file aside.
+- ``purge``: The retention purge: the one way a person leaves the database, with all that is theirs.
+- ``retention``: Finding the people whose records are past their keeping time, and destroying them.
+- ``subject_access``: Everything held about one person, as a readable PDF and a JSON file.
+- ``team_server``: Least-privilege roles for a team's PostgreSQL server, their grants and functions.
 """
 
-__all__ = ["integrity", "retention", "team_server", "backup", "subject_access"]
+__all__ = ["backup", "integrity", "purge", "retention", "subject_access", "team_server"]

@@ -11,7 +11,7 @@ carries the person's id, initials and year of birth, the case ids, police refere
 latest closure date and how many letters are stored, and nothing more.
 
 ``destroy`` runs as a dry run first (what would go, counted per table, nothing written), then
-for real: each person goes through ``team_server.purge_person`` (the only way a person is deleted),
+for real: each person goes through ``purge.purge_person`` (the only way a person is deleted),
 which takes their cases, referrals, consents, attempts, kits, treatment referrals, letters
 and prints, and the personal values of their audit events; a ``destruction_log`` row keeps the
 identifiers, dates and who approved it. Everything happens in the caller's one transaction,
@@ -37,7 +37,7 @@ from followup.access import Actor, require
 from followup.casework.team_rules import get_setting, set_setting
 from followup.db.models import Case, DestructionLog, Letter, Person
 from followup.errors import RuleViolation
-from followup.protection import team_server
+from followup.protection import purge
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def destroy(
     now = now or datetime.now(UTC)
     years = retention_years(session)
     wanted = list(dict.fromkeys(int(p) for p in person_ids))
-    scopes = {p: team_server.purge_scope(session, p) for p in wanted}
+    scopes = {p: purge.purge_scope(session, p) for p in wanted}
     if not dry_run:
         _lock(session, [q for scope in scopes.values() for q in scope["people"]])
         if session.get_bind().dialect.name == "sqlite":
@@ -281,13 +281,13 @@ def destroy(
             skipped.append((person_id, NOT_DUE.format(years=years)))
             continue
         scope = scopes[person_id]
-        for table, count in team_server.purge_counts(session, person_id).items():
+        for table, count in purge.purge_counts(session, person_id).items():
             rows[table] += count
         letters += len(scope["letters"])
         destroyed.append(person_id)
         if dry_run:
             continue
-        team_server.purge_person(session, actor, person_id)
+        purge.purge_person(session, actor, person_id)
         entry = DestructionLog(
             approved_by_id=actor.id,
             person_id=person_id,

@@ -1,4 +1,4 @@
-"""Least-privilege roles for a team's PostgreSQL server, and the one way to delete a person.
+"""Least-privilege roles for a team's PostgreSQL server, their grants, and its purge function.
 
 Two roles (the names are the defaults; a DBA may choose others):
 
@@ -11,7 +11,7 @@ Two roles (the names are the defaults; a DBA may choose others):
   ``destruction_log`` and ``audit_private_value``, and triggers refuse changes from anyone),
   and cannot delete people: it may DELETE only from the tables in
   ``APP_DELETES``, where Followup's own work deletes rows. A person leaves the database only
-  through the retention purge, ``purge_person``, which on the server calls the function
+  through the retention purge, ``purge.purge_person``, which on the server calls the function
   ``followup_purge_person``: it runs with its owner's rights (SECURITY DEFINER) and the app
   role may only EXECUTE it.
 
@@ -24,16 +24,35 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 
-from followup import audit
-from followup.access import Actor, require
 from followup.db.engine import Database
 from followup.db.models import Base
 from followup.errors import FollowupError
+from followup.protection.purge import (
+    PURGE_DELETES,
+    PURGE_FUNCTION,
+    PURGE_SET_NAMES,
+    PURGE_SETS,
+    on_server,
+)
+
+__all__ = [
+    "APP_DELETES",
+    "APP_ROLE",
+    "APPEND_ONLY",
+    "DATABASE",
+    "OWNER_ROLE",
+    "SCHEMA",
+    "app_grant_statements",
+    "database_setup_statements",
+    "grant_app_role",
+    "identifier",
+    "purge_function_sql",
+    "server_setup_statements",
+    "team_server_script",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +60,6 @@ OWNER_ROLE = "followup_owner"
 APP_ROLE = "followup_app"
 DATABASE = "followup"
 SCHEMA = "public"
-PURGE_FUNCTION = "followup_purge_person"
 
 # The tables Followup's own work deletes rows from, and why; nothing else is deletable by the
 # app role. Keep this in step with the code (grep for `session.delete` and `delete(`).
@@ -53,51 +71,6 @@ APP_DELETES: dict[str, str] = {
 # Read and append only. Triggers refuse changes to the first two from anyone;
 # audit_private_value rows (personal values of audit events) leave only through the purge.
 APPEND_ONLY = frozenset({"audit_event", "destruction_log", "audit_private_value"})
-
-# The retention purge. First the sets of rows that belong to the person (everyone merged into
-# them goes too: a merged record is the same human being), then the deletes in foreign-key
-# order. "{people}" and the like stand for membership of a set: "= ANY(v_people)" in the
-# server's function, "IN :people" when Followup runs the statements itself.
-PURGE_SETS: tuple[tuple[str, str], ...] = (
-    (
-        "people",
-        "WITH RECURSIVE purged(id) AS (SELECT id FROM person WHERE id = {person} "
-        "UNION SELECT p.id FROM person p JOIN purged ON p.merged_into_id = purged.id) "
-        "SELECT id FROM purged",
-    ),
-    ("cases", "SELECT id FROM case_file WHERE person_id {people}"),
-    ("referrals", "SELECT id FROM referral WHERE person_id {people} OR case_id {cases}"),
-    ("letters", "SELECT id FROM letter WHERE case_id {cases}"),
-)
-PURGE_DELETES: tuple[tuple[str, str], ...] = (
-    ("audit_private_value", "person_id {people}"),  # the audit event itself stays
-    ("letter_print", "letter_id {letters}"),
-    ("letter", "id {letters}"),
-    ("contact_attempt", "case_id {cases}"),
-    ("treatment_referral", "case_id {cases}"),
-    ("naloxone_supply", "case_id {cases} OR person_id {people}"),
-    ("consent_entry", "case_id {cases} OR person_id {people}"),
-    ("case_status_change", "case_id {cases}"),
-    ("referral_warning", "referral_id {referrals}"),
-    (
-        "match_review",
-        "referral_id {referrals} OR incoming_person_id {people} OR candidate_person_id {people}",
-    ),
-    ("person_merge", "kept_person_id {people} OR merged_person_id {people}"),
-    ("referral", "id {referrals}"),
-    ("case_file", "id {cases}"),
-    ("person", "id {people}"),  # last: its row count is the function's answer
-)
-_SET_NAMES = tuple(name for name, _ in PURGE_SETS)
-
-
-def _on_server(template: str) -> str:
-    return template.format(person="p_person_id", **{n: f"= ANY(v_{n})" for n in _SET_NAMES})
-
-
-def _in_app(template: str) -> str:
-    return template.format(person=":person_id", **{n: f"IN :{n}" for n in _SET_NAMES})
-
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -112,15 +85,15 @@ def identifier(name: str) -> str:
     return name
 
 
-# --------------------------------------------------------------------------- the purge
+# --------------------------------------------------------------------- the purge function
 
 
 def purge_function_sql(schema: str = SCHEMA) -> str:
     """The SECURITY DEFINER function that deletes one person and all that belongs to them."""
-    declare = "\n".join(f"    v_{name} integer[];" for name in _SET_NAMES)
-    sets = "\n".join(f"    v_{name} := ARRAY({_on_server(query)});" for name, query in PURGE_SETS)
+    declare = "\n".join(f"    v_{name} integer[];" for name in PURGE_SET_NAMES)
+    sets = "\n".join(f"    v_{name} := ARRAY({on_server(query)});" for name, query in PURGE_SETS)
     deletes = "\n".join(
-        f"    DELETE FROM {table} WHERE {_on_server(where)};" for table, where in PURGE_DELETES
+        f"    DELETE FROM {table} WHERE {on_server(where)};" for table, where in PURGE_DELETES
     )
     return f"""CREATE OR REPLACE FUNCTION {PURGE_FUNCTION}(p_person_id integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {identifier(schema)}, pg_temp AS $$
@@ -134,70 +107,6 @@ BEGIN
     RETURN deleted;
 END
 $$"""
-
-
-def _has_purge_function(session: Session) -> bool:
-    return bool(
-        session.scalar(text(f"SELECT to_regprocedure('{PURGE_FUNCTION}(integer)') IS NOT NULL"))
-    )
-
-
-def _runner(session: Session, values: dict[str, Any]) -> Any:
-    def run(sql: str) -> Any:
-        names = [n for n in ("person_id", *_SET_NAMES) if f":{n}" in sql]
-        lists = (bindparam(n, expanding=True) for n in names if n != "person_id")
-        return session.execute(text(sql).bindparams(*lists), {n: values[n] for n in names})
-
-    return run
-
-
-def purge_scope(session: Session, person_id: int) -> dict[str, list[int]]:
-    """The ids the purge of one person would take: people, cases, referrals, letters."""
-    values: dict[str, Any] = {"person_id": person_id}
-    run = _runner(session, values)
-    for name, query in PURGE_SETS:
-        values[name] = sorted(run(_in_app(query)).scalars())
-    return {name: values[name] for name in _SET_NAMES}
-
-
-def purge_counts(session: Session, person_id: int) -> dict[str, int]:
-    """How many rows of each table the purge of one person would delete; changes nothing."""
-    values: dict[str, Any] = {"person_id": person_id, **purge_scope(session, person_id)}
-    run = _runner(session, values)
-    return {
-        table: int(run(f"SELECT count(*) FROM {table} WHERE {_in_app(where)}").scalar() or 0)
-        for table, where in PURGE_DELETES
-    }
-
-
-def _purge_here(session: Session, person_id: int) -> int:
-    """The purge run by Followup itself (SQLite, or a server where the owner connects)."""
-    values: dict[str, Any] = {"person_id": person_id, **purge_scope(session, person_id)}
-    run = _runner(session, values)
-    deleted = 0
-    for table, where in PURGE_DELETES:
-        deleted = run(f"DELETE FROM {table} WHERE {_in_app(where)}").rowcount
-    return deleted
-
-
-def purge_person(session: Session, actor: Actor, person_id: int) -> int:
-    """Delete a person, everyone merged into them and everything of theirs; audited.
-
-    Returns how many person records went. This is the retention purge's only way to delete a
-    person: on a team server it calls the SECURITY DEFINER function, since the app role itself
-    may not delete people. The audit row names the person's id, never their details.
-    """
-    require(actor, "retention")
-    if session.get_bind().dialect.name == "postgresql" and _has_purge_function(session):
-        deleted = session.scalar(
-            text(f"SELECT {PURGE_FUNCTION}(:person_id)"), {"person_id": person_id}
-        )
-    else:
-        deleted = _purge_here(session, person_id)
-    session.expire_all()
-    audit.record(session, actor.id, "purge", "person", person_id, {"people": int(deleted or 0)})
-    log.info("Purged %d person record(s)", deleted or 0)
-    return int(deleted or 0)
 
 
 # --------------------------------------------------------------------------- grants

@@ -1,7 +1,8 @@
 """Subject access: everything held about one person, as a PDF and a JSON file.
 
-- ``pack``: Subject access: everything held about one person, as a readable PDF and a JSON file.
-- ``pdf``: The readable PDF of a subject access pack: a cover with the dates, then one section per
+- ``model``: What a pack holds, as plain data, and its JSON form.
+- ``pack``: Gathering a pack (team leads only, audited) and writing its files.
+- ``pdf``: The readable PDF of a pack: a cover with the dates, then one section per kind of record.
 """
 
-__all__ = ["pack", "pdf"]
+__all__ = ["model", "pack", "pdf"]

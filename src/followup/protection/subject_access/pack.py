@@ -20,7 +20,6 @@ from __future__ import annotations
 import calendar
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,10 +49,14 @@ from followup.db.models import (
 )
 from followup.errors import FollowupError, NotFound
 from followup.files import write_atomically
+from followup.protection.subject_access.model import LetterCopy, SubjectAccessPack, pack_stem
+from followup.protection.subject_access.pdf import render_subject_access_pdf
+from followup.uktime import uk_today
+from followup.vocab import AuditAction
+
+__all__ = ["export_subject_access", "respond_by", "subject_access", "write_subject_access"]
 
 log = logging.getLogger(__name__)
-
-FORMAT = "followup-subject-access/1"
 
 # Columns that name a user: shown as the user's display name, not an internal id.
 USER_COLUMNS = frozenset(
@@ -70,71 +73,6 @@ USER_COLUMNS = frozenset(
     }
 )
 
-# The sections of the pack, in the order the PDF and the JSON present them.
-SECTIONS = (
-    ("referrals", "Police referrals"),
-    ("cases", "Cases"),
-    ("status_changes", "Case status changes"),
-    ("consents", "Consent"),
-    ("contact_attempts", "Contact attempts"),
-    ("treatment_referrals", "Treatment referrals"),
-    ("naloxone_kits", "Naloxone kits supplied"),
-    ("letters", "Letters"),
-    ("record_views", "Who viewed the record"),
-    ("other_audit_events", "Other recorded actions about this person"),
-)
-
-
-@dataclass(frozen=True)
-class LetterCopy:
-    """A stored letter's PDF, handed over as a file beside the pack."""
-
-    id: int
-    sha256: str
-    pdf: bytes
-
-    @property
-    def filename(self) -> str:
-        return f"letter-{self.id}.pdf"
-
-
-@dataclass(frozen=True)
-class SubjectAccessPack:
-    """Everything held about one person, as plain data (values are str, int, bool, date,
-    datetime or None; ``details`` of audit events are parsed JSON)."""
-
-    person_id: int
-    person_name: str
-    requested_on: date
-    respond_by: date
-    made_at: datetime
-    made_by: str
-    person: dict[str, Any]
-    merged_records: tuple[dict[str, Any], ...]
-    sections: dict[str, tuple[dict[str, Any], ...]]
-    letters: tuple[LetterCopy, ...] = field(default=())
-
-    def count(self, section: str) -> int:
-        return len(self.sections.get(section, ()))
-
-    def as_json(self) -> dict[str, Any]:
-        """The pack as JSON-ready data (dates and times in ISO 8601, times in UTC)."""
-        return _plain(
-            {
-                "format": FORMAT,
-                "person_id": self.person_id,
-                "requested_on": self.requested_on,
-                "respond_by": self.respond_by,
-                "made_at": self.made_at,
-                "made_by": self.made_by,
-                "person": self.person,
-                "merged_records": list(self.merged_records),
-                # Each letter's "file" is in this folder, beside the JSON file.
-                "letters_folder": f"{pack_stem(self)}-letters" if self.letters else None,
-                **{key: list(self.sections.get(key, ())) for key, _ in SECTIONS},
-            }
-        )
-
 
 def respond_by(requested_on: date) -> date:
     """One calendar month after the request: the same date next month, or that month's last
@@ -143,18 +81,6 @@ def respond_by(requested_on: date) -> date:
     month = 1 if requested_on.month == 12 else requested_on.month + 1
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(requested_on.day, last))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _row(obj: Base, names: dict[int, str], skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -212,7 +138,7 @@ def _audit_events(
             "entity": e.entity,
             "entity_id": e.entity_id,
         }
-        if e.action == "view":
+        if e.action == AuditAction.VIEW:
             views.append(row)
             continue
         try:
@@ -234,8 +160,8 @@ def subject_access(
     """Gather everything held about ``person_id``; audited as an export. Team leads only."""
     require(actor, "view_all_cases")
     now = now or datetime.now(UTC)
-    requested_on = requested_on or now.astimezone().date()
-    if requested_on > now.astimezone().date():
+    requested_on = requested_on or uk_today(now)
+    if requested_on > uk_today(now):
         raise FollowupError("The date of the request cannot be in the future; check the date.")
     person = session.get(Person, person_id)
     if person is None:
@@ -367,7 +293,7 @@ def subject_access(
     audit.record(
         session,
         actor.id,
-        "export",
+        AuditAction.EXPORT,
         "person",
         person.id,
         {
@@ -380,19 +306,12 @@ def subject_access(
     return pack
 
 
-def pack_stem(pack: SubjectAccessPack) -> str:
-    """The files' common name: the person's id and the day made, never their name."""
-    return f"subject-access-person-{pack.person_id}-{pack.made_at.astimezone():%Y-%m-%d}"
-
-
 def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[Path, Path]:
     """Write the PDF, the JSON and (in a ``-letters`` folder beside them) each letter's PDF.
 
     Returns ``(pdf_path, json_path)``. Each file is written through a temporary file, so a
     failure never leaves half a file behind.
     """
-    from followup.protection.subject_access.pdf import render_subject_access_pdf
-
     folder = Path(folder)
     if not folder.is_dir():
         raise FollowupError(f"There is no folder {folder}; choose an existing folder.")

@@ -2,7 +2,7 @@
 kind of record, as tables.
 
 Everything is drawn as literal text in DejaVu Sans (embedded), wrapped by
-``followup.letters.render.wrap``: no text from the database ever passes through ReportLab's
+``followup.pdf.text.wrap``: no text from the database ever passes through ReportLab's
 paragraph markup, so a note reading ``<b>`` prints as typed. Every page carries
 "page N of M", so the person can see that nothing is missing. A very long cell (a long note)
 continues on further rows rather than overflowing the page.
@@ -31,11 +31,13 @@ from reportlab.platypus import (
 )
 
 from followup import vocab
-from followup.letters.content import LONDON
-from followup.letters.render import clean, visual, wrap
 from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
-from followup.protection.subject_access.pack import SECTIONS, SubjectAccessPack
+from followup.pdf.text import clean, visual, wrap
+from followup.protection.subject_access.model import SECTIONS, SubjectAccessPack
+from followup.uktime import short_date, short_date_time
 from followup.validation import display_phone
+
+__all__ = ["field_label", "fields_table", "render_subject_access_pdf", "show", "story", "table"]
 
 MARGIN = 15 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -77,11 +79,6 @@ FIELD_LABELS = {
 }
 
 
-def _when(value: datetime) -> str:
-    local = value.astimezone(LONDON) if LONDON else value.astimezone()
-    return f"{local:%d/%m/%Y %H:%M}"
-
-
 def show(key: str, value: Any) -> str:
     """A stored value as a person reads it."""
     if value is None or value == "":
@@ -89,9 +86,9 @@ def show(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        return _when(value)
+        return short_date_time(value)
     if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
+        return short_date(value)
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
     if key == "phone":
@@ -326,7 +323,7 @@ def _section(key: str, title: str, pack: SubjectAccessPack) -> list[Flowable]:
 
 
 def _cover(pack: SubjectAccessPack) -> list[Flowable]:
-    made = _when(pack.made_at)
+    made = short_date_time(pack.made_at)
     story: list[Flowable] = [
         Text("Subject access request: the information we hold about you", 16, True, 8),
         Text(f"Person: {pack.person_name}", 12, True, 2),
@@ -334,8 +331,8 @@ def _cover(pack: SubjectAccessPack) -> list[Flowable]:
         table(
             None,
             [
-                ("Request received", f"{pack.requested_on:%d/%m/%Y}"),
-                ("Response due by", f"{pack.respond_by:%d/%m/%Y} (one calendar month)"),
+                ("Request received", short_date(pack.requested_on)),
+                ("Response due by", f"{short_date(pack.respond_by)} (one calendar month)"),
                 ("This pack made", f"{made} (UK time) by {pack.made_by}"),
             ],
             (50, 130),
@@ -411,8 +408,8 @@ def render_subject_access_pdf(pack: SubjectAccessPack) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     footer = (
-        f"Subject access pack, record {pack.person_id}; made {_when(pack.made_at)}; "
-        f"response due by {pack.respond_by:%d/%m/%Y}"
+        f"Subject access pack, record {pack.person_id}; made {short_date_time(pack.made_at)}; "
+        f"response due by {short_date(pack.respond_by)}"
     )
     # Nothing about the person goes in the document's properties.
     doc = SimpleDocTemplate(
