@@ -16,22 +16,37 @@ from sqlalchemy.orm import Session
 from followup import audit, vocab
 from followup.db.models import ConsentEntry, User
 from followup.errors import RuleViolation
+from followup.uktime import short_date
+from followup.vocab import AuditAction, ConsentMethod, ConsentScope, ContactMethod
+
+__all__ = [
+    "METHOD_SCOPE",
+    "SCOPE_TEXT",
+    "ConsentRecord",
+    "ConsentState",
+    "consent_in_force",
+    "consent_states",
+    "history",
+    "record",
+    "require_contact_allowed",
+    "require_in_force",
+]
 
 # Which consent scope covers each contact method; methods not listed need no specific scope.
-METHOD_SCOPE = {
-    "phone": "contact_phone",
-    "sms": "contact_sms",
-    "letter": "contact_letter",
-    "home_visit": "home_visit",
+METHOD_SCOPE: dict[str, ConsentScope] = {
+    ContactMethod.PHONE: ConsentScope.CONTACT_PHONE,
+    ContactMethod.SMS: ConsentScope.CONTACT_SMS,
+    ContactMethod.LETTER: ConsentScope.CONTACT_LETTER,
+    ContactMethod.HOME_VISIT: ConsentScope.HOME_VISIT,
 }
 
-SCOPE_TEXT = {
-    "contact_phone": "phone calls",
-    "contact_sms": "text messages",
-    "contact_letter": "letters",
-    "home_visit": "home visits",
-    "share_with_treatment": "sharing with a treatment service",
-    "share_with_gp": "sharing with their GP",
+SCOPE_TEXT: dict[str, str] = {
+    ConsentScope.CONTACT_PHONE: "phone calls",
+    ConsentScope.CONTACT_SMS: "text messages",
+    ConsentScope.CONTACT_LETTER: "letters",
+    ConsentScope.HOME_VISIT: "home visits",
+    ConsentScope.SHARE_WITH_TREATMENT: "sharing with a treatment service",
+    ConsentScope.SHARE_WITH_GP: "sharing with their GP",
 }
 
 
@@ -39,28 +54,30 @@ SCOPE_TEXT = {
 class ConsentState:
     """What is in force for one scope."""
 
-    scope: str
-    state: str | None  # given / refused / withdrawn, or None when never asked
-    method: str | None
+    scope: ConsentScope
+    state: vocab.ConsentState | None  # given / refused / withdrawn, or None when never asked
+    method: ConsentMethod | None
     recorded_at: datetime | None
     expires_on: date | None
     expired: bool
 
     @property
     def in_force(self) -> bool:
-        return self.state == "given" and not self.expired
+        return self.state == vocab.ConsentState.GIVEN and not self.expired
 
     @property
     def text(self) -> str:
         if self.state is None:
             return "Not asked"
         if self.expired:
-            return f"Expired {self.expires_on:%d/%m/%Y}"
+            return f"Expired {short_date(self.expires_on)}"
         return vocab.label(self.state)
 
 
 @dataclass(frozen=True)
 class ConsentRecord:
+    """One entry of a person's consent history, as the case view lists it."""
+
     id: int
     scope: str
     state: str
@@ -90,13 +107,14 @@ def consent_states(
     """Every scope's state in force, in the order of DESIGN.md."""
     today = today or datetime.now(UTC).date()
     latest = _latest(session, person_id)
-    states = {}
+    # Keyed by ConsentScope members, which are the stored strings.
+    states: dict[str, ConsentState] = {}
     for scope in vocab.CONSENT_SCOPES:
         e = latest.get(scope)
         states[scope] = ConsentState(
             scope=scope,
-            state=e.state if e else None,
-            method=e.method if e else None,
+            state=vocab.ConsentState(e.state) if e else None,
+            method=ConsentMethod(e.method) if e else None,
             recorded_at=e.recorded_at if e else None,
             expires_on=e.expires_on if e else None,
             expired=bool(e and e.expires_on and e.expires_on < today),
@@ -104,11 +122,13 @@ def consent_states(
     return states
 
 
-def consent_in_force(session: Session, person_id: int, scope: str) -> bool:
+def consent_in_force(session: Session, person_id: int, scope: ConsentScope) -> bool:
+    """Whether consent for ``scope`` is given now (and not expired)."""
     return consent_states(session, person_id)[scope].in_force
 
 
 def history(session: Session, person_id: int) -> list[ConsentRecord]:
+    """Every consent entry of the person, newest first."""
     rows = session.execute(
         select(ConsentEntry, User.display_name)
         .outerjoin(User, User.id == ConsentEntry.recorded_by_id)
@@ -136,9 +156,9 @@ def record(
     actor_id: int,
     person_id: int,
     case_id: int | None,
-    scope: str,
-    state: str,
-    method: str,
+    scope: ConsentScope,
+    state: vocab.ConsentState,
+    method: ConsentMethod,
     *,
     when: datetime | None = None,
     evidence: str | None = None,
@@ -157,12 +177,12 @@ def record(
     when = when or datetime.now(UTC)
     if when > datetime.now(UTC):
         raise RuleViolation("Consent cannot be recorded for a time in the future.")
-    if expires_on is not None and state != "given":
+    if expires_on is not None and state != vocab.ConsentState.GIVEN:
         raise RuleViolation("Only consent that is given can have an expiry date.")
     if expires_on is not None and expires_on <= when.date():
         raise RuleViolation("The expiry date must be after the day consent was given.")
     current = consent_states(session, person_id)[scope]
-    if state == "withdrawn" and current.state != "given":
+    if state == vocab.ConsentState.WITHDRAWN and current.state != vocab.ConsentState.GIVEN:
         raise RuleViolation(
             f"Consent to {SCOPE_TEXT[scope]} can be withdrawn only when it was given; "
             "record it as refused instead."
@@ -184,7 +204,7 @@ def record(
     audit.record(
         session,
         actor_id,
-        "create",
+        AuditAction.CREATE,
         "consent",
         entry.id,
         {"person_id": person_id, "scope": scope, "state": [current.state, state], "method": method},
@@ -192,20 +212,20 @@ def record(
     return entry
 
 
-def require_contact_allowed(session: Session, person_id: int, method: str) -> None:
+def require_contact_allowed(session: Session, person_id: int, method: ContactMethod) -> None:
     """Refuse an attempt by a method whose consent was refused or withdrawn."""
     scope = METHOD_SCOPE.get(method)
     if scope is None:
         return
     state = consent_states(session, person_id)[scope]
-    if state.state in ("refused", "withdrawn"):
+    if state.state in (vocab.ConsentState.REFUSED, vocab.ConsentState.WITHDRAWN):
         raise RuleViolation(
             f"Consent to {SCOPE_TEXT[scope]} was {state.state} on "
-            f"{state.recorded_at:%d/%m/%Y}; use another way to reach the person."
+            f"{short_date(state.recorded_at)}; use another way to reach the person."
         )
 
 
-def require_in_force(session: Session, person_id: int, scope: str, purpose: str) -> None:
+def require_in_force(session: Session, person_id: int, scope: ConsentScope, purpose: str) -> None:
     """Refuse ``purpose`` unless consent for ``scope`` is in force, saying what is missing."""
     state = consent_states(session, person_id)[scope]
     if state.in_force:
@@ -213,7 +233,7 @@ def require_in_force(session: Session, person_id: int, scope: str, purpose: str)
     if state.state is None:
         why = "has not been recorded"
     elif state.expired:
-        why = f"expired on {state.expires_on:%d/%m/%Y}"
+        why = f"expired on {short_date(state.expires_on)}"
     else:
         why = f"was {state.state}"
     raise RuleViolation(

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+__all__ = ["DraftSource", "DraftStore", "database_key", "default_folder"]
+
 log = logging.getLogger(__name__)
 
 

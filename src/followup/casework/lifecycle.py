@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,16 +21,46 @@ from followup.access import Actor, require
 from followup.casework import consent, team_rules
 from followup.db.models import Case, CaseStatusChange, ContactAttempt, TreatmentReferral
 from followup.errors import NotFound, PermissionDenied, RuleViolation, StaleEdit
+from followup.vocab import (
+    AuditAction,
+    CaseStatus,
+    ClosureReason,
+    ConsentMethod,
+    ConsentScope,
+    ConsentState,
+    ContactMethod,
+    ContactOutcome,
+)
+
+__all__ = [
+    "FORWARD",
+    "REMOTE_METHODS",
+    "AttemptSummary",
+    "advance",
+    "attempt_summary",
+    "close_case",
+    "contact_method_problem",
+    "load_case_for_edit",
+    "record_consent",
+    "record_contact_attempt",
+    "refresh_next_action",
+    "reopen_case",
+    "set_status",
+    "touch",
+    "transition_problem",
+    "unable_to_contact_problem",
+]
 
 # The forward steps a worker takes; closing and reopening are separate actions.
-FORWARD = {
-    "new": ("contacting",),
-    "contacting": ("engaged",),
-    "engaged": ("referred",),
-    "referred": ("in_treatment",),
-    "in_treatment": (),
+FORWARD: dict[str, tuple[CaseStatus, ...]] = {
+    CaseStatus.NEW: (CaseStatus.CONTACTING,),
+    CaseStatus.CONTACTING: (CaseStatus.ENGAGED,),
+    CaseStatus.ENGAGED: (CaseStatus.REFERRED,),
+    CaseStatus.REFERRED: (CaseStatus.IN_TREATMENT,),
+    CaseStatus.IN_TREATMENT: (),
 }
-REMOTE_METHODS = ("phone", "sms", "letter")
+# Ways of reaching a person without turning up at their door.
+REMOTE_METHODS = (ContactMethod.PHONE, ContactMethod.SMS, ContactMethod.LETTER)
 
 
 def load_case_for_edit(
@@ -69,7 +100,7 @@ def _attempt_times(session: Session, case_id: int) -> list[datetime]:
 
 def refresh_next_action(session: Session, case: Case) -> None:
     """Recompute when the next contact attempt is due (only while trying to make contact)."""
-    if case.status in ("new", "contacting"):
+    if case.status in (CaseStatus.NEW, CaseStatus.CONTACTING):
         attempts = _attempt_times(session, case.id)
         case.next_action_due_at = team_rules.schedule(session).next_attempt_due(
             case.referred_at, attempts
@@ -79,8 +110,9 @@ def refresh_next_action(session: Session, case: Case) -> None:
 
 
 def set_status(
-    session: Session, actor: Actor, case: Case, to_status: str, reason: str | None = None
+    session: Session, actor: Actor, case: Case, to_status: CaseStatus, reason: str | None = None
 ) -> None:
+    """Move the case to ``to_status``, with its history row and audit entry (no checks)."""
     before = case.status
     case.status = to_status
     session.add(
@@ -92,11 +124,13 @@ def set_status(
             reason=reason,
         )
     )
-    audit.record(session, actor.id, "update", "case", case.id, {"status": [before, to_status]})
+    audit.record(
+        session, actor.id, AuditAction.UPDATE, "case", case.id, {"status": [before, to_status]}
+    )
 
 
 def _check_forward(session: Session, case: Case, to_status: str) -> None:
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         raise RuleViolation("This case is closed; reopen it first.")
     if to_status not in FORWARD.get(case.status, ()):
         allowed = ", ".join(vocab.label(s) for s in FORWARD.get(case.status, ())) or "none"
@@ -104,12 +138,13 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
             f"A case that is {vocab.label(case.status).lower()} cannot move to "
             f"{vocab.label(to_status).lower()}; the next step is: {allowed}."
         )
-    if to_status == "contacting" and case.assigned_worker_id is None:
+    if to_status == CaseStatus.CONTACTING and case.assigned_worker_id is None:
         raise RuleViolation("A case leaves New only once a worker is assigned to it.")
-    if to_status == "engaged":
+    if to_status == CaseStatus.ENGAGED:
         spoke = session.scalar(
             select(ContactAttempt.id).where(
-                ContactAttempt.case_id == case.id, ContactAttempt.outcome == "spoke_engaged"
+                ContactAttempt.case_id == case.id,
+                ContactAttempt.outcome == ContactOutcome.SPOKE_ENGAGED,
             )
         )
         if spoke is None:
@@ -117,14 +152,16 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
                 "Engaged means you spoke with the person and they accepted support; log that "
                 "contact attempt (outcome: spoke, engaged) first."
             )
-    if to_status == "referred":
-        consent.require_in_force(session, case.person_id, "share_with_treatment", "a referral")
+    if to_status == CaseStatus.REFERRED:
+        consent.require_in_force(
+            session, case.person_id, ConsentScope.SHARE_WITH_TREATMENT, "a referral"
+        )
         if (
             session.scalar(select(TreatmentReferral.id).where(TreatmentReferral.case_id == case.id))
             is None
         ):
             raise RuleViolation("Record the treatment referral (service and date) first.")
-    if to_status == "in_treatment":
+    if to_status == CaseStatus.IN_TREATMENT:
         started = session.scalar(
             select(TreatmentReferral.id).where(
                 TreatmentReferral.case_id == case.id,
@@ -145,10 +182,10 @@ def advance(
     expected_version: int | None,
     reason: str | None = None,
 ) -> None:
-    """Move a case one step forward in its lifecycle."""
+    """Move a case one step forward in its lifecycle (``to_status`` as a form gives it)."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
     _check_forward(session, case, to_status)
-    set_status(session, actor, case, to_status, reason)
+    set_status(session, actor, case, CaseStatus(to_status), reason)
     refresh_next_action(session, case)
     session.flush()
 
@@ -156,7 +193,7 @@ def advance(
 @dataclass(frozen=True)
 class AttemptSummary:
     count: int
-    methods: frozenset[str]
+    methods: frozenset[str]  # the stored values of ContactMethod
     first: datetime | None
     last: datetime | None
 
@@ -206,22 +243,27 @@ def close_case(
     expected_version: int | None,
     note: str | None = None,
 ) -> None:
+    """Close a case for ``closure_reason`` (as a form gives it), if the rules allow it now."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         raise RuleViolation("This case is already closed.")
     if closure_reason not in vocab.CLOSURE_REASONS:
         raise RuleViolation("Choose a closure reason from the list.")
-    if closure_reason == "unable_to_contact":
+    closure_reason = ClosureReason(closure_reason)
+    if closure_reason == ClosureReason.UNABLE_TO_CONTACT:
         problem = unable_to_contact_problem(session, case.id)
         if problem:
             raise RuleViolation(problem)
-    if closure_reason == "engaged_in_treatment" and case.status != "in_treatment":
+    if (
+        closure_reason == ClosureReason.ENGAGED_IN_TREATMENT
+        and case.status != CaseStatus.IN_TREATMENT
+    ):
         raise RuleViolation(
             "Closing as engaged in treatment needs the case to be In treatment first."
         )
-    if closure_reason == "other" and not (note or "").strip():
+    if closure_reason == ClosureReason.OTHER and not (note or "").strip():
         raise RuleViolation("Say why in a note when the closure reason is Other.")
-    set_status(session, actor, case, "closed", closure_reason)
+    set_status(session, actor, case, CaseStatus.CLOSED, closure_reason)
     case.closure_reason = closure_reason
     case.closure_note = (note or "").strip() or None
     case.closed_at = datetime.now(UTC)
@@ -232,14 +274,15 @@ def close_case(
 def reopen_case(
     session: Session, actor: Actor, case_id: int, expected_version: int | None, reason: str
 ) -> None:
+    """Open a closed case again, for a fresh round of contact; ``reason`` says why."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
-    if case.status != "closed":
+    if case.status != CaseStatus.CLOSED:
         raise RuleViolation("Only a closed case can be reopened.")
     if not reason.strip():
         raise RuleViolation("Say why the case is being reopened.")
     if case.assigned_worker_id is None:
         raise RuleViolation("Assign a worker before reopening the case.")
-    set_status(session, actor, case, "contacting", reason.strip())
+    set_status(session, actor, case, CaseStatus.CONTACTING, reason.strip())
     case.closure_reason = None
     case.closure_note = None
     case.closed_at = None
@@ -250,14 +293,14 @@ def reopen_case(
     session.flush()
 
 
-def contact_method_problem(session: Session, case: Case, method: str) -> str | None:
+def contact_method_problem(session: Session, case: Case, method: ContactMethod) -> str | None:
     """Why contact by ``method`` is not allowed now, or None when it is."""
     try:
         consent.require_contact_allowed(session, case.person_id, method)
     except RuleViolation as exc:
         return str(exc)
-    if method == "home_visit" and not consent.consent_in_force(
-        session, case.person_id, "home_visit"
+    if method == ContactMethod.HOME_VISIT and not consent.consent_in_force(
+        session, case.person_id, ConsentScope.HOME_VISIT
     ):
         remote = session.scalar(
             select(ContactAttempt.id).where(
@@ -285,8 +328,8 @@ def record_contact_attempt(
     session: Session,
     actor: Actor,
     case_id: int,
-    method: str,
-    outcome: str,
+    method: ContactMethod,
+    outcome: ContactOutcome,
     expected_version: int | None,
     *,
     when: datetime | None = None,
@@ -304,9 +347,9 @@ def record_contact_attempt(
         raise RuleViolation("A contact attempt cannot be logged for a time in the future.")
     if when < case.referred_at - timedelta(days=1):
         raise RuleViolation("That time is before the referral was received; check the date.")
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         raise RuleViolation("This case is closed; reopen it before logging contact.")
-    if case.status == "new" and case.assigned_worker_id is None:
+    if case.status == CaseStatus.NEW and case.assigned_worker_id is None:
         raise RuleViolation("Assign the case to a worker (or take it) before logging contact.")
     problem = contact_method_problem(session, case, method)
     if problem:
@@ -324,15 +367,17 @@ def record_contact_attempt(
     audit.record(
         session,
         actor.id,
-        "create",
+        AuditAction.CREATE,
         "contact_attempt",
         attempt.id,
         {"case_id": case.id, "method": method, "outcome": outcome},
     )
-    if case.status == "new":
-        set_status(session, actor, case, "contacting", "first contact attempt")
-    if outcome == "spoke_engaged" and case.status == "contacting":
-        set_status(session, actor, case, "engaged", "spoke with the person; support accepted")
+    if case.status == CaseStatus.NEW:
+        set_status(session, actor, case, CaseStatus.CONTACTING, "first contact attempt")
+    if outcome == ContactOutcome.SPOKE_ENGAGED and case.status == CaseStatus.CONTACTING:
+        set_status(
+            session, actor, case, CaseStatus.ENGAGED, "spoke with the person; support accepted"
+        )
     refresh_next_action(session, case)
     touch(case)
     session.flush()
@@ -343,11 +388,11 @@ def record_consent(
     session: Session,
     actor: Actor,
     case_id: int,
-    scope: str,
-    state: str,
-    method: str,
+    scope: ConsentScope,
+    state: ConsentState,
+    method: ConsentMethod,
     expected_version: int | None,
-    **kwargs,
+    **kwargs: Any,
 ) -> None:
     """Record consent for the case's person; the case version guards against lost updates."""
     case = load_case_for_edit(session, actor, case_id, expected_version)

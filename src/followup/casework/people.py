@@ -20,6 +20,9 @@ from followup.validation import (
     normalise_phone,
     normalise_postcode,
 )
+from followup.vocab import AuditAction
+
+__all__ = ["EDITABLE", "clean_person_fields", "update_person"]
 
 EDITABLE = (
     "first_name",
@@ -101,7 +104,14 @@ def update_person(
         setattr(person, key, after[key])
     # Every field of a person is personal: the values go where the retention purge reaches.
     audit.record_with_private(
-        session, actor.id, "update", "person", person.id, {"fields": sorted(diff)}, diff, person.id
+        session,
+        actor.id,
+        AuditAction.UPDATE,
+        "person",
+        person.id,
+        {"fields": sorted(diff)},
+        diff,
+        person.id,
     )
     touch(case)
     session.flush()

@@ -12,9 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+__all__ = ["DEFAULT_SCHEDULE", "Schedule"]
+
 
 @dataclass(frozen=True)
 class Schedule:
+    """When contact attempts are due: the first within hours, later ones on set days."""
+
     first_attempt_hours: int = 72
     follow_up_days: tuple[int, ...] = (1, 3, 7, 14)
     review_after_days: int = 7

@@ -14,6 +14,16 @@ from sqlalchemy.orm import Session
 from followup.casework.schedule import Schedule
 from followup.db.models import Setting
 
+__all__ = [
+    "DEFAULTS",
+    "ClosureRules",
+    "closure_rules",
+    "get_setting",
+    "is_demo",
+    "schedule",
+    "set_setting",
+]
+
 
 @dataclass(frozen=True)
 class ClosureRules:
@@ -34,6 +44,7 @@ DEFAULTS = {
 
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
+    """A team setting's stored text, else its default from DESIGN.md, else ``default``."""
     value = session.scalar(select(Setting.value).where(Setting.key == key))
     if value is None:
         return DEFAULTS.get(key, default)
@@ -41,6 +52,7 @@ def get_setting(session: Session, key: str, default: str | None = None) -> str |
 
 
 def set_setting(session: Session, key: str, value: str) -> None:
+    """Store a team setting (the caller checks who may)."""
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))
@@ -57,6 +69,7 @@ def _int(session: Session, key: str) -> int:
 
 
 def schedule(session: Session) -> Schedule:
+    """The team's schedule of contact attempts."""
     raw = get_setting(session, "schedule.follow_up_days") or DEFAULTS["schedule.follow_up_days"]
     try:
         days = tuple(int(part) for part in raw.split(",") if part.strip())
@@ -69,6 +82,7 @@ def schedule(session: Session) -> Schedule:
 
 
 def closure_rules(session: Session) -> ClosureRules:
+    """The team's rule for closing a case as unable to contact."""
     return ClosureRules(
         min_attempts=_int(session, "closure.unable_to_contact.min_attempts"),
         min_days=_int(session, "closure.unable_to_contact.min_days"),
@@ -77,4 +91,5 @@ def closure_rules(session: Session) -> ClosureRules:
 
 
 def is_demo(session: Session) -> bool:
+    """Whether this database holds demonstration data only."""
     return get_setting(session, "demo") == "1"

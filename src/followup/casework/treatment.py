@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,10 +20,34 @@ from followup.casework import consent
 from followup.casework.lifecycle import load_case_for_edit, refresh_next_action, set_status, touch
 from followup.db.models import Case, NaloxoneSupply, Service, TreatmentReferral
 from followup.errors import NotFound, RuleViolation
+from followup.vocab import (
+    AuditAction,
+    CaseStatus,
+    ConsentScope,
+    KitRecipient,
+    KitType,
+    ResupplyReason,
+    ServiceType,
+    SupplyType,
+)
+
+__all__ = [
+    "EXAMPLE_SERVICES",
+    "TREATMENT_FIELDS",
+    "ServiceChoice",
+    "record_naloxone_supply",
+    "refer_to_treatment",
+    "referral_problem",
+    "seed_example_services",
+    "services",
+    "update_treatment",
+]
 
 
 @dataclass(frozen=True)
 class ServiceChoice:
+    """A service of the directory, as a choice in a list."""
+
     id: int
     name: str
     service_type: str
@@ -39,15 +64,23 @@ def services(session: Session) -> list[ServiceChoice]:
     ]
 
 
-EXAMPLE_SERVICES = (
+EXAMPLE_SERVICES: tuple[tuple[str, ServiceType, str], ...] = (
     (
         "Example Community Drug and Alcohol Service",
-        "treatment",
+        ServiceType.TREATMENT,
         "Open-access assessment weekdays; refer by secure email.",
     ),
-    ("Example Harm Reduction Hub", "harm_reduction", "Needle exchange and naloxone training."),
-    ("Example Housing Support Team", "housing", "For people with no fixed abode."),
-    ("Example Mental Health Crisis Team", "mental_health", "Urgent referrals by phone."),
+    (
+        "Example Harm Reduction Hub",
+        ServiceType.HARM_REDUCTION,
+        "Needle exchange and naloxone training.",
+    ),
+    ("Example Housing Support Team", ServiceType.HOUSING, "For people with no fixed abode."),
+    (
+        "Example Mental Health Crisis Team",
+        ServiceType.MENTAL_HEALTH,
+        "Urgent referrals by phone.",
+    ),
 )
 
 
@@ -72,13 +105,13 @@ def _not_future(value: date | None, what: str) -> None:
 
 def referral_problem(session: Session, case: Case) -> str | None:
     """Why the case cannot be referred to treatment now, or None when it can."""
-    if case.status not in ("engaged", "referred", "in_treatment"):
+    if case.status not in (CaseStatus.ENGAGED, CaseStatus.REFERRED, CaseStatus.IN_TREATMENT):
         return (
             "Refer to treatment once the person has engaged (spoken with you and accepted support)."
         )
     try:
         consent.require_in_force(
-            session, case.person_id, "share_with_treatment", "a referral to treatment"
+            session, case.person_id, ConsentScope.SHARE_WITH_TREATMENT, "a referral to treatment"
         )
     except RuleViolation as exc:
         return str(exc)
@@ -95,6 +128,7 @@ def refer_to_treatment(
     *,
     assessment_booked_for: datetime | None = None,
 ) -> TreatmentReferral:
+    """Refer the person to a service of the directory; an engaged case becomes referred."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
     problem = referral_problem(session, case)
     if problem:
@@ -117,13 +151,13 @@ def refer_to_treatment(
     audit.record(
         session,
         actor.id,
-        "create",
+        AuditAction.CREATE,
         "treatment_referral",
         tr.id,
         {"case_id": case.id, "service_id": service.id, "referred_on": referred_on},
     )
-    if case.status == "engaged":
-        set_status(session, actor, case, "referred", f"referred to {service.name}")
+    if case.status == CaseStatus.ENGAGED:
+        set_status(session, actor, case, CaseStatus.REFERRED, f"referred to {service.name}")
     refresh_next_action(session, case)
     touch(case)
     session.flush()
@@ -144,7 +178,7 @@ def update_treatment(
     actor: Actor,
     treatment_id: int,
     expected_version: int | None,
-    **changes,
+    **changes: Any,
 ) -> None:
     """Record assessment, start and exit on a treatment referral."""
     tr = session.get(TreatmentReferral, treatment_id)
@@ -171,10 +205,15 @@ def update_treatment(
     for key, value in after.items():
         setattr(tr, key, value)
     audit.record(
-        session, actor.id, "update", "treatment_referral", tr.id, audit.changes(before, after)
+        session,
+        actor.id,
+        AuditAction.UPDATE,
+        "treatment_referral",
+        tr.id,
+        audit.changes(before, after),
     )
-    if after["treatment_started_on"] and case.status == "referred":
-        set_status(session, actor, case, "in_treatment", "treatment started")
+    if after["treatment_started_on"] and case.status == CaseStatus.REFERRED:
+        set_status(session, actor, case, CaseStatus.IN_TREATMENT, "treatment started")
     touch(case)
     session.flush()
 
@@ -186,15 +225,16 @@ def record_naloxone_supply(
     expected_version: int | None,
     *,
     supplied_on: date,
-    kit_type: str,
+    kit_type: KitType,
     quantity: int = 1,
-    recipient: str = "person",
-    supply_type: str = "new",
-    resupply_reason: str | None = None,
+    recipient: KitRecipient = KitRecipient.PERSON,
+    supply_type: SupplyType = SupplyType.NEW,
+    resupply_reason: ResupplyReason | None = None,
     training_given: bool = False,
     batch_number: str | None = None,
     expires_on: date | None = None,
 ) -> NaloxoneSupply:
+    """Record a take-home naloxone kit given on the case."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
     if kit_type not in vocab.KIT_TYPES:
         raise RuleViolation("Choose the kit type: nasal or injectable.")
@@ -205,11 +245,11 @@ def record_naloxone_supply(
     if not 1 <= quantity <= 10:
         raise RuleViolation("The quantity is a whole number of kits from 1 to 10.")
     _not_future(supplied_on, "supply date")
-    if supply_type == "resupply" and resupply_reason not in vocab.RESUPPLY_REASONS:
+    if supply_type == SupplyType.RESUPPLY and resupply_reason not in vocab.RESUPPLY_REASONS:
         raise RuleViolation(
             "A resupply needs a reason (used, lost, expired, confiscated or other)."
         )
-    if supply_type == "new" and resupply_reason:
+    if supply_type == SupplyType.NEW and resupply_reason:
         raise RuleViolation("A resupply reason goes only with a resupply.")
     if expires_on is not None and expires_on <= supplied_on:
         raise RuleViolation("The kit's expiry date must be after the supply date.")
@@ -232,7 +272,7 @@ def record_naloxone_supply(
     audit.record(
         session,
         actor.id,
-        "create",
+        AuditAction.CREATE,
         "naloxone_supply",
         kit.id,
         {"case_id": case.id, "kit_type": kit_type, "quantity": quantity},

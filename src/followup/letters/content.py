@@ -11,7 +11,7 @@ the person is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,19 +29,13 @@ from followup.letters.templates import (
     spec,
 )
 from followup.pdf.text import clean
+from followup.uktime import clock, long_date, now_utc, short_date, short_date_time, to_uk
 from followup.validation import display_phone
+from followup.vocab import ConsentScope, LetterTemplate
 
+__all__ = ["Gathered", "LetterRequest", "build_letter", "nhs_display"]
 
-def _uk_zone() -> tzinfo | None:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/London")
-    except Exception:  # noqa: BLE001 - no time zone database: fall back to local time
-        return None
-
-
-LONDON = _uk_zone()
+NOT_KNOWN = "Not known"
 
 
 @dataclass(frozen=True)
@@ -49,36 +43,16 @@ class LetterRequest:
     """One letter to make: the case, the template and what only the worker can say."""
 
     case_id: int
-    template: str
+    template: LetterTemplate | str
     appointment_time: datetime | None = None  # naive means UK local time
     appointment_place: str | None = None
     note: str | None = None
     treatment_referral_id: int | None = None  # default: the case's latest referral
 
 
-def uk_time(value: datetime) -> datetime:
-    """A time as the clock on the wall in the UK shows it."""
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(LONDON) if LONDON else value.astimezone()
-
-
-def long_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def short_date(value: date | None) -> str:
-    return f"{value:%d/%m/%Y}" if value else "Not known"
-
-
-def clock(value: datetime) -> str:
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
-
-
 def nhs_display(number: str | None) -> str:
     if not number:
-        return "Not known"
+        return NOT_KNOWN
     return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 10 else number
 
 
@@ -102,7 +76,7 @@ class Gathered:
         cls, session: Session, head: Letterhead, bodies: dict[str, str], today: date | None = None
     ) -> Gathered:
         users = dict(session.execute(select(User.id, User.display_name)).all())
-        return cls(head, bodies, today or datetime.now(UTC).date(), users)
+        return cls(head, bodies, today or now_utc().date(), users)
 
 
 def _latest_referral(session: Session, case_id: int) -> Referral | None:
@@ -114,19 +88,19 @@ def _latest_referral(session: Session, case_id: int) -> Referral | None:
     ).first()
 
 
-def _consent_rows(session: Session, person_id: int, scope: str) -> tuple[tuple[str, str], ...]:
+def _consent_rows(session: Session, person_id: int, scope: ConsentScope) -> tuple[tuple[str, str], ...]:
     entry = next((e for e in consent.history(session, person_id) if e.scope == scope), None)
     if entry is None:  # cannot happen once require_in_force has passed
         return (("Consent", "Not recorded"),)
     state = vocab.label(entry.state)
     if entry.expires_on:
-        state += f" (until {entry.expires_on:%d/%m/%Y})"
+        state += f" (until {short_date(entry.expires_on)})"
     by = ", ".join(x for x in (entry.recorded_by, entry.source) if x) or "Not recorded"
     return (
         ("Consent to", consent.SCOPE_TEXT[scope][0].upper() + consent.SCOPE_TEXT[scope][1:]),
         ("State", state),
         ("How", vocab.label(entry.method)),
-        ("When", f"{uk_time(entry.recorded_at):%d/%m/%Y %H:%M}"),
+        ("When", short_date_time(entry.recorded_at)),
         ("Recorded by", by),
     )
 
@@ -151,15 +125,15 @@ def _person_rows(
         substances = ", ".join(p.strip() for p in referral.substances.split(";") if p.strip())
     return [
         ("Name", person.display_name),
-        ("Date of birth", short_date(person.date_of_birth)),
+        ("Date of birth", short_date(person.date_of_birth, NOT_KNOWN)),
         ("NHS number", nhs_display(person.nhs_number)),
         ("Address", "No fixed abode" if person.no_fixed_abode or not address else address),
-        ("Phone", display_phone(person.phone) or "Not known"),
+        ("Phone", display_phone(person.phone) or NOT_KNOWN),
         (
             "Incident date",
-            short_date(uk_time(referral.incident_at).date()) if referral else "Not known",
+            short_date(referral.incident_at) if referral else NOT_KNOWN,
         ),
-        ("Substances suspected", substances or "Not known"),
+        ("Substances suspected", substances or NOT_KNOWN),
         ("Police naloxone doses", doses),
         ("Referrals to us", str(overdoses)),
         ("Our worker", f"{worker}, {head.name}" + (f", {head.phone}" if head.phone else "")),
@@ -221,13 +195,13 @@ def _person_letter(
         and postcode.replace(" ", "").upper() not in "".join(lines).replace(" ", "").upper()
     ):
         lines.append(postcode)
-    if request.template == "appointment":
+    if request.template == LetterTemplate.APPOINTMENT:
         if request.appointment_time is None or not clean(request.appointment_place).strip():
             raise RuleViolation(
                 "An appointment letter needs the time and the place of the appointment."
             )
-        when = uk_time(request.appointment_time)
-        now = uk_time(datetime.now(UTC)) if when.tzinfo else datetime.now()
+        when = to_uk(request.appointment_time)
+        now = to_uk(now_utc()) if when.tzinfo else datetime.now()
         if when < now:
             raise RuleViolation(
                 "The appointment time has already passed; choose a time in the future."
@@ -261,15 +235,15 @@ def _professional_letter(
     referral = _latest_referral(session, case.id)
     values["full_name"] = values["full_name"] or person.display_name
     values["first_name"] = values["first_name"] or values["full_name"]
-    values["date_of_birth"] = short_date(person.date_of_birth)
+    values["date_of_birth"] = short_date(person.date_of_birth, NOT_KNOWN)
     values["nhs_number"] = nhs_display(person.nhs_number)
     values["incident_date"] = (
-        long_date(uk_time(referral.incident_at).date()) if referral else "a date not recorded"
+        long_date(referral.incident_at) if referral else "a date not recorded"
     )
     right_lines: tuple[str, ...] = ()
     rows = _person_rows(session, person, referral, worker, ctx.head)
     s = spec(request.template)
-    if request.template == "treatment_referral":
+    if request.template == LetterTemplate.TREATMENT_REFERRAL:
         q = select(TreatmentReferral).where(TreatmentReferral.case_id == case.id)
         if request.treatment_referral_id is not None:
             q = q.where(TreatmentReferral.id == request.treatment_referral_id)
@@ -294,11 +268,9 @@ def _professional_letter(
             right_lines = (f"By secure email to {service.secure_email}",)
         values["recipient_name"] = clean(service.name).strip()
         values["referred_on"] = long_date(tr.referred_on)
-        rows.insert(6, ("Referred to you on", short_date(tr.referred_on)))
+        rows.insert(6, ("Referred to you on", short_date(tr.referred_on, NOT_KNOWN)))
         if tr.assessment_booked_for:
-            rows.insert(
-                7, ("Assessment booked for", f"{uk_time(tr.assessment_booked_for):%d/%m/%Y %H:%M}")
-            )
+            rows.insert(7, ("Assessment booked for", short_date_time(tr.assessment_booked_for)))
         title = "Referral summary"
         subject = f"Referral: {values['full_name']}, born {values['date_of_birth']}"
     else:
