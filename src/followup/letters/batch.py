@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import Select, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from followup import vocab
@@ -53,6 +53,18 @@ from followup.letters.making import (
 from followup.letters.render import lay_out, render_letter, render_letters
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.templates import spec
+from followup.uktime import short_date
+from followup.vocab import CaseStatus, ConsentScope, ConsentState, LetterTemplate
+
+__all__ = [
+    "RECENT_LETTER_DAYS",
+    "BatchResult",
+    "DueLetter",
+    "SkippedLetter",
+    "letter_problem",
+    "letters_due",
+    "render_batch",
+]
 
 RECENT_LETTER_DAYS = 14
 
@@ -78,6 +90,8 @@ class DueLetter:
 
 @dataclass(frozen=True)
 class SkippedLetter:
+    """A letter of a batch that was refused, and why."""
+
     case_id: int
     template: str
     reason: str
@@ -94,8 +108,8 @@ class BatchResult:
     cancelled: bool = False
 
 
-def _open_cases(actor: Actor):  # noqa: ANN202 - a SQLAlchemy select
-    q = select(Case.id).where(Case.status != "closed")
+def _open_cases(actor: Actor) -> Select[int]:
+    q = select(Case.id).where(Case.status != CaseStatus.CLOSED)
     if not actor.can("view_all_cases"):
         q = q.where(Case.assigned_worker_id == actor.id)
     return q
@@ -125,24 +139,24 @@ def letters_due(
     now = now or datetime.now(UTC)
     scope = _open_cases(actor).scalar_subquery()
     rules = team_rules.closure_rules(session)
-    wanted: list[tuple[int, str, str, int | None]] = []
+    wanted: list[tuple[int, LetterTemplate, str, int | None]] = []
 
     made = sql_case((ContactAttempt.outcome.in_(vocab.CONTACT_MADE_OUTCOMES), 1), else_=0)
     recent = select(Letter.case_id).where(
-        Letter.template == "unable_to_contact",
+        Letter.template == LetterTemplate.UNABLE_TO_CONTACT,
         Letter.created_at >= now - timedelta(days=RECENT_LETTER_DAYS),
     )
     for case_id, attempts in session.execute(
         select(Case.id, func.count(ContactAttempt.id))
         .join(ContactAttempt, ContactAttempt.case_id == Case.id)
-        .where(Case.id.in_(scope), Case.status == "contacting", Case.id.not_in(recent))
+        .where(Case.id.in_(scope), Case.status == CaseStatus.CONTACTING, Case.id.not_in(recent))
         .group_by(Case.id)
         .having(func.count(ContactAttempt.id) >= rules.min_attempts, func.sum(made) == 0)
     ):
         wanted.append(
             (
                 case_id,
-                "unable_to_contact",
+                LetterTemplate.UNABLE_TO_CONTACT,
                 f"{attempts} contact attempts have not reached the person.",
                 None,
             )
@@ -151,7 +165,7 @@ def letters_due(
     last_referral_letter = dict(
         session.execute(
             select(Letter.case_id, func.max(Letter.created_at))
-            .where(Letter.template == "treatment_referral")
+            .where(Letter.template == LetterTemplate.TREATMENT_REFERRAL)
             .group_by(Letter.case_id)
         ).all()
     )
@@ -169,16 +183,17 @@ def letters_due(
             wanted.append(
                 (
                     case_id,
-                    "treatment_referral",
-                    f"Referred on {referred_on:%d/%m/%Y}; no referral letter yet.",
+                    LetterTemplate.TREATMENT_REFERRAL,
+                    f"Referred on {short_date(referred_on)}; no referral letter yet.",
                     tr_id,
                 )
             )
 
-    has_gp_letter = select(Letter.case_id).where(Letter.template == "gp_notification")
+    has_gp_letter = select(Letter.case_id).where(Letter.template == LetterTemplate.GP_NOTIFICATION)
     # Only people with some record of GP consent given need the full check of what is in force.
     gp_given = select(ConsentEntry.person_id).where(
-        ConsentEntry.scope == "share_with_gp", ConsentEntry.state == "given"
+        ConsentEntry.scope == ConsentScope.SHARE_WITH_GP,
+        ConsentEntry.state == ConsentState.GIVEN,
     )
     for case_id, person_id in session.execute(
         select(Case.id, Case.person_id)
@@ -191,11 +206,11 @@ def letters_due(
             Person.id.in_(gp_given),
         )
     ):
-        if consent.consent_in_force(session, person_id, "share_with_gp"):
+        if consent.consent_in_force(session, person_id, ConsentScope.SHARE_WITH_GP):
             wanted.append(
                 (
                     case_id,
-                    "gp_notification",
+                    LetterTemplate.GP_NOTIFICATION,
                     "Consent to share with the GP is in force; the GP has not been told.",
                     None,
                 )
@@ -204,11 +219,11 @@ def letters_due(
     cases = _load_cases(session, {w[0] for w in wanted})
     names = dict(session.execute(select(User.id, User.display_name)).all())
     due = []
-    for case_id, template, reason, tr_id in sorted(wanted, key=lambda w: (w[0], w[1])):
+    for case_id, template, reason, referral_id in sorted(wanted, key=lambda w: (w[0], w[1])):
         c = cases[case_id]
         due.append(
             DueLetter(
-                request=LetterRequest(case_id, template, treatment_referral_id=tr_id),
+                request=LetterRequest(case_id, template, treatment_referral_id=referral_id),
                 reason=reason,
                 person=c.person.display_name,
                 worker=names.get(c.assigned_worker_id or 0, ""),

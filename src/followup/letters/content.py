@@ -43,7 +43,7 @@ class LetterRequest:
     """One letter to make: the case, the template and what only the worker can say."""
 
     case_id: int
-    template: LetterTemplate | str
+    template: str  # a LetterTemplate value, as a form gives it; ``spec`` checks it
     appointment_time: datetime | None = None  # naive means UK local time
     appointment_place: str | None = None
     note: str | None = None
@@ -88,7 +88,9 @@ def _latest_referral(session: Session, case_id: int) -> Referral | None:
     ).first()
 
 
-def _consent_rows(session: Session, person_id: int, scope: ConsentScope) -> tuple[tuple[str, str], ...]:
+def _consent_rows(
+    session: Session, person_id: int, scope: ConsentScope
+) -> tuple[tuple[str, str], ...]:
     entry = next((e for e in consent.history(session, person_id) if e.scope == scope), None)
     if entry is None:  # cannot happen once require_in_force has passed
         return (("Consent", "Not recorded"),)
@@ -237,9 +239,7 @@ def _professional_letter(
     values["first_name"] = values["first_name"] or values["full_name"]
     values["date_of_birth"] = short_date(person.date_of_birth, NOT_KNOWN)
     values["nhs_number"] = nhs_display(person.nhs_number)
-    values["incident_date"] = (
-        long_date(referral.incident_at) if referral else "a date not recorded"
-    )
+    values["incident_date"] = long_date(referral.incident_at) if referral else "a date not recorded"
     right_lines: tuple[str, ...] = ()
     rows = _person_rows(session, person, referral, worker, ctx.head)
     s = spec(request.template)

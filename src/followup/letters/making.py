@@ -32,6 +32,7 @@ from followup.letters.content import Gathered, LetterRequest, build_letter
 from followup.letters.render import render_letter
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.templates import TEMPLATES, spec
+from followup.vocab import AuditAction
 
 __all__ = [
     "LetterRecord",
@@ -40,10 +41,14 @@ __all__ = [
     "create_letter",
     "letter_pdf",
     "letters_for_case",
+    "audit_created",
+    "case_for_letters",
     "may_make_letters",
     "preview_letter",
     "record_print",
+    "record_of",
     "record_prints",
+    "store_letter",
 ]
 
 
@@ -80,6 +85,7 @@ class LetterSummary:
 
 
 def may_make_letters(actor: Actor, case: Case) -> bool:
+    """Whether this user may make and print letters for ``case``."""
     return actor.can("print_letters") and (
         actor.can("view_all_cases") or case.assigned_worker_id == actor.id
     )
@@ -104,11 +110,6 @@ def _letter_for(session: Session, actor: Actor, letter_id: int) -> Letter:
     return letter
 
 
-def _request(case_id: int, template: str, **options: object) -> LetterRequest:
-    spec(template)  # a plain refusal for an unknown template name
-    return LetterRequest(case_id, template, **options)  # type: ignore[arg-type]
-
-
 def preview_letter(session: Session, actor: Actor, request: LetterRequest) -> bytes:
     """The PDF the letter would be, without storing it (for a preview before saving)."""
     case = case_for_letters(session, actor, request.case_id)
@@ -127,11 +128,12 @@ def store_letter(session: Session, actor: Actor, case_id: int, template: str, pd
 
 
 def audit_created(session: Session, actor: Actor, letters: Iterable[Letter]) -> None:
+    """Audit each letter made (after the flush that gave them their ids)."""
     for letter in letters:
         audit.record(
             session,
             actor.id,
-            "create",
+            AuditAction.CREATE,
             "letter",
             letter.id,
             {"case_id": letter.case_id, "template": letter.template, "sha256": letter.sha256},
@@ -139,6 +141,7 @@ def audit_created(session: Session, actor: Actor, letters: Iterable[Letter]) -> 
 
 
 def record_of(letter: Letter, author: str) -> LetterRecord:
+    """A stored letter as plain data, with its PDF."""
     return LetterRecord(
         letter.id,
         letter.case_id,
@@ -167,7 +170,8 @@ def create_letter(
     when the person has no postal address (letters to the person), or when a detail the
     template needs is missing.
     """
-    request = _request(
+    spec(template)  # a plain refusal for an unknown template name
+    request = LetterRequest(
         case_id,
         template,
         appointment_time=appointment_time,
@@ -232,7 +236,9 @@ def letter_pdf(session: Session, actor: Actor, letter_id: int) -> LetterRecord:
     """A stored letter with its PDF, to look at or print again; audited as a view."""
     letter = _letter_for(session, actor, letter_id)
     author = session.get(User, letter.author_id) if letter.author_id else None
-    audit.record(session, actor.id, "view", "letter", letter.id, {"case_id": letter.case_id})
+    audit.record(
+        session, actor.id, AuditAction.VIEW, "letter", letter.id, {"case_id": letter.case_id}
+    )
     return record_of(letter, author.display_name if author else "")
 
 
@@ -269,7 +275,7 @@ def record_prints(
         audit.record(
             session,
             actor.id,
-            "print",
+            AuditAction.PRINT,
             "letter",
             letter_id,
             {"case_id": case_id, "destination": where},

@@ -41,6 +41,21 @@ from followup.letters.templates import banned_word, discretion_refusal
 from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
 from followup.pdf.text import clean, visual, wrap
 
+__all__ = [
+    "WINDOW",
+    "LaidOut",
+    "LetterContent",
+    "Letterhead",
+    "Section",
+    "address_lines",
+    "all_text",
+    "check_discreet",
+    "lay_out",
+    "logo_reader",
+    "render_letter",
+    "render_letters",
+]
+
 PAGE_W, PAGE_H = A4
 LEFT, RIGHT = 20 * mm, PAGE_W - 20 * mm
 # The envelope window, as (left, top, right, bottom) in mm from the top-left corner.

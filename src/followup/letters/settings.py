@@ -32,6 +32,22 @@ from followup.letters.templates import (
     discretion_refusal,
     spec,
 )
+from followup.vocab import AuditAction
+
+__all__ = [
+    "DEFAULT_NAME",
+    "MAX_LOGO_BYTES",
+    "MAX_LOGO_PIXELS",
+    "TemplateWording",
+    "check_logo",
+    "letterhead",
+    "reset_template_wording",
+    "save_template_wording",
+    "set_letterhead",
+    "template_bodies",
+    "template_body",
+    "template_wording",
+]
 
 DEFAULT_NAME = "Community Support Team"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -102,7 +118,7 @@ def save_template_wording(session: Session, actor: Actor, template: str, body: s
     audit.record(
         session,
         actor.id,
-        "update",
+        AuditAction.UPDATE,
         "letter_template",
         None,
         {"template": template, "body": [before, body]},
@@ -215,5 +231,5 @@ def set_letterhead(
         if new_sha != old_sha:
             changes["logo_sha256"] = [old_sha, new_sha]
     if changes:
-        audit.record(session, actor.id, "update", "letterhead", None, changes)
+        audit.record(session, actor.id, AuditAction.UPDATE, "letterhead", None, changes)
     return letterhead(session)

@@ -22,6 +22,25 @@ import unicodedata
 from dataclasses import dataclass
 
 from followup.errors import RuleViolation
+from followup.vocab import ConsentScope, LetterTemplate
+
+__all__ = [
+    "APPOINTMENT",
+    "BANNED_WORDS",
+    "COMMON",
+    "MAX_BODY_CHARS",
+    "PROFESSIONAL",
+    "TEMPLATES",
+    "TREATMENT",
+    "Placeholder",
+    "TemplateSpec",
+    "banned_word",
+    "check_wording",
+    "discretion_refusal",
+    "fill",
+    "placeholders_in",
+    "spec",
+]
 
 # Word forms that must never appear on a letter to the person. Whole words only, so that a
 # surname such as "Drugan" or a street such as "Recoverton Way" is not refused by accident.
@@ -79,6 +98,8 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 @dataclass(frozen=True)
 class Placeholder:
+    """A name in braces that a template's wording may use, and what it stands for."""
+
     name: str
     meaning: str
 
@@ -110,10 +131,12 @@ TREATMENT = (Placeholder("referred_on", "the date of the treatment referral"),)
 
 @dataclass(frozen=True)
 class TemplateSpec:
-    name: str
+    """One letter template: who it goes to, the consent it rests on, its default wording."""
+
+    name: LetterTemplate
     label: str
     to_person: bool
-    consent_scope: str
+    consent_scope: ConsentScope
     consent_purpose: str
     placeholders: tuple[Placeholder, ...]
     default_body: str
@@ -129,14 +152,15 @@ class TemplateSpec:
 
 _SIGN_OFF = "Yours sincerely,\n\n\n\n{worker_name}\n{service_name}\n"
 
+# Keyed by LetterTemplate members, so the template name stored with a letter finds its spec.
 TEMPLATES: dict[str, TemplateSpec] = {
     spec.name: spec
     for spec in (
         TemplateSpec(
-            "appointment",
+            LetterTemplate.APPOINTMENT,
             "Appointment letter",
             True,
-            "contact_letter",
+            ConsentScope.CONTACT_LETTER,
             "a letter to the person",
             COMMON + APPOINTMENT,
             "Dear {first_name},\n\n"
@@ -150,10 +174,10 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "{note}\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "unable_to_contact",
+            LetterTemplate.UNABLE_TO_CONTACT,
             "We tried to reach you",
             True,
-            "contact_letter",
+            ConsentScope.CONTACT_LETTER,
             "a letter to the person",
             COMMON,
             "Dear {first_name},\n\n"
@@ -167,10 +191,10 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "{note}\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "treatment_referral",
+            LetterTemplate.TREATMENT_REFERRAL,
             "Referral to a treatment service",
             False,
-            "share_with_treatment",
+            ConsentScope.SHARE_WITH_TREATMENT,
             "a treatment referral letter",
             COMMON + PROFESSIONAL + TREATMENT,
             "Dear colleagues at {recipient_name},\n\n"
@@ -185,10 +209,10 @@ TEMPLATES: dict[str, TemplateSpec] = {
             "attend.\n\n" + _SIGN_OFF,
         ),
         TemplateSpec(
-            "gp_notification",
+            LetterTemplate.GP_NOTIFICATION,
             "Letter to the GP",
             False,
-            "share_with_gp",
+            ConsentScope.SHARE_WITH_GP,
             "a letter to the GP",
             COMMON + PROFESSIONAL,
             "Dear Doctor,\n\n"

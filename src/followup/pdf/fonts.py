@@ -14,9 +14,12 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+__all__ = ["FONT", "FONT_BOLD", "RENDER_LOCK", "register_fonts"]
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 RENDER_LOCK = threading.RLock()
@@ -64,7 +67,8 @@ def _cache_subsets(font: TTFont) -> None:
             cache.move_to_end(key)
         return hit
 
-    def add_subset_objects(doc, fontname, subset):  # noqa: ANN001, ANN202 - ReportLab's hook
+    # ReportLab's hook: doc is its PDFDocument, the answer its PDFObjectReference.
+    def add_subset_objects(doc: Any, fontname: str, subset: Sequence[int]) -> Any:
         raw, packed = subset_bytes(subset)
         stream = pdfdoc.PDFStream()
         stream.content = packed if doc.compression else raw
@@ -95,13 +99,13 @@ def _cache_subsets(font: TTFont) -> None:
     _cache_font_objects(font)
 
 
-class _Formatted(pdfdoc.PDFObject):
+class _Formatted(pdfdoc.PDFObject):  # type: ignore[misc]  # ReportLab has no type hints
     """A PDF value formatted once and reused (a font's widths array)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
 
-    def format(self, document):  # noqa: ANN001, ANN202 - ReportLab's interface
+    def format(self, document: Any) -> bytes:  # ReportLab's interface
         return self.data
 
 
@@ -132,7 +136,7 @@ def _cache_font_objects(font: TTFont) -> None:
             cache.move_to_end(key)
         return hit
 
-    def add_objects(doc):  # noqa: ANN001, ANN202 - ReportLab's hook
+    def add_objects(doc: Any) -> None:  # ReportLab's hook; doc is its PDFDocument
         state = font.state.get(doc) or TTFont.State(font._asciiReadable)
         state.frozen = 1
         for n, subset in enumerate(state.subsets):
