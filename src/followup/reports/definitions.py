@@ -12,6 +12,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from followup.errors import FollowupError
+from followup.uktime import short_date
+
+__all__ = [
+    "BREAKDOWNS",
+    "COUNT",
+    "FIGURES",
+    "FUNNEL",
+    "HOURS",
+    "MEDIANS",
+    "RATE",
+    "RATES",
+    "FigureDefinition",
+    "Period",
+    "metrics_markdown",
+    "parse_day",
+    "period_from_args",
+    "tooltip",
+]
 
 # Figures whose value is a fraction of another; shown as percentages.
 RATE, COUNT, HOURS = "rate", "count", "hours"
@@ -272,7 +290,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%d/%m/%Y} to {self.last_day:%d/%m/%Y}"
+        return f"{short_date(self.start)} to {short_date(self.last_day)}"
 
     @property
     def slug(self) -> str:

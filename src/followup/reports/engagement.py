@@ -30,6 +30,16 @@ from followup.reports import queries as q
 from followup.reports.definitions import BREAKDOWNS, FIGURES, FUNNEL, Period
 from followup.reports.queries import GroupKey
 
+__all__ = [
+    "UNASSIGNED",
+    "UNKNOWN_AREA",
+    "EngagementReport",
+    "Figures",
+    "GroupFigures",
+    "cases_behind",
+    "engagement_report",
+]
+
 UNASSIGNED = "Unassigned"
 UNKNOWN_AREA = "Unknown area"
 
@@ -57,7 +67,8 @@ class Figures:
     naloxone_kits: int = 0
 
     def value(self, key: str) -> int | float | None:
-        return getattr(self, key)
+        figure: int | float | None = getattr(self, key)
+        return figure
 
     def as_json(self) -> dict[str, int | float | None]:
         return asdict(self)
@@ -422,7 +433,7 @@ def cases_behind(
         raise FollowupError(f"There is no figure called {figure!r}.")
     period = _as_period(period)
     limit_s = team_rules.schedule(session).first_attempt_hours * 3600
-    stmt: Select
+    stmt: Select[Any]
     if figure in (
         "received",
         "attempted",

@@ -35,6 +35,26 @@ from followup.db.models import (
 from followup.errors import FollowupError
 from followup.files import write_safe_csv
 from followup.reports.definitions import Period
+from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT
+from followup.vocab import AuditAction, CaseStatus, ConsentScope, ConsentState, Gender
+
+__all__ = [
+    "CASE_COLUMNS",
+    "KIND_TEXT",
+    "NDTMS_COLUMNS",
+    "NO_FIXED_ABODE_DISTRICT",
+    "SEX_CODES",
+    "ExportResult",
+    "about_line",
+    "client_reference",
+    "export_cases_csv",
+    "export_ndtms_csv",
+    "initials",
+    "record_export",
+    "resolve_target",
+    "sharing_in_force",
+    "suggested_filename",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +66,21 @@ KIND_TEXT = {
 }
 
 # Person.gender to the sex codes of the extract (see docs/ndtms_extract.md).
-SEX_CODES = {"male": "M", "female": "F", "non_binary": "I", "other": "I", "not_known": "U"}
+SEX_CODES: dict[str, str] = {
+    Gender.MALE: "M",
+    Gender.FEMALE: "F",
+    Gender.NON_BINARY: "I",
+    Gender.OTHER: "I",
+    Gender.NOT_KNOWN: "U",
+}
 # The pseudo-postcode district NHS data uses for people of no fixed abode.
 NO_FIXED_ABODE_DISTRICT = "ZZ99"
 
 
 @dataclass(frozen=True)
 class ExportResult:
+    """One export written: what, where, how many rows, for which period, when."""
+
     kind: str
     path: Path
     rows: int
@@ -73,7 +101,8 @@ class ExportResult:
 def about_line(kind: str, period: Period | None, made_at: datetime) -> str:
     """The first line of every export: what it is, the period, and when it was made."""
     covers = f"period {period.label}" if period else "all cases"
-    return f"# {KIND_TEXT[kind]}; {covers}; made {made_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC"
+    made = made_at.astimezone(UTC).strftime(DATE_TIME_FORMAT)
+    return f"# {KIND_TEXT[kind]}; {covers}; made {made} UTC"
 
 
 def suggested_filename(kind: str, period: Period | None, made_at: datetime) -> str:
@@ -105,7 +134,7 @@ def record_export(
     audit.record(
         session,
         actor.id,
-        "export",
+        AuditAction.EXPORT,
         "export",
         None,
         {"kind": kind, "period": period.slug if period else "all", "rows": rows},
@@ -118,7 +147,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _day(value: date | datetime | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return value.strftime(DATE_FORMAT) if value else ""
 
 
 # ------------------------------------------------------------------------- the case list
@@ -191,7 +220,7 @@ def export_cases_csv(
     def rows() -> Iterable[list[Any]]:
         for r in session.execute(stmt.execution_options(yield_per=2000)):
             overdue = (
-                r.status != "closed"
+                r.status != CaseStatus.CLOSED
                 and r.next_action_due_at is not None
                 and r.next_action_due_at < now
             )
@@ -253,8 +282,8 @@ def sharing_in_force(today: date) -> Any:
     )
     return exists().where(
         entry.person_id == Case.person_id,
-        entry.scope == "share_with_treatment",
-        entry.state == "given",
+        entry.scope == ConsentScope.SHARE_WITH_TREATMENT,
+        entry.state == ConsentState.GIVEN,
         or_(entry.expires_on.is_(None), entry.expires_on >= today),
         ~newer,
     )

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -27,13 +28,28 @@ from sqlalchemy.orm import Session
 from followup.access import Actor, require
 from followup.files import write_atomically
 from followup.reports.definitions import FIGURES, FUNNEL, MEDIANS, RATES, Period
-from followup.reports.engagement import EngagementReport, Figures, engagement_report
+from followup.reports.engagement import (
+    EngagementReport,
+    Figures,
+    GroupFigures,
+    engagement_report,
+)
 from followup.reports.exports import (
     ExportResult,
     about_line,
     record_export,
     resolve_target,
 )
+from followup.uktime import DATE_TIME_FORMAT
+
+__all__ = [
+    "SMALL_NUMBER",
+    "export_commissioner_pdf",
+    "funnel_chart",
+    "render_commissioner_pdf",
+    "summary_table",
+    "trend_chart",
+]
 
 SMALL_NUMBER = 5
 _BLUE, _GREEN = colors.HexColor("#2b6cb0"), colors.HexColor("#2f855a")
@@ -110,7 +126,8 @@ class _Row:
 
 def _area_rows(report: EngagementReport) -> list[_Row]:
     """Areas, with those under the small-number threshold combined into one row."""
-    rows, small = [], []
+    rows: list[GroupFigures] = []
+    small: list[GroupFigures] = []
     for g in report.groups.get("area", ()):
         if g.figures.received == 0:
             continue
@@ -226,7 +243,7 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
     buf = io.BytesIO()
     pages = 0
 
-    def on_page(canvas, doc) -> None:  # noqa: ANN001 - ReportLab callback
+    def on_page(canvas: Any, doc: Any) -> None:  # ReportLab's callback, with its own objects
         nonlocal pages
         pages += 1
         canvas.saveState()
@@ -253,7 +270,8 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
         Paragraph(
             _esc(
                 f"{organisation + ', ' if organisation else ''}period "
-                f"{report.period.label}. Made {report.made_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC."
+                f"{report.period.label}. "
+                f"Made {report.made_at.astimezone(UTC).strftime(DATE_TIME_FORMAT)} UTC."
             ),
             styles["Normal"],
         ),

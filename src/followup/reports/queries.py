@@ -17,9 +17,27 @@ from followup import vocab
 from followup.db.models import Case, CaseStatusChange, ContactAttempt, NaloxoneSupply, Referral
 from followup.errors import FollowupError
 from followup.reports.definitions import BREAKDOWNS, Period
+from followup.vocab import CaseStatus, ClosureReason
 
-ENGAGED_STATUSES = ("engaged", "referred", "in_treatment")
-REFERRED_STATUSES = ("referred", "in_treatment")
+__all__ = [
+    "ENGAGED_STATUSES",
+    "REFERRED_STATUSES",
+    "GroupKey",
+    "attempt_facts",
+    "group_filter",
+    "in_period",
+    "is_sqlite",
+    "kits_in",
+    "month_of",
+    "overdue_now",
+    "repeat_referrals",
+    "seconds_between",
+    "status_facts",
+]
+
+# A case that reached any of these statuses counts as engaged (or as referred).
+ENGAGED_STATUSES = (CaseStatus.ENGAGED, CaseStatus.REFERRED, CaseStatus.IN_TREATMENT)
+REFERRED_STATUSES = (CaseStatus.REFERRED, CaseStatus.IN_TREATMENT)
 
 GroupKey = tuple[str, "int | str | None"]
 
@@ -114,9 +132,11 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
             month_of(session, Case.referred_at).label("month"),
-            ever(ENGAGED_STATUSES, Case.closure_reason == "engaged_in_treatment").label("engaged"),
+            ever(ENGAGED_STATUSES, Case.closure_reason == ClosureReason.ENGAGED_IN_TREATMENT).label(
+                "engaged"
+            ),
             ever(REFERRED_STATUSES).label("referred"),
-            ever(("in_treatment",)).label("in_treatment"),
+            ever((CaseStatus.IN_TREATMENT,)).label("in_treatment"),
         )
         .outerjoin(CaseStatusChange, CaseStatusChange.case_id == Case.id)
         .where(in_period(Case.referred_at, period), *group_filter(session, group, Case.referred_at))
@@ -125,7 +145,9 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
     )
 
 
-def repeat_referrals(session: Session, period: Period, group: GroupKey | None = None) -> Select:
+def repeat_referrals(
+    session: Session, period: Period, group: GroupKey | None = None
+) -> Select[int | None]:
     earlier = aliased(Referral)
     had_earlier = exists().where(
         earlier.person_id == Referral.person_id,
@@ -150,4 +172,4 @@ def kits_in(period: Period) -> ColumnElement[bool]:
 
 
 def overdue_now(now: datetime) -> list[ColumnElement[bool]]:
-    return [Case.status != "closed", Case.next_action_due_at < now]
+    return [Case.status != CaseStatus.CLOSED, Case.next_action_due_at < now]
