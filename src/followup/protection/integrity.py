@@ -12,9 +12,21 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
+from typing import Any
 
 from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
 from followup.errors import DatabaseUnavailable, FollowupError
+
+__all__ = [
+    "NETWORK_FILESYSTEMS",
+    "StartupCheck",
+    "filesystem_of",
+    "is_damage_message",
+    "is_damaged_sqlite_file",
+    "network_share_warning",
+    "set_aside_damaged",
+    "startup_check",
+]
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +131,7 @@ def startup_check(db: Database) -> StartupCheck:
         quick_check(db)
     except DatabaseUnavailable as exc:
         return StartupCheck(str(exc), warning)
-    except Exception as exc:  # noqa: BLE001 - a malformed file raises from the driver
+    except Exception as exc:  # a malformed file raises from the driver
         if is_damage_message(str(getattr(exc, "orig", exc))) or "not a database" in str(exc):
             return StartupCheck(
                 f"{db.description[:1].upper()}{db.description[1:]} is damaged (SQLite could "
@@ -198,6 +210,9 @@ def _windows_remote(drive: str) -> bool:
     try:
         import ctypes
 
-        return ctypes.windll.kernel32.GetDriveTypeW(f"{drive}\\") == DRIVE_REMOTE  # type: ignore[attr-defined]
+        windll: Any = getattr(ctypes, "windll", None)  # Windows only
+        if windll is None:
+            return False
+        return bool(windll.kernel32.GetDriveTypeW(f"{drive}\\") == DRIVE_REMOTE)
     except (AttributeError, OSError):
         return False

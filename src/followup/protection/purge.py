@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, text
+from sqlalchemy import BindParameter, CursorResult, bindparam, text
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -91,7 +91,9 @@ def _has_purge_function(session: Session) -> bool:
 def _runner(session: Session, values: dict[str, Any]) -> Callable[[str], CursorResult[Any]]:
     def run(sql: str) -> CursorResult[Any]:
         names = [n for n in ("person_id", *PURGE_SET_NAMES) if f":{n}" in sql]
-        lists = (bindparam(n, expanding=True) for n in names if n != "person_id")
+        lists: list[BindParameter[Any]] = [
+            bindparam(n, expanding=True) for n in names if n != "person_id"
+        ]
         # Plain SQL text always gives a cursor result (with a row count for the deletes).
         return cast(
             CursorResult[Any],

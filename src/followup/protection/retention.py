@@ -38,6 +38,21 @@ from followup.casework.team_rules import get_setting, set_setting
 from followup.db.models import Case, DestructionLog, Letter, Person
 from followup.errors import RuleViolation
 from followup.protection import purge
+from followup.vocab import AuditAction, CaseStatus
+
+__all__ = [
+    "DEFAULT_YEARS",
+    "MAX_YEARS",
+    "MIN_YEARS",
+    "NOT_DUE",
+    "YEARS_SETTING",
+    "DestructionReport",
+    "RetentionItem",
+    "destroy",
+    "due_for_destruction",
+    "retention_years",
+    "set_retention_years",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +139,9 @@ def set_retention_years(session: Session, actor: Actor, years: int) -> None:
     if before == years:
         return
     set_setting(session, YEARS_SETTING, str(years))
-    audit.record(session, actor.id, "update", "setting", None, {YEARS_SETTING: [before, years]})
+    audit.record(
+        session, actor.id, AuditAction.UPDATE, "setting", None, {YEARS_SETTING: [before, years]}
+    )
     log.info("Retention period changed to %d years", years)
 
 
@@ -145,6 +162,7 @@ def _roots(session: Session) -> dict[int, int]:
         for person_id, into in session.execute(
             select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
         )
+        if into is not None
     }
 
     def root(person_id: int) -> int:
@@ -160,7 +178,7 @@ def _roots(session: Session) -> dict[int, int]:
 def _due_person_ids(session: Session, now: datetime, years: int) -> dict[int, date]:
     """Root person id -> latest closure date, for everyone past the retention period."""
     cutoff = _years_before(now, years)
-    open_cases = func.sum(sql_case((Case.status != "closed", 1), else_=0))
+    open_cases = func.sum(sql_case((Case.status != CaseStatus.CLOSED, 1), else_=0))
     rows = session.execute(
         select(Case.person_id, open_cases, func.max(Case.closed_at)).group_by(Case.person_id)
     ).all()

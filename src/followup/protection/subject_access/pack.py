@@ -20,9 +20,10 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -306,6 +307,10 @@ def subject_access(
     return pack
 
 
+def _writing(data: bytes) -> Callable[[IO[Any]], object]:
+    return lambda fh: fh.write(data)
+
+
 def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[Path, Path]:
     """Write the PDF, the JSON and (in a ``-letters`` folder beside them) each letter's PDF.
 
@@ -326,13 +331,10 @@ def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[P
                 f"Cannot make the folder {letters_dir} ({exc.strerror}); check the folder."
             ) from None
         for copy in pack.letters:
-            write_atomically(
-                letters_dir / copy.filename, lambda fh, c=copy: fh.write(c.pdf), binary=True
-            )
+            write_atomically(letters_dir / copy.filename, _writing(copy.pdf), binary=True)
     data = json.dumps(pack.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
-    write_atomically(json_path, lambda fh: fh.write(data), binary=True)
-    pdf = render_subject_access_pdf(pack)
-    write_atomically(pdf_path, lambda fh: fh.write(pdf), binary=True)
+    write_atomically(json_path, _writing(data), binary=True)
+    write_atomically(pdf_path, _writing(render_subject_access_pdf(pack)), binary=True)
     return pdf_path, json_path
 
 

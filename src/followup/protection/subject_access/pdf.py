@@ -103,7 +103,7 @@ def field_label(key: str) -> str:
     return FIELD_LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
-class Text(Flowable):
+class Text(Flowable):  # type: ignore[misc]  # ReportLab has no type hints
     """Literal text, wrapped to the frame; never parsed as markup."""
 
     def __init__(self, text: str, size: float = SIZE, bold: bool = False, after: float = 2.0):
@@ -379,14 +379,14 @@ def story(pack: SubjectAccessPack) -> list[Flowable]:
 
 
 def _numbered_canvas(footer: str) -> type[Canvas]:
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type hints
         """Holds each page until the end, to write "page N of M" on every one."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - ReportLab's API
+        def showPage(self) -> None:  # ReportLab's name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
