@@ -399,7 +399,7 @@ def test_concurrent_sessions_cannot_both_save(database, team, case):
                 started.set()
                 first_saved.wait(10)
                 lifecycle.record_contact_attempt(s, team["lead"], case, "sms", "message_sent", v)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what the user would see
+        except Exception as exc:  # the test inspects what the user would see
             outcome["error"] = exc
 
     t = threading.Thread(target=second_user)

@@ -152,7 +152,7 @@ def text_positions(pdf: bytes, page: int = 0) -> list[tuple[str, float, float]]:
     height = float(p.mediabox.height)
     found: list[tuple[str, float, float]] = []
 
-    def visit(text, cm, tm, font_dict, font_size):  # noqa: ANN001, ARG001
+    def visit(text, cm, tm, font_dict, font_size):  # pypdf's visitor signature
         if text.strip():
             found.append((text, tm[4] / mm, (height - tm[5]) / mm))
 
