@@ -32,7 +32,7 @@ from followup.letters.templates import (
     discretion_refusal,
     spec,
 )
-from followup.vocab import AuditAction
+from followup.vocab import AuditAction, LetterTemplate
 
 __all__ = [
     "DEFAULT_NAME",
@@ -64,7 +64,7 @@ _KEYS = {
 class TemplateWording:
     """One template's wording as the editor shows it."""
 
-    template: str
+    template: LetterTemplate
     label: str
     to_person: bool
     body: str
@@ -94,6 +94,7 @@ def template_bodies(session: Session) -> dict[str, str]:
 
 
 def template_wording(session: Session, template: str) -> TemplateWording:
+    """The wording in use for ``template``, with its default and placeholders, for the editor."""
     s = spec(template)
     return TemplateWording(
         s.name,
