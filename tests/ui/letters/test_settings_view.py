@@ -9,6 +9,7 @@ from followup.letters.settings import letterhead, template_wording
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters import settings_view
 from followup.ui.letters.settings_view import UNSAVED, LetterSettingsView
+from followup.ui.widgets.look import StyleRole
 from tests.letters.helpers import logo_png
 from tests.ui.letters.helpers import WAIT, audit_actions, count
 
@@ -62,7 +63,7 @@ def test_an_unknown_placeholder_is_refused_and_a_good_wording_saved(ui_db, team,
         "The wording uses the placeholder {nickname}, which the appointment letter does not "
         "know; use one of "
     )
-    assert view.message.styleSheet() == settings_view.ERROR_STYLE
+    assert view.message.property("role") == StyleRole.ERROR
     assert wording(ui_db, "appointment") == TEMPLATES["appointment"].default_body
 
     type_wording(

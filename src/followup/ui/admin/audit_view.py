@@ -42,10 +42,10 @@ from followup.audit import search
 from followup.audit.search import AuditFilters, AuditRow, AuditUser
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 PAGE_SIZE = 200
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value, shown as "Any date"
-ERROR_STYLE = "color: #b00020;"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -244,10 +244,8 @@ class AuditView(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the events found as a CSV file (this is audited)")
         self.count_label = QLabel("")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
+        self.message = InlineMessage()
         self.message.setObjectName("message")
-        self.message.hide()
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -285,7 +283,7 @@ class AuditView(QWidget):
         self.case_filter.returnPressed.connect(self.search)
         self.export_button.clicked.connect(self.export)
         self.model.page_loaded.connect(self._show_count)
-        self.model.failed.connect(self.show_problem)
+        self.model.failed.connect(self.message.warn)
 
         self._load_users()
         self.search()
@@ -309,7 +307,7 @@ class AuditView(QWidget):
             with db.session() as s:
                 return search.audit_users(s, actor)
 
-        self._runner.run(fetch, self._fill_users, self.show_problem, name="audit users")
+        self._runner.run(fetch, self._fill_users, self.message.warn, name="audit users")
 
     def _fill_users(self, users: list[AuditUser]) -> None:
         for user in users:
@@ -335,7 +333,7 @@ class AuditView(QWidget):
         self.message.hide()
         filters = self.current_filters()
         if filters.start and filters.end and filters.end <= filters.start:
-            self.show_problem("The 'to' date is before the 'from' date; check the dates.")
+            self.message.warn("The 'to' date is before the 'from' date; check the dates.")
             return
         self.count_label.setText("Searching…")
         self.model.search(filters)
@@ -343,16 +341,6 @@ class AuditView(QWidget):
     def _show_count(self, rows: int) -> None:
         more = "+" if self.model.canFetchMore() else ""
         self.count_label.setText("1 event" if rows == 1 and not more else f"{rows:,}{more} events")
-
-    def show_problem(self, message: str) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
-        self.message.show()
-
-    def _say(self, message: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(message)
-        self.message.show()
 
     # ------------------------------------------------------------------ export
 
@@ -378,12 +366,12 @@ class AuditView(QWidget):
 
     def _exported(self, path: Path, rows: int) -> None:
         self.export_button.setEnabled(True)
-        self._say(f"Exported {rows:,} event{'s' if rows != 1 else ''} to {path}.")
+        self.message.say(f"Exported {rows:,} event{'s' if rows != 1 else ''} to {path}.")
         self.model.search(self.model.filters)  # the export is now in the trail itself
 
     def _export_failed(self, message: str) -> None:
         self.export_button.setEnabled(True)
-        self.show_problem(message)
+        self.message.warn(message)
 
     def refresh(self) -> None:
         self.model.search(self.model.filters)

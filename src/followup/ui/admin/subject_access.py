@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.protection.subject_access.pack import export_subject_access, respond_by
-from followup.ui.case.forms import InlineMessage
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 log = logging.getLogger(__name__)
 

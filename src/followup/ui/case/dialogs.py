@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
-from followup.ui.case.forms import InlineMessage, plain_label, vocab_combo
+from followup.ui.case.forms import plain_label, vocab_combo
+from followup.ui.widgets.messages import InlineMessage
 
 
 def closure_problem(detail: CaseDetail, reason: str | None, note: str) -> str | None:

@@ -31,11 +31,8 @@ from sqlalchemy.orm import Session
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
-
-WARNING_COLOUR = "#b00020"
-GOOD_COLOUR = "#1b5e20"
-DATE_FORMAT = "dd/MM/yyyy"
-DATE_TIME_FORMAT = "dd/MM/yyyy HH:mm"
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, QT_DATE_TIME_FORMAT
 
 
 @dataclass(frozen=True)
@@ -47,15 +44,6 @@ class CaseAction:
     apply: Callable[[Session, Actor, int, int], object]
     done: Callable[[], None]
     failed: Callable[[str], None]
-
-
-def uk_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time in the user's local time, the UK way round."""
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def plain_tip(text: str) -> str:
@@ -71,33 +59,6 @@ def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-class InlineMessage(QLabel):
-    """The sentence a form shows beside itself: a refusal (warning colour) or a confirmation."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
-
-    def warn(self, text: str) -> None:
-        self.setObjectName("warningMessage")
-        self.setStyleSheet(f"color: {WARNING_COLOUR};")
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def confirm(self, text: str) -> None:
-        self.setObjectName("confirmMessage")
-        self.setStyleSheet(f"color: {GOOD_COLOUR};")
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def clear_message(self) -> None:
-        self.setText("")
-        self.hide()
 
 
 def vocab_combo(values: Iterable[str], name: str, *, blank: str | None = None) -> QComboBox:
@@ -121,7 +82,7 @@ class NowEdit(QDateTimeEdit):
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(QDateTime.currentDateTime(), parent)
-        self.setDisplayFormat(DATE_TIME_FORMAT)
+        self.setDisplayFormat(QT_DATE_TIME_FORMAT)
         self.setCalendarPopup(True)
         self.setAccessibleName(name)
         self.touched = False
@@ -162,7 +123,7 @@ class OptionalDate(QWidget):
             if with_time
             else QDateEdit(QDate.currentDate())
         )
-        self.edit.setDisplayFormat(DATE_TIME_FORMAT if with_time else DATE_FORMAT)
+        self.edit.setDisplayFormat(QT_DATE_TIME_FORMAT if with_time else QT_DATE_FORMAT)
         self.edit.setCalendarPopup(True)
         self.edit.setAccessibleName(name)
         self.edit.setEnabled(False)

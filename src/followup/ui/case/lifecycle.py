@@ -14,7 +14,8 @@ from followup.casework import lifecycle
 from followup.casework.detail import CaseDetail
 from followup.intake import inbox
 from followup.ui.case import dialogs
-from followup.ui.case.forms import CaseSection, InlineMessage, edit_block_reason
+from followup.ui.case.forms import CaseSection, edit_block_reason
+from followup.ui.widgets.messages import InlineMessage
 
 
 class LifecycleBar(CaseSection):

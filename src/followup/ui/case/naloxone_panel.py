@@ -26,18 +26,17 @@ from followup import vocab
 from followup.casework import treatment
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
-    DATE_FORMAT,
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     fill_table,
     form_grid,
     plain_label,
     read_only_table,
-    uk_date,
     vocab_combo,
 )
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, short_date
 
 
 def kits_text(detail: CaseDetail) -> str:
@@ -49,7 +48,7 @@ def kits_text(detail: CaseDetail) -> str:
     expiry = detail.latest_kit_expiry
     if expiry:
         expired = " (expired: offer a resupply)" if expiry < date.today() else ""
-        text += f"; latest expires {uk_date(expiry)}{expired}"
+        text += f"; latest expires {short_date(expiry)}{expired}"
     return text + "."
 
 
@@ -66,7 +65,7 @@ class NaloxonePanel(CaseSection):
         self.summary.setFont(font)
 
         self.supplied_on = QDateEdit(QDate.currentDate())
-        self.supplied_on.setDisplayFormat(DATE_FORMAT)
+        self.supplied_on.setDisplayFormat(QT_DATE_FORMAT)
         self.supplied_on.setCalendarPopup(True)
         self.supplied_on.setAccessibleName("Supplied on")
         self.kit_type = vocab_combo(vocab.KIT_TYPES, "Kit type")
@@ -152,7 +151,7 @@ class NaloxonePanel(CaseSection):
             self.table,
             (
                 (
-                    uk_date(k.supplied_on),
+                    short_date(k.supplied_on),
                     vocab.label(k.kit_type),
                     str(k.quantity),
                     vocab.label(k.recipient),
@@ -160,7 +159,7 @@ class NaloxonePanel(CaseSection):
                     + (f": {vocab.label(k.resupply_reason).lower()}" if k.resupply_reason else ""),
                     "Yes" if k.training_given else "No",
                     k.batch_number,
-                    uk_date(k.expires_on),
+                    short_date(k.expires_on),
                 )
                 for k in detail.kits
             ),

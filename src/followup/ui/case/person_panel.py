@@ -27,12 +27,12 @@ from followup.casework import people
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     select_data,
     vocab_combo,
 )
+from followup.ui.widgets.messages import InlineMessage
 
 TEXT_FIELDS = (
     ("first_name", "First name"),

@@ -23,20 +23,18 @@ from followup.casework import treatment
 from followup.casework.detail import CaseDetail, TreatmentRow
 from followup.casework.treatment import ServiceChoice
 from followup.ui.case.forms import (
-    DATE_FORMAT,
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     fill_table,
     form_grid,
-    local_time,
     plain_label,
     read_only_table,
     select_data,
-    uk_date,
     vocab_combo,
 )
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, short_date, short_date_time
 
 ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
 
@@ -68,7 +66,7 @@ class TreatmentPanel(CaseSection):
         self.service_notes = plain_label()
         self.service_notes.setEnabled(False)
         self.referred_on = QDateEdit(QDate.currentDate())
-        self.referred_on.setDisplayFormat(DATE_FORMAT)
+        self.referred_on.setDisplayFormat(QT_DATE_FORMAT)
         self.referred_on.setCalendarPopup(True)
         self.referred_on.setAccessibleName("Date referred")
         self.booked = OptionalDate("Assessment booked for", "Assessment booked for", with_time=True)
@@ -173,11 +171,11 @@ class TreatmentPanel(CaseSection):
             (
                 (
                     t.service,
-                    uk_date(t.referred_on),
-                    local_time(t.assessment_booked_for),
+                    short_date(t.referred_on),
+                    short_date_time(t.assessment_booked_for),
                     attended_text(t.assessment_attended),
-                    uk_date(t.treatment_started_on),
-                    uk_date(t.exit_on),
+                    short_date(t.treatment_started_on),
+                    short_date(t.exit_on),
                     vocab.label(t.exit_reason),
                 )
                 for t in detail.treatments

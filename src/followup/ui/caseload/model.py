@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
 from followup import vocab
@@ -23,9 +23,10 @@ from followup.casework import caseload
 from followup.db import queries
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import ERROR_COLOUR
 
 PAGE_SIZE = 200
-OVERDUE_COLOUR = QColor("#b00020")
+OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 

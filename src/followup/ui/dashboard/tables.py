@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from followup.reports.definitions import FUNNEL, MEDIANS, RATES, tooltip
 from followup.reports.engagement import Figures, GroupFigures
 from followup.reports.queries import GroupKey
 from followup.ui.dashboard.figures import figure_text
+from followup.ui.widgets.look import TOTAL_ROW_BACKGROUND
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -49,7 +50,7 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "naloxone_kits",
 )
 NAME_WIDTH = 150  # the least; the name column takes the width the figures leave
-TOTAL_ROW_BRUSH = QBrush(QColor("#eef3f7"))
+TOTAL_ROW_BRUSH = QBrush(TOTAL_ROW_BACKGROUND)
 FIGURE_ROLE = Qt.ItemDataRole.UserRole + 1  # the figure key of a cell
 
 

@@ -41,14 +41,14 @@ from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
 
 BREAKDOWNS = ("worker", "area", "month")
 THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
 PERIOD_CHOICES = (THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM)
 TILES = (*RATES, *MEDIANS, *SNAPSHOTS)
 DATE_PAUSE_MS = 400  # wait for the user to stop changing a date before asking again
-ERROR_STYLE = "color: #b00020;"
-NOTE_STYLE = "color: #44505c;"
 
 
 def utc_today() -> date:
@@ -134,12 +134,9 @@ class DashboardView(QWidget):
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
         self.heading.setFont(heading_font)
         self.note = QLabel("")
-        self.note.setStyleSheet(NOTE_STYLE)
+        set_role(self.note, StyleRole.NOTE)
         self.note.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = InlineMessage()
 
         # -- figures
         self.tiles: dict[str, FigureTile] = {}
@@ -181,7 +178,7 @@ class DashboardView(QWidget):
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
         )
-        hint.setStyleSheet(NOTE_STYLE)
+        set_role(hint, StyleRole.NOTE)
         self.tables.setCornerWidget(hint, Qt.Corner.TopRightCorner)
 
         body = QSplitter(Qt.Orientation.Vertical)
@@ -285,7 +282,7 @@ class DashboardView(QWidget):
         try:
             period = self.current_period()
         except FollowupError as exc:
-            self.show_problem(str(exc))
+            self.message.warn(str(exc))
             return
         self._stale = False
         self._generation += 1
@@ -329,17 +326,7 @@ class DashboardView(QWidget):
             return
         self.loading = False
         self.note.setText("")
-        self.show_problem(message)
-
-    def show_problem(self, message: str) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
-        self.message.show()
-
-    def _say(self, message: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ drill-down
 
@@ -373,11 +360,11 @@ class DashboardView(QWidget):
         period, made_at = report.period, report.made_at
         label, value = self.group_label(group), self.figure_value(figure, group)
         db, actor = self._db, self._actor
-        self._say("Finding the cases behind the figure…")
+        self.message.say("Finding the cases behind the figure…")
         self._runner.run(
             lambda: load_cases_behind(db, actor, period, figure, group, made_at),
             lambda ids: self._show_drill(DrillDown(figure, label, period, value, ids, made_at)),
-            self.show_problem,
+            self.message.warn,
             name="cases behind a figure",
         )
 
@@ -396,7 +383,7 @@ class DashboardView(QWidget):
         try:
             period = self.current_period()
         except FollowupError as exc:
-            self.show_problem(str(exc))
+            self.message.warn(str(exc))
             return
         suggested = exports.suggested_name(spec.kind, period)
         path = exports.choose_save_path(self, spec.dialog_title, suggested, spec.file_filter)
@@ -405,7 +392,7 @@ class DashboardView(QWidget):
         db, actor = self._db, self._actor
         button = self.export_buttons[spec.kind]
         button.setEnabled(False)
-        self._say(f"Writing {spec.button.rstrip('…')} for {period.label}…")
+        self.message.say(f"Writing {spec.button.rstrip('…')} for {period.label}…")
         self._runner.run(
             lambda: exports.run_export(db, actor, spec.kind, path, period),
             lambda result: self._exported(button, result),
@@ -415,8 +402,8 @@ class DashboardView(QWidget):
 
     def _exported(self, button: QPushButton, result: ExportResult) -> None:
         button.setEnabled(True)
-        self._say(result.describe())
+        self.message.say(result.describe())
 
     def _export_failed(self, button: QPushButton, message: str) -> None:
         button.setEnabled(self._actor.can("export"))
-        self.show_problem(message)
+        self.message.warn(message)

@@ -46,6 +46,7 @@ from followup.ui.intake.inbox_data import (
 )
 from followup.ui.intake.match_dialog import MatchDialog
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -176,10 +177,7 @@ class InboxView(QWidget):
         bold = self.cases_title.font()
         bold.setBold(True)
         self.cases_title.setFont(bold)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
 
         self.open_button = QPushButton("Open case")
         self.take_button = QPushButton("Take case")
@@ -329,8 +327,7 @@ class InboxView(QWidget):
     # ------------------------------------------------------------------ state
 
     def say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.say(text)
 
     def selected_cases(self) -> list[CaseRow]:
         return [self.cases_model.rows[r] for r in self.cases_table.selected_rows()]

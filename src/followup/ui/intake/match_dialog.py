@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,9 +33,10 @@ from followup.intake import merging
 from followup.intake.merging import MatchComparison, PersonFacts
 from followup.ui.caseload.model import local_time
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import CHANGED_BACKGROUND
+from followup.ui.widgets.messages import InlineMessage
 
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
-DIFF_TINT = QColor("#fff1cc")
 LEAD_DECIDES = (
     "A team lead decides whether these are the same person. Tell your lead if you know; "
     "until then both records stay as they are."
@@ -129,10 +130,7 @@ class MatchDialog(QDialog):
         self.table.setColumnWidth(0, 120)
         self.table.setColumnWidth(3, 120)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
         self.lead_note = QLabel(LEAD_DECIDES)
         self.lead_note.setWordWrap(True)
 
@@ -206,7 +204,7 @@ class MatchDialog(QDialog):
             self.table.setRowHeight(row, self.table.rowHeight(row) + 8)
         self._set_busy(False)
         if comparison.state != "pending":
-            self._say("This match has already been decided; refresh the inbox.")
+            self.message.warn("This match has already been decided; refresh the inbox.")
 
     def _fill(self, row: int, label: str, left: str, right: str, verdict: str) -> None:
         differs = verdict == DIFFERS
@@ -218,7 +216,7 @@ class MatchDialog(QDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             if differs:
-                item.setBackground(QBrush(DIFF_TINT))
+                item.setBackground(QBrush(CHANGED_BACKGROUND))
         if differs:
             items[3].setText("⚠ " + DIFFERS)
             items[3].setFont(bold)
@@ -236,13 +234,9 @@ class MatchDialog(QDialog):
         self.different_button.setVisible(self._actor.can("merge_people"))
         self.undo_button.setEnabled(not busy)
 
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
-
     def _failed(self, message: str) -> None:
         self._set_busy(False)
-        self._say(message)
+        self.message.warn(message)
 
     def same_person(self) -> None:
         db, actor, review_id = self._db, self._actor, self.review_id
@@ -259,7 +253,7 @@ class MatchDialog(QDialog):
         self._set_busy(False)
         self.undo_button.show()
         name = self.comparison.candidate.name if self.comparison else "the known person"
-        self._say(
+        self.message.confirm(
             f"Merged: the new referral now belongs to {name}'s record, as a repeat overdose. "
             "If that was a mistake, choose Undo merge (or find it later under Recent merges "
             "in the inbox)."
@@ -280,7 +274,7 @@ class MatchDialog(QDialog):
         if self.comparison is not None:
             self.comparison = replace(self.comparison, state="different_people")
         self._set_busy(False)
-        self._say("Kept as different people; the new referral stays a case of its own.")
+        self.message.confirm("Kept as different people; the new referral stays a case of its own.")
         self.decided.emit()
 
     def undo(self) -> None:
@@ -299,7 +293,7 @@ class MatchDialog(QDialog):
     def _undone(self, _result: object) -> None:
         self.merge_id = None
         self.undo_button.hide()
-        self._say(
+        self.message.confirm(
             "Merge undone: both records are as they were, and the match waits for a decision again."
         )
         self.decided.emit()

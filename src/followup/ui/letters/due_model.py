@@ -14,17 +14,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from followup.letters.batch import DueLetter
 from followup.letters.templates import TEMPLATES
+from followup.ui.widgets.look import ERROR_COLOUR
 
 _Index = QModelIndex | QPersistentModelIndex
 
 PERSON, CASE, WORKER, LETTER, REASON, PROBLEM = range(6)
 HEADERS = ("Person", "Case", "Worker", "Letter", "Why it is due", "Problem")
 WIDTHS = (190, 70, 130, 190, 300, 300)
-PROBLEM_COLOUR = QColor("#b00020")
 
 
 class DueLettersModel(QAbstractTableModel):
@@ -72,7 +72,7 @@ class DueLettersModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == PROBLEM and item.problem:
-            return QBrush(PROBLEM_COLOUR)
+            return QBrush(ERROR_COLOUR)
         return None
 
     @staticmethod

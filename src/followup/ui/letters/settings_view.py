@@ -48,7 +48,8 @@ from followup.letters.settings import (
 )
 from followup.letters.templates import TEMPLATES
 from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
 
 HELP = (
     "Plain text. A placeholder is a name in braces, such as {first_name}; double-click one "
@@ -83,14 +84,6 @@ def _field(text: str, limit: int) -> QLineEdit:
     return edit
 
 
-def _message_label() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.hide()
-    return label
-
-
 class LetterSettingsView(QWidget):
     """Template list, wording editor and placeholders; the letterhead below."""
 
@@ -121,18 +114,18 @@ class LetterSettingsView(QWidget):
             self.templates.addItem(TEMPLATES[name].label)
         self.templates.currentRowChanged.connect(self._template_chosen)
         self.title = QLabel("")
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        set_role(self.title, StyleRole.HEADING)
         self.help = QLabel(HELP)
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.PlainText)
         self.person_help = QLabel(PERSON_HELP)
         self.person_help.setWordWrap(True)
-        self.person_help.setStyleSheet("color: #8a4b00;")
+        set_role(self.person_help, StyleRole.CAUTION)
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName("Wording")
         self.editor.setEnabled(False)
         self.editor.textChanged.connect(self._edited)
-        self.message = _message_label()
+        self.message = InlineMessage()
         self.save_button = QPushButton("Save wording")
         self.save_button.clicked.connect(self.save_wording)
         self.reset_button = QPushButton("Reset to default")
@@ -188,14 +181,14 @@ class LetterSettingsView(QWidget):
         self.logo_preview = QLabel("No logo")
         self.logo_preview.setFixedSize(180, 60)
         self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.logo_preview.setStyleSheet("border: 1px solid #ccc; color: #555;")
+        self.logo_preview.setObjectName("logoPreview")
         self.choose_logo_button = QPushButton("Choose logo…")
         self.choose_logo_button.clicked.connect(self.choose_logo)
         self.remove_logo_button = QPushButton("Remove logo")
         self.remove_logo_button.clicked.connect(self.remove_logo)
         self.save_head_button = QPushButton("Save letterhead")
         self.save_head_button.clicked.connect(self.save_letterhead)
-        self.head_message = _message_label()
+        self.head_message = InlineMessage()
 
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_preview)
@@ -452,7 +445,8 @@ class LetterSettingsView(QWidget):
         self._say(self.head_message, message, error=True)
 
     @staticmethod
-    def _say(label: QLabel, text: str, *, error: bool = False) -> None:
-        label.setText(text)
-        label.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
-        label.show()
+    def _say(label: InlineMessage, text: str, *, error: bool = False) -> None:
+        if error:
+            label.warn(text)
+        else:
+            label.confirm(text)

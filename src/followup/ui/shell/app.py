@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from followup.errors import DatabaseUnavailable, FollowupError
 from followup.settings import APP_NAME, AppPaths, resolve_database_url
+from followup.ui.widgets.look import apply_look
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -52,6 +53,7 @@ def application() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    apply_look(app)
     return app
 
 

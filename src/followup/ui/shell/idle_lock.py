@@ -39,6 +39,7 @@ from followup.access import Actor
 from followup.casework.drafts import DraftSource, DraftStore
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,7 @@ class LockScreen(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
         self.unlock_button = QPushButton("Unlock")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
+        self.message = InlineMessage()
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
@@ -192,8 +190,7 @@ class LockScreen(QWidget):
         self.password.setFocus()
 
     def show_problem(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
         self.password.clear()
         self.password.setFocus()
         self.set_busy(False)

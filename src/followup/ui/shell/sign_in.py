@@ -27,8 +27,7 @@ from followup.db.engine import Database
 from followup.db.models import Setting
 from followup.errors import FollowupError
 from followup.ui.tasks import TaskRunner
-
-ERROR_STYLE = "color: #b00020;"
+from followup.ui.widgets.messages import InlineMessage
 
 
 @dataclass(frozen=True)
@@ -51,12 +50,9 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
         return user.username
 
 
-def _message_label() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
+def _message_label() -> InlineMessage:
+    label = InlineMessage()
     label.setObjectName("message")
-    label.hide()
     return label
 
 
@@ -93,8 +89,7 @@ class _BusyDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def show_problem(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:
