@@ -43,6 +43,7 @@ from followup.audit.search import AuditFilters, AuditRow, AuditUser
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import DATE_TIME_SECONDS_FORMAT, QT_DATE_FORMAT, to_uk, uk_local_to_utc
 
 PAGE_SIZE = 200
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value, shown as "Any date"
@@ -59,8 +60,8 @@ def choose_export_file(parent: QWidget | None, suggested: str) -> Path | None:
 
 
 def local_day_start(day: date) -> datetime:
-    """Midnight at the start of a local calendar day, as an aware time."""
-    return datetime.combine(day, time.min).astimezone()
+    """Midnight at the start of a UK calendar day, as an aware time."""
+    return uk_local_to_utc(datetime.combine(day, time.min))
 
 
 def details_text(row: AuditRow) -> str:
@@ -90,7 +91,7 @@ def cells(row: AuditRow) -> tuple[str, ...]:
     if row.entity_id is not None:
         record = f"{record} {row.entity_id}"
     return (
-        row.at.astimezone().strftime("%d/%m/%Y %H:%M:%S"),
+        to_uk(row.at).strftime(DATE_TIME_SECONDS_FORMAT),
         who,
         vocab.label(row.action),
         record.replace("_", " "),
@@ -117,10 +118,10 @@ class AuditModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ Qt's model API
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -136,17 +137,17 @@ class AuditModel(QAbstractTableModel):
     def headerData(
         self,
         section: int,
-        orientation: Qt.Orientation,  # noqa: N802
+        orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self.loading
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
             self._load(self._generation, len(self._rows))
 
@@ -292,7 +293,7 @@ class AuditView(QWidget):
         edit = QDateEdit()
         edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDisplayFormat(QT_DATE_FORMAT)
         edit.setMinimumDate(NO_DATE)
         edit.setSpecialValueText("Any date")
         edit.setDate(NO_DATE)

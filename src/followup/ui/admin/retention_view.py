@@ -27,6 +27,7 @@ from followup.protection import retention
 from followup.protection.retention import DestructionReport, RetentionItem
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date
 
 COLUMNS = ("Person", "Initials", "Born", "Last closed", "Cases", "Police references", "Letters")
 
@@ -136,7 +137,7 @@ class RetentionView(QWidget):
                 str(item.person_id),
                 item.initials,
                 str(item.birth_year or ""),
-                f"{item.closed_on:%d/%m/%Y}",
+                short_date(item.closed_on),
                 ", ".join(map(str, item.case_ids)),
                 ", ".join(item.police_references),
                 str(item.letters),
@@ -166,7 +167,7 @@ class RetentionView(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.items[row].person_id for row in rows if row < len(self.items)]
 
-    def _run(self, person_ids: list[int], dry_run: bool, done) -> None:  # noqa: ANN001
+    def _run(self, person_ids: list[int], dry_run: bool, done) -> None:
         db, actor = self._db, self._actor
 
         def work() -> DestructionReport:

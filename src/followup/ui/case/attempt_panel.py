@@ -45,15 +45,15 @@ def attempt_block_reason(detail: CaseDetail) -> str | None:
     blocked = edit_block_reason(detail)
     if blocked:
         return blocked
-    if detail.status == "closed":
+    if detail.status == vocab.CaseStatus.CLOSED:
         return "This case is closed; reopen it before logging contact."
-    if detail.status == "new" and detail.worker_id is None:
+    if detail.status == vocab.CaseStatus.NEW and detail.worker_id is None:
         return "Assign the case to a worker before logging contact."
     return None
 
 
 def next_due_text(detail: CaseDetail) -> str:
-    if detail.status == "closed":
+    if detail.status == vocab.CaseStatus.CLOSED:
         return "No attempts are due: the case is closed."
     if detail.next_action_due_at is None:
         return "No attempt is due while the case is " + vocab.label(detail.status).lower() + "."
@@ -200,7 +200,7 @@ class AttemptPanel(CaseSection):
         when = self.when.value()
         notes = self.note.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_contact_attempt(
                 s, actor, case_id, method, outcome, version, when=when, notes=notes
             )

@@ -85,7 +85,7 @@ class ConsentPanel(CaseSection):
         self.state = vocab_combo(vocab.CONSENT_STATES, "Consent state")
         self.method = vocab_combo(vocab.CONSENT_METHODS, "How consent was recorded")
         # A worker records what the person told them; consent relayed by police comes at intake.
-        select_data(self.method, "verbal_by_phone")
+        select_data(self.method, vocab.ConsentMethod.VERBAL_BY_PHONE)
         self.when = NowEdit("When")
         self.expires = OptionalDate("Expires on", "Expiry date")
         self.evidence = QLineEdit(
@@ -193,7 +193,7 @@ class ConsentPanel(CaseSection):
         )
 
     def _state_changed(self) -> None:
-        given = self.state.currentData() == "given"
+        given = self.state.currentData() == vocab.ConsentState.GIVEN
         self.expires.setEnabled(given and self._blocked is None)
         if not given:
             self.expires.set_value(None)
@@ -211,7 +211,7 @@ class ConsentPanel(CaseSection):
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_consent(
                 s,
                 actor,

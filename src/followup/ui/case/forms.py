@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,8 +31,15 @@ from sqlalchemy.orm import Session
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
+from followup.ui.widgets.dates import uk_now_for_editor, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
-from followup.uktime import QT_DATE_FORMAT, QT_DATE_TIME_FORMAT
+from followup.uktime import (
+    QT_DATE_FORMAT,
+    QT_DATE_TIME_FORMAT,
+    now_utc,
+    to_uk,
+    uk_local_to_utc,
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class NowEdit(QDateTimeEdit):
     """A date and time that means "now" until the user changes it (then it means what they set)."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(QDateTime.currentDateTime(), parent)
+        super().__init__(uk_now_for_editor(), parent)
         self.setDisplayFormat(QT_DATE_TIME_FORMAT)
         self.setCalendarPopup(True)
         self.setAccessibleName(name)
@@ -94,16 +101,16 @@ class NowEdit(QDateTimeEdit):
     def reset(self) -> None:
         """Back to now, following the clock again."""
         self.blockSignals(True)
-        self.setDateTime(QDateTime.currentDateTime())
+        self.setDateTime(uk_now_for_editor())
         self.blockSignals(False)
         self.touched = False
 
     def value(self) -> datetime:
-        """An aware UTC time: the moment of asking, or the local time the user set."""
+        """An aware UTC time: the moment of asking, or the UK time the user set."""
         if not self.touched:
-            return datetime.now(UTC)
-        local: datetime = self.dateTime().toPython()  # naive, local time
-        return local.astimezone(UTC)
+            return now_utc()
+        local: datetime = self.dateTime().toPython()  # naive, UK time
+        return uk_local_to_utc(local)
 
 
 class OptionalDate(QWidget):
@@ -119,9 +126,7 @@ class OptionalDate(QWidget):
         self.check = QCheckBox(text)
         self.check.setAccessibleName(f"{name} recorded")
         self.edit: QDateTimeEdit = (
-            QDateTimeEdit(QDateTime.currentDateTime())
-            if with_time
-            else QDateEdit(QDate.currentDate())
+            QDateTimeEdit(uk_now_for_editor()) if with_time else QDateEdit(uk_today_for_editor())
         )
         self.edit.setDisplayFormat(QT_DATE_TIME_FORMAT if with_time else QT_DATE_FORMAT)
         self.edit.setCalendarPopup(True)
@@ -142,18 +147,18 @@ class OptionalDate(QWidget):
         if not self.check.isChecked():
             return None
         if self._with_time:
-            local: datetime = self.edit.dateTime().toPython()
-            return local.astimezone(UTC)
+            local: datetime = self.edit.dateTime().toPython()  # naive, UK time
+            return uk_local_to_utc(local)
         return self.edit.date().toPython()
 
     def set_value(self, value: date | datetime | None) -> None:
         self.check.setChecked(value is not None)
         if isinstance(value, datetime):
-            self.edit.setDateTime(QDateTime(value.astimezone().replace(tzinfo=None)))
+            self.edit.setDateTime(QDateTime(to_uk(value).replace(tzinfo=None)))
         elif value is not None:
             self.edit.setDate(QDate(value))
         else:
-            self.edit.setDateTime(QDateTime.currentDateTime())
+            self.edit.setDateTime(uk_now_for_editor())
 
 
 def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -35,6 +34,7 @@ from followup.ui.case.forms import (
     read_only_table,
     vocab_combo,
 )
+from followup.ui.widgets.dates import uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, short_date
 
@@ -64,7 +64,7 @@ class NaloxonePanel(CaseSection):
         font.setBold(True)
         self.summary.setFont(font)
 
-        self.supplied_on = QDateEdit(QDate.currentDate())
+        self.supplied_on = QDateEdit(uk_today_for_editor())
         self.supplied_on.setDisplayFormat(QT_DATE_FORMAT)
         self.supplied_on.setCalendarPopup(True)
         self.supplied_on.setAccessibleName("Supplied on")
@@ -166,7 +166,7 @@ class NaloxonePanel(CaseSection):
         )
 
     def _supply_type_changed(self) -> None:
-        resupply = self.supply_type.currentData() == "resupply"
+        resupply = self.supply_type.currentData() == vocab.SupplyType.RESUPPLY
         self.resupply_reason.setEnabled(resupply and self._blocked is None)
         if not resupply:
             self.resupply_reason.setCurrentIndex(0)
@@ -189,7 +189,7 @@ class NaloxonePanel(CaseSection):
             "expires_on": self.expires.value(),
         }
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.record_naloxone_supply(s, actor, case_id, version, **values)
 
         self.request("record naloxone supply", apply, self.message, self._saved)

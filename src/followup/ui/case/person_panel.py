@@ -200,7 +200,7 @@ class PersonPanel(CaseSection):
             return
         values = self.values()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             people.update_person(s, actor, case_id, version, values)
 
         self.request("update person", apply, self.message, self._saved)

@@ -252,7 +252,7 @@ class CaseView(QWidget):
             return self.status.text()
         return "\n".join((self.header.text(), self.person.text(), self.referrals.text()))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's API
+    def resizeEvent(self, event: QResizeEvent) -> None:
         # Side by side when there is room for both; otherwise the timeline goes underneath.
         wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical

@@ -61,7 +61,7 @@ class WorkTree(QTreeWidget):
         self._open_item = open_item
         self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         item = self.currentItem()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
             self._open_item(item)
@@ -163,7 +163,7 @@ class MyWorkView(QWidget):
             name="my work",
         )
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.items or self._generation > 1:
             self.refresh()

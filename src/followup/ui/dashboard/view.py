@@ -43,6 +43,7 @@ from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time
 
 BREAKDOWNS = ("worker", "area", "month")
 THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
@@ -71,10 +72,6 @@ def load_cases_behind(
 ) -> tuple[int, ...]:
     with db.session() as s:
         return tuple(cases_behind(s, actor, period, figure, group, now=now))
-
-
-def long_day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _qdate(day: date) -> QDate:
@@ -218,7 +215,7 @@ class DashboardView(QWidget):
         edit = QDateEdit()
         edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDisplayFormat(QT_DATE_FORMAT)
         edit.setDate(_qdate(self._today()))
         return edit
 
@@ -268,7 +265,7 @@ class DashboardView(QWidget):
 
     # ------------------------------------------------------------------ loading
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale and not self.loading:
             self.refresh()
@@ -306,12 +303,11 @@ class DashboardView(QWidget):
         self.report = report
         period = report.period
         self.heading.setText(
-            f"Referrals received {long_day(period.start)} to {long_day(period.last_day)}"
+            f"Referrals received {long_date(period.start)} to {long_date(period.last_day)}"
         )
-        made = report.made_at.astimezone()
         self.note.setText(
             f"Each case counts in the period its referral was received in; its attempts and "
-            f"progress count up to now. Figures made {made:%d/%m/%Y %H:%M}; “Overdue now” is a "
+            f"progress count up to now. Figures made {short_date_time(report.made_at)}; “Overdue now” is a "
             f"snapshot at that time. First-attempt target: {report.first_attempt_hours} hours."
         )
         for tile in self.tiles.values():

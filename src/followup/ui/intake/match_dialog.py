@@ -31,10 +31,11 @@ from followup.access import Actor
 from followup.db.engine import Database
 from followup.intake import merging
 from followup.intake.merging import MatchComparison, PersonFacts
-from followup.ui.caseload.model import local_time
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.look import CHANGED_BACKGROUND
 from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date, short_date_time
+from followup.vocab import MatchReviewState
 
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
 LEAD_DECIDES = (
@@ -58,7 +59,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
@@ -80,7 +81,7 @@ def overdoses_text(facts: PersonFacts) -> str:
     if not facts.referrals:
         return "None"
     lines = [
-        f"{ref}, {local_time(when)}" + (f", {where}" if where else "")
+        f"{ref}, {short_date_time(when)}" + (f", {where}" if where else "")
         for ref, when, where in facts.referrals
     ]
     count = len(lines)
@@ -203,7 +204,7 @@ class MatchDialog(QDialog):
         for row in range(self.table.rowCount()):  # a little air between the lines
             self.table.setRowHeight(row, self.table.rowHeight(row) + 8)
         self._set_busy(False)
-        if comparison.state != "pending":
+        if comparison.state != MatchReviewState.PENDING:
             self.message.warn("This match has already been decided; refresh the inbox.")
 
     def _fill(self, row: int, label: str, left: str, right: str, verdict: str) -> None:
@@ -226,7 +227,7 @@ class MatchDialog(QDialog):
     # ------------------------------------------------------------------ decisions
 
     def _set_busy(self, busy: bool) -> None:
-        pending = self.comparison is not None and self.comparison.state == "pending"
+        pending = self.comparison is not None and self.comparison.state == MatchReviewState.PENDING
         can = self._actor.can("merge_people") and not busy and pending and self.merge_id is None
         self.same_button.setEnabled(can)
         self.different_button.setEnabled(can)
@@ -272,7 +273,7 @@ class MatchDialog(QDialog):
 
     def _kept_apart(self, _result: object) -> None:
         if self.comparison is not None:
-            self.comparison = replace(self.comparison, state="different_people")
+            self.comparison = replace(self.comparison, state=MatchReviewState.DIFFERENT_PEOPLE)
         self._set_busy(False)
         self.message.confirm("Kept as different people; the new referral stays a case of its own.")
         self.decided.emit()

@@ -37,7 +37,7 @@ from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreview
-from followup.uktime import now_utc, to_uk
+from followup.uktime import QT_LONG_DATE_TIME_FORMAT, now_utc, to_uk
 
 MAX_NOTE_CHARS = 1000
 
@@ -86,7 +86,7 @@ class NewLetterDialog(QDialog):
         self.appointment_box = QGroupBox("Appointment")
         self.appointment_time = QDateTimeEdit(QDateTime(next_working_morning()))
         self.appointment_time.setCalendarPopup(True)
-        self.appointment_time.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+        self.appointment_time.setDisplayFormat(QT_LONG_DATE_TIME_FORMAT)
         self.appointment_time.setAccessibleName("Appointment time")
         self.appointment_place = QLineEdit()
         self.appointment_place.setPlaceholderText("e.g. The Community Centre, 3 High Street")

@@ -46,16 +46,16 @@ class DueLettersModel(QAbstractTableModel):
         self.endResetModel()
         self.chosen_changed.emit(0)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.due)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(
         self,
         section: int,
-        orientation: Qt.Orientation,  # noqa: N802
+        orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -98,7 +98,7 @@ class DueLettersModel(QAbstractTableModel):
     def setData(
         self,
         index: _Index,
-        value: object,  # noqa: N802
+        value: object,
         role: int = Qt.ItemDataRole.EditRole,
     ) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:

@@ -28,6 +28,7 @@ from followup.db.models import Setting
 from followup.errors import FollowupError
 from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.messages import InlineMessage
+from followup.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def sign_in_and_check_demo(db: Database, username: str, password: str) -> Signed
 
 def create_first_admin(db: Database, username: str, display_name: str, password: str) -> str:
     with db.session() as s:
-        user = access.create_user(s, None, username, "admin", password, display_name)
+        user = access.create_user(s, None, username, Role.ADMIN, password, display_name)
         return user.username
 
 
@@ -137,7 +138,7 @@ class FirstAdminDialog(_BusyDialog):
         display_name = self.display_name.text().strip() or username
         password = self.password.text()
         try:
-            access.validate_new_user(username, display_name, "admin", password)
+            access.validate_new_user(username, display_name, Role.ADMIN, password)
         except FollowupError as exc:
             self.show_problem(str(exc))
             return
