@@ -1,8 +1,8 @@
 """Small building blocks shared by the sections of the case view.
 
-Plain-text labels (names and notes may contain markup, never rendered), the inline message a
-form shows when a rule refuses it, an optional date field, combo boxes filled from the
-vocabularies, and the ``CaseAction`` a section hands to the case view to save in the background.
+Plain-text labels (names and notes may contain markup, never rendered), an optional date field,
+combo boxes filled from the vocabularies, and the ``CaseAction`` a section hands to the case view
+to save in the background. The message a form shows is ``ui.widgets.messages.InlineMessage``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,22 @@ from followup.uktime import (
     to_uk,
     uk_local_to_utc,
 )
+
+__all__ = [
+    "CaseAction",
+    "CaseSection",
+    "NowEdit",
+    "OptionalDate",
+    "edit_block_reason",
+    "fill_table",
+    "form_grid",
+    "plain_label",
+    "plain_tip",
+    "read_only_table",
+    "select_data",
+    "table_text",
+    "vocab_combo",
+]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ stay on the referral.
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -36,7 +34,7 @@ from followup.ui.case.forms import (
 )
 from followup.ui.widgets.dates import uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
-from followup.uktime import QT_DATE_FORMAT, short_date
+from followup.uktime import QT_DATE_FORMAT, short_date, uk_today
 
 
 def kits_text(detail: CaseDetail) -> str:
@@ -47,7 +45,7 @@ def kits_text(detail: CaseDetail) -> str:
     text = f"{n} naloxone kit{'s' if n != 1 else ''} supplied"
     expiry = detail.latest_kit_expiry
     if expiry:
-        expired = " (expired: offer a resupply)" if expiry < date.today() else ""
+        expired = " (expired: offer a resupply)" if expiry < uk_today() else ""
         text += f"; latest expires {short_date(expiry)}{expired}"
     return text + "."
 

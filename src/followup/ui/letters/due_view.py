@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +34,7 @@ from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreviewDialog
+from followup.uktime import uk_today
 
 STOPPED = "Stopped; no letters were stored."
 
@@ -301,7 +301,7 @@ class LettersView(QWidget):
         dialog.preview.show_pdf(
             result.pdf,
             [letter.id for letter in result.letters],
-            suggested_name=f"letters-{date.today():%Y-%m-%d}.pdf",
+            suggested_name=f"letters-{uk_today():%Y-%m-%d}.pdf",
         )
         self.preview_dialog = dialog
         dialog.show()

@@ -164,7 +164,7 @@ class AppFlow(QObject):
 
     def __init__(
         self,
-        db: Database | None = None,  # open already, when the caller has opened it
+        db=None,  # an open Database, when the caller has opened it already
         *,
         on_quit: Callable[[], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
