@@ -16,6 +16,7 @@ from followup.ui.widgets.look import (
     ROLE_PROPERTY,
     StyleRole,
     apply_look,
+    set_role,
     style_sheet,
 )
 from followup.ui.widgets.messages import InlineMessage
@@ -81,6 +82,26 @@ def test_an_error_message_shows_in_the_error_role(styled, qtbot):
 
     message.clear_message()
     assert message.isHidden() and message.text() == ""
+
+
+def test_a_role_given_to_a_shown_label_sizes_it_for_its_border_and_padding(styled, qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    status = QLabel()
+    layout.addWidget(status)
+    window.show()
+    qtbot.waitExposed(window)
+    plain = status.contentsMargins()
+
+    status.setText("Engaged")
+    set_role(status, StyleRole.STATUS)  # as the case header does for every case it shows
+    assert status.contentsMargins().left() > plain.left()
+    assert status.font().bold()
+
+    set_role(status, StyleRole.PLAIN)
+    assert status.contentsMargins() == plain
+    assert not status.font().bold()
 
 
 def test_no_view_writes_a_colour_a_style_or_a_date_format():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib import resources
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -73,10 +74,12 @@ def set_role(widget: QWidget, role: StyleRole) -> None:
     if widget.property(ROLE_PROPERTY) == role.value:
         return
     widget.setProperty(ROLE_PROPERTY, role.value)
-    # A style sheet reads dynamic properties when it polishes a widget, so polish it again.
+    # A style sheet reads dynamic properties when it polishes a widget, so polish it again;
+    # the style change makes a label take its new border and padding into its size as well.
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.StyleChange))
     widget.update()
 
 
