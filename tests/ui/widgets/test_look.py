@@ -76,6 +76,11 @@ def test_an_error_message_shows_in_the_error_role(styled, qtbot):
     assert message.property(ROLE_PROPERTY) == StyleRole.DONE
     assert text_colour(message) == GOOD_COLOUR.name()
 
+    message.show_outcome("The printer did not answer; check it is on.", error=True)
+    assert message.property(ROLE_PROPERTY) == StyleRole.ERROR
+    message.show_outcome("Printed.")
+    assert message.property(ROLE_PROPERTY) == StyleRole.DONE
+
     message.say("Exporting…")
     assert message.property(ROLE_PROPERTY) == StyleRole.PLAIN
     assert text_colour(message) not in {ERROR_COLOUR.name(), GOOD_COLOUR.name()}

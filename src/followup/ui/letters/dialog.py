@@ -232,10 +232,7 @@ class NewLetterDialog(QDialog):
         self.save_button.setEnabled(ready and request != self._saved_request)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        if error:
-            self.message.warn(text)
-        else:
-            self.message.confirm(text)
+        self.message.show_outcome(text, error=error)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy

@@ -181,10 +181,7 @@ class LettersView(QWidget):
             self._open_case(case_id)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        if error:
-            self.message.warn(text)
-        else:
-            self.message.confirm(text)
+        self.message.show_outcome(text, error=error)
 
     # ------------------------------------------------------------------ the batch
 

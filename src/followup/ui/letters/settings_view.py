@@ -242,7 +242,7 @@ class LetterSettingsView(QWidget):
 
     def _load_failed(self, message: str) -> None:
         self.loading = False
-        self._say(self.message, message, error=True)
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ wording
 
@@ -348,11 +348,11 @@ class LetterSettingsView(QWidget):
         self._mark_unsaved()
         if wording.template == self._current:
             self._show_template(wording.template)
-        self._say(self.message, text)
+        self.message.confirm(text)
 
     def _store_failed(self, message: str) -> None:
         self._update_buttons()
-        self._say(self.message, message, error=True)
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ letterhead
 
@@ -397,7 +397,7 @@ class LetterSettingsView(QWidget):
         self._runner.run(
             run,
             self._logo_chosen,
-            lambda m: self._say(self.head_message, m, error=True),
+            self.head_message.warn,
             name="read logo",
         )
         return True
@@ -406,13 +406,13 @@ class LetterSettingsView(QWidget):
         self._logo = data
         self._logo_changed = True
         self._show_logo()
-        self._say(self.head_message, "Logo chosen; Save letterhead to use it.")
+        self.head_message.confirm("Logo chosen; Save letterhead to use it.")
 
     def remove_logo(self) -> None:
         self._logo = None
         self._logo_changed = True
         self._show_logo()
-        self._say(self.head_message, "Logo removed; Save letterhead to confirm.")
+        self.head_message.confirm("Logo removed; Save letterhead to confirm.")
 
     def save_letterhead(self) -> bool:
         db, actor = self._db, self._actor
@@ -438,15 +438,8 @@ class LetterSettingsView(QWidget):
     def _letterhead_saved(self, head: Letterhead) -> None:
         self.save_head_button.setEnabled(True)
         self._show_letterhead(head)
-        self._say(self.head_message, "Letterhead saved. New letters use it.")
+        self.head_message.confirm("Letterhead saved. New letters use it.")
 
     def _letterhead_failed(self, message: str) -> None:
         self.save_head_button.setEnabled(True)
-        self._say(self.head_message, message, error=True)
-
-    @staticmethod
-    def _say(label: InlineMessage, text: str, *, error: bool = False) -> None:
-        if error:
-            label.warn(text)
-        else:
-            label.confirm(text)
+        self.head_message.warn(message)

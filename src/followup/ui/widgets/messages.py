@@ -33,6 +33,10 @@ class InlineMessage(QLabel):
         """That something was done: saved, written, sent."""
         self._show(text, StyleRole.DONE)
 
+    def show_outcome(self, text: str, *, error: bool = False) -> None:
+        """A failure (``error``) or a confirmation, for callers that learn which as they go."""
+        self._show(text, StyleRole.ERROR if error else StyleRole.DONE)
+
     def say(self, text: str) -> None:
         """Anything else: progress, a count, a dry run's findings."""
         self._show(text, StyleRole.PLAIN)

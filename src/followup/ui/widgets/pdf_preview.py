@@ -272,10 +272,7 @@ class PdfPreview(QWidget):
         self._update_buttons()
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        if error:
-            self.message.warn(text)
-        else:
-            self.message.confirm(text)
+        self.message.show_outcome(text, error=error)
 
     def hide_message(self) -> None:
         self.message.hide()
