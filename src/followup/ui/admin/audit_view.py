@@ -59,7 +59,7 @@ def choose_export_file(parent: QWidget | None, suggested: str) -> Path | None:
     return Path(name) if name else None
 
 
-def local_day_start(day: date) -> datetime:
+def uk_day_start(day: date) -> datetime:
     """Midnight at the start of a UK calendar day, as an aware time."""
     return uk_local_to_utc(datetime.combine(day, time.min))
 
@@ -318,9 +318,9 @@ class AuditView(QWidget):
     def current_filters(self) -> AuditFilters:
         start = end = None
         if self.from_date.date() != NO_DATE:
-            start = local_day_start(self.from_date.date().toPython())
+            start = uk_day_start(self.from_date.date().toPython())
         if self.to_date.date() != NO_DATE:
-            end = local_day_start(self.to_date.date().toPython() + timedelta(days=1))
+            end = uk_day_start(self.to_date.date().toPython() + timedelta(days=1))
         case_text = self.case_filter.text().strip()
         return AuditFilters(
             user_id=self.user_filter.currentData(),
