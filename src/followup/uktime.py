@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "DATE_FORMAT",
     "DATE_TIME_FORMAT",
+    "DATE_TIME_SECONDS_FORMAT",
     "LONDON",
     "QT_DATE_FORMAT",
     "QT_DATE_TIME_FORMAT",
+    "QT_LONG_DATE_TIME_FORMAT",
     "clock",
     "long_date",
     "now_utc",
@@ -32,9 +34,11 @@ LONDON = ZoneInfo("Europe/London")
 
 DATE_FORMAT = "%d/%m/%Y"
 DATE_TIME_FORMAT = "%d/%m/%Y %H:%M"
+DATE_TIME_SECONDS_FORMAT = "%d/%m/%Y %H:%M:%S"  # the audit trail, where seconds tell events apart
 # The same, in Qt's own notation, for date and time editors.
 QT_DATE_FORMAT = "dd/MM/yyyy"
 QT_DATE_TIME_FORMAT = "dd/MM/yyyy HH:mm"
+QT_LONG_DATE_TIME_FORMAT = "ddd d MMM yyyy  HH:mm"  # an appointment: the weekday matters
 
 
 def now_utc() -> datetime:

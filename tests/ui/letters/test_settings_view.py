@@ -9,11 +9,12 @@ from followup.letters.settings import letterhead, template_wording
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters import settings_view
 from followup.ui.letters.settings_view import UNSAVED, LetterSettingsView
+from followup.ui.widgets.look import StyleRole
 from tests.letters.helpers import logo_png
 from tests.ui.letters.helpers import WAIT, audit_actions, count
 
 
-def make_view(qtbot, db, actor) -> LetterSettingsView:  # noqa: ANN001
+def make_view(qtbot, db, actor) -> LetterSettingsView:
     view = LetterSettingsView(db, actor)
     qtbot.addWidget(view)
     view.resize(1200, 800)
@@ -22,12 +23,12 @@ def make_view(qtbot, db, actor) -> LetterSettingsView:  # noqa: ANN001
     return view
 
 
-def wording(db, template: str) -> str:  # noqa: ANN001
+def wording(db, template: str) -> str:
     with db.session() as s:
         return template_wording(s, template).body
 
 
-def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:  # noqa: ANN001
+def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:
     view.editor.selectAll()
     for i, line in enumerate(text.split("\n")):
         if i:
@@ -35,7 +36,7 @@ def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:  # noqa: A
         qtbot.keyClicks(view.editor, line)
 
 
-def save(qtbot, view: LetterSettingsView) -> None:  # noqa: ANN001
+def save(qtbot, view: LetterSettingsView) -> None:
     before = view.message.text()
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
@@ -62,7 +63,7 @@ def test_an_unknown_placeholder_is_refused_and_a_good_wording_saved(ui_db, team,
         "The wording uses the placeholder {nickname}, which the appointment letter does not "
         "know; use one of "
     )
-    assert view.message.styleSheet() == settings_view.ERROR_STYLE
+    assert view.message.property("role") == StyleRole.ERROR
     assert wording(ui_db, "appointment") == TEMPLATES["appointment"].default_body
 
     type_wording(

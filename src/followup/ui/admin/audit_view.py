@@ -42,10 +42,11 @@ from followup.audit import search
 from followup.audit.search import AuditFilters, AuditRow, AuditUser
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import DATE_TIME_SECONDS_FORMAT, QT_DATE_FORMAT, to_uk, uk_local_to_utc
 
 PAGE_SIZE = 200
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value, shown as "Any date"
-ERROR_STYLE = "color: #b00020;"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -58,9 +59,9 @@ def choose_export_file(parent: QWidget | None, suggested: str) -> Path | None:
     return Path(name) if name else None
 
 
-def local_day_start(day: date) -> datetime:
-    """Midnight at the start of a local calendar day, as an aware time."""
-    return datetime.combine(day, time.min).astimezone()
+def uk_day_start(day: date) -> datetime:
+    """Midnight at the start of a UK calendar day, as an aware time."""
+    return uk_local_to_utc(datetime.combine(day, time.min))
 
 
 def details_text(row: AuditRow) -> str:
@@ -90,7 +91,7 @@ def cells(row: AuditRow) -> tuple[str, ...]:
     if row.entity_id is not None:
         record = f"{record} {row.entity_id}"
     return (
-        row.at.astimezone().strftime("%d/%m/%Y %H:%M:%S"),
+        to_uk(row.at).strftime(DATE_TIME_SECONDS_FORMAT),
         who,
         vocab.label(row.action),
         record.replace("_", " "),
@@ -117,10 +118,10 @@ class AuditModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ Qt's model API
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -136,17 +137,17 @@ class AuditModel(QAbstractTableModel):
     def headerData(
         self,
         section: int,
-        orientation: Qt.Orientation,  # noqa: N802
+        orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self.loading
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
             self._load(self._generation, len(self._rows))
 
@@ -244,10 +245,8 @@ class AuditView(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the events found as a CSV file (this is audited)")
         self.count_label = QLabel("")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
+        self.message = InlineMessage()
         self.message.setObjectName("message")
-        self.message.hide()
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -285,7 +284,7 @@ class AuditView(QWidget):
         self.case_filter.returnPressed.connect(self.search)
         self.export_button.clicked.connect(self.export)
         self.model.page_loaded.connect(self._show_count)
-        self.model.failed.connect(self.show_problem)
+        self.model.failed.connect(self.message.warn)
 
         self._load_users()
         self.search()
@@ -294,7 +293,7 @@ class AuditView(QWidget):
         edit = QDateEdit()
         edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDisplayFormat(QT_DATE_FORMAT)
         edit.setMinimumDate(NO_DATE)
         edit.setSpecialValueText("Any date")
         edit.setDate(NO_DATE)
@@ -309,7 +308,7 @@ class AuditView(QWidget):
             with db.session() as s:
                 return search.audit_users(s, actor)
 
-        self._runner.run(fetch, self._fill_users, self.show_problem, name="audit users")
+        self._runner.run(fetch, self._fill_users, self.message.warn, name="audit users")
 
     def _fill_users(self, users: list[AuditUser]) -> None:
         for user in users:
@@ -319,9 +318,9 @@ class AuditView(QWidget):
     def current_filters(self) -> AuditFilters:
         start = end = None
         if self.from_date.date() != NO_DATE:
-            start = local_day_start(self.from_date.date().toPython())
+            start = uk_day_start(self.from_date.date().toPython())
         if self.to_date.date() != NO_DATE:
-            end = local_day_start(self.to_date.date().toPython() + timedelta(days=1))
+            end = uk_day_start(self.to_date.date().toPython() + timedelta(days=1))
         case_text = self.case_filter.text().strip()
         return AuditFilters(
             user_id=self.user_filter.currentData(),
@@ -335,7 +334,7 @@ class AuditView(QWidget):
         self.message.hide()
         filters = self.current_filters()
         if filters.start and filters.end and filters.end <= filters.start:
-            self.show_problem("The 'to' date is before the 'from' date; check the dates.")
+            self.message.warn("The 'to' date is before the 'from' date; check the dates.")
             return
         self.count_label.setText("Searching…")
         self.model.search(filters)
@@ -343,16 +342,6 @@ class AuditView(QWidget):
     def _show_count(self, rows: int) -> None:
         more = "+" if self.model.canFetchMore() else ""
         self.count_label.setText("1 event" if rows == 1 and not more else f"{rows:,}{more} events")
-
-    def show_problem(self, message: str) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
-        self.message.show()
-
-    def _say(self, message: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(message)
-        self.message.show()
 
     # ------------------------------------------------------------------ export
 
@@ -378,12 +367,12 @@ class AuditView(QWidget):
 
     def _exported(self, path: Path, rows: int) -> None:
         self.export_button.setEnabled(True)
-        self._say(f"Exported {rows:,} event{'s' if rows != 1 else ''} to {path}.")
+        self.message.say(f"Exported {rows:,} event{'s' if rows != 1 else ''} to {path}.")
         self.model.search(self.model.filters)  # the export is now in the trail itself
 
     def _export_failed(self, message: str) -> None:
         self.export_button.setEnabled(True)
-        self.show_problem(message)
+        self.message.warn(message)
 
     def refresh(self) -> None:
         self.model.search(self.model.filters)

@@ -7,7 +7,6 @@ first. Work runs in the background on a short session of its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,8 +26,9 @@ from followup.db.engine import Database
 from followup.protection import retention
 from followup.protection.retention import DestructionReport, RetentionItem
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date
 
-ERROR_STYLE = "color: #b00020;"
 COLUMNS = ("Person", "Initials", "Born", "Last closed", "Cases", "Police references", "Letters")
 
 
@@ -98,9 +98,7 @@ class RetentionView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = InlineMessage()
 
         layout = QVBoxLayout(self)
         layout.addLayout(period)
@@ -139,7 +137,7 @@ class RetentionView(QWidget):
                 str(item.person_id),
                 item.initials,
                 str(item.birth_year or ""),
-                f"{item.closed_on:%d/%m/%Y}",
+                short_date(item.closed_on),
                 ", ".join(map(str, item.case_ids)),
                 ", ".join(item.police_references),
                 str(item.letters),
@@ -151,8 +149,7 @@ class RetentionView(QWidget):
     def _failed(self, message: str) -> None:
         self.loading = self.busy = False
         self._set_enabled(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
+        self.message.warn(message)
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (
@@ -164,17 +161,13 @@ class RetentionView(QWidget):
         ):
             widget.setEnabled(enabled)
 
-    def _say(self, text: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(text)
-
     # ------------------------------------------------------------------ actions
 
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.items[row].person_id for row in rows if row < len(self.items)]
 
-    def _run(self, person_ids: list[int], dry_run: bool, done) -> None:  # noqa: ANN001
+    def _run(self, person_ids: list[int], dry_run: bool, done) -> None:
         db, actor = self._db, self._actor
 
         def work() -> DestructionReport:
@@ -188,19 +181,19 @@ class RetentionView(QWidget):
     def dry_run(self) -> None:
         ids = self.selected_ids()
         if not ids:
-            self._say("Select the people to check first.")
+            self.message.say("Select the people to check first.")
             return
         self._run(ids, True, self._dry_run_done)
 
     def _dry_run_done(self, report: DestructionReport) -> None:
         self.busy = False
         self._set_enabled(True)
-        self._say("Dry run, nothing changed. " + report.describe())
+        self.message.say("Dry run, nothing changed. " + report.describe())
 
     def destroy_selected(self) -> None:
         ids = self.selected_ids()
         if not ids:
-            self._say("Select the people to destroy first.")
+            self.message.say("Select the people to destroy first.")
             return
         self._run(ids, True, self._confirm)
 
@@ -208,16 +201,16 @@ class RetentionView(QWidget):
         self.busy = False
         self._set_enabled(True)
         if not report.destroyed:
-            self._say("Nothing to destroy. " + report.describe())
+            self.message.say("Nothing to destroy. " + report.describe())
             return
         if not confirm_destruction(self, report):
-            self._say("Nothing was destroyed.")
+            self.message.say("Nothing was destroyed.")
             return
         self._run(list(report.destroyed), False, self._destroyed)
 
     def _destroyed(self, report: DestructionReport) -> None:
         self.busy = False
-        self._say(report.describe())
+        self.message.say(report.describe())
         self.refresh()
 
     def _save_years(self) -> None:
@@ -234,5 +227,5 @@ class RetentionView(QWidget):
 
     def _years_saved(self, years: int) -> None:
         self.busy = False
-        self._say(f"Closed cases are now kept for {years} years after closure.")
+        self.message.say(f"Closed cases are now kept for {years} years after closure.")
         self.refresh()

@@ -12,7 +12,6 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -26,8 +25,10 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.protection.subject_access.pack import export_subject_access, respond_by
-from followup.ui.case.forms import InlineMessage
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, short_date
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,16 @@ def ask_request_date(parent: QWidget | None) -> date | None:
     """The day the person's request arrived (today by default, never in the future)."""
     dialog = QDialog(parent)
     dialog.setWindowTitle("Subject access request")
-    when = QDateEdit(QDate.currentDate())
+    when = QDateEdit(uk_today_for_editor())
     when.setCalendarPopup(True)
-    when.setDisplayFormat("dd/MM/yyyy")
-    when.setMaximumDate(QDate.currentDate())
+    when.setDisplayFormat(QT_DATE_FORMAT)
+    when.setMaximumDate(uk_today_for_editor())
     when.setAccessibleName("Day the request arrived")
     due = QLabel()
 
     def show_due() -> None:
         due.setText(
-            f"The pack must be handed over by {respond_by(when.date().toPython()):%d/%m/%Y}."
+            f"The pack must be handed over by {short_date(respond_by(when.date().toPython()))}."
         )
 
     when.dateChanged.connect(show_due)
@@ -98,7 +99,7 @@ def make_subject_access(
         pdf_path, json_path = paths
         message.confirm(
             f"Subject access pack saved in {pdf_path.parent}: {pdf_path.name} and "
-            f"{json_path.name}. Hand it over by {respond_by(requested):%d/%m/%Y}."
+            f"{json_path.name}. Hand it over by {short_date(respond_by(requested))}."
         )
 
     log.info("Subject access pack requested for person %d", person_id)

@@ -24,17 +24,18 @@ from followup.casework import lifecycle
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
     CaseSection,
-    InlineMessage,
     NowEdit,
     edit_block_reason,
     fill_table,
     form_grid,
-    local_time,
     plain_label,
     plain_tip,
     read_only_table,
     vocab_combo,
 )
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date_time
 
 UNAVAILABLE = " (not available)"
 
@@ -44,19 +45,19 @@ def attempt_block_reason(detail: CaseDetail) -> str | None:
     blocked = edit_block_reason(detail)
     if blocked:
         return blocked
-    if detail.status == "closed":
+    if detail.status == vocab.CaseStatus.CLOSED:
         return "This case is closed; reopen it before logging contact."
-    if detail.status == "new" and detail.worker_id is None:
+    if detail.status == vocab.CaseStatus.NEW and detail.worker_id is None:
         return "Assign the case to a worker before logging contact."
     return None
 
 
 def next_due_text(detail: CaseDetail) -> str:
-    if detail.status == "closed":
+    if detail.status == vocab.CaseStatus.CLOSED:
         return "No attempts are due: the case is closed."
     if detail.next_action_due_at is None:
         return "No attempt is due while the case is " + vocab.label(detail.status).lower() + "."
-    when = local_time(detail.next_action_due_at)
+    when = short_date_time(detail.next_action_due_at)
     return (
         f"Overdue: the next attempt was due {when}"
         if detail.overdue
@@ -152,7 +153,7 @@ class AttemptPanel(CaseSection):
         if not self.when.touched:
             self.when.reset()
         self.next_due.setText(next_due_text(detail))
-        self.next_due.setStyleSheet("color: #b00020; font-weight: bold;" if detail.overdue else "")
+        set_role(self.next_due, StyleRole.OVERDUE if detail.overdue else StyleRole.PLAIN)
         n = len(detail.attempts)
         self.count.setText(
             "No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:"
@@ -160,7 +161,13 @@ class AttemptPanel(CaseSection):
         fill_table(
             self.table,
             (
-                (local_time(a.at), vocab.label(a.method), vocab.label(a.outcome), a.worker, a.notes)
+                (
+                    short_date_time(a.at),
+                    vocab.label(a.method),
+                    vocab.label(a.outcome),
+                    a.worker,
+                    a.notes,
+                )
                 for a in detail.attempts
             ),
         )
@@ -193,7 +200,7 @@ class AttemptPanel(CaseSection):
         when = self.when.value()
         notes = self.note.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_contact_attempt(
                 s, actor, case_id, method, outcome, version, when=when, notes=notes
             )

@@ -7,7 +7,7 @@ given, an optional expiry. History is never edited or deleted, only added to.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -24,22 +24,20 @@ from followup import vocab
 from followup.casework import consent, lifecycle
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
-    GOOD_COLOUR,
-    WARNING_COLOUR,
     CaseSection,
-    InlineMessage,
     NowEdit,
     OptionalDate,
     edit_block_reason,
     fill_table,
     form_grid,
-    local_time,
     plain_label,
     read_only_table,
     select_data,
-    uk_date,
     vocab_combo,
 )
+from followup.ui.widgets.look import ERROR_COLOUR, GOOD_COLOUR
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date, short_date_time
 
 
 def scope_heading(scope: str) -> str:
@@ -52,7 +50,7 @@ def state_text(state: consent.ConsentState) -> str:
     if state.state is None:
         return "Not asked"
     if state.expired:
-        return f"Expired on {uk_date(state.expires_on)}"
+        return f"Expired on {short_date(state.expires_on)}"
     if state.in_force:
         return "In force (given)"
     return f"Not in force ({state.state})"
@@ -87,7 +85,7 @@ class ConsentPanel(CaseSection):
         self.state = vocab_combo(vocab.CONSENT_STATES, "Consent state")
         self.method = vocab_combo(vocab.CONSENT_METHODS, "How consent was recorded")
         # A worker records what the person told them; consent relayed by police comes at intake.
-        select_data(self.method, "verbal_by_phone")
+        select_data(self.method, vocab.ConsentMethod.VERBAL_BY_PHONE)
         self.when = NowEdit("When")
         self.expires = OptionalDate("Expires on", "Expiry date")
         self.evidence = QLineEdit(
@@ -166,28 +164,28 @@ class ConsentPanel(CaseSection):
                 scope_heading(scope),
                 state_text(st),
                 vocab.label(st.method),
-                local_time(st.recorded_at),
-                uk_date(st.expires_on),
+                short_date_time(st.recorded_at),
+                short_date(st.expires_on),
             )
             for col, text in enumerate(cells):
                 self.in_force.setItem(row, col, QTableWidgetItem(text))
             now = self.in_force.item(row, 1)
             if st.in_force:
                 now.setIcon(ok)
-                now.setForeground(QBrush(QColor(GOOD_COLOUR)))
+                now.setForeground(QBrush(GOOD_COLOUR))
             elif st.state is not None:
                 now.setIcon(warn)
-                now.setForeground(QBrush(QColor(WARNING_COLOUR)))
+                now.setForeground(QBrush(ERROR_COLOUR))
         fill_table(
             self.history,
             (
                 (
-                    local_time(c.recorded_at),
+                    short_date_time(c.recorded_at),
                     scope_heading(c.scope),
                     vocab.label(c.state),
                     vocab.label(c.method),
                     c.recorded_by or c.source,
-                    uk_date(c.expires_on),
+                    short_date(c.expires_on),
                     c.evidence,
                 )
                 for c in detail.consent_history
@@ -195,7 +193,7 @@ class ConsentPanel(CaseSection):
         )
 
     def _state_changed(self) -> None:
-        given = self.state.currentData() == "given"
+        given = self.state.currentData() == vocab.ConsentState.GIVEN
         self.expires.setEnabled(given and self._blocked is None)
         if not given:
             self.expires.set_value(None)
@@ -213,7 +211,7 @@ class ConsentPanel(CaseSection):
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_consent(
                 s,
                 actor,

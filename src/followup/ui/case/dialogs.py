@@ -21,18 +21,22 @@ from PySide6.QtWidgets import (
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
-from followup.ui.case.forms import InlineMessage, plain_label, vocab_combo
+from followup.ui.case.forms import plain_label, vocab_combo
+from followup.ui.widgets.messages import InlineMessage
 
 
 def closure_problem(detail: CaseDetail, reason: str | None, note: str) -> str | None:
     """Why the case cannot be closed with ``reason`` (the service's rules, said up front)."""
     if reason is None:
         return "Choose a closure reason."
-    if reason == "unable_to_contact":
+    if reason == vocab.ClosureReason.UNABLE_TO_CONTACT:
         return detail.unable_to_contact_problem
-    if reason == "engaged_in_treatment" and detail.status != "in_treatment":
+    if (
+        reason == vocab.ClosureReason.ENGAGED_IN_TREATMENT
+        and detail.status != vocab.CaseStatus.IN_TREATMENT
+    ):
         return "Closing as engaged in treatment needs the case to be In treatment first."
-    if reason == "other" and not note.strip():
+    if reason == vocab.ClosureReason.OTHER and not note.strip():
         return "Say why in a note when the closure reason is Other."
     return None
 

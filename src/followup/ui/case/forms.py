@@ -1,8 +1,8 @@
 """Small building blocks shared by the sections of the case view.
 
-Plain-text labels (names and notes may contain markup, never rendered), the inline message a
-form shows when a rule refuses it, an optional date field, combo boxes filled from the
-vocabularies, and the ``CaseAction`` a section hands to the case view to save in the background.
+Plain-text labels (names and notes may contain markup, never rendered), an optional date field,
+combo boxes filled from the vocabularies, and the ``CaseAction`` a section hands to the case view
+to save in the background. The message a form shows is ``ui.widgets.messages.InlineMessage``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,11 +31,31 @@ from sqlalchemy.orm import Session
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
+from followup.ui.widgets.dates import uk_now_for_editor, uk_today_for_editor
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import (
+    QT_DATE_FORMAT,
+    QT_DATE_TIME_FORMAT,
+    now_utc,
+    to_uk,
+    uk_local_to_utc,
+)
 
-WARNING_COLOUR = "#b00020"
-GOOD_COLOUR = "#1b5e20"
-DATE_FORMAT = "dd/MM/yyyy"
-DATE_TIME_FORMAT = "dd/MM/yyyy HH:mm"
+__all__ = [
+    "CaseAction",
+    "CaseSection",
+    "NowEdit",
+    "OptionalDate",
+    "edit_block_reason",
+    "fill_table",
+    "form_grid",
+    "plain_label",
+    "plain_tip",
+    "read_only_table",
+    "select_data",
+    "table_text",
+    "vocab_combo",
+]
 
 
 @dataclass(frozen=True)
@@ -47,15 +67,6 @@ class CaseAction:
     apply: Callable[[Session, Actor, int, int], object]
     done: Callable[[], None]
     failed: Callable[[str], None]
-
-
-def uk_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time in the user's local time, the UK way round."""
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def plain_tip(text: str) -> str:
@@ -71,33 +82,6 @@ def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = True) -
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-class InlineMessage(QLabel):
-    """The sentence a form shows beside itself: a refusal (warning colour) or a confirmation."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
-
-    def warn(self, text: str) -> None:
-        self.setObjectName("warningMessage")
-        self.setStyleSheet(f"color: {WARNING_COLOUR};")
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def confirm(self, text: str) -> None:
-        self.setObjectName("confirmMessage")
-        self.setStyleSheet(f"color: {GOOD_COLOUR};")
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def clear_message(self) -> None:
-        self.setText("")
-        self.hide()
 
 
 def vocab_combo(values: Iterable[str], name: str, *, blank: str | None = None) -> QComboBox:
@@ -120,8 +104,8 @@ class NowEdit(QDateTimeEdit):
     """A date and time that means "now" until the user changes it (then it means what they set)."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(QDateTime.currentDateTime(), parent)
-        self.setDisplayFormat(DATE_TIME_FORMAT)
+        super().__init__(uk_now_for_editor(), parent)
+        self.setDisplayFormat(QT_DATE_TIME_FORMAT)
         self.setCalendarPopup(True)
         self.setAccessibleName(name)
         self.touched = False
@@ -133,16 +117,16 @@ class NowEdit(QDateTimeEdit):
     def reset(self) -> None:
         """Back to now, following the clock again."""
         self.blockSignals(True)
-        self.setDateTime(QDateTime.currentDateTime())
+        self.setDateTime(uk_now_for_editor())
         self.blockSignals(False)
         self.touched = False
 
     def value(self) -> datetime:
-        """An aware UTC time: the moment of asking, or the local time the user set."""
+        """An aware UTC time: the moment of asking, or the UK time the user set."""
         if not self.touched:
-            return datetime.now(UTC)
-        local: datetime = self.dateTime().toPython()  # naive, local time
-        return local.astimezone(UTC)
+            return now_utc()
+        local: datetime = self.dateTime().toPython()  # naive, UK time
+        return uk_local_to_utc(local)
 
 
 class OptionalDate(QWidget):
@@ -158,11 +142,9 @@ class OptionalDate(QWidget):
         self.check = QCheckBox(text)
         self.check.setAccessibleName(f"{name} recorded")
         self.edit: QDateTimeEdit = (
-            QDateTimeEdit(QDateTime.currentDateTime())
-            if with_time
-            else QDateEdit(QDate.currentDate())
+            QDateTimeEdit(uk_now_for_editor()) if with_time else QDateEdit(uk_today_for_editor())
         )
-        self.edit.setDisplayFormat(DATE_TIME_FORMAT if with_time else DATE_FORMAT)
+        self.edit.setDisplayFormat(QT_DATE_TIME_FORMAT if with_time else QT_DATE_FORMAT)
         self.edit.setCalendarPopup(True)
         self.edit.setAccessibleName(name)
         self.edit.setEnabled(False)
@@ -181,18 +163,18 @@ class OptionalDate(QWidget):
         if not self.check.isChecked():
             return None
         if self._with_time:
-            local: datetime = self.edit.dateTime().toPython()
-            return local.astimezone(UTC)
+            local: datetime = self.edit.dateTime().toPython()  # naive, UK time
+            return uk_local_to_utc(local)
         return self.edit.date().toPython()
 
     def set_value(self, value: date | datetime | None) -> None:
         self.check.setChecked(value is not None)
         if isinstance(value, datetime):
-            self.edit.setDateTime(QDateTime(value.astimezone().replace(tzinfo=None)))
+            self.edit.setDateTime(QDateTime(to_uk(value).replace(tzinfo=None)))
         elif value is not None:
             self.edit.setDate(QDate(value))
         else:
-            self.edit.setDateTime(QDateTime.currentDateTime())
+            self.edit.setDateTime(uk_now_for_editor())
 
 
 def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:

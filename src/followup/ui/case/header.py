@@ -11,28 +11,28 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
 from followup import vocab
 from followup.casework.detail import CaseDetail
-from followup.ui.case.forms import WARNING_COLOUR, local_time, plain_label, uk_date
-
-CHIP = "border: 1px solid {colour}; border-radius: 3px; padding: 1px 6px; color: {colour};"
+from followup.ui.case.forms import plain_label
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.uktime import short_date, short_date_time
 
 
 def overdoses_text(detail: CaseDetail) -> str:
     n = len(detail.overdoses)
     if n == 0:
         return ""
-    latest = uk_date(detail.overdoses[-1].astimezone().date())
+    latest = short_date(detail.overdoses[-1])
     if n == 1:
         return f"1 overdose ({latest})"
     return f"Repeat overdose: {n}, latest {latest}"
 
 
 def due_text(detail: CaseDetail) -> str:
-    if detail.status == "closed":
+    if detail.status == vocab.CaseStatus.CLOSED:
         reason = vocab.label(detail.closure_reason).lower()
         return f"Closed ({reason})" if reason else "Closed"
     if detail.next_action_due_at is None:
         return "No contact attempt due"
-    when = local_time(detail.next_action_due_at)
+    when = short_date_time(detail.next_action_due_at)
     return f"Overdue: next action was due {when}" if detail.overdue else f"Next action due {when}"
 
 
@@ -48,7 +48,7 @@ def risk_markers(detail: CaseDetail) -> list[tuple[str, bool]]:
     if kits:
         expiry = detail.latest_kit_expiry
         text = f"Naloxone: {kits} kit{'s' if kits != 1 else ''}"
-        markers.append((text + (f", latest expires {uk_date(expiry)}" if expiry else ""), False))
+        markers.append((text + (f", latest expires {short_date(expiry)}" if expiry else ""), False))
     else:
         markers.append(("No naloxone kits yet", False))
     return markers
@@ -56,8 +56,7 @@ def risk_markers(detail: CaseDetail) -> list[tuple[str, bool]]:
 
 def _chip(text: str, serious: bool) -> QLabel:
     label = plain_label(text, selectable=False, wrap=False)
-    colour = WARNING_COLOUR if serious else "#455a64"
-    label.setStyleSheet(CHIP.format(colour=colour))
+    set_role(label, StyleRole.CHIP_SERIOUS if serious else StyleRole.CHIP)
     return label
 
 
@@ -102,18 +101,16 @@ class CaseHeader(QWidget):
     def show_detail(self, detail: CaseDetail) -> None:
         self.name.setText(detail.person_name)
         self.status.setText(vocab.label(detail.status))
-        colour = "#455a64" if detail.status == "closed" else "#0b5394"
-        self.status.setStyleSheet(CHIP.format(colour=colour) + " font-weight: bold;")
+        closed = detail.status == vocab.CaseStatus.CLOSED
+        set_role(self.status, StyleRole.STATUS_CLOSED if closed else StyleRole.STATUS)
         worker = detail.worker or "Unassigned"
         self.facts.setText(
             f"Police ref. {detail.police_reference}  ·  Case {detail.id}  ·  Worker: {worker}  ·  "
-            f"Received {local_time(detail.referred_at)}"
+            f"Received {short_date_time(detail.referred_at)}"
         )
         self.due.setText(due_text(detail))
         self.due_icon.setVisible(detail.overdue)
-        self.due.setStyleSheet(
-            f"color: {WARNING_COLOUR}; font-weight: bold;" if detail.overdue else ""
-        )
+        set_role(self.due, StyleRole.OVERDUE if detail.overdue else StyleRole.PLAIN)
         while self.markers.count():
             item = self.markers.takeAt(0)
             if item.widget():

@@ -28,18 +28,21 @@ from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterSummary, letter_pdf, letters_for_case
 from followup.ui.letters.dialog import NewLetterDialog
 from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.pdf_preview import ERROR_STYLE, PdfPreviewDialog
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.pdf_preview import PdfPreviewDialog
+from followup.uktime import short_date_time
 
 COLUMNS = ("Letter", "Made", "By", "Printed")
 
 
 def when_text(value: datetime | None) -> str:
-    """A stored time as the local clock shows it (stored times are UTC)."""
+    """A stored time as the UK clock shows it (stored times are UTC, even when read naive)."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone().strftime("%d/%m/%Y %H:%M")
+    return short_date_time(value)
 
 
 def printed_text(summary: LetterSummary) -> str:
@@ -90,12 +93,8 @@ class CaseLettersPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda *_: self.open_letter())
         self.empty = QLabel("No letters yet.")
-        self.empty.setStyleSheet("color: #555;")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.hide()
+        set_role(self.empty, StyleRole.NOTE)
+        self.message = InlineMessage()
 
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Show the letter as it was made")
@@ -162,8 +161,7 @@ class CaseLettersPanel(QWidget):
 
     def _failed(self, message: str) -> None:
         self.loading = False
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
 
     def selected_id(self) -> int | None:
         item = self.table.currentItem()

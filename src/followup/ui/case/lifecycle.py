@@ -14,7 +14,8 @@ from followup.casework import lifecycle
 from followup.casework.detail import CaseDetail
 from followup.intake import inbox
 from followup.ui.case import dialogs
-from followup.ui.case.forms import CaseSection, InlineMessage, edit_block_reason
+from followup.ui.case.forms import CaseSection, edit_block_reason
+from followup.ui.widgets.messages import InlineMessage
 
 
 class LifecycleBar(CaseSection):
@@ -62,7 +63,7 @@ class LifecycleBar(CaseSection):
     def show_detail(self, detail: CaseDetail) -> None:
         self._detail = detail
         blocked = edit_block_reason(detail)
-        closed = detail.status == "closed"
+        closed = detail.status == vocab.CaseStatus.CLOSED
         self.advance.setVisible(detail.next_status is not None)
         if detail.next_status:
             self.advance.setText(f"Move to {vocab.label(detail.next_status)}")
@@ -85,7 +86,7 @@ class LifecycleBar(CaseSection):
             return
         to_status = detail.next_status
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.advance(s, actor, case_id, to_status, version)
 
         self.request("advance case", apply, self.message, self.message.clear_message)
@@ -98,7 +99,7 @@ class LifecycleBar(CaseSection):
             return
         reason, note = choice
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.close_case(s, actor, case_id, reason, version, note=note)
 
         self.request(
@@ -113,7 +114,7 @@ class LifecycleBar(CaseSection):
         if reason is None:
             return
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.reopen_case(s, actor, case_id, version, reason)
 
         self.request(
@@ -134,7 +135,7 @@ class LifecycleBar(CaseSection):
             return
         name = next((w.display_name for w in self._workers if w.id == worker_id), "")
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version})
 
         self.request(

@@ -6,9 +6,6 @@ stay on the referral.
 
 from __future__ import annotations
 
-from datetime import date
-
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -26,18 +23,18 @@ from followup import vocab
 from followup.casework import treatment
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
-    DATE_FORMAT,
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     fill_table,
     form_grid,
     plain_label,
     read_only_table,
-    uk_date,
     vocab_combo,
 )
+from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, short_date, uk_today
 
 
 def kits_text(detail: CaseDetail) -> str:
@@ -48,8 +45,8 @@ def kits_text(detail: CaseDetail) -> str:
     text = f"{n} naloxone kit{'s' if n != 1 else ''} supplied"
     expiry = detail.latest_kit_expiry
     if expiry:
-        expired = " (expired: offer a resupply)" if expiry < date.today() else ""
-        text += f"; latest expires {uk_date(expiry)}{expired}"
+        expired = " (expired: offer a resupply)" if expiry < uk_today() else ""
+        text += f"; latest expires {short_date(expiry)}{expired}"
     return text + "."
 
 
@@ -65,8 +62,8 @@ class NaloxonePanel(CaseSection):
         font.setBold(True)
         self.summary.setFont(font)
 
-        self.supplied_on = QDateEdit(QDate.currentDate())
-        self.supplied_on.setDisplayFormat(DATE_FORMAT)
+        self.supplied_on = QDateEdit(uk_today_for_editor())
+        self.supplied_on.setDisplayFormat(QT_DATE_FORMAT)
         self.supplied_on.setCalendarPopup(True)
         self.supplied_on.setAccessibleName("Supplied on")
         self.kit_type = vocab_combo(vocab.KIT_TYPES, "Kit type")
@@ -152,7 +149,7 @@ class NaloxonePanel(CaseSection):
             self.table,
             (
                 (
-                    uk_date(k.supplied_on),
+                    short_date(k.supplied_on),
                     vocab.label(k.kit_type),
                     str(k.quantity),
                     vocab.label(k.recipient),
@@ -160,14 +157,14 @@ class NaloxonePanel(CaseSection):
                     + (f": {vocab.label(k.resupply_reason).lower()}" if k.resupply_reason else ""),
                     "Yes" if k.training_given else "No",
                     k.batch_number,
-                    uk_date(k.expires_on),
+                    short_date(k.expires_on),
                 )
                 for k in detail.kits
             ),
         )
 
     def _supply_type_changed(self) -> None:
-        resupply = self.supply_type.currentData() == "resupply"
+        resupply = self.supply_type.currentData() == vocab.SupplyType.RESUPPLY
         self.resupply_reason.setEnabled(resupply and self._blocked is None)
         if not resupply:
             self.resupply_reason.setCurrentIndex(0)
@@ -190,7 +187,7 @@ class NaloxonePanel(CaseSection):
             "expires_on": self.expires.value(),
         }
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.record_naloxone_supply(s, actor, case_id, version, **values)
 
         self.request("record naloxone supply", apply, self.message, self._saved)

@@ -27,12 +27,12 @@ from followup.casework import people
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     select_data,
     vocab_combo,
 )
+from followup.ui.widgets.messages import InlineMessage
 
 TEXT_FIELDS = (
     ("first_name", "First name"),
@@ -200,7 +200,7 @@ class PersonPanel(CaseSection):
             return
         values = self.values()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             people.update_person(s, actor, case_id, version, values)
 
         self.request("update person", apply, self.message, self._saved)

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 
 from followup import vocab
 from followup.casework.caseload import CaseSummary, ReferralSummary
-from followup.ui.case.forms import local_time, plain_label
+from followup.ui.case.forms import plain_label
+from followup.uktime import short_date_time
 
 NOT_RECORDED = "Not recorded"
 
@@ -29,7 +30,7 @@ def naloxone_text(r: ReferralSummary) -> str:
 
 def incident_text(r: ReferralSummary) -> str:
     place = ", ".join(p for p in (r.incident_location, r.incident_postcode) if p)
-    when = local_time(r.incident_at)
+    when = short_date_time(r.incident_at)
     return f"{when} at {place}" if place else when
 
 
@@ -45,7 +46,7 @@ def referral_rows(r: ReferralSummary) -> list[tuple[str, str]]:
         ("Substances", r.substances),
         ("Agreed at scene to contact", vocab.label(r.consent_at_scene)),
         ("Notes", r.notes),
-        ("Received", local_time(r.received_at)),
+        ("Received", short_date_time(r.received_at)),
     ]
 
 

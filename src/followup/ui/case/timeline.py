@@ -12,7 +12,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from followup.casework.detail import TimelineEntry
-from followup.ui.case.forms import fill_table, local_time, read_only_table, table_text
+from followup.ui.case.forms import fill_table, read_only_table, table_text
+from followup.uktime import short_date_time
 
 KIND_TEXT = {
     "referral": "Referral",
@@ -56,7 +57,7 @@ class CaseTimeline(QWidget):
         fill_table(
             self.table,
             (
-                (local_time(e.at), KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
+                (short_date_time(e.at), KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
                 for e in entries
             ),
         )

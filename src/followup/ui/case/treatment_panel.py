@@ -6,7 +6,6 @@ either is missing the form says which, instead of a greyed-out button with no ex
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -23,20 +22,19 @@ from followup.casework import treatment
 from followup.casework.detail import CaseDetail, TreatmentRow
 from followup.casework.treatment import ServiceChoice
 from followup.ui.case.forms import (
-    DATE_FORMAT,
     CaseSection,
-    InlineMessage,
     OptionalDate,
     edit_block_reason,
     fill_table,
     form_grid,
-    local_time,
     plain_label,
     read_only_table,
     select_data,
-    uk_date,
     vocab_combo,
 )
+from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, short_date, short_date_time
 
 ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
 
@@ -46,7 +44,7 @@ def referral_problem(detail: CaseDetail) -> str | None:
     blocked = edit_block_reason(detail)
     if blocked or detail.referral_problem is None:
         return blocked
-    if not detail.consents["share_with_treatment"].in_force:
+    if not detail.consents[vocab.ConsentScope.SHARE_WITH_TREATMENT].in_force:
         return detail.referral_problem.rstrip(".") + "; record it under Consent first."
     return detail.referral_problem
 
@@ -67,8 +65,8 @@ class TreatmentPanel(CaseSection):
         self.service.setAccessibleName("Service")
         self.service_notes = plain_label()
         self.service_notes.setEnabled(False)
-        self.referred_on = QDateEdit(QDate.currentDate())
-        self.referred_on.setDisplayFormat(DATE_FORMAT)
+        self.referred_on = QDateEdit(uk_today_for_editor())
+        self.referred_on.setDisplayFormat(QT_DATE_FORMAT)
         self.referred_on.setCalendarPopup(True)
         self.referred_on.setAccessibleName("Date referred")
         self.booked = OptionalDate("Assessment booked for", "Assessment booked for", with_time=True)
@@ -173,11 +171,11 @@ class TreatmentPanel(CaseSection):
             (
                 (
                     t.service,
-                    uk_date(t.referred_on),
-                    local_time(t.assessment_booked_for),
+                    short_date(t.referred_on),
+                    short_date_time(t.assessment_booked_for),
                     attended_text(t.assessment_attended),
-                    uk_date(t.treatment_started_on),
-                    uk_date(t.exit_on),
+                    short_date(t.treatment_started_on),
+                    short_date(t.exit_on),
                     vocab.label(t.exit_reason),
                 )
                 for t in detail.treatments
@@ -240,7 +238,7 @@ class TreatmentPanel(CaseSection):
         referred_on = self.referred_on.date().toPython()
         booked = self.booked.value()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.refer_to_treatment(
                 s, actor, case_id, service_id, referred_on, version, assessment_booked_for=booked
             )
@@ -263,7 +261,7 @@ class TreatmentPanel(CaseSection):
             "exit_reason": self.exit_reason.currentData(),
         }
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001, ARG001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.update_treatment(s, actor, t.id, version, **changes)
 
         self.request(

@@ -36,7 +36,7 @@ from followup.errors import DatabaseBusy, FollowupError, StaleEdit
 from followup.ui.admin.subject_access import make_subject_access
 from followup.ui.case.attempt_panel import AttemptPanel
 from followup.ui.case.consent_panel import ConsentPanel
-from followup.ui.case.forms import WARNING_COLOUR, CaseAction, CaseSection, plain_label
+from followup.ui.case.forms import CaseAction, CaseSection, plain_label
 from followup.ui.case.header import CaseHeader
 from followup.ui.case.letters import CaseLettersPanel
 from followup.ui.case.lifecycle import LifecycleBar
@@ -46,6 +46,7 @@ from followup.ui.case.referral_panel import ReferralPanel
 from followup.ui.case.timeline import CaseTimeline
 from followup.ui.case.treatment_panel import TreatmentPanel
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import StyleRole, set_role
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,8 @@ class ConflictBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conflictBar")
-        self.setStyleSheet(
-            f"#conflictBar {{ border: 1px solid {WARNING_COLOUR}; border-radius: 4px;"
-            " background: #fdecea; }"
-        )
         self.message = plain_label()
-        self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
+        set_role(self.message, StyleRole.ERROR)
         self.reload = QPushButton("Reload")
         self.reload.setToolTip("Show the case as it is now; what you typed stays in the forms")
         self.keep = QPushButton("Keep my entry")
@@ -255,7 +252,7 @@ class CaseView(QWidget):
             return self.status.text()
         return "\n".join((self.header.text(), self.person.text(), self.referrals.text()))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's API
+    def resizeEvent(self, event: QResizeEvent) -> None:
         # Side by side when there is room for both; otherwise the timeline goes underneath.
         wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
@@ -286,7 +283,7 @@ class CaseView(QWidget):
 
     def _fail(self, message: str) -> None:
         self.status.setText(message)
-        self.status.setStyleSheet(f"color: {WARNING_COLOUR};")
+        set_role(self.status, StyleRole.ERROR)
         self.status.show()
         self.failed.emit(message)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QApplication, QStyle
 
 from followup import vocab
@@ -23,9 +23,11 @@ from followup.casework import caseload
 from followup.db import queries
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import ERROR_COLOUR
+from followup.uktime import short_date_time
 
 PAGE_SIZE = 200
-OVERDUE_COLOUR = QColor("#b00020")
+OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -66,13 +68,8 @@ class CaseLine:
     person: str
 
 
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time shown in the user's local time, the UK way round."""
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
-
-
 def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
-    due = local_time(row.next_action_due_at)
+    due = short_date_time(row.next_action_due_at)
     if row.overdue:
         due = f"Overdue: {due}"
     cells = (
@@ -208,10 +205,10 @@ class CaseloadModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ fetch more
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self._exhausted and not self._fetching
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
         self._fetching = True
@@ -248,10 +245,10 @@ class CaseloadModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ table model
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._lines)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def case_id(self, row: int) -> int | None:
@@ -260,7 +257,7 @@ class CaseloadModel(QAbstractTableModel):
     def line(self, row: int) -> CaseLine:
         return self._lines[row]
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):

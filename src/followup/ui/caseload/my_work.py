@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,8 +28,10 @@ from followup import access, vocab
 from followup.access import Actor
 from followup.casework.detail import WorkItem, my_work
 from followup.db.engine import Database
-from followup.ui.case.forms import WARNING_COLOUR, InlineMessage, local_time
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import ERROR_COLOUR
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date_time
 
 BUCKETS = (
     ("overdue", "Overdue"),
@@ -47,7 +49,7 @@ def load_work(db: Database, actor: Actor, worker_id: int | None) -> list[WorkIte
 def due_cell(item: WorkItem) -> str:
     if item.next_action_due_at is None:
         return "Nothing due"
-    when = local_time(item.next_action_due_at)
+    when = short_date_time(item.next_action_due_at)
     return f"Overdue: {when}" if item.bucket == "overdue" else when
 
 
@@ -59,7 +61,7 @@ class WorkTree(QTreeWidget):
         self._open_item = open_item
         self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         item = self.currentItem()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
             self._open_item(item)
@@ -161,7 +163,7 @@ class MyWorkView(QWidget):
             name="my work",
         )
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.items or self._generation > 1:
             self.refresh()
@@ -184,7 +186,7 @@ class MyWorkView(QWidget):
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             if key == "overdue" and counts[key]:
                 group.setIcon(0, warn)
-                group.setForeground(0, QBrush(QColor(WARNING_COLOUR)))
+                group.setForeground(0, QBrush(ERROR_COLOUR))
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
             for item in (i for i in items if i.bucket == key):
@@ -194,7 +196,7 @@ class MyWorkView(QWidget):
                 row.setData(0, CASE_ID_ROLE, item.case_id)
                 if key == "overdue":
                     row.setIcon(0, warn)
-                    row.setForeground(0, QBrush(QColor(WARNING_COLOUR)))
+                    row.setForeground(0, QBrush(ERROR_COLOUR))
                 group.addChild(row)
                 if select is None or item.case_id == current:
                     select = row

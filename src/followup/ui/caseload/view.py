@@ -30,6 +30,7 @@ from followup.db import queries
 from followup.db.engine import Database
 from followup.ui.caseload.model import COLUMNS, DUE_COLUMN, CaseloadModel
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
 
 SEARCH_PAUSE_MS = 150
@@ -93,11 +94,8 @@ class CaseloadView(QWidget):
         self.count_label = QLabel("")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count_label.setMinimumWidth(110)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
+        self.message = InlineMessage()
         self.message.setObjectName("errorMessage")
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
 
         self.table = CaseTable(self.model)
         header = self.table.horizontalHeader()
@@ -187,8 +185,7 @@ class CaseloadView(QWidget):
         self.count_label.setText("Counting…" if total < 0 else count_text(total))
 
     def _show_failure(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
 
     def _page_loaded(self, rows: int) -> None:
         if rows and not self.table.currentIndex().isValid():

@@ -20,18 +20,21 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from followup.reports.definitions import FIGURES, tooltip
 from followup.reports.engagement import GroupFigures
+from followup.ui.widgets.look import (
+    AXIS_TEXT,
+    BAR_LABEL,
+    ENGAGED_COLOUR,
+    FUNNEL_COLOUR,
+    GRID,
+    RATE_COLOUR,
+    RECEIVED_COLOUR,
+)
 
-FUNNEL_COLOUR = QColor("#2f6f9f")
-RECEIVED_COLOUR = QColor("#9fbfd9")
-ENGAGED_COLOUR = QColor("#2f6f9f")
-RATE_COLOUR = QColor("#d9822b")
-AXIS_TEXT = QColor("#44505c")
-GRID = QColor("#e3e8ed")
 TREND_FIGURES = ("received", "engaged")  # the bars of each month, in order
 
 
@@ -126,7 +129,7 @@ class FunnelChart(_BarChartView):
         bars = QBarSet("Cases")
         bars.setColor(FUNNEL_COLOUR)
         bars.setBorderColor(FUNNEL_COLOUR)
-        bars.setLabelColor(QColor("#1d2a35"))
+        bars.setLabelColor(BAR_LABEL)
         bars.append([float(count) for _, _, count in ordered])
         series = QHorizontalBarSeries()
         series.setBarWidth(0.7)
@@ -200,7 +203,7 @@ class TrendChart(_BarChartView):
             bars = QBarSet(FIGURES[key].label)
             bars.setColor(colour)
             bars.setBorderColor(colour)
-            bars.setLabelColor(QColor("#1d2a35"))
+            bars.setLabelColor(BAR_LABEL)
             bars.append([float(m.figures.value(key) or 0) for m in months])
             series.append(bars)
             bars.clicked.connect(lambda index, k=key: self._clicked(index, k))

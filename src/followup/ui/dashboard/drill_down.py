@@ -31,11 +31,11 @@ from followup.ui.caseload.view import CaseTable, count_text
 from followup.ui.dashboard import exports
 from followup.ui.dashboard.figures import figure_text
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 # Figures whose cases are all of the period's cohort (referral received in the period); the
 # others (overdue now, repeat overdoses, kits) can list cases received before it.
 NOT_COHORT = ("overdue", "repeat_overdoses", "naloxone_kits")
-ERROR_STYLE = "color: #b00020;"
 WHOLE_TEAM = "Whole team"
 
 
@@ -104,10 +104,7 @@ class DrillDownView(QWidget):
             "audited)."
         )
         self.export_button.setEnabled(actor.can("export"))
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = InlineMessage()
 
         self.table = CaseTable(self.model)
         self.table.setAccessibleName("Cases behind the figure")
@@ -135,7 +132,7 @@ class DrillDownView(QWidget):
         self.export_button.clicked.connect(self.export)
         self.table.open_requested.connect(self._open_row)
         self.model.total_changed.connect(self._show_total)
-        self.model.failed.connect(self.show_problem)
+        self.model.failed.connect(self.message.warn)
 
     # ------------------------------------------------------------------ showing
 
@@ -166,16 +163,6 @@ class DrillDownView(QWidget):
     def _show_total(self, total: int) -> None:
         self.count_label.setText("Counting…" if total < 0 else count_text(total))
 
-    def show_problem(self, message: str) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
-        self.message.show()
-
-    def _say(self, message: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(message)
-        self.message.show()
-
     def _open_row(self, row: int) -> None:
         case_id = self.model.case_id(row)
         if case_id is not None:
@@ -202,7 +189,7 @@ class DrillDownView(QWidget):
             return
         db, actor, ids = self._db, self._actor, drill.case_ids
         self.export_button.setEnabled(False)
-        self._say("Exporting…")
+        self.message.say("Exporting…")
         self._runner.run(
             lambda: exports.run_export(db, actor, kind.kind, path, period, ids),
             self._exported,
@@ -212,8 +199,8 @@ class DrillDownView(QWidget):
 
     def _exported(self, result: ExportResult) -> None:
         self.export_button.setEnabled(True)
-        self._say(result.describe())
+        self.message.say(result.describe())
 
     def _export_failed(self, message: str) -> None:
         self.export_button.setEnabled(self._actor.can("export"))
-        self.show_problem(message)
+        self.message.warn(message)

@@ -29,14 +29,6 @@ MEDIAN_COUNTS = {
 }
 SNAPSHOTS = ("overdue", "repeat_overdoses", "naloxone_kits")
 
-TILE_STYLE = """
-QFrame#figureTile { background: palette(base); border: 1px solid #c9d3dd; border-radius: 6px; }
-QFrame#figureTile:hover { border-color: #2f6f9f; }
-QLabel#tileTitle { color: #44505c; }
-QLabel#tileValue { color: #1d3b53; }
-QLabel#tileNote { color: #5f6b76; }
-"""
-
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
@@ -83,7 +75,6 @@ class FigureTile(QFrame):
         self.key = key
         definition = FIGURES[key]
         self.setObjectName("figureTile")
-        self.setStyleSheet(TILE_STYLE)
         self.setToolTip(tooltip(key))
         self.setAccessibleName(definition.label)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -119,7 +110,7 @@ class FigureTile(QFrame):
         self.value.setText(figure_text(self.key, figures.value(self.key)))
         self.note.setText(figure_note(self.key, figures))
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
             event.position().toPoint()
         ):
@@ -127,7 +118,7 @@ class FigureTile(QFrame):
             return
         super().mouseReleaseEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             self.clicked.emit(self.key)
             return

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from followup.reports.definitions import FUNNEL, MEDIANS, RATES, tooltip
 from followup.reports.engagement import Figures, GroupFigures
 from followup.reports.queries import GroupKey
 from followup.ui.dashboard.figures import figure_text
+from followup.ui.widgets.look import TOTAL_ROW_BACKGROUND
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -49,7 +50,7 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "naloxone_kits",
 )
 NAME_WIDTH = 150  # the least; the name column takes the width the figures leave
-TOTAL_ROW_BRUSH = QBrush(QColor("#eef3f7"))
+TOTAL_ROW_BRUSH = QBrush(TOTAL_ROW_BACKGROUND)
 FIGURE_ROLE = Qt.ItemDataRole.UserRole + 1  # the figure key of a cell
 
 
@@ -87,13 +88,13 @@ class BreakdownModel(QAbstractTableModel):
         """The figure of a column; the name column stands for the referrals received."""
         return FIGURE_COLUMNS[column - 1] if column > 0 else "received"
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(FIGURE_COLUMNS) + 1
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
@@ -173,14 +174,14 @@ class BreakdownTable(QTableView):
             model = self.breakdown()
             self.drill_requested.emit(model.row(index.row()).group, model.figure(index.column()))
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's API
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         index = self.indexAt(event.position().toPoint())
         if index.isValid():
             self.drill(index)
             return
         super().mouseDoubleClickEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.drill(self.currentIndex())
             return

@@ -41,14 +41,15 @@ from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time
 
 BREAKDOWNS = ("worker", "area", "month")
 THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
 PERIOD_CHOICES = (THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM)
 TILES = (*RATES, *MEDIANS, *SNAPSHOTS)
 DATE_PAUSE_MS = 400  # wait for the user to stop changing a date before asking again
-ERROR_STYLE = "color: #b00020;"
-NOTE_STYLE = "color: #44505c;"
 
 
 def utc_today() -> date:
@@ -71,10 +72,6 @@ def load_cases_behind(
 ) -> tuple[int, ...]:
     with db.session() as s:
         return tuple(cases_behind(s, actor, period, figure, group, now=now))
-
-
-def long_day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _qdate(day: date) -> QDate:
@@ -134,12 +131,9 @@ class DashboardView(QWidget):
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
         self.heading.setFont(heading_font)
         self.note = QLabel("")
-        self.note.setStyleSheet(NOTE_STYLE)
+        set_role(self.note, StyleRole.NOTE)
         self.note.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = InlineMessage()
 
         # -- figures
         self.tiles: dict[str, FigureTile] = {}
@@ -181,7 +175,7 @@ class DashboardView(QWidget):
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
         )
-        hint.setStyleSheet(NOTE_STYLE)
+        set_role(hint, StyleRole.NOTE)
         self.tables.setCornerWidget(hint, Qt.Corner.TopRightCorner)
 
         body = QSplitter(Qt.Orientation.Vertical)
@@ -221,7 +215,7 @@ class DashboardView(QWidget):
         edit = QDateEdit()
         edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setDisplayFormat(QT_DATE_FORMAT)
         edit.setDate(_qdate(self._today()))
         return edit
 
@@ -271,7 +265,7 @@ class DashboardView(QWidget):
 
     # ------------------------------------------------------------------ loading
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale and not self.loading:
             self.refresh()
@@ -285,7 +279,7 @@ class DashboardView(QWidget):
         try:
             period = self.current_period()
         except FollowupError as exc:
-            self.show_problem(str(exc))
+            self.message.warn(str(exc))
             return
         self._stale = False
         self._generation += 1
@@ -309,12 +303,11 @@ class DashboardView(QWidget):
         self.report = report
         period = report.period
         self.heading.setText(
-            f"Referrals received {long_day(period.start)} to {long_day(period.last_day)}"
+            f"Referrals received {long_date(period.start)} to {long_date(period.last_day)}"
         )
-        made = report.made_at.astimezone()
         self.note.setText(
             f"Each case counts in the period its referral was received in; its attempts and "
-            f"progress count up to now. Figures made {made:%d/%m/%Y %H:%M}; “Overdue now” is a "
+            f"progress count up to now. Figures made {short_date_time(report.made_at)}; “Overdue now” is a "
             f"snapshot at that time. First-attempt target: {report.first_attempt_hours} hours."
         )
         for tile in self.tiles.values():
@@ -329,17 +322,7 @@ class DashboardView(QWidget):
             return
         self.loading = False
         self.note.setText("")
-        self.show_problem(message)
-
-    def show_problem(self, message: str) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(message)
-        self.message.show()
-
-    def _say(self, message: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ drill-down
 
@@ -373,11 +356,11 @@ class DashboardView(QWidget):
         period, made_at = report.period, report.made_at
         label, value = self.group_label(group), self.figure_value(figure, group)
         db, actor = self._db, self._actor
-        self._say("Finding the cases behind the figure…")
+        self.message.say("Finding the cases behind the figure…")
         self._runner.run(
             lambda: load_cases_behind(db, actor, period, figure, group, made_at),
             lambda ids: self._show_drill(DrillDown(figure, label, period, value, ids, made_at)),
-            self.show_problem,
+            self.message.warn,
             name="cases behind a figure",
         )
 
@@ -396,7 +379,7 @@ class DashboardView(QWidget):
         try:
             period = self.current_period()
         except FollowupError as exc:
-            self.show_problem(str(exc))
+            self.message.warn(str(exc))
             return
         suggested = exports.suggested_name(spec.kind, period)
         path = exports.choose_save_path(self, spec.dialog_title, suggested, spec.file_filter)
@@ -405,7 +388,7 @@ class DashboardView(QWidget):
         db, actor = self._db, self._actor
         button = self.export_buttons[spec.kind]
         button.setEnabled(False)
-        self._say(f"Writing {spec.button.rstrip('…')} for {period.label}…")
+        self.message.say(f"Writing {spec.button.rstrip('…')} for {period.label}…")
         self._runner.run(
             lambda: exports.run_export(db, actor, spec.kind, path, period),
             lambda result: self._exported(button, result),
@@ -415,8 +398,8 @@ class DashboardView(QWidget):
 
     def _exported(self, button: QPushButton, result: ExportResult) -> None:
         button.setEnabled(True)
-        self._say(result.describe())
+        self.message.say(result.describe())
 
     def _export_failed(self, button: QPushButton, message: str) -> None:
         button.setEnabled(self._actor.can("export"))
-        self.show_problem(message)
+        self.message.warn(message)

@@ -31,6 +31,7 @@ from followup.errors import FollowupError
 from followup.intake.folder import FolderResult, FolderState, scan_import_folder
 from followup.settings import AppPaths, load_local_settings, save_local_settings
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 SETTING = "import_folder"
 SCAN_INTERVAL_MS = 3 * 60 * 1000
@@ -181,10 +182,7 @@ class ImportFolderDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(choose)
         row.addWidget(self.clear_button)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
+        self.message = InlineMessage()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -207,8 +205,7 @@ class ImportFolderDialog(QDialog):
         self.clear_button.setEnabled(bool(text))
 
     def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
+        self.message.warn(text)
         self.adjustSize()  # room for the message, instead of squeezing the text above it
 
     def choose(self) -> None:

@@ -47,6 +47,7 @@ from followup.files import safe_cell, write_atomically
 from followup.intake.importer import ImportSummary, import_file
 from followup.intake.rules import Problem
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 FILE_FILTER = "Police referral files (*.csv *.json);;All files (*)"
 CANCELLED_TEXT = "Stopped; nothing was imported."
@@ -88,10 +89,10 @@ class ProblemModel(QAbstractTableModel):
         super().__init__(parent)
         self.problems = problems
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.problems)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else 3
 
     def data(
@@ -110,7 +111,7 @@ class ProblemModel(QAbstractTableModel):
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
@@ -183,9 +184,7 @@ class ImportSummaryDialog(QDialog):
         note.setWordWrap(True)
         note.setVisible(bool(summary.rejected))
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = InlineMessage()
 
         self.export_button = QPushButton("Export rejected rows…")
         self.export_button.setEnabled(bool(summary.rejected))
@@ -221,13 +220,9 @@ class ImportSummaryDialog(QDialog):
         try:
             count = write_problems_csv(target, self.summary.rejected)
         except FollowupError as exc:
-            self._say(str(exc))
+            self.message.warn(str(exc))
             return
-        self._say(f"Saved {count} rejected row{'s' if count != 1 else ''} to {target}.")
-
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
+        self.message.confirm(f"Saved {count} rejected row{'s' if count != 1 else ''} to {target}.")
 
 
 class ImportProgressDialog(QDialog):

@@ -18,7 +18,7 @@ from followup.db.engine import Database
 from followup.db.models import Case, Person, PersonMerge, Referral, User
 from followup.intake import inbox
 from followup.intake.importer import referral_counts
-from followup.ui.caseload.model import local_time
+from followup.uktime import short_date, short_date_time
 
 CASE_LIMIT = 500
 MERGE_LIMIT = 50
@@ -137,7 +137,8 @@ def recent_merges(session: Session, limit: int = MERGE_LIMIT) -> list[MergeRow]:
     ).all()
     return [
         MergeRow(
-            r[0].id, (local_time(r[0].merged_at), r[1].display_name, r[2].display_name, r[3] or "")
+            r[0].id,
+            (short_date_time(r[0].merged_at), r[1].display_name, r[2].display_name, r[3] or ""),
         )
         for r in rows
     ]
@@ -159,7 +160,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
     for c in cases:
         person_id, version = facts.get(c.case_id, (0, 0))
         count = max(counts.get(person_id, 0), c.referral_count)
-        dates = ", ".join(d.astimezone().strftime("%d/%m/%Y") for d in repeats.get(person_id, []))
+        dates = ", ".join(short_date(d) for d in repeats.get(person_id, []))
         case_rows.append(
             CaseRow(
                 case_id=c.case_id,
@@ -167,14 +168,14 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
                 cells=(
                     c.police_reference,
                     c.person,
-                    c.date_of_birth.strftime("%d/%m/%Y") if c.date_of_birth else "",
+                    short_date(c.date_of_birth),
                     c.area,
-                    local_time(c.received_at),
+                    short_date_time(c.received_at),
                     time_since(c.received_at, now),
                     overdose_marker(count),
                     REVIEW_TEXT if c.needs_review else "",
                 ),
-                received=local_time(c.received_at),
+                received=short_date_time(c.received_at),
                 overdoses=count,
                 overdose_dates=dates,
                 needs_review=c.needs_review,
@@ -189,7 +190,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
                 m.incoming,
                 m.candidate,
                 f"{m.score:.0f}",
-                local_time(m.received_at),
+                short_date_time(m.received_at),
                 time_since(m.received_at, now),
             ),
         )

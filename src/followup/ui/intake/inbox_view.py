@@ -46,6 +46,7 @@ from followup.ui.intake.inbox_data import (
 )
 from followup.ui.intake.match_dialog import MatchDialog
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -66,10 +67,10 @@ class RowsModel(QAbstractTableModel):
         self.rows = tuple(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -82,7 +83,7 @@ class RowsModel(QAbstractTableModel):
     def headerData(
         self,
         section: int,
-        orientation: Qt.Orientation,  # noqa: N802
+        orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -176,10 +177,7 @@ class InboxView(QWidget):
         bold = self.cases_title.font()
         bold.setBold(True)
         self.cases_title.setFont(bold)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
 
         self.open_button = QPushButton("Open case")
         self.take_button = QPushButton("Take case")
@@ -270,7 +268,7 @@ class InboxView(QWidget):
 
     # ------------------------------------------------------------------ loading
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not event.spontaneous():
             self.refresh()
@@ -329,8 +327,7 @@ class InboxView(QWidget):
     # ------------------------------------------------------------------ state
 
     def say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.say(text)
 
     def selected_cases(self) -> list[CaseRow]:
         return [self.cases_model.rows[r] for r in self.cases_table.selected_rows()]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,11 +31,13 @@ from followup.access import Actor
 from followup.db.engine import Database
 from followup.intake import merging
 from followup.intake.merging import MatchComparison, PersonFacts
-from followup.ui.caseload.model import local_time
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import CHANGED_BACKGROUND
+from followup.ui.widgets.messages import InlineMessage
+from followup.uktime import short_date, short_date_time
+from followup.vocab import MatchReviewState
 
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
-DIFF_TINT = QColor("#fff1cc")
 LEAD_DECIDES = (
     "A team lead decides whether these are the same person. Tell your lead if you know; "
     "until then both records stay as they are."
@@ -57,7 +59,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
@@ -79,7 +81,7 @@ def overdoses_text(facts: PersonFacts) -> str:
     if not facts.referrals:
         return "None"
     lines = [
-        f"{ref}, {local_time(when)}" + (f", {where}" if where else "")
+        f"{ref}, {short_date_time(when)}" + (f", {where}" if where else "")
         for ref, when, where in facts.referrals
     ]
     count = len(lines)
@@ -129,10 +131,7 @@ class MatchDialog(QDialog):
         self.table.setColumnWidth(0, 120)
         self.table.setColumnWidth(3, 120)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
         self.lead_note = QLabel(LEAD_DECIDES)
         self.lead_note.setWordWrap(True)
 
@@ -205,8 +204,8 @@ class MatchDialog(QDialog):
         for row in range(self.table.rowCount()):  # a little air between the lines
             self.table.setRowHeight(row, self.table.rowHeight(row) + 8)
         self._set_busy(False)
-        if comparison.state != "pending":
-            self._say("This match has already been decided; refresh the inbox.")
+        if comparison.state != MatchReviewState.PENDING:
+            self.message.warn("This match has already been decided; refresh the inbox.")
 
     def _fill(self, row: int, label: str, left: str, right: str, verdict: str) -> None:
         differs = verdict == DIFFERS
@@ -218,7 +217,7 @@ class MatchDialog(QDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             if differs:
-                item.setBackground(QBrush(DIFF_TINT))
+                item.setBackground(QBrush(CHANGED_BACKGROUND))
         if differs:
             items[3].setText("⚠ " + DIFFERS)
             items[3].setFont(bold)
@@ -228,7 +227,7 @@ class MatchDialog(QDialog):
     # ------------------------------------------------------------------ decisions
 
     def _set_busy(self, busy: bool) -> None:
-        pending = self.comparison is not None and self.comparison.state == "pending"
+        pending = self.comparison is not None and self.comparison.state == MatchReviewState.PENDING
         can = self._actor.can("merge_people") and not busy and pending and self.merge_id is None
         self.same_button.setEnabled(can)
         self.different_button.setEnabled(can)
@@ -236,13 +235,9 @@ class MatchDialog(QDialog):
         self.different_button.setVisible(self._actor.can("merge_people"))
         self.undo_button.setEnabled(not busy)
 
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
-
     def _failed(self, message: str) -> None:
         self._set_busy(False)
-        self._say(message)
+        self.message.warn(message)
 
     def same_person(self) -> None:
         db, actor, review_id = self._db, self._actor, self.review_id
@@ -259,7 +254,7 @@ class MatchDialog(QDialog):
         self._set_busy(False)
         self.undo_button.show()
         name = self.comparison.candidate.name if self.comparison else "the known person"
-        self._say(
+        self.message.confirm(
             f"Merged: the new referral now belongs to {name}'s record, as a repeat overdose. "
             "If that was a mistake, choose Undo merge (or find it later under Recent merges "
             "in the inbox)."
@@ -278,9 +273,9 @@ class MatchDialog(QDialog):
 
     def _kept_apart(self, _result: object) -> None:
         if self.comparison is not None:
-            self.comparison = replace(self.comparison, state="different_people")
+            self.comparison = replace(self.comparison, state=MatchReviewState.DIFFERENT_PEOPLE)
         self._set_busy(False)
-        self._say("Kept as different people; the new referral stays a case of its own.")
+        self.message.confirm("Kept as different people; the new referral stays a case of its own.")
         self.decided.emit()
 
     def undo(self) -> None:
@@ -299,7 +294,7 @@ class MatchDialog(QDialog):
     def _undone(self, _result: object) -> None:
         self.merge_id = None
         self.undo_button.hide()
-        self._say(
+        self.message.confirm(
             "Merge undone: both records are as they were, and the match waits for a decision again."
         )
         self.decided.emit()

@@ -28,20 +28,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from followup import vocab
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterRequest, create_letter, preview_letter
 from followup.ui.letters.choices import LetterCase, load_letter_case
 from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE, PdfPreview
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.pdf_preview import PdfPreview
+from followup.uktime import QT_LONG_DATE_TIME_FORMAT, now_utc, to_uk
 
-REASON_STYLE = "color: #8a4b00; margin-left: 22px;"
 MAX_NOTE_CHARS = 1000
 
 
 def next_working_morning(now: datetime | None = None) -> datetime:
-    """10:00 on the next weekday: a sensible first guess for an appointment."""
-    day = (now or datetime.now()) + timedelta(days=1)
+    """10:00 UK time on the next weekday: a sensible first guess for an appointment (naive)."""
+    day = (now or to_uk(now_utc()).replace(tzinfo=None)) + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day.replace(hour=10, minute=0, second=0, microsecond=0)
@@ -83,7 +86,7 @@ class NewLetterDialog(QDialog):
         self.appointment_box = QGroupBox("Appointment")
         self.appointment_time = QDateTimeEdit(QDateTime(next_working_morning()))
         self.appointment_time.setCalendarPopup(True)
-        self.appointment_time.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+        self.appointment_time.setDisplayFormat(QT_LONG_DATE_TIME_FORMAT)
         self.appointment_time.setAccessibleName("Appointment time")
         self.appointment_place = QLineEdit()
         self.appointment_place.setPlaceholderText("e.g. The Community Centre, 3 High Street")
@@ -106,10 +109,7 @@ class NewLetterDialog(QDialog):
         self.save_button = QPushButton("Save to case")
         self.save_button.setToolTip("Keep the letter with the case, ready to print")
         self.save_button.clicked.connect(self.save_letter)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
         close = QPushButton("Close")
         close.clicked.connect(self.close)
 
@@ -172,7 +172,7 @@ class NewLetterDialog(QDialog):
                 reason = QLabel(choice.problem)
                 reason.setWordWrap(True)
                 reason.setTextFormat(Qt.TextFormat.PlainText)
-                reason.setStyleSheet(REASON_STYLE)
+                set_role(reason, StyleRole.REASON)
                 self.reasons[choice.name] = reason
                 self.templates_layout.addWidget(reason)
                 button.setToolTip(choice.problem)
@@ -189,7 +189,7 @@ class NewLetterDialog(QDialog):
 
     def _load_failed(self, message: str) -> None:
         self.loading.setText(message)
-        self.loading.setStyleSheet(ERROR_STYLE)
+        set_role(self.loading, StyleRole.ERROR)
         self.loading.setWordWrap(True)
 
     # ------------------------------------------------------------------ the form
@@ -209,7 +209,7 @@ class NewLetterDialog(QDialog):
         if template is None:
             return None
         note = self.note.toPlainText().strip()[:MAX_NOTE_CHARS] or None
-        if template != "appointment":
+        if template != vocab.LetterTemplate.APPOINTMENT:
             return LetterRequest(self.case_id, template, note=note)
         # A naive time is UK local time to the letter services.
         when = self.appointment_time.dateTime().toPython().replace(second=0, microsecond=0)
@@ -222,7 +222,7 @@ class NewLetterDialog(QDialog):
         )
 
     def _form_changed(self, *_args: object) -> None:
-        self.appointment_box.setVisible(self.template == "appointment")
+        self.appointment_box.setVisible(self.template == vocab.LetterTemplate.APPOINTMENT)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -232,16 +232,12 @@ class NewLetterDialog(QDialog):
         self.save_button.setEnabled(ready and request != self._saved_request)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
-        self.message.show()
+        self.message.show_outcome(text, error=error)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy
         if text:
-            self.message.setText(text)
-            self.message.setStyleSheet("")
-            self.message.show()
+            self.message.say(text)
         self._update_buttons()
 
     # ------------------------------------------------------------------ preview and save

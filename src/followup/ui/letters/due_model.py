@@ -14,17 +14,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from followup.letters.batch import DueLetter
 from followup.letters.templates import TEMPLATES
+from followup.ui.widgets.look import ERROR_COLOUR
 
 _Index = QModelIndex | QPersistentModelIndex
 
 PERSON, CASE, WORKER, LETTER, REASON, PROBLEM = range(6)
 HEADERS = ("Person", "Case", "Worker", "Letter", "Why it is due", "Problem")
 WIDTHS = (190, 70, 130, 190, 300, 300)
-PROBLEM_COLOUR = QColor("#b00020")
 
 
 class DueLettersModel(QAbstractTableModel):
@@ -46,16 +46,16 @@ class DueLettersModel(QAbstractTableModel):
         self.endResetModel()
         self.chosen_changed.emit(0)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.due)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(
         self,
         section: int,
-        orientation: Qt.Orientation,  # noqa: N802
+        orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -72,7 +72,7 @@ class DueLettersModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(item, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == PROBLEM and item.problem:
-            return QBrush(PROBLEM_COLOUR)
+            return QBrush(ERROR_COLOUR)
         return None
 
     @staticmethod
@@ -98,7 +98,7 @@ class DueLettersModel(QAbstractTableModel):
     def setData(
         self,
         index: _Index,
-        value: object,  # noqa: N802
+        value: object,
         role: int = Qt.ItemDataRole.EditRole,
     ) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,7 +31,10 @@ from followup.letters.batch import BatchResult, DueLetter, letters_due, render_b
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters.due_model import WIDTHS, WORKER, DueLettersModel
 from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE, PdfPreviewDialog
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.pdf_preview import PdfPreviewDialog
+from followup.uktime import uk_today
 
 STOPPED = "Stopped; no letters were stored."
 
@@ -73,7 +75,7 @@ class LettersView(QWidget):
         self.last_result: BatchResult | None = None
 
         self.heading = QLabel("Letters due")
-        self.heading.setStyleSheet("font-size: 15px; font-weight: 600;")
+        set_role(self.heading, StyleRole.HEADING)
         self.count_label = QLabel("")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
@@ -96,7 +98,7 @@ class LettersView(QWidget):
         self.table.setAccessibleName("Letters due")
         self.table.doubleClicked.connect(self._open_row)
         self.empty = QLabel("No letters are due.")
-        self.empty.setStyleSheet("color: #555;")
+        set_role(self.empty, StyleRole.NOTE)
         self.empty.hide()
 
         self.select_all_button = QPushButton("Select all due")
@@ -109,10 +111,7 @@ class LettersView(QWidget):
             "Make the chosen letters in one PDF, keep them with their cases, and open them to print"
         )
         self.make_button.clicked.connect(self.make_letters)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
         self.skipped_label = QLabel("Left out of the last batch:")
         self.skipped = QListWidget()
         self.skipped.setAccessibleName("Letters left out")
@@ -182,9 +181,7 @@ class LettersView(QWidget):
             self._open_case(case_id)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
-        self.message.show()
+        self.message.show_outcome(text, error=error)
 
     # ------------------------------------------------------------------ the batch
 
@@ -301,7 +298,7 @@ class LettersView(QWidget):
         dialog.preview.show_pdf(
             result.pdf,
             [letter.id for letter in result.letters],
-            suggested_name=f"letters-{date.today():%Y-%m-%d}.pdf",
+            suggested_name=f"letters-{uk_today():%Y-%m-%d}.pdf",
         )
         self.preview_dialog = dialog
         dialog.show()

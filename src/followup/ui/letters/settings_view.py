@@ -48,7 +48,8 @@ from followup.letters.settings import (
 )
 from followup.letters.templates import TEMPLATES
 from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE
+from followup.ui.widgets.look import StyleRole, set_role
+from followup.ui.widgets.messages import InlineMessage
 
 HELP = (
     "Plain text. A placeholder is a name in braces, such as {first_name}; double-click one "
@@ -83,14 +84,6 @@ def _field(text: str, limit: int) -> QLineEdit:
     return edit
 
 
-def _message_label() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.hide()
-    return label
-
-
 class LetterSettingsView(QWidget):
     """Template list, wording editor and placeholders; the letterhead below."""
 
@@ -121,18 +114,18 @@ class LetterSettingsView(QWidget):
             self.templates.addItem(TEMPLATES[name].label)
         self.templates.currentRowChanged.connect(self._template_chosen)
         self.title = QLabel("")
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        set_role(self.title, StyleRole.HEADING)
         self.help = QLabel(HELP)
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.PlainText)
         self.person_help = QLabel(PERSON_HELP)
         self.person_help.setWordWrap(True)
-        self.person_help.setStyleSheet("color: #8a4b00;")
+        set_role(self.person_help, StyleRole.CAUTION)
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName("Wording")
         self.editor.setEnabled(False)
         self.editor.textChanged.connect(self._edited)
-        self.message = _message_label()
+        self.message = InlineMessage()
         self.save_button = QPushButton("Save wording")
         self.save_button.clicked.connect(self.save_wording)
         self.reset_button = QPushButton("Reset to default")
@@ -188,14 +181,14 @@ class LetterSettingsView(QWidget):
         self.logo_preview = QLabel("No logo")
         self.logo_preview.setFixedSize(180, 60)
         self.logo_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.logo_preview.setStyleSheet("border: 1px solid #ccc; color: #555;")
+        self.logo_preview.setObjectName("logoPreview")
         self.choose_logo_button = QPushButton("Choose logo…")
         self.choose_logo_button.clicked.connect(self.choose_logo)
         self.remove_logo_button = QPushButton("Remove logo")
         self.remove_logo_button.clicked.connect(self.remove_logo)
         self.save_head_button = QPushButton("Save letterhead")
         self.save_head_button.clicked.connect(self.save_letterhead)
-        self.head_message = _message_label()
+        self.head_message = InlineMessage()
 
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_preview)
@@ -249,7 +242,7 @@ class LetterSettingsView(QWidget):
 
     def _load_failed(self, message: str) -> None:
         self.loading = False
-        self._say(self.message, message, error=True)
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ wording
 
@@ -355,11 +348,11 @@ class LetterSettingsView(QWidget):
         self._mark_unsaved()
         if wording.template == self._current:
             self._show_template(wording.template)
-        self._say(self.message, text)
+        self.message.confirm(text)
 
     def _store_failed(self, message: str) -> None:
         self._update_buttons()
-        self._say(self.message, message, error=True)
+        self.message.warn(message)
 
     # ------------------------------------------------------------------ letterhead
 
@@ -404,7 +397,7 @@ class LetterSettingsView(QWidget):
         self._runner.run(
             run,
             self._logo_chosen,
-            lambda m: self._say(self.head_message, m, error=True),
+            self.head_message.warn,
             name="read logo",
         )
         return True
@@ -413,13 +406,13 @@ class LetterSettingsView(QWidget):
         self._logo = data
         self._logo_changed = True
         self._show_logo()
-        self._say(self.head_message, "Logo chosen; Save letterhead to use it.")
+        self.head_message.confirm("Logo chosen; Save letterhead to use it.")
 
     def remove_logo(self) -> None:
         self._logo = None
         self._logo_changed = True
         self._show_logo()
-        self._say(self.head_message, "Logo removed; Save letterhead to confirm.")
+        self.head_message.confirm("Logo removed; Save letterhead to confirm.")
 
     def save_letterhead(self) -> bool:
         db, actor = self._db, self._actor
@@ -445,14 +438,8 @@ class LetterSettingsView(QWidget):
     def _letterhead_saved(self, head: Letterhead) -> None:
         self.save_head_button.setEnabled(True)
         self._show_letterhead(head)
-        self._say(self.head_message, "Letterhead saved. New letters use it.")
+        self.head_message.confirm("Letterhead saved. New letters use it.")
 
     def _letterhead_failed(self, message: str) -> None:
         self.save_head_button.setEnabled(True)
-        self._say(self.head_message, message, error=True)
-
-    @staticmethod
-    def _say(label: QLabel, text: str, *, error: bool = False) -> None:
-        label.setText(text)
-        label.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
-        label.show()
+        self.head_message.warn(message)

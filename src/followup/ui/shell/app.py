@@ -13,12 +13,20 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from followup.errors import DatabaseUnavailable, FollowupError
 from followup.settings import APP_NAME, AppPaths, resolve_database_url
+from followup.ui.widgets.look import apply_look
+
+if TYPE_CHECKING:  # names for the type checker only: start-up imports these late
+    from followup.access import Actor
+    from followup.db.engine import Database
+    from followup.ui.shell.db_password import PasswordRequest
+    from followup.ui.shell.sign_in import SignedIn
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -33,7 +41,7 @@ def show_error(message: str) -> None:
     QMessageBox.critical(None, APP_NAME, message)
 
 
-def ask_database_password(request) -> str | None:  # noqa: ANN001 - a PasswordRequest
+def ask_database_password(request: PasswordRequest) -> str | None:
     """Ask for the team database password; None when the user would rather quit."""
     from followup.ui.shell.db_password import DatabasePasswordDialog
 
@@ -52,6 +60,7 @@ def application() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    apply_look(app)
     return app
 
 
@@ -122,7 +131,7 @@ def remember_password(url: str, password: str) -> None:
             log.warning("Could not store the database password in the keyring")
 
 
-def password_request(url: str, refused: bool):  # noqa: ANN201 - a PasswordRequest
+def password_request(url: str, refused: bool) -> PasswordRequest:
     from sqlalchemy.engine import make_url
 
     from followup.db.engine import describe
@@ -137,7 +146,7 @@ def password_request(url: str, refused: bool):  # noqa: ANN201 - a PasswordReque
     )
 
 
-def first_run(db) -> bool:  # noqa: ANN001 - a Database
+def first_run(db: Database) -> bool:
     """True when the database has no users yet."""
     from followup.access import user_count
 
@@ -155,7 +164,7 @@ class AppFlow(QObject):
 
     def __init__(
         self,
-        db=None,  # noqa: ANN001 - an open Database, when the caller has opened it already
+        db=None,  # an open Database, when the caller has opened it already
         *,
         on_quit: Callable[[], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
@@ -285,7 +294,7 @@ class AppFlow(QObject):
             previous.deleteLater()
         return dialog
 
-    def show_main_window(self, signed_in) -> QWidget:  # noqa: ANN001 - a SignedIn
+    def show_main_window(self, signed_in: SignedIn) -> QWidget:
         from followup.ui.shell.main_window import MainWindow
 
         window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
@@ -296,7 +305,7 @@ class AppFlow(QObject):
         self._guard(window, signed_in.actor)
         return window
 
-    def _guard(self, window: QWidget, actor) -> None:  # noqa: ANN001 - an Actor
+    def _guard(self, window: QWidget, actor: Actor) -> None:
         """The idle lock, and the unsaved work kept for this user when last signed out."""
         from followup.ui.shell.idle_lock import IdleLock, restore_drafts
 
@@ -307,7 +316,7 @@ class AppFlow(QObject):
                 "Your unsaved work from when you were signed out is back; check it and save it."
             )
 
-    def _switch_user(self, signed_in) -> None:  # noqa: ANN001 - a SignedIn
+    def _switch_user(self, signed_in: SignedIn) -> None:
         """Another user unlocked the idle lock: the first user's window gives way to theirs."""
         old = self.window
         self.show_main_window(signed_in)

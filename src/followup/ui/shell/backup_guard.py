@@ -21,6 +21,7 @@ from followup.protection.backup.rotation import automatic_backup, schedule_setti
 from followup.protection.integrity import StartupCheck, startup_check
 from followup.settings import APP_NAME, AppPaths
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.look import StyleRole, set_role
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class DatabaseGuard(QObject):
         label = QLabel(" ".join(self.warnings))
         label.setObjectName("databaseWarning")
         label.setWordWrap(True)
-        label.setStyleSheet("color: #8a1c1c; font-weight: bold;")
+        set_role(label, StyleRole.ALARM)
         label.setVisible(bool(self.warnings))
         window.statusBar().addWidget(label, 1)
         self._labels.append(label)

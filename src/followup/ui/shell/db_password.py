@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from followup.settings import KeyringStatus
+from followup.ui.widgets.look import StyleRole, set_role
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class DatabasePasswordDialog(QDialog):
         ask.setWordWrap(True)
         ask.setTextFormat(Qt.TextFormat.PlainText)
         if request.refused:
-            ask.setStyleSheet("color: #b00020;")
+            set_role(ask, StyleRole.ERROR)
         self.keeping = QLabel(request.keeping())
         self.keeping.setWordWrap(True)
         self.keeping.setTextFormat(Qt.TextFormat.PlainText)

@@ -39,6 +39,8 @@ from followup.access import Actor
 from followup.casework.drafts import DraftSource, DraftStore
 from followup.db.engine import Database
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
+from followup.vocab import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def collect_drafts(widgets: list[QWidget]) -> dict[str, dict[str, Any]]:
             try:
                 data = widget.draft()
                 key = widget.draft_key()
-            except Exception:  # noqa: BLE001 - one broken form must not lose the others
+            except Exception:  # one broken form must not lose the others
                 log.exception("A form could not give its draft (%s)", type(widget).__name__)
                 continue
             if data:
@@ -156,10 +158,7 @@ class LockScreen(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
         self.unlock_button = QPushButton("Unlock")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
+        self.message = InlineMessage()
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
@@ -192,8 +191,7 @@ class LockScreen(QWidget):
         self.password.setFocus()
 
     def show_problem(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
         self.password.clear()
         self.password.setFocus()
         self.set_busy(False)
@@ -223,7 +221,7 @@ def _unlock(db: Database, current: Actor, username: str, password: str) -> Any:
             audit.record(
                 s,
                 current.id,
-                "logout",
+                AuditAction.LOGOUT,
                 "user",
                 current.id,
                 {"reason": "idle lock: another user signed in"},
@@ -283,7 +281,7 @@ class IdleLock(QObject):
 
     # ------------------------------------------------------------------ watching
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's API
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in INPUT_EVENTS and not self.locked:
             self._last_input = self._now()
         return False

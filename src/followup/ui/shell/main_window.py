@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         if self.cases.count():
             self.cases.close_tab(self.cases.currentIndex())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's API
+    def closeEvent(self, event: QCloseEvent) -> None:
         # Queries still running need the database; let them finish before it is closed.
         wait_for_tasks()
         super().closeEvent(event)

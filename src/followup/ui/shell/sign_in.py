@@ -27,8 +27,8 @@ from followup.db.engine import Database
 from followup.db.models import Setting
 from followup.errors import FollowupError
 from followup.ui.tasks import TaskRunner
-
-ERROR_STYLE = "color: #b00020;"
+from followup.ui.widgets.messages import InlineMessage
+from followup.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -47,16 +47,13 @@ def sign_in_and_check_demo(db: Database, username: str, password: str) -> Signed
 
 def create_first_admin(db: Database, username: str, display_name: str, password: str) -> str:
     with db.session() as s:
-        user = access.create_user(s, None, username, "admin", password, display_name)
+        user = access.create_user(s, None, username, Role.ADMIN, password, display_name)
         return user.username
 
 
-def _message_label() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
+def _message_label() -> InlineMessage:
+    label = InlineMessage()
     label.setObjectName("message")
-    label.hide()
     return label
 
 
@@ -93,8 +90,7 @@ class _BusyDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def show_problem(self, message: str) -> None:
-        self.message.setText(message)
-        self.message.show()
+        self.message.warn(message)
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:
@@ -142,7 +138,7 @@ class FirstAdminDialog(_BusyDialog):
         display_name = self.display_name.text().strip() or username
         password = self.password.text()
         try:
-            access.validate_new_user(username, display_name, "admin", password)
+            access.validate_new_user(username, display_name, Role.ADMIN, password)
         except FollowupError as exc:
             self.show_problem(str(exc))
             return

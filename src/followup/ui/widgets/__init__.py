@@ -1,7 +1,10 @@
-"""Widgets shared by every screen: messages, tables, the PDF preview.
+"""Widgets shared by every screen: messages, tables, the PDF preview, and the look.
 
+- ``dates``: Date and time editors on the UK clock, whatever the computer's own time zone.
+- ``look``: The style sheet in resources/, widget roles, and the colours models and charts paint.
+- ``messages``: The one message widget (``InlineMessage``) for refusals, failures and confirmations.
 - ``pdf_preview``: Letters on screen and on paper: a QtPdf preview with Print… and Save as PDF….
 - ``row_table``: A read-only table of rows that asks for the current row to be opened on Enter or a double-click.
 """
 
-__all__ = ["pdf_preview", "row_table"]
+__all__ = ["dates", "look", "messages", "pdf_preview", "row_table"]

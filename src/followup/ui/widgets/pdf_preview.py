@@ -35,11 +35,10 @@ from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.letters.making import record_prints
 from followup.ui.tasks import TaskRunner
+from followup.ui.widgets.messages import InlineMessage
 
 # Rendering at more than this gains nothing on paper and a 1200 dpi A4 page is half a gigabyte.
 MAX_PRINT_DPI = 300
-ERROR_STYLE = "color: #b00020;"
-DONE_STYLE = "color: #1b5e20;"
 NOT_STORED = (
     "Save the letter to the case first: every letter that is printed or saved as a "
     "file is kept with its case."
@@ -184,7 +183,7 @@ class PdfPreview(QWidget):
         self.placeholder = QLabel("Choose Preview to see the letter here.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: #555; background: #e8e8e8;")
+        self.placeholder.setObjectName("pdfPlaceholder")
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(self.view)
@@ -200,10 +199,7 @@ class PdfPreview(QWidget):
         self.save_button.clicked.connect(self.save_as_pdf)
         for button in (self.fit_button, self.print_button, self.save_button):
             button.setAutoDefault(False)  # Enter in a dialog must not print or save
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = InlineMessage()
 
         bar = QHBoxLayout()
         bar.addWidget(self.info, 1)
@@ -276,9 +272,7 @@ class PdfPreview(QWidget):
         self._update_buttons()
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else DONE_STYLE)
-        self.message.show()
+        self.message.show_outcome(text, error=error)
 
     def hide_message(self) -> None:
         self.message.hide()
