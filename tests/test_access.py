@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from followup.access import create_user, hash_password, require, sign_in, verify_password
+from followup.access import require
+from followup.accounts import create_user, hash_password, sign_in, verify_password
 from followup.db.models import AuditEvent, User
 from followup.errors import FollowupError, PermissionDenied, SignInFailed
 

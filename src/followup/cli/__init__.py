@@ -192,7 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from followup.access import create_user, user_count
+    from followup.accounts import create_user, user_count
 
     db = _open(args, create=True)
     try:

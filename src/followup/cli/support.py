@@ -65,7 +65,7 @@ def _password(prompt: str, env: str | None = None) -> str:
 
 
 def _sign_in(db, args: argparse.Namespace):  # noqa: ANN001, ANN202
-    from followup.access import sign_in
+    from followup.accounts import sign_in
 
     name = getattr(args, "user", None) or os.environ.get("FOLLOWUP_USER")
     if not name:

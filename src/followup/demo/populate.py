@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Date, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from followup import audit
-from followup.access import hash_password
+from followup.accounts import hash_password
 from followup.db.engine import Database
 from followup.db.models import (
     Case,

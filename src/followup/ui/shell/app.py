@@ -139,7 +139,7 @@ def password_request(url: str, refused: bool):  # noqa: ANN201 - a PasswordReque
 
 def first_run(db) -> bool:  # noqa: ANN001 - a Database
     """True when the database has no users yet."""
-    from followup.access import user_count
+    from followup.accounts import user_count
 
     with db.session() as s:
         return user_count(s) == 0
