@@ -163,6 +163,23 @@ def stored_database_password(url: str) -> str | None:
         ) from None
 
 
+def with_stored_password(url: str) -> str:
+    """The URL to connect with: a PostgreSQL URL without a password gets the keyring's one.
+
+    The result holds the password, so it is handed to ``open_database`` and never shown; the
+    database layer names a database with ``describe``, which leaves the password out.
+    """
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql" or u.password is not None:
+        return url
+    password = stored_database_password(url)
+    if password is None:
+        return url
+    return u.set(password=password).render_as_string(hide_password=False)
+
+
 def store_database_password(url: str, password: str) -> None:
     import keyring
     from keyring.errors import KeyringError

@@ -88,11 +88,14 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
 
     from followup.db.migrate import open_database
     from followup.protection.backup.files import configured_backup_folder
+    from followup.settings import with_stored_password
 
     attempt = url
     if password is not None:
         attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
     try:
+        if password is None:
+            attempt = with_stored_password(url)
         db = open_database(
             attempt,
             create=is_default_database(url, paths),
