@@ -17,6 +17,23 @@ import platformdirs
 
 from followup.errors import DatabaseUnavailable, FollowupError
 
+__all__ = [
+    "APP_NAME",
+    "DB_ENV",
+    "KEYRING_SERVICE",
+    "AppPaths",
+    "KeyringStatus",
+    "keyring_key",
+    "keyring_status",
+    "load_local_settings",
+    "normalise_url",
+    "resolve_database_url",
+    "save_local_settings",
+    "store_database_password",
+    "stored_database_password",
+    "with_stored_password",
+]
+
 APP_NAME = "Followup"
 KEYRING_SERVICE = "Followup"
 DB_ENV = "FOLLOWUP_DB"

@@ -48,6 +48,20 @@ from followup.cli.support import (
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
 
+__all__ = [
+    "COMMANDS",
+    "build_parser",
+    "cmd_cases",
+    "cmd_check",
+    "cmd_demo",
+    "cmd_gui",
+    "cmd_import",
+    "cmd_init",
+    "cmd_set_password",
+    "cmd_users_add",
+    "main",
+]
+
 log = logging.getLogger("followup.cli")
 
 
@@ -368,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("followup: stopped; nothing more was done.\n")
         return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log the type
+    except Exception as exc:  # the user gets a sentence, the log the type
         log.exception("Unexpected %s in `followup %s`", type(exc).__name__, command or "")
         sys.stderr.write(
             f"followup: something unexpected went wrong ({type(exc).__name__}); nothing more "

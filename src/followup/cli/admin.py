@@ -18,6 +18,14 @@ from followup.cli.support import (
 from followup.errors import FollowupError
 from followup.uktime import short_date
 
+__all__ = [
+    "add_backup_parsers",
+    "add_retention_parser",
+    "cmd_backup",
+    "cmd_restore",
+    "cmd_retention",
+]
+
 
 def add_backup_parsers(sub: Any) -> None:
     p = sub.add_parser("backup", help="consistent online backup of the database to FILE")

@@ -22,6 +22,8 @@ from followup.cli.support import (
 from followup.errors import FollowupError
 from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
 
+__all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
+
 
 def _add_period(p: argparse.ArgumentParser) -> None:
     p.add_argument(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -54,6 +55,7 @@ __all__ = [
     "User",
     "one_of",
     "person_display_name",
+    "table_of",
 ]
 
 NAMING_CONVENTION = {
@@ -68,6 +70,13 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), date: Date()}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model is mapped to, for bulk Core statements (typed as a ``Table``)."""
+    table = model.__table__
+    assert isinstance(table, Table)  # every model here maps one declared table
+    return table
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
