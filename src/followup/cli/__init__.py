@@ -47,6 +47,7 @@ from followup.cli.support import (
 )
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
+from followup.vocab import ROLES, Role
 
 __all__ = [
     "COMMANDS",
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="users_command", parser_class=Parser, required=True)
     pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
     pa.add_argument("name")
-    pa.add_argument("--role", required=True, choices=("worker", "lead", "admin"))
+    pa.add_argument("--role", required=True, choices=[r.value for r in ROLES])
     pa.add_argument("--display-name", metavar="TEXT")
     add_db_option(pa)
     add_user_option(pa)
@@ -213,7 +214,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         with db.session() as s:
             first = user_count(s) == 0
         actor = None if first else sign_in_user(db, args)
-        if first and args.role != "admin":
+        if first and args.role != Role.ADMIN:
             raise FollowupError("The first user must be an administrator (--role admin).")
         if sys.stdin is not None and sys.stdin.isatty():
             password = getpass.getpass(f"New password for {args.name}: ")

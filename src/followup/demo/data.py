@@ -8,7 +8,7 @@ domains, so nothing here can reach a real person.
 
 from __future__ import annotations
 
-from followup.vocab import Role, ServiceType
+from followup.vocab import ContactOutcome, Role, ServiceType
 
 __all__ = [
     "ATTEMPT_NOTES",
@@ -390,25 +390,28 @@ REFERRAL_NOTES = (
 )
 
 ATTEMPT_NOTES = {
-    "no_answer": ("Rang, no reply.", "Rang twice, no reply.", "Phone rang out."),
-    "voicemail_left": (
+    ContactOutcome.NO_ANSWER: ("Rang, no reply.", "Rang twice, no reply.", "Phone rang out."),
+    ContactOutcome.VOICEMAIL_LEFT: (
         "Left a brief voicemail asking them to ring back.",
         "Left a discreet message.",
     ),
-    "message_sent": (
+    ContactOutcome.MESSAGE_SENT: (
         "Text sent with our number.",
         "Discreet text sent asking them to get in touch.",
     ),
-    "letter_sent": ("Discreet letter sent with our number.",),
-    "returned_mail": ("Letter came back: not known at this address.",),
-    "not_at_address": (
+    ContactOutcome.LETTER_SENT: ("Discreet letter sent with our number.",),
+    ContactOutcome.RETURNED_MAIL: ("Letter came back: not known at this address.",),
+    ContactOutcome.NOT_AT_ADDRESS: (
         "No one in; card left.",
         "Neighbour said they have not been seen for a few days.",
     ),
-    "wrong_number": ("Number belongs to someone else.",),
-    "spoke_engaged": ("Spoke with them; happy to have support.", "Agreed to meet this week."),
-    "spoke_declined": ("Spoke with them; does not want support at the moment.",),
-    "other": (
+    ContactOutcome.WRONG_NUMBER: ("Number belongs to someone else.",),
+    ContactOutcome.SPOKE_ENGAGED: (
+        "Spoke with them; happy to have support.",
+        "Agreed to meet this week.",
+    ),
+    ContactOutcome.SPOKE_DECLINED: ("Spoke with them; does not want support at the moment.",),
+    ContactOutcome.OTHER: (
         "Looked for them at the usual places; not seen.",
         "Asked outreach partners to pass on our number.",
     ),

@@ -95,6 +95,12 @@ def _insert_returning_ids(
     return list(session.scalars(stmt, rows))
 
 
+def _person_id(item: Resolved) -> int:
+    """The person's id, which every item has once its new people are written."""
+    assert item.person.person_id is not None
+    return item.person.person_id
+
+
 def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(table_of(model)), rows)
@@ -288,7 +294,7 @@ class IntakeWriter:
             )
         new_ids = _insert_returning_ids(self.session, Case, rows)
         for index, case_id in zip(openers, new_ids, strict=True):
-            self.open_case[items[index].person.person_id] = case_id  # type: ignore[index]
+            self.open_case[_person_id(items[index])] = case_id
             self._due[case_id] = self.first_due
         self.cases_created.extend(new_ids)
         _insert(
@@ -306,7 +312,7 @@ class IntakeWriter:
                 for case_id in new_ids
             ],
         )
-        case_ids = [self.open_case[item.person.person_id] for item in items]  # type: ignore[index]
+        case_ids = [self.open_case[_person_id(item)] for item in items]
         opening = set(openers)
         for index, case_id in enumerate(case_ids):
             if index in opening:
