@@ -28,7 +28,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from followup.access import actor_of  # noqa: E402
+from followup.accounts import actor_of  # noqa: E402
 from followup.db.engine import Database  # noqa: E402
 from followup.db.migrate import head_revision, open_database  # noqa: E402
 from followup.db.models import User  # noqa: E402

@@ -55,7 +55,8 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from followup.access import Actor, actor_of, create_user  # noqa: E402
+from followup.access import Actor  # noqa: E402
+from followup.accounts import actor_of, create_user  # noqa: E402
 from followup.casework import lifecycle  # noqa: E402
 from followup.db import models as m  # noqa: E402
 from followup.db.engine import Database, make_engine  # noqa: E402

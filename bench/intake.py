@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from followup.access import actor_of, hash_password
+from followup.accounts import actor_of, hash_password
 from followup.db.migrate import head_revision, open_database
 from followup.db.models import Case, Person, User
 from followup.intake.importer import import_file

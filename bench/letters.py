@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from followup.access import actor_of, create_user
+from followup.accounts import actor_of, create_user
 from followup.db import models as m
 from followup.db.migrate import open_database
 from followup.letters.batch import letters_due, render_batch

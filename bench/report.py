@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from followup.access import actor_of
+from followup.accounts import actor_of
 from followup.db.engine import Database
 from followup.db.migrate import head_revision, open_database
 from followup.db.models import User

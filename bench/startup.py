@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def small_database(folder: Path) -> Path:
-    from followup.access import create_user
+    from followup.accounts import create_user
     from followup.db.migrate import open_database
 
     path = folder / "startup.sqlite"

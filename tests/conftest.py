@@ -28,7 +28,8 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from followup.access import Actor, actor_of, create_user  # noqa: E402
+from followup.access import Actor  # noqa: E402
+from followup.accounts import actor_of, create_user  # noqa: E402
 from followup.db.engine import Database  # noqa: E402
 from followup.db.migrate import open_database  # noqa: E402
 from followup.settings import AppPaths  # noqa: E402

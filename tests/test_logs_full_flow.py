@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from followup.access import sign_in
+from followup.accounts import sign_in
 from followup.casework import caseload, lifecycle, treatment
 from followup.casework.detail import case_detail
 from followup.cli import main as cli_main

@@ -1,34 +1,25 @@
-"""Users, roles, permissions and passwords.
+"""Roles and permissions: what the signed-in user may do.
 
 Permissions are checked here, in the service layer, so that the command line and the desktop
-app obey the same rules; the UI only hides what a role cannot do. Passwords are hashed with
-scrypt from the standard library (memory-hard, no extra dependency).
+app obey the same rules; the UI only hides what a role cannot do. Users, passwords and sign-in
+live in ``followup.accounts``, which is audited; this module knows no storage, so the audit
+search can check permissions without an import cycle.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from followup.errors import PermissionDenied
+from followup.vocab import Role
 
-from followup import audit, vocab
-from followup.db.models import User
-from followup.errors import FollowupError, PermissionDenied, SignInFailed
+__all__ = ["PERMISSIONS", "PERMISSION_TEXT", "Actor", "require"]
 
-# scrypt cost: 2**14 iterations with r=8 uses 16 MiB and takes tens of milliseconds.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-MIN_PASSWORD_LENGTH = 4
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "worker": frozenset(
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.WORKER: frozenset(
         {"view_own_cases", "view_inbox", "take_case", "edit_case", "print_letters", "import"}
     ),
-    "lead": frozenset(
+    Role.LEAD: frozenset(
         {
             "view_own_cases",
             "view_inbox",
@@ -46,7 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "backup",
         }
     ),
-    "admin": frozenset(
+    Role.ADMIN: frozenset(
         {
             "manage_users",
             "manage_templates",
@@ -91,7 +82,7 @@ class Actor:
     id: int
     username: str
     display_name: str
-    role: str
+    role: Role
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -104,136 +95,3 @@ def require(actor: Actor, permission: str) -> None:
             f"Your role ({actor.role}) does not allow you to {what}; ask a team lead or an "
             "administrator."
         )
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    b64 = base64.b64encode
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-# A fixed hash to check against when the user name is unknown, so that the time taken does
-# not reveal which names exist.
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
-
-
-def user_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0
-
-
-def validate_new_user(username: str, display_name: str, role: str, password: str) -> None:
-    if not username or not username.strip():
-        raise FollowupError("A user needs a login name.")
-    if len(username) > 64 or any(c.isspace() for c in username):
-        raise FollowupError("A login name has no spaces and at most 64 characters.")
-    if role not in vocab.ROLES:
-        raise FollowupError(f"The role must be one of {', '.join(vocab.ROLES)}, not {role!r}.")
-    if not display_name.strip():
-        raise FollowupError("A user needs a display name.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise FollowupError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-
-
-def create_user(
-    session: Session,
-    actor: Actor | None,
-    username: str,
-    role: str,
-    password: str,
-    display_name: str | None = None,
-    *,
-    password_hash: str | None = None,
-) -> User:
-    """Add a user. Only an admin may, except for the very first user, who must be an admin."""
-    username = username.strip()
-    display_name = (display_name or username).strip()
-    validate_new_user(username, display_name, role, password)
-    if actor is None:
-        if user_count(session) > 0:
-            raise PermissionDenied(
-                "Only an administrator can add users once the first one exists; "
-                "sign in as an administrator (--user NAME)."
-            )
-        if role != "admin":
-            raise FollowupError("The first user must be an administrator (--role admin).")
-    else:
-        require(actor, "manage_users")
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise FollowupError(f"There is already a user called {username}; choose another name.")
-    user = User(
-        username=username,
-        display_name=display_name,
-        role=role,
-        active=True,
-        password_hash=password_hash or hash_password(password),
-    )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor.id if actor else user.id,
-        "create",
-        "user",
-        user.id,
-        {"username": username, "role": role},
-    )
-    return user
-
-
-def sign_in(session: Session, username: str, password: str) -> Actor:
-    """Check a user name and password; success and failure are both audited."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
-    if user is None or not ok or not user.active:
-        audit.record(
-            session,
-            user.id if user else None,
-            "login_failed",
-            "user",
-            user.id if user else None,
-            {"reason": "inactive" if (user and ok) else "wrong name or password"},
-            username=username[:64],
-        )
-        # The failed attempt must stay on record although the caller's block fails.
-        session.commit()
-        if user is not None and ok and not user.active:
-            raise SignInFailed("This account has been switched off; ask an administrator.")
-        raise SignInFailed("The user name or password is wrong; check them and try again.")
-    audit.record(session, user.id, "login", "user", user.id, username=user.username)
-    return actor_of(user)
-
-
-def list_workers(session: Session) -> list[Actor]:
-    """Active users who can hold a caseload (workers and leads), by name."""
-    users = session.scalars(
-        select(User)
-        .where(User.active.is_(True), User.role.in_(("worker", "lead")))
-        .order_by(User.display_name)
-    )
-    return [actor_of(u) for u in users]

@@ -5,6 +5,18 @@ Messages never include personal data, because they may reach a log file.
 
 from __future__ import annotations
 
+__all__ = [
+    "DatabaseBusy",
+    "DatabaseTooNew",
+    "DatabaseUnavailable",
+    "FollowupError",
+    "NotFound",
+    "PermissionDenied",
+    "RuleViolation",
+    "SignInFailed",
+    "StaleEdit",
+]
+
 
 class FollowupError(Exception):
     """A problem the user can understand and act on; ``str()`` is the sentence to show."""

@@ -11,17 +11,22 @@ import logging
 import logging.handlers
 import traceback
 from pathlib import Path
+from types import TracebackType
 
 from followup.settings import AppPaths
+
+__all__ = ["LOG_FORMAT", "NoMessageTracebackFormatter", "configure_logging"]
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class NoMessageTracebackFormatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's API
+    def formatException(self, ei: ExcInfo) -> str:
         exc_type, exc, tb = ei
         frames = "".join(traceback.format_tb(tb))
-        chain = []
+        chain: list[str] = []
         cause = exc.__cause__ or exc.__context__ if exc is not None else None
         while cause is not None and len(chain) < 5:
             chain.append(type(cause).__name__)
@@ -32,11 +37,13 @@ class NoMessageTracebackFormatter(logging.Formatter):
 
 
 _configured: Path | None = None
+# The handler this module added, so that configuring again replaces it and no other.
+_handler: logging.Handler | None = None
 
 
 def configure_logging(paths: AppPaths | None = None, level: int = logging.INFO) -> Path | None:
     """Send log records to followup.log in the user's log folder (rotating, 5 x 1 MB)."""
-    global _configured
+    global _configured, _handler
     paths = paths or AppPaths.default()
     log_file = paths.log_dir / "followup.log"
     if _configured == log_file:
@@ -50,11 +57,10 @@ def configure_logging(paths: AppPaths | None = None, level: int = logging.INFO) 
         return None  # no log folder is no reason to refuse to work
     handler.setFormatter(NoMessageTracebackFormatter(LOG_FORMAT))
     root = logging.getLogger("followup")
-    for old in list(root.handlers):
-        if getattr(old, "_followup", False):
-            root.removeHandler(old)
-            old.close()
-    handler._followup = True  # type: ignore[attr-defined]
+    if _handler is not None:
+        root.removeHandler(_handler)
+        _handler.close()
+    _handler = handler
     root.addHandler(handler)
     root.setLevel(level)
     _configured = log_file

@@ -17,6 +17,23 @@ import platformdirs
 
 from followup.errors import DatabaseUnavailable, FollowupError
 
+__all__ = [
+    "APP_NAME",
+    "DB_ENV",
+    "KEYRING_SERVICE",
+    "AppPaths",
+    "KeyringStatus",
+    "keyring_key",
+    "keyring_status",
+    "load_local_settings",
+    "normalise_url",
+    "resolve_database_url",
+    "save_local_settings",
+    "store_database_password",
+    "stored_database_password",
+    "with_stored_password",
+]
+
 APP_NAME = "Followup"
 KEYRING_SERVICE = "Followup"
 DB_ENV = "FOLLOWUP_DB"
@@ -161,6 +178,23 @@ def stored_database_password(url: str) -> str | None:
             f"Could not read the database password from the keyring ({type(exc).__name__}); "
             + keyring_status().advice
         ) from None
+
+
+def with_stored_password(url: str) -> str:
+    """The URL to connect with: a PostgreSQL URL without a password gets the keyring's one.
+
+    The result holds the password, so it is handed to ``open_database`` and never shown; the
+    database layer names a database with ``describe``, which leaves the password out.
+    """
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql" or u.password is not None:
+        return url
+    password = stored_database_password(url)
+    if password is None:
+        return url
+    return u.set(password=password).render_as_string(hide_password=False)
 
 
 def store_database_password(url: str, password: str) -> None:

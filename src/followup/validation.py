@@ -15,6 +15,18 @@ import phonenumbers
 from stdnum.exceptions import ValidationError
 from stdnum.gb import nhs
 
+__all__ = [
+    "date_of_birth_problem",
+    "display_phone",
+    "nhs_number_problem",
+    "normalise_nhs_number",
+    "normalise_phone",
+    "normalise_phone_quick",
+    "normalise_postcode",
+    "parse_uk_date",
+    "postcode_district",
+]
+
 # Ofcom's numbers for TV and radio drama: 07700 900000-900999 and 0121 496 0000-0999.
 _DRAMA_RANGES = (
     ("+447700900000", "+447700900999"),

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from followup import audit
-from followup.access import sign_in
+from followup.accounts import sign_in
 from followup.audit.search import (
     WITHHELD,
     AuditFilters,

@@ -10,7 +10,12 @@ from sqlalchemy import create_engine, text
 
 from followup.db.migrate import open_database
 from followup.errors import DatabaseUnavailable
-from followup.settings import KEYRING_SERVICE, keyring_key, store_database_password
+from followup.settings import (
+    KEYRING_SERVICE,
+    keyring_key,
+    store_database_password,
+    with_stored_password,
+)
 from tests.conftest import PG_SKIP_REASON, PG_URL
 
 pytestmark = pytest.mark.postgres
@@ -38,14 +43,14 @@ def password_role():
 
 def test_missing_wrong_and_right_password(password_role):
     with pytest.raises(DatabaseUnavailable, match="refused the password .*followup set-password"):
-        open_database(password_role, create=True)
+        open_database(with_stored_password(password_role), create=True)
     store_database_password(password_role, "wrong-password")
     with pytest.raises(DatabaseUnavailable, match="refused the password") as info:
-        open_database(password_role, create=True)
+        open_database(with_stored_password(password_role), create=True)
     assert "wrong-password" not in str(info.value)
     store_database_password(password_role, "right-password")
     assert keyring.get_password(KEYRING_SERVICE, keyring_key(password_role)) == "right-password"
-    db = open_database(password_role, create=True)
+    db = open_database(with_stored_password(password_role), create=True)
     try:
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar().startswith("fu_pw_")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from stdnum.gb import nhs
 
 from followup import vocab
-from followup.access import sign_in
+from followup.accounts import sign_in
 from followup.casework.schedule import DEFAULT_SCHEDULE
 from followup.cli import main
 from followup.db.migrate import open_database

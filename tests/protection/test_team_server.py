@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from followup import cli
-from followup.access import actor_of, create_user, sign_in
+from followup.accounts import actor_of, create_user, sign_in
 from followup.casework.caseload import open_case
 from followup.db import models as m
 from followup.db.engine import Database, make_engine

@@ -18,6 +18,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from followup.db.models import AuditEvent, AuditPrivateValue
+from followup.vocab import AuditAction
+
+__all__ = ["changes", "record", "record_with_private"]
 
 
 def _plain(value: Any) -> Any:
@@ -29,7 +32,7 @@ def _plain(value: Any) -> Any:
 def record(
     session: Session,
     actor_id: int | None,
-    action: str,
+    action: AuditAction,
     entity: str | None = None,
     entity_id: int | None = None,
     details: dict[str, Any] | None = None,
@@ -52,7 +55,7 @@ def record(
 def record_with_private(
     session: Session,
     actor_id: int | None,
-    action: str,
+    action: AuditAction,
     entity: str | None,
     entity_id: int | None,
     public: dict[str, Any],

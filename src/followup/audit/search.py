@@ -30,6 +30,24 @@ from followup.access import Actor, require
 from followup.db.models import AuditEvent, AuditPrivateValue, Case, User
 from followup.errors import FollowupError
 from followup.files import write_safe_csv
+from followup.uktime import DATE_TIME_FORMAT
+from followup.vocab import AuditAction
+
+__all__ = [
+    "CASE_DATA_ENTITIES",
+    "EXPORT_BATCH",
+    "EXPORT_COLUMNS",
+    "MAX_PAGE",
+    "PAGE_SIZE",
+    "REMOVED_BY_RETENTION",
+    "WITHHELD",
+    "AuditFilters",
+    "AuditRow",
+    "AuditUser",
+    "audit_users",
+    "export_audit",
+    "search_audit",
+]
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +156,7 @@ def _check(filters: AuditFilters) -> None:
         raise FollowupError("The end of the period is before its start; check the dates.")
 
 
-def _query(session: Session, filters: AuditFilters) -> Select:
+def _query(session: Session, filters: AuditFilters) -> Select[AuditEvent, str, str]:
     _check(filters)
     q = select(AuditEvent, User.username, User.display_name).outerjoin(
         User, User.id == AuditEvent.user_id
@@ -291,7 +309,7 @@ def export_audit(session: Session, actor: Actor, filters: AuditFilters, path: Pa
     about = (
         f"# Followup audit trail; filters: "
         f"{json.dumps(described, sort_keys=True) if described else 'none'}; "
-        f"made {made:%d/%m/%Y %H:%M} UTC by {actor.username}"
+        f"made {made.strftime(DATE_TIME_FORMAT)} UTC by {actor.username}"
     )
     rows = (
         (
@@ -310,7 +328,7 @@ def export_audit(session: Session, actor: Actor, filters: AuditFilters, path: Pa
     audit.record(
         session,
         actor.id,
-        "export",
+        AuditAction.EXPORT,
         "export",
         None,
         {"kind": "audit_csv", "filters": described, "rows": count},

@@ -17,7 +17,7 @@ from followup.access import Actor, require
 from followup.db import queries
 from followup.db.models import Case, Referral, User
 from followup.errors import NotFound, PermissionDenied
-from followup.validation import display_phone
+from followup.validation import display_phone, normalise_phone
 
 
 def scoped_query(actor: Actor, q: queries.CaseQuery) -> queries.CaseQuery:
@@ -32,14 +32,20 @@ def scoped_query(actor: Actor, q: queries.CaseQuery) -> queries.CaseQuery:
     return replace(q, worker_id=actor.id)
 
 
+def _with_search_phone(q: queries.CaseQuery) -> queries.CaseQuery:
+    """The query with its search text read as a phone number, which storage cannot do."""
+    text = q.search.strip()
+    return replace(q, search_phone=normalise_phone(text) if text else None)
+
+
 def count_cases(session: Session, actor: Actor, q: queries.CaseQuery) -> int:
-    return queries.count_cases(session, scoped_query(actor, q))
+    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
 
 
 def list_cases(
     session: Session, actor: Actor, q: queries.CaseQuery, offset: int = 0, limit: int = 200
 ) -> list[queries.CaseRow]:
-    return queries.fetch_cases(session, scoped_query(actor, q), offset, limit)
+    return queries.fetch_cases(session, _with_search_phone(scoped_query(actor, q)), offset, limit)
 
 
 @dataclass(frozen=True)

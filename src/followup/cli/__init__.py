@@ -18,14 +18,14 @@ from typing import Any
 
 from followup import __version__
 from followup.cli.admin import (
-    _add_backup_parsers,
-    _add_retention_parser,
+    add_backup_parsers,
+    add_retention_parser,
     cmd_backup,
     cmd_restore,
     cmd_retention,
 )
 from followup.cli.reports import (
-    _add_report_parsers,
+    add_report_parsers,
     cmd_export,
     cmd_letters,
     cmd_report,
@@ -35,29 +35,45 @@ from followup.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PARTIAL,
+    Parser,
     UsageError,
-    _add_db,
-    _add_user,
-    _iso,
-    _open,
-    _out,
-    _Parser,
-    _password,
-    _sign_in,
+    add_db_option,
+    add_user_option,
+    iso_utc,
+    open_db,
+    out,
+    read_password,
+    sign_in_user,
 )
 from followup.errors import FollowupError
+from followup.uktime import short_date_time
+from followup.vocab import ROLES, Role
+
+__all__ = [
+    "COMMANDS",
+    "build_parser",
+    "cmd_cases",
+    "cmd_check",
+    "cmd_demo",
+    "cmd_gui",
+    "cmd_import",
+    "cmd_init",
+    "cmd_set_password",
+    "cmd_users_add",
+    "main",
+]
 
 log = logging.getLogger("followup.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="followup", description="Post-overdose follow-up and referral.")
+    parser = Parser(prog="followup", description="Post-overdose follow-up and referral.")
     parser.add_argument("--version", action="version", version=f"followup {__version__}")
-    _add_db(parser)
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_db_option(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
     p = sub.add_parser("init", help="create or upgrade the database")
-    _add_db(p)
+    add_db_option(p)
     p.add_argument(
         "--grant-app-role",
         metavar="ROLE",
@@ -66,25 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("check", help="integrity check of the database and schema version")
-    _add_db(p)
+    add_db_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("users", help="user management")
-    users = p.add_subparsers(dest="users_command", parser_class=_Parser, required=True)
+    users = p.add_subparsers(dest="users_command", parser_class=Parser, required=True)
     pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
     pa.add_argument("name")
-    pa.add_argument("--role", required=True, choices=("worker", "lead", "admin"))
+    pa.add_argument("--role", required=True, choices=[r.value for r in ROLES])
     pa.add_argument("--display-name", metavar="TEXT")
-    _add_db(pa)
-    _add_user(pa)
+    add_db_option(pa)
+    add_user_option(pa)
 
     p = sub.add_parser("set-password", help="store the team database password in the keyring")
-    _add_db(p)
+    add_db_option(p)
 
     p = sub.add_parser("demo", help="fill an empty database with synthetic demonstration data")
     p.add_argument("--cases", type=int, required=True, metavar="N")
     p.add_argument("--seed", type=int, default=1, metavar="S")
-    _add_db(p)
+    add_db_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("cases", help="list cases")
@@ -92,15 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", action="append", metavar="S", help="repeat for several")
     p.add_argument("--overdue", action="store_true")
     p.add_argument("--limit", type=int, default=100)
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("import", help="import a police referral file (CSV or JSON)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="check and match, but write nothing")
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("letters", help="make one letter, or every letter due (--batch), as a PDF")
@@ -115,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", metavar='"dd/mm/yyyy HH:MM"', help="appointment time (UK time)")
     p.add_argument("--place", metavar="TEXT", help="appointment place")
     p.add_argument("--note", metavar="TEXT", help="a note for the letter's {note} placeholder")
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(
@@ -129,20 +145,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="D",
         help="the day the request arrived, 2026-11-01 or 01/11/2026 (default: today)",
     )
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
-    _add_report_parsers(sub)
-    _add_backup_parsers(sub)
-    _add_retention_parser(sub)
+    add_report_parsers(sub)
+    add_backup_parsers(sub)
+    add_retention_parser(sub)
     return parser
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from followup.db.migrate import schema_state
 
-    db = _open(args, create=True)
+    db = open_db(args, create=True)
     try:
         state = schema_state(db)
         result = {"database": db.description, "schema_revision": state.current}
@@ -152,11 +168,11 @@ def cmd_init(args: argparse.Namespace) -> int:
             grant_app_role(db, args.grant_app_role)
             result["app_role"] = args.grant_app_role
         if args.json:
-            _out(json.dumps(result))
+            out(json.dumps(result))
         else:
-            _out(f"{db.description} is ready (schema {state.current}).")
+            out(f"{db.description} is ready (schema {state.current}).")
             if args.grant_app_role:
-                _out(f"The role {args.grant_app_role} has the app's rights, and no more.")
+                out(f"The role {args.grant_app_role} has the app's rights, and no more.")
     finally:
         db.dispose()
     return EXIT_OK
@@ -167,49 +183,48 @@ def cmd_check(args: argparse.Namespace) -> int:
     from followup.db.migrate import integrity_report
     from followup.protection.integrity import network_share_warning
 
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
         report = integrity_report(db)
         path = sqlite_path(db.url)
     finally:
         db.dispose()
     warning = network_share_warning(path) if path is not None else None
-    report["warnings"] = [warning] if warning else []
     if args.json:
-        _out(json.dumps(report))
+        out(json.dumps({**report, "warnings": [warning] if warning else []}))
     else:
-        _out(f"Database: {report['database']}")
-        _out(
+        out(f"Database: {report['database']}")
+        out(
             f"Schema revision: {report['schema_revision'] or 'none'} (this app: {report['app_revision']})"
         )
         if report["ok"]:
-            _out("Integrity: ok")
+            out("Integrity: ok")
         for problem in report["problems"]:
-            _out(f"Problem: {problem}")
+            out(f"Problem: {problem}")
         if warning:
-            _out(f"Warning: {warning}")
+            out(f"Warning: {warning}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from followup.access import create_user, user_count
+    from followup.accounts import create_user, user_count
 
-    db = _open(args, create=True)
+    db = open_db(args, create=True)
     try:
         with db.session() as s:
             first = user_count(s) == 0
-        actor = None if first else _sign_in(db, args)
-        if first and args.role != "admin":
+        actor = None if first else sign_in_user(db, args)
+        if first and args.role != Role.ADMIN:
             raise FollowupError("The first user must be an administrator (--role admin).")
         if sys.stdin is not None and sys.stdin.isatty():
             password = getpass.getpass(f"New password for {args.name}: ")
             if getpass.getpass("Type it again: ") != password:
                 raise FollowupError("The two passwords differ; nothing was changed.")
         else:
-            password = _password("")
+            password = read_password("")
         with db.session() as s:
             create_user(s, actor, args.name, args.role, password, args.display_name)
-        _out(f"Added {args.name} as {args.role}.")
+        out(f"Added {args.name} as {args.role}.")
     finally:
         db.dispose()
     return EXIT_OK
@@ -231,8 +246,8 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     status = keyring_status()
     if not status.usable:
         raise FollowupError(status.advice)
-    store_database_password(url, _password("Database password: "))
-    _out(f"Stored the password in {status.backend}.")
+    store_database_password(url, read_password("Database password: "))
+    out(f"Stored the password in {status.backend}.")
     return EXIT_OK
 
 
@@ -241,15 +256,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.cases < 1:
         raise UsageError("--cases must be at least 1.")
-    db = _open(args, create=True)
+    db = open_db(args, create=True)
     try:
         result = populate(db, cases=args.cases, seed=args.seed)
     finally:
         db.dispose()
     if args.json:
-        _out(json.dumps(result.as_dict()))
+        out(json.dumps(result.as_dict()))
     else:
-        _out(result.describe())
+        out(result.describe())
     return EXIT_OK
 
 
@@ -261,9 +276,9 @@ def cmd_cases(args: argparse.Namespace) -> int:
     for status in args.status or ():
         if status not in CASE_STATUSES:
             raise UsageError(f"Unknown status {status!r}; use one of {', '.join(CASE_STATUSES)}.")
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         q = CaseQuery(
             search=args.search, statuses=tuple(args.status or ()), overdue_only=args.overdue
         )
@@ -273,7 +288,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        _out(
+        out(
             json.dumps(
                 {
                     "total": total,
@@ -284,7 +299,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
                             "person": r.person,
                             "status": r.status,
                             "worker": r.worker or None,
-                            "due": _iso(r.next_action_due_at),
+                            "due": iso_utc(r.next_action_due_at),
                             "overdue": r.overdue,
                         }
                         for r in rows
@@ -294,30 +309,26 @@ def cmd_cases(args: argparse.Namespace) -> int:
         )
     else:
         for r in rows:
-            due = (
-                r.next_action_due_at.astimezone().strftime("%d/%m/%Y %H:%M")
-                if r.next_action_due_at
-                else "-"
-            )
+            due = short_date_time(r.next_action_due_at, missing="-")
             mark = " OVERDUE" if r.overdue else ""
-            _out(
+            out(
                 f"{r.id:>7}  {r.police_reference:<20} {r.person[:28]:<28} {r.status:<12} "
                 f"{(r.worker or '-')[:16]:<16} {due}{mark}"
             )
-        _out(f"{len(rows)} of {total} cases shown.")
+        out(f"{len(rows)} of {total} cases shown.")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from followup.intake.importer import import_file
 
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         summary = import_file(db, actor, args.file, dry_run=args.dry_run)
     finally:
         db.dispose()
-    _out(json.dumps(summary.as_json()) if args.json else summary.describe())
+    out(json.dumps(summary.as_json()) if args.json else summary.describe())
     return EXIT_OK if summary.clean else EXIT_PARTIAL
 
 
@@ -357,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     configure_logging()
     command: Any = args.command
+    handler: Callable[[argparse.Namespace], int]
     if command is None:
         handler = cmd_gui
     elif command == "users":
@@ -371,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("followup: stopped; nothing more was done.\n")
         return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log the type
+    except Exception as exc:  # the user gets a sentence, the log the type
         log.exception("Unexpected %s in `followup %s`", type(exc).__name__, command or "")
         sys.stderr.write(
             f"followup: something unexpected went wrong ({type(exc).__name__}); nothing more "

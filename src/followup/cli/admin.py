@@ -9,28 +9,37 @@ from typing import Any
 from followup.cli.support import (
     EXIT_OK,
     UsageError,
-    _add_db,
-    _add_user,
-    _open,
-    _out,
-    _sign_in,
+    add_db_option,
+    add_user_option,
+    open_db,
+    out,
+    sign_in_user,
 )
 from followup.errors import FollowupError
+from followup.uktime import short_date
+
+__all__ = [
+    "add_backup_parsers",
+    "add_retention_parser",
+    "cmd_backup",
+    "cmd_restore",
+    "cmd_retention",
+]
 
 
-def _add_backup_parsers(sub: Any) -> None:
+def add_backup_parsers(sub: Any) -> None:
     p = sub.add_parser("backup", help="consistent online backup of the database to FILE")
     p.add_argument(
         "file", metavar="FILE", help="backup file to write, or a folder for a dated name"
     )
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
     p.add_argument("file", metavar="FILE")
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
 
@@ -40,15 +49,15 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from followup.access import require
     from followup.protection.backup.database import backup_database
 
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         require(actor, "backup")
         info = backup_database(db, Path(args.file), actor=actor)
     finally:
         db.dispose()
     if args.json:
-        _out(
+        out(
             json.dumps(
                 {
                     "file": str(info.path),
@@ -59,7 +68,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
             )
         )
     else:
-        _out(info.describe())
+        out(info.describe())
     return EXIT_OK
 
 
@@ -74,17 +83,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from followup.protection.backup.common import configured_backup_folder
     from followup.protection.backup.database import restore_database
     from followup.protection.integrity import is_damaged_sqlite_file
-    from followup.settings import AppPaths, resolve_database_url
+    from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
     paths = AppPaths.default()
-    url = resolve_database_url(args.db, paths)
+    url = with_stored_password(resolve_database_url(args.db, paths))
     source = Path(args.file)
     if not source.is_file():
         raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
     signed: list[Any] = []
 
     def authorise(db: Any) -> None:
-        signed.append(_sign_in(db, args))
+        signed.append(sign_in_user(db, args))
         require(signed[-1], "restore")
 
     try:
@@ -109,7 +118,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         authorise=None if signed else authorise,
     )
     if args.json:
-        _out(
+        out(
             json.dumps(
                 {
                     "database": info.database,
@@ -122,18 +131,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
             )
         )
     else:
-        _out(info.describe())
+        out(info.describe())
     return EXIT_OK
 
 
-def _add_retention_parser(sub: Any) -> None:
+def add_retention_parser(sub: Any) -> None:
     p = sub.add_parser(
         "retention", help="list people past the retention period; --destroy them (admin)"
     )
     p.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
     p.add_argument("--destroy", action="store_true", help="destroy everyone listed as due")
-    _add_db(p)
-    _add_user(p)
+    add_db_option(p)
+    add_user_option(p)
     p.add_argument("--json", action="store_true")
 
 
@@ -142,9 +151,9 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
     if args.dry_run and args.destroy:
         raise UsageError("Use --dry-run or --destroy, not both.")
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         with db.session() as s:
             items = retention.due_for_destruction(s, actor)
             years = retention.retention_years(s)
@@ -157,7 +166,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
-        out: dict[str, Any] = {
+        answer: dict[str, Any] = {
             "retention_years": years,
             "due": [
                 {
@@ -173,16 +182,16 @@ def cmd_retention(args: argparse.Namespace) -> int:
             ],
         }
         if report is not None:
-            out["report"] = report.as_dict()
-        _out(json.dumps(out))
+            answer["report"] = report.as_dict()
+        out(json.dumps(answer))
         return EXIT_OK
     lines = [f"{len(items)} person record(s) closed more than {years} years ago are due."]
     lines += [
         f"  person {i.person_id} ({i.initials}, born {i.birth_year or '?'}): closed "
-        f"{i.closed_on:%d/%m/%Y}, cases {', '.join(map(str, i.case_ids))}, {i.letters} letter(s)"
+        f"{short_date(i.closed_on)}, cases {', '.join(map(str, i.case_ids))}, {i.letters} letter(s)"
         for i in items
     ]
     if report is not None:
         lines.append(report.describe())
-    _out("\n".join(lines))
+    out("\n".join(lines))
     return EXIT_OK

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from followup.cli.support import (
     EXIT_OK,
     EXIT_PARTIAL,
+    Parser,
     UsageError,
-    _add_db,
-    _add_user,
-    _iso,
-    _open,
-    _out,
-    _Parser,
-    _sign_in,
+    add_db_option,
+    add_user_option,
+    iso_utc,
+    open_db,
+    out,
+    sign_in_user,
 )
 from followup.errors import FollowupError
+from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
+
+__all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
 
 
 def _add_period(p: argparse.ArgumentParser) -> None:
@@ -32,18 +35,18 @@ def _add_period(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="D", help="last day, included (default: today)")
 
 
-def _add_report_parsers(sub: Any) -> None:
+def add_report_parsers(sub: Any) -> None:
     p = sub.add_parser("report", help="team-lead reports")
-    reports = p.add_subparsers(dest="report_command", parser_class=_Parser, required=True)
+    reports = p.add_subparsers(dest="report_command", parser_class=Parser, required=True)
     pe = reports.add_parser("engagement", help="the funnel, rates and medians of a period")
     _add_period(pe)
     pe.add_argument("--by", choices=("worker", "area", "month"), help="break the figures down")
-    _add_db(pe)
-    _add_user(pe)
+    add_db_option(pe)
+    add_user_option(pe)
     pe.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export", help="exports for team leads (audited)")
-    exports = p.add_subparsers(dest="export_command", parser_class=_Parser, required=True)
+    exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
     for name, text in (
         ("cases", "the case list as spreadsheet-safe CSV (default: every case)"),
         ("commissioners", "the PDF summary for commissioners (aggregates only)"),
@@ -52,8 +55,8 @@ def _add_report_parsers(sub: Any) -> None:
         px = exports.add_parser(name, help=text)
         px.add_argument("file", metavar="FILE", help="file to write, or a folder for a dated name")
         _add_period(px)
-        _add_db(px)
-        _add_user(px)
+        add_db_option(px)
+        add_user_option(px)
         px.add_argument("--json", action="store_true")
 
 
@@ -103,18 +106,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     from followup.reports.engagement import engagement_report
 
     period = period_from_args(args.date_from, args.date_to)
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         with db.session() as s:
             report = engagement_report(s, actor, period, by=args.by)
     finally:
         db.dispose()
     if args.json:
-        _out(json.dumps(report.as_json()))
+        out(json.dumps(report.as_json()))
     else:
         for line in _report_text(report):
-            _out(line)
+            out(line)
     return EXIT_OK
 
 
@@ -125,21 +128,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     kind = args.export_command
     everything = kind == "cases" and args.date_from is None and args.date_to is None
-    period = None if everything else period_from_args(args.date_from, args.date_to)
-    db = _open(args, migrate=False)
+    chosen = period_from_args(args.date_from, args.date_to)
+    period = None if everything else chosen
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         with db.session() as s:
             if kind == "cases":
                 result = export_cases_csv(s, actor, args.file, period)
             elif kind == "ndtms":
-                result = export_ndtms_csv(s, actor, args.file, period)
+                result = export_ndtms_csv(s, actor, args.file, chosen)
             else:
-                result = export_commissioner_pdf(s, actor, args.file, period)
+                result = export_commissioner_pdf(s, actor, args.file, chosen)
     finally:
         db.dispose()
     if args.json:
-        _out(
+        out(
             json.dumps(
                 {
                     "kind": result.kind,
@@ -147,19 +151,19 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "rows": result.rows,
                     "pages": result.pages or None,
                     "period": result.period.as_json() if result.period else None,
-                    "made_at": _iso(result.made_at),
+                    "made_at": iso_utc(result.made_at),
                 }
             )
         )
     else:
-        _out(result.describe())
+        out(result.describe())
     return EXIT_OK
 
 
 def _appointment_time(text: str | None) -> datetime | None:
     if not text:
         return None
-    for form in ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"):
+    for form in (DATE_TIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"):
         try:
             return datetime.strptime(text.strip(), form)
         except ValueError:
@@ -190,9 +194,9 @@ def cmd_letters(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if not output.parent.is_dir():
         raise UsageError(f"The folder for {output} does not exist.")
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         if not args.batch:
             with db.session() as s:
                 letter = create_letter(
@@ -206,7 +210,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
                 )
                 _write_pdf(output, letter.pdf)
                 record_prints(s, actor, [letter.id], "saved to a file (command line)")
-            result = {
+            result: dict[str, Any] = {
                 "letters": [
                     {
                         "id": letter.id,
@@ -257,15 +261,15 @@ def cmd_letters(args: argparse.Namespace) -> int:
             code = EXIT_PARTIAL if batch.skipped else EXIT_OK
     finally:
         db.dispose()
-    _out(json.dumps(result) if args.json else summary)
+    out(json.dumps(result) if args.json else summary)
     return code
 
 
 # ------------------------------------------------------------------- backup and restore
 
 
-def _day(text: str) -> Any:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+def _day(text: str) -> date:
+    for fmt in ("%Y-%m-%d", DATE_FORMAT):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
@@ -277,16 +281,16 @@ def cmd_subject_access(args: argparse.Namespace) -> int:
     from followup.protection.subject_access.pack import subject_access, write_subject_access
 
     requested = _day(args.requested) if args.requested else None
-    db = _open(args, migrate=False)
+    db = open_db(args, migrate=False)
     try:
-        actor = _sign_in(db, args)
+        actor = sign_in_user(db, args)
         with db.session() as s:
             pack = subject_access(s, actor, args.person, requested)
             pdf_path, json_path = write_subject_access(pack, args.output)
     finally:
         db.dispose()
     if args.json:
-        _out(
+        out(
             json.dumps(
                 {
                     "person_id": pack.person_id,
@@ -299,10 +303,10 @@ def cmd_subject_access(args: argparse.Namespace) -> int:
             )
         )
     else:
-        _out(
+        out(
             f"Subject access pack written: {pdf_path} and {json_path}"
             f"{f' with {len(pack.letters)} letter(s) beside them' if pack.letters else ''}. "
-            f"Hand it over by {pack.respond_by:%d/%m/%Y}."
+            f"Hand it over by {short_date(pack.respond_by)}."
         )
     return EXIT_OK
 

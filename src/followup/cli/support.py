@@ -8,8 +8,28 @@ import getpass
 import os
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NoReturn
 
 from followup.errors import FollowupError
+
+if TYPE_CHECKING:
+    from followup.access import Actor
+    from followup.db.engine import Database
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "Parser",
+    "UsageError",
+    "add_db_option",
+    "add_user_option",
+    "iso_utc",
+    "open_db",
+    "out",
+    "read_password",
+    "sign_in_user",
+]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
 
@@ -18,16 +38,18 @@ class UsageError(FollowupError):
     """Bad arguments: reported like any other error, with exit code 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage and exit itself
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are a ``UsageError``, reported like any other error."""
+
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit itself
         raise UsageError(f"{message[0].upper()}{message[1:]} (see `followup --help`).")
 
 
-def _add_db(p: argparse.ArgumentParser) -> None:
+def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: local file)")
 
 
-def _add_user(p: argparse.ArgumentParser) -> None:
+def add_user_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--user",
         metavar="NAME",
@@ -35,23 +57,27 @@ def _add_user(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _out(text: str) -> None:
+def out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _open(args: argparse.Namespace, *, create: bool = False, migrate: bool = True):  # noqa: ANN202
+def open_db(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Database:
+    """Open the database named by ``--db`` (or the settings), its password from the keyring."""
     from followup.db.migrate import open_database
     from followup.protection.backup.common import configured_backup_folder
-    from followup.settings import AppPaths, resolve_database_url
+    from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
     paths = AppPaths.default()
     url = resolve_database_url(getattr(args, "db", None), paths)
     return open_database(
-        url, create=create, migrate=migrate, backup_dir=configured_backup_folder(paths)
+        with_stored_password(url),
+        create=create,
+        migrate=migrate,
+        backup_dir=configured_backup_folder(paths),
     )
 
 
-def _password(prompt: str, env: str | None = None) -> str:
+def read_password(prompt: str, env: str | None = None) -> str:
     if env and os.environ.get(env) is not None:
         return os.environ[env]
     if sys.stdin is None or not sys.stdin.isatty():
@@ -64,8 +90,8 @@ def _password(prompt: str, env: str | None = None) -> str:
     return getpass.getpass(prompt)
 
 
-def _sign_in(db, args: argparse.Namespace):  # noqa: ANN001, ANN202
-    from followup.access import sign_in
+def sign_in_user(db: Database, args: argparse.Namespace) -> Actor:
+    from followup.accounts import sign_in
 
     name = getattr(args, "user", None) or os.environ.get("FOLLOWUP_USER")
     if not name:
@@ -73,13 +99,10 @@ def _sign_in(db, args: argparse.Namespace):  # noqa: ANN001, ANN202
             "Say who you are with --user NAME (or FOLLOWUP_USER); "
             "the password is asked, or taken from FOLLOWUP_PASSWORD."
         )
-    password = _password(f"Password for {name}: ", "FOLLOWUP_PASSWORD")
+    password = read_password(f"Password for {name}: ", "FOLLOWUP_PASSWORD")
     with db.session() as s:
         return sign_in(s, name, password)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
-
-
-# -------------------------------------------------------------------------------- commands

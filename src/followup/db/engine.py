@@ -2,24 +2,39 @@
 
 SQLite gets foreign keys, WAL, a busy timeout and real transactions (the sqlite3 module's
 legacy transaction handling is switched off and BEGIN is emitted by SQLAlchemy, as its SQLite
-dialect documentation recommends). PostgreSQL takes its password from the OS keyring.
+dialect documentation recommends). A PostgreSQL password comes in the URL: whoever opens the
+database looks it up first (``settings.with_stored_password`` reads the OS keyring), so storage
+knows nothing of settings.
 Failures become one plain sentence (``DatabaseUnavailable``) that never includes the password.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from followup.errors import DatabaseBusy, DatabaseUnavailable, StaleEdit
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "SQLITE_MAGIC",
+    "Database",
+    "check_sqlite_file",
+    "describe",
+    "explain_connection_error",
+    "make_engine",
+    "sqlite_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +88,7 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
         ) from None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -83,12 +98,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cur.close()
 
 
-def _sqlite_begin(conn) -> None:  # noqa: ANN001
+def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, create: bool = False) -> Engine:
-    """Build an engine for ``url``; on PostgreSQL the password comes from the keyring."""
+    """Build an engine for ``url``; a PostgreSQL password, if any, is already in the URL."""
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
@@ -102,12 +117,6 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     if backend == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        if u.password is None:
-            from followup.settings import stored_database_password
-
-            password = stored_database_password(u.render_as_string(hide_password=False))
-            if password is not None:
-                u = u.set(password=password)
         return create_engine(
             u,
             hide_parameters=True,

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypedDict
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +21,21 @@ from sqlalchemy.exc import DBAPIError
 
 from followup.db.engine import Database, explain_connection_error, make_engine, sqlite_path
 from followup.errors import DatabaseTooNew, DatabaseUnavailable
+
+__all__ = [
+    "IntegrityReport",
+    "SchemaState",
+    "alembic_config",
+    "backup_sqlite",
+    "current_revision",
+    "head_revision",
+    "integrity_report",
+    "known_revisions",
+    "open_database",
+    "quick_check",
+    "schema_state",
+    "upgrade",
+]
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +170,17 @@ def quick_check(db: Database) -> None:
         )
 
 
-def integrity_report(db: Database) -> dict[str, object]:
+class IntegrityReport(TypedDict):
+    """What `followup check` reports, as plain JSON-ready values."""
+
+    database: str
+    schema_revision: str | None
+    app_revision: str
+    ok: bool
+    problems: list[str]
+
+
+def integrity_report(db: Database) -> IntegrityReport:
     """Full integrity check and schema revision, for `followup check`."""
     state = schema_state(db)
     problems: list[str] = []

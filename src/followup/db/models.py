@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -29,6 +30,33 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from followup import vocab
 from followup.db.types import UTCDateTime, utcnow
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AuditEvent",
+    "AuditPrivateValue",
+    "Base",
+    "Case",
+    "CaseStatusChange",
+    "ConsentEntry",
+    "ContactAttempt",
+    "DestructionLog",
+    "Letter",
+    "LetterPrint",
+    "MatchReview",
+    "NaloxoneSupply",
+    "Person",
+    "PersonMerge",
+    "Referral",
+    "ReferralWarning",
+    "Service",
+    "Setting",
+    "TreatmentReferral",
+    "User",
+    "one_of",
+    "person_display_name",
+    "table_of",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +70,13 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), date: Date()}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model is mapped to, for bulk Core statements (typed as a ``Table``)."""
+    table = model.__table__
+    assert isinstance(table, Table)  # every model here maps one declared table
+    return table
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
@@ -129,7 +164,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=vocab.CaseStatus.NEW)
     assigned_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # Copied from the referral that opened the case, for a fast caseload list.
     police_reference: Mapped[str] = mapped_column(String(64), index=True)
@@ -197,7 +232,7 @@ class Referral(Base):
     conveyed_to_hospital: Mapped[bool | None]
     substances: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    consent_at_scene: Mapped[str] = mapped_column(String(8), default="unknown")
+    consent_at_scene: Mapped[str] = mapped_column(String(8), default=vocab.SceneConsent.UNKNOWN)
     notes: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source_file: Mapped[str | None] = mapped_column(String(255))
@@ -232,7 +267,9 @@ class MatchReview(Base):
     incoming_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     candidate_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     score: Mapped[float]
-    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    state: Mapped[str] = mapped_column(
+        String(20), default=vocab.MatchReviewState.PENDING, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -347,8 +384,8 @@ class NaloxoneSupply(Base):
     supplied_on: Mapped[date] = mapped_column(index=True)
     kit_type: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
-    recipient: Mapped[str] = mapped_column(String(16), default="person")
-    supply_type: Mapped[str] = mapped_column(String(16), default="new")
+    recipient: Mapped[str] = mapped_column(String(16), default=vocab.KitRecipient.PERSON)
+    supply_type: Mapped[str] = mapped_column(String(16), default=vocab.SupplyType.NEW)
     resupply_reason: Mapped[str | None] = mapped_column(String(32))
     training_given: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_number: Mapped[str | None] = mapped_column(String(64))

@@ -10,13 +10,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from followup.db.models import Case, Person, Referral, User, person_display_name
-from followup.validation import normalise_phone
-from followup.vocab import CASE_STATUSES
+from followup.vocab import CASE_STATUSES, CaseStatus
+
+__all__ = [
+    "SORT_KEYS",
+    "CaseQuery",
+    "CaseRow",
+    "age_on",
+    "count_cases",
+    "fetch_cases",
+    "search_condition",
+    "status_condition",
+]
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
 # A value sorting after every real one, for the upper end of a prefix range.
@@ -28,10 +49,13 @@ class CaseQuery:
     """What the caseload asks for. ``worker_id`` 0 means unassigned cases.
 
     ``case_ids``, when given, keeps exactly those cases (a report's drill-down); the other
-    filters still apply on top, so a drill-down asks for every status.
+    filters still apply on top, so a drill-down asks for every status. ``search_phone`` is
+    ``search`` as a stored phone number (E.164), or None when it is not one: the service that
+    builds the query works it out, since storage knows no phone-number rules.
     """
 
     search: str = ""
+    search_phone: str | None = None
     statuses: tuple[str, ...] = ()
     worker_id: int | None = None
     overdue_only: bool = False
@@ -64,15 +88,16 @@ def age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _prefix(column, text: str):  # noqa: ANN001, ANN202 - SQL expressions
+def _prefix(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
     return and_(column >= text, column < text + _HIGH)
 
 
-def search_condition(text: str):  # noqa: ANN201
+def search_condition(text: str, phone: str | None = None) -> ColumnElement[bool] | None:
     """The WHERE clause for what was typed in the search box, or None for nothing typed.
 
-    Every branch is an index lookup gathered into ``case.id IN (...)``: one OR across the
-    case, referral and person tables would make the database read every case instead.
+    ``phone`` is the text as a stored phone number, when it is one. Every branch is an index
+    lookup gathered into ``case.id IN (...)``: one OR across the case, referral and person
+    tables would make the database read every case instead.
     """
     text = text.strip()
     if not text:
@@ -80,10 +105,9 @@ def search_condition(text: str):  # noqa: ANN201
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
         return Case.person_id.in_(select(Person.id).where(Person.nhs_number == digits))
-    if re.fullmatch(r"\+?[\d\s()-]{7,}", text) and sum(c.isdigit() for c in text) >= 9:
-        phone = normalise_phone(text)
-        if phone:
-            return Case.person_id.in_(select(Person.id).where(Person.phone == phone))
+    phone_like = re.fullmatch(r"\+?[\d\s()-]{7,}", text) and sum(c.isdigit() for c in text) >= 9
+    if phone_like and phone:
+        return Case.person_id.in_(select(Person.id).where(Person.phone == phone))
     upper = text.upper()
     tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
     people = select(Person.id).where(
@@ -103,7 +127,7 @@ def search_condition(text: str):  # noqa: ANN201
     return Case.id.in_(matching_cases)
 
 
-def status_condition(statuses: tuple[str, ...]):  # noqa: ANN201
+def status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool] | None:
     """Statuses as the shorter of IN and NOT IN: "all open" becomes ``status <> 'closed'``,
     which lets the database walk the sort column's index instead of sorting most cases."""
     wanted = set(statuses)
@@ -115,10 +139,10 @@ def status_condition(statuses: tuple[str, ...]):  # noqa: ANN201
     return Case.status.in_(statuses)
 
 
-def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
+def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery) -> Select[Any]:
     """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
     stmt = select(*columns).select_from(Case)
-    cond = search_condition(q.search)
+    cond = search_condition(q.search, q.search_phone)
     if cond is not None:
         stmt = stmt.where(cond)
     if q.statuses:
@@ -130,7 +154,7 @@ def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
     elif q.worker_id is not None:
         stmt = stmt.where(Case.assigned_worker_id == q.worker_id)
     if q.overdue_only:
-        stmt = stmt.where(Case.next_action_due_at < q.now, Case.status != "closed")
+        stmt = stmt.where(Case.next_action_due_at < q.now, Case.status != CaseStatus.CLOSED)
     if q.case_ids is not None:
         # Rendered inline (ids are ints): a drill-down can hold more ids than a statement may
         # have bound parameters (32,766 in SQLite, 65,535 in PostgreSQL).
@@ -141,11 +165,11 @@ def _filtered(columns: list, q: CaseQuery) -> Select:  # noqa: ANN001
     return stmt
 
 
-def _order(q: CaseQuery) -> list:
-    def d(col):  # noqa: ANN001, ANN202
+def _order(q: CaseQuery) -> list[SQLColumnExpression[Any]]:
+    def d(col: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
         return col.desc() if q.descending else col.asc()
 
-    keys = {
+    keys: dict[str, list[SQLColumnExpression[Any]]] = {
         "reference": [d(Case.police_reference)],
         "person": [d(func.lower(Person.last_name)), d(func.lower(Person.first_name))],
         # Older people have earlier birth dates: age ascending is birth date descending.
@@ -190,7 +214,7 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
         .limit(limit)
     )
     today = q.now.date()
-    rows = []
+    rows: list[CaseRow] = []
     for r in session.execute(stmt):
         rows.append(
             CaseRow(
@@ -206,7 +230,7 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
                 overdue=bool(
                     r.next_action_due_at is not None
                     and r.next_action_due_at < q.now
-                    and r.status != "closed"
+                    and r.status != CaseStatus.CLOSED
                 ),
             )
         )

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+__all__ = ["UTCDateTime", "utcnow"]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -28,7 +30,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+    def process_result_value(
+        self, value: datetime | str | None, dialect: object
+    ) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):  # raw SQLite text, e.g. from an aggregate

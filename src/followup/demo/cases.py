@@ -12,38 +12,76 @@ from datetime import date, datetime, time, timedelta
 
 from followup.casework.schedule import DEFAULT_SCHEDULE
 from followup.demo import data as dd
-from followup.demo.people import DAY, HOUR, Weighted, Who, one
+from followup.demo.people import DAY, HOUR, Row, Weighted, Who, one
 from followup.validation import postcode_district
+from followup.vocab import (
+    CaseStatus,
+    ClosureReason,
+    ConsentMethod,
+    ConsentScope,
+    ConsentState,
+    ContactMethod,
+    ContactOutcome,
+    KitRecipient,
+    KitType,
+    ResupplyReason,
+    SceneConsent,
+    SupplyType,
+    TreatmentExitReason,
+)
 
+__all__ = ["CaseWriter"]
+
+_C = ClosureReason
 _NOT_ENGAGED = Weighted((
-    ("unable_to_contact", 56), ("declined", 17), ("consent_withdrawn", 3),
-    ("already_in_treatment", 7), ("in_custody", 5), ("moved_away", 4), ("deceased", 2),
-    ("inappropriate_referral", 2), ("other", 4),
+    (_C.UNABLE_TO_CONTACT, 56), (_C.DECLINED, 17), (_C.CONSENT_WITHDRAWN, 3),
+    (_C.ALREADY_IN_TREATMENT, 7), (_C.IN_CUSTODY, 5), (_C.MOVED_AWAY, 4), (_C.DECEASED, 2),
+    (_C.INAPPROPRIATE_REFERRAL, 2), (_C.OTHER, 4),
 ))  # fmt: skip
 _EARLY_NOTES = {
-    "already_in_treatment": "The treatment service confirmed they are already on its caseload.",
-    "in_custody": "Probation confirmed they are in custody.",
-    "moved_away": "Family said they have moved out of the area.",
-    "deceased": "The coroner's office told us they have died.",
-    "inappropriate_referral": "The police confirmed the overdose was not opioid-related.",
-    "other": "Closed after discussion with the team lead.",
+    _C.ALREADY_IN_TREATMENT: "The treatment service confirmed they are already on its caseload.",
+    _C.IN_CUSTODY: "Probation confirmed they are in custody.",
+    _C.MOVED_AWAY: "Family said they have moved out of the area.",
+    _C.DECEASED: "The coroner's office told us they have died.",
+    _C.INAPPROPRIATE_REFERRAL: "The police confirmed the overdose was not opioid-related.",
+    _C.OTHER: "Closed after discussion with the team lead.",
 }
-_AFTER_ENGAGED = ("already_in_treatment", "declined", "moved_away", "in_custody", "other")
+_AFTER_ENGAGED = (_C.ALREADY_IN_TREATMENT, _C.DECLINED, _C.MOVED_AWAY, _C.IN_CUSTODY, _C.OTHER)
 # The attempt (0 = the first) at which the person is reached.
 _REACHED_AT = Weighted(((0, 40), (1, 30), (2, 20), (3, 10)))
+_R = ResupplyReason
 _RESUPPLY = Weighted((
-    ("used_on_self", 40), ("lost", 20), ("used_on_someone_else", 15), ("expired", 10),
-    ("confiscated", 10), ("other", 5),
+    (_R.USED_ON_SELF, 40), (_R.LOST, 20), (_R.USED_ON_SOMEONE_ELSE, 15), (_R.EXPIRED, 10),
+    (_R.CONFISCATED, 10), (_R.OTHER, 5),
 ))  # fmt: skip
-_RECIPIENT = Weighted((("person", 85), ("family", 8), ("friend", 5), ("other", 2)))
+_K = KitRecipient
+_RECIPIENT = Weighted(((_K.PERSON, 85), (_K.FAMILY, 8), (_K.FRIEND, 5), (_K.OTHER, 2)))
+_X = TreatmentExitReason
 _EXITS = Weighted((
-    ("incomplete_dropped_out", 45), ("treatment_completed_drug_free", 15),
-    ("transferred_not_in_custody", 15), ("transferred_in_custody", 10),
-    ("incomplete_treatment_withdrawn", 10), ("other", 5),
+    (_X.INCOMPLETE_DROPPED_OUT, 45), (_X.TREATMENT_COMPLETED_DRUG_FREE, 15),
+    (_X.TRANSFERRED_NOT_IN_CUSTODY, 15), (_X.TRANSFERRED_IN_CUSTODY, 10),
+    (_X.INCOMPLETE_TREATMENT_WITHDRAWN, 10), (_X.OTHER, 5),
 ))  # fmt: skip
-_SHARING = Weighted((("verbal_by_phone", 40), ("in_person", 35), ("written", 25)))
-_CONTACT_SCOPES = ("contact_phone", "contact_sms", "contact_letter")
+_SHARING = Weighted((
+    (ConsentMethod.VERBAL_BY_PHONE, 40), (ConsentMethod.IN_PERSON, 35),
+    (ConsentMethod.WRITTEN, 25),
+))  # fmt: skip
+_CONTACT_SCOPES = (
+    ConsentScope.CONTACT_PHONE,
+    ConsentScope.CONTACT_SMS,
+    ConsentScope.CONTACT_LETTER,
+)
 _NINE = time(9)
+# (when, method, outcome, a check-in after engagement) and (when, the status it moves to).
+Attempt = tuple[datetime, ContactMethod, ContactOutcome, bool]
+Step = tuple[datetime, CaseStatus]
+
+
+def _how(method: ContactMethod) -> ConsentMethod:
+    """How consent given during a contact was recorded: on the phone, else in person."""
+    return (
+        ConsentMethod.VERBAL_BY_PHONE if method == ContactMethod.PHONE else ConsentMethod.IN_PERSON
+    )
 
 
 class CaseWriter:
@@ -64,12 +102,12 @@ class CaseWriter:
         self.lead = lead
         self.treatment_services = treatment_services
         self.other_services = other_services
-        self.cases: list[dict] = []
-        self.changes: list[dict] = []
-        self.attempts: list[dict] = []
-        self.consents: list[dict] = []
-        self.treatment: list[dict] = []
-        self.kits: list[dict] = []
+        self.cases: list[Row] = []
+        self.changes: list[Row] = []
+        self.attempts: list[Row] = []
+        self.consents: list[Row] = []
+        self.treatment: list[Row] = []
+        self.kits: list[Row] = []
 
     # ------------------------------------------------------------------------- helpers
 
@@ -82,10 +120,15 @@ class CaseWriter:
             day += DAY
         return datetime.combine(day, _NINE) + timedelta(minutes=150 * self.rng.random())
 
-    def consent(self, who: Who, case: dict, scope: str, state: str, method: str,
-                at: datetime, by: int | None, source: str | None = None) -> None:  # fmt: skip
+    def consent(self, who: Who, case: Row, scope: ConsentScope, state: ConsentState,
+                method: ConsentMethod, at: datetime, by: int | None,
+                source: str | None = None) -> None:  # fmt: skip
         expires = None
-        if scope == "share_with_treatment" and state == "given" and self.rng.random() < 0.25:
+        if (
+            scope == ConsentScope.SHARE_WITH_TREATMENT
+            and state == ConsentState.GIVEN
+            and self.rng.random() < 0.25
+        ):
             expires = (at + 365 * DAY).date()
         if at > self.now:
             return
@@ -93,10 +136,10 @@ class CaseWriter:
             "id": None, "person_id": who.row, "case_id": case, "scope": scope, "state": state,
             "method": method, "recorded_at": at, "recorded_by_id": by, "source": source,
             "expires_on": expires,
-            "evidence": "Signed form scanned to the case file." if method == "written" else None,
+            "evidence": "Signed form scanned to the case file." if method == ConsentMethod.WRITTEN else None,
         })  # fmt: skip
 
-    def _kit(self, who: Who, case: dict, on: date, by: int, resupply: bool = False) -> None:
+    def _kit(self, who: Who, case: Row, on: date, by: int, resupply: bool = False) -> None:
         rng = self.rng
         nasal = rng.random() < 0.65
         reason = _RESUPPLY.pick(rng) if (resupply or who.kits) else None
@@ -108,26 +151,28 @@ class CaseWriter:
         who.kits += 1
         self.kits.append({
             "id": None, "case_id": case, "person_id": who.row, "supplied_on": on,
-            "kit_type": "nasal" if nasal else "injectable", "quantity": 2 if two else 1,
-            "recipient": recipient, "supply_type": "resupply" if reason else "new",
+            "kit_type": KitType.NASAL if nasal else KitType.INJECTABLE, "quantity": 2 if two else 1,
+            "recipient": recipient,
+            "supply_type": SupplyType.RESUPPLY if reason else SupplyType.NEW,
             "resupply_reason": reason, "training_given": reason is None or two,
             "batch_number": f"{'NX' if nasal else 'PX'}{on:%y%m}{'ABC'[on.day % 3]}",
             "expires_on": expires, "recorded_by_id": by,
         })  # fmt: skip
 
-    def _outcome(self, method: str) -> str:
+    def _outcome(self, method: ContactMethod) -> ContactOutcome:
         u = self.rng.random()
-        if method == "phone":
-            return "no_answer" if u < 0.55 else ("voicemail_left" if u < 0.93 else "wrong_number")
-        if method == "sms":
-            return "message_sent"
-        if method == "letter":
-            return "letter_sent" if u < 0.93 else "returned_mail"
-        if method == "home_visit":
-            return "not_at_address" if u < 0.85 else "other"
-        if method == "via_partner":
-            return "message_sent" if u < 0.6 else "other"
-        return "other"
+        o = ContactOutcome
+        if method == ContactMethod.PHONE:
+            return o.NO_ANSWER if u < 0.55 else (o.VOICEMAIL_LEFT if u < 0.93 else o.WRONG_NUMBER)
+        if method == ContactMethod.SMS:
+            return o.MESSAGE_SENT
+        if method == ContactMethod.LETTER:
+            return o.LETTER_SENT if u < 0.93 else o.RETURNED_MAIL
+        if method == ContactMethod.HOME_VISIT:
+            return o.NOT_AT_ADDRESS if u < 0.85 else o.OTHER
+        if method == ContactMethod.VIA_PARTNER:
+            return o.MESSAGE_SENT if u < 0.6 else o.OTHER
+        return o.OTHER
 
     def _next_attempt(self, received: datetime, made: list[datetime]) -> datetime:
         """When the worker makes the next attempt: on the day the schedule says, or late."""
@@ -137,38 +182,39 @@ class CaseWriter:
         return max(self._office(due - HOUR * (20 * rng.random()) + late), made[-1] + HOUR)
 
     @staticmethod
-    def _plan(who: Who, scene: str) -> tuple[str, ...]:
+    def _plan(who: Who, scene: str) -> tuple[ContactMethod, ...]:
         """The methods tried in turn: only those the person's consent and details allow."""
-        if scene == "Y" and who.can_phone:
-            letter = "letter" if who.has_address else "outreach"
-            visit = "home_visit" if who.has_address else "outreach"
-            return ("phone", "sms" if who.mobile else "phone", "phone", letter, visit, "phone")
-        if scene == "Y" and who.has_address:
-            return ("letter", "home_visit", "letter", "home_visit", "outreach", "letter")
-        return ("outreach", "via_partner", "outreach", "outreach", "via_partner", "outreach")
+        m = ContactMethod
+        if scene == SceneConsent.YES and who.can_phone:
+            letter = m.LETTER if who.has_address else m.OUTREACH
+            visit = m.HOME_VISIT if who.has_address else m.OUTREACH
+            return (m.PHONE, m.SMS if who.mobile else m.PHONE, m.PHONE, letter, visit, m.PHONE)
+        if scene == SceneConsent.YES and who.has_address:
+            return (m.LETTER, m.HOME_VISIT, m.LETTER, m.HOME_VISIT, m.OUTREACH, m.LETTER)
+        return (m.OUTREACH, m.VIA_PARTNER, m.OUTREACH, m.OUTREACH, m.VIA_PARTNER, m.OUTREACH)
 
     # ---------------------------------------------------------------------------- cases
 
-    def attach(self, who: Who, referral: dict, case: dict) -> None:
+    def attach(self, who: Who, referral: Row, case: Row) -> None:
         """A repeat overdose while the case is open joins that case."""
         referral["case_id"] = case
         self._scene_consent(who, referral, case)
 
-    def _scene_consent(self, who: Who, referral: dict, case: dict) -> None:
+    def _scene_consent(self, who: Who, referral: Row, case: Row) -> None:
         # Y at the scene covers contact by phone, text and letter, and nothing more.
-        if referral["consent_at_scene"] == "Y":
+        if referral["consent_at_scene"] == SceneConsent.YES:
             source = f"{referral['officer_name']} ({referral['officer_id']}), {dd.FORCE}"
             for scope in _CONTACT_SCOPES:
-                self.consent(who, case, scope, "given", "verbal_at_scene_via_police", referral["received_at"], None, source)  # fmt: skip
+                self.consent(who, case, scope, ConsentState.GIVEN, ConsentMethod.VERBAL_AT_SCENE_VIA_POLICE, referral["received_at"], None, source)  # fmt: skip
 
-    def open_case(self, who: Who, referral: dict) -> datetime:
+    def open_case(self, who: Who, referral: Row) -> datetime:
         """Write one case opened by ``referral``; returns when its story closes it."""
         rng = self.rng
         received = referral["received_at"]
         scene = referral["consent_at_scene"]
         worker = self.lead if (self.lead and rng.random() < 0.05) else one(rng, self.workers)
-        case: dict = {
-            "id": None, "person_id": who.row, "status": "new", "assigned_worker_id": None,
+        case: Row = {
+            "id": None, "person_id": who.row, "status": CaseStatus.NEW, "assigned_worker_id": None,
             "police_reference": referral, "referred_at": received,
             "area": postcode_district(who.row["postcode"] or referral["incident_postcode"]),
             "next_action_due_at": None, "opened_at": received, "closed_at": None,
@@ -182,81 +228,97 @@ class CaseWriter:
         if rng.random() < 0.12:  # a busy week: the first attempt is late
             first = self._office(first + DAY * (2 + 4 * rng.random()))
         if who.named:
-            engage = 0.52 if scene == "Y" else (0.38 if scene == "unknown" else 0.22)
+            engage = (
+                0.52
+                if scene == SceneConsent.YES
+                else (0.38 if scene == SceneConsent.UNKNOWN else 0.22)
+            )
         else:
             engage = 0.16
         reason = None if rng.random() < engage else _NOT_ENGAGED.pick(rng)
-        if reason == "consent_withdrawn" and scene != "Y":
-            reason = "declined"
-        reached = rng.choice((4, 5, 5, 6)) if reason == "unable_to_contact" else _REACHED_AT.pick(rng)  # fmt: skip
+        if reason == _C.CONSENT_WITHDRAWN and scene != SceneConsent.YES:
+            reason = _C.DECLINED
+        reached = rng.choice((4, 5, 5, 6)) if reason == _C.UNABLE_TO_CONTACT else _REACHED_AT.pick(rng)  # fmt: skip
         times = [first]
         while len(times) <= reached:
             times.append(self._next_attempt(received, times))
 
         plan = self._plan(who, scene)
-        phone_ok = scene == "Y" and who.can_phone
-        attempts: list[tuple[datetime, str, str, bool]] = []
+        phone_ok = scene == SceneConsent.YES and who.can_phone
+        m = ContactMethod
+        attempts: list[Attempt] = []
         for k in range(reached):  # the attempts before the person is reached, if ever
             method = plan[k]
-            if method in ("phone", "sms") and not phone_ok:
-                method = "letter" if who.has_address and scene == "Y" else "outreach"
+            if method in (m.PHONE, m.SMS) and not phone_ok:
+                method = m.LETTER if who.has_address and scene == SceneConsent.YES else m.OUTREACH
             outcome = self._outcome(method)
-            phone_ok = phone_ok and outcome != "wrong_number"
+            phone_ok = phone_ok and outcome != ContactOutcome.WRONG_NUMBER
             attempts.append((times[k], method, outcome, False))
-        steps: list[tuple[datetime, str]] = [(first, "contacting")]
-        if reason == "unable_to_contact":
+        steps: list[Step] = [(first, CaseStatus.CONTACTING)]
+        if reason == _C.UNABLE_TO_CONTACT:
             end = times[reached - 1] + DAY * (2 + 4 * rng.random())
         else:
             at = times[reached]
-            if plan[reached] in ("phone", "sms") and phone_ok:
-                method = "phone"
-            elif plan[reached] in ("home_visit", "outreach"):
+            if plan[reached] in (m.PHONE, m.SMS) and phone_ok:
+                method = m.PHONE
+            elif plan[reached] in (m.HOME_VISIT, m.OUTREACH):
                 method = plan[reached]
-            elif reached > 0 and who.has_address and scene == "Y":
-                method = "home_visit"  # after a remote attempt, so a visit is allowed
+            elif reached > 0 and who.has_address and scene == SceneConsent.YES:
+                method = m.HOME_VISIT  # after a remote attempt, so a visit is allowed
             else:
-                method = "outreach"
+                method = m.OUTREACH
             if reason is None:
-                attempts.append((at, method, "spoke_engaged", False))
+                attempts.append((at, method, ContactOutcome.SPOKE_ENGAGED, False))
                 end = self._engaged(who, case, worker, received, at, method, phone_ok, scene, attempts, steps)  # fmt: skip
-            elif reason in ("declined", "consent_withdrawn"):
-                attempts.append((at, method, "spoke_declined", False))
+            elif reason in (_C.DECLINED, _C.CONSENT_WITHDRAWN):
+                attempts.append((at, method, ContactOutcome.SPOKE_DECLINED, False))
                 end = at + HOUR * (0.2 + 30 * rng.random())
-                if reason == "consent_withdrawn":
+                if reason == _C.CONSENT_WITHDRAWN:
                     case["closure_note"] = "Asked us to stop contacting them."
-                    how = "verbal_by_phone" if method == "phone" else "in_person"
+                    how = _how(method)
                     for scope in _CONTACT_SCOPES:
-                        self.consent(who, case, scope, "withdrawn", how, at, worker)
-                elif method != "phone" and rng.random() < 0.2:
+                        self.consent(who, case, scope, ConsentState.WITHDRAWN, how, at, worker)
+                elif method != m.PHONE and rng.random() < 0.2:
                     self._kit(who, case, at.date(), worker)
             else:
-                attempts.append((at, method, "other", False))
+                attempts.append((at, method, ContactOutcome.OTHER, False))
                 case["closure_note"] = _EARLY_NOTES[reason]
                 end = at + HOUR * (1 + 71 * rng.random())
-                who.died = reason == "deceased"
+                who.died = reason == _C.DECEASED
         if reason is not None:
             case["closure_reason"] = reason
-            steps.append((end, "closed"))
+            steps.append((end, CaseStatus.CLOSED))
         self._finish(case, received, assign_at, worker, attempts, steps)
         return end
 
     def _engaged(
-        self, who, case, worker, received, at, method, phone_ok, scene, attempts, steps
-    ) -> datetime:  # noqa: ANN001
+        self,
+        who: Who,
+        case: Row,
+        worker: int,
+        received: datetime,
+        at: datetime,
+        method: ContactMethod,
+        phone_ok: bool,
+        scene: str,
+        attempts: list[Attempt],
+        steps: list[Step],
+    ) -> datetime:
         """Consent, kits, treatment and check-ins after the person accepts support."""
         rng = self.rng
-        steps.append((at, "engaged"))
-        how = "verbal_by_phone" if method == "phone" else "in_person"
-        if scene != "Y":
+        steps.append((at, CaseStatus.ENGAGED))
+        how = _how(method)
+        given = ConsentState.GIVEN
+        if scene != SceneConsent.YES:
             for scope, ok in zip(_CONTACT_SCOPES, (who.can_phone, who.mobile, who.has_address), strict=True):  # fmt: skip
                 if ok:
-                    self.consent(who, case, scope, "given", how, at, worker)
+                    self.consent(who, case, scope, given, how, at, worker)
         home_visits = who.has_address and rng.random() < 0.35
         if home_visits:
-            self.consent(who, case, "home_visit", "given", how, at, worker)
+            self.consent(who, case, ConsentScope.HOME_VISIT, given, how, at, worker)
         gp = rng.random()
         if gp < 0.5:
-            self.consent(who, case, "share_with_gp", "given" if gp < 0.4 else "refused", how, at, worker)  # fmt: skip
+            self.consent(who, case, ConsentScope.SHARE_WITH_GP, given if gp < 0.4 else ConsentState.REFUSED, how, at, worker)  # fmt: skip
         if rng.random() < 0.65:
             self._kit(who, case, (at + DAY * rng.choice((0, 0, 0, 2, 5))).date(), worker)
         if rng.random() < 0.78:
@@ -264,26 +326,30 @@ class CaseWriter:
         else:
             end = at + DAY * (3 + 27 * rng.random())
             case["closure_reason"] = rng.choice(_AFTER_ENGAGED)
-            steps.append((end, "closed"))
+            steps.append((end, CaseStatus.CLOSED))
         # Check-ins while the case stays open: by phone when allowed, else in person.
-        phone = who.can_phone and (scene != "Y" or phone_ok)
-        check = "phone" if phone else ("home_visit" if home_visits else "outreach")
+        phone = who.can_phone and (scene != SceneConsent.YES or phone_ok)
+        m = ContactMethod
+        check = m.PHONE if phone else (m.HOME_VISIT if home_visits else m.OUTREACH)
         made = [a[0] for a in attempts]
         t = self._next_attempt(received, made)
         while t < end:
-            attempts.append((t, check, "spoke_engaged", True))
+            attempts.append((t, check, ContactOutcome.SPOKE_ENGAGED, True))
             if rng.random() < 0.06:
                 self._kit(who, case, t.date(), worker, resupply=True)
             made.append(t)
             t = self._next_attempt(received, made)
         return end
 
-    def _referred(self, who, case, worker, engaged_at, steps) -> datetime:  # noqa: ANN001
+    def _referred(
+        self, who: Who, case: Row, worker: int, engaged_at: datetime, steps: list[Step]
+    ) -> datetime:
         """Referral to treatment (with sharing consent first), assessment and treatment."""
         rng = self.rng
         at = self._office(engaged_at + DAY * (0.5 + 7.5 * rng.random()))
-        self.consent(who, case, "share_with_treatment", "given", _SHARING.pick(rng), at, worker)
-        steps.append((at + timedelta(minutes=5), "referred"))
+        sharing = ConsentScope.SHARE_WITH_TREATMENT
+        self.consent(who, case, sharing, ConsentState.GIVEN, _SHARING.pick(rng), at, worker)
+        steps.append((at + timedelta(minutes=5), CaseStatus.REFERRED))
         booked = self._office(at + DAY * (4 + 12 * rng.random()))
         booked = booked.replace(minute=30 if booked.minute >= 30 else 0, second=0, microsecond=0)
         attended: bool | None = rng.random() < 0.76
@@ -291,19 +357,20 @@ class CaseWriter:
         if rng.random() < 0.03:  # changed their mind: sharing withdrawn before assessment
             end = at + DAY * (1 + 2 * rng.random())
             attended = start = None
-            case["closure_reason"] = "consent_withdrawn"
-            self.consent(who, case, "share_with_treatment", "withdrawn", "verbal_by_phone", end, worker)  # fmt: skip
+            case["closure_reason"] = _C.CONSENT_WITHDRAWN
+            self.consent(who, case, sharing, ConsentState.WITHDRAWN, ConsentMethod.VERBAL_BY_PHONE, end, worker)  # fmt: skip
         elif start is not None:
             started_at = max(self._office(datetime.combine(start, time(10))), booked + HOUR)
-            steps.append((started_at, "in_treatment"))
+            steps.append((started_at, CaseStatus.IN_TREATMENT))
             end = started_at + DAY * (10 + 25 * rng.random())
-            case["closure_reason"] = "engaged_in_treatment"
+            case["closure_reason"] = _C.ENGAGED_IN_TREATMENT
         else:
             end = booked + DAY * (5 + 9 * rng.random())
-            case["closure_reason"] = "declined"
+            case["closure_reason"] = _C.DECLINED
             case["closure_note"] = "Did not attend the assessment and did not want to rebook."
-        steps.append((end, "closed"))
-        exit_on = exit_reason = None
+        steps.append((end, CaseStatus.CLOSED))
+        exit_on: date | None = None
+        exit_reason: TreatmentExitReason | None = None
         if start is not None and rng.random() < 0.2:
             exit_on = start + DAY * rng.randrange(30, 240)
             exit_reason = _EXITS.pick(rng)
@@ -313,8 +380,17 @@ class CaseWriter:
         return end
 
     def _treatment(
-        self, case, service, at, booked, attended, start, exit_on, exit_reason, by
-    ) -> None:  # noqa: ANN001
+        self,
+        case: Row,
+        service: int,
+        at: datetime,
+        booked: datetime | None,
+        attended: bool | None,
+        start: date | None,
+        exit_on: date | None,
+        exit_reason: TreatmentExitReason | None,
+        by: int,
+    ) -> None:
         now = self.now
         if at > now:
             return
@@ -329,7 +405,15 @@ class CaseWriter:
             "recorded_by_id": by,
         })  # fmt: skip
 
-    def _finish(self, case, received, assign_at, worker, attempts, steps) -> None:  # noqa: ANN001
+    def _finish(
+        self,
+        case: Row,
+        received: datetime,
+        assign_at: datetime,
+        worker: int,
+        attempts: list[Attempt],
+        steps: list[Step],
+    ) -> None:
         """Keep what has happened by now and fill in the caseload columns."""
         now, rng = self.now, self.rng
         assigned = assign_at <= now
@@ -344,10 +428,10 @@ class CaseWriter:
                 "worker_id": worker,
             })  # fmt: skip
         self.changes.append({
-            "id": None, "case_id": case, "from_status": None, "to_status": "new",
+            "id": None, "case_id": case, "from_status": None, "to_status": CaseStatus.NEW,
             "changed_at": received, "changed_by_id": None, "reason": None,
         })  # fmt: skip
-        status = "new"
+        status = CaseStatus.NEW
         steps.sort(key=lambda s: s[0])
         for t, to in steps:
             if t > now:
@@ -355,17 +439,17 @@ class CaseWriter:
             self.changes.append({
                 "id": None, "case_id": case, "from_status": status, "to_status": to,
                 "changed_at": t, "changed_by_id": worker,
-                "reason": case["closure_reason"] if to == "closed" else None,
+                "reason": case["closure_reason"] if to == CaseStatus.CLOSED else None,
             })  # fmt: skip
             status = to
         case["status"] = status
         case["version"] = 1 + int(assigned) + sum(1 for t, _ in steps if t <= now)
-        if status == "closed":
+        if status == CaseStatus.CLOSED:
             case["closed_at"] = steps[-1][0]
         else:
             case["closure_reason"] = case["closure_note"] = None
             # As casework does: a due time only while the service is still trying to make contact.
-            if status in ("new", "contacting"):
+            if status in (CaseStatus.NEW, CaseStatus.CONTACTING):
                 case["next_action_due_at"] = DEFAULT_SCHEDULE.next_attempt_due(
                     received, [a[0] for a in done]
                 )

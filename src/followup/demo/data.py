@@ -8,11 +8,38 @@ domains, so nothing here can reach a real person.
 
 from __future__ import annotations
 
+from followup.vocab import ContactOutcome, Role, ServiceType
+
+__all__ = [
+    "ATTEMPT_NOTES",
+    "CHECK_IN_NOTES",
+    "CITY_CENTRE_PLACES",
+    "DEMO_PASSWORD",
+    "DEMO_SERVICES",
+    "DEMO_USERS",
+    "DESCRIPTION_CLOTHES",
+    "DESCRIPTION_LOOKS",
+    "DISTRICTS",
+    "FORCE",
+    "FORCE_PREFIX",
+    "GP_FORMS",
+    "PARKS",
+    "POSTCODE_UNIT_LETTERS",
+    "PUBLIC_PLACE_FORMS",
+    "REFERRAL_NOTES",
+    "STATIONS",
+    "STREET_SUFFIXES",
+    "SUBSTANCES",
+    "District",
+]
+
 FORCE = "West Midlands Police"
 FORCE_PREFIX = "WMP"
 
 # Postcode district, area, plausible sector digits, streets, nearest police station.
-DISTRICTS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+District = tuple[str, str, str, tuple[str, ...], str]
+
+DISTRICTS: tuple[District, ...] = (
     (
         "B1",
         "City Centre",
@@ -363,25 +390,28 @@ REFERRAL_NOTES = (
 )
 
 ATTEMPT_NOTES = {
-    "no_answer": ("Rang, no reply.", "Rang twice, no reply.", "Phone rang out."),
-    "voicemail_left": (
+    ContactOutcome.NO_ANSWER: ("Rang, no reply.", "Rang twice, no reply.", "Phone rang out."),
+    ContactOutcome.VOICEMAIL_LEFT: (
         "Left a brief voicemail asking them to ring back.",
         "Left a discreet message.",
     ),
-    "message_sent": (
+    ContactOutcome.MESSAGE_SENT: (
         "Text sent with our number.",
         "Discreet text sent asking them to get in touch.",
     ),
-    "letter_sent": ("Discreet letter sent with our number.",),
-    "returned_mail": ("Letter came back: not known at this address.",),
-    "not_at_address": (
+    ContactOutcome.LETTER_SENT: ("Discreet letter sent with our number.",),
+    ContactOutcome.RETURNED_MAIL: ("Letter came back: not known at this address.",),
+    ContactOutcome.NOT_AT_ADDRESS: (
         "No one in; card left.",
         "Neighbour said they have not been seen for a few days.",
     ),
-    "wrong_number": ("Number belongs to someone else.",),
-    "spoke_engaged": ("Spoke with them; happy to have support.", "Agreed to meet this week."),
-    "spoke_declined": ("Spoke with them; does not want support at the moment.",),
-    "other": (
+    ContactOutcome.WRONG_NUMBER: ("Number belongs to someone else.",),
+    ContactOutcome.SPOKE_ENGAGED: (
+        "Spoke with them; happy to have support.",
+        "Agreed to meet this week.",
+    ),
+    ContactOutcome.SPOKE_DECLINED: ("Spoke with them; does not want support at the moment.",),
+    ContactOutcome.OTHER: (
         "Looked for them at the usual places; not seen.",
         "Asked outreach partners to pass on our number.",
     ),
@@ -400,24 +430,24 @@ GP_FORMS = (
 )
 
 # Staff of the demonstration team: user name, role, display name.
-DEMO_USERS: tuple[tuple[str, str, str], ...] = (
-    ("admin", "admin", "Sam Okafor"),
-    ("lead", "lead", "Helen Carter"),
-    ("worker1", "worker", "Aisha Rahman"),
-    ("worker2", "worker", "Tom Bennett"),
-    ("worker3", "worker", "Grace Mensah"),
-    ("worker4", "worker", "Daniel Hughes"),
-    ("worker5", "worker", "Megan Price"),
-    ("worker6", "worker", "Imran Qureshi"),
-    ("worker7", "worker", "Laura Walsh"),
-    ("worker8", "worker", "Marcus Reid"),
+DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
+    ("admin", Role.ADMIN, "Sam Okafor"),
+    ("lead", Role.LEAD, "Helen Carter"),
+    ("worker1", Role.WORKER, "Aisha Rahman"),
+    ("worker2", Role.WORKER, "Tom Bennett"),
+    ("worker3", Role.WORKER, "Grace Mensah"),
+    ("worker4", Role.WORKER, "Daniel Hughes"),
+    ("worker5", Role.WORKER, "Megan Price"),
+    ("worker6", Role.WORKER, "Imran Qureshi"),
+    ("worker7", Role.WORKER, "Laura Walsh"),
+    ("worker8", Role.WORKER, "Marcus Reid"),
 )
 DEMO_PASSWORD = "demo"
 
 DEMO_SERVICES: tuple[dict[str, str], ...] = (
     {
         "name": "Northgate Community Drug and Alcohol Service",
-        "service_type": "treatment",
+        "service_type": ServiceType.TREATMENT,
         "address": "12 Fazeley Street, Digbeth, Birmingham B5 5RS",
         "phone": "+441214960101",
         "secure_email": "northgate.referrals@example.org",
@@ -425,7 +455,7 @@ DEMO_SERVICES: tuple[dict[str, str], ...] = (
     },
     {
         "name": "Highgate Prescribing Clinic",
-        "service_type": "treatment",
+        "service_type": ServiceType.TREATMENT,
         "address": "40 Moseley Road, Balsall Heath, Birmingham B12 0HJ",
         "phone": "+441214960202",
         "secure_email": "highgate.clinic@example.org",
@@ -433,7 +463,7 @@ DEMO_SERVICES: tuple[dict[str, str], ...] = (
     },
     {
         "name": "Eastside Harm Reduction Hub",
-        "service_type": "harm_reduction",
+        "service_type": ServiceType.HARM_REDUCTION,
         "address": "7 Allison Street, Digbeth, Birmingham B5 5TH",
         "phone": "+441214960303",
         "secure_email": "eastside.hub@example.org",
@@ -441,7 +471,7 @@ DEMO_SERVICES: tuple[dict[str, str], ...] = (
     },
     {
         "name": "Brindley Housing Support",
-        "service_type": "housing",
+        "service_type": ServiceType.HOUSING,
         "address": "3 Sheepcote Street, Birmingham B16 8AE",
         "phone": "+441214960404",
         "secure_email": "brindley.housing@example.org",
@@ -449,7 +479,7 @@ DEMO_SERVICES: tuple[dict[str, str], ...] = (
     },
     {
         "name": "Calthorpe Community Mental Health Team",
-        "service_type": "mental_health",
+        "service_type": ServiceType.MENTAL_HEALTH,
         "address": "21 Wheeleys Road, Edgbaston, Birmingham B15 2LD",
         "phone": "+441214960505",
         "secure_email": "calthorpe.cmht@example.org",

@@ -12,13 +12,30 @@ from bisect import bisect
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from itertools import accumulate
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from faker import Faker
 
 from followup.demo import data as dd
+from followup.vocab import Gender, SceneConsent
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "REPEAT_SHARE_NAMED",
+    "UNNAMED_SHARE",
+    "WINDOW_DAYS",
+    "PeopleMaker",
+    "Row",
+    "Weighted",
+    "Who",
+    "nhs_check_digit",
+    "one",
+]
 
 T = TypeVar("T")
+# A row of one table, as written in bulk (see ``demo.populate``).
+Row = dict[str, Any]
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 WINDOW_DAYS = 548  # about eighteen months
@@ -36,17 +53,17 @@ def one(rng: random.Random, values: Sequence[T]) -> T:
     return values[int(rng.random() * len(values))]
 
 
-class Weighted:
+class Weighted(Generic[T]):
     """A fixed weighted choice, cheaper than ``random.choices`` when drawn a million times."""
 
     __slots__ = ("values", "cum", "total")
 
-    def __init__(self, pairs: tuple[tuple[object, int], ...]) -> None:
+    def __init__(self, pairs: tuple[tuple[T, int], ...]) -> None:
         self.values = [v for v, _ in pairs]
         self.cum = list(accumulate(w for _, w in pairs))
         self.total = self.cum[-1]
 
-    def pick(self, rng: random.Random):  # noqa: ANN201 - the type of the values
+    def pick(self, rng: random.Random) -> T:
         return self.values[bisect(self.cum, rng.random() * self.total)]
 
 
@@ -54,7 +71,13 @@ _HOURS = Weighted(tuple(enumerate(_HOUR_WEIGHTS)))
 _SUBSTANCES = Weighted(dd.SUBSTANCES)
 _DOSES = Weighted(((1, 46), (2, 35), (3, 13), (4, 4), (5, 2)))
 _GENDERS = Weighted(
-    (("male", 710), ("female", 268), ("non_binary", 8), ("other", 4), ("not_known", 10))
+    (
+        (Gender.MALE, 710),
+        (Gender.FEMALE, 268),
+        (Gender.NON_BINARY, 8),
+        (Gender.OTHER, 4),
+        (Gender.NOT_KNOWN, 10),
+    )
 )
 _REPEATS = Weighted(((2, 62), (3, 27), (4, 11)))
 
@@ -73,7 +96,7 @@ class Who:
 
     __slots__ = ("row", "named", "can_phone", "mobile", "has_address", "referrals", "kits", "died")
 
-    def __init__(self, row: dict, referrals: list[dict]) -> None:
+    def __init__(self, row: Row, referrals: list[Row]) -> None:
         self.row = row
         self.named = row["description"] is None
         self.can_phone = row["phone"] is not None
@@ -130,12 +153,12 @@ class PeopleMaker:
                 return nine + str(check)
         return None
 
-    def _postcode(self, district: tuple) -> str:
+    def _postcode(self, district: dd.District) -> str:
         rng = self.rng
         letters = dd.POSTCODE_UNIT_LETTERS
         return f"{district[0]} {one(rng, district[2])}{one(rng, letters)}{one(rng, letters)}"
 
-    def _street(self, district: tuple) -> str:
+    def _street(self, district: dd.District) -> str:
         rng = self.rng
         return one(rng, district[3]) if rng.random() < 0.6 else one(rng, self.side_streets)
 
@@ -161,9 +184,11 @@ class PeopleMaker:
         rng = self.rng
         named = rng.random() >= UNNAMED_SHARE
         gender = _GENDERS.pick(rng)
-        male = gender == "male" or (gender not in ("male", "female") and rng.random() < 0.5)
+        male = gender == Gender.MALE or (
+            gender not in (Gender.MALE, Gender.FEMALE) and rng.random() < 0.5
+        )
         home = one(rng, self.districts)
-        row: dict = dict.fromkeys(
+        row: Row = dict.fromkeys(
             (
                 "id", "first_name", "last_name", "description", "date_of_birth", "gender",
                 "nhs_number", "address", "postcode", "phone", "email", "gp_practice",
@@ -206,7 +231,7 @@ class PeopleMaker:
                         area=home[1], street=one(rng, home[3])
                     )
         else:
-            row["gender"] = "male" if male else "female"
+            row["gender"] = Gender.MALE if male else Gender.FEMALE
             row["description"] = (
                 f"{one(rng, dd.DESCRIPTION_LOOKS)} {'male' if male else 'female'}, "
                 f"about {5 * round(rng.gauss(40, 9) / 5)}, {one(rng, dd.DESCRIPTION_CLOTHES)}"
@@ -218,7 +243,7 @@ class PeopleMaker:
 
     # ------------------------------------------------------------------------- referral
 
-    def referral(self, who: Who, home: tuple, incident_at: datetime) -> dict:
+    def referral(self, who: Who, home: dd.District, incident_at: datetime) -> Row:
         rng = self.rng
         row = who.row
         place = rng.random()
@@ -241,9 +266,14 @@ class PeopleMaker:
         collar, officer = one(rng, self.officers[district[4]])
         scene_roll = rng.random()
         if who.named:
-            consent = "Y" if scene_roll < 0.55 else ("N" if scene_roll < 0.70 else "unknown")
+            yes, no = 0.55, 0.70
         else:
-            consent = "Y" if scene_roll < 0.08 else ("N" if scene_roll < 0.25 else "unknown")
+            yes, no = 0.08, 0.25
+        consent = (
+            SceneConsent.YES
+            if scene_roll < yes
+            else (SceneConsent.NO if scene_roll < no else SceneConsent.UNKNOWN)
+        )
         ambulance = rng.random() < 0.93
         received = min(incident_at + HOUR * rng.uniform(0.5, 20), self.now - timedelta(minutes=1))
         return {

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Date, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from followup import audit
-from followup.access import hash_password
+from followup.accounts import hash_password
 from followup.db.engine import Database
 from followup.db.models import (
     Case,
@@ -35,12 +35,16 @@ from followup.db.models import (
     Setting,
     TreatmentReferral,
     User,
+    table_of,
 )
 from followup.db.types import UTCDateTime
 from followup.demo.cases import CaseWriter
 from followup.demo.data import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS, FORCE_PREFIX
-from followup.demo.people import PeopleMaker, Who
+from followup.demo.people import PeopleMaker, Row, Who
 from followup.errors import FollowupError
+from followup.vocab import AuditAction, ServiceType
+
+__all__ = ["NOT_EMPTY", "DemoResult", "populate"]
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +172,12 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
             users_kept=tuple(kept),
         )
         audit.record(
-            session, user_ids["admin"], "import", "demo_data", None, {"seed": seed, "cases": cases}
+            session,
+            user_ids["admin"],
+            AuditAction.IMPORT,
+            "demo_data",
+            None,
+            {"seed": seed, "cases": cases},
         )
     log.info(
         "Added demonstration data: %d cases, %d people, %d referrals",
@@ -204,7 +213,7 @@ def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
     for username in created:
         user = users[username]
         audit.record(
-            session, users["admin"].id, "create", "user", user.id,
+            session, users["admin"].id, AuditAction.CREATE, "user", user.id,
             {"username": username, "role": user.role, "demo": True},
         )  # fmt: skip
     return created, kept, {name: u.id for name, u in users.items()}
@@ -221,23 +230,27 @@ def _services(session: Session) -> tuple[int, list[int], list[int]]:
         select(Service.id, Service.service_type, Service.active).order_by(Service.id)
     ).all()
     active = [r for r in rows if r.active] or list(rows)
-    treatment = [r.id for r in active if r.service_type == "treatment"] or [r.id for r in active]
-    other = [r.id for r in active if r.service_type in ("housing", "mental_health")]
+    treatment = [r.id for r in active if r.service_type == ServiceType.TREATMENT] or [
+        r.id for r in active
+    ]
+    other = [
+        r.id for r in active if r.service_type in (ServiceType.HOUSING, ServiceType.MENTAL_HEALTH)
+    ]
     return seeded, treatment, other
 
 
-def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[list[Who], list[dict]]:
+def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[list[Who], list[Row]]:
     """People and their referrals until ``cases`` cases are open or closed.
 
     A repeat overdose while a case is still open joins that case; a later one opens a new case
     for the same person.
     """
     whos: list[Who] = []
-    referrals: list[dict] = []
+    referrals: list[Row] = []
     while len(writer.cases) < cases:
         who = people.person()
         whos.append(who)
-        case: dict | None = None
+        case: Row | None = None
         open_until: datetime | None = None
         for referral in who.referrals:
             if case is not None and open_until is not None and referral["received_at"] < open_until:
@@ -253,11 +266,11 @@ def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[lis
 
 
 def _numbered(
-    conn: Connection, whos: list[Who], referrals: list[dict], writer: CaseWriter
-) -> list[tuple[Table, list[dict]]]:
+    conn: Connection, whos: list[Who], referrals: list[Row], writer: CaseWriter
+) -> list[tuple[Table, list[Row]]]:
     """Give every row its id in time order and turn references between rows into ids."""
 
-    def number(table: Table, rows: list[dict], key: str | None = None) -> None:
+    def number(table: Table, rows: list[Row], key: str | None = None) -> None:
         base = conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
         if key is not None:
             rows.sort(key=itemgetter(key))
@@ -265,7 +278,7 @@ def _numbered(
             row["id"] = i
 
     people = [w.row for w in whos]
-    number(Person.__table__, people, "created_at")
+    number(table_of(Person), people, "created_at")
     referrals.sort(key=itemgetter("incident_at"))
     day, seq = None, 0
     for r in referrals:
@@ -273,16 +286,16 @@ def _numbered(
         seq = seq + 1 if stamp == day else 1
         day = stamp
         r["police_reference"] = f"{FORCE_PREFIX}-{stamp}-{seq:04d}"
-    number(Case.__table__, writer.cases, "referred_at")
-    number(Referral.__table__, referrals, "received_at")
+    number(table_of(Case), writer.cases, "referred_at")
+    number(table_of(Referral), referrals, "received_at")
     # The rows of each case were written in time order, and a person's cases one after the
     # other, so these ids already follow time within a case and within a person's consent.
-    tables: list[tuple[Table, list[dict]]] = [
-        (CaseStatusChange.__table__, writer.changes),
-        (ConsentEntry.__table__, writer.consents),
-        (ContactAttempt.__table__, writer.attempts),
-        (TreatmentReferral.__table__, writer.treatment),
-        (NaloxoneSupply.__table__, writer.kits),
+    tables: list[tuple[Table, list[Row]]] = [
+        (table_of(CaseStatusChange), writer.changes),
+        (table_of(ConsentEntry), writer.consents),
+        (table_of(ContactAttempt), writer.attempts),
+        (table_of(TreatmentReferral), writer.treatment),
+        (table_of(NaloxoneSupply), writer.kits),
     ]
     for table, rows in tables:
         number(table, rows)
@@ -296,13 +309,13 @@ def _numbered(
         for r in rows:
             r["case_id"] = r["case_id"]["id"]
     return [
-        (Person.__table__, people),
-        (Case.__table__, writer.cases),
-        (Referral.__table__, referrals),
+        (table_of(Person), people),
+        (table_of(Case), writer.cases),
+        (table_of(Referral), referrals),
     ] + tables
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
+def _bulk_insert(conn: Connection, table: Table, rows: list[Row]) -> None:
     """Insert plain rows with multi-row INSERT statements straight to the driver.
 
     On SQLite, dates and times are written as text the way SQLAlchemy's own types write them

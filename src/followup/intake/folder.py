@@ -23,6 +23,21 @@ from followup.access import Actor, require
 from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.intake.importer import ImportSummary, import_file
+from followup.uktime import short_date_time
+
+__all__ = [
+    "REPORT_SUFFIX",
+    "SETTLE_SECONDS",
+    "SUFFIXES",
+    "FolderResult",
+    "FolderState",
+    "check_folder",
+    "import_one",
+    "is_temporary_name",
+    "ready_files",
+    "report_text",
+    "scan_import_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +179,7 @@ def report_text(
     lines = [
         "Followup import report",
         f"File: {file_name}",
-        f"Imported: {when.astimezone():%d/%m/%Y %H:%M} (local time) by {actor.display_name}",
+        f"Imported: {short_date_time(when)} (UK time) by {actor.display_name}",
     ]
     if summary is None:
         lines += [
@@ -233,7 +248,7 @@ def import_one(
         summary = import_file(db, actor, path, now=now)
     except FollowupError as exc:
         failure = str(exc)
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the folder
+    except Exception as exc:  # one bad file must not stop the folder
         log.warning("Import folder: unexpected %s while importing a file", type(exc).__name__)
         failure = (
             f"something unexpected went wrong ({type(exc).__name__}); nothing was "

@@ -46,6 +46,19 @@ from followup.intake.matching import QUERY_BATCH, Candidate, Matcher
 from followup.intake.read import RawRow, open_referral_file
 from followup.intake.rules import ParsedRow, Problem, parse_row
 from followup.intake.store import IntakeWriter, Resolved
+from followup.vocab import AuditAction, MatchOutcome
+
+__all__ = [
+    "CHUNK_ROWS",
+    "DEFAULT_FORCE_SETTING",
+    "NO_FORCE",
+    "ImportCancelled",
+    "ImportSummary",
+    "default_force",
+    "import_file",
+    "overdose_history",
+    "referral_counts",
+]
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +178,8 @@ def _stored_references(session: Session, rows: list[ParsedRow]) -> set[tuple[str
     for start in range(0, len(keys), QUERY_BATCH):
         chunk = keys[start : start + QUERY_BATCH]
         found.update(
-            tuple(r)
-            for r in session.execute(
+            (force, reference)
+            for force, reference in session.execute(
                 select(Referral.force, Referral.police_reference).where(
                     tuple_(Referral.force, Referral.police_reference).in_(chunk)
                 )
@@ -228,9 +241,9 @@ class _Import:
         for item in items:
             s.imported += 1
             s.warnings.extend(item.parsed.warnings)
-            if item.match.outcome == "linked":
+            if item.match.outcome == MatchOutcome.LINKED:
                 s.linked_repeat += 1
-            elif item.match.outcome == "review":
+            elif item.match.outcome == MatchOutcome.REVIEW:
                 s.needs_review += 1
 
     def _duplicate(self, row: ParsedRow) -> None:
@@ -239,7 +252,7 @@ class _Import:
 
     def _resolve(self, row: ParsedRow) -> Resolved:
         match = self.matcher.match(row.person)
-        if match.outcome == "linked" and match.candidate is not None:
+        if match.outcome == MatchOutcome.LINKED and match.candidate is not None:
             self.matcher.learn(match.candidate, row.person)
             return Resolved(row, match, match.candidate)
         person = Candidate.from_incoming(row.person)
@@ -283,7 +296,12 @@ def import_file(
                     session.rollback()
                 else:
                     audit.record(
-                        session, actor.id, "import", "referral_file", None, summary.audit_details()
+                        session,
+                        actor.id,
+                        AuditAction.IMPORT,
+                        "referral_file",
+                        None,
+                        summary.audit_details(),
                     )
         except IntegrityError:
             log.warning("Import of a referral file hit a uniqueness conflict; rolled back")

@@ -18,6 +18,9 @@ from followup import audit
 from followup.access import Actor, require
 from followup.db.models import Case, MatchReview, Person, Referral, User, person_display_name
 from followup.errors import FollowupError, NotFound, StaleEdit
+from followup.vocab import AuditAction, CaseStatus, MatchReviewState, Role
+
+__all__ = ["InboxCase", "PendingMatch", "assign_cases", "new_cases", "pending_matches", "take_case"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
         .group_by(Referral.case_id)
         .subquery()
     )
-    pending = select(MatchReview.referral_id).where(MatchReview.state == "pending")
+    pending = select(MatchReview.referral_id).where(MatchReview.state == MatchReviewState.PENDING)
     pending_cases = select(Referral.case_id).where(Referral.id.in_(pending))
     rows = session.execute(
         select(
@@ -68,7 +71,7 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
         )
         .join(Person, Person.id == Case.person_id)
         .join(referrals, referrals.c.case_id == Case.id)
-        .where(Case.status == "new", Case.assigned_worker_id.is_(None))
+        .where(Case.status == CaseStatus.NEW, Case.assigned_worker_id.is_(None))
         .order_by(Case.referred_at.desc(), Case.id.desc())
         .limit(limit)
     )
@@ -96,7 +99,7 @@ def pending_matches(session: Session, actor: Actor) -> list[PendingMatch]:
         .join(Referral, Referral.id == MatchReview.referral_id)
         .join(incoming, incoming.id == MatchReview.incoming_person_id)
         .join(candidate, candidate.id == MatchReview.candidate_person_id)
-        .where(MatchReview.state == "pending")
+        .where(MatchReview.state == MatchReviewState.PENDING)
         .order_by(Referral.received_at.desc(), MatchReview.id.desc())
     ).all()
     return [
@@ -115,7 +118,7 @@ def pending_matches(session: Session, actor: Actor) -> list[PendingMatch]:
 
 def _assignable_worker(session: Session, worker_id: int) -> User:
     worker = session.get(User, worker_id)
-    if worker is None or not worker.active or worker.role not in ("worker", "lead"):
+    if worker is None or not worker.active or worker.role not in (Role.WORKER, Role.LEAD):
         raise FollowupError("Cases can be assigned only to an active worker or lead.")
     return worker
 
@@ -140,7 +143,7 @@ def assign_cases(
                 f"Case {case_id} was changed by someone else since you opened the list; "
                 "refresh and try again."
             )
-        if case.status == "closed":
+        if case.status == CaseStatus.CLOSED:
             raise FollowupError(
                 f"Case {case_id} is closed; reopen it before assigning it to a worker."
             )
@@ -151,7 +154,7 @@ def assign_cases(
         audit.record(
             session,
             actor.id,
-            "assign",
+            AuditAction.ASSIGN,
             "case",
             case.id,
             {"assigned_worker_id": [before, worker.id]},
@@ -173,10 +176,15 @@ def take_case(session: Session, actor: Actor, case_id: int) -> None:
         raise FollowupError(
             f"Case {case_id} has already been taken by a colleague; refresh the inbox."
         )
-    if case.status != "new":
+    if case.status != CaseStatus.NEW:
         raise FollowupError(f"Only new cases can be taken from the inbox; case {case_id} is not.")
     case.assigned_worker_id = actor.id
     audit.record(
-        session, actor.id, "assign", "case", case.id, {"assigned_worker_id": [None, actor.id]}
+        session,
+        actor.id,
+        AuditAction.ASSIGN,
+        "case",
+        case.id,
+        {"assigned_worker_id": [None, actor.id]},
     )
     session.flush()

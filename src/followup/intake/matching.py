@@ -24,13 +24,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from followup.db.models import Person
 from followup.intake.rules import IncomingPerson
+from followup.vocab import Gender, MatchOutcome
+
+__all__ = [
+    "CERTAIN",
+    "POSSIBLE",
+    "QUERY_BATCH",
+    "Candidate",
+    "MatchResult",
+    "Matcher",
+    "name_key",
+    "name_score",
+    "names_nested",
+]
 
 CERTAIN = 92.0
 POSSIBLE = 80.0
@@ -110,7 +124,7 @@ class Candidate:
 class MatchResult:
     """``linked`` to a candidate, ``review`` (new person, candidate to decide on) or ``new``."""
 
-    outcome: str
+    outcome: MatchOutcome
     candidate: Candidate | None = None
     score: float = 0.0
 
@@ -129,9 +143,23 @@ _COLUMNS = (
     Person.merged_into_id,
 )
 
+# A row of ``_COLUMNS``; typed loosely, since SQLAlchemy types each column of a row separately.
+_PersonRow = Row[*tuple[Any, ...]]
 
-def _candidate(row: object) -> Candidate:
-    return Candidate(*row[:10])  # type: ignore[index]
+
+def _candidate(row: _PersonRow) -> Candidate:
+    return Candidate(
+        person_id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        date_of_birth=row.date_of_birth,
+        nhs_number=row.nhs_number,
+        gender=row.gender,
+        phone=row.phone,
+        address=row.address,
+        postcode=row.postcode,
+        email=row.email,
+    )
 
 
 def _batches(values: Iterable[object]) -> Iterable[list[object]]:
@@ -173,22 +201,22 @@ class Matcher:
             for row in rows:
                 self._db_by_dob[row.date_of_birth].append(self._known(row))
 
-    def _known(self, row: object) -> Candidate:
-        candidate = self._db_by_id.get(row.id)  # type: ignore[attr-defined]
+    def _known(self, row: _PersonRow) -> Candidate:
+        candidate = self._db_by_id.get(row.id)
         if candidate is None:
             candidate = _candidate(row)
-            self._db_by_id[row.id] = candidate  # type: ignore[attr-defined]
+            self._db_by_id[row.id] = candidate
         return candidate
 
-    def _follow_merges(self, row: object) -> Candidate | None:
+    def _follow_merges(self, row: _PersonRow | None) -> Candidate | None:
         """The kept person for a merged record (merges can chain, but never loop)."""
         seen: set[int] = set()
-        while row is not None and row.merged_into_id is not None:  # type: ignore[attr-defined]
-            if row.id in seen:  # type: ignore[attr-defined]
+        while row is not None and row.merged_into_id is not None:
+            if row.id in seen:
                 return None
-            seen.add(row.id)  # type: ignore[attr-defined]
+            seen.add(row.id)
             row = self.session.execute(
-                select(*_COLUMNS).where(Person.id == row.merged_into_id)  # type: ignore[attr-defined]
+                select(*_COLUMNS).where(Person.id == row.merged_into_id)
             ).first()
         return self._known(row) if row is not None else None
 
@@ -197,9 +225,9 @@ class Matcher:
         if person.nhs_number:
             hit = self._file_by_nhs.get(person.nhs_number) or self._db_by_nhs.get(person.nhs_number)
             if hit is not None:
-                return MatchResult("linked", hit, 100.0)
+                return MatchResult(MatchOutcome.LINKED, hit, 100.0)
         if not (person.date_of_birth and person.named):
-            return MatchResult("new")
+            return MatchResult(MatchOutcome.NEW)
         key = name_key(person.first_name, person.last_name)
         best: tuple[float, bool, Candidate] | None = None
         pool = self._file_by_dob.get(person.date_of_birth, []) + self._db_by_dob.get(
@@ -219,18 +247,18 @@ class Matcher:
             if best is None or (score, nested) > best[:2]:
                 best = (score, nested, candidate)
         if best is None:
-            return MatchResult("new")
+            return MatchResult(MatchOutcome.NEW)
         score, nested, candidate = best
         genders_differ = (
             bool(person.gender and candidate.gender)
             and (person.gender != candidate.gender)
-            and "not_known" not in (person.gender, candidate.gender)
+            and Gender.NOT_KNOWN not in (person.gender, candidate.gender)
         )
         if score >= CERTAIN and not genders_differ:
-            return MatchResult("linked", candidate, score)
+            return MatchResult(MatchOutcome.LINKED, candidate, score)
         if score >= POSSIBLE or nested:
-            return MatchResult("review", candidate, score)
-        return MatchResult("new")
+            return MatchResult(MatchOutcome.REVIEW, candidate, score)
+        return MatchResult(MatchOutcome.NEW)
 
     def remember(self, candidate: Candidate) -> None:
         """Make a person created by this import a candidate for the rest of the file."""

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from followup import audit
 from followup.access import Actor, require
@@ -35,6 +35,17 @@ from followup.db.models import (
 )
 from followup.errors import FollowupError, NotFound
 from followup.validation import display_phone
+from followup.vocab import AuditAction, CaseStatus, MatchReviewState
+
+__all__ = [
+    "MatchComparison",
+    "PersonFacts",
+    "compare",
+    "keep_separate",
+    "merge",
+    "merges_of",
+    "undo_merge",
+]
 
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns]
 _CHANGE_COLUMNS = [c.key for c in CaseStatusChange.__table__.columns]
@@ -100,7 +111,7 @@ def compare(session: Session, actor: Actor, review_id: int) -> MatchComparison:
     candidate = session.get(Person, review.candidate_person_id)
     assert incoming is not None and candidate is not None
     for person in (incoming, candidate):
-        audit.record(session, actor.id, "view", "person", person.id)
+        audit.record(session, actor.id, AuditAction.VIEW, "person", person.id)
     return MatchComparison(
         review_id=review.id,
         state=review.state,
@@ -114,28 +125,28 @@ def keep_separate(session: Session, actor: Actor, review_id: int) -> None:
     """Decide that the two records are different people."""
     require(actor, "merge_people")
     review = _review(session, review_id)
-    if review.state != "pending":
+    if review.state != MatchReviewState.PENDING:
         raise FollowupError("Someone has already decided this match; refresh the inbox.")
-    review.state = "different_people"
+    review.state = MatchReviewState.DIFFERENT_PEOPLE
     review.decided_at = datetime.now(UTC)
     review.decided_by_id = actor.id
     audit.record(
         session,
         actor.id,
-        "update",
+        AuditAction.UPDATE,
         "match_review",
         review.id,
-        {"state": ["pending", "different_people"]},
+        {"state": [MatchReviewState.PENDING, MatchReviewState.DIFFERENT_PEOPLE]},
     )
     session.flush()
 
 
-def _ids(session: Session, column, person_id: int) -> list[int]:  # noqa: ANN001
+def _ids(session: Session, column: InstrumentedAttribute[int], person_id: int) -> list[int]:
     return list(session.scalars(select(column.class_.id).where(column == person_id)))
 
 
 def _untouched_new_case(session: Session, case: Case) -> bool:
-    if case.status != "new" or case.assigned_worker_id is not None:
+    if case.status != CaseStatus.NEW or case.assigned_worker_id is not None:
         return False
     for model in (ContactAttempt, TreatmentReferral, NaloxoneSupply, Letter):
         if session.scalar(select(func.count()).where(model.case_id == case.id)):
@@ -147,7 +158,7 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
     """Decide "same person": merge the incoming record into the known one; returns the merge id."""
     require(actor, "merge_people")
     review = _review(session, review_id)
-    if review.state != "pending":
+    if review.state != MatchReviewState.PENDING:
         raise FollowupError("Someone has already decided this match; refresh the inbox.")
     kept = session.get(Person, review.candidate_person_id)
     merged = session.get(Person, review.incoming_person_id)
@@ -172,7 +183,11 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
 
     open_case = session.scalar(
         select(Case)
-        .where(Case.person_id == kept.id, Case.status != "closed", Case.id.not_in(moved["cases"]))
+        .where(
+            Case.person_id == kept.id,
+            Case.status != CaseStatus.CLOSED,
+            Case.id.not_in(moved["cases"]),
+        )
         .order_by(Case.referred_at.desc())
     )
     folded: list[dict[str, Any]] = []
@@ -185,7 +200,7 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
     moved["folded"] = folded
 
     merged.merged_into_id = kept.id
-    review.state = "same_person"
+    review.state = MatchReviewState.SAME_PERSON
     review.decided_at = datetime.now(UTC)
     review.decided_by_id = actor.id
     record = PersonMerge(
@@ -199,7 +214,7 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
     audit.record(
         session,
         actor.id,
-        "merge",
+        AuditAction.MERGE,
         "person",
         kept.id,
         {
@@ -297,10 +312,10 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
         select(MatchReview).where(
             MatchReview.incoming_person_id == record.merged_person_id,
             MatchReview.candidate_person_id == record.kept_person_id,
-            MatchReview.state == "same_person",
+            MatchReview.state == MatchReviewState.SAME_PERSON,
         )
     ):
-        review.state = "pending"
+        review.state = MatchReviewState.PENDING
         review.decided_at = None
         review.decided_by_id = None
     record.undone_at = datetime.now(UTC)
@@ -309,7 +324,7 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
     audit.record(
         session,
         actor.id,
-        "unmerge",
+        AuditAction.UNMERGE,
         "person",
         record.kept_person_id,
         {"merged_person_id": record.merged_person_id, "merge_id": record.id},

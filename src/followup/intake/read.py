@@ -28,6 +28,17 @@ from typing import Any
 
 from followup.errors import FollowupError
 
+__all__ = [
+    "KNOWN_FIELDS",
+    "NAME_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "RawRow",
+    "ReferralFile",
+    "clean_cell",
+    "header_key",
+    "open_referral_file",
+]
+
 KNOWN_FIELDS = (
     "police_reference",
     "force",

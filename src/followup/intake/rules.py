@@ -14,11 +14,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from followup import validation
 from followup.intake.read import RawRow
+from followup.uktime import uk_local_to_utc
+from followup.vocab import Gender, SceneConsent
+
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "IncomingPerson",
+    "ParsedRow",
+    "Problem",
+    "officer_source",
+    "parse_birth_date",
+    "parse_incident_datetime",
+    "parse_row",
+    "scene_consent",
+]
 
 # Police clocks and ours may differ a little; an incident a few minutes "ahead" is not future.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -35,12 +49,13 @@ _TRUE = {"y", "yes", "true", "1", "t"}
 _FALSE = {"n", "no", "false", "0", "f"}
 _UNKNOWN = {"", "unknown", "u", "not known", "unk", "?", "n/k", "nk"}
 _GENDERS = {
-    "f": "female", "female": "female", "woman": "female",
-    "m": "male", "male": "male", "man": "male",
-    "non_binary": "non_binary", "non-binary": "non_binary", "nonbinary": "non_binary",
-    "non binary": "non_binary", "nb": "non_binary",
-    "other": "other",
-    "not_known": "not_known", "not known": "not_known", "unknown": "not_known", "u": "not_known",
+    "f": Gender.FEMALE, "female": Gender.FEMALE, "woman": Gender.FEMALE,
+    "m": Gender.MALE, "male": Gender.MALE, "man": Gender.MALE,
+    "non_binary": Gender.NON_BINARY, "non-binary": Gender.NON_BINARY,
+    "nonbinary": Gender.NON_BINARY, "non binary": Gender.NON_BINARY, "nb": Gender.NON_BINARY,
+    "other": Gender.OTHER,
+    "not_known": Gender.NOT_KNOWN, "not known": Gender.NOT_KNOWN, "unknown": Gender.NOT_KNOWN,
+    "u": Gender.NOT_KNOWN,
 }  # fmt: skip
 
 # Column widths of the model; longer text is left out (PostgreSQL would refuse it).
@@ -54,35 +69,6 @@ _MAX = {
     "first_name": 100,
     "last_name": 100,
 }
-
-
-def _uk_zone() -> tzinfo | None:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/London")
-    except Exception:  # noqa: BLE001 - no tz database (Windows without tzdata)
-        return None
-
-
-_LONDON = _uk_zone()
-
-
-def _last_sunday(year: int, month: int) -> date:
-    last = date(year, month, 31)
-    return last - timedelta(days=(last.weekday() + 1) % 7)
-
-
-def uk_local_to_utc(local: datetime) -> datetime:
-    """A naive UK wall-clock time as an aware UTC time (GMT/BST)."""
-    if _LONDON is not None:
-        return local.replace(tzinfo=_LONDON).astimezone(UTC)
-    # Fallback rule when no tz database is installed: BST from 01:00 on the last Sunday of
-    # March to 01:00 (GMT) on the last Sunday of October.
-    start = datetime.combine(_last_sunday(local.year, 3), datetime.min.time()) + timedelta(hours=1)
-    end = datetime.combine(_last_sunday(local.year, 10), datetime.min.time()) + timedelta(hours=1)
-    offset = timedelta(hours=1) if start <= local < end else timedelta(0)
-    return (local - offset).replace(tzinfo=UTC)
 
 
 def parse_incident_datetime(text: str) -> datetime:
@@ -150,7 +136,7 @@ class IncomingPerson:
     last_name: str | None = None
     description: str | None = None
     date_of_birth: date | None = None
-    gender: str | None = None
+    gender: Gender | None = None
     nhs_number: str | None = None
     address: str | None = None
     postcode: str | None = None
@@ -233,7 +219,7 @@ def _email(value: str) -> str | None:
     return value if len(value) <= 254 and _EMAIL.fullmatch(value) else None
 
 
-def _gender(value: str) -> str | None:
+def _gender(value: str) -> Gender | None:
     return _GENDERS.get(value.strip().lower())
 
 
@@ -241,15 +227,15 @@ def _reference(value: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip().upper()
 
 
-def scene_consent(value: str | None) -> str | None:
+def scene_consent(value: str | None) -> SceneConsent | None:
     """Y, N or unknown from what the police wrote; None when it is none of those."""
     v = (value or "").strip().lower()
     if v in _TRUE:
-        return "Y"
+        return SceneConsent.YES
     if v in _FALSE:
-        return "N"
+        return SceneConsent.NO
     if v in _UNKNOWN:
-        return "unknown"
+        return SceneConsent.UNKNOWN
     return None
 
 
@@ -317,7 +303,7 @@ def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | 
     consent = scene_consent(consent_text)
     if consent is None:
         r.warn("consent_to_share", "not Y, N or unknown, so recorded as unknown")
-        consent = "unknown"
+        consent = SceneConsent.UNKNOWN
 
     substances = r.long_text("substances")
     if substances:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from followup.casework.schedule import DEFAULT_SCHEDULE, Schedule
 from followup.db.models import (
+    Base,
     Case,
     CaseStatusChange,
     ConsentEntry,
@@ -39,12 +40,28 @@ from followup.db.models import (
     Person,
     Referral,
     ReferralWarning,
+    table_of,
 )
 from followup.intake.matching import QUERY_BATCH, Candidate, MatchResult
 from followup.intake.rules import ParsedRow, officer_source
 from followup.validation import postcode_district
+from followup.vocab import (
+    CaseStatus,
+    ConsentMethod,
+    ConsentScope,
+    ConsentState,
+    MatchOutcome,
+    MatchReviewState,
+    SceneConsent,
+)
 
-SCENE_CONSENT_SCOPES = ("contact_phone", "contact_sms", "contact_letter")
+__all__ = ["SCENE_CONSENT_SCOPES", "IntakeWriter", "Resolved"]
+
+SCENE_CONSENT_SCOPES = (
+    ConsentScope.CONTACT_PHONE,
+    ConsentScope.CONTACT_SMS,
+    ConsentScope.CONTACT_LETTER,
+)
 _FILLABLE = ("nhs_number", "phone", "address", "postcode", "email", "gender")
 _DIFFERENCES = ("phone", "address", "postcode", "email")
 
@@ -58,11 +75,13 @@ class Resolved:
     person: Candidate
 
 
-def _insert_returning_ids(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_returning_ids(
+    session: Session, model: type[Base], rows: list[dict[str, Any]]
+) -> list[int]:
     """Insert rows and return their new ids in the same order."""
     if not rows:
         return []
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     if session.get_bind().dialect.name == "sqlite":
         # SQLAlchemy can only keep RETURNING in order on SQLite one row per statement, which
         # is slow for thousands of rows. Take the next ids instead: safe, because SQLite lets
@@ -76,9 +95,15 @@ def _insert_returning_ids(session: Session, model: type, rows: list[dict[str, An
     return list(session.scalars(stmt, rows))
 
 
-def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+def _person_id(item: Resolved) -> int:
+    """The person's id, which every item has once its new people are written."""
+    assert item.person.person_id is not None
+    return item.person.person_id
+
+
+def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(table_of(model)), rows)
 
 
 class IntakeWriter:
@@ -136,11 +161,11 @@ class IntakeWriter:
                     "incoming_person_id": item.person.person_id,
                     "candidate_person_id": item.match.candidate.person_id,
                     "score": round(item.match.score, 1),
-                    "state": "pending",
+                    "state": MatchReviewState.PENDING,
                     "created_at": self.received_at,
                 }
                 for item, rid in zip(items, referral_ids, strict=True)
-                if item.match.outcome == "review" and item.match.candidate is not None
+                if item.match.outcome == MatchOutcome.REVIEW and item.match.candidate is not None
             ],
         )
         _insert(self.session, ConsentEntry, self._consent_rows(items, case_ids))
@@ -183,8 +208,12 @@ class IntakeWriter:
     def _update_linked_people(self, items: list[Resolved]) -> list[str | None]:
         """Fill blanks on linked people; returns per item the differing details for notes."""
         notes: list[str | None] = []
+        people = table_of(Person)
         for item in items:
-            if item.match.outcome != "linked" or item.person.incoming is item.parsed.person:
+            if (
+                item.match.outcome != MatchOutcome.LINKED
+                or item.person.incoming is item.parsed.person
+            ):
                 notes.append(None)
                 continue
             c, p = item.person, item.parsed.person
@@ -200,8 +229,8 @@ class IntakeWriter:
             ]
             if fill:
                 self.session.execute(
-                    update(Person.__table__)
-                    .where(Person.__table__.c.id == c.person_id)
+                    update(people)
+                    .where(people.c.id == c.person_id)
                     .values(**fill, updated_at=self.received_at)
                 )
                 for name, value in fill.items():
@@ -217,15 +246,17 @@ class IntakeWriter:
             {
                 item.person.person_id
                 for item in items
-                if not item.person.in_file and item.person.person_id not in self.open_case
+                if not item.person.in_file
+                and item.person.person_id is not None  # linked people are known, so have one
+                and item.person.person_id not in self.open_case
             }
         )
-        t = Case.__table__
+        t = table_of(Case)
         for start in range(0, len(wanted), QUERY_BATCH):
             chunk = wanted[start : start + QUERY_BATCH]
             rows = self.session.execute(
                 select(t.c.id, t.c.person_id, t.c.next_action_due_at)
-                .where(t.c.person_id.in_(chunk), t.c.status != "closed")
+                .where(t.c.person_id.in_(chunk), t.c.status != CaseStatus.CLOSED)
                 .order_by(t.c.opened_at, t.c.id)
             )
             for case_id, person_id, due in rows:
@@ -251,7 +282,7 @@ class IntakeWriter:
             rows.append(
                 {
                     "person_id": item.person.person_id,
-                    "status": "new",
+                    "status": CaseStatus.NEW,
                     "assigned_worker_id": None,
                     "police_reference": item.parsed.police_reference,
                     "referred_at": self.received_at,
@@ -263,7 +294,7 @@ class IntakeWriter:
             )
         new_ids = _insert_returning_ids(self.session, Case, rows)
         for index, case_id in zip(openers, new_ids, strict=True):
-            self.open_case[items[index].person.person_id] = case_id  # type: ignore[index]
+            self.open_case[_person_id(items[index])] = case_id
             self._due[case_id] = self.first_due
         self.cases_created.extend(new_ids)
         _insert(
@@ -273,7 +304,7 @@ class IntakeWriter:
                 {
                     "case_id": case_id,
                     "from_status": None,
-                    "to_status": "new",
+                    "to_status": CaseStatus.NEW,
                     "changed_at": self.received_at,
                     "changed_by_id": self.actor_id,
                     "reason": "police referral imported",
@@ -281,7 +312,7 @@ class IntakeWriter:
                 for case_id in new_ids
             ],
         )
-        case_ids = [self.open_case[item.person.person_id] for item in items]  # type: ignore[index]
+        case_ids = [self.open_case[_person_id(item)] for item in items]
         opening = set(openers)
         for index, case_id in enumerate(case_ids):
             if index in opening:
@@ -290,7 +321,7 @@ class IntakeWriter:
             due = self._due.get(case_id)
             if due is None or due > self.first_due:
                 # A new overdose within an open case needs a timely first attempt again.
-                t = Case.__table__
+                t = table_of(Case)
                 self.session.execute(
                     update(t)
                     .where(t.c.id == case_id)
@@ -321,7 +352,7 @@ class IntakeWriter:
         rows = []
         for item, case_id in zip(items, case_ids, strict=True):
             answer = item.parsed.referral.get("consent_at_scene")
-            if answer != "Y":
+            if answer != SceneConsent.YES:
                 continue
             for scope in SCENE_CONSENT_SCOPES:
                 rows.append(
@@ -329,8 +360,8 @@ class IntakeWriter:
                         "person_id": item.person.person_id,
                         "case_id": case_id,
                         "scope": scope,
-                        "state": "given",
-                        "method": "verbal_at_scene_via_police",
+                        "state": ConsentState.GIVEN,
+                        "method": ConsentMethod.VERBAL_AT_SCENE_VIA_POLICE,
                         "recorded_at": item.parsed.incident_at,
                         "recorded_by_id": self.actor_id,
                         "source": officer_source(item.parsed.referral),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
-from followup.access import actor_of
+from followup.accounts import actor_of
 from followup.db import models as m
 from followup.ui.admin import retention_view
 from followup.ui.admin.retention_view import RetentionView

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMainWindow
 
-from followup.access import create_user
+from followup.accounts import create_user
 from followup.db.migrate import open_database
 from followup.protection.backup.rotation import automatic_backup, backup_files
 from followup.ui.shell import app as app_module

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
-from followup.access import user_count
+from followup.accounts import user_count
 from followup.db import models as m
 from followup.ui.shell.app import AppFlow
 from followup.ui.shell.main_window import MainWindow

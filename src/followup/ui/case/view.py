@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import access
+from followup import accounts
 from followup.access import Actor
 from followup.casework import caseload, treatment
 from followup.casework.caseload import CaseSummary
@@ -78,7 +78,7 @@ def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
         summary = caseload.open_case(s, actor, case_id)
         detail = case_detail(s, actor, case_id, audit_view=False)
         services = treatment.services(s)
-        workers = access.list_workers(s) if actor.can("assign") else []
+        workers = accounts.list_workers(s) if actor.can("assign") else []
     return OpenedCase(summary, detail, services, workers)
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import access, vocab
+from followup import accounts, vocab
 from followup.access import Actor
 from followup.casework.detail import WorkItem, my_work
 from followup.db.engine import Database
@@ -139,7 +139,7 @@ class MyWorkView(QWidget):
     @staticmethod
     def _workers(db: Database) -> list[Actor]:
         with db.session() as s:
-            return access.list_workers(s)
+            return accounts.list_workers(s)
 
     def _fill_workers(self, workers: list[Actor]) -> None:
         self.worker.blockSignals(True)

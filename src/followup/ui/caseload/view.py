@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import access, vocab
+from followup import accounts, vocab
 from followup.access import Actor
 from followup.db import queries
 from followup.db.engine import Database
@@ -171,7 +171,7 @@ class CaseloadView(QWidget):
 
         def fetch() -> list[Actor]:
             with db.session() as s:
-                return access.list_workers(s)
+                return accounts.list_workers(s)
 
         self._runner.run(fetch, self._fill_workers, self._show_failure, name="worker list")
 

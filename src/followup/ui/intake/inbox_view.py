@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import access
+from followup import accounts
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.intake import inbox
@@ -313,7 +313,7 @@ class InboxView(QWidget):
 
         def fetch() -> list[Actor]:
             with db.session() as s:
-                return access.list_workers(s)
+                return accounts.list_workers(s)
 
         self._runner.run(fetch, self._fill_workers, self.say, name="worker list")
 

@@ -97,11 +97,17 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
 
     from followup.db.migrate import open_database
     from followup.protection.backup.common import configured_backup_folder
+    from followup.settings import keyring_status, with_stored_password
 
     attempt = url
     if password is not None:
         attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
     try:
+        # Only a team database has a password; without a keyring none is stored, and the
+        # server's refusal asks the user for one.
+        team = make_url(url).get_backend_name() == "postgresql"
+        if password is None and team and keyring_status().usable:
+            attempt = with_stored_password(url)
         db = open_database(
             attempt,
             create=is_default_database(url, paths),
@@ -148,7 +154,7 @@ def password_request(url: str, refused: bool) -> PasswordRequest:
 
 def first_run(db: Database) -> bool:
     """True when the database has no users yet."""
-    from followup.access import user_count
+    from followup.accounts import user_count
 
     with db.session() as s:
         return user_count(s) == 0

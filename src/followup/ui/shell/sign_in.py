@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from followup import access
+from followup import accounts
 from followup.access import Actor
 from followup.db.engine import Database
 from followup.db.models import Setting
@@ -40,14 +40,14 @@ class SignedIn:
 def sign_in_and_check_demo(db: Database, username: str, password: str) -> SignedIn:
     """Check the password (audited either way) and read the demonstration-data flag."""
     with db.session() as s:
-        actor = access.sign_in(s, username, password)
+        actor = accounts.sign_in(s, username, password)
         demo = s.scalar(select(Setting.value).where(Setting.key == "demo")) == "1"
     return SignedIn(actor, demo)
 
 
 def create_first_admin(db: Database, username: str, display_name: str, password: str) -> str:
     with db.session() as s:
-        user = access.create_user(s, None, username, Role.ADMIN, password, display_name)
+        user = accounts.create_user(s, None, username, Role.ADMIN, password, display_name)
         return user.username
 
 
@@ -138,7 +138,7 @@ class FirstAdminDialog(_BusyDialog):
         display_name = self.display_name.text().strip() or username
         password = self.password.text()
         try:
-            access.validate_new_user(username, display_name, Role.ADMIN, password)
+            accounts.validate_new_user(username, display_name, Role.ADMIN, password)
         except FollowupError as exc:
             self.show_problem(str(exc))
             return
