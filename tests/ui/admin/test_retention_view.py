@@ -22,7 +22,7 @@ def _years_ago(years: int) -> datetime:
     return now.replace(year=now.year - years)
 
 
-def make_view(qtbot, db, actor) -> RetentionView:  # noqa: ANN001
+def make_view(qtbot, db, actor) -> RetentionView:
     view = RetentionView(db, actor)
     qtbot.addWidget(view)
     view.resize(1000, 600)
@@ -31,7 +31,7 @@ def make_view(qtbot, db, actor) -> RetentionView:  # noqa: ANN001
     return view
 
 
-def _people(db) -> int:  # noqa: ANN001
+def _people(db) -> int:
     with db.session() as s:
         return s.scalar(select(func.count()).select_from(m.Person))
 

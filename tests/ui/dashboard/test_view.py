@@ -263,7 +263,7 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
     folder = tmp_path / "exports"
     folder.mkdir()
 
-    def choose(parent, title, suggested, file_filter):  # noqa: ANN001, ARG001
+    def choose(parent, title, suggested, file_filter):
         asked.append(suggested)
         return folder  # a folder: the suggested name is used inside it
 

@@ -18,13 +18,13 @@ from tests.letters.helpers import LETTERHEAD, NOW, add_case, logo_png
 WAIT = 15_000
 
 
-def _db(request):  # noqa: ANN001, ANN202
+def _db(request):
     name = "ui_any_db" if "ui_any_db" in request.fixturenames else "ui_db"
     return request.getfixturevalue(name)
 
 
 @pytest.fixture(name="letter_db")
-def letter_db_fixture(request):  # noqa: ANN001
+def letter_db_fixture(request):
     """Whichever UI database the test asked for (``ui_db`` or ``ui_any_db``)."""
     return _db(request)
 
@@ -48,7 +48,7 @@ def letter_cases_fixture(letter_db, team) -> dict[str, int]:
         }
 
 
-def add_attempts(s, case_id: int, n: int) -> None:  # noqa: ANN001
+def add_attempts(s, case_id: int, n: int) -> None:
     for i in range(n):
         s.add(
             m.ContactAttempt(
@@ -61,7 +61,7 @@ def add_attempts(s, case_id: int, n: int) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(name="pdf_printer")
-def pdf_printer_fixture(tmp_path: Path, monkeypatch) -> list[Path]:  # noqa: ANN001
+def pdf_printer_fixture(tmp_path: Path, monkeypatch) -> list[Path]:
     """Print… goes to a PDF file instead of a real printer; returns the files printed."""
     printed: list[Path] = []
 
@@ -78,12 +78,12 @@ def pdf_printer_fixture(tmp_path: Path, monkeypatch) -> list[Path]:  # noqa: ANN
     return printed
 
 
-def count(db, model, *where) -> int:  # noqa: ANN001
+def count(db, model, *where) -> int:
     with db.session() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def audit_actions(db, entity: str = "letter") -> list[str]:  # noqa: ANN001
+def audit_actions(db, entity: str = "letter") -> list[str]:
     with db.session() as s:
         return list(
             s.scalars(

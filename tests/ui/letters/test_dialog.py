@@ -27,7 +27,7 @@ from tests.ui.letters.helpers import (  # noqa: F401 - fixtures
 SOON = (datetime.now() + timedelta(days=3)).replace(hour=10, minute=30, second=0, microsecond=0)
 
 
-def open_dialog(qtbot, db, actor, case_id) -> NewLetterDialog:  # noqa: ANN001
+def open_dialog(qtbot, db, actor, case_id) -> NewLetterDialog:
     dialog = NewLetterDialog(db, actor, case_id)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -42,18 +42,18 @@ def choices_shown(dialog: NewLetterDialog) -> bool:
     return bool(shown) and all(widget.isVisible() for widget in shown)
 
 
-def fill_appointment(qtbot, dialog: NewLetterDialog) -> None:  # noqa: ANN001
+def fill_appointment(qtbot, dialog: NewLetterDialog) -> None:
     dialog.choose("appointment")
     dialog.appointment_time.setDateTime(QDateTime(SOON))
     qtbot.keyClicks(dialog.appointment_place, "The Community Centre, 3 High Street")
 
 
-def preview(qtbot, dialog: NewLetterDialog) -> None:  # noqa: ANN001
+def preview(qtbot, dialog: NewLetterDialog) -> None:
     qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.preview.page_count > 0, timeout=WAIT)
 
 
-def save(qtbot, dialog: NewLetterDialog) -> int:  # noqa: ANN001
+def save(qtbot, dialog: NewLetterDialog) -> int:
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.preview.letter_ids), timeout=WAIT)
     return dialog.preview.letter_ids[0]

@@ -34,7 +34,7 @@ def due(ui_db, letter_cases) -> dict[str, int]:
     return letter_cases
 
 
-def make_view(qtbot, db, actor, **kw) -> LettersView:  # noqa: ANN001
+def make_view(qtbot, db, actor, **kw) -> LettersView:
     opened: list[int] = []
     view = LettersView(db, actor, opened.append, **kw)
     view.opened = opened

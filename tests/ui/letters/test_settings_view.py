@@ -13,7 +13,7 @@ from tests.letters.helpers import logo_png
 from tests.ui.letters.helpers import WAIT, audit_actions, count
 
 
-def make_view(qtbot, db, actor) -> LetterSettingsView:  # noqa: ANN001
+def make_view(qtbot, db, actor) -> LetterSettingsView:
     view = LetterSettingsView(db, actor)
     qtbot.addWidget(view)
     view.resize(1200, 800)
@@ -22,12 +22,12 @@ def make_view(qtbot, db, actor) -> LetterSettingsView:  # noqa: ANN001
     return view
 
 
-def wording(db, template: str) -> str:  # noqa: ANN001
+def wording(db, template: str) -> str:
     with db.session() as s:
         return template_wording(s, template).body
 
 
-def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:  # noqa: ANN001
+def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:
     view.editor.selectAll()
     for i, line in enumerate(text.split("\n")):
         if i:
@@ -35,7 +35,7 @@ def type_wording(qtbot, view: LetterSettingsView, text: str) -> None:  # noqa: A
         qtbot.keyClicks(view.editor, line)
 
 
-def save(qtbot, view: LetterSettingsView) -> None:  # noqa: ANN001
+def save(qtbot, view: LetterSettingsView) -> None:
     before = view.message.text()
     qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(

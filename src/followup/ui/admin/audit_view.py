@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,8 +40,10 @@ from followup import vocab
 from followup.access import Actor
 from followup.audit import search
 from followup.audit.search import AuditFilters, AuditRow, AuditUser
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import LatestOnly, TaskRunner, Ticket, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 PAGE_SIZE = 200
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value, shown as "Any date"
@@ -111,7 +113,7 @@ class AuditModel(QAbstractTableModel):
         self._runner = runner
         self.filters = AuditFilters()
         self._rows: list[tuple[AuditRow, tuple[str, ...]]] = []
-        self._generation = 0
+        self._answers = LatestOnly()
         self._more = False
         self.loading = False
 
@@ -148,7 +150,7 @@ class AuditModel(QAbstractTableModel):
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
         if self.canFetchMore(parent):
-            self._load(self._generation, len(self._rows))
+            self._load(self._answers.current, len(self._rows))
 
     # ------------------------------------------------------------------ loading
 
@@ -157,15 +159,15 @@ class AuditModel(QAbstractTableModel):
 
     def search(self, filters: AuditFilters) -> None:
         """Start again with new filters."""
-        self._generation += 1
+        ticket = self._answers.ticket()
         self.filters = filters
         self.beginResetModel()
         self._rows = []
         self._more = False
         self.endResetModel()
-        self._load(self._generation, 0)
+        self._load(ticket, 0)
 
-    def _load(self, generation: int, offset: int) -> None:
+    def _load(self, ticket: Ticket, offset: int) -> None:
         db, actor, f = self._db, self._actor, self.filters
         self.loading = True
 
@@ -185,14 +187,12 @@ class AuditModel(QAbstractTableModel):
 
         self._runner.run(
             fetch,
-            lambda rows: self._arrived(generation, rows),
-            lambda message: self._failed(generation, message),
+            ticket.only(self._arrived),
+            ticket.only(message_to(self._failed)),
             name="audit search",
         )
 
-    def _arrived(self, generation: int, rows: list[AuditRow]) -> None:
-        if generation != self._generation:
-            return
+    def _arrived(self, rows: list[AuditRow]) -> None:
         self.loading = False
         self._more = len(rows) == PAGE_SIZE
         if rows:
@@ -202,10 +202,9 @@ class AuditModel(QAbstractTableModel):
             self.endInsertRows()
         self.page_loaded.emit(len(self._rows))
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.failed.emit(message)
+    def _failed(self, message: str) -> None:
+        self.loading = False
+        self.failed.emit(message)
 
 
 class AuditView(QWidget):
@@ -309,7 +308,7 @@ class AuditView(QWidget):
             with db.session() as s:
                 return search.audit_users(s, actor)
 
-        self._runner.run(fetch, self._fill_users, self.show_problem, name="audit users")
+        self._runner.run(fetch, self._fill_users, message_to(self.show_problem), name="audit users")
 
     def _fill_users(self, users: list[AuditUser]) -> None:
         for user in users:
@@ -372,7 +371,7 @@ class AuditView(QWidget):
         self._runner.run(
             write,
             lambda rows: self._exported(path, rows),
-            self._export_failed,
+            message_to(self._export_failed),
             name="audit export",
         )
 

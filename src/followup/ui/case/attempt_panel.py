@@ -193,7 +193,7 @@ class AttemptPanel(CaseSection):
         when = self.when.value()
         notes = self.note.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_contact_attempt(
                 s, actor, case_id, method, outcome, version, when=when, notes=notes
             )

@@ -213,7 +213,7 @@ class ConsentPanel(CaseSection):
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.record_consent(
                 s,
                 actor,

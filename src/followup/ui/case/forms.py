@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,11 +27,13 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 WARNING_COLOUR = "#b00020"
 GOOD_COLOUR = "#1b5e20"

@@ -42,7 +42,7 @@ def risk_markers(detail: CaseDetail) -> list[tuple[str, bool]]:
     overdoses = overdoses_text(detail)
     if overdoses:
         markers.append((overdoses, len(detail.overdoses) > 1))
-    if detail.person.get("no_fixed_abode"):
+    if detail.person.no_fixed_abode:
         markers.append(("No fixed abode", True))
     kits = detail.kits_supplied
     if kits:

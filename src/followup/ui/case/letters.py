@@ -9,6 +9,7 @@ from ``letters.letter_pdf``, both in the background.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterSummary, letter_pdf, letters_for_case
 from followup.ui.letters.dialog import NewLetterDialog
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.pdf_preview import ERROR_STYLE, PdfPreviewDialog
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 COLUMNS = ("Letter", "Made", "By", "Printed")
 
@@ -132,7 +135,7 @@ class CaseLettersPanel(QWidget):
                 return letters_for_case(s, actor, case_id)
 
         self.loading = True
-        self._runner.run(fetch, self._show, self._failed, name="case letters")
+        self._runner.run(fetch, self._show, message_to(self._failed), name="case letters")
 
     def _show(self, letters: list[LetterSummary]) -> None:
         self.loading = False
@@ -193,7 +196,10 @@ class CaseLettersPanel(QWidget):
                 return letter_pdf(s, actor, letter_id)
 
         self._runner.run(
-            fetch, lambda record: self._opened(record, then_print), self._failed, name="open letter"
+            fetch,
+            lambda record: self._opened(record, then_print),
+            message_to(self._failed),
+            name="open letter",
         )
         return True
 

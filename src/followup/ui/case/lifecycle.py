@@ -85,7 +85,7 @@ class LifecycleBar(CaseSection):
             return
         to_status = detail.next_status
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.advance(s, actor, case_id, to_status, version)
 
         self.request("advance case", apply, self.message, self.message.clear_message)
@@ -98,7 +98,7 @@ class LifecycleBar(CaseSection):
             return
         reason, note = choice
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.close_case(s, actor, case_id, reason, version, note=note)
 
         self.request(
@@ -113,7 +113,7 @@ class LifecycleBar(CaseSection):
         if reason is None:
             return
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             lifecycle.reopen_case(s, actor, case_id, version, reason)
 
         self.request(
@@ -134,7 +134,7 @@ class LifecycleBar(CaseSection):
             return
         name = next((w.display_name for w in self._workers if w.id == worker_id), "")
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version})
 
         self.request(

@@ -190,7 +190,7 @@ class NaloxonePanel(CaseSection):
             "expires_on": self.expires.value(),
         }
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.record_naloxone_supply(s, actor, case_id, version, **values)
 
         self.request("record naloxone supply", apply, self.message, self._saved)

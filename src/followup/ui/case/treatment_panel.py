@@ -240,7 +240,7 @@ class TreatmentPanel(CaseSection):
         referred_on = self.referred_on.date().toPython()
         booked = self.booked.value()
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.refer_to_treatment(
                 s, actor, case_id, service_id, referred_on, version, assessment_booked_for=booked
             )
@@ -263,7 +263,7 @@ class TreatmentPanel(CaseSection):
             "exit_reason": self.exit_reason.currentData(),
         }
 
-        def apply(s, actor, case_id, version) -> None:  # noqa: ANN001, ARG001 - see CaseAction
+        def apply(s, actor, case_id, version) -> None:
             treatment.update_treatment(s, actor, t.id, version, **changes)
 
         self.request(

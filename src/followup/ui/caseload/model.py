@@ -2,16 +2,16 @@
 
 Follows Qt's Fetch More example and Anki's browser model: the first page and the total count
 are fetched on pool threads when the query changes, later pages through ``canFetchMore`` /
-``fetchMore``. Rows reach the model as display-ready plain data. Each query has a generation
-number; answers to a superseded query are dropped, so a fast typist never sees stale rows.
-Sorting and filtering happen in SQL (``followup.db.queries``), never in the model.
+``fetchMore``. Rows reach the model as display-ready plain data. Each query takes a ticket of
+a ``LatestOnly``; answers to a superseded query are dropped, so a fast typist never sees stale
+rows. Sorting and filtering happen in SQL (``followup.casework.caseload``), never in the model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -20,9 +20,11 @@ from PySide6.QtWidgets import QApplication, QStyle
 from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
-from followup.db import queries
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow
+from followup.ui.tasks import LatestOnly, TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 PAGE_SIZE = 200
 OVERDUE_COLOUR = QColor("#b00020")
@@ -41,7 +43,7 @@ class Column:
     tip: str = ""
 
 
-# One column per sort key of queries.SORT_KEYS, in the same order.
+# One column per sort key of SORT_KEYS, in the same order.
 COLUMNS: tuple[Column, ...] = (
     Column("Police ref.", "reference", 150, tip="Police reference of the referral"),
     Column("Person", "person", 210),
@@ -53,7 +55,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Next action due", "due", 180),
 )
 DUE_COLUMN = len(COLUMNS) - 1
-assert tuple(c.sort_key for c in COLUMNS) == queries.SORT_KEYS
+assert tuple(c.sort_key for c in COLUMNS) == SORT_KEYS
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
+def case_line(row: CaseRow, now: datetime) -> CaseLine:
     due = local_time(row.next_action_due_at)
     if row.overdue:
         due = f"Overdue: {due}"
@@ -89,7 +91,7 @@ def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
 
 
 def load_page(
-    db: Database, actor: Actor, query: queries.CaseQuery, offset: int, limit: int
+    db: Database, actor: Actor, query: CaseQuery, offset: int, limit: int
 ) -> list[CaseLine]:
     """One page of the caseload, on a pool thread with its own session."""
     with db.session() as s:
@@ -97,7 +99,7 @@ def load_page(
     return [case_line(r, query.now) for r in rows]
 
 
-def load_count(db: Database, actor: Actor, query: queries.CaseQuery) -> int:
+def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
     with db.session() as s:
         return caseload.count_cases(s, actor, query)
 
@@ -125,8 +127,8 @@ class CaseloadModel(QAbstractTableModel):
         self._runner = runner or TaskRunner(self)
         self._page_size = page_size
         self._lines: list[CaseLine] = []
-        self._query = queries.CaseQuery(statuses=vocab.OPEN_STATUSES)
-        self._generation = 0
+        self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
+        self._answers = LatestOnly()
         self._total: int | None = None
         self._exhausted = True  # nothing to fetch until a first page has arrived
         self._fetching = False
@@ -138,7 +140,7 @@ class CaseloadModel(QAbstractTableModel):
     # ------------------------------------------------------------------ querying
 
     @property
-    def query(self) -> queries.CaseQuery:
+    def query(self) -> CaseQuery:
         return self._query
 
     @property
@@ -149,7 +151,7 @@ class CaseloadModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._loading
 
-    def set_query(self, query: queries.CaseQuery) -> None:
+    def set_query(self, query: CaseQuery) -> None:
         """Ask for a new caseload; the rows on screen stay until the new ones arrive."""
         self._query = query
         self.refresh()
@@ -157,8 +159,7 @@ class CaseloadModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Run the current query again (with a fresh 'now' for overdue and days)."""
         self._query = replace(self._query, now=datetime.now(self._query.now.tzinfo))
-        self._generation += 1
-        gen, query = self._generation, self._query
+        ticket, query = self._answers.ticket(), self._query
         self._exhausted = True
         self._fetching = False
         self._total = None
@@ -167,14 +168,14 @@ class CaseloadModel(QAbstractTableModel):
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
             lambda: load_page(db, actor, query, 0, size),
-            lambda lines: self._first_page(gen, lines),
-            lambda message: self._failed(gen, message),
+            ticket.only(self._first_page),
+            ticket.only(message_to(self._failed)),
             name="caseload first page",
         )
         self._runner.run(
             lambda: load_count(db, actor, query),
-            lambda total: self._counted(gen, total),
-            lambda message: self._failed(gen, message),
+            ticket.only(self._counted),
+            ticket.only(message_to(self._failed)),
             name="caseload count",
         )
 
@@ -183,9 +184,7 @@ class CaseloadModel(QAbstractTableModel):
             self._loading = loading
             self.loading_changed.emit(loading)
 
-    def _first_page(self, gen: int, lines: list[CaseLine]) -> None:
-        if gen != self._generation:
-            return  # an answer to a query nobody is waiting for any more
+    def _first_page(self, lines: list[CaseLine]) -> None:
         self.beginResetModel()
         self._lines = list(lines)
         self._exhausted = len(lines) < self._page_size
@@ -193,40 +192,36 @@ class CaseloadModel(QAbstractTableModel):
         self._set_loading(False)
         self.page_loaded.emit(len(self._lines))
 
-    def _counted(self, gen: int, total: int) -> None:
-        if gen != self._generation:
-            return
+    def _counted(self, total: int) -> None:
         self._total = total
         self.total_changed.emit(total)
 
-    def _failed(self, gen: int, message: str) -> None:
-        if gen != self._generation:
-            return
+    def _failed(self, message: str) -> None:
         self._fetching = False
         self._set_loading(False)
         self.failed.emit(message)
 
     # ------------------------------------------------------------------ fetch more
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008, N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self._exhausted and not self._fetching
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008, N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
         self._fetching = True
-        gen, query, offset = self._generation, self._query, len(self._lines)
+        ticket, query, offset = self._answers.current, self._query, len(self._lines)
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
             lambda: load_page(db, actor, query, offset, size),
-            lambda lines: self._more(gen, offset, lines),
-            lambda message: self._failed(gen, message),
+            ticket.only(lambda lines: self._more(offset, lines)),
+            ticket.only(message_to(self._failed)),
             name="caseload next page",
         )
 
-    def _more(self, gen: int, offset: int, lines: list[CaseLine]) -> None:
-        if gen != self._generation or offset != len(self._lines):
-            return
+    def _more(self, offset: int, lines: list[CaseLine]) -> None:
+        if offset != len(self._lines):
+            return  # the rows changed under this page: it no longer fits
         self._fetching = False
         self._exhausted = len(lines) < self._page_size
         if lines:
@@ -248,10 +243,10 @@ class CaseloadModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ table model
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._lines)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def case_id(self, row: int) -> int | None:
@@ -260,7 +255,7 @@ class CaseloadModel(QAbstractTableModel):
     def line(self, row: int) -> CaseLine:
         return self._lines[row]
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):

@@ -8,9 +8,10 @@ case changes; Enter or a double-click opens the case.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 from followup import access, vocab
 from followup.access import Actor
 from followup.casework.detail import WorkItem, my_work
-from followup.db.engine import Database
 from followup.ui.case.forms import WARNING_COLOUR, InlineMessage, local_time
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 BUCKETS = (
     ("overdue", "Overdue"),
@@ -59,7 +62,7 @@ class WorkTree(QTreeWidget):
         self._open_item = open_item
         self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         item = self.currentItem()
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
             self._open_item(item)
@@ -84,7 +87,7 @@ class MyWorkView(QWidget):
         self._actor = actor
         self._open_case = open_case
         self._runner = runner or TaskRunner(self)
-        self._generation = 0
+        self._answers = LatestOnly()
         self.items: list[WorkItem] = []
 
         title = QLabel("My work")
@@ -130,9 +133,14 @@ class MyWorkView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         if actor.can("view_all_cases"):
             self._runner.run(
-                lambda: self._workers(db), self._fill_workers, self.message.warn, name="worker list"
+                lambda: self._workers(db),
+                self._fill_workers,
+                message_to(self.message.warn),
+                name="worker list",
             )
         self.refresh()
+        # Shown again: read again (someone may have assigned or closed a case meanwhile).
+        RefreshWhenShown(self, self.refresh, every_show=True)
 
     @staticmethod
     def _workers(db: Database) -> list[Actor]:
@@ -150,25 +158,17 @@ class MyWorkView(QWidget):
 
     def refresh(self) -> None:
         """Read the list again (in the background); answers to older requests are dropped."""
-        self._generation += 1
-        generation = self._generation
+        ticket = self._answers.ticket()
         worker_id = self.worker.currentData()
         db, actor = self._db, self._actor
         self._runner.run(
             lambda: load_work(db, actor, worker_id),
-            lambda items: self._show(generation, items),
-            self.message.warn,
+            ticket.only(self._show),
+            message_to(self.message.warn),
             name="my work",
         )
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's API
-        super().showEvent(event)
-        if self.items or self._generation > 1:
-            self.refresh()
-
-    def _show(self, generation: int, items: list[WorkItem]) -> None:
-        if generation != self._generation:
-            return
+    def _show(self, items: list[WorkItem]) -> None:
         self.message.clear_message()
         current = self.current_case_id()
         self.items = items

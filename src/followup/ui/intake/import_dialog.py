@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -41,12 +41,14 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
 from followup.intake.importer import ImportSummary, import_file
 from followup.intake.rules import Problem
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 FILE_FILTER = "Police referral files (*.csv *.json);;All files (*)"
 CANCELLED_TEXT = "Stopped; nothing was imported."
@@ -88,10 +90,10 @@ class ProblemModel(QAbstractTableModel):
         super().__init__(parent)
         self.problems = problems
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.problems)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else 3
 
     def data(
@@ -110,7 +112,7 @@ class ProblemModel(QAbstractTableModel):
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
@@ -324,7 +326,7 @@ class ImportFlow(QObject):
                 db, actor, path, progress=relay.progress.emit, cancelled=cancel.is_set
             )
 
-        self._runner.run(run, self._done, self._failed, name="import referral file")
+        self._runner.run(run, self._done, message_to(self._failed), name="import referral file")
         return True
 
     def cancel(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -28,11 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.intake import merging
 from followup.intake.merging import MatchComparison, PersonFacts
 from followup.ui.caseload.model import local_time
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
 DIFF_TINT = QColor("#fff1cc")
@@ -181,7 +184,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 return merging.compare(s, actor, review_id)
 
-        self._runner.run(fetch, self._show, self._failed, name="match comparison")
+        self._runner.run(fetch, self._show, message_to(self._failed), name="match comparison")
 
     def _show(self, comparison: MatchComparison) -> None:
         self.comparison = comparison
@@ -252,7 +255,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 return merging.merge(s, actor, review_id)
 
-        self._runner.run(run, self._merged, self._failed, name="merge people")
+        self._runner.run(run, self._merged, message_to(self._failed), name="merge people")
 
     def _merged(self, merge_id: int) -> None:
         self.merge_id = merge_id
@@ -274,7 +277,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 merging.keep_separate(s, actor, review_id)
 
-        self._runner.run(run, self._kept_apart, self._failed, name="keep people apart")
+        self._runner.run(run, self._kept_apart, message_to(self._failed), name="keep people apart")
 
     def _kept_apart(self, _result: object) -> None:
         if self.comparison is not None:
@@ -294,7 +297,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 merging.undo_merge(s, actor, merge_id)
 
-        self._runner.run(run, self._undone, self._failed, name="undo merge")
+        self._runner.run(run, self._undone, message_to(self._failed), name="undo merge")
 
     def _undone(self, _result: object) -> None:
         self.merge_id = None

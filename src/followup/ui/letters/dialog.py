@@ -9,6 +9,7 @@ database and PDF work runs in the background; refusals are shown as the service'
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterRequest, create_letter, preview_letter
 from followup.ui.letters.choices import LetterCase, load_letter_case
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.pdf_preview import DONE_STYLE, ERROR_STYLE, PdfPreview
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 REASON_STYLE = "color: #8a4b00; margin-left: 22px;"
 MAX_NOTE_CHARS = 1000
@@ -156,7 +159,9 @@ class NewLetterDialog(QDialog):
             with db.session() as s:
                 return load_letter_case(s, actor, case_id)
 
-        self._runner.run(fetch, self._show_choices, self._load_failed, name="letter choices")
+        self._runner.run(
+            fetch, self._show_choices, message_to(self._load_failed), name="letter choices"
+        )
 
     def _show_choices(self, case: LetterCase) -> None:
         self.loading.hide()
@@ -257,7 +262,7 @@ class NewLetterDialog(QDialog):
                 return preview_letter(s, actor, request)
 
         self._set_busy(True, "Drawing the letter…")
-        self._runner.run(run, self._previewed, self._failed, name="preview letter")
+        self._runner.run(run, self._previewed, message_to(self._failed), name="preview letter")
         return True
 
     def _previewed(self, pdf: bytes) -> None:
@@ -285,7 +290,10 @@ class NewLetterDialog(QDialog):
 
         self._set_busy(True, "Saving the letter to the case…")
         self._runner.run(
-            run, lambda record: self._saved(record, request), self._failed, name="save letter"
+            run,
+            lambda record: self._saved(record, request),
+            message_to(self._failed),
+            name="save letter",
         )
         return True
 

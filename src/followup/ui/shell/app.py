@@ -13,12 +13,20 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from followup.errors import DatabaseUnavailable, FollowupError
+from followup.errors import FollowupError
 from followup.settings import APP_NAME, AppPaths, resolve_database_url
+from followup.ui.tasks import TaskRunner, message_to, wait_for_tasks
+
+if TYPE_CHECKING:
+    from followup.access import Actor
+    from followup.db.engine import Database
+    from followup.ui.shell.db_password import PasswordRequest
+    from followup.ui.shell.sign_in import SignedIn
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -33,7 +41,7 @@ def show_error(message: str) -> None:
     QMessageBox.critical(None, APP_NAME, message)
 
 
-def ask_database_password(request) -> str | None:  # noqa: ANN001 - a PasswordRequest
+def ask_database_password(request: PasswordRequest) -> str | None:
     """Ask for the team database password; None when the user would rather quit."""
     from followup.ui.shell.db_password import DatabasePasswordDialog
 
@@ -55,21 +63,11 @@ def application() -> QApplication:
     return app
 
 
-def _password_refused(exc: DatabaseUnavailable) -> bool:
-    """Whether opening failed for want of the right PostgreSQL password."""
-    cause = exc.__context__
-    text = f"{exc} {getattr(cause, 'orig', cause) or ''}".lower()
-    return any(
-        s in text
-        for s in ("refused the password", "password authentication failed", "no password supplied")
-    )
-
-
 @dataclass(frozen=True)
 class Opened:
     """The outcome of one attempt to open the database (on a pool thread)."""
 
-    db: object | None  # a Database; None when the PostgreSQL password is missing or refused
+    db: Database | None  # None when the PostgreSQL password is missing or refused
     needs_first_admin: bool = False
 
 
@@ -84,24 +82,17 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
     error, not a new file. A password typed by the user is kept in the keyring once the server
     accepts it, when there is a usable keyring.
     """
-    from sqlalchemy.engine import make_url
-
-    from followup.db.migrate import open_database
+    from followup import startup
     from followup.protection.backup.files import configured_backup_folder
 
-    attempt = url
-    if password is not None:
-        attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
-    try:
-        db = open_database(
-            attempt,
-            create=is_default_database(url, paths),
-            backup_dir=configured_backup_folder(paths),
-        )
-    except DatabaseUnavailable as exc:
-        if make_url(url).get_backend_name() == "postgresql" and _password_refused(exc):
-            return Opened(None)
-        raise
+    db = startup.open_app_database(
+        url,
+        create=is_default_database(url, paths),
+        backup_dir=configured_backup_folder(paths),
+        password=password,
+    )
+    if db is None:
+        return Opened(None)
     try:
         needs_admin = first_run(db)
     except BaseException:
@@ -122,22 +113,20 @@ def remember_password(url: str, password: str) -> None:
             log.warning("Could not store the database password in the keyring")
 
 
-def password_request(url: str, refused: bool):  # noqa: ANN201 - a PasswordRequest
-    from sqlalchemy.engine import make_url
-
-    from followup.db.engine import describe
+def password_request(url: str, refused: bool) -> PasswordRequest:
     from followup.settings import keyring_status
+    from followup.startup import database_username, describe
     from followup.ui.shell.db_password import PasswordRequest
 
     return PasswordRequest(
         database=describe(url),
-        username=make_url(url).username or "",
+        username=database_username(url),
         keyring=keyring_status(),
         refused=refused,
     )
 
 
-def first_run(db) -> bool:  # noqa: ANN001 - a Database
+def first_run(db: Database) -> bool:
     """True when the database has no users yet."""
     from followup.access import user_count
 
@@ -155,13 +144,11 @@ class AppFlow(QObject):
 
     def __init__(
         self,
-        db=None,  # noqa: ANN001 - an open Database, when the caller has opened it already
+        db: Database | None = None,  # an open Database, when the caller has opened it already
         *,
         on_quit: Callable[[], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
     ) -> None:
-        from followup.ui.tasks import TaskRunner
-
         super().__init__()
         self.db = db
         self.dialog: QWidget | None = None
@@ -174,7 +161,7 @@ class AppFlow(QObject):
 
     def open(self, url: str, paths: AppPaths) -> QWidget:
         """Show the sign-in dialog at once and open the database behind it."""
-        from followup.db.engine import describe
+        from followup.startup import describe
 
         dialog = self.show_sign_in(database=describe(url))
         self._try_open(url, paths, None)
@@ -185,7 +172,7 @@ class AppFlow(QObject):
         self.runner.run(
             lambda: open_app_database(url, paths, password),
             lambda opened: self._opened(url, paths, password, opened),
-            self.fail,
+            message_to(self.fail),
             name="open database",
         )
 
@@ -223,11 +210,10 @@ class AppFlow(QObject):
 
     def _recover(self, message: str) -> bool:
         """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
-        from followup.db.engine import sqlite_path
         from followup.protection.backup.files import configured_backup_folder
         from followup.protection.integrity import is_damage_message, is_damaged_sqlite_file
+        from followup.startup import sqlite_path
         from followup.ui.shell.backup_guard import recover_damaged
-        from followup.ui.tasks import wait_for_tasks
 
         if self._where is None or not is_damage_message(message):
             return False
@@ -248,7 +234,9 @@ class AppFlow(QObject):
             configured_backup_folder(paths),
             message,
             show_error=show_error,
-            run=lambda fn, done, failed: self.runner.run(fn, done, failed, name="restore"),
+            run=lambda fn, done, failed: self.runner.run(
+                fn, done, message_to(failed), name="restore"
+            ),
             reopen=lambda: self.open(url, paths),
             give_up=lambda: self._on_exit(EXIT_FAILED),
         )
@@ -285,7 +273,7 @@ class AppFlow(QObject):
             previous.deleteLater()
         return dialog
 
-    def show_main_window(self, signed_in) -> QWidget:  # noqa: ANN001 - a SignedIn
+    def show_main_window(self, signed_in: SignedIn) -> QWidget:
         from followup.ui.shell.main_window import MainWindow
 
         window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
@@ -296,7 +284,7 @@ class AppFlow(QObject):
         self._guard(window, signed_in.actor)
         return window
 
-    def _guard(self, window: QWidget, actor) -> None:  # noqa: ANN001 - an Actor
+    def _guard(self, window: QWidget, actor: Actor) -> None:
         """The idle lock, and the unsaved work kept for this user when last signed out."""
         from followup.ui.shell.idle_lock import IdleLock, restore_drafts
 
@@ -307,7 +295,7 @@ class AppFlow(QObject):
                 "Your unsaved work from when you were signed out is back; check it and save it."
             )
 
-    def _switch_user(self, signed_in) -> None:  # noqa: ANN001 - a SignedIn
+    def _switch_user(self, signed_in: SignedIn) -> None:
         """Another user unlocked the idle lock: the first user's window gives way to theirs."""
         old = self.window
         self.show_main_window(signed_in)
@@ -346,8 +334,6 @@ def run_app(db_arg: str | None) -> int:
     try:
         return app.exec()
     finally:
-        from followup.ui.tasks import wait_for_tasks
-
         wait_for_tasks()
         flow.close()
         if flow.db is not None:

@@ -11,15 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
-from followup.db.engine import Database, sqlite_path
 from followup.protection.backup.files import BackupInfo, automatic_backup, schedule_setting
 from followup.protection.integrity import StartupCheck, startup_check
 from followup.settings import APP_NAME, AppPaths
-from followup.ui.tasks import TaskRunner
+from followup.startup import database_file, sqlite_path
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +70,15 @@ class DatabaseGuard(QObject):
 
     @property
     def watching(self) -> bool:
-        return isinstance(self.db, Database) and sqlite_path(self.db.url) is not None
+        return database_file(self.db) is not None
 
     def start(self) -> None:
         if self.watching:
             self.runner.run(
-                lambda: startup_check(self.db), self._checked, self._note, name="integrity check"
+                lambda: startup_check(self.db),
+                self._checked,
+                message_to(self._note),
+                name="integrity check",
             )
 
     def stop(self) -> None:
@@ -92,7 +99,7 @@ class DatabaseGuard(QObject):
         self.runner.run(
             lambda: automatic_backup(db, folder, schedule=schedule_setting(paths)),
             self._backed_up,
-            self._note,
+            message_to(self._note),
             name="automatic backup",
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -37,8 +37,10 @@ from PySide6.QtWidgets import (
 from followup import audit
 from followup.access import Actor
 from followup.casework.drafts import DraftSource, DraftStore
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def collect_drafts(widgets: list[QWidget]) -> dict[str, dict[str, Any]]:
             try:
                 data = widget.draft()
                 key = widget.draft_key()
-            except Exception:  # noqa: BLE001 - one broken form must not lose the others
+            except Exception:  # one broken form must not lose the others
                 log.exception("A form could not give its draft (%s)", type(widget).__name__)
                 continue
             if data:
@@ -283,7 +285,7 @@ class IdleLock(QObject):
 
     # ------------------------------------------------------------------ watching
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's API
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in INPUT_EVENTS and not self.locked:
             self._last_input = self._now()
         return False
@@ -331,7 +333,7 @@ class IdleLock(QObject):
         self._runner.run(
             lambda: _unlock(db, current, username, password),
             self._signed_in,
-            self.lock_screen.show_problem,
+            message_to(self.lock_screen.show_problem),
             name="unlock",
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
-from followup.ui.tasks import wait_for_tasks
+from followup.ui.tasks import RefreshWhenShown, refresher, wait_for_tasks
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 
 @dataclass(frozen=True)
@@ -180,12 +183,17 @@ class MainWindow(QMainWindow):
         self.sidebar.setMaximumWidth(160)
         self.stack = QStackedWidget()
         self.views: dict[str, QWidget] = {}
+        # After a save, a view on screen reads again at once, a hidden one when next shown.
+        self._refreshers: list[RefreshWhenShown] = []
         for spec in VIEWS:
             if spec.allowed(actor):
                 view = spec.build(ctx)
                 self.views[spec.title] = view
                 self.stack.addWidget(view)
                 self.sidebar.addItem(spec.title)
+                refresh = getattr(view, "refresh", None)
+                if callable(refresh):
+                    self._refreshers.append(refresher(view) or RefreshWhenShown(view, refresh))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
 
@@ -231,16 +239,14 @@ class MainWindow(QMainWindow):
         self.stack.show()
 
     def _refresh_views(self) -> None:
-        for view in self.views.values():
-            refresh = getattr(view, "refresh", None)
-            if callable(refresh):
-                refresh()
+        for when_shown in self._refreshers:
+            when_shown.request()
 
     def _close_current_case(self) -> None:
         if self.cases.count():
             self.cases.close_tab(self.cases.currentIndex())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's API
+    def closeEvent(self, event: QCloseEvent) -> None:
         # Queries still running need the database; let them finish before it is closed.
         wait_for_tasks()
         super().closeEvent(event)

@@ -8,6 +8,7 @@ background; the dialogs stay responsive and cannot be submitted twice meanwhile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,14 +20,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from followup import access
 from followup.access import Actor
-from followup.db.engine import Database
-from followup.db.models import Setting
+from followup.casework.team_rules import is_demo
 from followup.errors import FollowupError
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -41,7 +43,7 @@ def sign_in_and_check_demo(db: Database, username: str, password: str) -> Signed
     """Check the password (audited either way) and read the demonstration-data flag."""
     with db.session() as s:
         actor = access.sign_in(s, username, password)
-        demo = s.scalar(select(Setting.value).where(Setting.key == "demo")) == "1"
+        demo = is_demo(s)
     return SignedIn(actor, demo)
 
 
@@ -156,7 +158,7 @@ class FirstAdminDialog(_BusyDialog):
         self.runner.run(
             lambda: create_first_admin(db, username, display_name, password),
             self._done,
-            self.show_problem,
+            message_to(self.show_problem),
             name="create first administrator",
         )
 
@@ -227,7 +229,7 @@ class SignInDialog(_BusyDialog):
         self.runner.run(
             lambda: sign_in_and_check_demo(db, username, password),
             self._done,
-            self._failed,
+            message_to(self._failed),
             name="sign in",
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -24,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.protection.subject_access.pack import export_subject_access, respond_by
 from followup.ui.case.forms import InlineMessage
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -102,5 +105,5 @@ def make_subject_access(
         )
 
     log.info("Subject access pack requested for person %d", person_id)
-    runner.run(work, done, message.warn, name="subject access pack")
+    runner.run(work, done, message_to(message.warn), name="subject access pack")
     return True
