@@ -169,9 +169,10 @@ class ConsentPanel(CaseSection):
                 local_time(st.recorded_at),
                 uk_date(st.expires_on),
             )
-            for col, text in enumerate(cells):
-                self.in_force.setItem(row, col, QTableWidgetItem(text))
-            now = self.in_force.item(row, 1)
+            items = [QTableWidgetItem(text) for text in cells]
+            for col, item in enumerate(items):
+                self.in_force.setItem(row, col, item)
+            now = items[1]
             if st.in_force:
                 now.setIcon(ok)
                 now.setForeground(QBrush(QColor(GOOD_COLOUR)))

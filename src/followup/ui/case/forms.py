@@ -119,6 +119,20 @@ def select_data(combo: QComboBox, value: object) -> None:
     combo.setCurrentIndex(max(index, 0))
 
 
+def date_of(value: QDate) -> date:
+    """A Qt date as a Python date."""
+    result = value.toPython()
+    assert isinstance(result, date)  # PySide6 types toPython() as object
+    return result
+
+
+def local_datetime_of(value: QDateTime) -> datetime:
+    """A Qt date and time as a naive Python datetime in local time."""
+    result = value.toPython()
+    assert isinstance(result, datetime)  # PySide6 types toPython() as object
+    return result
+
+
 class NowEdit(QDateTimeEdit):
     """A date and time that means "now" until the user changes it (then it means what they set)."""
 
@@ -144,8 +158,7 @@ class NowEdit(QDateTimeEdit):
         """An aware UTC time: the moment of asking, or the local time the user set."""
         if not self.touched:
             return datetime.now(UTC)
-        local: datetime = self.dateTime().toPython()  # naive, local time
-        return local.astimezone(UTC)
+        return local_datetime_of(self.dateTime()).astimezone(UTC)
 
 
 class OptionalDate(QWidget):
@@ -184,9 +197,8 @@ class OptionalDate(QWidget):
         if not self.check.isChecked():
             return None
         if self._with_time:
-            local: datetime = self.edit.dateTime().toPython()
-            return local.astimezone(UTC)
-        return self.edit.date().toPython()
+            return local_datetime_of(self.edit.dateTime()).astimezone(UTC)
+        return date_of(self.edit.date())
 
     def set_value(self, value: date | datetime | None) -> None:
         self.check.setChecked(value is not None)
@@ -232,10 +244,12 @@ def fill_table(table: QTableWidget, rows: Iterable[Iterable[str]]) -> None:
 
 def table_text(table: QTableWidget) -> list[list[str]]:
     """The table's cells (for tests and screen readers)."""
-    return [
-        [table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+
+    def text(r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text() if item is not None else ""
+
+    return [[text(r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
 class CaseSection(QWidget):

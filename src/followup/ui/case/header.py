@@ -82,6 +82,7 @@ class CaseHeader(QWidget):
         self.due.setAccessibleName("Next action due")
         self.markers = QHBoxLayout()
         self.markers.setSpacing(6)
+        self._chips: list[QLabel] = []  # the risk markers shown
 
         top = QHBoxLayout()
         top.addWidget(self.name, 1)
@@ -116,18 +117,16 @@ class CaseHeader(QWidget):
         )
         while self.markers.count():
             item = self.markers.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        for text, serious in risk_markers(detail):
-            self.markers.addWidget(_chip(text, serious))
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self._chips = [_chip(text, serious) for text, serious in risk_markers(detail)]
+        for chip in self._chips:
+            self.markers.addWidget(chip)
         self.markers.addStretch(1)
 
     def text(self) -> str:
         """Everything in the header as plain text (for tests and screen readers)."""
         parts = [self.name.text(), self.status.text(), self.facts.text(), self.due.text()]
-        parts += [
-            self.markers.itemAt(i).widget().text()
-            for i in range(self.markers.count())
-            if self.markers.itemAt(i).widget() is not None
-        ]
+        parts += [chip.text() for chip in self._chips]
         return "\n".join(parts)

@@ -159,8 +159,9 @@ class CaseLettersPanel(QWidget):
                 self.table.setCurrentItem(item)
         self.empty.setVisible(not letters)
         self.table.setVisible(bool(letters))
-        if letters and self.selected_id() is None:
-            self.table.setCurrentItem(self.table.topLevelItem(0))
+        first = self.table.topLevelItem(0)
+        if first is not None and self.selected_id() is None:
+            self.table.setCurrentItem(first)
         self._update_buttons()
 
     def _failed(self, message: str) -> None:
@@ -175,7 +176,7 @@ class CaseLettersPanel(QWidget):
     def select(self, letter_id: int) -> None:
         for i in range(self.table.topLevelItemCount()):
             item = self.table.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == letter_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == letter_id:
                 self.table.setCurrentItem(item)
 
     def _update_buttons(self) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from followup.access import Actor
 from followup.protection.subject_access.pack import export_subject_access, respond_by
-from followup.ui.case.forms import InlineMessage
+from followup.ui.case.forms import InlineMessage, date_of
 from followup.ui.tasks import TaskRunner, message_to
 
 if TYPE_CHECKING:
@@ -47,9 +47,7 @@ def ask_request_date(parent: QWidget | None) -> date | None:
     due = QLabel()
 
     def show_due() -> None:
-        due.setText(
-            f"The pack must be handed over by {respond_by(when.date().toPython()):%d/%m/%Y}."
-        )
+        due.setText(f"The pack must be handed over by {respond_by(date_of(when.date())):%d/%m/%Y}.")
 
     when.dateChanged.connect(show_due)
     show_due()
@@ -64,7 +62,7 @@ def ask_request_date(parent: QWidget | None) -> date | None:
     form.addRow(buttons)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return when.date().toPython()
+    return date_of(when.date())
 
 
 def choose_folder(parent: QWidget | None) -> Path | None:

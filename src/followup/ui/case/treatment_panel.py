@@ -6,6 +6,8 @@ either is missing the form says which, instead of a greyed-out button with no ex
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +29,7 @@ from followup.ui.case.forms import (
     CaseSection,
     InlineMessage,
     OptionalDate,
+    date_of,
     edit_block_reason,
     fill_table,
     form_grid,
@@ -92,10 +95,10 @@ class TreatmentPanel(CaseSection):
         refer_layout = QVBoxLayout(refer_box)
         refer_layout.addLayout(grid)
         refer_layout.addWidget(self.refer_problem)
-        row = QHBoxLayout()
-        row.addWidget(self.refer)
-        row.addStretch(1)
-        refer_layout.addLayout(row)
+        refer_buttons = QHBoxLayout()
+        refer_buttons.addWidget(self.refer)
+        refer_buttons.addStretch(1)
+        refer_layout.addLayout(refer_buttons)
         refer_layout.addWidget(self.refer_message)
 
         self.table = read_only_table(
@@ -132,10 +135,10 @@ class TreatmentPanel(CaseSection):
         pgrid.setColumnStretch(3, 1)
         progress_layout = QVBoxLayout(self.progress_box)
         progress_layout.addLayout(pgrid)
-        row = QHBoxLayout()
-        row.addWidget(self.save_progress)
-        row.addStretch(1)
-        progress_layout.addLayout(row)
+        progress_buttons = QHBoxLayout()
+        progress_buttons.addWidget(self.save_progress)
+        progress_buttons.addStretch(1)
+        progress_layout.addLayout(progress_buttons)
         progress_layout.addWidget(self.progress_message)
 
         layout = QVBoxLayout(self)
@@ -237,8 +240,9 @@ class TreatmentPanel(CaseSection):
             self.refer_message.warn(problem)
             return
         service_id = self.service.currentData()
-        referred_on = self.referred_on.date().toPython()
-        booked = self.booked.value()
+        referred_on = date_of(self.referred_on.date())
+        chosen = self.booked.value()
+        booked = chosen if isinstance(chosen, datetime) else None  # a date and time, or none
 
         def apply(s, actor, case_id, version) -> None:
             treatment.refer_to_treatment(

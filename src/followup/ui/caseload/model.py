@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from followup import vocab
@@ -135,7 +135,7 @@ class CaseloadModel(QAbstractTableModel):
         self._loading = False
         self._bold = QFont()
         self._bold.setBold(True)
-        self._warning_icon = None
+        self._warning_icon: QIcon | None = None
 
     # ------------------------------------------------------------------ querying
 
@@ -293,7 +293,7 @@ class CaseloadModel(QAbstractTableModel):
             return line.overdue
         return None
 
-    def _overdue_icon(self) -> Any:
+    def _overdue_icon(self) -> QIcon:
         if self._warning_icon is None:
             style = QApplication.style()
             self._warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

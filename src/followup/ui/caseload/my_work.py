@@ -229,8 +229,11 @@ class MyWorkView(QWidget):
         out: list[tuple[str, ...]] = []
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
+            if group is None:
+                continue
             out.append((group.text(0),))
             for c in range(group.childCount()):
                 child = group.child(c)
-                out.append(tuple(child.text(col) for col in range(4)))
+                if child is not None:
+                    out.append(tuple(child.text(col) for col in range(4)))
         return out

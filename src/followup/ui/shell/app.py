@@ -25,7 +25,9 @@ from followup.ui.tasks import TaskRunner, message_to, wait_for_tasks
 if TYPE_CHECKING:
     from followup.access import Actor
     from followup.db.engine import Database
+    from followup.ui.shell.backup_guard import DatabaseGuard
     from followup.ui.shell.db_password import PasswordRequest
+    from followup.ui.shell.main_window import MainWindow
     from followup.ui.shell.sign_in import SignedIn
 
 EXIT_OK, EXIT_FAILED = 0, 2
@@ -156,7 +158,7 @@ class AppFlow(QObject):
         self.runner = TaskRunner(self)
         self._on_quit = on_quit or QApplication.quit
         self._on_exit = on_exit or QApplication.exit
-        self.guard = None  # a DatabaseGuard, once the database is open
+        self.guard: DatabaseGuard | None = None  # once the database is open
         self._where: tuple[str, AppPaths] | None = None
 
     def open(self, url: str, paths: AppPaths) -> QWidget:
@@ -185,11 +187,14 @@ class AppFlow(QObject):
                 self._try_open(url, paths, typed)
             return
         self.db = opened.db
-        self._watch(url, paths)
+        self._watch(opened.db, paths)
         if opened.needs_first_admin:
             self.show_first_admin()
         else:
-            self.dialog.set_database(self.db)  # type: ignore[union-attr]
+            from followup.ui.shell.sign_in import SignInDialog
+
+            if isinstance(self.dialog, SignInDialog):  # the dialog shown while opening
+                self.dialog.set_database(opened.db)
         self.ready.emit()
 
     def fail(self, message: str) -> None:
@@ -199,14 +204,14 @@ class AppFlow(QObject):
         show_error(message)
         self._on_exit(EXIT_FAILED)
 
-    def _watch(self, url: str, paths: AppPaths) -> None:
+    def _watch(self, db: Database, paths: AppPaths) -> None:
         """Integrity check, daily backups and warnings for the database just opened."""
         from followup.protection.backup.files import configured_backup_folder
         from followup.ui.shell.backup_guard import DatabaseGuard
 
-        self.guard = DatabaseGuard(self.db, configured_backup_folder(paths), paths, self)
-        self.guard.damaged.connect(lambda message: self._recover(message) or self.fail(message))
-        self.guard.start()
+        self.guard = guard = DatabaseGuard(db, configured_backup_folder(paths), paths, self)
+        guard.damaged.connect(self.fail)  # which offers a backup when the file can be restored
+        guard.start()
 
     def _recover(self, message: str) -> bool:
         """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
@@ -229,15 +234,24 @@ class AppFlow(QObject):
         if self.db is not None:
             self.db.dispose()
             self.db = None
+
+        def run(
+            fn: Callable[[], object],
+            done: Callable[[object], None],
+            failed: Callable[[str], None],
+        ) -> None:
+            self.runner.run(fn, done, message_to(failed), name="restore")
+
+        def reopen() -> None:
+            self.open(url, paths)
+
         recover_damaged(
             url,
             configured_backup_folder(paths),
             message,
             show_error=show_error,
-            run=lambda fn, done, failed: self.runner.run(
-                fn, done, message_to(failed), name="restore"
-            ),
-            reopen=lambda: self.open(url, paths),
+            run=run,
+            reopen=reopen,
             give_up=lambda: self._on_exit(EXIT_FAILED),
         )
         return True
@@ -276,22 +290,23 @@ class AppFlow(QObject):
     def show_main_window(self, signed_in: SignedIn) -> QWidget:
         from followup.ui.shell.main_window import MainWindow
 
+        assert self.db is not None  # nobody signs in before the database is open
         window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
         window.show()
         self.window = window
         if self.guard is not None:
             self.guard.attach(window)
-        self._guard(window, signed_in.actor)
+        self._guard(window, self.db, signed_in.actor)
         return window
 
-    def _guard(self, window: QWidget, actor: Actor) -> None:
+    def _guard(self, window: MainWindow, db: Database, actor: Actor) -> None:
         """The idle lock, and the unsaved work kept for this user when last signed out."""
         from followup.ui.shell.idle_lock import IdleLock, restore_drafts
 
-        lock = IdleLock(window, self.db, actor, on_switch=self._switch_user)  # type: ignore[arg-type]
-        window.idle_lock = lock  # type: ignore[attr-defined]
+        lock = IdleLock(window, db, actor, on_switch=self._switch_user)
+        window.idle_lock = lock
         if restore_drafts(window, lock.drafts, actor):
-            window.statusBar().showMessage(  # type: ignore[attr-defined]
+            window.statusBar().showMessage(
                 "Your unsaved work from when you were signed out is back; check it and save it."
             )
 

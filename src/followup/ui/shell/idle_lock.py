@@ -268,7 +268,8 @@ class IdleLock(QObject):
         # The window's content goes into a stack, with the lock screen as the other page.
         self.stack = QStackedWidget()
         self.stack.setObjectName("idleLockStack")
-        self.content = window.takeCentralWidget()
+        content = window.takeCentralWidget()
+        self.content: QWidget = content if content is not None else QWidget()
         self.lock_screen = LockScreen()
         self.stack.addWidget(self.content)
         self.stack.addWidget(self.lock_screen)
@@ -324,8 +325,9 @@ class IdleLock(QObject):
 
     def _bars(self) -> list[QWidget]:
         bars: list[QWidget] = [self.window.statusBar()]
-        if self.window.menuWidget() is not None:
-            bars.append(self.window.menuWidget())
+        menu = self.window.menuWidget()
+        if menu is not None:
+            bars.append(menu)
         return bars
 
     def _unlock(self, username: str, password: str) -> None:

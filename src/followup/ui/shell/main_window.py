@@ -27,6 +27,8 @@ from followup.ui.tasks import RefreshWhenShown, refresher, wait_for_tasks
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
+    from followup.ui.case.view import CaseView
+    from followup.ui.shell.idle_lock import IdleLock
 
 
 @dataclass(frozen=True)
@@ -150,11 +152,11 @@ class CaseTabs(QTabWidget):
         self.show()
         return page
 
-    def _retitle(self, page: QWidget) -> None:
+    def _retitle(self, page: CaseView) -> None:
         index = self.indexOf(page)
         if index >= 0:
-            self.setTabText(index, page.title)  # type: ignore[attr-defined]
-            self.setTabToolTip(index, page.title)  # type: ignore[attr-defined]
+            self.setTabText(index, page.title)
+            self.setTabToolTip(index, page.title)
 
     def close_tab(self, index: int) -> None:
         page = self.widget(index)
@@ -173,11 +175,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db = db
         self.actor = actor
+        self.idle_lock: IdleLock | None = None  # set by the app once the window is shown
         self.setWindowTitle(window_title(actor, demo))
         self.resize(1360, 820)
 
         self.cases = CaseTabs(db, actor)
-        ctx = ViewContext(db=db, actor=actor, open_case=self.open_case)
+        ctx = ViewContext(db=db, actor=actor, open_case=self._open_case_from_view)
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Views")
         self.sidebar.setMaximumWidth(160)
@@ -233,6 +236,9 @@ class MainWindow(QMainWindow):
         page = self.cases.open_case(case_id)
         self.stack.hide()
         return page
+
+    def _open_case_from_view(self, case_id: int) -> None:
+        self.open_case(case_id)
 
     def show_views(self) -> None:
         """Bring the chosen view back beside the opened cases."""

@@ -113,7 +113,7 @@ class FirstAdminDialog(_BusyDialog):
     created = Signal(str)  # login name
 
     def __init__(
-        self, db: Database, runner: TaskRunner | None = None, parent: QWidget | None = None
+        self, db: Database | None, runner: TaskRunner | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(
             db, "Followup — first administrator", "Create administrator", runner, parent
@@ -152,9 +152,11 @@ class FirstAdminDialog(_BusyDialog):
             self.show_problem("The two passwords differ; type the same password twice.")
             self.password_again.setFocus()
             return
+        db = self._db
+        if db is None:
+            return  # the button is enabled only once the database is open
         self.set_busy(True)
         self.message.hide()
-        db = self._db
         self.runner.run(
             lambda: create_first_admin(db, username, display_name, password),
             self._done,
