@@ -36,6 +36,13 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 
+__all__ = [
+    "UNAVAILABLE",
+    "AttemptPanel",
+    "attempt_block_reason",
+    "next_due_text",
+]
+
 UNAVAILABLE = " (not available)"
 
 

@@ -41,6 +41,12 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 
+__all__ = [
+    "ConsentPanel",
+    "scope_heading",
+    "state_text",
+]
+
 
 def scope_heading(scope: str) -> str:
     text = consent.SCOPE_TEXT[scope]

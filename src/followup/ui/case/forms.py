@@ -35,6 +35,31 @@ from followup.casework.detail import CaseDetail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+__all__ = [
+    "DATE_FORMAT",
+    "DATE_TIME_FORMAT",
+    "GOOD_COLOUR",
+    "WARNING_COLOUR",
+    "CaseAction",
+    "CaseSection",
+    "InlineMessage",
+    "NowEdit",
+    "OptionalDate",
+    "date_of",
+    "edit_block_reason",
+    "fill_table",
+    "form_grid",
+    "local_datetime_of",
+    "local_time",
+    "plain_label",
+    "plain_tip",
+    "read_only_table",
+    "select_data",
+    "table_text",
+    "uk_date",
+    "vocab_combo",
+]
+
 WARNING_COLOUR = "#b00020"
 GOOD_COLOUR = "#1b5e20"
 DATE_FORMAT = "dd/MM/yyyy"

@@ -13,6 +13,14 @@ from followup import vocab
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import WARNING_COLOUR, local_time, plain_label, uk_date
 
+__all__ = [
+    "CHIP",
+    "CaseHeader",
+    "due_text",
+    "overdoses_text",
+    "risk_markers",
+]
+
 CHIP = "border: 1px solid {colour}; border-radius: 3px; padding: 1px 6px; color: {colour};"
 
 

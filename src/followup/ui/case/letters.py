@@ -33,6 +33,13 @@ from followup.ui.widgets.pdf_preview import ERROR_STYLE, PdfPreviewDialog
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "COLUMNS",
+    "CaseLettersPanel",
+    "printed_text",
+    "when_text",
+]
+
 COLUMNS = ("Letter", "Made", "By", "Printed")
 
 

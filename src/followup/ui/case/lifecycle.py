@@ -16,6 +16,10 @@ from followup.intake import inbox
 from followup.ui.case import dialogs
 from followup.ui.case.forms import CaseSection, InlineMessage, edit_block_reason
 
+__all__ = [
+    "LifecycleBar",
+]
+
 
 class LifecycleBar(CaseSection):
     """Buttons for the next status, Close…, Reopen… and (for leads) Assign…."""

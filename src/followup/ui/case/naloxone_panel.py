@@ -39,6 +39,11 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 
+__all__ = [
+    "NaloxonePanel",
+    "kits_text",
+]
+
 
 def kits_text(detail: CaseDetail) -> str:
     """Kits supplied and the latest expiry, as the header and this section say it."""

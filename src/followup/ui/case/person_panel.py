@@ -34,6 +34,12 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 
+__all__ = [
+    "TEXT_FIELDS",
+    "PersonPanel",
+    "nhs_display",
+]
+
 TEXT_FIELDS = (
     ("first_name", "First name"),
     ("last_name", "Last name"),

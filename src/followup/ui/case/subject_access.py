@@ -32,6 +32,12 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "ask_request_date",
+    "choose_folder",
+    "make_subject_access",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -14,6 +14,11 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 from followup.casework.detail import TimelineEntry
 from followup.ui.case.forms import fill_table, local_time, read_only_table, table_text
 
+__all__ = [
+    "KIND_TEXT",
+    "CaseTimeline",
+]
+
 KIND_TEXT = {
     "referral": "Referral",
     "attempt": "Contact",

@@ -41,6 +41,13 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 
+__all__ = [
+    "ATTENDED",
+    "TreatmentPanel",
+    "attended_text",
+    "referral_problem",
+]
+
 ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
 
 

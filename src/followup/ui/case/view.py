@@ -50,6 +50,17 @@ from followup.ui.tasks import TaskRunner, plain_message
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CONFLICTS",
+    "SIDE_BY_SIDE_WIDTH",
+    "CaseView",
+    "ConflictBar",
+    "OpenedCase",
+    "load_detail",
+    "open_case_data",
+    "save_and_reload",
+]
+
 log = logging.getLogger(__name__)
 
 SIDE_BY_SIDE_WIDTH = 1150  # pixels of case view wide enough for sections and timeline

@@ -26,6 +26,22 @@ from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CASE_ID_ROLE",
+    "COLUMNS",
+    "DUE_COLUMN",
+    "OVERDUE_COLOUR",
+    "OVERDUE_ROLE",
+    "PAGE_SIZE",
+    "CaseLine",
+    "CaseloadModel",
+    "Column",
+    "case_line",
+    "load_count",
+    "load_page",
+    "local_time",
+]
+
 PAGE_SIZE = 200
 OVERDUE_COLOUR = QColor("#b00020")
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1

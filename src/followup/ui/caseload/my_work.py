@@ -34,6 +34,15 @@ from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "BUCKETS",
+    "CASE_ID_ROLE",
+    "MyWorkView",
+    "WorkTree",
+    "due_cell",
+    "load_work",
+]
+
 BUCKETS = (
     ("overdue", "Overdue"),
     ("today", "Due today"),

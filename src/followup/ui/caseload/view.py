@@ -35,6 +35,15 @@ from followup.ui.widgets.row_table import RowTable
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "ALL_WORKERS",
+    "SEARCH_PAUSE_MS",
+    "UNASSIGNED",
+    "CaseTable",
+    "CaseloadView",
+    "count_text",
+]
+
 SEARCH_PAUSE_MS = 150
 ALL_WORKERS, UNASSIGNED = None, 0
 

@@ -35,6 +35,19 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "FIRST_SCAN_MS",
+    "SCAN_INTERVAL_MS",
+    "SETTING",
+    "SETTLE_RECHECK_MS",
+    "FolderWatcher",
+    "ImportFolderDialog",
+    "ask_directory",
+    "configured_folder",
+    "results_text",
+    "save_import_folder",
+]
+
 SETTING = "import_folder"
 SCAN_INTERVAL_MS = 3 * 60 * 1000
 FIRST_SCAN_MS = 2000  # after sign-in, once the window is up

@@ -50,6 +50,19 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CANCELLED_TEXT",
+    "FILE_FILTER",
+    "ImportFlow",
+    "ImportProgressDialog",
+    "ImportSummaryDialog",
+    "ProblemModel",
+    "ask_referral_file",
+    "ask_save_path",
+    "count_lines",
+    "write_problems_csv",
+]
+
 FILE_FILTER = "Police referral files (*.csv *.json);;All files (*)"
 CANCELLED_TEXT = "Stopped; nothing was imported."
 

@@ -24,6 +24,11 @@ from followup.ui.intake.import_dialog import ImportFlow
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "STATUS_MS",
+    "ImportMenu",
+]
+
 STATUS_MS = 60_000
 
 

@@ -19,6 +19,27 @@ from followup.ui.caseload.model import local_time
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CASE_HEADERS",
+    "CASE_LIMIT",
+    "MATCH_COLUMN",
+    "MATCH_HEADERS",
+    "MERGE_HEADERS",
+    "MERGE_LIMIT",
+    "OVERDOSE_COLUMN",
+    "REVIEW_TEXT",
+    "WAITING_COLUMN",
+    "CaseRow",
+    "InboxData",
+    "MatchRow",
+    "MergeRow",
+    "load_inbox",
+    "merge_row",
+    "ordinal",
+    "overdose_marker",
+    "time_since",
+]
+
 CASE_LIMIT = 500
 MERGE_LIMIT = 50
 

@@ -50,6 +50,15 @@ from followup.ui.widgets.row_table import RowTable
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CASE_WIDTHS",
+    "CHOOSE_WORKER",
+    "CaseRowsModel",
+    "InboxTable",
+    "InboxView",
+    "RowsModel",
+]
+
 _Index = QModelIndex | QPersistentModelIndex
 CASE_WIDTHS = (150, 200, 92, 56, 120, 70, 190, 170)
 CHOOSE_WORKER = "Choose a worker…"

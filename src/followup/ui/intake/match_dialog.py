@@ -37,6 +37,18 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "DIFFERS",
+    "DIFF_TINT",
+    "FIELDS",
+    "LEAD_DECIDES",
+    "ONE_SIDE",
+    "SAME",
+    "MatchDialog",
+    "compare_text",
+    "overdoses_text",
+]
+
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
 DIFF_TINT = QColor("#fff1cc")
 LEAD_DECIDES = (

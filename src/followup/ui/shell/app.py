@@ -30,6 +30,23 @@ if TYPE_CHECKING:
     from followup.ui.shell.main_window import MainWindow
     from followup.ui.shell.sign_in import SignedIn
 
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "AppFlow",
+    "Opened",
+    "application",
+    "ask_database_password",
+    "first_run",
+    "is_default_database",
+    "open_app_database",
+    "password_request",
+    "remember_password",
+    "run_app",
+    "show_error",
+    "start",
+]
+
 EXIT_OK, EXIT_FAILED = 0, 2
 
 log = logging.getLogger(__name__)

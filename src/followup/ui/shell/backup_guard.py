@@ -25,6 +25,13 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "BACKUP_CHECK_MS",
+    "DatabaseGuard",
+    "offer_restore",
+    "recover_damaged",
+]
+
 log = logging.getLogger(__name__)
 
 BACKUP_CHECK_MS = 60 * 60 * 1000  # hourly look: is today's backup made yet?

@@ -21,6 +21,11 @@ from PySide6.QtWidgets import (
 
 from followup.settings import KeyringStatus
 
+__all__ = [
+    "DatabasePasswordDialog",
+    "PasswordRequest",
+]
+
 
 @dataclass(frozen=True)
 class PasswordRequest:

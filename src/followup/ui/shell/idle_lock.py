@@ -42,6 +42,22 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "CHECK_INTERVAL_MS",
+    "DEFAULT_MINUTES",
+    "INPUT_EVENTS",
+    "LOCKED_TITLE",
+    "MAX_MINUTES",
+    "MIN_MINUTES",
+    "SETTING",
+    "IdleLock",
+    "LockScreen",
+    "clock",
+    "collect_drafts",
+    "idle_minutes",
+    "restore_drafts",
+]
+
 log = logging.getLogger(__name__)
 
 SETTING = "idle_lock_minutes"

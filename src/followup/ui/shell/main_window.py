@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from followup.ui.case.view import CaseView
     from followup.ui.shell.idle_lock import IdleLock
 
+__all__ = [
+    "VIEWS",
+    "CaseTabs",
+    "MainWindow",
+    "ViewContext",
+    "ViewSpec",
+    "window_title",
+]
+
 
 @dataclass(frozen=True)
 class ViewContext:

@@ -30,6 +30,15 @@ from followup.ui.tasks import TaskRunner, message_to
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
+__all__ = [
+    "ERROR_STYLE",
+    "FirstAdminDialog",
+    "SignInDialog",
+    "SignedIn",
+    "create_first_admin",
+    "sign_in_and_check_demo",
+]
+
 ERROR_STYLE = "color: #b00020;"
 
 
