@@ -7,6 +7,8 @@ stays in the list with a note, and choosing it shows the reason and holds the sa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -35,6 +37,11 @@ from followup.ui.case.forms import (
     read_only_table,
     vocab_combo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
 
 __all__ = [
     "UNAVAILABLE",
@@ -199,7 +206,7 @@ class AttemptPanel(CaseSection):
         when = self.when.value()
         notes = self.note.text()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.record_contact_attempt(
                 s, actor, case_id, method, outcome, version, when=when, notes=notes
             )

@@ -6,6 +6,8 @@ given, an optional expiry. History is never edited or deleted, only added to.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -40,6 +42,11 @@ from followup.ui.case.forms import (
     uk_date,
     vocab_combo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
 
 __all__ = [
     "ConsentPanel",
@@ -220,7 +227,7 @@ class ConsentPanel(CaseSection):
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.record_consent(
                 s,
                 actor,

@@ -7,6 +7,7 @@ stay on the referral.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -38,6 +39,11 @@ from followup.ui.case.forms import (
     uk_date,
     vocab_combo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
 
 __all__ = [
     "NaloxonePanel",
@@ -195,7 +201,7 @@ class NaloxonePanel(CaseSection):
             "expires_on": self.expires.value(),
         }
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.record_naloxone_supply(s, actor, case_id, version, **values)
 
         self.request("record naloxone supply", apply, self.message, self._saved)

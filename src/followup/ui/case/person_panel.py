@@ -8,7 +8,7 @@ user is still editing are kept when the case reloads.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,11 @@ from followup.ui.case.forms import (
     select_data,
     vocab_combo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
 
 __all__ = [
     "TEXT_FIELDS",
@@ -210,7 +215,7 @@ class PersonPanel(CaseSection):
             return
         values = self.values()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             people.update_person(s, actor, case_id, version, values)
 
         self.request("update person", apply, self.message, self._saved)

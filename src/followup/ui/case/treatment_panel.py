@@ -7,6 +7,7 @@ either is missing the form says which, instead of a greyed-out button with no ex
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -40,6 +41,11 @@ from followup.ui.case.forms import (
     uk_date,
     vocab_combo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
 
 __all__ = [
     "ATTENDED",
@@ -251,7 +257,7 @@ class TreatmentPanel(CaseSection):
         chosen = self.booked.value()
         booked = chosen if isinstance(chosen, datetime) else None  # a date and time, or none
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.refer_to_treatment(
                 s, actor, case_id, service_id, referred_on, version, assessment_booked_for=booked
             )
@@ -274,7 +280,7 @@ class TreatmentPanel(CaseSection):
             "exit_reason": self.exit_reason.currentData(),
         }
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.update_treatment(s, actor, t.id, version, **changes)
 
         self.request(
