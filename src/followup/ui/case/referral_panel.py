@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from followup import vocab
-from followup.casework.detail import CaseDetail, ReferralRow
+from followup.casework.detail import CaseDetail, ReferralRow, WarningRow
 from followup.ui.case.forms import local_time, plain_label
 
 __all__ = [
@@ -72,12 +72,18 @@ class ReferralPanel(QWidget):
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
         self._layout.addStretch(1)
+        self._shown: tuple[tuple[ReferralRow, ...], tuple[WarningRow, ...]] | None = None
 
     def show_detail(self, detail: CaseDetail) -> None:
+        shown = (detail.referrals, detail.warnings)
+        if shown == self._shown:
+            return  # the same as on screen (most saves change no referral): nothing to redo
+        self._shown = shown
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.setParent(None)  # gone from text() now, not only once deleted
                 widget.deleteLater()
         referrals = detail.referrals
         for n, r in enumerate(referrals, 1):
