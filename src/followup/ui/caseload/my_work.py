@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from followup import access, vocab
 from followup.access import Actor
-from followup.casework.detail import WorkItem, my_work
+from followup.casework.my_work import WorkItem, my_work
 from followup.ui.case.forms import WARNING_COLOUR, InlineMessage, local_time
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 
