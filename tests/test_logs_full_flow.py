@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from followup.accounts import sign_in
-from followup.casework import caseload, lifecycle, treatment
-from followup.casework.detail import case_detail
+from followup.casework import lifecycle, treatment
+from followup.casework.detail import case_detail, open_case
 from followup.cli import main as cli_main
 from followup.db import models as m
 from followup.errors import FollowupError, SignInFailed
@@ -156,7 +156,7 @@ def test_a_full_flow_logs_no_personal_data(
         inbox.assign_cases(s, lead, [case_ids[1]], worker.id)
     for case_id in case_ids:
         with database.session() as s:
-            caseload.open_case(s, worker, case_id)
+            open_case(s, worker, case_id)
             version = case_detail(s, worker, case_id).version
         with database.session() as s:
             lifecycle.record_contact_attempt(

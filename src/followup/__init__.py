@@ -1,3 +1,34 @@
-"""Followup: case management for post-overdose follow-up and treatment referral."""
+"""Followup: case management for post-overdose follow-up and treatment referral.
+
+The kernel (``errors``, ``vocab``, ``validation``, ``settings``, ``logs``, ``files``,
+``uktime``) holds no rules and no storage; ``access`` and ``accounts`` are roles and sign-in;
+each capability is a package (``intake``, ``casework``, ``letters``, ``reports``,
+``protection`` …); ``db`` is storage and ``ui`` the desktop app. README.md draws the map.
+"""
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "access",
+    "accounts",
+    "audit",
+    "casework",
+    "cli",
+    "db",
+    "demo",
+    "errors",
+    "files",
+    "intake",
+    "letters",
+    "logs",
+    "pdf",
+    "protection",
+    "reports",
+    "settings",
+    "startup",
+    "ui",
+    "uktime",
+    "validation",
+    "vocab",
+]

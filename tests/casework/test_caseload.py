@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from followup.casework.caseload import count_cases, list_cases, open_case
+from followup.casework.caseload import count_cases, list_cases
+from followup.casework.detail import open_case
 from followup.db import models as m
 from followup.db.queries import CaseQuery
 from followup.errors import NotFound, PermissionDenied
@@ -194,7 +195,7 @@ def test_opening_a_case_is_audited_and_respects_the_caseload(database, team, cas
     with database.session() as s:
         summary = open_case(s, team["worker1"], caseload["TST-0001"])
     assert summary.person_name == "Testy McTestface"
-    assert summary.phone == "07700 900001"
+    assert summary.person.phone_display == "07700 900001"
     assert [r.police_reference for r in summary.referrals] == ["TST-0001"]
     with database.session() as s:
         # A worker may open the unassigned new case in the inbox, but not a colleague's case.

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from followup.casework import consent, lifecycle, people, treatment
-from followup.casework.detail import case_detail, my_work
+from followup.casework.detail import case_detail
+from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.errors import DatabaseBusy, PermissionDenied, RuleViolation, StaleEdit
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from followup import cli
 from followup.accounts import actor_of, create_user, sign_in
-from followup.casework.caseload import open_case
+from followup.casework.detail import open_case
 from followup.db import models as m
 from followup.db.engine import Database, make_engine
 from followup.db.migrate import alembic_config, open_database, schema_state

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from followup.db.models import AuditEvent, AuditPrivateValue
 from followup.vocab import AuditAction
 
-__all__ = ["changes", "record", "record_with_private"]
+__all__ = ["changes", "record", "record_with_private", "search"]
 
 
 def _plain(value: Any) -> Any:

@@ -1,10 +1,11 @@
 """A referral worker's casework: finding cases, the lifecycle, consent, attempts, treatment, kits.
 
-- ``caseload``: Finding and opening cases, with the role rules of DESIGN.md.
+- ``caseload``: Finding cases, with the role rules of DESIGN.md.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
-- ``detail``: Everything the case view shows, as plain data: header, sections, timeline and "my work".
+- ``detail``: Everything the case screen shows, as one typed read model; opening a case.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
+- ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
 - ``people``: Editing a person's details, with the same validation as intake.
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
@@ -17,6 +18,7 @@ __all__ = [
     "detail",
     "drafts",
     "lifecycle",
+    "my_work",
     "people",
     "schedule",
     "team_rules",

@@ -1,20 +1,23 @@
-"""Everything the case view shows, as plain data: header, sections, timeline and "my work".
+"""Everything the case screen shows, as one typed read model: header, person, police
+referrals, sections and timeline.
 
-Reading a case is audited as a view. The availability of each action comes with the reason it
-is unavailable, so the screen can say why instead of silently greying a button out.
+The case screen loads one ``CaseDetail`` when a case opens (``open_case``, audited as a view)
+and the same again after every save (``case_detail`` without a second audit row), so no part of
+the screen can go stale. Each action comes with the reason it is unavailable, so the screen can
+say why instead of silently greying a button out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
-from followup.access import Actor, require
+from followup.access import Actor
 from followup.casework import consent, treatment
 from followup.casework.caseload import can_view
 from followup.casework.lifecycle import (
@@ -35,25 +38,84 @@ from followup.db.models import (
     Service,
     TreatmentReferral,
     User,
-    person_display_name,
 )
-from followup.errors import NotFound, PermissionDenied
+from followup.db.queries import age_on
+from followup.errors import NotFound
 from followup.validation import display_phone
+from followup.vocab import AuditAction, CaseStatus, ClosureReason
 
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "description",
-    "date_of_birth",
-    "gender",
-    "nhs_number",
-    "address",
-    "postcode",
-    "no_fixed_abode",
-    "phone",
-    "email",
-    "gp_practice",
-)
+__all__ = [
+    "AttemptRow",
+    "CaseDetail",
+    "KitRow",
+    "LetterRow",
+    "PersonDetails",
+    "ReferralRow",
+    "TimelineEntry",
+    "TreatmentRow",
+    "WarningRow",
+    "can_edit",
+    "case_detail",
+    "open_case",
+]
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """The person on the case as stored; text left blank is "" and a missing date is None."""
+
+    id: int
+    name: str  # as the app shows it: the name, else the description
+    first_name: str
+    last_name: str
+    description: str
+    date_of_birth: date | None
+    age: int | None  # today, in whole years
+    gender: str | None
+    nhs_number: str
+    address: str
+    postcode: str
+    no_fixed_abode: bool
+    phone: str  # as stored, in international form
+    phone_display: str  # as a person reads it
+    email: str
+    gp_practice: str
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    """One police referral behind the case, read only."""
+
+    police_reference: str
+    force: str
+    incident_at: datetime
+    incident_location: str
+    incident_postcode: str
+    officer: str
+    naloxone_doses: int | None
+    naloxone_product: str
+    ambulance_called: bool | None
+    conveyed_to_hospital: bool | None
+    substances: str
+    consent_at_scene: str
+    notes: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """A value left out when the referral was imported, and why."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    id: int
+    template: str
+    created_at: datetime
+    author: str
 
 
 @dataclass(frozen=True)
@@ -100,9 +162,11 @@ class KitRow:
 
 @dataclass(frozen=True)
 class CaseDetail:
+    """One case as its screen shows it, read in one session."""
+
     id: int
     version: int
-    status: str
+    status: CaseStatus
     police_reference: str
     person_id: int
     person_name: str
@@ -110,29 +174,31 @@ class CaseDetail:
     worker: str
     referred_at: datetime
     next_action_due_at: datetime | None
-    closure_reason: str | None
+    closed_at: datetime | None
+    closure_reason: ClosureReason | None
     closure_note: str
     overdoses: tuple[datetime, ...]
-    person: dict[str, Any]
-    consents: dict[str, consent.ConsentState]
+    person: PersonDetails
+    referrals: tuple[ReferralRow, ...]
+    consents: Mapping[str, consent.ConsentState]
     consent_history: tuple[consent.ConsentRecord, ...]
     attempts: tuple[AttemptRow, ...]
     treatments: tuple[TreatmentRow, ...]
     kits: tuple[KitRow, ...]
-    warnings: tuple[tuple[str, str], ...]
+    warnings: tuple[WarningRow, ...]
     timeline: tuple[TimelineEntry, ...]
-    method_problems: dict[str, str | None]
+    method_problems: Mapping[str, str | None]
     next_status: str | None
     next_status_problem: str | None
     unable_to_contact_problem: str | None
     referral_problem: str | None
     can_edit: bool
-    letters: tuple[tuple[int, str, datetime, str], ...] = field(default=())
+    letters: tuple[LetterRow, ...] = field(default=())
 
     @property
     def overdue(self) -> bool:
         return (
-            self.status != "closed"
+            self.status != CaseStatus.CLOSED
             and self.next_action_due_at is not None
             and self.next_action_due_at < datetime.now(UTC)
         )
@@ -181,7 +247,7 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
         )
     for ch in session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)):
         text = f"Status: {vocab.label(ch.to_status)}"
-        if ch.to_status == "closed" and ch.reason:
+        if ch.to_status == CaseStatus.CLOSED and ch.reason:
             text += f" ({vocab.label(ch.reason).lower()})"
         elif ch.reason:
             text += f" — {ch.reason}"
@@ -239,19 +305,77 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
 
 
 def can_edit(actor: Actor, case: Case) -> bool:
+    """Whether this user may record on the case: a lead any, a worker their own."""
     return actor.can("edit_case") and (
         actor.can("view_all_cases") or case.assigned_worker_id == actor.id
     )
 
 
+def _person(person: Person) -> PersonDetails:
+    return PersonDetails(
+        id=person.id,
+        name=person.display_name,
+        first_name=person.first_name or "",
+        last_name=person.last_name or "",
+        description=person.description or "",
+        date_of_birth=person.date_of_birth,
+        age=age_on(person.date_of_birth, datetime.now(UTC).date()),
+        gender=person.gender,
+        nhs_number=person.nhs_number or "",
+        address=person.address or "",
+        postcode=person.postcode or "",
+        no_fixed_abode=person.no_fixed_abode,
+        phone=person.phone or "",
+        phone_display=display_phone(person.phone),
+        email=person.email or "",
+        gp_practice=person.gp_practice or "",
+    )
+
+
+def _officer(r: Referral) -> str:
+    parts = (r.officer_name, r.officer_id and f"({r.officer_id})", r.station)
+    return " ".join(x for x in parts if x)
+
+
+def _referrals(session: Session, case: Case) -> tuple[ReferralRow, ...]:
+    return tuple(
+        ReferralRow(
+            police_reference=r.police_reference,
+            force=r.force,
+            incident_at=r.incident_at,
+            incident_location=r.incident_location or "",
+            incident_postcode=r.incident_postcode or "",
+            officer=_officer(r),
+            naloxone_doses=r.naloxone_doses,
+            naloxone_product=r.naloxone_product or "",
+            ambulance_called=r.ambulance_called,
+            conveyed_to_hospital=r.conveyed_to_hospital,
+            substances=r.substances or "",
+            consent_at_scene=r.consent_at_scene,
+            notes=r.notes or "",
+            received_at=r.received_at,
+        )
+        for r in session.scalars(
+            select(Referral).where(Referral.case_id == case.id).order_by(Referral.incident_at)
+        )
+    )
+
+
+def open_case(session: Session, actor: Actor, case_id: int) -> CaseDetail:
+    """The case as its screen shows it; the opening is audited as a view."""
+    return case_detail(session, actor, case_id, audit_view=True)
+
+
 def case_detail(
     session: Session, actor: Actor, case_id: int, *, audit_view: bool = True
 ) -> CaseDetail:
+    """The case as its screen shows it; ``audit_view=False`` when re-read after a save."""
     case = session.get(Case, case_id)
     if case is None or not can_view(actor, case):
+        # The same answer for "missing" and "not yours": a worker learns nothing of other cases.
         raise NotFound(f"Case {case_id} does not exist or is not in your caseload.")
     person = session.get(Person, case.person_id)
-    assert person is not None
+    assert person is not None  # a case always has its person (a foreign key, not null)
     names = _names(session)
     overdoses = tuple(
         session.scalars(
@@ -307,7 +431,7 @@ def case_detail(
         )
     )
     warnings = tuple(
-        (f, r)
+        WarningRow(f, r)
         for f, r in session.execute(
             select(ReferralWarning.field, ReferralWarning.reason)
             .join(Referral)
@@ -316,21 +440,19 @@ def case_detail(
         )
     )
     letters = tuple(
-        (lt.id, lt.template, lt.created_at, names.get(lt.author_id or 0, ""))
+        LetterRow(lt.id, lt.template, lt.created_at, names.get(lt.author_id or 0, ""))
         for lt in session.scalars(
             select(Letter).where(Letter.case_id == case.id).order_by(Letter.created_at.desc())
         )
     )
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
-    details = {k: getattr(person, k) for k in PERSON_FIELDS}
-    details["phone_display"] = display_phone(person.phone)
     if audit_view:
-        audit.record(session, actor.id, "view", "case", case.id)
+        audit.record(session, actor.id, AuditAction.VIEW, "case", case.id)
     return CaseDetail(
         id=case.id,
         version=case.version,
-        status=case.status,
+        status=CaseStatus(case.status),
         police_reference=case.police_reference,
         person_id=person.id,
         person_name=person.display_name,
@@ -338,10 +460,12 @@ def case_detail(
         worker=names.get(case.assigned_worker_id or 0, ""),
         referred_at=case.referred_at,
         next_action_due_at=case.next_action_due_at,
-        closure_reason=case.closure_reason,
+        closed_at=case.closed_at,
+        closure_reason=ClosureReason(case.closure_reason) if case.closure_reason else None,
         closure_note=case.closure_note or "",
         overdoses=overdoses,
-        person=details,
+        person=_person(person),
+        referrals=_referrals(session, case),
         consents=consent.consent_states(session, person.id),
         consent_history=tuple(consent.history(session, person.id)),
         attempts=attempts,
@@ -359,55 +483,3 @@ def case_detail(
         can_edit=can_edit(actor, case),
         letters=letters,
     )
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    case_id: int
-    police_reference: str
-    person: str
-    status: str
-    next_action_due_at: datetime | None
-    bucket: str  # overdue, today, later
-
-
-def my_work(
-    session: Session, actor: Actor, worker_id: int | None = None, now: datetime | None = None
-) -> list[WorkItem]:
-    """A worker's open cases: overdue first, then due today, then the rest by due time."""
-    require(actor, "view_own_cases")
-    worker_id = worker_id or actor.id
-    if worker_id != actor.id and not actor.can("view_all_cases"):
-        raise PermissionDenied("A worker sees only their own work; a team lead can see anyone's.")
-    now = now or datetime.now(UTC)
-    local_midnight = (now.astimezone() + timedelta(days=1)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    rows = session.execute(
-        select(
-            Case.id,
-            Case.police_reference,
-            Case.status,
-            Case.next_action_due_at,
-            Person.first_name,
-            Person.last_name,
-            Person.description,
-        )
-        .join(Person, Person.id == Case.person_id)
-        .where(Case.assigned_worker_id == worker_id, Case.status != "closed")
-    ).all()
-    items = []
-    for r in rows:
-        due = r.next_action_due_at
-        if due is not None and due < now:
-            bucket = "overdue"
-        elif due is not None and due < local_midnight:
-            bucket = "today"
-        else:
-            bucket = "later"
-        name = person_display_name(r.first_name, r.last_name, r.description)
-        items.append(WorkItem(r.id, r.police_reference, name, r.status, due, bucket))
-    order = {"overdue": 0, "today": 1, "later": 2}
-    far = datetime.max.replace(tzinfo=UTC)
-    items.sort(key=lambda i: (order[i.bucket], i.next_action_due_at or far, i.case_id))
-    return items

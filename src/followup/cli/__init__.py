@@ -51,6 +51,9 @@ from followup.vocab import ROLES, Role
 
 __all__ = [
     "COMMANDS",
+    "admin",
+    "reports",
+    "support",
     "build_parser",
     "cmd_cases",
     "cmd_check",

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session, aliased
 
 from followup import audit
 from followup.access import Actor, require
-from followup.db.models import Case, MatchReview, Person, Referral, User, person_display_name
+from followup.db.models import (
+    Case,
+    MatchReview,
+    Person,
+    PersonMerge,
+    Referral,
+    User,
+    person_display_name,
+)
 from followup.errors import FollowupError, NotFound, StaleEdit
 from followup.vocab import AuditAction, CaseStatus, MatchReviewState, Role
 
@@ -26,6 +34,8 @@ __all__ = ["InboxCase", "PendingMatch", "assign_cases", "new_cases", "pending_ma
 @dataclass(frozen=True)
 class InboxCase:
     case_id: int
+    version: int
+    person_id: int
     police_reference: str
     person: str
     date_of_birth: date | None
@@ -59,6 +69,8 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
     rows = session.execute(
         select(
             Case.id,
+            Case.version,
+            Case.person_id,
             Case.police_reference,
             Case.referred_at,
             Case.area,
@@ -78,6 +90,8 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
     return [
         InboxCase(
             case_id=r.id,
+            version=r.version,
+            person_id=r.person_id,
             police_reference=r.police_reference,
             person=person_display_name(r.first_name, r.last_name, r.description),
             date_of_birth=r.date_of_birth,
@@ -87,6 +101,49 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
             needs_review=bool(r.review),
         )
         for r in rows
+    ]
+
+
+def overdose_dates(session: Session, person_ids: Iterable[int]) -> dict[int, list[datetime]]:
+    """person id -> the times of their overdoses (police referrals), oldest first."""
+    ids = list(person_ids)
+    dates: dict[int, list[datetime]] = {}
+    if not ids:
+        return dates
+    for person_id, when in session.execute(
+        select(Referral.person_id, Referral.incident_at)
+        .where(Referral.person_id.in_(ids))
+        .order_by(Referral.incident_at)
+    ):
+        dates.setdefault(person_id, []).append(when)
+    return dates
+
+
+@dataclass(frozen=True)
+class RecentMerge:
+    merge_id: int
+    merged_at: datetime
+    kept: str  # the record kept
+    merged: str  # the record merged into it
+    merged_by: str
+
+
+def recent_merges(session: Session, actor: Actor, limit: int = 50) -> list[RecentMerge]:
+    """Merges that can still be undone, newest first: what a lead may undo from the inbox."""
+    require(actor, "merge_people")
+    kept, merged = aliased(Person), aliased(Person)
+    rows = session.execute(
+        select(PersonMerge, kept, merged, User.display_name)
+        .join(kept, kept.id == PersonMerge.kept_person_id)
+        .join(merged, merged.id == PersonMerge.merged_person_id)
+        .outerjoin(User, User.id == PersonMerge.merged_by_id)
+        .where(PersonMerge.undone_at.is_(None))
+        .order_by(PersonMerge.merged_at.desc(), PersonMerge.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        RecentMerge(merge.id, merge.merged_at, k.display_name, m.display_name, by or "")
+        for merge, k, m, by in rows
     ]
 
 

@@ -43,7 +43,6 @@ __all__ = [
     "compare",
     "keep_separate",
     "merge",
-    "merges_of",
     "undo_merge",
 ]
 
@@ -328,15 +327,4 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
         "person",
         record.kept_person_id,
         {"merged_person_id": record.merged_person_id, "merge_id": record.id},
-    )
-
-
-def merges_of(session: Session, person_id: int) -> list[PersonMerge]:
-    """Merges into a person that can still be undone, newest first."""
-    return list(
-        session.scalars(
-            select(PersonMerge)
-            .where(PersonMerge.kept_person_id == person_id, PersonMerge.undone_at.is_(None))
-            .order_by(PersonMerge.merged_at.desc())
-        )
     )

@@ -2,3 +2,15 @@
 
 Nothing outside this package imports Qt.
 """
+
+__all__ = [
+    "admin",
+    "case",
+    "caseload",
+    "dashboard",
+    "intake",
+    "letters",
+    "shell",
+    "tasks",
+    "widgets",
+]

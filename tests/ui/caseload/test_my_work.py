@@ -79,10 +79,12 @@ def test_my_work_follows_changes_made_in_a_case(ui_db, team, qtbot):
     assert window.stack.isHidden()  # the case takes the room ...
     qtbot.mouseClick(page.attempts.save, Qt.MouseButton.LeftButton)
     settle(qtbot, page)
-    qtbot.waitUntil(lambda: work.items and work.items[0].bucket != "overdue", timeout=WAIT)
-    assert work.items[0].case_id == case_id
 
     window.sidebar.setCurrentRow(1)  # ... and choosing a view brings the list back beside it
     assert not window.stack.isHidden()
+    # A hidden view is read again when it is next shown, not while nobody looks at it.
+    window.sidebar.setCurrentRow(0)
+    qtbot.waitUntil(lambda: work.items and work.items[0].bucket != "overdue", timeout=WAIT)
+    assert work.items[0].case_id == case_id
     window.cases.close_tab(0)
     assert window.cases.isHidden() and not window.stack.isHidden()

@@ -31,8 +31,15 @@ def open_dialog(qtbot, db, actor, case_id) -> NewLetterDialog:
     dialog = NewLetterDialog(db, actor, case_id)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: bool(dialog.template_buttons), timeout=WAIT)
+    qtbot.waitUntil(lambda: choices_shown(dialog), timeout=WAIT)
     return dialog
+
+
+def choices_shown(dialog: NewLetterDialog) -> bool:
+    """The templates and their reasons are on screen: a widget added to a shown layout is
+    shown by a queued event, so it becomes visible one event after the answer arrived."""
+    shown = [*dialog.template_buttons.values(), *dialog.reasons.values()]
+    return bool(shown) and all(widget.isVisible() for widget in shown)
 
 
 def fill_appointment(qtbot, dialog: NewLetterDialog) -> None:
@@ -194,7 +201,7 @@ def test_new_letter_from_the_panel_refreshes_the_list(ui_db, team, letter_cases,
     assert panel.empty.isVisible() and not panel.open_button.isEnabled()
     qtbot.mouseClick(panel.new_button, Qt.MouseButton.LeftButton)
     dialog = panel.new_letter_dialog
-    qtbot.waitUntil(lambda: bool(dialog.template_buttons), timeout=WAIT)
+    qtbot.waitUntil(lambda: choices_shown(dialog), timeout=WAIT)
     dialog.choose("unable_to_contact")
     with qtbot.waitSignal(panel.changed, timeout=WAIT):
         letter_id = save(qtbot, dialog)

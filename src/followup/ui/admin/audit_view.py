@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,10 +40,26 @@ from followup import vocab
 from followup.access import Actor
 from followup.audit import search
 from followup.audit.search import AuditFilters, AuditRow, AuditUser
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import LatestOnly, TaskRunner, Ticket, message_to
+from followup.ui.widgets.dates import date_of
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import DATE_TIME_SECONDS_FORMAT, QT_DATE_FORMAT, to_uk, uk_local_to_utc
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "COLUMNS",
+    "NO_DATE",
+    "PAGE_SIZE",
+    "WIDTHS",
+    "AuditModel",
+    "AuditView",
+    "cells",
+    "choose_export_file",
+    "details_text",
+    "uk_day_start",
+]
 
 PAGE_SIZE = 200
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value, shown as "Any date"
@@ -112,7 +128,7 @@ class AuditModel(QAbstractTableModel):
         self._runner = runner
         self.filters = AuditFilters()
         self._rows: list[tuple[AuditRow, tuple[str, ...]]] = []
-        self._generation = 0
+        self._answers = LatestOnly()
         self._more = False
         self.loading = False
 
@@ -149,7 +165,7 @@ class AuditModel(QAbstractTableModel):
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
-            self._load(self._generation, len(self._rows))
+            self._load(self._answers.current, len(self._rows))
 
     # ------------------------------------------------------------------ loading
 
@@ -158,15 +174,15 @@ class AuditModel(QAbstractTableModel):
 
     def search(self, filters: AuditFilters) -> None:
         """Start again with new filters."""
-        self._generation += 1
+        ticket = self._answers.ticket()
         self.filters = filters
         self.beginResetModel()
         self._rows = []
         self._more = False
         self.endResetModel()
-        self._load(self._generation, 0)
+        self._load(ticket, 0)
 
-    def _load(self, generation: int, offset: int) -> None:
+    def _load(self, ticket: Ticket, offset: int) -> None:
         db, actor, f = self._db, self._actor, self.filters
         self.loading = True
 
@@ -186,14 +202,12 @@ class AuditModel(QAbstractTableModel):
 
         self._runner.run(
             fetch,
-            lambda rows: self._arrived(generation, rows),
-            lambda message: self._failed(generation, message),
+            ticket.only(self._arrived),
+            ticket.only(message_to(self._failed)),
             name="audit search",
         )
 
-    def _arrived(self, generation: int, rows: list[AuditRow]) -> None:
-        if generation != self._generation:
-            return
+    def _arrived(self, rows: list[AuditRow]) -> None:
         self.loading = False
         self._more = len(rows) == PAGE_SIZE
         if rows:
@@ -203,10 +217,9 @@ class AuditModel(QAbstractTableModel):
             self.endInsertRows()
         self.page_loaded.emit(len(self._rows))
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.failed.emit(message)
+    def _failed(self, message: str) -> None:
+        self.loading = False
+        self.failed.emit(message)
 
 
 class AuditView(QWidget):
@@ -308,7 +321,7 @@ class AuditView(QWidget):
             with db.session() as s:
                 return search.audit_users(s, actor)
 
-        self._runner.run(fetch, self._fill_users, self.message.warn, name="audit users")
+        self._runner.run(fetch, self._fill_users, message_to(self.message.warn), name="audit users")
 
     def _fill_users(self, users: list[AuditUser]) -> None:
         for user in users:
@@ -318,9 +331,9 @@ class AuditView(QWidget):
     def current_filters(self) -> AuditFilters:
         start = end = None
         if self.from_date.date() != NO_DATE:
-            start = uk_day_start(self.from_date.date().toPython())
+            start = uk_day_start(date_of(self.from_date.date()))
         if self.to_date.date() != NO_DATE:
-            end = uk_day_start(self.to_date.date().toPython() + timedelta(days=1))
+            end = uk_day_start(date_of(self.to_date.date()) + timedelta(days=1))
         case_text = self.case_filter.text().strip()
         return AuditFilters(
             user_id=self.user_filter.currentData(),
@@ -361,7 +374,7 @@ class AuditView(QWidget):
         self._runner.run(
             write,
             lambda rows: self._exported(path, rows),
-            self._export_failed,
+            message_to(self._export_failed),
             name="audit export",
         )
 

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from followup.access import Actor
 
+__all__ = ["TEXT", "AdminHome"]
+
 TEXT = (
     "<h2>Administration</h2>"
     "<p>You are signed in as {name}, an administrator. Administrators look after users, "

@@ -7,6 +7,8 @@ first. Work runs in the background on a short session of its own.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,12 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.protection import retention
 from followup.protection.retention import DestructionReport, RetentionItem
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = ["COLUMNS", "RetentionView", "confirm_destruction"]
 
 COLUMNS = ("Person", "Initials", "Born", "Last closed", "Cases", "Police references", "Letters")
 
@@ -119,7 +125,7 @@ class RetentionView(QWidget):
 
         self.loading = True
         self._set_enabled(False)
-        self._runner.run(fetch, self._loaded, self._failed, name="retention list")
+        self._runner.run(fetch, self._loaded, message_to(self._failed), name="retention list")
 
     def _loaded(self, result: tuple[int, list[RetentionItem]]) -> None:
         years, items = result
@@ -176,7 +182,7 @@ class RetentionView(QWidget):
 
         self.busy = True
         self._set_enabled(False)
-        self._runner.run(work, done, self._failed, name="retention")
+        self._runner.run(work, done, message_to(self._failed), name="retention")
 
     def dry_run(self) -> None:
         ids = self.selected_ids()
@@ -223,7 +229,7 @@ class RetentionView(QWidget):
 
         self.busy = True
         self._set_enabled(False)
-        self._runner.run(work, self._years_saved, self._failed, name="retention period")
+        self._runner.run(work, self._years_saved, message_to(self._failed), name="retention period")
 
     def _years_saved(self, years: int) -> None:
         self.busy = False

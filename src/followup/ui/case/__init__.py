@@ -10,6 +10,7 @@
 - ``naloxone_panel``: Take-home naloxone: record kits supplied, and see every kit and the latest expiry.
 - ``person_panel``: Person details: edit name, date of birth, NHS number, address, phone, email and GP practice.
 - ``referral_panel``: The police referrals behind a case, read only: incident, officer, doses, substances, notes.
+- ``subject_access``: The "Subject access…" action of the case view (team leads): the pack for one person.
 - ``timeline``: The case timeline: everything that happened, newest first, with who did it.
 - ``treatment_panel``: Treatment: refer to a service from the directory, then record assessment, start and exit.
 - ``view``: The editable case view: header, lifecycle actions, sections and the timeline of one case.
@@ -26,6 +27,7 @@ __all__ = [
     "naloxone_panel",
     "person_panel",
     "referral_panel",
+    "subject_access",
     "timeline",
     "treatment_panel",
     "view",

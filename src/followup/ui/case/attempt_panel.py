@@ -7,6 +7,8 @@ stays in the list with a note, and choosing it shows the reason and holds the sa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -36,6 +38,18 @@ from followup.ui.case.forms import (
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date_time
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
+
+__all__ = [
+    "UNAVAILABLE",
+    "AttemptPanel",
+    "attempt_block_reason",
+    "next_due_text",
+]
 
 UNAVAILABLE = " (not available)"
 
@@ -86,20 +100,19 @@ class AttemptPanel(CaseSection):
 
         box = QGroupBox("Log a contact attempt")
         grid = form_grid()
-        grid.addWidget(QLabel("&Method"), 0, 0)
-        grid.addWidget(self.method, 0, 1)
-        grid.addWidget(QLabel("&Outcome"), 0, 2)
-        grid.addWidget(self.outcome, 0, 3)
-        grid.addWidget(QLabel("&When"), 1, 0)
-        grid.addWidget(self.when, 1, 1)
-        grid.addWidget(QLabel("&Note"), 1, 2)
-        grid.addWidget(self.note, 1, 3)
+        fields: tuple[tuple[str, QWidget, int, int], ...] = (
+            ("&Method", self.method, 0, 0),
+            ("&Outcome", self.outcome, 0, 2),
+            ("&When", self.when, 1, 0),
+            ("&Note", self.note, 1, 2),
+        )
+        for text, field, grid_row, col in fields:
+            label = QLabel(text)
+            label.setBuddy(field)  # the label's shortcut key moves the focus to its field
+            grid.addWidget(label, grid_row, col)
+            grid.addWidget(field, grid_row, col + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 2)
-        for col, buddy in ((0, self.method), (2, self.outcome)):
-            grid.itemAtPosition(0, col).widget().setBuddy(buddy)  # type: ignore[attr-defined]
-        for col, buddy in ((0, self.when), (2, self.note)):
-            grid.itemAtPosition(1, col).widget().setBuddy(buddy)  # type: ignore[attr-defined]
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
         buttons.addWidget(plain_label("Ctrl+Enter saves", selectable=False, wrap=False))
@@ -200,7 +213,7 @@ class AttemptPanel(CaseSection):
         when = self.when.value()
         notes = self.note.text()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.record_contact_attempt(
                 s, actor, case_id, method, outcome, version, when=when, notes=notes
             )

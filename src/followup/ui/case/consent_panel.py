@@ -6,6 +6,8 @@ given, an optional expiry. History is never edited or deleted, only added to.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
@@ -38,6 +40,17 @@ from followup.ui.case.forms import (
 from followup.ui.widgets.look import ERROR_COLOUR, GOOD_COLOUR
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date, short_date_time
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
+
+__all__ = [
+    "ConsentPanel",
+    "scope_heading",
+    "state_text",
+]
 
 
 def scope_heading(scope: str) -> str:
@@ -167,9 +180,10 @@ class ConsentPanel(CaseSection):
                 short_date_time(st.recorded_at),
                 short_date(st.expires_on),
             )
-            for col, text in enumerate(cells):
-                self.in_force.setItem(row, col, QTableWidgetItem(text))
-            now = self.in_force.item(row, 1)
+            items = [QTableWidgetItem(text) for text in cells]
+            for col, item in enumerate(items):
+                self.in_force.setItem(row, col, item)
+            now = items[1]
             if st.in_force:
                 now.setIcon(ok)
                 now.setForeground(QBrush(GOOD_COLOUR))
@@ -211,7 +225,7 @@ class ConsentPanel(CaseSection):
         expires_on = self.expires.value()
         evidence = self.evidence.text()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.record_consent(
                 s,
                 actor,

@@ -24,6 +24,16 @@ from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import plain_label, vocab_combo
 from followup.ui.widgets.messages import InlineMessage
 
+__all__ = [
+    "CloseCaseDialog",
+    "ReopenDialog",
+    "WorkerDialog",
+    "ask_closure",
+    "ask_reopen_reason",
+    "ask_worker",
+    "closure_problem",
+]
+
 
 def closure_problem(detail: CaseDetail, reason: str | None, note: str) -> str | None:
     """Why the case cannot be closed with ``reason`` (the service's rules, said up front)."""

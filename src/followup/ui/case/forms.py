@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,20 +27,21 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
-from followup.ui.widgets.dates import uk_now_for_editor, uk_today_for_editor
+from followup.ui.widgets.dates import date_of, uk_now_for_editor, uk_time_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import (
     QT_DATE_FORMAT,
     QT_DATE_TIME_FORMAT,
     now_utc,
     to_uk,
-    uk_local_to_utc,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "CaseAction",
@@ -125,8 +127,7 @@ class NowEdit(QDateTimeEdit):
         """An aware UTC time: the moment of asking, or the UK time the user set."""
         if not self.touched:
             return now_utc()
-        local: datetime = self.dateTime().toPython()  # naive, UK time
-        return uk_local_to_utc(local)
+        return uk_time_of(self.dateTime())
 
 
 class OptionalDate(QWidget):
@@ -163,9 +164,8 @@ class OptionalDate(QWidget):
         if not self.check.isChecked():
             return None
         if self._with_time:
-            local: datetime = self.edit.dateTime().toPython()  # naive, UK time
-            return uk_local_to_utc(local)
-        return self.edit.date().toPython()
+            return uk_time_of(self.edit.dateTime())
+        return date_of(self.edit.date())
 
     def set_value(self, value: date | datetime | None) -> None:
         self.check.setChecked(value is not None)
@@ -211,10 +211,12 @@ def fill_table(table: QTableWidget, rows: Iterable[Iterable[str]]) -> None:
 
 def table_text(table: QTableWidget) -> list[list[str]]:
     """The table's cells (for tests and screen readers)."""
-    return [
-        [table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+
+    def text(r: int, c: int) -> str:
+        item = table.item(r, c)
+        return item.text() if item is not None else ""
+
+    return [[text(r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
 class CaseSection(QWidget):

@@ -15,6 +15,13 @@ from followup.ui.case.forms import plain_label
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.uktime import short_date, short_date_time
 
+__all__ = [
+    "CaseHeader",
+    "due_text",
+    "overdoses_text",
+    "risk_markers",
+]
+
 
 def overdoses_text(detail: CaseDetail) -> str:
     n = len(detail.overdoses)
@@ -42,7 +49,7 @@ def risk_markers(detail: CaseDetail) -> list[tuple[str, bool]]:
     overdoses = overdoses_text(detail)
     if overdoses:
         markers.append((overdoses, len(detail.overdoses) > 1))
-    if detail.person.get("no_fixed_abode"):
+    if detail.person.no_fixed_abode:
         markers.append(("No fixed abode", True))
     kits = detail.kits_supplied
     if kits:
@@ -81,6 +88,7 @@ class CaseHeader(QWidget):
         self.due.setAccessibleName("Next action due")
         self.markers = QHBoxLayout()
         self.markers.setSpacing(6)
+        self._chips: list[QLabel] = []  # the risk markers shown
 
         top = QHBoxLayout()
         top.addWidget(self.name, 1)
@@ -113,18 +121,16 @@ class CaseHeader(QWidget):
         set_role(self.due, StyleRole.OVERDUE if detail.overdue else StyleRole.PLAIN)
         while self.markers.count():
             item = self.markers.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        for text, serious in risk_markers(detail):
-            self.markers.addWidget(_chip(text, serious))
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self._chips = [_chip(text, serious) for text, serious in risk_markers(detail)]
+        for chip in self._chips:
+            self.markers.addWidget(chip)
         self.markers.addStretch(1)
 
     def text(self) -> str:
         """Everything in the header as plain text (for tests and screen readers)."""
         parts = [self.name.text(), self.status.text(), self.facts.text(), self.due.text()]
-        parts += [
-            self.markers.itemAt(i).widget().text()
-            for i in range(self.markers.count())
-            if self.markers.itemAt(i).widget() is not None
-        ]
+        parts += [chip.text() for chip in self._chips]
         return "\n".join(parts)

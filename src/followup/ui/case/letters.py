@@ -9,6 +9,7 @@ from ``letters.letter_pdf``, both in the background.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,14 +25,23 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterSummary, letter_pdf, letters_for_case
 from followup.ui.letters.dialog import NewLetterDialog
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreviewDialog
 from followup.uktime import short_date_time
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "COLUMNS",
+    "CaseLettersPanel",
+    "printed_text",
+    "when_text",
+]
 
 COLUMNS = ("Letter", "Made", "By", "Printed")
 
@@ -131,7 +141,7 @@ class CaseLettersPanel(QWidget):
                 return letters_for_case(s, actor, case_id)
 
         self.loading = True
-        self._runner.run(fetch, self._show, self._failed, name="case letters")
+        self._runner.run(fetch, self._show, message_to(self._failed), name="case letters")
 
     def _show(self, letters: list[LetterSummary]) -> None:
         self.loading = False
@@ -155,8 +165,9 @@ class CaseLettersPanel(QWidget):
                 self.table.setCurrentItem(item)
         self.empty.setVisible(not letters)
         self.table.setVisible(bool(letters))
-        if letters and self.selected_id() is None:
-            self.table.setCurrentItem(self.table.topLevelItem(0))
+        first = self.table.topLevelItem(0)
+        if first is not None and self.selected_id() is None:
+            self.table.setCurrentItem(first)
         self._update_buttons()
 
     def _failed(self, message: str) -> None:
@@ -170,7 +181,7 @@ class CaseLettersPanel(QWidget):
     def select(self, letter_id: int) -> None:
         for i in range(self.table.topLevelItemCount()):
             item = self.table.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == letter_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == letter_id:
                 self.table.setCurrentItem(item)
 
     def _update_buttons(self) -> None:
@@ -191,7 +202,10 @@ class CaseLettersPanel(QWidget):
                 return letter_pdf(s, actor, letter_id)
 
         self._runner.run(
-            fetch, lambda record: self._opened(record, then_print), self._failed, name="open letter"
+            fetch,
+            lambda record: self._opened(record, then_print),
+            message_to(self._failed),
+            name="open letter",
         )
         return True
 

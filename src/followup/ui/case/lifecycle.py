@@ -6,6 +6,8 @@ written beside it (the button stays visible, so the user learns what to do next)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from followup import vocab
@@ -16,6 +18,13 @@ from followup.intake import inbox
 from followup.ui.case import dialogs
 from followup.ui.case.forms import CaseSection, edit_block_reason
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "LifecycleBar",
+]
 
 
 class LifecycleBar(CaseSection):
@@ -86,7 +95,7 @@ class LifecycleBar(CaseSection):
             return
         to_status = detail.next_status
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.advance(s, actor, case_id, to_status, version)
 
         self.request("advance case", apply, self.message, self.message.clear_message)
@@ -99,7 +108,7 @@ class LifecycleBar(CaseSection):
             return
         reason, note = choice
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.close_case(s, actor, case_id, reason, version, note=note)
 
         self.request(
@@ -114,7 +123,7 @@ class LifecycleBar(CaseSection):
         if reason is None:
             return
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.reopen_case(s, actor, case_id, version, reason)
 
         self.request(
@@ -135,7 +144,7 @@ class LifecycleBar(CaseSection):
             return
         name = next((w.display_name for w in self._workers if w.id == worker_id), "")
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version})
 
         self.request(

@@ -6,6 +6,8 @@ stay on the referral.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -32,9 +34,19 @@ from followup.ui.case.forms import (
     read_only_table,
     vocab_combo,
 )
-from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.widgets.dates import date_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, short_date, uk_today
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
+
+__all__ = [
+    "NaloxonePanel",
+    "kits_text",
+]
 
 
 def kits_text(detail: CaseDetail) -> str:
@@ -176,7 +188,7 @@ class NaloxonePanel(CaseSection):
             self.message.warn(self._blocked)
             return
         values = {
-            "supplied_on": self.supplied_on.date().toPython(),
+            "supplied_on": date_of(self.supplied_on.date()),
             "kit_type": self.kit_type.currentData(),
             "quantity": self.quantity.value(),
             "recipient": self.recipient.currentData(),
@@ -187,7 +199,7 @@ class NaloxonePanel(CaseSection):
             "expires_on": self.expires.value(),
         }
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.record_naloxone_supply(s, actor, case_id, version, **values)
 
         self.request("record naloxone supply", apply, self.message, self._saved)

@@ -8,7 +8,7 @@ user is still editing are kept when the case reloads.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from followup import vocab
 from followup.casework import people
-from followup.casework.detail import CaseDetail
+from followup.casework.detail import CaseDetail, PersonDetails
 from followup.ui.case.forms import (
     CaseSection,
     OptionalDate,
@@ -33,6 +33,17 @@ from followup.ui.case.forms import (
     vocab_combo,
 )
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
+
+__all__ = [
+    "TEXT_FIELDS",
+    "PersonPanel",
+    "nhs_display",
+]
 
 TEXT_FIELDS = (
     ("first_name", "First name"),
@@ -137,21 +148,25 @@ class PersonPanel(CaseSection):
             self._fill(detail.person)
         self._set_dirty(self.dirty)
 
-    def _fill(self, person: dict[str, Any]) -> None:
+    def _fill(self, person: PersonDetails) -> None:
+        shown = {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "nhs_number": nhs_display(person.nhs_number),
+            "postcode": person.postcode,
+            "phone": person.phone_display or person.phone,
+            "email": person.email,
+            "gp_practice": person.gp_practice,
+        }
         self._filling = True
         try:
             for key, edit in self.fields.items():
-                value = person.get(key) or ""
-                if key == "nhs_number":
-                    value = nhs_display(value)
-                elif key == "phone":
-                    value = person.get("phone_display") or value
-                edit.setText(value)
-            self.description.setText(person.get("description") or "")
-            self.date_of_birth.set_value(person.get("date_of_birth"))
-            select_data(self.gender, person.get("gender"))
-            self.address.setPlainText(person.get("address") or "")
-            self.no_fixed_abode.setChecked(bool(person.get("no_fixed_abode")))
+                edit.setText(shown[key])
+            self.description.setText(person.description)
+            self.date_of_birth.set_value(person.date_of_birth)
+            select_data(self.gender, person.gender)
+            self.address.setPlainText(person.address)
+            self.no_fixed_abode.setChecked(person.no_fixed_abode)
         finally:
             self._filling = False
 
@@ -200,7 +215,7 @@ class PersonPanel(CaseSection):
             return
         values = self.values()
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             people.update_person(s, actor, case_id, version, values)
 
         self.request("update person", apply, self.message, self._saved)

@@ -15,6 +15,11 @@ from followup.casework.detail import TimelineEntry
 from followup.ui.case.forms import fill_table, read_only_table, table_text
 from followup.uktime import short_date_time
 
+__all__ = [
+    "KIND_TEXT",
+    "CaseTimeline",
+]
+
 KIND_TEXT = {
     "referral": "Referral",
     "attempt": "Contact",

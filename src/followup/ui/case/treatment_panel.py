@@ -6,6 +6,9 @@ either is missing the form says which, instead of a greyed-out button with no ex
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -32,9 +35,21 @@ from followup.ui.case.forms import (
     select_data,
     vocab_combo,
 )
-from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.widgets.dates import date_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, short_date, short_date_time
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.access import Actor
+
+__all__ = [
+    "ATTENDED",
+    "TreatmentPanel",
+    "attended_text",
+    "referral_problem",
+]
 
 ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
 
@@ -90,10 +105,10 @@ class TreatmentPanel(CaseSection):
         refer_layout = QVBoxLayout(refer_box)
         refer_layout.addLayout(grid)
         refer_layout.addWidget(self.refer_problem)
-        row = QHBoxLayout()
-        row.addWidget(self.refer)
-        row.addStretch(1)
-        refer_layout.addLayout(row)
+        refer_buttons = QHBoxLayout()
+        refer_buttons.addWidget(self.refer)
+        refer_buttons.addStretch(1)
+        refer_layout.addLayout(refer_buttons)
         refer_layout.addWidget(self.refer_message)
 
         self.table = read_only_table(
@@ -130,10 +145,10 @@ class TreatmentPanel(CaseSection):
         pgrid.setColumnStretch(3, 1)
         progress_layout = QVBoxLayout(self.progress_box)
         progress_layout.addLayout(pgrid)
-        row = QHBoxLayout()
-        row.addWidget(self.save_progress)
-        row.addStretch(1)
-        progress_layout.addLayout(row)
+        progress_buttons = QHBoxLayout()
+        progress_buttons.addWidget(self.save_progress)
+        progress_buttons.addStretch(1)
+        progress_layout.addLayout(progress_buttons)
         progress_layout.addWidget(self.progress_message)
 
         layout = QVBoxLayout(self)
@@ -235,10 +250,11 @@ class TreatmentPanel(CaseSection):
             self.refer_message.warn(problem)
             return
         service_id = self.service.currentData()
-        referred_on = self.referred_on.date().toPython()
-        booked = self.booked.value()
+        referred_on = date_of(self.referred_on.date())
+        chosen = self.booked.value()
+        booked = chosen if isinstance(chosen, datetime) else None  # a date and time, or none
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.refer_to_treatment(
                 s, actor, case_id, service_id, referred_on, version, assessment_booked_for=booked
             )
@@ -261,7 +277,7 @@ class TreatmentPanel(CaseSection):
             "exit_reason": self.exit_reason.currentData(),
         }
 
-        def apply(s, actor, case_id, version) -> None:
+        def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.update_treatment(s, actor, t.id, version, **changes)
 
         self.request(

@@ -1,16 +1,18 @@
 """The editable case view: header, lifecycle actions, sections and the timeline of one case.
 
-The view owns the case as the user saw it (a ``CaseDetail`` and its version). Each section asks
-for a save with a ``CaseAction``; the view runs it in the background in a short session, passing
-the version the user saw, then reloads and re-renders. A rule's refusal goes back to the form
-that asked; a change by someone else in the meantime shows a bar with Reload, and reloading
-keeps what the user had typed.
+The view owns the case as the user saw it: one ``CaseDetail`` (the case screen's read model)
+and its version, read in one background task when the case opens and read again, whole, after
+every save, so no part of the screen goes stale. Each section asks for a save with a
+``CaseAction``; the view runs it in the background in a short session, passing the version the
+user saw. A rule's refusal goes back to the form that asked; a change by someone else in the
+meantime (``StaleEdit``) shows a bar with Reload, and reloading keeps what the user had typed.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
@@ -27,13 +29,10 @@ from PySide6.QtWidgets import (
 
 from followup import accounts
 from followup.access import Actor
-from followup.casework import caseload, treatment
-from followup.casework.caseload import CaseSummary
-from followup.casework.detail import CaseDetail, case_detail
+from followup.casework import treatment
+from followup.casework.detail import CaseDetail, case_detail, open_case
 from followup.casework.treatment import ServiceChoice
-from followup.db.engine import Database
-from followup.errors import DatabaseBusy, FollowupError, StaleEdit
-from followup.ui.admin.subject_access import make_subject_access
+from followup.errors import DatabaseBusy, StaleEdit
 from followup.ui.case.attempt_panel import AttemptPanel
 from followup.ui.case.consent_panel import ConsentPanel
 from followup.ui.case.forms import CaseAction, CaseSection, plain_label
@@ -43,62 +42,70 @@ from followup.ui.case.lifecycle import LifecycleBar
 from followup.ui.case.naloxone_panel import NaloxonePanel
 from followup.ui.case.person_panel import PersonPanel
 from followup.ui.case.referral_panel import ReferralPanel
+from followup.ui.case.subject_access import make_subject_access
 from followup.ui.case.timeline import CaseTimeline
 from followup.ui.case.treatment_panel import TreatmentPanel
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, plain_message
 from followup.ui.widgets.look import StyleRole, set_role
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CONFLICTS",
+    "SIDE_BY_SIDE_WIDTH",
+    "CaseView",
+    "ConflictBar",
+    "OpenedCase",
+    "load_detail",
+    "open_case_data",
+    "save_and_reload",
+]
 
 log = logging.getLogger(__name__)
 
 SIDE_BY_SIDE_WIDTH = 1150  # pixels of case view wide enough for sections and timeline
 
 
+# A change by someone else since the user read the case, or a database too busy to tell: the
+# user chooses between reloading and keeping what they typed.
+CONFLICTS = (StaleEdit, DatabaseBusy)
+
+
 @dataclass(frozen=True)
 class OpenedCase:
     """Everything the view needs when a case is opened, read in one short session."""
 
-    summary: CaseSummary
     detail: CaseDetail
     services: list[ServiceChoice]
     workers: list[Actor]
 
 
-@dataclass(frozen=True)
-class SaveOutcome:
-    """After a save: the reloaded case, or the sentence saying why nothing was saved."""
-
-    detail: CaseDetail | None
-    error: str | None = None
-    conflict: bool = False
-
-
 def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
     """Read a case for the view (on a pool thread); the opening is audited once, as a view."""
     with db.session() as s:
-        summary = caseload.open_case(s, actor, case_id)
-        detail = case_detail(s, actor, case_id, audit_view=False)
+        detail = open_case(s, actor, case_id)
         services = treatment.services(s)
         workers = accounts.list_workers(s) if actor.can("assign") else []
-    return OpenedCase(summary, detail, services, workers)
+    return OpenedCase(detail, services, workers)
 
 
 def load_detail(db: Database, actor: Actor, case_id: int) -> CaseDetail:
+    """Read the case again (after a save, or on Reload); not audited as another view."""
     with db.session() as s:
         return case_detail(s, actor, case_id, audit_view=False)
 
 
 def save_and_reload(
     db: Database, actor: Actor, case_id: int, version: int, action: CaseAction
-) -> SaveOutcome:
-    """Run one save in its own session with the version the user saw, then read the case again."""
-    try:
-        with db.session() as s:
-            action.apply(s, actor, case_id, version)
-    except (StaleEdit, DatabaseBusy) as exc:
-        return SaveOutcome(None, str(exc), conflict=True)
-    except FollowupError as exc:  # a rule, a permission, a record gone: the sentence says which
-        return SaveOutcome(None, str(exc))
-    return SaveOutcome(load_detail(db, actor, case_id))
+) -> CaseDetail:
+    """Run one save in its own session with the version the user saw, then read the case again.
+
+    A refusal or a conflict raises, and reaches the view's failure callback as the exception.
+    """
+    with db.session() as s:
+        action.apply(s, actor, case_id, version)
+    return load_detail(db, actor, case_id)
 
 
 class ConflictBar(QFrame):
@@ -147,7 +154,6 @@ class CaseView(QWidget):
         super().__init__(parent)
         self.case_id = case_id
         self.detail: CaseDetail | None = None
-        self.summary: CaseSummary | None = None
         self._db = db
         self._actor = actor
         self._runner = runner or TaskRunner(self)
@@ -273,15 +279,14 @@ class CaseView(QWidget):
     # ------------------------------------------------------------------ loading
 
     def _opened(self, opened: OpenedCase) -> None:
-        self.summary = opened.summary
         self.treatment.set_services(opened.services)
         self.lifecycle.set_workers(opened.workers)
-        self.referrals.show_summary(opened.summary, opened.detail.warnings)
         self.status.hide()
         self.body.show()
         self._show(opened.detail)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        message = plain_message(exc)
         self.status.setText(message)
         set_role(self.status, StyleRole.ERROR)
         self.status.show()
@@ -292,6 +297,7 @@ class CaseView(QWidget):
         self.header.show_detail(detail)
         for section in self.sections:
             section.show_detail(detail)
+        self.referrals.show_detail(detail)
         self.timeline.show_entries(detail.timeline)
         counts = {0: len(detail.attempts), 2: len(detail.treatments), 3: detail.kits_supplied}
         for index, base in ((0, "Contact attempts"), (2, "Treatment"), (3, "Naloxone")):
@@ -318,8 +324,8 @@ class CaseView(QWidget):
         self.reload()
         self.case_changed.emit(self.case_id)
 
-    def _fail_reload(self, message: str) -> None:
-        self.conflict.message.setText(message)
+    def _fail_reload(self, exc: BaseException) -> None:
+        self.conflict.message.setText(plain_message(exc))
         self.conflict.show()
 
     # ------------------------------------------------------------------ saving
@@ -335,24 +341,21 @@ class CaseView(QWidget):
         self._saving = True
         db, actor, case_id, version = self._db, self._actor, self.case_id, self.detail.version
 
-        def done(outcome: SaveOutcome) -> None:
+        def done(detail: CaseDetail) -> None:
             self._saving = False
-            if outcome.conflict:
-                self.conflict.message.setText(outcome.error or "")
+            self.conflict.hide()
+            self._show(detail)
+            action.done()
+            self.case_changed.emit(case_id)
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            if isinstance(exc, CONFLICTS):
+                self.conflict.message.setText(str(exc))
                 self.conflict.show()
                 self.conflict.reload.setFocus(Qt.FocusReason.OtherFocusReason)
-            elif outcome.error is not None:
-                action.failed(outcome.error)
-            else:
-                assert outcome.detail is not None
-                self.conflict.hide()
-                self._show(outcome.detail)
-                action.done()
-                self.case_changed.emit(case_id)
-
-        def failed(message: str) -> None:
-            self._saving = False
-            action.failed(message)
+            else:  # a rule, a permission, a record gone: the sentence says which
+                action.failed(plain_message(exc))
 
         log.info("Case %s: %s", case_id, action.name)
         self._runner.run(

@@ -2,29 +2,46 @@
 
 Follows Qt's Fetch More example and Anki's browser model: the first page and the total count
 are fetched on pool threads when the query changes, later pages through ``canFetchMore`` /
-``fetchMore``. Rows reach the model as display-ready plain data. Each query has a generation
-number; answers to a superseded query are dropped, so a fast typist never sees stale rows.
-Sorting and filtering happen in SQL (``followup.db.queries``), never in the model.
+``fetchMore``. Rows reach the model as display-ready plain data. Each query takes a ticket of
+a ``LatestOnly``; answers to a superseded query are dropped, so a fast typist never sees stale
+rows. Sorting and filtering happen in SQL (``followup.casework.caseload``), never in the model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QBrush, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
-from followup.db import queries
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow
+from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.uktime import short_date_time
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CASE_ID_ROLE",
+    "COLUMNS",
+    "DUE_COLUMN",
+    "OVERDUE_COLOUR",
+    "OVERDUE_ROLE",
+    "PAGE_SIZE",
+    "CaseLine",
+    "CaseloadModel",
+    "Column",
+    "case_line",
+    "load_count",
+    "load_page",
+]
 
 PAGE_SIZE = 200
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
@@ -43,7 +60,7 @@ class Column:
     tip: str = ""
 
 
-# One column per sort key of queries.SORT_KEYS, in the same order.
+# One column per sort key of SORT_KEYS, in the same order.
 COLUMNS: tuple[Column, ...] = (
     Column("Police ref.", "reference", 150, tip="Police reference of the referral"),
     Column("Person", "person", 210),
@@ -55,7 +72,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Next action due", "due", 180),
 )
 DUE_COLUMN = len(COLUMNS) - 1
-assert tuple(c.sort_key for c in COLUMNS) == queries.SORT_KEYS
+assert tuple(c.sort_key for c in COLUMNS) == SORT_KEYS
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ class CaseLine:
     person: str
 
 
-def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
+def case_line(row: CaseRow, now: datetime) -> CaseLine:
     due = short_date_time(row.next_action_due_at)
     if row.overdue:
         due = f"Overdue: {due}"
@@ -86,7 +103,7 @@ def case_line(row: queries.CaseRow, now: datetime) -> CaseLine:
 
 
 def load_page(
-    db: Database, actor: Actor, query: queries.CaseQuery, offset: int, limit: int
+    db: Database, actor: Actor, query: CaseQuery, offset: int, limit: int
 ) -> list[CaseLine]:
     """One page of the caseload, on a pool thread with its own session."""
     with db.session() as s:
@@ -94,7 +111,7 @@ def load_page(
     return [case_line(r, query.now) for r in rows]
 
 
-def load_count(db: Database, actor: Actor, query: queries.CaseQuery) -> int:
+def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
     with db.session() as s:
         return caseload.count_cases(s, actor, query)
 
@@ -122,20 +139,20 @@ class CaseloadModel(QAbstractTableModel):
         self._runner = runner or TaskRunner(self)
         self._page_size = page_size
         self._lines: list[CaseLine] = []
-        self._query = queries.CaseQuery(statuses=vocab.OPEN_STATUSES)
-        self._generation = 0
+        self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
+        self._answers = LatestOnly()
         self._total: int | None = None
         self._exhausted = True  # nothing to fetch until a first page has arrived
         self._fetching = False
         self._loading = False
         self._bold = QFont()
         self._bold.setBold(True)
-        self._warning_icon = None
+        self._warning_icon: QIcon | None = None
 
     # ------------------------------------------------------------------ querying
 
     @property
-    def query(self) -> queries.CaseQuery:
+    def query(self) -> CaseQuery:
         return self._query
 
     @property
@@ -146,7 +163,7 @@ class CaseloadModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._loading
 
-    def set_query(self, query: queries.CaseQuery) -> None:
+    def set_query(self, query: CaseQuery) -> None:
         """Ask for a new caseload; the rows on screen stay until the new ones arrive."""
         self._query = query
         self.refresh()
@@ -154,8 +171,7 @@ class CaseloadModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Run the current query again (with a fresh 'now' for overdue and days)."""
         self._query = replace(self._query, now=datetime.now(self._query.now.tzinfo))
-        self._generation += 1
-        gen, query = self._generation, self._query
+        ticket, query = self._answers.ticket(), self._query
         self._exhausted = True
         self._fetching = False
         self._total = None
@@ -164,14 +180,14 @@ class CaseloadModel(QAbstractTableModel):
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
             lambda: load_page(db, actor, query, 0, size),
-            lambda lines: self._first_page(gen, lines),
-            lambda message: self._failed(gen, message),
+            ticket.only(self._first_page),
+            ticket.only(message_to(self._failed)),
             name="caseload first page",
         )
         self._runner.run(
             lambda: load_count(db, actor, query),
-            lambda total: self._counted(gen, total),
-            lambda message: self._failed(gen, message),
+            ticket.only(self._counted),
+            ticket.only(message_to(self._failed)),
             name="caseload count",
         )
 
@@ -180,9 +196,7 @@ class CaseloadModel(QAbstractTableModel):
             self._loading = loading
             self.loading_changed.emit(loading)
 
-    def _first_page(self, gen: int, lines: list[CaseLine]) -> None:
-        if gen != self._generation:
-            return  # an answer to a query nobody is waiting for any more
+    def _first_page(self, lines: list[CaseLine]) -> None:
         self.beginResetModel()
         self._lines = list(lines)
         self._exhausted = len(lines) < self._page_size
@@ -190,15 +204,11 @@ class CaseloadModel(QAbstractTableModel):
         self._set_loading(False)
         self.page_loaded.emit(len(self._lines))
 
-    def _counted(self, gen: int, total: int) -> None:
-        if gen != self._generation:
-            return
+    def _counted(self, total: int) -> None:
         self._total = total
         self.total_changed.emit(total)
 
-    def _failed(self, gen: int, message: str) -> None:
-        if gen != self._generation:
-            return
+    def _failed(self, message: str) -> None:
         self._fetching = False
         self._set_loading(False)
         self.failed.emit(message)
@@ -212,18 +222,18 @@ class CaseloadModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         self._fetching = True
-        gen, query, offset = self._generation, self._query, len(self._lines)
+        ticket, query, offset = self._answers.current, self._query, len(self._lines)
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
             lambda: load_page(db, actor, query, offset, size),
-            lambda lines: self._more(gen, offset, lines),
-            lambda message: self._failed(gen, message),
+            ticket.only(lambda lines: self._more(offset, lines)),
+            ticket.only(message_to(self._failed)),
             name="caseload next page",
         )
 
-    def _more(self, gen: int, offset: int, lines: list[CaseLine]) -> None:
-        if gen != self._generation or offset != len(self._lines):
-            return
+    def _more(self, offset: int, lines: list[CaseLine]) -> None:
+        if offset != len(self._lines):
+            return  # the rows changed under this page: it no longer fits
         self._fetching = False
         self._exhausted = len(lines) < self._page_size
         if lines:
@@ -295,7 +305,7 @@ class CaseloadModel(QAbstractTableModel):
             return line.overdue
         return None
 
-    def _overdue_icon(self) -> Any:
+    def _overdue_icon(self) -> QIcon:
         if self._warning_icon is None:
             style = QApplication.style()
             self._warning_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

@@ -8,9 +8,10 @@ case changes; Enter or a double-click opens the case.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -26,12 +27,23 @@ from PySide6.QtWidgets import (
 
 from followup import accounts, vocab
 from followup.access import Actor
-from followup.casework.detail import WorkItem, my_work
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.casework.my_work import WorkItem, my_work
+from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date_time
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "BUCKETS",
+    "CASE_ID_ROLE",
+    "MyWorkView",
+    "WorkTree",
+    "due_cell",
+    "load_work",
+]
 
 BUCKETS = (
     ("overdue", "Overdue"),
@@ -86,7 +98,7 @@ class MyWorkView(QWidget):
         self._actor = actor
         self._open_case = open_case
         self._runner = runner or TaskRunner(self)
-        self._generation = 0
+        self._answers = LatestOnly()
         self.items: list[WorkItem] = []
 
         title = QLabel("My work")
@@ -132,9 +144,14 @@ class MyWorkView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         if actor.can("view_all_cases"):
             self._runner.run(
-                lambda: self._workers(db), self._fill_workers, self.message.warn, name="worker list"
+                lambda: self._workers(db),
+                self._fill_workers,
+                message_to(self.message.warn),
+                name="worker list",
             )
         self.refresh()
+        # Shown again: read again (someone may have assigned or closed a case meanwhile).
+        RefreshWhenShown(self, self.refresh, every_show=True)
 
     @staticmethod
     def _workers(db: Database) -> list[Actor]:
@@ -152,25 +169,17 @@ class MyWorkView(QWidget):
 
     def refresh(self) -> None:
         """Read the list again (in the background); answers to older requests are dropped."""
-        self._generation += 1
-        generation = self._generation
+        ticket = self._answers.ticket()
         worker_id = self.worker.currentData()
         db, actor = self._db, self._actor
         self._runner.run(
             lambda: load_work(db, actor, worker_id),
-            lambda items: self._show(generation, items),
-            self.message.warn,
+            ticket.only(self._show),
+            message_to(self.message.warn),
             name="my work",
         )
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self.items or self._generation > 1:
-            self.refresh()
-
-    def _show(self, generation: int, items: list[WorkItem]) -> None:
-        if generation != self._generation:
-            return
+    def _show(self, items: list[WorkItem]) -> None:
         self.message.clear_message()
         current = self.current_case_id()
         self.items = items
@@ -231,8 +240,11 @@ class MyWorkView(QWidget):
         out: list[tuple[str, ...]] = []
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
+            if group is None:
+                continue
             out.append((group.text(0),))
             for c in range(group.childCount()):
                 child = group.child(c)
-                out.append(tuple(child.text(col) for col in range(4)))
+                if child is not None:
+                    out.append(tuple(child.text(col) for col in range(4)))
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -26,12 +27,23 @@ from PySide6.QtWidgets import (
 
 from followup import accounts, vocab
 from followup.access import Actor
-from followup.db import queries
-from followup.db.engine import Database
+from followup.casework.caseload import CaseQuery
 from followup.ui.caseload.model import COLUMNS, DUE_COLUMN, CaseloadModel
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "ALL_WORKERS",
+    "SEARCH_PAUSE_MS",
+    "UNASSIGNED",
+    "CaseTable",
+    "CaseloadView",
+    "count_text",
+]
 
 SEARCH_PAUSE_MS = 150
 ALL_WORKERS, UNASSIGNED = None, 0
@@ -133,7 +145,7 @@ class CaseloadView(QWidget):
 
     # ------------------------------------------------------------------ filters
 
-    def current_query(self) -> queries.CaseQuery:
+    def current_query(self) -> CaseQuery:
         header = self.table.horizontalHeader()
         column = header.sortIndicatorSection()
         sort = COLUMNS[column].sort_key if 0 <= column < len(COLUMNS) else "due"
@@ -173,7 +185,9 @@ class CaseloadView(QWidget):
             with db.session() as s:
                 return accounts.list_workers(s)
 
-        self._runner.run(fetch, self._fill_workers, self._show_failure, name="worker list")
+        self._runner.run(
+            fetch, self._fill_workers, message_to(self._show_failure), name="worker list"
+        )
 
     def _fill_workers(self, workers: list[Actor]) -> None:
         for worker in workers:

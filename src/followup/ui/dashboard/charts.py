@@ -35,6 +35,8 @@ from followup.ui.widgets.look import (
     RECEIVED_COLOUR,
 )
 
+__all__ = ["TREND_FIGURES", "FunnelChart", "TrendChart", "nice_scale"]
+
 TREND_FIGURES = ("received", "engaged")  # the bars of each month, in order
 
 
@@ -275,6 +277,7 @@ class TrendChart(_BarChartView):
         chart = self.chart()
         index = next(i for i, m in enumerate(self._months) if m.key == month_key)
         series = chart.series()[0]
+        assert isinstance(series, QBarSeries)  # the trend chart holds one bar series
         bars = series.barSets()
         which = TREND_FIGURES.index(key)
         # Bars of a category sit side by side across the bar width, centred on the category.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,16 +23,20 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db import queries
-from followup.db.engine import Database
+from followup.casework.caseload import CaseQuery
 from followup.reports.definitions import FIGURES, Period, tooltip
 from followup.reports.exports import ExportResult
 from followup.ui.caseload.model import COLUMNS, CaseloadModel
 from followup.ui.caseload.view import CaseTable, count_text
 from followup.ui.dashboard import exports
 from followup.ui.dashboard.figures import figure_text
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = ["NOT_COHORT", "WHOLE_TEAM", "DrillDown", "DrillDownView"]
 
 # Figures whose cases are all of the period's cohort (referral received in the period); the
 # others (overdue now, repeat overdoses, kits) can list cases received before it.
@@ -148,7 +153,7 @@ class DrillDownView(QWidget):
         column = header.sortIndicatorSection()
         sort = COLUMNS[column].sort_key if 0 <= column < len(COLUMNS) else "days"
         self.model.set_query(
-            queries.CaseQuery(
+            CaseQuery(
                 statuses=(),
                 case_ids=drill.case_ids,
                 sort=sort,
@@ -193,7 +198,7 @@ class DrillDownView(QWidget):
         self._runner.run(
             lambda: exports.run_export(db, actor, kind.kind, path, period, ids),
             self._exported,
-            self._export_failed,
+            message_to(self._export_failed),
             name="drill-down export",
         )
 

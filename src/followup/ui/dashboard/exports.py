@@ -12,14 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters import settings
 from followup.reports import exports
 from followup.reports.definitions import Period
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CASES",
+    "COMMISSIONERS",
+    "NDTMS",
+    "PERIOD_EXPORTS",
+    "ExportKind",
+    "choose_save_path",
+    "run_export",
+    "suggested_name",
+]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,18 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from followup.reports.definitions import FIGURES, HOURS, RATE, tooltip
 from followup.reports.engagement import Figures
 
+__all__ = [
+    "MEDIAN_COUNTS",
+    "NO_VALUE",
+    "RATE_COUNTS",
+    "SNAPSHOTS",
+    "FigureTile",
+    "drill_count_key",
+    "figure_note",
+    "figure_text",
+    "plural",
+]
+
 NO_VALUE = "–"  # a rate of no cases, or a median of none
 
 # The count a rate is a fraction of the referrals received for (its numerator), and the cases

@@ -21,6 +21,17 @@ from followup.reports.queries import GroupKey
 from followup.ui.dashboard.figures import figure_text
 from followup.ui.widgets.look import TOTAL_ROW_BACKGROUND
 
+__all__ = [
+    "FIGURE_COLUMNS",
+    "FIGURE_ROLE",
+    "HEADINGS",
+    "NAME_WIDTH",
+    "TOTAL_ROW_BRUSH",
+    "BreakdownModel",
+    "BreakdownRow",
+    "BreakdownTable",
+]
+
 _Index = QModelIndex | QPersistentModelIndex
 
 # Column headings short enough for a table; the tooltip holds the whole definition.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.reports.definitions import MEDIANS, RATES, Period
 from followup.reports.engagement import EngagementReport, cases_behind, engagement_report
@@ -40,10 +39,25 @@ from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownVie
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
+from followup.ui.widgets.dates import date_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "BREAKDOWNS",
+    "DATE_PAUSE_MS",
+    "PERIOD_CHOICES",
+    "TILES",
+    "DashboardView",
+    "load_cases_behind",
+    "load_report",
+    "utc_today",
+]
 
 BREAKDOWNS = ("worker", "area", "month")
 THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
@@ -96,8 +110,9 @@ class DashboardView(QWidget):
         self._actor = actor
         self._today = today
         self._runner = runner or TaskRunner(self)
-        self._generation = 0
-        self._stale = True  # nothing loaded yet: the first showing asks
+        self._answers = LatestOnly()
+        # Nothing loaded yet: the first showing asks; a refresh while hidden waits for the next.
+        self._when_shown = RefreshWhenShown(self, self._load, dirty=True)
         self.report: EngagementReport | None = None
         self.loading = False
 
@@ -230,7 +245,7 @@ class DashboardView(QWidget):
             return Period.last_month(today)
         if choice == THIS_QUARTER:
             return Period.this_quarter(today)
-        return Period.custom(self.first_day.date().toPython(), self.last_day.date().toPython())
+        return Period.custom(date_of(self.first_day.date()), date_of(self.last_day.date()))
 
     def choose_custom(self, first: date, last: date) -> None:
         """Pick a custom period (as a user would with the combo and the two dates)."""
@@ -265,40 +280,31 @@ class DashboardView(QWidget):
 
     # ------------------------------------------------------------------ loading
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale and not self.loading:
-            self.refresh()
-
     def refresh(self) -> None:
         """Work the figures out again for the chosen period (now, if the view is on screen)."""
         self._date_timer.stop()
-        if not self.isVisible():
-            self._stale = True  # a case changed while hidden: ask when next shown
-            return
+        self._when_shown.request()  # hidden: asks when next shown
+
+    def _load(self) -> None:
         try:
             period = self.current_period()
         except FollowupError as exc:
             self.message.warn(str(exc))
             return
-        self._stale = False
-        self._generation += 1
-        generation = self._generation
+        ticket = self._answers.ticket()
         self.loading = True
         self.message.hide()
         self.note.setText(f"Working out the figures for {period.label}…")
         db, actor = self._db, self._actor
         self._runner.run(
             lambda: load_report(db, actor, period),
-            lambda report: self._loaded(generation, report),
-            lambda message: self._load_failed(generation, message),
+            ticket.only(self._loaded),
+            ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
         self.drill_view.refresh()
 
-    def _loaded(self, generation: int, report: EngagementReport) -> None:
-        if generation != self._generation:
-            return  # an answer for a period nobody is looking at any more
+    def _loaded(self, report: EngagementReport) -> None:
         self.loading = False
         self.report = report
         period = report.period
@@ -317,9 +323,7 @@ class DashboardView(QWidget):
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
 
-    def _load_failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
+    def _load_failed(self, message: str) -> None:
         self.loading = False
         self.note.setText("")
         self.message.warn(message)
@@ -360,7 +364,7 @@ class DashboardView(QWidget):
         self._runner.run(
             lambda: load_cases_behind(db, actor, period, figure, group, made_at),
             lambda ids: self._show_drill(DrillDown(figure, label, period, value, ids, made_at)),
-            self.message.warn,
+            message_to(self.message.warn),
             name="cases behind a figure",
         )
 
@@ -392,7 +396,7 @@ class DashboardView(QWidget):
         self._runner.run(
             lambda: exports.run_export(db, actor, spec.kind, path, period),
             lambda result: self._exported(button, result),
-            lambda message: self._export_failed(button, message),
+            message_to(lambda message: self._export_failed(button, message)),
             name=f"{spec.kind} export",
         )
 

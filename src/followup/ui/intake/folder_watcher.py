@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,12 +27,27 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.intake.folder import FolderResult, FolderState, scan_import_folder
 from followup.settings import AppPaths, load_local_settings, save_local_settings
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "FIRST_SCAN_MS",
+    "SCAN_INTERVAL_MS",
+    "SETTING",
+    "SETTLE_RECHECK_MS",
+    "FolderWatcher",
+    "ImportFolderDialog",
+    "ask_directory",
+    "configured_folder",
+    "results_text",
+    "save_import_folder",
+]
 
 SETTING = "import_folder"
 SCAN_INTERVAL_MS = 3 * 60 * 1000
@@ -124,7 +140,7 @@ class FolderWatcher(QObject):
             state = states.setdefault(str(folder), FolderState())
             return folder, scan_import_folder(db, actor, folder, state=state), state.waiting
 
-        self._runner.run(scan, self._done, self._failed, name="import folder scan")
+        self._runner.run(scan, self._done, message_to(self._failed), name="import folder scan")
         return True
 
     def _done(self, outcome: tuple[Path | None, list[FolderResult], int]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -41,13 +41,28 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
 from followup.intake.importer import ImportSummary, import_file
 from followup.intake.rules import Problem
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CANCELLED_TEXT",
+    "FILE_FILTER",
+    "ImportFlow",
+    "ImportProgressDialog",
+    "ImportSummaryDialog",
+    "ProblemModel",
+    "ask_referral_file",
+    "ask_save_path",
+    "count_lines",
+    "write_problems_csv",
+]
 
 FILE_FILTER = "Police referral files (*.csv *.json);;All files (*)"
 CANCELLED_TEXT = "Stopped; nothing was imported."
@@ -319,7 +334,7 @@ class ImportFlow(QObject):
                 db, actor, path, progress=relay.progress.emit, cancelled=cancel.is_set
             )
 
-        self._runner.run(run, self._done, self._failed, name="import referral file")
+        self._runner.run(run, self._done, message_to(self._failed), name="import referral file")
         return True
 
     def cancel(self) -> None:

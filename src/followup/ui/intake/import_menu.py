@@ -8,18 +8,26 @@ referrals have arrived (``imported``) so that the inbox and caseload can refresh
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.intake.folder import FolderResult
 from followup.intake.importer import ImportSummary
 from followup.settings import AppPaths
 from followup.ui.intake.folder_watcher import FolderWatcher, ImportFolderDialog, results_text
 from followup.ui.intake.import_dialog import ImportFlow
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "STATUS_MS",
+    "ImportMenu",
+]
 
 STATUS_MS = 60_000
 

@@ -9,16 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from typing import TYPE_CHECKING
 
 from followup.access import Actor
-from followup.db.engine import Database
-from followup.db.models import Case, Person, PersonMerge, Referral, User
 from followup.intake import inbox
 from followup.intake.importer import referral_counts
 from followup.uktime import short_date, short_date_time
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CASE_HEADERS",
+    "CASE_LIMIT",
+    "MATCH_COLUMN",
+    "MATCH_HEADERS",
+    "MERGE_HEADERS",
+    "MERGE_LIMIT",
+    "OVERDOSE_COLUMN",
+    "REVIEW_TEXT",
+    "WAITING_COLUMN",
+    "CaseRow",
+    "InboxData",
+    "MatchRow",
+    "MergeRow",
+    "load_inbox",
+    "merge_row",
+    "ordinal",
+    "overdose_marker",
+    "time_since",
+]
 
 CASE_LIMIT = 500
 MERGE_LIMIT = 50
@@ -100,48 +120,11 @@ MERGE_HEADERS = ("Merged", "Kept record", "Merged into it", "By")
 REVIEW_TEXT = "Check possible match"
 
 
-def _case_facts(session: Session, case_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """case id -> (person id, version) for the listed cases."""
-    if not case_ids:
-        return {}
-    rows = session.execute(
-        select(Case.id, Case.person_id, Case.version).where(Case.id.in_(case_ids))
+def merge_row(merge: inbox.RecentMerge) -> MergeRow:
+    return MergeRow(
+        merge.merge_id,
+        (short_date_time(merge.merged_at), merge.kept, merge.merged, merge.merged_by),
     )
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
-def _incident_dates(session: Session, person_ids: list[int]) -> dict[int, list[datetime]]:
-    dates: dict[int, list[datetime]] = {}
-    if not person_ids:
-        return dates
-    for person_id, when in session.execute(
-        select(Referral.person_id, Referral.incident_at)
-        .where(Referral.person_id.in_(person_ids))
-        .order_by(Referral.incident_at)
-    ):
-        dates.setdefault(person_id, []).append(when)
-    return dates
-
-
-def recent_merges(session: Session, limit: int = MERGE_LIMIT) -> list[MergeRow]:
-    """Merges that can still be undone, newest first."""
-    kept, merged = aliased(Person), aliased(Person)
-    rows = session.execute(
-        select(PersonMerge, kept, merged, User.display_name)
-        .join(kept, kept.id == PersonMerge.kept_person_id)
-        .join(merged, merged.id == PersonMerge.merged_person_id)
-        .outerjoin(User, User.id == PersonMerge.merged_by_id)
-        .where(PersonMerge.undone_at.is_(None))
-        .order_by(PersonMerge.merged_at.desc(), PersonMerge.id.desc())
-        .limit(limit)
-    ).all()
-    return [
-        MergeRow(
-            r[0].id,
-            (short_date_time(r[0].merged_at), r[1].display_name, r[2].display_name, r[3] or ""),
-        )
-        for r in rows
-    ]
 
 
 def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
@@ -151,20 +134,18 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         matches = inbox.pending_matches(s, actor)
         more = len(cases) > CASE_LIMIT
         cases = cases[:CASE_LIMIT]
-        facts = _case_facts(s, [c.case_id for c in cases])
-        counts = referral_counts(s, [p for p, _ in facts.values()])
-        repeats = _incident_dates(s, [p for p, n in counts.items() if n > 1])
-        merges = recent_merges(s) if actor.can("merge_people") else []
+        counts = referral_counts(s, [c.person_id for c in cases])
+        repeats = inbox.overdose_dates(s, [p for p, n in counts.items() if n > 1])
+        merges = inbox.recent_merges(s, actor, MERGE_LIMIT) if actor.can("merge_people") else []
 
     case_rows = []
     for c in cases:
-        person_id, version = facts.get(c.case_id, (0, 0))
-        count = max(counts.get(person_id, 0), c.referral_count)
-        dates = ", ".join(short_date(d) for d in repeats.get(person_id, []))
+        count = max(counts.get(c.person_id, 0), c.referral_count)
+        dates = ", ".join(short_date(d) for d in repeats.get(c.person_id, []))
         case_rows.append(
             CaseRow(
                 case_id=c.case_id,
-                version=version,
+                version=c.version,
                 cells=(
                     c.police_reference,
                     c.person,
@@ -196,4 +177,4 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         )
         for m in matches
     ]
-    return InboxData(tuple(case_rows), tuple(match_rows), tuple(merges), more)
+    return InboxData(tuple(case_rows), tuple(match_rows), tuple(merge_row(m) for m in merges), more)

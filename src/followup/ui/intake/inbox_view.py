@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from followup import accounts
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.intake import inbox
 from followup.ui.intake.inbox_data import (
     CASE_HEADERS,
@@ -45,9 +44,21 @@ from followup.ui.intake.inbox_data import (
     load_inbox,
 )
 from followup.ui.intake.match_dialog import MatchDialog
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CASE_WIDTHS",
+    "CHOOSE_WORKER",
+    "CaseRowsModel",
+    "InboxTable",
+    "InboxView",
+    "RowsModel",
+]
 
 _Index = QModelIndex | QPersistentModelIndex
 CASE_WIDTHS = (150, 200, 92, 56, 120, 70, 190, 170)
@@ -157,7 +168,7 @@ class InboxView(QWidget):
         self._open_case = open_case
         self._runner = runner or TaskRunner(self)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._generation = 0
+        self._answers = LatestOnly()
         self.loading = False
         self.data: InboxData | None = None
 
@@ -265,30 +276,24 @@ class InboxView(QWidget):
         self._update_buttons()
         if can_assign:
             self._load_workers()
+        # Read when shown, and each time it is shown again: new referrals arrive all day.
+        RefreshWhenShown(self, self.refresh, every_show=True)
 
     # ------------------------------------------------------------------ loading
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not event.spontaneous():
-            self.refresh()
-
     def refresh(self) -> None:
         """Ask for the lists again; an answer to an earlier request is dropped."""
-        self._generation += 1
-        generation = self._generation
+        ticket = self._answers.ticket()
         self.loading = True
         db, actor, now = self._db, self._actor, self._clock()
         self._runner.run(
             lambda: load_inbox(db, actor, now),
-            lambda data: self._loaded(generation, data),
-            lambda message: self._load_failed(generation, message),
+            ticket.only(self._loaded),
+            ticket.only(message_to(self._load_failed)),
             name="inbox",
         )
 
-    def _loaded(self, generation: int, data: InboxData) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, data: InboxData) -> None:
         self.loading = False
         self.data = data
         self.cases_model.set_rows(data.cases)
@@ -303,10 +308,9 @@ class InboxView(QWidget):
         self._update_buttons()
         self.loaded.emit()
 
-    def _load_failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.say(message)
+    def _load_failed(self, message: str) -> None:
+        self.loading = False
+        self.say(message)
 
     def _load_workers(self) -> None:
         db = self._db
@@ -315,7 +319,7 @@ class InboxView(QWidget):
             with db.session() as s:
                 return accounts.list_workers(s)
 
-        self._runner.run(fetch, self._fill_workers, self.say, name="worker list")
+        self._runner.run(fetch, self._fill_workers, message_to(self.say), name="worker list")
 
     def _fill_workers(self, workers: list[Actor]) -> None:
         self.worker_choice.clear()
@@ -366,7 +370,7 @@ class InboxView(QWidget):
             self.say(message)
             self.refresh()
 
-        self._runner.run(fn, done, failed, name=name)
+        self._runner.run(fn, done, message_to(failed), name=name)
 
     def assign_selected(self) -> None:
         rows = self.selected_cases()

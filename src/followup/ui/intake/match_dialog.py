@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QFont
@@ -28,14 +29,27 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.intake import merging
 from followup.intake.merging import MatchComparison, PersonFacts
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.look import CHANGED_BACKGROUND
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date, short_date_time
 from followup.vocab import MatchReviewState
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "DIFFERS",
+    "FIELDS",
+    "LEAD_DECIDES",
+    "ONE_SIDE",
+    "SAME",
+    "MatchDialog",
+    "compare_text",
+    "overdoses_text",
+]
 
 DIFFERS, SAME, ONE_SIDE = "Differs", "Same", "Only one has it"
 LEAD_DECIDES = (
@@ -180,7 +194,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 return merging.compare(s, actor, review_id)
 
-        self._runner.run(fetch, self._show, self._failed, name="match comparison")
+        self._runner.run(fetch, self._show, message_to(self._failed), name="match comparison")
 
     def _show(self, comparison: MatchComparison) -> None:
         self.comparison = comparison
@@ -247,7 +261,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 return merging.merge(s, actor, review_id)
 
-        self._runner.run(run, self._merged, self._failed, name="merge people")
+        self._runner.run(run, self._merged, message_to(self._failed), name="merge people")
 
     def _merged(self, merge_id: int) -> None:
         self.merge_id = merge_id
@@ -269,7 +283,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 merging.keep_separate(s, actor, review_id)
 
-        self._runner.run(run, self._kept_apart, self._failed, name="keep people apart")
+        self._runner.run(run, self._kept_apart, message_to(self._failed), name="keep people apart")
 
     def _kept_apart(self, _result: object) -> None:
         if self.comparison is not None:
@@ -289,7 +303,7 @@ class MatchDialog(QDialog):
             with db.session() as s:
                 merging.undo_merge(s, actor, merge_id)
 
-        self._runner.run(run, self._undone, self._failed, name="undo merge")
+        self._runner.run(run, self._undone, message_to(self._failed), name="undo merge")
 
     def _undone(self, _result: object) -> None:
         self.merge_id = None

@@ -9,13 +9,17 @@ practice, say) come from the service itself when the letter is previewed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from followup.access import Actor
 from followup.letters.batch import letter_problem
 from followup.letters.making import case_for_letters
 from followup.letters.templates import TEMPLATES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["LetterCase", "TemplateChoice", "load_letter_case"]
 
 
 @dataclass(frozen=True)

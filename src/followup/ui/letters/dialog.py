@@ -9,6 +9,7 @@ database and PDF work runs in the background; refusals are shown as the service'
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,14 +31,19 @@ from PySide6.QtWidgets import (
 
 from followup import vocab
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters.making import LetterRecord, LetterRequest, create_letter, preview_letter
 from followup.ui.letters.choices import LetterCase, load_letter_case
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
+from followup.ui.widgets.dates import wall_clock_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreview
 from followup.uktime import QT_LONG_DATE_TIME_FORMAT, now_utc, to_uk
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = ["MAX_NOTE_CHARS", "NewLetterDialog", "next_working_morning"]
 
 MAX_NOTE_CHARS = 1000
 
@@ -156,7 +162,9 @@ class NewLetterDialog(QDialog):
             with db.session() as s:
                 return load_letter_case(s, actor, case_id)
 
-        self._runner.run(fetch, self._show_choices, self._load_failed, name="letter choices")
+        self._runner.run(
+            fetch, self._show_choices, message_to(self._load_failed), name="letter choices"
+        )
 
     def _show_choices(self, case: LetterCase) -> None:
         self.loading.hide()
@@ -212,7 +220,7 @@ class NewLetterDialog(QDialog):
         if template != vocab.LetterTemplate.APPOINTMENT:
             return LetterRequest(self.case_id, template, note=note)
         # A naive time is UK local time to the letter services.
-        when = self.appointment_time.dateTime().toPython().replace(second=0, microsecond=0)
+        when = wall_clock_of(self.appointment_time.dateTime()).replace(second=0, microsecond=0)
         return LetterRequest(
             self.case_id,
             template,
@@ -253,7 +261,7 @@ class NewLetterDialog(QDialog):
                 return preview_letter(s, actor, request)
 
         self._set_busy(True, "Drawing the letter…")
-        self._runner.run(run, self._previewed, self._failed, name="preview letter")
+        self._runner.run(run, self._previewed, message_to(self._failed), name="preview letter")
         return True
 
     def _previewed(self, pdf: bytes) -> None:
@@ -281,7 +289,10 @@ class NewLetterDialog(QDialog):
 
         self._set_busy(True, "Saving the letter to the case…")
         self._runner.run(
-            run, lambda record: self._saved(record, request), self._failed, name="save letter"
+            run,
+            lambda record: self._saved(record, request),
+            message_to(self._failed),
+            name="save letter",
         )
         return True
 

@@ -20,6 +20,8 @@ from followup.letters.batch import DueLetter
 from followup.letters.templates import TEMPLATES
 from followup.ui.widgets.look import ERROR_COLOUR
 
+__all__ = ["HEADERS", "WIDTHS", "DueLettersModel"]
+
 _Index = QModelIndex | QPersistentModelIndex
 
 PERSON, CASE, WORKER, LETTER, REASON, PROBLEM = range(6)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,15 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.letters.batch import BatchResult, DueLetter, letters_due, render_batch
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters.due_model import WIDTHS, WORKER, DueLettersModel
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreviewDialog
 from followup.uktime import uk_today
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = ["STOPPED", "LettersView", "letters_text"]
 
 STOPPED = "Stopped; no letters were stored."
 
@@ -153,7 +158,7 @@ class LettersView(QWidget):
 
         self.loading = True
         self.count_label.setText("Reading…")
-        self._runner.run(fetch, self._show_due, self._load_failed, name="letters due")
+        self._runner.run(fetch, self._show_due, message_to(self._load_failed), name="letters due")
 
     def _show_due(self, due: list[DueLetter]) -> None:
         self.loading = False
@@ -216,7 +221,7 @@ class LettersView(QWidget):
         self._runner.run(
             run,
             lambda result: self._batch_done(result, items),
-            self._batch_failed,
+            message_to(self._batch_failed),
             name="batch letters",
         )
         return True

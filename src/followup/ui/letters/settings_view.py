@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
@@ -31,10 +32,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.letters.render import Letterhead
 from followup.letters.settings import (
@@ -47,9 +46,23 @@ from followup.letters.settings import (
     template_wording,
 )
 from followup.letters.templates import TEMPLATES
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from followup.db.engine import Database
+
+__all__ = [
+    "HELP",
+    "PERSON_HELP",
+    "UNSAVED",
+    "LetterSettings",
+    "LetterSettingsView",
+    "ask_logo_file",
+]
 
 HELP = (
     "Plain text. A placeholder is a name in braces, such as {first_name}; double-click one "
@@ -229,7 +242,7 @@ class LetterSettingsView(QWidget):
                 )
 
         self.loading = True
-        self._runner.run(fetch, self._loaded, self._load_failed, name="letter settings")
+        self._runner.run(fetch, self._loaded, message_to(self._load_failed), name="letter settings")
 
     def _loaded(self, settings: LetterSettings) -> None:
         self.loading = False
@@ -337,7 +350,7 @@ class LetterSettingsView(QWidget):
         self._runner.run(
             run,
             lambda w: self._stored(w, done_text),
-            self._store_failed,
+            message_to(self._store_failed),
             name="save template wording",
         )
         return True
@@ -397,7 +410,7 @@ class LetterSettingsView(QWidget):
         self._runner.run(
             run,
             self._logo_chosen,
-            self.head_message.warn,
+            message_to(self.head_message.warn),
             name="read logo",
         )
         return True
@@ -431,7 +444,7 @@ class LetterSettingsView(QWidget):
 
         self.save_head_button.setEnabled(False)
         self._runner.run(
-            run, self._letterhead_saved, self._letterhead_failed, name="save letterhead"
+            run, self._letterhead_saved, message_to(self._letterhead_failed), name="save letterhead"
         )
         return True
 

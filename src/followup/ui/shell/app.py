@@ -18,15 +18,35 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from followup.errors import DatabaseUnavailable, FollowupError
+from followup.errors import FollowupError
 from followup.settings import APP_NAME, AppPaths, resolve_database_url
+from followup.ui.tasks import TaskRunner, message_to, wait_for_tasks
 from followup.ui.widgets.look import apply_look
 
 if TYPE_CHECKING:  # names for the type checker only: start-up imports these late
     from followup.access import Actor
     from followup.db.engine import Database
+    from followup.ui.shell.backup_guard import DatabaseGuard
     from followup.ui.shell.db_password import PasswordRequest
+    from followup.ui.shell.main_window import MainWindow
     from followup.ui.shell.sign_in import SignedIn
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "AppFlow",
+    "Opened",
+    "application",
+    "ask_database_password",
+    "first_run",
+    "is_default_database",
+    "open_app_database",
+    "password_request",
+    "remember_password",
+    "run_app",
+    "show_error",
+    "start",
+]
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -64,21 +84,11 @@ def application() -> QApplication:
     return app
 
 
-def _password_refused(exc: DatabaseUnavailable) -> bool:
-    """Whether opening failed for want of the right PostgreSQL password."""
-    cause = exc.__context__
-    text = f"{exc} {getattr(cause, 'orig', cause) or ''}".lower()
-    return any(
-        s in text
-        for s in ("refused the password", "password authentication failed", "no password supplied")
-    )
-
-
 @dataclass(frozen=True)
 class Opened:
     """The outcome of one attempt to open the database (on a pool thread)."""
 
-    db: object | None  # a Database; None when the PostgreSQL password is missing or refused
+    db: Database | None  # None when the PostgreSQL password is missing or refused
     needs_first_admin: bool = False
 
 
@@ -93,30 +103,17 @@ def open_app_database(url: str, paths: AppPaths, password: str | None = None) ->
     error, not a new file. A password typed by the user is kept in the keyring once the server
     accepts it, when there is a usable keyring.
     """
-    from sqlalchemy.engine import make_url
-
-    from followup.db.migrate import open_database
+    from followup import startup
     from followup.protection.backup.common import configured_backup_folder
-    from followup.settings import keyring_status, with_stored_password
 
-    attempt = url
-    if password is not None:
-        attempt = make_url(url).set(password=password).render_as_string(hide_password=False)
-    try:
-        # Only a team database has a password; without a keyring none is stored, and the
-        # server's refusal asks the user for one.
-        team = make_url(url).get_backend_name() == "postgresql"
-        if password is None and team and keyring_status().usable:
-            attempt = with_stored_password(url)
-        db = open_database(
-            attempt,
-            create=is_default_database(url, paths),
-            backup_dir=configured_backup_folder(paths),
-        )
-    except DatabaseUnavailable as exc:
-        if make_url(url).get_backend_name() == "postgresql" and _password_refused(exc):
-            return Opened(None)
-        raise
+    db = startup.open_app_database(
+        url,
+        create=is_default_database(url, paths),
+        backup_dir=configured_backup_folder(paths),
+        password=password,
+    )
+    if db is None:
+        return Opened(None)
     try:
         needs_admin = first_run(db)
     except BaseException:
@@ -138,15 +135,13 @@ def remember_password(url: str, password: str) -> None:
 
 
 def password_request(url: str, refused: bool) -> PasswordRequest:
-    from sqlalchemy.engine import make_url
-
-    from followup.db.engine import describe
     from followup.settings import keyring_status
+    from followup.startup import database_username, describe
     from followup.ui.shell.db_password import PasswordRequest
 
     return PasswordRequest(
         database=describe(url),
-        username=make_url(url).username or "",
+        username=database_username(url),
         keyring=keyring_status(),
         refused=refused,
     )
@@ -170,13 +165,11 @@ class AppFlow(QObject):
 
     def __init__(
         self,
-        db=None,  # an open Database, when the caller has opened it already
+        db: Database | None = None,  # an open Database, when the caller has opened it already
         *,
         on_quit: Callable[[], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
     ) -> None:
-        from followup.ui.tasks import TaskRunner
-
         super().__init__()
         self.db = db
         self.dialog: QWidget | None = None
@@ -184,12 +177,12 @@ class AppFlow(QObject):
         self.runner = TaskRunner(self)
         self._on_quit = on_quit or QApplication.quit
         self._on_exit = on_exit or QApplication.exit
-        self.guard = None  # a DatabaseGuard, once the database is open
+        self.guard: DatabaseGuard | None = None  # once the database is open
         self._where: tuple[str, AppPaths] | None = None
 
     def open(self, url: str, paths: AppPaths) -> QWidget:
         """Show the sign-in dialog at once and open the database behind it."""
-        from followup.db.engine import describe
+        from followup.startup import describe
 
         dialog = self.show_sign_in(database=describe(url))
         self._try_open(url, paths, None)
@@ -200,7 +193,7 @@ class AppFlow(QObject):
         self.runner.run(
             lambda: open_app_database(url, paths, password),
             lambda opened: self._opened(url, paths, password, opened),
-            self.fail,
+            message_to(self.fail),
             name="open database",
         )
 
@@ -213,11 +206,14 @@ class AppFlow(QObject):
                 self._try_open(url, paths, typed)
             return
         self.db = opened.db
-        self._watch(url, paths)
+        self._watch(opened.db, paths)
         if opened.needs_first_admin:
             self.show_first_admin()
         else:
-            self.dialog.set_database(self.db)  # type: ignore[union-attr]
+            from followup.ui.shell.sign_in import SignInDialog
+
+            if isinstance(self.dialog, SignInDialog):  # the dialog shown while opening
+                self.dialog.set_database(opened.db)
         self.ready.emit()
 
     def fail(self, message: str) -> None:
@@ -227,22 +223,21 @@ class AppFlow(QObject):
         show_error(message)
         self._on_exit(EXIT_FAILED)
 
-    def _watch(self, url: str, paths: AppPaths) -> None:
+    def _watch(self, db: Database, paths: AppPaths) -> None:
         """Integrity check, daily backups and warnings for the database just opened."""
         from followup.protection.backup.common import configured_backup_folder
         from followup.ui.shell.backup_guard import DatabaseGuard
 
-        self.guard = DatabaseGuard(self.db, configured_backup_folder(paths), paths, self)
-        self.guard.damaged.connect(lambda message: self._recover(message) or self.fail(message))
-        self.guard.start()
+        self.guard = guard = DatabaseGuard(db, configured_backup_folder(paths), paths, self)
+        guard.damaged.connect(self.fail)  # which offers a backup when the file can be restored
+        guard.start()
 
     def _recover(self, message: str) -> bool:
         """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
-        from followup.db.engine import sqlite_path
         from followup.protection.backup.common import configured_backup_folder
         from followup.protection.integrity import is_damage_message, is_damaged_sqlite_file
+        from followup.startup import sqlite_path
         from followup.ui.shell.backup_guard import recover_damaged
-        from followup.ui.tasks import wait_for_tasks
 
         if self._where is None or not is_damage_message(message):
             return False
@@ -258,13 +253,24 @@ class AppFlow(QObject):
         if self.db is not None:
             self.db.dispose()
             self.db = None
+
+        def run(
+            fn: Callable[[], object],
+            done: Callable[[object], None],
+            failed: Callable[[str], None],
+        ) -> None:
+            self.runner.run(fn, done, message_to(failed), name="restore")
+
+        def reopen() -> None:
+            self.open(url, paths)
+
         recover_damaged(
             url,
             configured_backup_folder(paths),
             message,
             show_error=show_error,
-            run=lambda fn, done, failed: self.runner.run(fn, done, failed, name="restore"),
-            reopen=lambda: self.open(url, paths),
+            run=run,
+            reopen=reopen,
             give_up=lambda: self._on_exit(EXIT_FAILED),
         )
         return True
@@ -303,22 +309,23 @@ class AppFlow(QObject):
     def show_main_window(self, signed_in: SignedIn) -> QWidget:
         from followup.ui.shell.main_window import MainWindow
 
+        assert self.db is not None  # nobody signs in before the database is open
         window = MainWindow(self.db, signed_in.actor, demo=signed_in.demo)
         window.show()
         self.window = window
         if self.guard is not None:
             self.guard.attach(window)
-        self._guard(window, signed_in.actor)
+        self._guard(window, self.db, signed_in.actor)
         return window
 
-    def _guard(self, window: QWidget, actor: Actor) -> None:
+    def _guard(self, window: MainWindow, db: Database, actor: Actor) -> None:
         """The idle lock, and the unsaved work kept for this user when last signed out."""
         from followup.ui.shell.idle_lock import IdleLock, restore_drafts
 
-        lock = IdleLock(window, self.db, actor, on_switch=self._switch_user)  # type: ignore[arg-type]
-        window.idle_lock = lock  # type: ignore[attr-defined]
+        lock = IdleLock(window, db, actor, on_switch=self._switch_user)
+        window.idle_lock = lock
         if restore_drafts(window, lock.drafts, actor):
-            window.statusBar().showMessage(  # type: ignore[attr-defined]
+            window.statusBar().showMessage(
                 "Your unsaved work from when you were signed out is back; check it and save it."
             )
 
@@ -361,8 +368,6 @@ def run_app(db_arg: str | None) -> int:
     try:
         return app.exec()
     finally:
-        from followup.ui.tasks import wait_for_tasks
-
         wait_for_tasks()
         flow.close()
         if flow.db is not None:

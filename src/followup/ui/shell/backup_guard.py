@@ -11,17 +11,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
-from followup.db.engine import Database, sqlite_path
 from followup.protection.backup.common import BackupInfo
 from followup.protection.backup.rotation import automatic_backup, schedule_setting
 from followup.protection.integrity import StartupCheck, startup_check
 from followup.settings import APP_NAME, AppPaths
-from followup.ui.tasks import TaskRunner
+from followup.startup import database_file, sqlite_path
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "BACKUP_CHECK_MS",
+    "DatabaseGuard",
+    "offer_restore",
+    "recover_damaged",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +79,15 @@ class DatabaseGuard(QObject):
 
     @property
     def watching(self) -> bool:
-        return isinstance(self.db, Database) and sqlite_path(self.db.url) is not None
+        return database_file(self.db) is not None
 
     def start(self) -> None:
         if self.watching:
             self.runner.run(
-                lambda: startup_check(self.db), self._checked, self._note, name="integrity check"
+                lambda: startup_check(self.db),
+                self._checked,
+                message_to(self._note),
+                name="integrity check",
             )
 
     def stop(self) -> None:
@@ -94,7 +108,7 @@ class DatabaseGuard(QObject):
         self.runner.run(
             lambda: automatic_backup(db, folder, schedule=schedule_setting(paths)),
             self._backed_up,
-            self._note,
+            message_to(self._note),
             name="automatic backup",
         )
 

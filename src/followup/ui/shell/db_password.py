@@ -22,6 +22,11 @@ from PySide6.QtWidgets import (
 from followup.settings import KeyringStatus
 from followup.ui.widgets.look import StyleRole, set_role
 
+__all__ = [
+    "DatabasePasswordDialog",
+    "PasswordRequest",
+]
+
 
 @dataclass(frozen=True)
 class PasswordRequest:

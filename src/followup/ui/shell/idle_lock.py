@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -37,10 +37,28 @@ from PySide6.QtWidgets import (
 from followup import audit
 from followup.access import Actor
 from followup.casework.drafts import DraftSource, DraftStore
-from followup.db.engine import Database
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.vocab import AuditAction
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "CHECK_INTERVAL_MS",
+    "DEFAULT_MINUTES",
+    "INPUT_EVENTS",
+    "LOCKED_TITLE",
+    "MAX_MINUTES",
+    "MIN_MINUTES",
+    "SETTING",
+    "IdleLock",
+    "LockScreen",
+    "clock",
+    "collect_drafts",
+    "idle_minutes",
+    "restore_drafts",
+]
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +282,8 @@ class IdleLock(QObject):
         # The window's content goes into a stack, with the lock screen as the other page.
         self.stack = QStackedWidget()
         self.stack.setObjectName("idleLockStack")
-        self.content = window.takeCentralWidget()
+        content = window.takeCentralWidget()
+        self.content: QWidget = content if content is not None else QWidget()
         self.lock_screen = LockScreen()
         self.stack.addWidget(self.content)
         self.stack.addWidget(self.lock_screen)
@@ -320,8 +339,9 @@ class IdleLock(QObject):
 
     def _bars(self) -> list[QWidget]:
         bars: list[QWidget] = [self.window.statusBar()]
-        if self.window.menuWidget() is not None:
-            bars.append(self.window.menuWidget())
+        menu = self.window.menuWidget()
+        if menu is not None:
+            bars.append(menu)
         return bars
 
     def _unlock(self, username: str, password: str) -> None:
@@ -329,7 +349,7 @@ class IdleLock(QObject):
         self._runner.run(
             lambda: _unlock(db, current, username, password),
             self._signed_in,
-            self.lock_screen.show_problem,
+            message_to(self.lock_screen.show_problem),
             name="unlock",
         )
 

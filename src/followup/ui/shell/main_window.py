@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -22,8 +23,21 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
-from followup.ui.tasks import wait_for_tasks
+from followup.ui.tasks import RefreshWhenShown, refresher, wait_for_tasks
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+    from followup.ui.case.view import CaseView
+    from followup.ui.shell.idle_lock import IdleLock
+
+__all__ = [
+    "VIEWS",
+    "CaseTabs",
+    "MainWindow",
+    "ViewContext",
+    "ViewSpec",
+    "window_title",
+]
 
 
 @dataclass(frozen=True)
@@ -147,11 +161,11 @@ class CaseTabs(QTabWidget):
         self.show()
         return page
 
-    def _retitle(self, page: QWidget) -> None:
+    def _retitle(self, page: CaseView) -> None:
         index = self.indexOf(page)
         if index >= 0:
-            self.setTabText(index, page.title)  # type: ignore[attr-defined]
-            self.setTabToolTip(index, page.title)  # type: ignore[attr-defined]
+            self.setTabText(index, page.title)
+            self.setTabToolTip(index, page.title)
 
     def close_tab(self, index: int) -> None:
         page = self.widget(index)
@@ -170,22 +184,28 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db = db
         self.actor = actor
+        self.idle_lock: IdleLock | None = None  # set by the app once the window is shown
         self.setWindowTitle(window_title(actor, demo))
         self.resize(1360, 820)
 
         self.cases = CaseTabs(db, actor)
-        ctx = ViewContext(db=db, actor=actor, open_case=self.open_case)
+        ctx = ViewContext(db=db, actor=actor, open_case=self._open_case_from_view)
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Views")
         self.sidebar.setMaximumWidth(160)
         self.stack = QStackedWidget()
         self.views: dict[str, QWidget] = {}
+        # After a save, a view on screen reads again at once, a hidden one when next shown.
+        self._refreshers: list[RefreshWhenShown] = []
         for spec in VIEWS:
             if spec.allowed(actor):
                 view = spec.build(ctx)
                 self.views[spec.title] = view
                 self.stack.addWidget(view)
                 self.sidebar.addItem(spec.title)
+                refresh = getattr(view, "refresh", None)
+                if callable(refresh):
+                    self._refreshers.append(refresher(view) or RefreshWhenShown(view, refresh))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
 
@@ -226,15 +246,16 @@ class MainWindow(QMainWindow):
         self.stack.hide()
         return page
 
+    def _open_case_from_view(self, case_id: int) -> None:
+        self.open_case(case_id)
+
     def show_views(self) -> None:
         """Bring the chosen view back beside the opened cases."""
         self.stack.show()
 
     def _refresh_views(self) -> None:
-        for view in self.views.values():
-            refresh = getattr(view, "refresh", None)
-            if callable(refresh):
-                refresh()
+        for when_shown in self._refreshers:
+            when_shown.request()
 
     def _close_current_case(self) -> None:
         if self.cases.count():

@@ -8,6 +8,7 @@ background; the dialogs stay responsive and cannot be submitted twice meanwhile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,16 +20,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from followup import accounts
 from followup.access import Actor
-from followup.db.engine import Database
-from followup.db.models import Setting
+from followup.casework.team_rules import is_demo
 from followup.errors import FollowupError
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.vocab import Role
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "FirstAdminDialog",
+    "SignInDialog",
+    "SignedIn",
+    "create_first_admin",
+    "sign_in_and_check_demo",
+]
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ def sign_in_and_check_demo(db: Database, username: str, password: str) -> Signed
     """Check the password (audited either way) and read the demonstration-data flag."""
     with db.session() as s:
         actor = accounts.sign_in(s, username, password)
-        demo = s.scalar(select(Setting.value).where(Setting.key == "demo")) == "1"
+        demo = is_demo(s)
     return SignedIn(actor, demo)
 
 
@@ -107,7 +117,7 @@ class FirstAdminDialog(_BusyDialog):
     created = Signal(str)  # login name
 
     def __init__(
-        self, db: Database, runner: TaskRunner | None = None, parent: QWidget | None = None
+        self, db: Database | None, runner: TaskRunner | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(
             db, "Followup — first administrator", "Create administrator", runner, parent
@@ -146,13 +156,15 @@ class FirstAdminDialog(_BusyDialog):
             self.show_problem("The two passwords differ; type the same password twice.")
             self.password_again.setFocus()
             return
+        db = self._db
+        if db is None:
+            return  # the button is enabled only once the database is open
         self.set_busy(True)
         self.message.hide()
-        db = self._db
         self.runner.run(
             lambda: create_first_admin(db, username, display_name, password),
             self._done,
-            self.show_problem,
+            message_to(self.show_problem),
             name="create first administrator",
         )
 
@@ -223,7 +235,7 @@ class SignInDialog(_BusyDialog):
         self.runner.run(
             lambda: sign_in_and_check_demo(db, username, password),
             self._done,
-            self._failed,
+            message_to(self._failed),
             name="sign in",
         )
 

@@ -6,11 +6,13 @@ Citrix session set to UTC offers the same "now" as a laptop in London.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from PySide6.QtCore import QDate, QDateTime
 
-from followup.uktime import now_utc, to_uk, uk_today
+from followup.uktime import now_utc, to_uk, uk_local_to_utc, uk_today
 
-__all__ = ["uk_now_for_editor", "uk_today_for_editor"]
+__all__ = ["date_of", "uk_now_for_editor", "uk_time_of", "uk_today_for_editor", "wall_clock_of"]
 
 
 def uk_now_for_editor() -> QDateTime:
@@ -21,3 +23,22 @@ def uk_now_for_editor() -> QDateTime:
 def uk_today_for_editor() -> QDate:
     """Today in the UK, for a date editor."""
     return QDate(uk_today())
+
+
+def date_of(value: QDate) -> date:
+    """What a date editor holds, as a Python date."""
+    result = value.toPython()
+    assert isinstance(result, date)  # PySide6 types toPython() as object
+    return result
+
+
+def wall_clock_of(value: QDateTime) -> datetime:
+    """What a date-and-time editor holds, as a naive Python datetime on the UK clock."""
+    result = value.toPython()
+    assert isinstance(result, datetime)  # PySide6 types toPython() as object
+    return result
+
+
+def uk_time_of(value: QDateTime) -> datetime:
+    """What a date-and-time editor holds (UK time), as an aware UTC time to store."""
+    return uk_local_to_utc(wall_clock_of(value))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPageSize, QPainter
@@ -31,11 +32,26 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.letters.making import record_prints
-from followup.ui.tasks import TaskRunner
+from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "MAX_PRINT_DPI",
+    "NOT_STORED",
+    "PdfPreview",
+    "PdfPreviewDialog",
+    "ask_pdf_path",
+    "ask_printer",
+    "make_printer",
+    "page_image",
+    "print_pdf",
+    "printer_destination",
+]
 
 # Rendering at more than this gains nothing on paper and a 1200 dpi A4 page is half a gigabyte.
 MAX_PRINT_DPI = 300
@@ -80,7 +96,8 @@ def _open_document(pdf: bytes, parent: QWidget | None = None) -> tuple[QPdfDocum
     buffer = QBuffer(parent)
     buffer.setData(QByteArray(pdf))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument(parent)
+    # PySide6's stubs want a parent, but a document read off the UI thread has none yet.
+    document = QPdfDocument(parent)  # type: ignore[arg-type]
     document.load(buffer)
     return document, buffer
 
@@ -315,7 +332,7 @@ class PdfPreview(QWidget):
 
         self._set_busy(True)
         self.show_message("Printing…")
-        self._runner.run(run, self._printed, self._failed, name="print letters")
+        self._runner.run(run, self._printed, message_to(self._failed), name="print letters")
         return True
 
     def _printed(self, pages: int) -> None:
@@ -348,7 +365,7 @@ class PdfPreview(QWidget):
             return path.name
 
         self._set_busy(True)
-        self._runner.run(run, self._saved, self._failed, name="save letters as PDF")
+        self._runner.run(run, self._saved, message_to(self._failed), name="save letters as PDF")
         return True
 
     def _saved(self, name: str) -> None:

@@ -10,6 +10,8 @@ from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+__all__ = ["RowTable"]
+
 
 class RowTable(QTableView):
     """Whole-row selection, no editing, fixed row heights; ``open_requested(row)`` on Enter or a

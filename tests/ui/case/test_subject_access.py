@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from followup.db import models as m
-from followup.ui.admin import subject_access
+from followup.ui.case import subject_access
 from tests.ui.case.helpers import make_case, open_view, settle
 
 

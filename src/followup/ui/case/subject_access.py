@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -23,12 +24,20 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.db.engine import Database
 from followup.protection.subject_access.pack import export_subject_access, respond_by
-from followup.ui.tasks import TaskRunner
-from followup.ui.widgets.dates import uk_today_for_editor
+from followup.ui.tasks import TaskRunner, message_to
+from followup.ui.widgets.dates import date_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, short_date
+
+if TYPE_CHECKING:
+    from followup.db.engine import Database
+
+__all__ = [
+    "ask_request_date",
+    "choose_folder",
+    "make_subject_access",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +55,7 @@ def ask_request_date(parent: QWidget | None) -> date | None:
 
     def show_due() -> None:
         due.setText(
-            f"The pack must be handed over by {short_date(respond_by(when.date().toPython()))}."
+            f"The pack must be handed over by {short_date(respond_by(date_of(when.date())))}."
         )
 
     when.dateChanged.connect(show_due)
@@ -62,7 +71,7 @@ def ask_request_date(parent: QWidget | None) -> date | None:
     form.addRow(buttons)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return when.date().toPython()
+    return date_of(when.date())
 
 
 def choose_folder(parent: QWidget | None) -> Path | None:
@@ -103,5 +112,5 @@ def make_subject_access(
         )
 
     log.info("Subject access pack requested for person %d", person_id)
-    runner.run(work, done, message.warn, name="subject access pack")
+    runner.run(work, done, message_to(message.warn), name="subject access pack")
     return True
