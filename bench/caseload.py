@@ -24,14 +24,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
-from followup.accounts import actor_of  # noqa: E402
-from followup.db.engine import Database  # noqa: E402
-from followup.db.migrate import head_revision, open_database  # noqa: E402
-from followup.db.models import User  # noqa: E402
+from followup.accounts import actor_of
+from followup.db.engine import Database
+from followup.db.migrate import head_revision, open_database
+from followup.db.models import User
 
 SEARCHES = ("smi", "john", "jones, s", "WMP-202505", "07700 900123", "sarah w")
 FILTERS = (
@@ -88,7 +88,7 @@ class BlockMeter:
         return self.longest
 
 
-def wait_until(app: QApplication, condition) -> None:  # noqa: ANN001
+def wait_until(app: QApplication, condition) -> None:
     deadline = time.perf_counter() + TIMEOUT_S
     while not condition():
         if time.perf_counter() > deadline:

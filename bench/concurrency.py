@@ -52,16 +52,16 @@ from pathlib import Path
 # No keyring prompts or real secrets: the benchmark's URL carries what it needs.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from followup.access import Actor  # noqa: E402
-from followup.accounts import actor_of, create_user  # noqa: E402
-from followup.casework import lifecycle  # noqa: E402
-from followup.db import models as m  # noqa: E402
-from followup.db.engine import Database, make_engine  # noqa: E402
-from followup.db.migrate import open_database  # noqa: E402
-from followup.errors import DatabaseBusy, FollowupError, StaleEdit  # noqa: E402
+from followup.access import Actor
+from followup.accounts import actor_of, create_user
+from followup.casework import lifecycle
+from followup.db import models as m
+from followup.db.engine import Database, make_engine
+from followup.db.migrate import open_database
+from followup.errors import DatabaseBusy, FollowupError, StaleEdit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SCENE_SCOPES = ("contact_phone", "contact_sms", "contact_letter")
@@ -82,7 +82,7 @@ def admin_url() -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def _admin(url: str):  # noqa: ANN202
+def _admin(url: str):
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
@@ -176,7 +176,7 @@ def simulated_user(
         try:
             with db.session() as s:  # open the case: read what the user sees
                 version = s.scalar(select(m.Case.version).where(m.Case.id == case_id))
-        except Exception as exc:  # noqa: BLE001 - counted: a raw error reaching the user
+        except Exception as exc:
             counts["raw_errors"] += 1
             raw_types[type(exc).__name__] = raw_types.get(type(exc).__name__, 0) + 1
             continue
@@ -199,7 +199,7 @@ def simulated_user(
             counts["busy"] += 1
         except FollowupError:
             counts["refusals"] += 1
-        except Exception as exc:  # noqa: BLE001 - counted: a raw error reaching the user
+        except Exception as exc:
             counts["raw_errors"] += 1
             raw_types[type(exc).__name__] = raw_types.get(type(exc).__name__, 0) + 1
         else:

@@ -75,7 +75,7 @@ def with_suggested_indexes(path: Path) -> Path:
     return copy
 
 
-def timed(db: Database, fn, runs: int) -> float:  # noqa: ANN001
+def timed(db: Database, fn, runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -55,13 +55,13 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]
 
 
 @pytest.fixture
-def demo_db(demo_file, tmp_path: Path):  # noqa: ANN001, ANN201
+def demo_db(demo_file, tmp_path: Path):
     db = open_database("sqlite:///" + str(demo_file[0]), backup_dir=tmp_path / "backups")
     yield db
     db.dispose()
 
 
-def test_cli_reports_what_it_added(demo_file) -> None:  # noqa: ANN001
+def test_cli_reports_what_it_added(demo_file) -> None:
     _, code, out = demo_file
     assert code == 0
     assert "300 cases" in out
@@ -70,7 +70,7 @@ def test_cli_reports_what_it_added(demo_file) -> None:  # noqa: ANN001
     assert "demonstration database" in out
 
 
-def test_counts_cover_the_whole_model(demo_db) -> None:  # noqa: ANN001
+def test_counts_cover_the_whole_model(demo_db) -> None:
     with demo_db.session() as s:
         count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
         assert count(Case) == 300
@@ -88,7 +88,7 @@ def test_counts_cover_the_whole_model(demo_db) -> None:  # noqa: ANN001
         assert sum(statuses.get(st, 0) for st in vocab.OPEN_STATUSES) > 0
 
 
-def test_engagement_and_repeats_are_realistic(demo_db) -> None:  # noqa: ANN001
+def test_engagement_and_repeats_are_realistic(demo_db) -> None:
     with demo_db.session() as s:
         cases = s.scalar(select(func.count()).select_from(Case))
         engaged = s.scalar(
@@ -117,7 +117,7 @@ def test_engagement_and_repeats_are_realistic(demo_db) -> None:  # noqa: ANN001
             assert last == "spoke_engaged"
 
 
-def test_nothing_belongs_to_a_real_person(demo_db) -> None:  # noqa: ANN001
+def test_nothing_belongs_to_a_real_person(demo_db) -> None:
     with demo_db.session() as s:
         people = s.execute(select(Person.phone, Person.nhs_number, Person.email)).all()
         services = s.scalars(select(Service.phone)).all()
@@ -135,7 +135,7 @@ def test_nothing_belongs_to_a_real_person(demo_db) -> None:  # noqa: ANN001
         assert email.rsplit("@", 1)[1] in ("example.com", "example.org")
 
 
-def test_cases_follow_the_rules(demo_db) -> None:  # noqa: ANN001
+def test_cases_follow_the_rules(demo_db) -> None:
     with demo_db.session() as s:
         cases = s.scalars(select(Case)).all()
         for case in cases:
@@ -184,7 +184,7 @@ def test_cases_follow_the_rules(demo_db) -> None:  # noqa: ANN001
         assert unnamed and all(p.description and p.last_name is None for p in unnamed)
 
 
-def test_demo_users_sign_in_and_the_database_is_marked(demo_db) -> None:  # noqa: ANN001
+def test_demo_users_sign_in_and_the_database_is_marked(demo_db) -> None:
     with demo_db.session() as s:
         roles = dict(s.execute(select(User.username, User.role)).all())
         assert roles["admin"] == "admin" and roles["lead"] == "lead"
@@ -198,7 +198,7 @@ def test_demo_users_sign_in_and_the_database_is_marked(demo_db) -> None:  # noqa
 def test_refuses_a_database_that_holds_cases(
     demo_file,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "copy.sqlite"
     path.write_bytes(demo_file[0].read_bytes())
@@ -261,7 +261,7 @@ def test_same_seed_and_now_give_identical_rows(tmp_path: Path) -> None:
     assert all(incident_at < NOW for _, _, incident_at in rows[0][1])
 
 
-def test_on_each_backend_later_inserts_get_fresh_ids(database) -> None:  # noqa: ANN001
+def test_on_each_backend_later_inserts_get_fresh_ids(database) -> None:
     result = populate(database, 40, seed=11, now=NOW)
     assert result.cases == 40
     with database.session() as s:

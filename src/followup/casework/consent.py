@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from followup import audit, vocab
 from followup.db.models import ConsentEntry, User
 from followup.errors import RuleViolation
-from followup.uktime import short_date
+from followup.uktime import short_date, uk_today
 from followup.vocab import AuditAction, ConsentMethod, ConsentScope, ContactMethod
 
 __all__ = [
@@ -105,7 +105,7 @@ def consent_states(
     session: Session, person_id: int, today: date | None = None
 ) -> dict[str, ConsentState]:
     """Every scope's state in force, in the order of DESIGN.md."""
-    today = today or datetime.now(UTC).date()
+    today = today or uk_today()
     latest = _latest(session, person_id)
     # Keyed by ConsentScope members, which are the stored strings.
     states: dict[str, ConsentState] = {}

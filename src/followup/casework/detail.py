@@ -41,6 +41,7 @@ from followup.db.models import (
 )
 from followup.db.queries import age_on
 from followup.errors import NotFound
+from followup.uktime import uk_today
 from followup.validation import display_phone
 from followup.vocab import AuditAction, CaseStatus, ClosureReason
 
@@ -319,7 +320,7 @@ def _person(person: Person) -> PersonDetails:
         last_name=person.last_name or "",
         description=person.description or "",
         date_of_birth=person.date_of_birth,
-        age=age_on(person.date_of_birth, datetime.now(UTC).date()),
+        age=age_on(person.date_of_birth, uk_today()),
         gender=person.gender,
         nhs_number=person.nhs_number or "",
         address=person.address or "",

@@ -8,7 +8,7 @@ service's own supply, separate from the doses police gave at the incident.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from followup.casework import consent
 from followup.casework.lifecycle import load_case_for_edit, refresh_next_action, set_status, touch
 from followup.db.models import Case, NaloxoneSupply, Service, TreatmentReferral
 from followup.errors import NotFound, RuleViolation
+from followup.uktime import uk_today
 from followup.vocab import (
     AuditAction,
     CaseStatus,
@@ -95,7 +96,7 @@ def seed_example_services(session: Session) -> int:
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    return uk_today()
 
 
 def _not_future(value: date | None, what: str) -> None:

@@ -29,7 +29,7 @@ from followup.letters.templates import (
     spec,
 )
 from followup.pdf.text import clean
-from followup.uktime import clock, long_date, now_utc, short_date, short_date_time, to_uk
+from followup.uktime import clock, long_date, now_utc, short_date, short_date_time, to_uk, uk_today
 from followup.validation import display_phone
 from followup.vocab import ConsentScope, LetterTemplate
 
@@ -76,7 +76,7 @@ class Gathered:
         cls, session: Session, head: Letterhead, bodies: dict[str, str], today: date | None = None
     ) -> Gathered:
         users = dict(session.execute(select(User.id, User.display_name)).all())
-        return cls(head, bodies, today or now_utc().date(), users)
+        return cls(head, bodies, today or uk_today(), users)
 
 
 def _latest_referral(session: Session, case_id: int) -> Referral | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from followup.errors import FollowupError
-from followup.uktime import short_date
+from followup.uktime import short_date, uk_today
 
 __all__ = [
     "BREAKDOWNS",
@@ -316,19 +316,19 @@ class Period:
     @classmethod
     def this_month(cls, today: date | None = None) -> Period:
         """From the 1st of this month up to and including today."""
-        today = today or datetime.now(UTC).date()
+        today = today or uk_today()
         return cls(today.replace(day=1), today + timedelta(days=1))
 
     @classmethod
     def last_month(cls, today: date | None = None) -> Period:
-        today = today or datetime.now(UTC).date()
+        today = today or uk_today()
         first = today.replace(day=1)
         return cls((first - timedelta(days=1)).replace(day=1), first)
 
     @classmethod
     def this_quarter(cls, today: date | None = None) -> Period:
         """From the 1st of this calendar quarter up to and including today."""
-        today = today or datetime.now(UTC).date()
+        today = today or uk_today()
         start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         return cls(start, today + timedelta(days=1))
 
@@ -358,7 +358,7 @@ def parse_day(value: str) -> date:
 
 def period_from_args(first: str | None, last: str | None, today: date | None = None) -> Period:
     """The period for --from/--to (both days included); by default this month so far."""
-    today = today or datetime.now(UTC).date()
+    today = today or uk_today()
     if first is None and last is None:
         return Period.this_month(today)
     start = parse_day(first) if first else today.replace(day=1)

@@ -9,7 +9,7 @@ that number (``reports.cases_behind``, also in the background) in a drill-down p
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -43,7 +43,7 @@ from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_
 from followup.ui.widgets.dates import date_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
-from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time
+from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time, uk_today
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -67,7 +67,7 @@ DATE_PAUSE_MS = 400  # wait for the user to stop changing a date before asking a
 
 
 def utc_today() -> date:
-    return datetime.now(UTC).date()
+    return uk_today()
 
 
 def load_report(db: Database, actor: Actor, period: Period) -> EngagementReport:
