@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 from followup import vocab
 from followup.access import Actor
 from followup.casework.detail import CaseDetail
-from followup.ui.widgets.dates import date_of, uk_now_for_editor, uk_time_of, uk_today_for_editor
+from followup.ui.widgets.dates import (
+    date_of,
+    qdate_of,
+    qdatetime_of,
+    uk_now_for_editor,
+    uk_time_of,
+    uk_today_for_editor,
+)
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import (
     QT_DATE_FORMAT,
@@ -170,9 +177,9 @@ class OptionalDate(QWidget):
     def set_value(self, value: date | datetime | None) -> None:
         self.check.setChecked(value is not None)
         if isinstance(value, datetime):
-            self.edit.setDateTime(QDateTime(to_uk(value).replace(tzinfo=None)))
+            self.edit.setDateTime(qdatetime_of(to_uk(value).replace(tzinfo=None)))
         elif value is not None:
-            self.edit.setDate(QDate(value))
+            self.edit.setDate(qdate_of(value))
         else:
             self.edit.setDateTime(uk_now_for_editor())
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -40,7 +40,7 @@ from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
-from followup.ui.widgets.dates import date_of
+from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time, uk_today
@@ -86,10 +86,6 @@ def load_cases_behind(
 ) -> tuple[int, ...]:
     with db.session() as s:
         return tuple(cases_behind(s, actor, period, figure, group, now=now))
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
 
 
 class DashboardView(QWidget):
@@ -231,7 +227,7 @@ class DashboardView(QWidget):
         edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat(QT_DATE_FORMAT)
-        edit.setDate(_qdate(self._today()))
+        edit.setDate(qdate_of(self._today()))
         return edit
 
     # ------------------------------------------------------------------ the period
@@ -251,8 +247,8 @@ class DashboardView(QWidget):
         """Pick a custom period (as a user would with the combo and the two dates)."""
         for widget, set_value in (
             (self.period_choice, lambda: self.period_choice.setCurrentText(CUSTOM)),
-            (self.first_day, lambda: self.first_day.setDate(_qdate(first))),
-            (self.last_day, lambda: self.last_day.setDate(_qdate(last))),
+            (self.first_day, lambda: self.first_day.setDate(qdate_of(first))),
+            (self.last_day, lambda: self.last_day.setDate(qdate_of(last))),
         ):
             widget.blockSignals(True)
             set_value()
@@ -273,7 +269,7 @@ class DashboardView(QWidget):
                 (self.last_day, self.report.period.last_day),
             ):
                 edit.blockSignals(True)
-                edit.setDate(_qdate(day))
+                edit.setDate(qdate_of(day))
                 edit.blockSignals(False)
         self._show_custom(custom)
         self.refresh()

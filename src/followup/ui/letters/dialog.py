@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateTimeEdit,
@@ -34,7 +34,7 @@ from followup.access import Actor
 from followup.letters.making import LetterRecord, LetterRequest, create_letter, preview_letter
 from followup.ui.letters.choices import LetterCase, load_letter_case
 from followup.ui.tasks import TaskRunner, message_to
-from followup.ui.widgets.dates import wall_clock_of
+from followup.ui.widgets.dates import qdatetime_of, wall_clock_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreview
@@ -90,7 +90,7 @@ class NewLetterDialog(QDialog):
         self.templates_layout.addWidget(self.loading)
 
         self.appointment_box = QGroupBox("Appointment")
-        self.appointment_time = QDateTimeEdit(QDateTime(next_working_morning()))
+        self.appointment_time = QDateTimeEdit(qdatetime_of(next_working_morning()))
         self.appointment_time.setCalendarPopup(True)
         self.appointment_time.setDisplayFormat(QT_LONG_DATE_TIME_FORMAT)
         self.appointment_time.setAccessibleName("Appointment time")

@@ -8,21 +8,39 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime
+from PySide6.QtCore import QDate, QDateTime, QTime
 
 from followup.uktime import now_utc, to_uk, uk_local_to_utc, uk_today
 
-__all__ = ["date_of", "uk_now_for_editor", "uk_time_of", "uk_today_for_editor", "wall_clock_of"]
+__all__ = [
+    "date_of",
+    "qdate_of",
+    "qdatetime_of",
+    "uk_now_for_editor",
+    "uk_time_of",
+    "uk_today_for_editor",
+    "wall_clock_of",
+]
+
+
+def qdate_of(value: date) -> QDate:
+    """A Python date as Qt's date (built from its parts: not every PySide6 types the shortcut)."""
+    return QDate(value.year, value.month, value.day)
+
+
+def qdatetime_of(value: datetime) -> QDateTime:
+    """A naive wall-clock datetime as Qt's, to the second, as an editor holds it."""
+    return QDateTime(qdate_of(value.date()), QTime(value.hour, value.minute, value.second))
 
 
 def uk_now_for_editor() -> QDateTime:
     """Now on the UK clock, as a date-and-time editor holds it (naive wall-clock time)."""
-    return QDateTime(to_uk(now_utc()).replace(tzinfo=None))
+    return qdatetime_of(to_uk(now_utc()).replace(tzinfo=None))
 
 
 def uk_today_for_editor() -> QDate:
     """Today in the UK, for a date editor."""
-    return QDate(uk_today())
+    return qdate_of(uk_today())
 
 
 def date_of(value: QDate) -> date:
