@@ -94,8 +94,12 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # scrypt on SQLite; empty on a PostgreSQL team server, whose own login roles check passwords.
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Failed sign-ins since the last good one, and until when the account is locked.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class Setting(Base):
@@ -435,6 +439,8 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None]
     # JSON: {"field": [before, after], ...} or other details of the action.
     details: Mapped[str | None] = mapped_column(Text)
+    # This event's hash, chained to the one before (followup.audit.chain); None before 0006.
+    chain: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditPrivateValue(Base):
