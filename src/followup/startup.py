@@ -10,13 +10,18 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from followup import accounts
+from followup.access import Actor
 from followup.db import migrate
-from followup.db.engine import Database, describe, sqlite_path
+from followup.db.engine import Database, describe, enforced_by_server, sqlite_path
 from followup.errors import DatabaseUnavailable
 from followup.settings import keyring_status, with_stored_password
 
 __all__ = [
     "database_file",
+    "needs_first_admin",
+    "on_team_server",
+    "sign_in",
     "database_username",
     "describe",
     "open_app_database",
@@ -58,6 +63,37 @@ def open_app_database(
         if team and password_refused(exc):
             return None
         raise
+
+
+def on_team_server(db: Database) -> bool:
+    """Whether the server checks passwords and rules itself (``followup init`` made it so)."""
+    if db.is_sqlite:
+        return False
+    with db.session() as s:
+        return enforced_by_server(s)
+
+
+def needs_first_admin(db: Database) -> bool:
+    """Whether the database has no users yet (a team server's first admin is made by its owner
+    with ``followup users add``, so the app never offers to make one there)."""
+    if on_team_server(db):
+        return False
+    with db.session() as s:
+        return accounts.user_count(s) == 0
+
+
+def sign_in(db: Database, username: str, password: str) -> Actor:
+    """Check who is signing in, audited either way, on either kind of database.
+
+    On a team server the server checks the password by letting the user connect; from then
+    on ``db`` is the user's own connection, and row-level security follows them.
+    """
+    if on_team_server(db):
+        from followup.protection import team_accounts
+
+        return team_accounts.sign_in(db, username, password)
+    with db.session() as s:
+        return accounts.sign_in(s, username, password)
 
 
 def database_username(url: str) -> str:

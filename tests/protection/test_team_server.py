@@ -1,264 +1,724 @@
-"""The least-privilege team server, on a real PostgreSQL server.
+"""The team server enforces every rule itself, on a real PostgreSQL server.
 
-A DBA's set-up (docs/team-server.sql) makes an owner role and an app role with passwords and a
-database; `followup init --grant-app-role` migrates as the owner and grants; the app role can
-then do Followup's work and nothing more.
+A DBA's set-up (docs/team-server.sql) makes the owner, the gate login and the database;
+`followup init` as the owner makes the groups, rights, policies and functions; every user is a
+login of their own. Then each role is attacked with raw psycopg, as someone holding a user's
+password and `psql` would, and every attempt must be refused; and a day's legitimate work
+through the services still succeeds for every role.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy import create_engine, select
 
-from followup import cli
-from followup.accounts import actor_of, create_user, sign_in
+from followup import cli, startup
+from followup.access import Actor
 from followup.casework.detail import open_case
+from followup.casework.lifecycle import record_consent, record_contact_attempt
+from followup.casework.treatment import record_naloxone_supply
 from followup.db import models as m
-from followup.db.engine import Database, make_engine
-from followup.db.migrate import alembic_config, open_database, schema_state
-from followup.errors import DatabaseUnavailable
-from followup.protection import team_server
-from followup.protection.purge import purge_person
+from followup.db.engine import Database
+from followup.db.migrate import open_database
+from followup.errors import FollowupError, PermissionDenied, SignInFailed
+from followup.intake.importer import import_file
+from followup.intake.inbox import assign_cases, take_case
+from followup.letters.making import create_letter
+from followup.letters.settings import set_letterhead
+from followup.protection import retention, team_accounts, team_server
+from followup.protection.team_server import TeamRoles
+from followup.vocab import (
+    ConsentMethod,
+    ConsentScope,
+    ConsentState,
+    ContactMethod,
+    ContactOutcome,
+    KitType,
+    LetterTemplate,
+)
 from tests.conftest import PG_SKIP_REASON, PG_URL
+from tests.intake.helpers import NOW, nhs, row, write_csv
+from tests.letters.helpers import LETTERHEAD, logo_png
 
 pytestmark = pytest.mark.postgres
 
 DOCS_SQL = Path(__file__).resolve().parents[2] / "docs" / "team-server.sql"
 
 
-def _admin(database: str | None = None):
+def _host() -> str:
     assert PG_URL
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    if database:
-        url = url.rsplit("/", 1)[0] + "/" + database
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+    return PG_URL.rsplit("@", 1)[1].rsplit("/", 1)[0]
 
 
-def _url(role: str, password: str, database: str) -> str:
+def _superuser(database: str = "postgres"):
     assert PG_URL
-    host = PG_URL.rsplit("@", 1)[1].rsplit("/", 1)[0]
-    return f"postgresql+psycopg://{role}:{password}@{host}/{database}"
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0]
+    return create_engine(f"{url}/{database}", isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture
-def server():
-    """Roles and a database made as the DBA script makes them; dropped afterwards."""
+def _password(name: str) -> str:
+    return f"{name}-synthetic-passphrase"
+
+
+@dataclass
+class Team:
+    roles: TeamRoles
+    database: str
+    admin: str
+    lead: str
+    worker_a: str
+    worker_b: str
+
+    def url(self, login: str, password: str | None = None) -> str:
+        secret = password if password is not None else _password(login)
+        return f"postgresql://{login}:{secret}@{_host()}/{self.database}"
+
+    @property
+    def owner_url(self) -> str:
+        return self.url(self.roles.owner)
+
+    @property
+    def gate_url(self) -> str:
+        return self.url(self.roles.gate)
+
+    def sign_in(self, login: str, password: str | None = None) -> tuple[Database, Actor]:
+        db = open_database(self.gate_url)
+        try:
+            actor = startup.sign_in(db, login, password or _password(login))
+        except BaseException:
+            db.dispose()
+            raise
+        return db, actor
+
+    def raw(self, login: str) -> psycopg.Connection:
+        host, port = _host().split(":")
+        return psycopg.connect(
+            host=host,
+            port=int(port),
+            dbname=self.database,
+            user=login,
+            password=_password(login),
+            autocommit=True,
+        )
+
+
+@pytest.fixture(scope="module")
+def team() -> Iterator[Team]:
+    """A team server made as the DBA script and `followup init` make it, with four users."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     tag = uuid.uuid4().hex[:8]
-    owner, app, database = f"fu_owner_{tag}", f"fu_app_{tag}", f"fu_db_{tag}"
-    admin = _admin()
+    roles = TeamRoles(owner=f"fo_{tag}", gate=f"fg_{tag}", prefix=f"ft_{tag}")
+    t = Team(roles, f"fd_{tag}", f"adm_{tag}", f"lead_{tag}", f"wa_{tag}", f"wb_{tag}")
+    su = _superuser()
     try:
-        with admin.connect() as conn:
-            for statement in team_server.server_setup_statements(database, owner, app):
+        with su.connect() as conn:
+            for statement in team_server.server_setup_statements(t.database, roles):
                 conn.exec_driver_sql(statement)
-            conn.exec_driver_sql(f"ALTER ROLE {owner} PASSWORD 'owner-secret'")
-            conn.exec_driver_sql(f"ALTER ROLE {app} PASSWORD 'app-secret'")
-        in_db = _admin(database)
+            for login in (roles.owner, roles.gate):
+                conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{_password(login)}'")
+        in_db = _superuser(t.database)
         with in_db.connect() as conn:
-            for statement in team_server.database_setup_statements(owner):
+            for statement in team_server.database_setup_statements(roles):
                 conn.exec_driver_sql(statement)
         in_db.dispose()
-        yield {
-            "owner": owner,
-            "app": app,
-            "database": database,
-            "owner_url": _url(owner, "owner-secret", database),
-            "app_url": _url(app, "app-secret", database),
-        }
+        code = cli.main(
+            ["init", "--db", t.owner_url, "--role-prefix", roles.prefix, "--gate-role", roles.gate]
+        )
+        assert code == 0
+        owner = open_database(t.owner_url)
+        try:
+            with owner.session() as s:  # the first administrator, made by the owner
+                team_accounts.create_user(
+                    s, None, t.admin, "admin", _password(t.admin), "Ada Admin"
+                )
+        finally:
+            owner.dispose()
+        db, admin = t.sign_in(t.admin)
+        try:
+            for login, role in ((t.lead, "lead"), (t.worker_a, "worker"), (t.worker_b, "worker")):
+                with db.session() as s:
+                    team_accounts.create_user(
+                        s, admin, login, role, _password(login), login.title()
+                    )
+            with db.session() as s:  # an admin's work: the letterhead
+                set_letterhead(s, admin, logo=logo_png(), **LETTERHEAD)
+        finally:
+            db.dispose()
+        yield t
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {app}")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {owner}")
-        admin.dispose()
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {t.database} WITH (FORCE)")
+            for login in (t.admin, t.lead, t.worker_a, t.worker_b, *roles.groups):
+                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.gate}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.owner}")
+        su.dispose()
 
 
-@pytest.fixture
-def granted(server, capsys):
-    """The schema made by `followup init` as the owner, with the app role's grants."""
-    code = cli.main(["init", "--db", server["owner_url"], "--grant-app-role", server["app"]])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert f"The role {server['app']} has the app's rights" in out.out
-    assert "owner-secret" not in out.out + out.err
-    return server
+@pytest.fixture(scope="module")
+def day(team: Team, tmp_path_factory) -> dict[str, int]:
+    """A day's work through the services: an import, a case taken, one assigned, an attempt."""
+    folder = tmp_path_factory.mktemp("team-day")
+    first = folder / "first.csv"
+    write_csv(
+        first,
+        [
+            row(
+                first_name="Testy",
+                last_name="Alpha",
+                nhs_number=nhs(1),
+                address="1 Synthetic Street, Testville",
+                postcode="ZZ99 1AA",
+            ),
+            row(first_name="Testy", last_name="Beta", nhs_number=nhs(2)),
+            row(first_name="Testy", last_name="Gamma", nhs_number=nhs(3)),
+        ],
+    )
+    db, worker_a = team.sign_in(team.worker_a)
+    try:
+        summary = import_file(db, worker_a, first, now=NOW)
+        assert (summary.imported, len(summary.cases_created)) == (3, 3)
+        with db.session() as s:
+            cases = {
+                c.person.last_name: c.id for c in s.scalars(select(m.Case).order_by(m.Case.id))
+            }
+        assert set(cases) == {"Alpha", "Beta", "Gamma"}  # the inbox: every new case
+        with db.session() as s:
+            take_case(s, worker_a, cases["Alpha"])
+        with db.session() as s:
+            version = s.get(m.Case, cases["Alpha"]).version
+            record_contact_attempt(
+                s, worker_a, cases["Alpha"], ContactMethod.PHONE, ContactOutcome.NO_ANSWER, version
+            )
+        with db.session() as s:
+            version = s.get(m.Case, cases["Alpha"]).version
+            record_consent(
+                s,
+                worker_a,
+                cases["Alpha"],
+                ConsentScope.CONTACT_LETTER,
+                ConsentState.GIVEN,
+                ConsentMethod.VERBAL_BY_PHONE,
+                version,
+            )
+        with db.session() as s:
+            version = s.get(m.Case, cases["Alpha"]).version
+            record_naloxone_supply(
+                s, worker_a, cases["Alpha"], version, supplied_on=NOW.date(), kit_type=KitType.NASAL
+            )
+        with db.session() as s:
+            letter = create_letter(
+                s,
+                worker_a,
+                cases["Alpha"],
+                LetterTemplate.APPOINTMENT,
+                appointment_time=datetime.now(UTC) + timedelta(days=2),
+                appointment_place="The Synthetic Centre",
+            )
+        with db.session() as s:
+            detail = open_case(s, worker_a, cases["Alpha"])
+            assert detail.id == cases["Alpha"] and letter.id
+    finally:
+        db.dispose()
+    db, lead = team.sign_in(team.lead)
+    try:
+        with db.session() as s:
+            worker_b = s.scalar(select(m.User.id).where(m.User.username == team.worker_b))
+            assign_cases(s, lead, [cases["Beta"]], worker_b)
+    finally:
+        db.dispose()
+    return {"alpha": cases["Alpha"], "beta": cases["Beta"], "gamma": cases["Gamma"]}
 
 
-def _refused(db: Database, sql: str) -> str:
-    with pytest.raises(DBAPIError) as info, db.engine.begin() as conn:
-        conn.exec_driver_sql(sql)
-    return str(info.value.orig)
+def _refused(conn: psycopg.Connection, sql: str, *params: object) -> str:
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute(sql, params or None)
+    return str(info.value)
+
+
+# ----------------------------------------------------------------------- the DBA's script
 
 
 def test_the_docs_hold_the_generated_script():
     assert DOCS_SQL.read_text(encoding="utf-8") == team_server.team_server_script(), (
-        "docs/team-server.sql is out of date: regenerate it with "
+        "docs/team-server.sql is out of date: regenerate it from "
         "followup.protection.team_server.team_server_script()"
     )
 
 
-def test_the_grants_on_the_server_are_exactly_the_documented_ones(granted):
-    db = open_database(granted["owner_url"], migrate=False)
-    try:
-        with db.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
-                    "WHERE grantee = :app AND table_schema = 'public'"
-                ),
-                {"app": granted["app"]},
-            ).all()
-            function_ok = conn.execute(
-                text(
-                    "SELECT has_function_privilege(:app, 'followup_purge_person(integer)', "
-                    "'EXECUTE')"
-                ),
-                {"app": granted["app"]},
-            ).scalar()
-            owns = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tableowner = :app"
-                ),
-                {"app": granted["app"]},
-            ).scalar()
-    finally:
-        db.dispose()
-    grants: dict[str, set[str]] = {}
-    for table, privilege in rows:
-        grants.setdefault(table, set()).add(privilege)
-    assert grants.pop("alembic_version") == {"SELECT"}
-    for table in team_server.APPEND_ONLY:
-        assert grants.pop(table) == {"SELECT", "INSERT"}, table
-    for table in m.Base.metadata.tables:
-        if table in team_server.APPEND_ONLY:
-            continue
-        expected = {"SELECT", "INSERT", "UPDATE"}
-        if table in team_server.APP_DELETES:
-            expected.add("DELETE")
-        assert grants.pop(table) == expected, table
-    assert grants == {}
-    assert "person" not in team_server.APP_DELETES
-    assert function_ok is True
-    assert owns == 0
+def test_no_table_holds_password_material(team: Team, day):
+    with team.raw(team.lead) as conn:
+        hashes = [h for (h,) in conn.execute("SELECT password_hash FROM user_account")]
+        assert hashes and set(hashes) == {""}
+        assert "permission denied" in _refused(conn, "SELECT rolpassword FROM pg_authid")
 
 
-def test_the_app_role_does_the_work_but_nothing_more(granted, capsys, monkeypatch):
-    url = granted["app_url"]
-    # A normal day: demonstration data, signing in, listing cases, opening one.
-    assert cli.main(["demo", "--cases", "12", "--seed", "3", "--db", url, "--json"]) == 0
-    capsys.readouterr()
-    monkeypatch.setenv("FOLLOWUP_PASSWORD", "demo")
-    assert cli.main(["cases", "--db", url, "--user", "lead", "--json", "--limit", "5"]) == 0
-    listed = json.loads(capsys.readouterr().out)
-    assert listed["total"] > 0 and listed["cases"]
+# ----------------------------------------------------------------------- accounts and roles
 
-    db = open_database(url)  # up to date: opening needs no rights it lacks
-    try:
-        with db.session() as s:
-            assert s.scalar(text("SELECT current_user")) == granted["app"]
-            lead = sign_in(s, "lead", "demo")
-        with db.session() as s:
-            case_id = listed["cases"][0]["id"]
-            assert open_case(s, lead, case_id).id == case_id
-            admin = actor_of(s.scalar(select(m.User).where(m.User.username == "admin")))
-            create_user(s, admin, "newworker", "worker", "pass-newworker", "Nova Worker")
 
-        # The audit trail: readable and appendable, never changed, deleted or emptied.
+@pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
+def test_no_login_can_change_roles_or_memberships(team: Team, who: str):
+    login = getattr(team, who)
+    with team.raw(login) as conn:
         for sql in (
+            f"UPDATE user_account SET role = 'admin' WHERE username = '{login}'",
+            f"UPDATE user_account SET password_hash = 'x' WHERE username = '{team.admin}'",
+            "INSERT INTO user_account (username, display_name, role, active, password_hash,"
+            " created_at, failed_sign_ins) VALUES ('ghost', 'Ghost', 'admin', true, '', now(), 0)",
+            "DELETE FROM user_account",
+        ):
+            assert "permission denied" in _refused(conn, sql)
+        for sql in (
+            f"GRANT {team.roles.group('admin')} TO {login}",
+            f"GRANT {team.roles.group('lead')} TO {team.worker_b}",
+            f"ALTER ROLE {login} SUPERUSER",
+            f"ALTER ROLE {login} CREATEROLE",
+            f"ALTER ROLE {login} BYPASSRLS",
+            f"CREATE ROLE sneaky_{login} LOGIN",
+            f"ALTER ROLE {team.worker_b} PASSWORD 'taken-over-password'",
+        ):
+            message = _refused(conn, sql)
+            assert (
+                "permission denied" in message
+                or "must have admin option" in message
+                or ("must be superuser" in message)
+            ), (sql, message)
+
+
+def test_only_an_admin_manages_logins_and_only_as_followup_members(team: Team, day):
+    with team.raw(team.worker_a) as conn:
+        assert "permission denied" in _refused(
+            conn, "SELECT followup_create_user('evil', 'Evil', 'admin', 'SCRAM-SHA-256$x')"
+        )
+        assert "permission denied" in _refused(
+            conn, "SELECT followup_change_user(%s, 'admin', NULL, NULL, false)", team.worker_a
+        )
+    with team.raw(team.admin) as conn:
+        # Never a superuser, never a member of anything but one Followup group.
+        for name, role in (("postgres", "admin"), (team.roles.owner, "admin"), ("x", "superuser")):
+            message = _refused(
+                conn, "SELECT followup_create_user(%s, 'X', %s, 'SCRAM-SHA-256$x')", name, role
+            )
+            assert "already" in message or "role must be" in message, message
+        assert "only as a SCRAM verifier" in _refused(
+            conn, "SELECT followup_create_user('plain_pw', 'P', 'worker', 'a-plain-password')"
+        )
+        for target in ("postgres", team.roles.owner, team.roles.gate):
+            message = _refused(
+                conn, "SELECT followup_change_user(%s, NULL, NULL, NULL, true)", target
+            )
+            assert "no Followup user" in message or "not an ordinary" in message
+
+
+# ----------------------------------------------------------------------- the audit trail
+
+
+@pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
+def test_no_login_writes_the_audit_trail(team: Team, day, who: str):
+    with team.raw(getattr(team, who)) as conn:
+        for sql in (
+            "INSERT INTO audit_event (at, user_id, username, action) "
+            "VALUES ('2020-01-01', 1, 'someone', 'login')",
             "UPDATE audit_event SET details = NULL",
             "DELETE FROM audit_event",
             "TRUNCATE audit_event",
-        ):
-            assert "permission denied" in _refused(db, sql)
-        # People go only through the purge; the schema is the owner's.
-        assert "permission denied" in _refused(db, "DELETE FROM person")
-        assert "permission denied" in _refused(db, "CREATE TABLE sneaky (id integer)")
-        assert "must be owner" in _refused(db, "ALTER TABLE person ADD COLUMN sneaky text")
-        assert "must be owner" in _refused(db, "DROP TABLE audit_event")
-        assert "must be owner" in _refused(
-            db, "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
-        )
-        assert "permission denied" in _refused(db, "CREATE TEMP TABLE sneaky (id integer)")
-        assert "permission denied" in _refused(db, "UPDATE alembic_version SET version_num = 'x'")
-
-        # Personal audit values and the destruction log leave only through the purge.
-        for sql in (
-            "DELETE FROM audit_private_value",
+            "INSERT INTO destruction_log (destroyed_at, approved_by_id, person_id, case_ids,"
+            " closed_on, retention_years, letters_removed) VALUES (now(), 1, 1, '[]', now(), 8, 0)",
             "UPDATE destruction_log SET person_id = 0",
             "DELETE FROM destruction_log",
+            "DELETE FROM audit_private_value",
+            "INSERT INTO audit_private_value (audit_event_id, person_id, details) VALUES (1, 1, '{}')",
+            "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
         ):
-            assert "permission denied" in _refused(db, sql)
+            message = _refused(conn, sql)
+            assert "permission denied" in message or "must be owner" in message, (sql, message)
 
-        # The retention purge works for the app role, through the owner's function.
-        with db.session() as s:
-            from followup.casework import people
 
-            people.update_person(s, lead, case_id, None, {"gp_practice": "Synthetic Surgery"})
+def test_actions_are_audited_in_the_callers_name_at_the_servers_time(team: Team, day):
+    with team.raw(team.worker_a) as conn:
+        # There is no way to name another user or another time: the server stamps both.
+        conn.execute("SELECT followup_audit('view', 'case', %s, NULL)", (day["alpha"],))
+    with team.raw(team.lead) as conn:
+        username, at, user_id = conn.execute(
+            "SELECT username, at, user_id FROM audit_event WHERE action = 'view' "
+            "AND entity = 'case' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        me = conn.execute(
+            "SELECT id FROM user_account WHERE username = %s", (team.worker_a,)
+        ).fetchone()[0]
+        server_now = conn.execute("SELECT now() AT TIME ZONE 'UTC'").fetchone()[0]
+    assert (username, user_id) == (team.worker_a, me)
+    assert abs(server_now - at) < timedelta(minutes=1)
+
+
+def test_changes_to_case_data_are_audited_by_the_server(team: Team, day):
+    with team.raw(team.lead) as conn:
+        rows = conn.execute(
+            "SELECT username, action, details FROM audit_event WHERE entity = 'row:contact_attempt'"
+        ).fetchall()
+    assert any(u == team.worker_a and a == "create" for u, a, _ in rows)
+    assert all("server" in json.loads(d) for _, _, d in rows)
+
+
+# ----------------------------------------------------------------------- people and cases
+
+
+def test_a_worker_reads_and_writes_only_their_own_cases_and_the_inbox(team: Team, day):
+    with team.raw(team.worker_b) as conn:
+        seen = {i for (i,) in conn.execute("SELECT id FROM case_file")}
+        assert day["alpha"] not in seen  # worker A's case
+        assert {day["beta"], day["gamma"]} <= seen  # theirs, and the inbox
+        alpha_person = conn.execute(
+            "SELECT count(*) FROM person p JOIN case_file c ON c.person_id = p.id WHERE c.id = %s",
+            (day["alpha"],),
+        ).fetchone()[0]
+        assert alpha_person == 0
+        assert (
+            conn.execute(
+                "UPDATE case_file SET status = 'closed', closure_reason = 'other' WHERE id = %s",
+                (day["alpha"],),
+            ).rowcount
+            == 0
+        )
+        assert "row-level security" in _refused(
+            conn,
+            "INSERT INTO contact_attempt (case_id, worker_id, attempted_at, method, outcome) "
+            "VALUES (%s, 1, now(), 'phone', 'no_answer')",
+            day["alpha"],
+        )
+        # Their own case cannot be handed to anyone else.
+        other = conn.execute(
+            "SELECT id FROM user_account WHERE username = %s", (team.worker_a,)
+        ).fetchone()[0]
+        assert "row-level security" in _refused(
+            conn, "UPDATE case_file SET assigned_worker_id = %s WHERE id = %s", other, day["beta"]
+        )
+        assert "permission denied" in _refused(conn, "DELETE FROM case_file")
+
+
+def test_an_admin_sees_no_person_or_case_data(team: Team, day):
+    with team.raw(team.admin) as conn:
+        for table in ("person", "case_file", "referral", "contact_attempt", "consent_entry"):
+            assert "permission denied" in _refused(conn, f"SELECT * FROM {table}")
+
+
+def test_the_gate_login_can_only_count_failures(team: Team):
+    with team.raw(team.roles.gate) as conn:
+        for sql in (
+            "SELECT * FROM person",
+            "SELECT * FROM user_account",
+            "SELECT followup_audit('login', 'user', 1, NULL)",
+            "SELECT followup_signed_in()",
+        ):
+            assert "permission denied" in _refused(conn, sql)
+
+
+@pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
+def test_no_login_changes_the_schema(team: Team, who: str):
+    with team.raw(getattr(team, who)) as conn:
+        for sql in (
+            "CREATE TABLE sneaky (id integer)",
+            "CREATE TEMP TABLE sneaky (id integer)",
+            "ALTER TABLE person ADD COLUMN sneaky text",
+            "ALTER TABLE case_file DISABLE ROW LEVEL SECURITY",
+            "DROP POLICY lead_all ON case_file",
+            "DROP TABLE audit_event",
+            "UPDATE alembic_version SET version_num = 'x'",
+            "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        ):
+            message = _refused(conn, sql)
+            assert "permission denied" in message or "must be owner" in message, (sql, message)
+
+
+# ----------------------------------------------------------------------- destruction
+
+
+@pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
+def test_people_leave_only_through_the_retention_rule(team: Team, day, who: str):
+    with team.raw(getattr(team, who)) as conn:
+        assert "permission denied" in _refused(conn, "DELETE FROM person")
+        assert "does not exist" in _refused(conn, "SELECT followup_purge_person(1)")
+        message = _refused(conn, "SELECT followup_destroy_person(1, false, NULL)")
+        if who == "admin":
+            assert "not due for destruction" in message  # a case opened today
+        else:
+            assert "permission denied" in message
+
+
+def test_the_retention_review_and_destruction_on_the_team_server(team: Team, day):
+    db, admin = team.sign_in(team.admin)
+    try:
         with db.session() as s:
-            person_id = s.scalar(select(m.Case.person_id).where(m.Case.id == case_id))
-            assert s.scalar(select(m.AuditPrivateValue.person_id)) == person_id
-            assert purge_person(s, admin, person_id) >= 1
+            assert retention.due_for_destruction(s, admin) == []  # all opened today
+        later = datetime.now(UTC) + timedelta(days=365 * 30)
         with db.session() as s:
-            assert s.get(m.Person, person_id) is None
-            assert s.get(m.Case, case_id) is None
-            assert s.scalar(select(m.AuditPrivateValue)) is None
-            purge = s.scalar(select(m.AuditEvent).where(m.AuditEvent.action == "purge"))
-            assert (purge.entity, purge.entity_id, purge.user_id) == ("person", person_id, admin.id)
+            report = retention.destroy(s, admin, [1, 2], dry_run=True, now=later)
+        # Open cases keep everyone, even thirty years on; nothing was written.
+        assert report.destroyed == () and len(report.skipped) == 2
+        with db.session() as s, pytest.raises(PermissionDenied):
+            from followup.protection.purge import purge_person
+
+            purge_person(s, admin, 1)
     finally:
         db.dispose()
 
 
-def test_the_app_role_cannot_run_migrations(granted):
-    # The owner takes the schema back a revision, as an older Followup would have left it.
-    owner = Database(granted["owner_url"], make_engine(granted["owner_url"]))
-    cfg = alembic_config()
-    with owner.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
-    owner.dispose()
+# ----------------------------------------------------------------------- intake
 
-    with pytest.raises(DatabaseUnavailable) as info:
-        open_database(granted["app_url"])
-    message = str(info.value)
-    assert "app-secret" not in message
-    assert "\n" not in message and "Traceback" not in message
-    with pytest.raises(DatabaseUnavailable, match="needs upgrading.*followup init"):
-        open_database(granted["app_url"], migrate=False)
 
-    owner = Database(granted["owner_url"], make_engine(granted["owner_url"]))
+def test_intake_links_a_repeat_overdose_whoever_imports_it(team: Team, day, tmp_path):
+    again = tmp_path / "again.csv"
+    write_csv(again, [row(first_name="Testy", last_name="Alpha", nhs_number=nhs(1))])
+    db, worker_b = team.sign_in(team.worker_b)
     try:
-        assert schema_state(owner).current == "0002"  # nothing was changed by the app role
+        summary = import_file(db, worker_b, again, now=NOW + timedelta(hours=2))
     finally:
-        owner.dispose()
+        db.dispose()
+    assert (summary.imported, summary.linked_repeat, summary.cases_created) == (1, 1, [])
+    with team.raw(team.lead) as conn:
+        people = conn.execute(
+            "SELECT count(*) FROM person WHERE nhs_number = %s", (nhs(1),)
+        ).fetchone()[0]
+        cases = conn.execute(
+            "SELECT count(*) FROM case_file c JOIN person p ON p.id = c.person_id "
+            "WHERE p.nhs_number = %s",
+            (nhs(1),),
+        ).fetchone()[0]
+        referrals = conn.execute(
+            "SELECT count(*) FROM referral WHERE case_id = %s", (day["alpha"],)
+        ).fetchone()[0]
+    # One person, one open case (worker A's), now with both overdoses on it.
+    assert (people, cases, referrals) == (1, 1, 2)
+    with team.raw(team.worker_b) as conn:  # and worker B still cannot read worker A's case
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM referral WHERE case_id = %s", (day["alpha"],)
+            ).fetchone()[0]
+            == 0
+        )
 
 
-def test_granting_is_refused_plainly_on_sqlite_and_for_a_missing_role(sqlite_database, granted):
-    from followup.errors import FollowupError
+def test_a_duplicate_referral_is_recognised_whoever_holds_the_case(team: Team, day, tmp_path):
+    with team.raw(team.lead) as conn:
+        force, reference = conn.execute(
+            "SELECT force, police_reference FROM referral WHERE case_id = %s LIMIT 1",
+            (day["alpha"],),
+        ).fetchone()
+    again = tmp_path / "dupe.csv"
+    write_csv(again, [row(police_reference=reference, force=force, nhs_number=nhs(1))])
+    db, worker_b = team.sign_in(team.worker_b)
+    try:
+        summary = import_file(db, worker_b, again, now=NOW)
+    finally:
+        db.dispose()
+    assert (summary.imported, summary.duplicates) == (0, 1)
 
+
+# ----------------------------------------------------------------------- signing in
+
+
+def test_signing_in_is_connecting_as_the_user(team: Team):
+    db, actor = team.sign_in(team.lead)
+    try:
+        with db.session() as s:
+            from sqlalchemy import text
+
+            assert s.scalar(text("SELECT session_user")) == team.lead
+        assert actor.role == "lead"
+    finally:
+        db.dispose()
+
+
+def test_a_wrong_password_is_one_sentence_that_names_neither(team: Team):
+    for login in (team.worker_b, "nobody_at_all"):
+        with pytest.raises(SignInFailed) as info:
+            team.sign_in(login, "wrong-password-entirely")
+        assert str(info.value) == team_accounts.WRONG_NAME_OR_PASSWORD
+
+
+def test_five_failures_lock_the_account_until_an_admin_unlocks_it(team: Team):
+    for _ in range(5):
+        with pytest.raises(SignInFailed):
+            team.sign_in(team.worker_b, "wrong-password-entirely")
+    with pytest.raises(SignInFailed) as info:
+        team.sign_in(team.worker_b)  # the right password, while locked
+    assert "locked" in str(info.value) and "administrator" in str(info.value)
+    with team.raw(team.lead) as conn:
+        details = [
+            json.loads(d or "{}")
+            for (d,) in conn.execute(
+                "SELECT details FROM audit_event WHERE action = 'login_failed' AND username = %s",
+                (team.worker_b,),
+            )
+        ]
+    assert len(details) >= 6 and any("locked_until" in d for d in details)
+    db, admin = team.sign_in(team.admin)
+    try:
+        with db.session() as s:
+            team_accounts.change_user(s, admin, team.worker_b, unlock=True)
+    finally:
+        db.dispose()
+    db, _ = team.sign_in(team.worker_b)
+    db.dispose()
+
+
+def test_a_switched_off_user_cannot_connect_and_a_reset_password_works(team: Team):
+    db, admin = team.sign_in(team.admin)
+    try:
+        with db.session() as s:
+            team_accounts.change_user(s, admin, team.worker_b, active=False)
+        with pytest.raises(SignInFailed, match="switched off"):
+            team.sign_in(team.worker_b)
+        with db.session() as s:
+            team_accounts.change_user(
+                s, admin, team.worker_b, active=True, password="one-time-reset-phrase"
+            )
+    finally:
+        db.dispose()
+    db, _ = team.sign_in(team.worker_b, "one-time-reset-phrase")
+    db.dispose()
+    db, admin = team.sign_in(team.admin)
+    try:
+        with db.session() as s:
+            team_accounts.change_user(s, admin, team.worker_b, password=_password(team.worker_b))
+    finally:
+        db.dispose()
+
+
+def test_a_leads_and_an_admins_day_through_the_command_line(
+    team: Team, day, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("FOLLOWUP_USER", team.lead)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.lead))
+    for argv in (
+        ["cases", "--json", "--limit", "50"],
+        ["report", "engagement", "--json"],
+        ["export", "cases", str(tmp_path / "cases.csv"), "--json"],
+    ):
+        code = cli.main([*argv, "--db", team.gate_url])
+        out = capsys.readouterr()
+        assert code == 0, (argv, out.err)
+    assert (tmp_path / "cases.csv").read_text(encoding="utf-8").count("\n") >= 4
+    monkeypatch.setenv("FOLLOWUP_USER", team.admin)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.admin))
+    code = cli.main(["retention", "--json", "--db", team.gate_url])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert json.loads(out.out)["due"] == []
+
+
+def test_the_command_line_signs_in_as_the_user(team: Team, monkeypatch, capsys, day):
+    monkeypatch.setenv("FOLLOWUP_USER", team.worker_b)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.worker_b))
+    code = cli.main(["cases", "--db", team.gate_url, "--json", "--limit", "50"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    listed = json.loads(out.out)
+    ids = {c["id"] for c in listed["cases"]}
+    assert day["beta"] in ids and day["alpha"] not in ids
+
+
+def test_users_add_as_the_owner_and_as_an_admin(team: Team, monkeypatch, capsys):
+    name = f"{team.worker_a}_cli"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(_password(name) + "\n"))
+    monkeypatch.setenv("FOLLOWUP_USER", team.admin)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.admin))
+    try:
+        code = cli.main(["users", "add", name, "--role", "worker", "--db", team.gate_url])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        db, actor = team.sign_in(name)
+        db.dispose()
+        assert actor.role == "worker"
+    finally:
+        su = _superuser()
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
+        su.dispose()
+
+
+def test_init_is_refused_plainly_on_sqlite(sqlite_database):
     with pytest.raises(FollowupError, match="SQLite file has no roles"):
-        team_server.grant_app_role(sqlite_database)
-    db = open_database(granted["owner_url"], migrate=False)
-    try:
-        with pytest.raises(FollowupError, match="no database role called nobody_here"):
-            team_server.grant_app_role(db, "nobody_here")
-        with pytest.raises(FollowupError, match="cannot be used"):
-            team_server.grant_app_role(db, "x; DROP TABLE person")
-    finally:
-        db.dispose()
+        team_server.install(sqlite_database)
 
 
-def test_the_app_role_cannot_grant_itself_more(granted):
-    db = open_database(granted["app_url"])
+# ----------------------------------------------------------------------- the upgrade path
+
+
+def test_an_old_shared_role_team_database_upgrades(tmp_path):
+    """One shared app role and hashes in a table become logins, given one-time passwords."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    from followup.accounts import create_user
+    from followup.protection.team_server import LEGACY_APP_ROLE
+
+    tag = uuid.uuid4().hex[:8]
+    roles = TeamRoles(owner=f"fo_{tag}", gate=f"fg_{tag}", prefix=f"ft_{tag}")
+    t = Team(roles, f"fd_{tag}", f"uadm_{tag}", "", f"uw_{tag}", "")
+    su = _superuser()
     try:
-        with pytest.raises((ProgrammingError, DBAPIError)):
-            team_server.grant_app_role(db, granted["app"])
-    finally:
+        with su.connect() as conn:
+            for statement in team_server.server_setup_statements(t.database, roles):
+                conn.exec_driver_sql(statement)
+            for login in (roles.owner, roles.gate, LEGACY_APP_ROLE):
+                conn.exec_driver_sql(
+                    f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+                    f"'{login}') THEN CREATE ROLE {login} LOGIN; END IF; END $$"
+                )
+                conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{_password(login)}'")
+            conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {t.database} TO {LEGACY_APP_ROLE}")
+        with _superuser(t.database).connect() as conn:
+            for statement in team_server.database_setup_statements(roles):
+                conn.exec_driver_sql(statement)
+        # What an earlier Followup left: the schema, users with scrypt hashes in a table, and
+        # the shared role with its rights on every table.
+        assert cli.main(["init", "--db", t.owner_url, "--no-team-server"]) == 0
+        owner = open_database(t.owner_url)
+        with owner.session() as s:
+            admin = create_user(s, None, t.admin, "admin", _password(t.admin), "Old Admin")
+        with owner.engine.begin() as conn:
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {LEGACY_APP_ROLE}")
+            conn.exec_driver_sql(
+                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {LEGACY_APP_ROLE}"
+            )
+        owner.dispose()
+        assert admin.password_hash.startswith("scrypt$")
+
+        code = cli.main(
+            ["init", "--db", t.owner_url, "--role-prefix", roles.prefix, "--gate-role", roles.gate]
+        )
+        assert code == 0
+        # The shared role keeps nothing, not even the right to connect.
+        with pytest.raises(psycopg.OperationalError, match="CONNECT privilege"):
+            t.raw(LEGACY_APP_ROLE)
+        owner = open_database(t.owner_url)
+        try:
+            with owner.session() as s:
+                hashes = set(s.scalars(select(m.User.password_hash)))
+                assert hashes == {""}  # hashes cannot become SCRAM secrets: they are gone
+            with pytest.raises(SignInFailed):
+                t.sign_in(t.admin)  # no login until an admin gives a one-time password
+            with owner.session() as s:
+                team_accounts.change_user(s, None, t.admin, password="one-time-upgrade-phrase")
+        finally:
+            owner.dispose()
+        db, actor = t.sign_in(t.admin, "one-time-upgrade-phrase")
         db.dispose()
+        assert actor.role == "admin"
+    finally:
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {t.database} WITH (FORCE)")
+            for login in (t.admin, *roles.groups, roles.gate, roles.owner):
+                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
+        su.dispose()

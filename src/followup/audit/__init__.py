@@ -3,6 +3,10 @@
 Only ``record`` writes here, and nothing in Followup updates or deletes an audit row. Details
 are stored in the database (which holds the case data anyway), never written to the log.
 
+On a PostgreSQL team server no login may write the audit tables: ``record`` calls the server's
+definer functions instead, which stamp the signed-in login (``session_user``) and the server's
+clock, so the caller chooses neither; the server's row triggers audit every change besides.
+
 Personal values (a person's old and new phone number, address …) never go into an audit row,
 which is kept for ever: ``record_with_private`` puts them in ``audit_private_value``, linked to
 the event and the person, and the event names only the fields. The retention purge deletes
@@ -15,8 +19,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from followup.db.engine import enforced_by_server
 from followup.db.models import AuditEvent, AuditPrivateValue
 from followup.vocab import AuditAction
 
@@ -38,15 +44,19 @@ def record(
     details: dict[str, Any] | None = None,
     *,
     username: str | None = None,
-) -> AuditEvent:
-    """Add one audit event to the session's transaction."""
+) -> AuditEvent | None:
+    """Add one audit event to the session's transaction (None: the server wrote it)."""
+    text = json.dumps(details, default=_plain, sort_keys=True) if details else None
+    if enforced_by_server(session):
+        session.execute(select(func.followup_audit(str(action), entity, entity_id, text)))
+        return None
     event = AuditEvent(
         user_id=actor_id,
         username=username,
         action=action,
         entity=entity,
         entity_id=entity_id,
-        details=json.dumps(details, default=_plain, sort_keys=True) if details else None,
+        details=text,
     )
     session.add(event)
     return event
@@ -61,15 +71,29 @@ def record_with_private(
     public: dict[str, Any],
     private: dict[str, Any],
     person_id: int,
-) -> AuditEvent:
+) -> AuditEvent | None:
     """Add an audit event whose personal values are kept apart, for the retention purge.
 
     The event holds ``public`` (never personal data) and ``"private_values": true`` when there
     are private values; ``private`` goes to ``audit_private_value`` under ``person_id``.
     """
     details = {**public, "private_values": True} if private else public
+    if private and enforced_by_server(session):
+        session.execute(
+            select(
+                func.followup_audit_private(
+                    str(action),
+                    entity,
+                    entity_id,
+                    json.dumps(details, default=_plain, sort_keys=True),
+                    json.dumps(private, default=_plain, sort_keys=True),
+                    person_id,
+                )
+            )
+        )
+        return None
     event = record(session, actor_id, action, entity, entity_id, details)
-    if private:
+    if private and event is not None:
         session.add(
             AuditPrivateValue(
                 event=event,

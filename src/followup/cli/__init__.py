@@ -40,11 +40,13 @@ from followup.cli.support import (
     add_db_option,
     add_user_option,
     iso_utc,
+    on_team_server,
     open_db,
     out,
     read_password,
     sign_in_user,
 )
+from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
 from followup.vocab import ROLES, Role
@@ -64,6 +66,8 @@ __all__ = [
     "cmd_set_password",
     "cmd_users_add",
     "main",
+    "new_password",
+    "users_add_on_team_server",
 ]
 
 log = logging.getLogger("followup.cli")
@@ -78,9 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create or upgrade the database")
     add_db_option(p)
     p.add_argument(
-        "--grant-app-role",
+        "--role-prefix",
+        default="followup",
+        metavar="PREFIX",
+        help="PostgreSQL: the groups are PREFIX_worker, PREFIX_lead and PREFIX_admin",
+    )
+    p.add_argument(
+        "--gate-role",
+        default="followup_gate",
         metavar="ROLE",
-        help="PostgreSQL: after upgrading as the owner, grant ROLE the app's rights",
+        help="PostgreSQL: the login desktops use to count failed sign-ins",
+    )
+    p.add_argument(
+        "--no-team-server",
+        action="store_true",
+        help="PostgreSQL: only migrate; leave roles, rights and policies as they are",
     )
     p.add_argument("--json", action="store_true")
 
@@ -164,18 +180,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     db = open_db(args, create=True)
     try:
         state = schema_state(db)
-        result = {"database": db.description, "schema_revision": state.current}
-        if args.grant_app_role:
-            from followup.protection.team_server import grant_app_role
+        result: dict[str, object] = {"database": db.description, "schema_revision": state.current}
+        if not db.is_sqlite and not args.no_team_server:
+            from followup.protection.team_server import TeamRoles, install
 
-            grant_app_role(db, args.grant_app_role)
-            result["app_role"] = args.grant_app_role
+            roles = TeamRoles(gate=args.gate_role, prefix=args.role_prefix)
+            install(db, roles)
+            result["groups"] = list(roles.groups)
         if args.json:
             out(json.dumps(result))
         else:
             out(f"{db.description} is ready (schema {state.current}).")
-            if args.grant_app_role:
-                out(f"The role {args.grant_app_role} has the app's rights, and no more.")
+            if "groups" in result:
+                out(
+                    "The server enforces Followup's rules itself: users are logins in the "
+                    f"groups {', '.join(roles.groups)}."
+                )
     finally:
         db.dispose()
     return EXIT_OK
@@ -214,6 +234,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     db = open_db(args, create=True)
     try:
+        if on_team_server(db):
+            return users_add_on_team_server(db, args)
         with db.session() as s:
             first = user_count(s) == 0
         actor = None if first else sign_in_user(db, args)
@@ -231,6 +253,39 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     return EXIT_OK
+
+
+def users_add_on_team_server(db: Database, args: argparse.Namespace) -> int:
+    """Add a login on a team server: as the schema's owner (the first admin), or as an admin."""
+    from sqlalchemy import text
+
+    from followup.protection import team_accounts
+
+    with db.session() as s:
+        owner = bool(
+            s.execute(
+                text(
+                    "SELECT pg_get_userbyid(nspowner) = session_user FROM pg_namespace "
+                    "WHERE nspname = current_schema()"
+                )
+            ).scalar()
+        )
+    actor = None if owner else sign_in_user(db, args)
+    password = new_password(args.name)
+    with db.session() as s:
+        team_accounts.create_user(s, actor, args.name, args.role, password, args.display_name)
+    out(f"Added {args.name} as {args.role}: a login of its own on the team server.")
+    return EXIT_OK
+
+
+def new_password(name: str) -> str:
+    """A new password, typed twice at a terminal, or read from standard input."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Type it again: ") != password:
+            raise FollowupError("The two passwords differ; nothing was changed.")
+        return password
+    return read_password("")
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ __all__ = [
     "open_db",
     "out",
     "read_password",
+    "on_team_server",
     "sign_in_user",
 ]
 
@@ -91,7 +92,9 @@ def read_password(prompt: str, env: str | None = None) -> str:
 
 
 def sign_in_user(db: Database, args: argparse.Namespace) -> Actor:
-    from followup.accounts import sign_in
+    """Sign in the user named by --user or FOLLOWUP_USER (on a team server, ``db`` becomes
+    their own connection: the server checks the password and their rights)."""
+    from followup.startup import sign_in
 
     name = getattr(args, "user", None) or os.environ.get("FOLLOWUP_USER")
     if not name:
@@ -100,8 +103,13 @@ def sign_in_user(db: Database, args: argparse.Namespace) -> Actor:
             "the password is asked, or taken from FOLLOWUP_PASSWORD."
         )
     password = read_password(f"Password for {name}: ", "FOLLOWUP_PASSWORD")
-    with db.session() as s:
-        return sign_in(s, name, password)
+    return sign_in(db, name, password)
+
+
+def on_team_server(db: Database) -> bool:
+    from followup.startup import on_team_server as team
+
+    return team(db)
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ from followup.errors import DatabaseBusy, DatabaseUnavailable, StaleEdit
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "TEAM_SERVER_PROBE",
+    "enforced_by_server",
     "SQLITE_MAGIC",
     "Database",
     "check_sqlite_file",
@@ -40,6 +43,31 @@ log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+
+
+# A function that exists only once `followup init` has made the database a team server.
+TEAM_SERVER_PROBE = "followup_audit(text,text,integer,text)"
+_ENFORCING: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def enforced_by_server(session: Session) -> bool:
+    """Whether this PostgreSQL database enforces the rules itself (a team server).
+
+    There, the audit trail is written by the server's definer functions, and reads follow
+    row-level security. Remembered per engine once true (a database never stops being one).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return False
+    engine = bind.engine
+    if _ENFORCING.get(engine):
+        return True
+    found = bool(
+        session.execute(text(f"SELECT to_regprocedure('{TEAM_SERVER_PROBE}') IS NOT NULL")).scalar()
+    )
+    if found:
+        _ENFORCING[engine] = True
+    return found
 
 
 def describe(url: str | URL) -> str:
@@ -218,6 +246,26 @@ class Database:
             raise
         finally:
             session.close()
+
+    def reconnect_as(self, username: str, password: str) -> None:
+        """Use the same server as another login (a team server's user signing in).
+
+        The new connection is tried first; only when the server accepts it does this database
+        stop using the old one. Raises ``DatabaseUnavailable`` (with the driver's error as its
+        context) when the server refuses.
+        """
+        url = make_url(self.url).set(username=username, password=password)
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError) as exc:
+            engine.dispose()
+            raise DatabaseUnavailable(explain_connection_error(url, exc)) from exc
+        self.engine.dispose()
+        self.url = url.render_as_string(hide_password=False)
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def ping(self) -> None:
         try:

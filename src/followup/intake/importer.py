@@ -32,14 +32,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
 from followup.casework.team_rules import schedule as team_schedule
-from followup.db.engine import Database
+from followup.db.engine import Database, enforced_by_server
 from followup.db.models import Referral, Setting
 from followup.errors import FollowupError
 from followup.intake.matching import QUERY_BATCH, Candidate, Matcher
@@ -175,8 +175,22 @@ def _known_forces(session: Session) -> dict[str, str]:
 def _stored_references(session: Session, rows: list[ParsedRow]) -> set[tuple[str, str]]:
     keys = sorted({(r.force, r.police_reference) for r in rows})
     found: set[tuple[str, str]] = set()
+    on_server = enforced_by_server(session)
     for start in range(0, len(keys), QUERY_BATCH):
         chunk = keys[start : start + QUERY_BATCH]
+        if on_server:
+            # Every stored referral counts, whoever's case it is on: the server looks.
+            wanted = {(f.casefold(), r): (f, r) for f, r in chunk}
+            facts = session.execute(
+                text(
+                    "SELECT force, police_reference FROM followup_intake_facts("
+                    "CAST(:none AS integer[]), CAST(:forces AS text[]), CAST(:refs AS text[])) "
+                    "WHERE kind = 'known'"
+                ),
+                {"none": [], "forces": [f for f, _ in chunk], "refs": [r for _, r in chunk]},
+            )
+            found.update(wanted[(f.casefold(), r)] for f, r in facts if (f.casefold(), r) in wanted)
+            continue
         found.update(
             (force, reference)
             for force, reference in session.execute(

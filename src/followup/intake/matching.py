@@ -27,9 +27,10 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
+from followup.db.engine import enforced_by_server
 from followup.db.models import Person
 from followup.intake.rules import IncomingPerson
 from followup.vocab import Gender, MatchOutcome
@@ -178,6 +179,7 @@ class Matcher:
         self._file_by_nhs: dict[str, Candidate] = {}
         self._file_by_dob: dict[date, list[Candidate]] = defaultdict(list)
         self._db_by_id: dict[int, Candidate] = {}
+        self._server_rows: dict[int, _PersonRow] | None = None
 
     def preload(self, people: Iterable[IncomingPerson]) -> None:
         """Fetch the known people who could match this batch (same NHS number or birth date)."""
@@ -186,6 +188,9 @@ class Matcher:
         dobs = {p.date_of_birth for p in people if p.date_of_birth and p.named}
         # Only this batch's candidates are held, so memory stays bounded on a long file.
         self._db_by_nhs, self._db_by_dob, self._db_by_id = {}, defaultdict(list), {}
+        if enforced_by_server(self.session):
+            self._preload_from_server(sorted(nhs), sorted(dobs))
+            return
         for chunk in _batches(sorted(nhs)):
             rows = self.session.execute(select(*_COLUMNS).where(Person.nhs_number.in_(chunk)))
             for row in rows:
@@ -199,6 +204,31 @@ class Matcher:
                 )
             )
             for row in rows:
+                self._db_by_dob[row.date_of_birth].append(self._known(row))
+
+    def _preload_from_server(self, nhs: list[str], dobs: list[date]) -> None:
+        """On a team server, where a worker may not read everyone: the server's definer
+        function returns the candidates (and the records they were merged into), no more."""
+        rows: dict[int, _PersonRow] = {}
+        for start in range(0, max(len(nhs), len(dobs)), QUERY_BATCH):
+            found = self.session.execute(
+                text(
+                    "SELECT * FROM followup_match_candidates("
+                    "CAST(:nhs AS text[]), CAST(:dobs AS date[]))"
+                ),
+                {
+                    "nhs": nhs[start : start + QUERY_BATCH],
+                    "dobs": dobs[start : start + QUERY_BATCH],
+                },
+            )
+            rows.update((row.id, row) for row in found)
+        self._server_rows = rows
+        for row in rows.values():
+            if row.nhs_number in nhs:
+                kept = self._follow_merges(row)
+                if kept is not None and row.nhs_number not in self._db_by_nhs:
+                    self._db_by_nhs[row.nhs_number] = kept
+            if row.date_of_birth in dobs and row.merged_into_id is None:
                 self._db_by_dob[row.date_of_birth].append(self._known(row))
 
     def _known(self, row: _PersonRow) -> Candidate:
@@ -215,6 +245,9 @@ class Matcher:
             if row.id in seen:
                 return None
             seen.add(row.id)
+            if self._server_rows is not None:
+                row = self._server_rows.get(row.merged_into_id)
+                continue
             row = self.session.execute(
                 select(*_COLUMNS).where(Person.id == row.merged_into_id)
             ).first()

@@ -24,13 +24,14 @@ file or rolls everything back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from followup.casework.schedule import DEFAULT_SCHEDULE, Schedule
+from followup.db.engine import enforced_by_server
 from followup.db.models import (
     Base,
     Case,
@@ -89,6 +90,19 @@ def _insert_returning_ids(
         # date cannot write at all (the import then fails whole and can simply be repeated).
         start = session.scalar(select(func.max(table.c.id))) or 0
         ids = list(range(start + 1, start + 1 + len(rows)))
+        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+        return ids
+    if enforced_by_server(session):
+        # Row-level security hides a new referral on another worker's case from its importer
+        # (RETURNING would need to read it back): take the ids from the sequence first.
+        ids = list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": len(rows)},
+            )
+        )
         session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
         return ids
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -252,8 +266,13 @@ class IntakeWriter:
             }
         )
         t = table_of(Case)
+        on_server = enforced_by_server(self.session)
         for start in range(0, len(wanted), QUERY_BATCH):
             chunk = wanted[start : start + QUERY_BATCH]
+            if on_server:
+                # A worker may not read another worker's cases: the server says which is open.
+                self._open_cases_from_server(chunk)
+                continue
             rows = self.session.execute(
                 select(t.c.id, t.c.person_id, t.c.next_action_due_at)
                 .where(t.c.person_id.in_(chunk), t.c.status != CaseStatus.CLOSED)
@@ -263,6 +282,34 @@ class IntakeWriter:
                 # The most recently opened open case wins (ordered ascending, last one kept).
                 self.open_case[person_id] = case_id
                 self._due[case_id] = due
+
+    def _bring_forward(self, case_id: int) -> None:
+        if enforced_by_server(self.session):
+            # Whoever holds the case: the server lets intake only bring its next action forward.
+            self.session.execute(
+                text("SELECT followup_bring_forward(CAST(:cases AS integer[]), :due)"),
+                {"cases": [case_id], "due": self.first_due.astimezone(UTC).replace(tzinfo=None)},
+            )
+            return
+        t = table_of(Case)
+        self.session.execute(
+            update(t)
+            .where(t.c.id == case_id)
+            .values(next_action_due_at=self.first_due, version=t.c.version + 1)
+        )
+
+    def _open_cases_from_server(self, person_ids: list[int]) -> None:
+        rows = self.session.execute(
+            text(
+                "SELECT person_id, case_id, at FROM followup_intake_facts("
+                "CAST(:people AS integer[]), CAST(:none AS text[]), CAST(:none AS text[])) "
+                "WHERE kind = 'open_case' ORDER BY case_id"
+            ),
+            {"people": person_ids, "none": []},
+        )
+        for person_id, case_id, due in rows:
+            self.open_case[person_id] = case_id
+            self._due[case_id] = due.replace(tzinfo=UTC) if due is not None else None
 
     def _assign_cases(self, items: list[Resolved]) -> list[int]:
         planned: dict[int, int] = {}  # person id -> index of the item opening their case
@@ -321,12 +368,7 @@ class IntakeWriter:
             due = self._due.get(case_id)
             if due is None or due > self.first_due:
                 # A new overdose within an open case needs a timely first attempt again.
-                t = table_of(Case)
-                self.session.execute(
-                    update(t)
-                    .where(t.c.id == case_id)
-                    .values(next_action_due_at=self.first_due, version=t.c.version + 1)
-                )
+                self._bring_forward(case_id)
                 self._due[case_id] = self.first_due
         return case_ids
 

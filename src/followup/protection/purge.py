@@ -1,11 +1,11 @@
 """The retention purge: the one way a person leaves the database, with all that is theirs.
 
 Everyone merged into the person goes too (a merged record is the same human being), then
-every row that belongs to them, in foreign-key order. On a team server the app role may not
-delete people, so the purge calls the SECURITY DEFINER function ``followup_purge_person``
-(made by ``team_server.purge_function_sql`` from the same statements); elsewhere Followup runs
-the statements itself. Only ``retention`` (permission ``retention``) purges, and each purge is
-audited by the person's id alone.
+every row that belongs to them, in foreign-key order. On a team server no login may delete
+people: the retention review calls the SECURITY DEFINER function ``followup_destroy_person``
+(made by ``team_server`` from these same statements), which checks the caller and the rule
+itself; elsewhere Followup runs the statements itself. Only ``retention`` (permission
+``retention``) purges, and each purge is audited by the person's id alone.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
+from followup.db.engine import enforced_by_server
+from followup.errors import PermissionDenied
 from followup.vocab import AuditAction
 
 __all__ = [
@@ -34,7 +36,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PURGE_FUNCTION = "followup_purge_person"
+PURGE_FUNCTION = "followup_destroy_person"
 
 # The retention purge. First the sets of rows that belong to the person (everyone merged into
 # them goes too: a merged record is the same human being), then the deletes in foreign-key
@@ -80,12 +82,6 @@ def on_server(template: str) -> str:
 
 def _in_app(template: str) -> str:
     return template.format(person=":person_id", **{n: f"IN :{n}" for n in PURGE_SET_NAMES})
-
-
-def _has_purge_function(session: Session) -> bool:
-    return bool(
-        session.scalar(text(f"SELECT to_regprocedure('{PURGE_FUNCTION}(integer)') IS NOT NULL"))
-    )
 
 
 def _runner(session: Session, values: dict[str, Any]) -> Callable[[str], CursorResult[Any]]:
@@ -140,12 +136,12 @@ def purge_person(session: Session, actor: Actor, person_id: int) -> int:
     may not delete people. The audit row names the person's id, never their details.
     """
     require(actor, "retention")
-    if session.get_bind().dialect.name == "postgresql" and _has_purge_function(session):
-        deleted: int | None = session.scalar(
-            text(f"SELECT {PURGE_FUNCTION}(:person_id)"), {"person_id": person_id}
+    if enforced_by_server(session):
+        raise PermissionDenied(
+            "On the team server records are destroyed only through the retention review "
+            "(`followup retention`), which the server checks itself."
         )
-    else:
-        deleted = _purge_here(session, person_id)
+    deleted = _purge_here(session, person_id)
     session.expire_all()
     audit.record(
         session, actor.id, AuditAction.PURGE, "person", person_id, {"people": int(deleted or 0)}

@@ -27,14 +27,17 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
 from followup.casework.team_rules import get_setting, set_setting
+from followup.db.engine import enforced_by_server
 from followup.db.models import Case, DestructionLog, Letter, Person
 from followup.errors import RuleViolation
 from followup.protection import purge
@@ -203,6 +206,8 @@ def due_for_destruction(
     """The people past the retention period, oldest closure first (admins)."""
     require(actor, "retention")
     now = now or datetime.now(UTC)
+    if enforced_by_server(session):
+        return _due_on_server(session, now, retention_years(session))
     years = retention_years(session)
     due = _due_person_ids(session, now, years)
     if not due:
@@ -254,6 +259,103 @@ def due_for_destruction(
     return items
 
 
+def _due_on_server(session: Session, now: datetime, years: int) -> list[RetentionItem]:
+    """The review on a team server, where an admin reads no person or case data: the server's
+    definer function gives identifiers and dates only, and the same rule is applied to them."""
+    rows = session.execute(text("SELECT * FROM followup_retention_review()")).all()
+    parent = {r.person_id: r.merged_into_id for r in rows if r.merged_into_id is not None}
+
+    def root(person_id: int) -> int:
+        seen = {person_id}
+        while person_id in parent and parent[person_id] not in seen:
+            person_id = parent[person_id]
+            seen.add(person_id)
+        return person_id
+
+    cutoff = _years_before(now, years).astimezone(UTC).replace(tzinfo=None)
+    people: dict[int, Any] = {}
+    members: dict[int, set[int]] = defaultdict(set)
+    cases: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        top = root(r.person_id)
+        if r.person_id == top:
+            people[top] = r
+        else:
+            members[top].add(r.person_id)
+        if r.case_id is not None:
+            cases[top].append(r)
+    items = []
+    for top, person in people.items():
+        held = sorted(cases[top], key=lambda r: r.case_id)
+        closed = [r.closed_at for r in held if r.closed_at is not None]
+        if not held or any(r.status != CaseStatus.CLOSED for r in held) or not closed:
+            continue
+        latest = max(closed)
+        if latest >= cutoff:
+            continue
+        items.append(
+            RetentionItem(
+                person_id=top,
+                initials=person.initials or "-",
+                birth_year=person.birth_year,
+                case_ids=tuple(r.case_id for r in held),
+                police_references=tuple(sorted({r.police_reference for r in held})),
+                closed_on=latest.date(),
+                letters=sum(r.letters or 0 for r in held),
+                merged_records=len(members.get(top, ())),
+            )
+        )
+    items.sort(key=lambda i: (i.closed_on, i.person_id))
+    return items
+
+
+def _destroy_on_server(
+    session: Session, person_ids: list[int], *, dry_run: bool, now: datetime, years: int
+) -> DestructionReport:
+    """Each person through the server's definer function, which checks the rule again itself
+    and writes the destruction log and the audit event: no login may delete people."""
+    destroyed: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    rows: dict[str, int] = defaultdict(int)
+    letters = 0
+    log_ids: list[int] = []
+    for person_id in person_ids:
+        try:
+            with session.begin_nested():
+                answer = session.execute(
+                    text("SELECT followup_destroy_person(:p, :dry, :now)"),
+                    {
+                        "p": person_id,
+                        "dry": dry_run,
+                        "now": now.astimezone(UTC).replace(tzinfo=None),
+                    },
+                ).scalar()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "23514":  # check_violation: not due
+                raise
+            skipped.append((person_id, NOT_DUE.format(years=years)))
+            continue
+        result = json.loads(str(answer))
+        for table, count in result["counts"].items():
+            rows[table] += int(count)
+        letters += int(result["letters"])
+        destroyed.append(person_id)
+        if result.get("log_id"):
+            log_ids.append(int(result["log_id"]))
+    session.expire_all()
+    if not dry_run and destroyed:
+        log.info("Retention: destroyed %d person record(s) on the team server", len(destroyed))
+    return DestructionReport(
+        dry_run=dry_run,
+        retention_years=years,
+        destroyed=tuple(destroyed),
+        skipped=tuple(skipped),
+        rows=dict(rows),
+        letters=letters,
+        log_ids=tuple(log_ids),
+    )
+
+
 # --------------------------------------------------------------------------- destruction
 
 
@@ -282,6 +384,8 @@ def destroy(
     now = now or datetime.now(UTC)
     years = retention_years(session)
     wanted = list(dict.fromkeys(int(p) for p in person_ids))
+    if enforced_by_server(session):
+        return _destroy_on_server(session, wanted, dry_run=dry_run, now=now, years=years)
     scopes = {p: purge.purge_scope(session, p) for p in wanted}
     if not dry_run:
         _lock(session, [q for scope in scopes.values() for q in scope["people"]])

@@ -1,55 +1,61 @@
-"""Least-privilege roles for a team's PostgreSQL server, their grants, and its purge function.
+"""A team's PostgreSQL server that enforces Followup's rules itself.
 
-Two roles (the names are the defaults; a DBA may choose others):
+Every Followup user is a PostgreSQL login role of the same name, whose password is their
+sign-in password (the server keeps only its SCRAM verifier; no Followup table stores password
+material). Logins belong to one group role each, ``followup_worker``, ``followup_lead`` or
+``followup_admin`` (``TeamRoles`` names them; a test or a second team on one server may use a
+prefix). ``followup_owner`` owns the schema and is used only by ``followup init``, which runs
+the migrations and then ``install`` below: grants, row-level security, audit triggers and the
+SECURITY DEFINER functions through which alone the rules can be bent:
 
-- ``followup_owner`` owns the database, its schema and every table. Only ``followup init``
-  connects as the owner: it runs the migrations and then grants the app role what it needs
-  (``followup init --grant-app-role followup_app``).
-- ``followup_app`` is what everyone's desktop app connects as. It reads and writes case data,
-  but it cannot change the schema (it owns nothing and may not create anything), cannot
-  update or delete audit rows (it has only SELECT and INSERT on ``audit_event``,
-  ``destruction_log`` and ``audit_private_value``, and triggers refuse changes from anyone),
-  and cannot delete people: it may DELETE only from the tables in
-  ``APP_DELETES``, where Followup's own work deletes rows. A person leaves the database only
-  through the retention purge, ``purge.purge_person``, which on the server calls the function
-  ``followup_purge_person``: it runs with its owner's rights (SECURITY DEFINER) and the app
-  role may only EXECUTE it.
+- ``followup_audit`` and ``followup_audit_private`` record an action that is not a write (and
+  the app's own account of writes), stamping ``session_user`` and the server's clock; no role
+  but the owner may write the audit tables, and row triggers audit every change to case data;
+- ``followup_create_user`` and ``followup_change_user`` (admins only) create and alter login
+  roles, only ever as members of one Followup group: never a superuser, never anything else;
+- ``followup_sign_in_failed``, ``followup_sign_in_lock`` and ``followup_signed_in`` keep the
+  lockout in the database; ``followup_gate``, a login that may only call the first two, lets a
+  desktop count a refused password before anyone has signed in;
+- ``followup_match_candidates`` and ``followup_intake_facts`` let intake find every earlier
+  referral of a person whoever imports the file, returning ids and the fields the match shows;
+- ``followup_destroy_person`` (admins only) destroys a person past the retention period and
+  writes the destruction log; nothing else deletes people;
+- ``followup_retention_review`` gives admins, who see no person or case data, the identifiers
+  and dates the retention review needs.
 
-``team_server_script`` renders the SQL a database administrator runs once (docs/team-server.sql
-is that script); ``app_grant_statements`` are what ``followup init --grant-app-role`` runs after
-each upgrade, so new tables are covered.
+``team_server_script`` renders the SQL a database administrator runs once, as a superuser
+(docs/team-server.sql is that script).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import text
 
 from followup.db.engine import Database
 from followup.db.models import Base
 from followup.errors import FollowupError
-from followup.protection.purge import (
-    PURGE_DELETES,
-    PURGE_FUNCTION,
-    PURGE_SET_NAMES,
-    PURGE_SETS,
-    on_server,
-)
+from followup.protection.purge import PURGE_DELETES, PURGE_SET_NAMES, PURGE_SETS, on_server
+from followup.vocab import Role
 
 __all__ = [
-    "APP_DELETES",
-    "APP_ROLE",
     "APPEND_ONLY",
     "DATABASE",
+    "GATE_ROLE",
+    "GROUP_DELETES",
+    "LEGACY_APP_ROLE",
     "OWNER_ROLE",
+    "PERSONAL_TABLES",
     "SCHEMA",
-    "app_grant_statements",
+    "TeamRoles",
     "database_setup_statements",
-    "grant_app_role",
     "identifier",
-    "purge_function_sql",
+    "install",
+    "install_statements",
+    "is_team_server",
     "server_setup_statements",
     "team_server_script",
 ]
@@ -57,20 +63,39 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OWNER_ROLE = "followup_owner"
-APP_ROLE = "followup_app"
+# The one shared role every desktop used before users had logins; an upgrade takes its rights.
+LEGACY_APP_ROLE = "followup_app"
+GATE_ROLE = "followup_gate"
 DATABASE = "followup"
 SCHEMA = "public"
 
-# The tables Followup's own work deletes rows from, and why; nothing else is deletable by the
-# app role. Keep this in step with the code (grep for `session.delete` and `delete(`).
-APP_DELETES: dict[str, str] = {
+# Tables of people and their cases: row-level security on each, audited by triggers.
+PERSONAL_TABLES: tuple[str, ...] = (
+    "person",
+    "case_file",
+    "case_status_change",
+    "referral",
+    "referral_warning",
+    "match_review",
+    "person_merge",
+    "consent_entry",
+    "contact_attempt",
+    "treatment_referral",
+    "naloxone_supply",
+    "letter",
+    "letter_print",
+)
+# Read-only to every login: the owner writes them, through the definer functions.
+APPEND_ONLY = frozenset({"audit_event", "destruction_log", "audit_private_value"})
+# What Followup's own work deletes, and who: nothing else is deletable by any login.
+GROUP_DELETES: dict[str, str] = {
     "case_file": "merging two people folds an untouched duplicate case into the open one",
     "case_status_change": "the folded case's status history goes with it (kept in the merge)",
-    "setting": "removing the letterhead logo removes its setting",
 }
-# Read and append only. Triggers refuse changes to the first two from anyone;
-# audit_private_value rows (personal values of audit events) leave only through the purge.
-APPEND_ONLY = frozenset({"audit_event", "destruction_log", "audit_private_value"})
+
+LOCK_AFTER = 5  # failed sign-ins before the account locks (accounts.py keeps the same rule)
+LOCK_FIRST_SECONDS = 30
+LOCK_LONGEST_SECONDS = 15 * 60
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -85,156 +110,848 @@ def identifier(name: str) -> str:
     return name
 
 
-# --------------------------------------------------------------------- the purge function
+@dataclass(frozen=True)
+class TeamRoles:
+    """The server-wide role names of one Followup team."""
+
+    owner: str = OWNER_ROLE
+    gate: str = GATE_ROLE
+    prefix: str = "followup"
+
+    def __post_init__(self) -> None:
+        for name in (self.owner, self.gate, self.prefix):
+            identifier(name)
+
+    def group(self, role: Role | str) -> str:
+        return f"{self.prefix}_{Role(role).value}"
+
+    @property
+    def groups(self) -> tuple[str, str, str]:
+        return (self.group(Role.WORKER), self.group(Role.LEAD), self.group(Role.ADMIN))
 
 
-def purge_function_sql(schema: str = SCHEMA) -> str:
-    """The SECURITY DEFINER function that deletes one person and all that belongs to them."""
-    declare = "\n".join(f"    v_{name} integer[];" for name in PURGE_SET_NAMES)
-    sets = "\n".join(f"    v_{name} := ARRAY({on_server(query)});" for name, query in PURGE_SETS)
-    deletes = "\n".join(
-        f"    DELETE FROM {table} WHERE {on_server(where)};" for table, where in PURGE_DELETES
+def is_team_server(db: Database) -> bool:
+    """Whether ``install`` has run on this database (a PostgreSQL team server)."""
+    if db.is_sqlite:
+        return False
+    with db.engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT to_regprocedure('followup_audit(text,text,integer,text)') IS NOT NULL")
+            ).scalar()
+        )
+
+
+# ------------------------------------------------------------------------ definer functions
+
+
+def _definer(signature: str, returns: str, body: str, *, language: str = "plpgsql") -> str:
+    stable = " STABLE" if "STABLE" in returns else ""
+    returns = returns.replace(" STABLE", "")
+    return (
+        f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns}\n"
+        f"LANGUAGE {language}{stable} SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $fn$\n"
+        f"{body.strip()}\n$fn$"
     )
-    return f"""CREATE OR REPLACE FUNCTION {PURGE_FUNCTION}(p_person_id integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = {identifier(schema)}, pg_temp AS $$
+
+
+_NOW_UTC = "(now() AT TIME ZONE 'UTC')"
+
+
+def _functions(roles: TeamRoles) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(signature for GRANT, CREATE statement, who may EXECUTE it)."""
+    worker, lead, admin = roles.groups
+    staff = (worker, lead, admin)
+    # Whoever owns the schema (the login `followup init` ran as) may make the first admin.
+    owner = f"(SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = '{SCHEMA}')"
+    must_be_admin = (
+        f"IF followup_my_role() IS DISTINCT FROM 'admin' AND session_user <> {owner} THEN\n"
+        "        RAISE EXCEPTION 'Only an administrator can manage users.' "
+        "USING ERRCODE = 'insufficient_privilege';\n    END IF;"
+    )
+    purge_declare = "\n".join(f"    v_{name} integer[];" for name in PURGE_SET_NAMES)
+    purge_sets = "\n".join(
+        f"    v_{name} := ARRAY({on_server(query)});"
+        for name, query in PURGE_SETS
+        if name != "people"
+    )
+    purge_counts = ", ".join(
+        f"'{table}', (SELECT count(*) FROM {table} WHERE {on_server(where)})"
+        for table, where in PURGE_DELETES
+    )
+    purge_deletes = "\n".join(
+        f"        DELETE FROM {table} WHERE {on_server(where)};" for table, where in PURGE_DELETES
+    )
+    people_query = on_server(dict(PURGE_SETS)["people"]).replace("{person}", "p_person_id")
+    return [
+        (
+            "followup_me()",
+            _definer(
+                "followup_me()",
+                "integer STABLE",
+                "SELECT id FROM user_account WHERE username = session_user AND active",
+                language="sql",
+            ),
+            staff,
+        ),
+        (
+            "followup_my_role()",
+            _definer(
+                "followup_my_role()",
+                "text STABLE",
+                "SELECT role FROM user_account WHERE username = session_user AND active",
+                language="sql",
+            ),
+            staff,
+        ),
+        (
+            "followup_audit(text, text, integer, text)",
+            _definer(
+                "followup_audit(p_action text, p_entity text, p_entity_id integer, p_details text)",
+                "integer",
+                f"""
 DECLARE
-{declare}
-    deleted integer;
+    v_id integer;
 BEGIN
-{sets}
-{deletes}
-    GET DIAGNOSTICS deleted = ROW_COUNT;
-    RETURN deleted;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, followup_me(), session_user, p_action, p_entity, p_entity_id, p_details)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END""",
+            ),
+            staff,
+        ),
+        (
+            "followup_audit_private(text, text, integer, text, text, integer)",
+            _definer(
+                "followup_audit_private(p_action text, p_entity text, p_entity_id integer, "
+                "p_details text, p_private text, p_person_id integer)",
+                "integer",
+                f"""
+DECLARE
+    v_id integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM person WHERE id = p_person_id) THEN
+        RAISE EXCEPTION 'There is no such person.' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, followup_me(), session_user, p_action, p_entity, p_entity_id, p_details)
+    RETURNING id INTO v_id;
+    INSERT INTO audit_private_value (audit_event_id, person_id, details)
+    VALUES (v_id, p_person_id, p_private);
+    RETURN v_id;
+END""",
+            ),
+            staff,
+        ),
+        (
+            "followup_row_audit()",
+            # A trigger: every change to case data, stamped by the server. Only the names of
+            # the columns that changed are kept, never their values (those are personal).
+            f"""CREATE OR REPLACE FUNCTION followup_row_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, pg_temp AS $fn$
+DECLARE
+    v_new jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END;
+    v_old jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END;
+    v_fields jsonb;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        SELECT coalesce(jsonb_agg(key ORDER BY key), '[]'::jsonb) INTO v_fields
+        FROM jsonb_each(v_new) AS n(key, value)
+        WHERE n.value IS DISTINCT FROM v_old -> n.key;
+        IF v_fields = '[]'::jsonb THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES (
+        {_NOW_UTC}, followup_me(), session_user,
+        CASE TG_OP WHEN 'INSERT' THEN 'create' WHEN 'UPDATE' THEN 'update' ELSE 'delete' END,
+        left('row:' || TG_TABLE_NAME, 32),
+        (coalesce(v_new, v_old) ->> 'id')::integer,
+        CASE WHEN v_fields IS NULL THEN '{{"server": true}}'
+             ELSE jsonb_build_object('server', true, 'fields', v_fields)::text END
+    );
+    RETURN NULL;
 END
-$$"""
-
-
-# --------------------------------------------------------------------------- grants
-
-
-def app_grant_statements(app_role: str = APP_ROLE, schema: str = SCHEMA) -> list[str]:
-    """What the owner grants the app role, table by table, after the migrations.
-
-    Revoked first, so that running it again after an upgrade leaves exactly these rights.
-    """
-    app = identifier(app_role)
-    sch = identifier(schema)
-    statements = [
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {sch} FROM {app}",
-        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {sch} FROM {app}",
-        f"GRANT USAGE ON SCHEMA {sch} TO {app}",
-        f"GRANT SELECT ON {sch}.alembic_version TO {app}",
+$fn$""",
+            (),
+        ),
+        (
+            "followup_create_user(text, text, text, text)",
+            _definer(
+                "followup_create_user(p_username text, p_display_name text, p_role text, "
+                "p_verifier text)",
+                "integer",
+                f"""
+DECLARE
+    v_id integer;
+    v_group text;
+BEGIN
+    {must_be_admin}
+    IF p_username !~ '^[a-z_][a-z0-9_]{{0,62}}$' THEN
+        RAISE EXCEPTION 'A login name here is lower-case letters, digits and underscores, starting with a letter.'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_role NOT IN ('worker', 'lead', 'admin') THEN
+        RAISE EXCEPTION 'The role must be worker, lead or admin.' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+        RAISE EXCEPTION 'A password reaches the server only as a SCRAM verifier.'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_group := '{roles.prefix}_' || p_role;
+    SELECT id INTO v_id FROM user_account WHERE lower(username) = lower(p_username);
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_username) THEN
+        RAISE EXCEPTION 'There is already a database role with that name; choose another.'
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    IF v_id IS NOT NULL AND (SELECT role FROM user_account WHERE id = v_id) <> p_role THEN
+        RAISE EXCEPTION 'There is already a user with that name and another role; choose another name.'
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    EXECUTE format(
+        'CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS '
+        'PASSWORD %L IN ROLE %I', p_username, p_verifier, v_group);
+    IF v_id IS NULL THEN
+        INSERT INTO user_account (username, display_name, role, active, password_hash, created_at,
+                                  failed_sign_ins)
+        VALUES (p_username, p_display_name, p_role, true, '', {_NOW_UTC}, 0)
+        RETURNING id INTO v_id;
+    ELSE
+        -- An account from before the team server had logins: it gets its login now.
+        UPDATE user_account SET password_hash = '', active = true WHERE id = v_id;
+    END IF;
+    PERFORM followup_audit('create', 'user', v_id,
+        jsonb_build_object('username', p_username, 'role', p_role)::text);
+    RETURN v_id;
+END""",
+            ),
+            (admin,),
+        ),
+        (
+            "followup_change_user(text, text, boolean, text, boolean)",
+            _definer(
+                "followup_change_user(p_username text, p_role text, p_active boolean, "
+                "p_verifier text, p_unlock boolean)",
+                "void",
+                f"""
+DECLARE
+    v_user user_account%ROWTYPE;
+    v_changes jsonb := '{{}}'::jsonb;
+BEGIN
+    {must_be_admin}
+    SELECT * INTO v_user FROM user_account WHERE username = p_username;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'There is no Followup user with that name.' USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_username) THEN
+        -- A user from before the team server had logins (an upgrade): a one-time password
+        -- from an admin gives them their login.
+        IF p_verifier IS NULL THEN
+            RAISE EXCEPTION 'This user has no login on the team server yet; give them a one-time password first.'
+                USING ERRCODE = 'undefined_object';
+        END IF;
+        IF p_username !~ '^[a-z_][a-z0-9_]{{0,62}}$' THEN
+            RAISE EXCEPTION 'This user name cannot be a login; add the user again under a name of lower-case letters, digits and underscores.'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format(
+            'CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS '
+            'PASSWORD %L IN ROLE %I', p_username, p_verifier, '{roles.prefix}_' || v_user.role);
+        IF NOT v_user.active THEN
+            EXECUTE format('ALTER ROLE %I NOLOGIN', p_username);
+        END IF;
+        v_changes := v_changes || '{{"login": "created"}}'::jsonb;
+    END IF;
+    IF EXISTS (
+        SELECT 1 FROM pg_roles WHERE rolname = p_username
+        AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)
+    ) OR EXISTS (
+        SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+        JOIN pg_roles u ON u.oid = m.member
+        WHERE u.rolname = p_username AND g.rolname NOT IN ('{worker}', '{lead}', '{admin}')
+    ) OR p_username = {owner} OR p_username = '{roles.gate}' THEN
+        RAISE EXCEPTION 'That role is not an ordinary Followup login; a database administrator manages it.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_role IS NOT NULL AND p_role <> v_user.role THEN
+        IF p_role NOT IN ('worker', 'lead', 'admin') THEN
+            RAISE EXCEPTION 'The role must be worker, lead or admin.' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format('REVOKE %I FROM %I', '{roles.prefix}_' || v_user.role, p_username);
+        EXECUTE format('GRANT %I TO %I', '{roles.prefix}_' || p_role, p_username);
+        UPDATE user_account SET role = p_role WHERE id = v_user.id;
+        v_changes := v_changes || jsonb_build_object('role', jsonb_build_array(v_user.role, p_role));
+    END IF;
+    IF p_active IS NOT NULL AND p_active <> v_user.active THEN
+        EXECUTE format('ALTER ROLE %I %s', p_username, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        UPDATE user_account SET active = p_active WHERE id = v_user.id;
+        v_changes := v_changes || jsonb_build_object('active', jsonb_build_array(v_user.active, p_active));
+    END IF;
+    IF p_verifier IS NOT NULL THEN
+        IF p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+            RAISE EXCEPTION 'A password reaches the server only as a SCRAM verifier.'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', p_username, p_verifier);
+        v_changes := v_changes || '{{"password": "reset"}}'::jsonb;
+    END IF;
+    IF p_unlock THEN
+        UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL WHERE id = v_user.id;
+        v_changes := v_changes || '{{"unlocked": true}}'::jsonb;
+    END IF;
+    IF v_changes <> '{{}}'::jsonb THEN
+        PERFORM followup_audit('update', 'user', v_user.id, v_changes::text);
+    END IF;
+END""",
+            ),
+            (admin,),
+        ),
+        (
+            "followup_sign_in_lock(text)",
+            _definer(
+                "followup_sign_in_lock(p_username text)",
+                "timestamp",
+                f"""
+DECLARE
+    v_user user_account%ROWTYPE;
+BEGIN
+    SELECT * INTO v_user FROM user_account
+    WHERE lower(username) = lower(left(p_username, 64)) AND locked_until > {_NOW_UTC};
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    -- An attempt while locked is refused before the password is tried, and audited.
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, v_user.id, left(p_username, 64), 'login_failed', 'user', v_user.id,
+            '{{"reason": "locked"}}');
+    RETURN v_user.locked_until;
+END""",
+            ),
+            (roles.gate, *staff),
+        ),
+        (
+            "followup_sign_in_failed(text)",
+            _definer(
+                "followup_sign_in_failed(p_username text)",
+                "timestamp",
+                f"""
+DECLARE
+    v_user user_account%ROWTYPE;
+    v_until timestamp;
+BEGIN
+    SELECT * INTO v_user FROM user_account WHERE lower(username) = lower(left(p_username, 64))
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+        VALUES ({_NOW_UTC}, NULL, left(p_username, 64), 'login_failed', 'user', NULL,
+                '{{"reason": "wrong name or password"}}');
+        RETURN NULL;
+    END IF;
+    IF v_user.failed_sign_ins + 1 >= {LOCK_AFTER} THEN
+        v_until := {_NOW_UTC} + make_interval(secs => least(
+            {LOCK_FIRST_SECONDS} * power(2, least(v_user.failed_sign_ins + 1 - {LOCK_AFTER}, 10)),
+            {LOCK_LONGEST_SECONDS}));
+    END IF;
+    UPDATE user_account SET failed_sign_ins = failed_sign_ins + 1,
+        locked_until = coalesce(v_until, locked_until)
+    WHERE id = v_user.id;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, v_user.id, left(p_username, 64), 'login_failed', 'user', v_user.id,
+            jsonb_strip_nulls(jsonb_build_object(
+                'reason', 'wrong name or password',
+                'locked_until', to_char(v_until, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')))::text);
+    RETURN v_until;
+END""",
+            ),
+            (roles.gate, *staff),
+        ),
+        (
+            "followup_signed_in()",
+            _definer(
+                "followup_signed_in()",
+                "timestamp",
+                f"""
+DECLARE
+    v_user user_account%ROWTYPE;
+BEGIN
+    SELECT * INTO v_user FROM user_account WHERE username = session_user FOR UPDATE;
+    IF NOT FOUND OR NOT v_user.active THEN
+        RAISE EXCEPTION 'This login is not a Followup user, or has been switched off.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF v_user.locked_until > {_NOW_UTC} THEN
+        INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+        VALUES ({_NOW_UTC}, v_user.id, session_user, 'login_failed', 'user', v_user.id,
+                '{{"reason": "locked"}}');
+        RETURN v_user.locked_until;
+    END IF;
+    UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL WHERE id = v_user.id;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, v_user.id, session_user, 'login', 'user', v_user.id, NULL);
+    RETURN NULL;
+END""",
+            ),
+            staff,
+        ),
+        (
+            "followup_match_candidates(text[], date[])",
+            _definer(
+                "followup_match_candidates(p_nhs text[], p_dobs date[])",
+                "TABLE(id integer, first_name text, last_name text, date_of_birth date, "
+                "nhs_number text, gender text, phone text, address text, postcode text, "
+                "email text, merged_into_id integer)",
+                """
+BEGIN
+    IF followup_my_role() NOT IN ('worker', 'lead') THEN
+        RAISE EXCEPTION 'Only workers and team leads import referrals.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY
+    WITH RECURSIVE hits AS (
+        SELECT p.id FROM person p WHERE p.nhs_number = ANY(p_nhs)
+        UNION
+        SELECT p.id FROM person p WHERE p.date_of_birth = ANY(p_dobs) AND p.merged_into_id IS NULL
+    ), chain AS (
+        SELECT h.id FROM hits h
+        UNION
+        SELECT p.merged_into_id FROM person p JOIN chain c ON p.id = c.id
+        WHERE p.merged_into_id IS NOT NULL
+    )
+    SELECT p.id, p.first_name::text, p.last_name::text, p.date_of_birth, p.nhs_number::text,
+           p.gender::text, p.phone::text, p.address::text, p.postcode::text, p.email::text,
+           p.merged_into_id
+    FROM person p WHERE p.id IN (SELECT chain.id FROM chain);
+END""",
+            ),
+            (worker, lead),
+        ),
+        (
+            "followup_intake_facts(integer[], text[], text[])",
+            _definer(
+                "followup_intake_facts(p_people integer[], p_forces text[], p_references text[])",
+                "TABLE(kind text, person_id integer, case_id integer, force text, "
+                "police_reference text, at timestamp, n integer)",
+                """
+BEGIN
+    IF followup_my_role() NOT IN ('worker', 'lead') THEN
+        RAISE EXCEPTION 'Only workers and team leads import referrals.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- Each person's open case, when and how often they were referred before, and which of
+    -- these police references are already known: what intake needs, and nothing more.
+    RETURN QUERY
+    SELECT 'open_case', c.person_id, c.id, NULL::text, NULL::text, c.next_action_due_at, NULL::integer
+    FROM case_file c WHERE c.person_id = ANY(p_people) AND c.status <> 'closed'
+    UNION ALL
+    SELECT 'referrals', r.person_id, NULL::integer, NULL::text, NULL::text, max(r.incident_at),
+           count(*)::integer
+    FROM referral r WHERE r.person_id = ANY(p_people) GROUP BY r.person_id
+    UNION ALL
+    SELECT 'known', NULL::integer, r.case_id, r.force::text, r.police_reference::text, NULL, NULL
+    FROM referral r
+    JOIN unnest(p_forces, p_references) AS w(force, reference)
+      ON lower(r.force) = lower(w.force) AND r.police_reference = w.reference;
+END""",
+            ),
+            (worker, lead),
+        ),
+        (
+            "followup_bring_forward(integer[], timestamp)",
+            _definer(
+                "followup_bring_forward(p_cases integer[], p_due timestamp)",
+                "integer",
+                """
+DECLARE
+    v_n integer;
+BEGIN
+    IF followup_my_role() NOT IN ('worker', 'lead') THEN
+        RAISE EXCEPTION 'Only workers and team leads import referrals.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- A new overdose within an open case needs a timely first attempt again, whoever holds
+    -- the case: intake may only bring its next action forward, never push it back.
+    UPDATE case_file SET next_action_due_at = p_due, version = version + 1
+    WHERE id = ANY(p_cases) AND status <> 'closed'
+      AND (next_action_due_at IS NULL OR next_action_due_at > p_due);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END""",
+            ),
+            (worker, lead),
+        ),
+        (
+            "followup_retention_review()",
+            _definer(
+                "followup_retention_review()",
+                "TABLE(person_id integer, merged_into_id integer, initials text, birth_year "
+                "integer, case_id integer, police_reference text, status text, closed_at "
+                "timestamp, letters integer)",
+                """
+BEGIN
+    IF followup_my_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'Only an administrator reviews retention.' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- Identifiers and dates only: initials and year of birth, never names or case details.
+    RETURN QUERY
+    SELECT p.id, p.merged_into_id,
+           upper(left(coalesce(trim(p.first_name), ''), 1) || left(coalesce(trim(p.last_name), ''), 1)),
+           extract(year FROM p.date_of_birth)::integer,
+           c.id, c.police_reference::text, c.status::text, c.closed_at,
+           (SELECT count(*)::integer FROM letter l WHERE l.case_id = c.id)
+    FROM person p LEFT JOIN case_file c ON c.person_id = p.id;
+END""",
+            ),
+            (admin,),
+        ),
+        (
+            "followup_destroy_person(integer, boolean, timestamp)",
+            _definer(
+                "followup_destroy_person(p_person_id integer, p_dry_run boolean, p_cutoff timestamp)",
+                "text",
+                f"""
+DECLARE
+{purge_declare}
+    v_open integer;
+    v_closed timestamp;
+    v_counts jsonb;
+    v_years integer;
+    v_cutoff timestamp;
+    v_log integer;
+BEGIN
+    IF followup_my_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'Only an administrator can destroy records, through the retention review.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT CASE WHEN value ~ '^[0-9]+$' AND value::integer BETWEEN 1 AND 100 THEN value::integer
+                ELSE 8 END
+    INTO v_years FROM setting WHERE key = 'retention.closed_years';
+    v_years := coalesce(v_years, 8);
+    -- The caller may bring the day forward for a dry run, never the retention period itself.
+    v_cutoff := least(coalesce(p_cutoff, {_NOW_UTC}), {_NOW_UTC}) - make_interval(years => v_years);
+    v_people := ARRAY({people_query});
+    PERFORM 1 FROM person WHERE id = ANY(v_people) FOR UPDATE;
+    PERFORM 1 FROM case_file WHERE person_id = ANY(v_people) FOR UPDATE;
+    SELECT count(*) FILTER (WHERE status <> 'closed'), max(closed_at)
+    INTO v_open, v_closed FROM case_file WHERE person_id = ANY(v_people);
+    IF NOT EXISTS (SELECT 1 FROM person WHERE id = p_person_id AND merged_into_id IS NULL)
+       OR v_open > 0 OR v_closed IS NULL OR v_closed >= v_cutoff THEN
+        RAISE EXCEPTION 'Person % is not due for destruction: a case is open or was closed less than % years ago, or the record is gone.', p_person_id, v_years
+            USING ERRCODE = 'check_violation';
+    END IF;
+{purge_sets}
+    v_counts := jsonb_build_object({purge_counts});
+    IF NOT p_dry_run THEN
+{purge_deletes}
+        INSERT INTO destruction_log (destroyed_at, approved_by_id, person_id, case_ids, closed_on,
+                                     retention_years, letters_removed)
+        VALUES ({_NOW_UTC}, followup_me(), p_person_id, to_jsonb(v_cases)::text, v_closed::date,
+                v_years, coalesce(array_length(v_letters, 1), 0))
+        RETURNING id INTO v_log;
+        PERFORM followup_audit('purge', 'person', p_person_id,
+            jsonb_build_object('people', coalesce(array_length(v_people, 1), 0))::text);
+    END IF;
+    RETURN jsonb_build_object(
+        'counts', v_counts, 'cases', to_jsonb(v_cases), 'letters', coalesce(array_length(v_letters, 1), 0),
+        'people', coalesce(array_length(v_people, 1), 0), 'closed_on', v_closed::date,
+        'retention_years', v_years, 'log_id', v_log)::text;
+END""",
+            ),
+            (admin,),
+        ),
     ]
-    for table in Base.metadata.sorted_tables:
-        if table.name in APPEND_ONLY:
-            rights = "SELECT, INSERT"
-        elif table.name in APP_DELETES:
-            rights = "SELECT, INSERT, UPDATE, DELETE"
-        else:
-            rights = "SELECT, INSERT, UPDATE"
-        statements.append(f"GRANT {rights} ON {sch}.{table.name} TO {app}")
-    statements += [
-        # UPDATE lets `followup demo` move the id sequences past the ids it chose in bulk.
-        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {sch} TO {app}",
-        purge_function_sql(sch),
-        f"REVOKE ALL ON FUNCTION {sch}.{PURGE_FUNCTION}(integer) FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION {sch}.{PURGE_FUNCTION}(integer) TO {app}",
-        f"REVOKE ALL ON FUNCTION {sch}.followup_audit_event_append_only() FROM PUBLIC",
-        f"REVOKE ALL ON FUNCTION {sch}.followup_destruction_log_append_only() FROM PUBLIC",
-        f"REVOKE ALL ON FUNCTION {sch}.followup_audit_private_value_no_update() FROM PUBLIC",
-    ]
+
+
+# ------------------------------------------------------------------------ policies
+
+
+def _policies(roles: TeamRoles) -> list[str]:
+    """Row-level security: who sees and writes which people and cases."""
+    me = "(SELECT followup_me())"
+    role = "(SELECT followup_my_role())"
+    lead = f"{role} = 'lead'"
+    worker = f"{role} = 'worker'"
+    # A worker's cases: their own caseload, and the inbox of new unassigned cases.
+    mine = f"(assigned_worker_id = {me} OR (assigned_worker_id IS NULL AND status = 'new'))"
+    case_visible = f"EXISTS (SELECT 1 FROM case_file c WHERE c.id = {{col}} AND ({lead} OR {worker} AND (c.assigned_worker_id = {me} OR (c.assigned_worker_id IS NULL AND c.status = 'new'))))"
+    person_visible = (
+        f"({lead} OR {worker} AND (EXISTS (SELECT 1 FROM case_file c WHERE c.person_id = {{col}} "
+        f"AND (c.assigned_worker_id = {me} OR (c.assigned_worker_id IS NULL AND c.status = 'new'))) "
+        f"OR EXISTS (SELECT 1 FROM match_review r WHERE r.state = 'pending' "
+        f"AND (r.incoming_person_id = {{col}} OR r.candidate_person_id = {{col}}))))"
+    )
+    statements: list[str] = []
+
+    def policy(table: str, name: str, command: str, using: str | None, check: str | None) -> None:
+        parts = [f"CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {command}"]
+        if using is not None:
+            parts.append(f"USING ({using})")
+        if check is not None:
+            parts.append(f"WITH CHECK ({check})")
+        statements.append(" ".join(parts))
+
+    # case_file: a lead everything; a worker reads their own and the inbox, may take an inbox
+    # case for themselves, and never hands a case to anyone else.
+    policy("case_file", "lead_all", "ALL", lead, lead)
+    policy("case_file", "worker_read", "SELECT", f"{worker} AND {mine}", None)
+    policy(
+        "case_file",
+        "worker_add",
+        "INSERT",
+        None,
+        f"{worker} AND (assigned_worker_id IS NULL OR assigned_worker_id = {me})",
+    )
+    policy(
+        "case_file",
+        "worker_change",
+        "UPDATE",
+        f"{worker} AND {mine}",
+        f"{worker} AND assigned_worker_id = {me}",
+    )
+    # person: visible when one of their cases is, or they are in a pending match review;
+    # intake adds people, and a worker edits only people they can see.
+    # A person intake has just written, before their case exists, is nobody's yet.
+    person = (
+        f"({person_visible.format(col='person.id')} OR merged_into_id IS NULL AND ({lead} OR {worker}) "
+        "AND NOT EXISTS (SELECT 1 FROM case_file c WHERE c.person_id = person.id))"
+    )
+    policy("person", "staff_read", "SELECT", person, None)
+    policy("person", "staff_add", "INSERT", None, f"{lead} OR {worker}")
+    policy("person", "staff_change", "UPDATE", person, f"{lead} OR {worker}")
+    # Rows of a case, and rows of a person.
+    for table, column in (
+        ("case_status_change", "case_id"),
+        ("contact_attempt", "case_id"),
+        ("treatment_referral", "case_id"),
+        ("letter", "case_id"),
+    ):
+        visible = case_visible.format(col=f"{table}.{column}")
+        policy(table, "staff_all", "ALL", visible, visible)
+    # Intake attaches a new referral to the person's open case whoever holds it: adding is
+    # allowed, reading follows the case.
+    policy(
+        "referral",
+        "staff_read",
+        "SELECT",
+        f"{case_visible.format(col='referral.case_id')} "
+        f"OR {person_visible.format(col='referral.person_id')}",
+        None,
+    )
+    policy("referral", "staff_add", "INSERT", None, f"{lead} OR {worker}")
+    policy("referral", "staff_change", "UPDATE", case_visible.format(col="referral.case_id"), None)
+    for table, case_col, person_col in (
+        ("consent_entry", "case_id", "person_id"),
+        ("naloxone_supply", "case_id", "person_id"),
+    ):
+        # Consent and kits are the person's: whoever may see the person sees all of them, so
+        # nobody contacts someone whose refusal was recorded on another worker's case.
+        visible = (
+            f"({table}.{case_col} IS NOT NULL AND {case_visible.format(col=f'{table}.{case_col}')}) "
+            f"OR {person_visible.format(col=f'{table}.{person_col}')}"
+        )
+        policy(table, "staff_all", "ALL", visible, visible)
+    referral_visible = "EXISTS (SELECT 1 FROM referral x WHERE x.id = referral_warning.referral_id)"
+    policy("referral_warning", "staff_read", "SELECT", referral_visible, None)
+    policy("referral_warning", "staff_add", "INSERT", None, f"{lead} OR {worker}")
+    policy("match_review", "staff_all", "ALL", f"{lead} OR {worker}", f"{lead} OR {worker}")
+    policy("person_merge", "lead_all", "ALL", lead, lead)
+    policy(
+        "letter_print",
+        "staff_all",
+        "ALL",
+        "EXISTS (SELECT 1 FROM letter x WHERE x.id = letter_print.letter_id)",
+        "EXISTS (SELECT 1 FROM letter x WHERE x.id = letter_print.letter_id)",
+    )
+    # The audit trail: leads and admins read it all; a worker reads their own events.
+    policy(
+        "audit_event", "reader", "SELECT", f"{role} IN ('lead', 'admin') OR user_id = {me}", None
+    )
+    policy(
+        "audit_private_value",
+        "reader",
+        "SELECT",
+        f"{role} IN ('lead', 'admin')",
+        None,
+    )
+    policy("destruction_log", "reader", "SELECT", f"{role} IN ('lead', 'admin')", None)
     return statements
 
 
-def grant_app_role(db: Database, app_role: str = APP_ROLE) -> None:
-    """Run ``app_grant_statements`` as the connected owner (``followup init``)."""
+def _rls_tables() -> tuple[str, ...]:
+    return (*PERSONAL_TABLES, *sorted(APPEND_ONLY))
+
+
+def install_statements(roles: TeamRoles | None = None, schema: str = SCHEMA) -> list[str]:
+    """What ``followup init`` runs as the owner after the migrations, every time.
+
+    Everything is revoked first and made again, so that after an upgrade exactly these rights,
+    policies and functions exist.
+    """
+    roles = roles or TeamRoles()
+    sch = identifier(schema)
+    worker, lead, admin = roles.groups
+    staff = ", ".join(roles.groups)
+    everyone = f"{staff}, {roles.gate}"
+    statements: list[str] = []
+    for group in roles.groups:
+        statements.append(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') "
+            f"THEN CREATE ROLE {group} NOLOGIN NOINHERIT; END IF; END $$"
+        )
+    statements += [
+        "DO $$ BEGIN EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()); "
+        f"EXECUTE format('GRANT CONNECT ON DATABASE %I TO {everyone}', current_database()); END $$",
+        f"REVOKE ALL ON SCHEMA {sch} FROM PUBLIC",
+        f"GRANT USAGE ON SCHEMA {sch} TO {everyone}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {sch} FROM PUBLIC, {everyone}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {sch} FROM PUBLIC, {everyone}",
+        f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {sch} FROM PUBLIC, {everyone}",
+        # The shared app role and the unchecked purge of earlier versions are gone.
+        "DROP FUNCTION IF EXISTS followup_purge_person(integer)",
+        f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{LEGACY_APP_ROLE}') THEN "
+        f"EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA {sch} FROM {LEGACY_APP_ROLE}'; "
+        f"EXECUTE 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA {sch} FROM {LEGACY_APP_ROLE}'; "
+        f"EXECUTE 'REVOKE ALL ON SCHEMA {sch} FROM {LEGACY_APP_ROLE}'; "
+        f"EXECUTE format('REVOKE ALL ON DATABASE %I FROM {LEGACY_APP_ROLE}', current_database()); "
+        "END IF; END $$",
+        f"GRANT SELECT ON {sch}.alembic_version TO {everyone}",
+        f"GRANT SELECT ON {sch}.user_account TO {staff}",
+        f"GRANT SELECT ON {sch}.setting, {sch}.service TO {staff}",
+        f"GRANT INSERT, UPDATE, DELETE ON {sch}.setting TO {admin}",
+        f"GRANT INSERT, UPDATE ON {sch}.service TO {admin}",
+        f"GRANT SELECT ON {', '.join(sorted(APPEND_ONLY))} TO {staff}",
+        f"GRANT SELECT, INSERT, UPDATE ON {', '.join(PERSONAL_TABLES)} TO {worker}, {lead}",
+        f"GRANT DELETE ON {', '.join(GROUP_DELETES)} TO {lead}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {sch} TO {staff}",
+        # No password material on the team server: the server's login roles hold it.
+        f"UPDATE {sch}.user_account SET password_hash = '' WHERE password_hash <> ''",
+    ]
+    for signature, create, callers in _functions(roles):
+        statements.append(create)
+        statements.append(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        if callers:
+            statements.append(f"GRANT EXECUTE ON FUNCTION {signature} TO {', '.join(callers)}")
+    for table in _rls_tables():
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"DO $$ DECLARE p record; BEGIN FOR p IN SELECT policyname FROM pg_policies "
+            f"WHERE tablename = '{table}' AND schemaname = '{sch}' LOOP "
+            f"EXECUTE format('DROP POLICY %I ON {table}', p.policyname); END LOOP; END $$",
+        ]
+    statements += _policies(roles)
+    for mapped in Base.metadata.sorted_tables:
+        if mapped.name in APPEND_ONLY:
+            continue
+        statements += [
+            f"DROP TRIGGER IF EXISTS followup_row_audit ON {mapped.name}",
+            f"CREATE TRIGGER followup_row_audit AFTER INSERT OR UPDATE OR DELETE ON {mapped.name} "
+            "FOR EACH ROW EXECUTE FUNCTION followup_row_audit()",
+        ]
+    return statements
+
+
+def install(db: Database, roles: TeamRoles | None = None) -> None:
+    """Run ``install_statements`` as the connected owner (``followup init`` on PostgreSQL)."""
     if db.is_sqlite:
         raise FollowupError(
             "Database roles are for a PostgreSQL team server; a SQLite file has no roles."
         )
-    statements = app_grant_statements(app_role)
+    roles = roles or TeamRoles()
     with db.engine.begin() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": app_role}
+        gate = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": roles.gate}
         ).scalar()
-        if not exists:
+        if not gate:
             raise FollowupError(
-                f"There is no database role called {app_role}; create it first "
-                "(see docs/team-server.sql)."
+                f"There is no database role called {roles.gate}; a database administrator "
+                "creates it first (see docs/team-server.sql)."
             )
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-    log.info("Granted the app role its rights")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for statement in install_statements(roles):
+            raw.execute(statement)  # no parameters: format()'s %I stays as it is
+    log.info("Team server rights, policies and functions installed")
 
 
 # --------------------------------------------------------------------------- the DBA script
 
 
-def server_setup_statements(
-    database: str = DATABASE, owner: str = OWNER_ROLE, app: str = APP_ROLE
-) -> list[str]:
+def server_setup_statements(database: str = DATABASE, roles: TeamRoles | None = None) -> list[str]:
     """Run by a superuser in the server's maintenance database (e.g. ``postgres``)."""
-    db, own, app = identifier(database), identifier(owner), identifier(app)
+    roles = roles or TeamRoles()
+    db, own, gate = identifier(database), roles.owner, roles.gate
     return [
-        f"CREATE ROLE {own} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
-        f"CREATE ROLE {app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT",
+        # CREATEROLE lets the owner's definer functions make logins for Followup users.
+        f"CREATE ROLE {own} LOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS",
+        f"CREATE ROLE {gate} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT",
         f"CREATE DATABASE {db} OWNER {own} ENCODING 'UTF8'",
         f"REVOKE ALL ON DATABASE {db} FROM PUBLIC",
-        f"GRANT CONNECT ON DATABASE {db} TO {app}",
+        f"GRANT CONNECT ON DATABASE {db} TO {gate}",
     ]
 
 
-def database_setup_statements(owner: str = OWNER_ROLE, schema: str = SCHEMA) -> list[str]:
+def database_setup_statements(roles: TeamRoles | None = None, schema: str = SCHEMA) -> list[str]:
     """Run by a superuser connected to the new database: the owner owns the schema."""
-    own, sch = identifier(owner), identifier(schema)
+    roles = roles or TeamRoles()
+    sch = identifier(schema)
     return [
-        f"ALTER SCHEMA {sch} OWNER TO {own}",
-        # PostgreSQL before 15 lets everyone create tables in public; nobody but the owner may.
+        f"ALTER SCHEMA {sch} OWNER TO {roles.owner}",
         f"REVOKE ALL ON SCHEMA {sch} FROM PUBLIC",
     ]
 
 
-def team_server_script(
-    database: str = DATABASE, owner: str = OWNER_ROLE, app: str = APP_ROLE
-) -> str:
+def team_server_script(database: str = DATABASE, roles: TeamRoles | None = None) -> str:
     """The psql script for a database administrator (docs/team-server.sql)."""
+    roles = roles or TeamRoles()
     lines = [
         "-- Followup team server: roles and database, for a PostgreSQL administrator.",
-        "-- Generated by followup.protection.team_server.team_server_script(); run with psql as a superuser:",
+        "-- Generated by followup.protection.team_server.team_server_script(); run with psql "
+        "as a superuser:",
         "--     psql -U postgres -f team-server.sql",
-        f"-- {owner} owns the schema and is used only by `followup init`;",
-        f"-- {app} is what the desktop app connects as: it reads and writes case data but",
-        "-- cannot change the schema, cannot change or delete audit rows and cannot delete",
-        "-- people except through the retention purge (the SECURITY DEFINER function",
-        f"-- {PURGE_FUNCTION}, owned by {owner}).",
+        "--",
+        f"-- {roles.owner} owns the schema and is used only by `followup init`. Each Followup",
+        "-- user is a PostgreSQL login of their own, made by `followup users add` (which runs",
+        f"-- as an admin through a SECURITY DEFINER function owned by {roles.owner}), and",
+        "-- belongs to one of the groups "
+        + ", ".join(roles.groups)
+        + ", which `followup init` creates.",
+        f"-- {roles.gate} may only count failed sign-ins and read lockouts, so that a desktop",
+        "-- can enforce the lockout before anyone has signed in; its password is shared by the",
+        "-- team's desktops (FOLLOWUP_DB=postgresql://"
+        + roles.gate
+        + "@HOST:5432/"
+        + database
+        + ").",
         "",
         "\\set ON_ERROR_STOP on",
         "",
     ]
-    lines += [s + ";" for s in server_setup_statements(database, owner, app)]
+    lines += [s + ";" for s in server_setup_statements(database, roles)]
     lines += [
         "",
         "-- Passwords are typed, not stored in this file.",
-        f"\\password {owner}",
-        f"\\password {app}",
+        f"\\password {roles.owner}",
+        f"\\password {roles.gate}",
         "",
         f"\\connect {database}",
     ]
-    lines += [s + ";" for s in database_setup_statements(owner)]
+    lines += [s + ";" for s in database_setup_statements(roles)]
     lines += [
         "",
-        "-- Then, as the owner, create the schema and grant the app role its rights:",
-        f"--     followup init --db postgresql://{owner}@HOST:5432/{database} "
-        f"--grant-app-role {app}",
-        "-- (run the same command after every Followup upgrade). It runs these grants:",
-        "--",
-    ]
-    for statement in app_grant_statements(app):
-        lines += [f"--   {line}" for line in (statement + ";").splitlines()]
-    lines += [
-        "--",
-        "-- Everyone's app then uses:",
-        f"--     FOLLOWUP_DB=postgresql://{app}@HOST:5432/{database}",
+        "-- Then, as the owner, create the schema, the groups, the rights, the row-level",
+        "-- security policies and the functions (run the same command after every upgrade):",
+        f"--     followup init --db postgresql://{roles.owner}@HOST:5432/{database}",
+        "-- and add the first administrator, still as the owner:",
+        f"--     followup users add NAME --role admin --db postgresql://{roles.owner}@HOST:5432/{database}",
+        "",
+        "-- Optional, and worth it: slow down password guessing at the server itself with",
+        "-- auth_delay (in postgresql.conf: shared_preload_libraries = 'auth_delay' and",
+        "-- auth_delay.milliseconds = 2000), and keep the server's own read log with pgaudit",
+        "-- (Debian: apt install postgresql-15-pgaudit; shared_preload_libraries = 'pgaudit';",
+        "-- then, in this database: CREATE EXTENSION pgaudit; ALTER DATABASE "
+        + database
+        + " SET pgaudit.log = 'read, write, role, ddl').",
         "",
     ]
     return "\n".join(lines)

@@ -148,11 +148,10 @@ def password_request(url: str, refused: bool) -> PasswordRequest:
 
 
 def first_run(db: Database) -> bool:
-    """True when the database has no users yet."""
-    from followup.accounts import user_count
+    """True when the database has no users yet (never on a team server)."""
+    from followup.startup import needs_first_admin
 
-    with db.session() as s:
-        return user_count(s) == 0
+    return needs_first_admin(db)
 
 
 # ------------------------------------------------------------------ the flow of windows

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import accounts
+from followup import accounts, startup
 from followup.access import Actor
 from followup.casework.team_rules import is_demo
 from followup.errors import FollowupError
@@ -49,8 +49,8 @@ class SignedIn:
 
 def sign_in_and_check_demo(db: Database, username: str, password: str) -> SignedIn:
     """Check the password (audited either way) and read the demonstration-data flag."""
+    actor = startup.sign_in(db, username, password)
     with db.session() as s:
-        actor = accounts.sign_in(s, username, password)
         demo = is_demo(s)
     return SignedIn(actor, demo)
 
