@@ -48,7 +48,10 @@ def record(
     """Add one audit event to the session's transaction (None: the server wrote it)."""
     text = json.dumps(details, default=_plain, sort_keys=True) if details else None
     if enforced_by_server(session):
-        session.execute(select(func.followup_audit(str(action), entity, entity_id, text)))
+        # Not flushing first: the caller's changes may be half made (a case closed whose
+        # reason comes next), and the server's function needs none of them.
+        with session.no_autoflush:
+            session.execute(select(func.followup_audit(str(action), entity, entity_id, text)))
         return None
     event = AuditEvent(
         user_id=actor_id,
@@ -70,27 +73,29 @@ def record_with_private(
     entity_id: int | None,
     public: dict[str, Any],
     private: dict[str, Any],
-    person_id: int,
+    person_id: int | None,
 ) -> AuditEvent | None:
     """Add an audit event whose personal values are kept apart, for the retention purge.
 
     The event holds ``public`` (never personal data) and ``"private_values": true`` when there
-    are private values; ``private`` goes to ``audit_private_value`` under ``person_id``.
+    are private values; ``private`` goes to ``audit_private_value`` under ``person_id`` (None
+    for a value that is nobody's in particular, such as the text of a search).
     """
     details = {**public, "private_values": True} if private else public
     if private and enforced_by_server(session):
-        session.execute(
-            select(
-                func.followup_audit_private(
-                    str(action),
-                    entity,
-                    entity_id,
-                    json.dumps(details, default=_plain, sort_keys=True),
-                    json.dumps(private, default=_plain, sort_keys=True),
-                    person_id,
+        with session.no_autoflush:
+            session.execute(
+                select(
+                    func.followup_audit_private(
+                        str(action),
+                        entity,
+                        entity_id,
+                        json.dumps(details, default=_plain, sort_keys=True),
+                        json.dumps(private, default=_plain, sort_keys=True),
+                        person_id,
+                    )
                 )
             )
-        )
         return None
     event = record(session, actor_id, action, entity, entity_id, details)
     if private and event is not None:

@@ -11,13 +11,14 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from followup import audit
 from followup.access import Actor, require
 from followup.db import queries
 from followup.db.models import Case
 from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow
 from followup.errors import PermissionDenied
 from followup.validation import normalise_phone
-from followup.vocab import CaseStatus
+from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
     "SORT_KEYS",
@@ -49,8 +50,29 @@ def _with_search_phone(q: CaseQuery) -> CaseQuery:
 
 
 def count_cases(session: Session, actor: Actor, q: CaseQuery) -> int:
-    """How many cases the query finds among those this user may see."""
-    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
+    """How many cases the query finds among those this user may see.
+
+    A search (anything typed in the search box) is audited once per query, here, where the
+    list counts what it found: which fields were used and how many cases matched. What was
+    typed can be a name, so it goes to the private values that the retention run removes.
+    """
+    found = queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
+    if q.search.strip():
+        fields = ["text"]
+        fields += ["status"] if q.statuses else []
+        fields += ["worker"] if q.worker_id is not None else []
+        fields += ["overdue"] if q.overdue_only else []
+        audit.record_with_private(
+            session,
+            actor.id,
+            AuditAction.VIEW,
+            "search",
+            None,
+            {"screen": "caseload", "fields": fields, "results": found},
+            {"text": q.search.strip()[:200]},
+            None,
+        )
+    return found
 
 
 def list_cases(

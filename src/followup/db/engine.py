@@ -62,9 +62,12 @@ def enforced_by_server(session: Session) -> bool:
     engine = bind.engine
     if _ENFORCING.get(engine):
         return True
-    found = bool(
-        session.execute(text(f"SELECT to_regprocedure('{TEAM_SERVER_PROBE}') IS NOT NULL")).scalar()
-    )
+    with session.no_autoflush:  # asking must not write the caller's half-made changes
+        found = bool(
+            session.execute(
+                text(f"SELECT to_regprocedure('{TEAM_SERVER_PROBE}') IS NOT NULL")
+            ).scalar()
+        )
     if found:
         _ENFORCING[engine] = True
     return found

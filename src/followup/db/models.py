@@ -455,7 +455,8 @@ class AuditPrivateValue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # None for a value that is nobody's in particular (the text of a search).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     # JSON: {"field": [before, after], ...}
     details: Mapped[str] = mapped_column(Text)
 

@@ -26,7 +26,7 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case as sql_case
@@ -48,11 +48,13 @@ __all__ = [
     "MAX_YEARS",
     "MIN_YEARS",
     "NOT_DUE",
+    "SEARCH_TEXT_KEPT_DAYS",
     "YEARS_SETTING",
     "DestructionReport",
     "RetentionItem",
     "destroy",
     "due_for_destruction",
+    "forget_old_search_texts",
     "retention_years",
     "set_retention_years",
 ]
@@ -62,6 +64,10 @@ log = logging.getLogger(__name__)
 YEARS_SETTING = "retention.closed_years"
 DEFAULT_YEARS = 8
 MIN_YEARS, MAX_YEARS = 1, 100
+
+# The text of a search (which can hold a name) is kept this long, for an investigation into
+# who looked for whom, and then removed by the retention run; the event itself stays.
+SEARCH_TEXT_KEPT_DAYS = 365
 
 NOT_DUE = "not due: a case is open or was closed less than {years} years ago, or the record is gone"
 
@@ -91,6 +97,7 @@ class DestructionReport:
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows (that would be) deleted
     letters: int = 0
     log_ids: tuple[int, ...] = ()
+    search_texts: int = 0  # texts of old searches removed (a real run only)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -101,6 +108,7 @@ class DestructionReport:
             "rows": dict(self.rows),
             "letters": self.letters,
             "destruction_log_ids": list(self.log_ids),
+            "search_texts_removed": self.search_texts,
         }
 
     def describe(self) -> str:
@@ -115,6 +123,8 @@ class DestructionReport:
                 lines.append(f"  {table}: {count}")
         for person_id, reason in self.skipped:
             lines.append(f"Kept person {person_id}: {reason}.")
+        if self.search_texts:
+            lines.append(f"Removed the text of {self.search_texts} search(es) older than a year.")
         return "\n".join(lines)
 
 
@@ -310,7 +320,13 @@ def _due_on_server(session: Session, now: datetime, years: int) -> list[Retentio
 
 
 def _destroy_on_server(
-    session: Session, person_ids: list[int], *, dry_run: bool, now: datetime, years: int
+    session: Session,
+    actor: Actor,
+    person_ids: list[int],
+    *,
+    dry_run: bool,
+    now: datetime,
+    years: int,
 ) -> DestructionReport:
     """Each person through the server's definer function, which checks the rule again itself
     and writes the destruction log and the audit event: no login may delete people."""
@@ -353,7 +369,30 @@ def _destroy_on_server(
         rows=dict(rows),
         letters=letters,
         log_ids=tuple(log_ids),
+        search_texts=0 if dry_run else forget_old_search_texts(session, actor, now),
     )
+
+
+def forget_old_search_texts(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    """Remove the typed text of searches older than ``SEARCH_TEXT_KEPT_DAYS`` (admins)."""
+    require(actor, "retention")
+    before = (now or datetime.now(UTC)) - timedelta(days=SEARCH_TEXT_KEPT_DAYS)
+    before = before.astimezone(UTC).replace(tzinfo=None)
+    if enforced_by_server(session):
+        removed = session.execute(
+            text("SELECT followup_forget_search_texts(:before)"), {"before": before}
+        ).scalar()
+    else:
+        removed = len(
+            session.execute(
+                text(
+                    "DELETE FROM audit_private_value WHERE person_id IS NULL AND audit_event_id "
+                    "IN (SELECT id FROM audit_event WHERE at < :before) RETURNING id"
+                ),
+                {"before": before},
+            ).all()
+        )
+    return int(removed or 0)
 
 
 # --------------------------------------------------------------------------- destruction
@@ -385,7 +424,7 @@ def destroy(
     years = retention_years(session)
     wanted = list(dict.fromkeys(int(p) for p in person_ids))
     if enforced_by_server(session):
-        return _destroy_on_server(session, wanted, dry_run=dry_run, now=now, years=years)
+        return _destroy_on_server(session, actor, wanted, dry_run=dry_run, now=now, years=years)
     scopes = {p: purge.purge_scope(session, p) for p in wanted}
     if not dry_run:
         _lock(session, [q for scope in scopes.values() for q in scope["people"]])
@@ -431,4 +470,5 @@ def destroy(
         rows=dict(rows),
         letters=letters,
         log_ids=tuple(log_ids),
+        search_texts=0 if dry_run else forget_old_search_texts(session, actor, now),
     )

@@ -205,6 +205,16 @@ def _functions(roles: TeamRoles) -> list[tuple[str, str, tuple[str, ...]]]:
             staff,
         ),
         (
+            "followup_person_has_cases(integer)",
+            _definer(
+                "followup_person_has_cases(p_person integer)",
+                "boolean STABLE",
+                "SELECT EXISTS (SELECT 1 FROM case_file WHERE person_id = p_person)",
+                language="sql",
+            ),
+            (worker, lead),
+        ),
+        (
             "followup_audit(text, text, integer, text)",
             _definer(
                 "followup_audit(p_action text, p_entity text, p_entity_id integer, p_details text)",
@@ -231,7 +241,7 @@ END""",
 DECLARE
     v_id integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM person WHERE id = p_person_id) THEN
+    IF p_person_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person WHERE id = p_person_id) THEN
         RAISE EXCEPTION 'There is no such person.' USING ERRCODE = 'foreign_key_violation';
     END IF;
     INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
@@ -582,6 +592,26 @@ END""",
             (worker, lead),
         ),
         (
+            "followup_forget_search_texts(timestamp)",
+            _definer(
+                "followup_forget_search_texts(p_before timestamp)",
+                "integer",
+                """
+DECLARE
+    v_n integer;
+BEGIN
+    IF followup_my_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'Only an administrator runs retention.' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    DELETE FROM audit_private_value WHERE person_id IS NULL
+      AND audit_event_id IN (SELECT id FROM audit_event WHERE at < p_before);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END""",
+            ),
+            (admin,),
+        ),
+        (
             "followup_retention_review()",
             _definer(
                 "followup_retention_review()",
@@ -667,114 +697,109 @@ END""",
 
 
 def _policies(roles: TeamRoles) -> list[str]:
-    """Row-level security: who sees and writes which people and cases."""
+    """Row-level security: who sees and writes which people and cases.
+
+    Each policy names the group it is for (``TO``), so PostgreSQL applies only a user's own
+    group's policies: a lead's are plain ``true`` and cost nothing, and a worker's follow their
+    caseload. An admin's group has no policy (and no grant) on people and cases at all. A
+    subquery in a policy is itself filtered by the policies of the table it reads, so "a case
+    this worker may see" is simply ``EXISTS (SELECT 1 FROM case_file ...)``.
+    """
+    worker, lead, admin = roles.groups
     me = "(SELECT followup_me())"
-    role = "(SELECT followup_my_role())"
-    lead = f"{role} = 'lead'"
-    worker = f"{role} = 'worker'"
-    # A worker's cases: their own caseload, and the inbox of new unassigned cases.
-    mine = f"(assigned_worker_id = {me} OR (assigned_worker_id IS NULL AND status = 'new'))"
-    case_visible = f"EXISTS (SELECT 1 FROM case_file c WHERE c.id = {{col}} AND ({lead} OR {worker} AND (c.assigned_worker_id = {me} OR (c.assigned_worker_id IS NULL AND c.status = 'new'))))"
-    person_visible = (
-        f"({lead} OR {worker} AND (EXISTS (SELECT 1 FROM case_file c WHERE c.person_id = {{col}} "
-        f"AND (c.assigned_worker_id = {me} OR (c.assigned_worker_id IS NULL AND c.status = 'new'))) "
-        f"OR EXISTS (SELECT 1 FROM match_review r WHERE r.state = 'pending' "
-        f"AND (r.incoming_person_id = {{col}} OR r.candidate_person_id = {{col}}))))"
-    )
     statements: list[str] = []
 
-    def policy(table: str, name: str, command: str, using: str | None, check: str | None) -> None:
-        parts = [f"CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {command}"]
+    def policy(
+        table: str, name: str, command: str, to: str, using: str | None, check: str | None
+    ) -> None:
+        parts = [f"CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {command} TO {to}"]
         if using is not None:
             parts.append(f"USING ({using})")
         if check is not None:
             parts.append(f"WITH CHECK ({check})")
         statements.append(" ".join(parts))
 
-    # case_file: a lead everything; a worker reads their own and the inbox, may take an inbox
-    # case for themselves, and never hands a case to anyone else.
-    policy("case_file", "lead_all", "ALL", lead, lead)
-    policy("case_file", "worker_read", "SELECT", f"{worker} AND {mine}", None)
+    def case_of(column: str) -> str:
+        return f"EXISTS (SELECT 1 FROM case_file c WHERE c.id = {column})"
+
+    def person_of(column: str) -> str:
+        return (
+            f"(EXISTS (SELECT 1 FROM case_file c WHERE c.person_id = {column}) "
+            f"OR EXISTS (SELECT 1 FROM match_review r WHERE r.state = 'pending' "
+            f"AND (r.incoming_person_id = {column} OR r.candidate_person_id = {column})))"
+        )
+
+    for table in PERSONAL_TABLES:
+        policy(table, "lead_all", "ALL", lead, "true", "true")
+    # case_file: a worker reads their own caseload and the inbox of new unassigned cases, may
+    # take an inbox case for themselves, and never hands a case to anyone else.
+    policy(
+        "case_file",
+        "worker_read",
+        "SELECT",
+        worker,
+        f"assigned_worker_id = {me} OR (assigned_worker_id IS NULL AND status = 'new')",
+        None,
+    )
     policy(
         "case_file",
         "worker_add",
         "INSERT",
+        worker,
         None,
-        f"{worker} AND (assigned_worker_id IS NULL OR assigned_worker_id = {me})",
+        f"assigned_worker_id IS NULL OR assigned_worker_id = {me}",
     )
     policy(
         "case_file",
         "worker_change",
         "UPDATE",
-        f"{worker} AND {mine}",
-        f"{worker} AND assigned_worker_id = {me}",
+        worker,
+        f"assigned_worker_id = {me} OR (assigned_worker_id IS NULL AND status = 'new')",
+        f"assigned_worker_id = {me}",
     )
-    # person: visible when one of their cases is, or they are in a pending match review;
-    # intake adds people, and a worker edits only people they can see.
-    # A person intake has just written, before their case exists, is nobody's yet.
+    # person: visible when one of their cases is, or they are in a pending match review, or
+    # intake has just written them and they have no case yet (nobody's yet).
     person = (
-        f"({person_visible.format(col='person.id')} OR merged_into_id IS NULL AND ({lead} OR {worker}) "
-        "AND NOT EXISTS (SELECT 1 FROM case_file c WHERE c.person_id = person.id))"
+        f"{person_of('person.id')} OR (merged_into_id IS NULL "
+        "AND NOT followup_person_has_cases(person.id))"
     )
-    policy("person", "staff_read", "SELECT", person, None)
-    policy("person", "staff_add", "INSERT", None, f"{lead} OR {worker}")
-    policy("person", "staff_change", "UPDATE", person, f"{lead} OR {worker}")
-    # Rows of a case, and rows of a person.
-    for table, column in (
-        ("case_status_change", "case_id"),
-        ("contact_attempt", "case_id"),
-        ("treatment_referral", "case_id"),
-        ("letter", "case_id"),
-    ):
-        visible = case_visible.format(col=f"{table}.{column}")
-        policy(table, "staff_all", "ALL", visible, visible)
+    policy("person", "worker_read", "SELECT", worker, person, None)
+    policy("person", "worker_add", "INSERT", worker, None, "true")
+    policy("person", "worker_change", "UPDATE", worker, person, "true")
+    # Rows of a case follow the case.
+    for table in ("case_status_change", "contact_attempt", "treatment_referral", "letter"):
+        visible = case_of(f"{table}.case_id")
+        policy(table, "worker_all", "ALL", worker, visible, visible)
     # Intake attaches a new referral to the person's open case whoever holds it: adding is
-    # allowed, reading follows the case.
+    # allowed, reading follows the case or the person.
     policy(
         "referral",
-        "staff_read",
+        "worker_read",
         "SELECT",
-        f"{case_visible.format(col='referral.case_id')} "
-        f"OR {person_visible.format(col='referral.person_id')}",
+        worker,
+        f"{case_of('referral.case_id')} OR {person_of('referral.person_id')}",
         None,
     )
-    policy("referral", "staff_add", "INSERT", None, f"{lead} OR {worker}")
-    policy("referral", "staff_change", "UPDATE", case_visible.format(col="referral.case_id"), None)
-    for table, case_col, person_col in (
-        ("consent_entry", "case_id", "person_id"),
-        ("naloxone_supply", "case_id", "person_id"),
-    ):
-        # Consent and kits are the person's: whoever may see the person sees all of them, so
-        # nobody contacts someone whose refusal was recorded on another worker's case.
+    policy("referral", "worker_add", "INSERT", worker, None, "true")
+    policy("referral", "worker_change", "UPDATE", worker, case_of("referral.case_id"), None)
+    # Consent and kits are the person's: whoever may see the person sees all of them, so
+    # nobody contacts someone whose refusal was recorded on another worker's case.
+    for table in ("consent_entry", "naloxone_supply"):
         visible = (
-            f"({table}.{case_col} IS NOT NULL AND {case_visible.format(col=f'{table}.{case_col}')}) "
-            f"OR {person_visible.format(col=f'{table}.{person_col}')}"
+            f"({table}.case_id IS NOT NULL AND {case_of(f'{table}.case_id')}) "
+            f"OR {person_of(f'{table}.person_id')}"
         )
-        policy(table, "staff_all", "ALL", visible, visible)
-    referral_visible = "EXISTS (SELECT 1 FROM referral x WHERE x.id = referral_warning.referral_id)"
-    policy("referral_warning", "staff_read", "SELECT", referral_visible, None)
-    policy("referral_warning", "staff_add", "INSERT", None, f"{lead} OR {worker}")
-    policy("match_review", "staff_all", "ALL", f"{lead} OR {worker}", f"{lead} OR {worker}")
-    policy("person_merge", "lead_all", "ALL", lead, lead)
-    policy(
-        "letter_print",
-        "staff_all",
-        "ALL",
-        "EXISTS (SELECT 1 FROM letter x WHERE x.id = letter_print.letter_id)",
-        "EXISTS (SELECT 1 FROM letter x WHERE x.id = letter_print.letter_id)",
-    )
+        policy(table, "worker_all", "ALL", worker, visible, visible)
+    warning = "EXISTS (SELECT 1 FROM referral x WHERE x.id = referral_warning.referral_id)"
+    policy("referral_warning", "worker_read", "SELECT", worker, warning, None)
+    policy("referral_warning", "worker_add", "INSERT", worker, None, "true")
+    policy("match_review", "worker_all", "ALL", worker, "true", "true")
+    printed = "EXISTS (SELECT 1 FROM letter x WHERE x.id = letter_print.letter_id)"
+    policy("letter_print", "worker_all", "ALL", worker, printed, printed)
     # The audit trail: leads and admins read it all; a worker reads their own events.
-    policy(
-        "audit_event", "reader", "SELECT", f"{role} IN ('lead', 'admin') OR user_id = {me}", None
-    )
-    policy(
-        "audit_private_value",
-        "reader",
-        "SELECT",
-        f"{role} IN ('lead', 'admin')",
-        None,
-    )
-    policy("destruction_log", "reader", "SELECT", f"{role} IN ('lead', 'admin')", None)
+    for table in sorted(APPEND_ONLY):
+        policy(table, "reader", "SELECT", f"{lead}, {admin}", "true", None)
+    policy("audit_event", "worker_read", "SELECT", worker, f"user_id = {me}", None)
     return statements
 
 

@@ -22,10 +22,12 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from followup import audit
 from followup.access import Actor, require
 from followup.casework import team_rules
 from followup.db.models import Case, NaloxoneSupply, Referral, User
 from followup.errors import FollowupError
+from followup.vocab import AuditAction
 from followup.reports import queries as q
 from followup.reports.definitions import BREAKDOWNS, FIGURES, FUNNEL, Period
 from followup.reports.queries import GroupKey
@@ -400,11 +402,27 @@ def engagement_report(
             GroupFigures(b, k, labels[k], _figures(tally, buckets.get(k), (b, k)))
             for k in _order(b, labels)
         )
+    totals = _figures(tally, _buckets(tally, None).get(None), None)
+    # Reports are audited like searches: which report, over which period, how many cases.
+    audit.record(
+        session,
+        actor.id,
+        AuditAction.VIEW,
+        "report",
+        None,
+        {
+            "report": "engagement",
+            "from": period.start,
+            "to": period.last_day,
+            "by": list(wanted),
+            "cases": totals.received,
+        },
+    )
     return EngagementReport(
         period=period,
         made_at=now,
         first_attempt_hours=hours,
-        totals=_figures(tally, _buckets(tally, None).get(None), None),
+        totals=totals,
         groups=groups,
     )
 
