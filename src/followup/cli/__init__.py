@@ -9,7 +9,6 @@ or a file or database that cannot be used. Qt is imported only to start the desk
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import sys
@@ -45,15 +44,16 @@ from followup.cli.support import (
     read_password,
     sign_in_user,
 )
+from followup.cli.users import add_users_parser, cmd_users, cmd_users_add
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
-from followup.vocab import ROLES, Role
 
 __all__ = [
     "COMMANDS",
     "admin",
     "reports",
     "support",
+    "users",
     "build_parser",
     "cmd_cases",
     "cmd_check",
@@ -62,6 +62,7 @@ __all__ = [
     "cmd_import",
     "cmd_init",
     "cmd_set_password",
+    "cmd_users",
     "cmd_users_add",
     "main",
 ]
@@ -88,14 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("users", help="user management")
-    users = p.add_subparsers(dest="users_command", parser_class=Parser, required=True)
-    pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
-    pa.add_argument("name")
-    pa.add_argument("--role", required=True, choices=[r.value for r in ROLES])
-    pa.add_argument("--display-name", metavar="TEXT")
-    add_db_option(pa)
-    add_user_option(pa)
+    add_users_parser(sub)
 
     p = sub.add_parser("set-password", help="store the team database password in the keyring")
     add_db_option(p)
@@ -207,30 +201,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         if warning:
             out(f"Warning: {warning}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
-
-
-def cmd_users_add(args: argparse.Namespace) -> int:
-    from followup.accounts import create_user, user_count
-
-    db = open_db(args, create=True)
-    try:
-        with db.session() as s:
-            first = user_count(s) == 0
-        actor = None if first else sign_in_user(db, args)
-        if first and args.role != Role.ADMIN:
-            raise FollowupError("The first user must be an administrator (--role admin).")
-        if sys.stdin is not None and sys.stdin.isatty():
-            password = getpass.getpass(f"New password for {args.name}: ")
-            if getpass.getpass("Type it again: ") != password:
-                raise FollowupError("The two passwords differ; nothing was changed.")
-        else:
-            password = read_password("")
-        with db.session() as s:
-            create_user(s, actor, args.name, args.role, password, args.display_name)
-        out(f"Added {args.name} as {args.role}.")
-    finally:
-        db.dispose()
-    return EXIT_OK
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
@@ -375,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         handler = cmd_gui
     elif command == "users":
-        handler = cmd_users_add
+        handler = cmd_users
     else:
         handler = COMMANDS[command]
     try:

@@ -1,0 +1,170 @@
+"""Command-line user management: `followup users add|list|disable|enable|reset-password|unlock`.
+
+Every subcommand but the very first `users add` acts as a signed-in administrator (--user NAME
+or FOLLOWUP_USER, the password from FOLLOWUP_PASSWORD or asked). A new password is typed twice
+at a terminal, or taken from FOLLOWUP_NEW_PASSWORD or a line of standard input; the password
+rule applies to it. Every change is audited by ``followup.accounts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any
+
+from followup.access import require
+from followup.cli.support import (
+    EXIT_OK,
+    Parser,
+    add_db_option,
+    add_user_option,
+    iso_utc,
+    open_db,
+    out,
+    read_new_password,
+    sign_in_user,
+)
+from followup.errors import FollowupError
+from followup.uktime import DATE_TIME_SECONDS_FORMAT, to_uk
+from followup.vocab import ROLES, Role
+
+__all__ = ["add_users_parser", "cmd_users", "cmd_users_add"]
+
+
+def add_users_parser(sub: Any) -> None:
+    p = sub.add_parser("users", help="user management (administrators)")
+    users = p.add_subparsers(dest="users_command", parser_class=Parser, required=True)
+    pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
+    pa.add_argument("name")
+    pa.add_argument("--role", required=True, choices=[r.value for r in ROLES])
+    pa.add_argument("--display-name", metavar="TEXT")
+    add_db_option(pa)
+    add_user_option(pa)
+
+    pl = users.add_parser("list", help="every user: role, switched on or off, locked until")
+    add_db_option(pl)
+    add_user_option(pl)
+    pl.add_argument("--json", action="store_true")
+
+    for name, text in (
+        ("disable", "switch a user's account off: they can no longer sign in"),
+        ("enable", "switch a user's account back on"),
+        ("reset-password", "give a user a new one-time password (read like a new user's)"),
+        ("unlock", "lift the lock that failed sign-ins put on an account"),
+    ):
+        pc = users.add_parser(name, help=text)
+        pc.add_argument("name")
+        add_db_option(pc)
+        add_user_option(pc)
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from followup.accounts import create_user, user_count
+
+    db = open_db(args, create=True)
+    try:
+        with db.session() as s:
+            first = user_count(s) == 0
+        actor = None if first else sign_in_user(db, args)
+        if actor is not None:
+            require(actor, "manage_users")  # before asking for a password in vain
+        elif args.role != Role.ADMIN:
+            raise FollowupError("The first user must be an administrator (--role admin).")
+        password = read_new_password(args.name)
+        with db.session() as s:
+            create_user(s, actor, args.name, args.role, password, args.display_name)
+        out(f"Added {args.name} as {args.role}.")
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from followup.accounts import list_users
+
+    db = open_db(args, migrate=False)
+    try:
+        actor = sign_in_user(db, args)
+        with db.session() as s:
+            users = list_users(s, actor)
+    finally:
+        db.dispose()
+    if args.json:
+        out(
+            json.dumps(
+                [
+                    {
+                        "name": u.username,
+                        "display_name": u.display_name,
+                        "role": u.role.value,
+                        "active": u.active,
+                        "locked_until": iso_utc(u.locked_until),
+                    }
+                    for u in users
+                ]
+            )
+        )
+        return EXIT_OK
+    for u in users:
+        state = "on" if u.active else "off"
+        locked = (
+            f"locked until {to_uk(u.locked_until).strftime(DATE_TIME_SECONDS_FORMAT)}"
+            if u.locked_until
+            else ""
+        )
+        out(f"{u.username:<20} {u.display_name[:30]:<30} {u.role:<7} {state:<4} {locked}".rstrip())
+    out(f"{len(users)} users.")
+    return EXIT_OK
+
+
+def _change(args: argparse.Namespace, change: Callable[[Any, Any], None], done: str) -> int:
+    db = open_db(args, migrate=False)
+    try:
+        actor = sign_in_user(db, args)
+        with db.session() as s:
+            change(s, actor)
+    finally:
+        db.dispose()
+    out(done)
+    return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from followup import accounts
+
+    name = getattr(args, "name", "")
+    command = args.users_command
+    if command == "add":
+        return cmd_users_add(args)
+    if command == "list":
+        return _cmd_list(args)
+    if command == "disable":
+        return _change(
+            args,
+            lambda s, actor: accounts.disable_user(s, actor, name),
+            f"{name} is switched off and can no longer sign in.",
+        )
+    if command == "enable":
+        return _change(
+            args,
+            lambda s, actor: accounts.enable_user(s, actor, name),
+            f"{name} is switched on and can sign in.",
+        )
+    if command == "unlock":
+        return _change(
+            args,
+            lambda s, actor: accounts.unlock_user(s, actor, name),
+            f"{name} is unlocked and can sign in.",
+        )
+    db = open_db(args, migrate=False)
+    try:
+        actor = sign_in_user(db, args)
+        require(actor, "manage_users")  # before asking for a password in vain
+        password = read_new_password(name)
+        with db.session() as s:
+            accounts.reset_password(s, actor, name, password)
+    finally:
+        db.dispose()
+    out(f"{name} has a new password; pass it on to them privately.")
+    return EXIT_OK
