@@ -330,7 +330,8 @@ def enable_user(session: Session, actor: Actor, username: str) -> None:
 def reset_password(session: Session, actor: Actor, username: str, new_password: str) -> None:
     """Give a user a new password, which the password rule applies to (administrators only).
 
-    It is meant as a one-time password passed on to the user; a reset also lifts a lockout.
+    The admin passes it on to the user; nothing yet makes them change it at their next
+    sign-in (there is no column for that). A reset also lifts a lockout.
     """
     require(actor, "manage_users")
     user = _existing(session, username)

@@ -50,7 +50,10 @@ def add_users_parser(sub: Any) -> None:
     for name, text in (
         ("disable", "switch a user's account off: they can no longer sign in"),
         ("enable", "switch a user's account back on"),
-        ("reset-password", "give a user a new one-time password (read like a new user's)"),
+        (
+            "reset-password",
+            "give a user a new password to pass on to them (read like a new user's)",
+        ),
         ("unlock", "lift the lock that failed sign-ins put on an account"),
     ):
         pc = users.add_parser(name, help=text)
