@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -208,6 +209,21 @@ def test_unknown_names_are_never_locked_and_always_get_the_same_sentence(databas
         assert _fail(database, "nobody-by-this-name", T0) == WRONG_NAME_OR_PASSWORD
     with database.session() as s:
         assert s.scalar(select(User).where(User.username == "nobody-by-this-name")) is None
+
+
+def test_an_unknown_name_costs_one_scrypt_as_a_wrong_password_does(database, team, monkeypatch):
+    calls: list[str] = []
+    real = hashlib.scrypt
+
+    def counted(*args, **kwargs):
+        calls.append("scrypt")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    _fail(database, "worker1", T0)
+    assert len(calls) == 1
+    _fail(database, "nobody-by-this-name", T0)
+    assert len(calls) == 2
 
 
 def test_the_locked_time_is_said_in_uk_summer_time():

@@ -38,6 +38,13 @@ def test_the_hash_records_its_cost_and_an_older_cost_needs_rehashing():
     assert not needs_rehash(hash_password("correct horse"))
 
 
+def test_the_dummy_hash_is_at_the_current_cost_and_matches_nothing():
+    dummy = passwords.dummy_hash()
+    assert hash_cost(dummy) == passwords.SCRYPT_COST
+    assert dummy != passwords.dummy_hash()
+    assert not verify_password("", dummy) and not verify_password("anything", dummy)
+
+
 def test_a_stored_hash_with_an_absurd_cost_is_refused_without_running_it():
     good = hash_password("correct horse")
     _, _, r, p, salt, digest = good.split("$")
