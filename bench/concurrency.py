@@ -107,8 +107,12 @@ def seed(db: Database, cases: int) -> tuple[Actor, list[int]]:
     phone, text and letter consent from the scene. Synthetic people only."""
     now = datetime.now(UTC)
     with db.session() as s:
-        admin = actor_of(create_user(s, None, "admin", "admin", "bench-admin", "Bench Admin"))
-        lead = actor_of(create_user(s, admin, "lead", "lead", "bench-lead", "Bench Lead"))
+        admin = actor_of(
+            create_user(s, None, "admin", "admin", "bench-admin", "Bench Admin", policy=False)
+        )
+        lead = actor_of(
+            create_user(s, admin, "lead", "lead", "bench-lead", "Bench Lead", policy=False)
+        )
     ids = []
     with db.session() as s:
         for n in range(cases):

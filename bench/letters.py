@@ -51,8 +51,8 @@ def build(path: Path) -> None:
     db = open_database(f"sqlite:///{path}", create=True, backup_dir=path.parent / "backups")
     try:
         with db.session() as s:
-            admin = actor_of(create_user(s, None, "admin", "admin", "bench", "Admin"))
-            lead = create_user(s, admin, "lead", "lead", "bench", "Lee Lead")
+            admin = actor_of(create_user(s, None, "admin", "admin", "bench", "Admin", policy=False))
+            lead = create_user(s, admin, "lead", "lead", "bench", "Lee Lead", policy=False)
             set_letterhead(
                 s,
                 admin,

@@ -30,7 +30,7 @@ def small_database(folder: Path) -> Path:
     path = folder / "startup.sqlite"
     db = open_database("sqlite:///" + str(path), create=True)
     with db.session() as s:
-        create_user(s, None, "admin", "admin", "bench-only", "Bench Admin")
+        create_user(s, None, "admin", "admin", "bench-only", "Bench Admin", policy=False)
     db.dispose()
     return path
 

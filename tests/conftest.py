@@ -28,6 +28,7 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from followup import passwords  # noqa: E402
 from followup.access import Actor  # noqa: E402
 from followup.accounts import actor_of, create_user  # noqa: E402
 from followup.db.engine import Database  # noqa: E402
@@ -53,6 +54,16 @@ def memory_keyring():
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
+
+
+# scrypt at OWASP's cost takes a few tenths of a second a hash; tests make hundreds.
+CHEAP_SCRYPT = passwords.ScryptCost(n=2**8, r=8, p=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Hash at a low cost; tests/test_accounts.py checks the real one."""
+    monkeypatch.setattr(passwords, "SCRYPT_COST", CHEAP_SCRYPT)
 
 
 @pytest.fixture
@@ -127,12 +138,17 @@ def sqlite_database(sqlite_url: str, tmp_path: Path):
 
 @pytest.fixture
 def team(request) -> dict[str, Actor]:
-    """Users admin, lead, worker1 and worker2 (password 'pass-<name>') in ``database``."""
+    """Users admin, lead, worker1 and worker2 (password 'pass-<name>') in ``database``.
+
+    The passwords are shorter than the password rule allows (``policy=False``): many tests
+    sign in with them."""
     name = "database" if "database" in request.fixturenames else "sqlite_database"
     db: Database = request.getfixturevalue(name)
     actors: dict[str, Actor] = {}
     with db.session() as s:
-        admin = actor_of(create_user(s, None, "admin", "admin", "pass-admin", "Ada Admin"))
+        admin = actor_of(
+            create_user(s, None, "admin", "admin", "pass-admin", "Ada Admin", policy=False)
+        )
         actors["admin"] = admin
         for username, role, display in (
             ("lead", "lead", "Lee Lead"),
@@ -140,6 +156,6 @@ def team(request) -> dict[str, Actor]:
             ("worker2", "worker", "Walt Worker"),
         ):
             actors[username] = actor_of(
-                create_user(s, admin, username, role, f"pass-{username}", display)
+                create_user(s, admin, username, role, f"pass-{username}", display, policy=False)
             )
     return actors

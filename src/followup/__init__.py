@@ -1,9 +1,10 @@
 """Followup: case management for post-overdose follow-up and treatment referral.
 
 The kernel (``errors``, ``vocab``, ``validation``, ``settings``, ``logs``, ``files``,
-``uktime``) holds no rules and no storage; ``access`` and ``accounts`` are roles and sign-in;
-each capability is a package (``intake``, ``casework``, ``letters``, ``reports``,
-``protection`` …); ``db`` is storage and ``ui`` the desktop app. README.md draws the map.
+``uktime``) holds no rules and no storage; ``access``, ``accounts`` and ``passwords`` are
+roles, sign-in and the password rule; each capability is a package (``intake``,
+``casework``, ``letters``, ``reports``, ``protection`` …); ``db`` is storage and ``ui`` the
+desktop app. README.md draws the map.
 """
 
 __version__ = "0.1.0"
@@ -22,6 +23,7 @@ __all__ = [
     "intake",
     "letters",
     "logs",
+    "passwords",
     "pdf",
     "protection",
     "reports",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -10,30 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from followup.cli import main
-
-
-@pytest.fixture
-def run(monkeypatch, capsys):
-    """Run `followup ARGS` in-process with the given stdin; returns (code, stdout, stderr)."""
-
-    def _run(*args: str, stdin: str = "", env: dict[str, str] | None = None):
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        for key, value in (env or {}).items():
-            monkeypatch.setenv(key, value)
-        code = main(list(args))
-        for key in env or {}:
-            monkeypatch.delenv(key)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
-
-
-@pytest.fixture
-def db_file(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.sqlite")
 
 
 def test_init_creates_the_database_and_check_reports_the_revision(run, db_file):
@@ -48,17 +23,17 @@ def test_init_creates_the_database_and_check_reports_the_revision(run, db_file):
 
 def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_file):
     code, _, err = run(
-        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n"
+        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="wendy-kettle-orbit\n"
     )
     assert code == 2 and "first user must be an administrator" in err
     code, out, err = run(
-        "users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n"
+        "users", "add", "ada", "--role", "admin", "--db", db_file, stdin="ada-harbour-lantern\n"
     )
     assert code == 0, err
     assert "Added ada as admin" in out
     # From now on only a signed-in administrator may add users.
     code, _, err = run(
-        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="pw-1234\n"
+        "users", "add", "wendy", "--role", "worker", "--db", db_file, stdin="wendy-kettle-orbit\n"
     )
     assert code == 2 and "--user NAME" in err
     code, _, err = run(
@@ -71,7 +46,7 @@ def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_fi
         db_file,
         "--user",
         "ada",
-        stdin="pw-1234\n",
+        stdin="wendy-kettle-orbit\n",
         env={"FOLLOWUP_PASSWORD": "wrong"},
     )
     assert code == 2 and "user name or password is wrong" in err
@@ -85,8 +60,8 @@ def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_fi
         db_file,
         "--user",
         "ada",
-        stdin="pw-1234\n",
-        env={"FOLLOWUP_PASSWORD": "pw-admin"},
+        stdin="wendy-kettle-orbit\n",
+        env={"FOLLOWUP_PASSWORD": "ada-harbour-lantern"},
     )
     assert code == 0, err
     code, _, err = run(
@@ -99,14 +74,14 @@ def test_first_user_is_an_admin_read_from_stdin_then_admins_add_users(run, db_fi
         db_file,
         "--user",
         "wendy",
-        stdin="pw-5678\n",
-        env={"FOLLOWUP_PASSWORD": "pw-1234"},
+        stdin="walt-cobble-meadow\n",
+        env={"FOLLOWUP_PASSWORD": "wendy-kettle-orbit"},
     )
     assert code == 2 and "does not allow you to manage users" in err
 
 
 def test_cases_needs_a_user_and_lists_as_json(run, db_file):
-    run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="pw-admin\n")
+    run("users", "add", "ada", "--role", "admin", "--db", db_file, stdin="ada-harbour-lantern\n")
     run(
         "users",
         "add",
@@ -117,8 +92,8 @@ def test_cases_needs_a_user_and_lists_as_json(run, db_file):
         db_file,
         "--user",
         "ada",
-        stdin="pw-lead\n",
-        env={"FOLLOWUP_PASSWORD": "pw-admin"},
+        stdin="lee-violet-thimble\n",
+        env={"FOLLOWUP_PASSWORD": "ada-harbour-lantern"},
     )
     code, _, err = run("cases", "--db", db_file)
     assert code == 2 and "--user NAME" in err
@@ -127,12 +102,12 @@ def test_cases_needs_a_user_and_lists_as_json(run, db_file):
         "--db",
         db_file,
         "--json",
-        env={"FOLLOWUP_USER": "lee", "FOLLOWUP_PASSWORD": "pw-lead"},
+        env={"FOLLOWUP_USER": "lee", "FOLLOWUP_PASSWORD": "lee-violet-thimble"},
     )
     assert code == 0, err
     assert json.loads(out) == {"total": 0, "cases": []}
     code, _, err = run(
-        "cases", "--db", db_file, "--user", "ada", env={"FOLLOWUP_PASSWORD": "pw-admin"}
+        "cases", "--db", db_file, "--user", "ada", env={"FOLLOWUP_PASSWORD": "ada-harbour-lantern"}
     )
     assert code == 2 and "does not allow you to see cases" in err
 

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, select
 
 from followup import cli, startup
 from followup.access import Actor
+from followup.accounts import WRONG_NAME_OR_PASSWORD
 from followup.casework.detail import open_case
 from followup.casework.lifecycle import record_consent, record_contact_attempt
 from followup.casework.treatment import record_naloxone_supply
@@ -544,7 +545,7 @@ def test_a_wrong_password_is_one_sentence_that_names_neither(team: Team):
     for login in (team.worker_b, "nobody_at_all"):
         with pytest.raises(SignInFailed) as info:
             team.sign_in(login, "wrong-password-entirely")
-        assert str(info.value) == team_accounts.WRONG_NAME_OR_PASSWORD
+        assert str(info.value) == WRONG_NAME_OR_PASSWORD
 
 
 def test_five_failures_lock_the_account_until_an_admin_unlocks_it(team: Team):

@@ -9,7 +9,6 @@ or a file or database that cannot be used. Qt is imported only to start the desk
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import sys
@@ -40,22 +39,21 @@ from followup.cli.support import (
     add_db_option,
     add_user_option,
     iso_utc,
-    on_team_server,
     open_db,
     out,
     read_password,
     sign_in_user,
 )
-from followup.db.engine import Database
+from followup.cli.users import add_users_parser, cmd_users, cmd_users_add
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
-from followup.vocab import ROLES, Role
 
 __all__ = [
     "COMMANDS",
     "admin",
     "reports",
     "support",
+    "users",
     "build_parser",
     "cmd_cases",
     "cmd_check",
@@ -64,10 +62,9 @@ __all__ = [
     "cmd_import",
     "cmd_init",
     "cmd_set_password",
+    "cmd_users",
     "cmd_users_add",
     "main",
-    "new_password",
-    "users_add_on_team_server",
 ]
 
 log = logging.getLogger("followup.cli")
@@ -104,14 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("users", help="user management")
-    users = p.add_subparsers(dest="users_command", parser_class=Parser, required=True)
-    pa = users.add_parser("add", help="add a user (the password is read from the terminal)")
-    pa.add_argument("name")
-    pa.add_argument("--role", required=True, choices=[r.value for r in ROLES])
-    pa.add_argument("--display-name", metavar="TEXT")
-    add_db_option(pa)
-    add_user_option(pa)
+    add_users_parser(sub)
 
     p = sub.add_parser("set-password", help="store the team database password in the keyring")
     add_db_option(p)
@@ -227,65 +217,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         if warning:
             out(f"Warning: {warning}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
-
-
-def cmd_users_add(args: argparse.Namespace) -> int:
-    from followup.accounts import create_user, user_count
-
-    db = open_db(args, create=True)
-    try:
-        if on_team_server(db):
-            return users_add_on_team_server(db, args)
-        with db.session() as s:
-            first = user_count(s) == 0
-        actor = None if first else sign_in_user(db, args)
-        if first and args.role != Role.ADMIN:
-            raise FollowupError("The first user must be an administrator (--role admin).")
-        if sys.stdin is not None and sys.stdin.isatty():
-            password = getpass.getpass(f"New password for {args.name}: ")
-            if getpass.getpass("Type it again: ") != password:
-                raise FollowupError("The two passwords differ; nothing was changed.")
-        else:
-            password = read_password("")
-        with db.session() as s:
-            create_user(s, actor, args.name, args.role, password, args.display_name)
-        out(f"Added {args.name} as {args.role}.")
-    finally:
-        db.dispose()
-    return EXIT_OK
-
-
-def users_add_on_team_server(db: Database, args: argparse.Namespace) -> int:
-    """Add a login on a team server: as the schema's owner (the first admin), or as an admin."""
-    from sqlalchemy import text
-
-    from followup.protection import team_accounts
-
-    with db.session() as s:
-        owner = bool(
-            s.execute(
-                text(
-                    "SELECT pg_get_userbyid(nspowner) = session_user FROM pg_namespace "
-                    "WHERE nspname = current_schema()"
-                )
-            ).scalar()
-        )
-    actor = None if owner else sign_in_user(db, args)
-    password = new_password(args.name)
-    with db.session() as s:
-        team_accounts.create_user(s, actor, args.name, args.role, password, args.display_name)
-    out(f"Added {args.name} as {args.role}: a login of its own on the team server.")
-    return EXIT_OK
-
-
-def new_password(name: str) -> str:
-    """A new password, typed twice at a terminal, or read from standard input."""
-    if sys.stdin is not None and sys.stdin.isatty():
-        password = getpass.getpass(f"New password for {name}: ")
-        if getpass.getpass("Type it again: ") != password:
-            raise FollowupError("The two passwords differ; nothing was changed.")
-        return password
-    return read_password("")
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
@@ -430,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         handler = cmd_gui
     elif command == "users":
-        handler = cmd_users_add
+        handler = cmd_users
     else:
         handler = COMMANDS[command]
     try:

@@ -27,6 +27,7 @@ __all__ = [
     "iso_utc",
     "open_db",
     "out",
+    "read_new_password",
     "read_password",
     "on_team_server",
     "sign_in_user",
@@ -89,6 +90,24 @@ def read_password(prompt: str, env: str | None = None) -> str:
             )
         return line.rstrip("\r\n")
     return getpass.getpass(prompt)
+
+
+def read_new_password(name: str) -> str:
+    """A new password for ``name``: FOLLOWUP_NEW_PASSWORD, typed twice at a terminal, or a line
+    of standard input. The password rule is checked at once, before it is typed again."""
+    from followup.passwords import check_new_password
+
+    if os.environ.get("FOLLOWUP_NEW_PASSWORD") is not None:
+        password = os.environ["FOLLOWUP_NEW_PASSWORD"]
+    elif sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        check_new_password(password)
+        if getpass.getpass("Type it again: ") != password:
+            raise FollowupError("The two passwords differ; nothing was changed.")
+    else:
+        password = read_password("")
+    check_new_password(password)
+    return password
 
 
 def sign_in_user(db: Database, args: argparse.Namespace) -> Actor:

@@ -21,35 +21,27 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from followup.access import Actor, require
-from followup.accounts import actor_of
+from followup.accounts import WRONG_NAME_OR_PASSWORD, actor_of, locked_message
 from followup.db.engine import Database
 from followup.db.models import User
 from followup.errors import DatabaseUnavailable, FollowupError, SignInFailed
-from followup.uktime import short_date_time
 from followup.vocab import ROLES
 
 __all__ = [
     "SWITCHED_OFF",
-    "WRONG_NAME_OR_PASSWORD",
     "change_user",
     "create_user",
-    "locked_message",
     "scram_verifier",
     "sign_in",
 ]
 
 log = logging.getLogger(__name__)
 
-WRONG_NAME_OR_PASSWORD = "The user name or password is wrong; check them and try again."
 SWITCHED_OFF = "This account has been switched off; ask an administrator."
 
 
-def locked_message(until: datetime) -> str:
-    return (
-        "This account is locked after too many wrong passwords until "
-        f"{short_date_time(until.replace(tzinfo=UTC))} (UK time); try again then, or ask an "
-        "administrator to unlock it."
-    )
+def _locked(until: datetime) -> str:
+    return locked_message(until.replace(tzinfo=UTC))  # the server answers in naive UTC
 
 
 def _refused_password(exc: BaseException) -> bool:
@@ -73,7 +65,7 @@ def sign_in(db: Database, username: str, password: str) -> Actor:
     with db.session() as s:
         until = s.scalar(select(func.followup_sign_in_lock(name)))
     if until is not None:
-        raise SignInFailed(locked_message(until))
+        raise SignInFailed(_locked(until))
     try:
         db.reconnect_as(name, password)
     except DatabaseUnavailable as exc:
@@ -86,7 +78,7 @@ def sign_in(db: Database, username: str, password: str) -> Actor:
         with db.session() as s:
             until = s.scalar(select(func.followup_sign_in_failed(name)))
         log.info("Sign-in refused by the team server")
-        raise SignInFailed(locked_message(until) if until else WRONG_NAME_OR_PASSWORD) from None
+        raise SignInFailed(_locked(until) if until else WRONG_NAME_OR_PASSWORD) from None
     try:
         with db.session() as s:
             until = s.scalar(select(func.followup_signed_in()))
@@ -94,7 +86,7 @@ def sign_in(db: Database, username: str, password: str) -> Actor:
     except DBAPIError as exc:
         raise SignInFailed(_server_sentence(exc)) from None
     if until is not None:
-        raise SignInFailed(locked_message(until))
+        raise SignInFailed(_locked(until))
     if user is None:
         raise SignInFailed("This login is not a Followup user; ask an administrator.")
     return actor_of(user)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from followup.accounts import FIRST_LOCK, LOCK_AFTER_FAILURES, LONGEST_LOCK
 from followup.db.engine import Database
 from followup.db.models import Base
 from followup.errors import FollowupError
@@ -93,9 +94,10 @@ GROUP_DELETES: dict[str, str] = {
     "case_status_change": "the folded case's status history goes with it (kept in the merge)",
 }
 
-LOCK_AFTER = 5  # failed sign-ins before the account locks (accounts.py keeps the same rule)
-LOCK_FIRST_SECONDS = 30
-LOCK_LONGEST_SECONDS = 15 * 60
+# The lockout rule is accounts.py's, kept by the server's functions here.
+LOCK_AFTER = LOCK_AFTER_FAILURES
+LOCK_FIRST_SECONDS = int(FIRST_LOCK.total_seconds())
+LOCK_LONGEST_SECONDS = int(LONGEST_LOCK.total_seconds())
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

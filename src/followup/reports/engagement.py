@@ -27,10 +27,10 @@ from followup.access import Actor, require
 from followup.casework import team_rules
 from followup.db.models import Case, NaloxoneSupply, Referral, User
 from followup.errors import FollowupError
-from followup.vocab import AuditAction
 from followup.reports import queries as q
 from followup.reports.definitions import BREAKDOWNS, FIGURES, FUNNEL, Period
 from followup.reports.queries import GroupKey
+from followup.vocab import AuditAction
 
 __all__ = [
     "UNASSIGNED",

@@ -60,7 +60,7 @@ def _database_with_backup(app_paths, n_people: int = 40) -> tuple[str, Path]:
     app_paths.data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(url, create=True)
     with db.session() as s:
-        create_user(s, None, "admin", "admin", "pass-admin", "Ada Admin")
+        create_user(s, None, "admin", "admin", "pass-admin", "Ada Admin", policy=False)
     automatic_backup(db, app_paths.backup_dir, datetime(2026, 3, 1, 8, 0))
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     conn.executemany(

@@ -207,6 +207,31 @@ def test_a_wrong_password_stays_locked_and_the_right_one_unlocks(
     assert not lock.locked
 
 
+def test_a_locked_account_is_said_at_the_lock_screen(flow, team, caseload, clock, qtbot, ui_db):
+    with ui_db.session() as s:
+        s.scalar(select(m.User).where(m.User.username == "lead")).failed_sign_ins = 4
+    _flow, window = flow(team["lead"])
+    qtbot.addWidget(window)
+    lock: IdleLock = window.idle_lock
+    clock.advance(10)
+    lock.check()
+    screen = lock.lock_screen
+    qtbot.keyClicks(screen.password, "not-it")
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=WAIT)
+    locked = screen.message.text()
+    assert "locked after too many failed sign-ins until" in locked
+    assert "ask an administrator" in locked
+
+    screen.message.hide()
+    qtbot.waitUntil(screen.unlock_button.isEnabled, timeout=WAIT)
+    qtbot.keyClicks(screen.password, "pass-lead")
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=WAIT)
+    assert screen.message.text() == locked
+    assert lock.locked and "Examplewood" not in visible_text()
+
+
 def test_another_user_unlocking_signs_the_first_out_and_keeps_their_draft(
     flow, team, caseload, clock, qtbot, ui_db, app_paths
 ):

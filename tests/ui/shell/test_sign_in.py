@@ -32,8 +32,9 @@ def test_first_administrator_is_created_then_signs_in(ui_db, qtbot):
 
     qtbot.keyClicks(dialog.username, "sam")
     qtbot.keyClicks(dialog.display_name, "Sam Testadmin")
-    qtbot.keyClicks(dialog.password, "secret-one")
-    qtbot.keyClicks(dialog.password_again, "secret-two")
+    assert "three random words" in dialog.password_rule.text()
+    qtbot.keyClicks(dialog.password, "kettle-orbit-one")
+    qtbot.keyClicks(dialog.password_again, "kettle-orbit-two")
     _click_ok(qtbot, dialog)
     assert dialog.message.isVisible()
     assert "differ" in dialog.message.text()
@@ -43,12 +44,22 @@ def test_first_administrator_is_created_then_signs_in(ui_db, qtbot):
     qtbot.keyClicks(dialog.password, "ab")
     qtbot.keyClicks(dialog.password_again, "ab")
     _click_ok(qtbot, dialog)
-    assert "at least 4 characters" in dialog.message.text()
+    assert "at least 12 characters" in dialog.message.text()
+    assert "three random words" in dialog.message.text()
 
     dialog.password.clear()
     dialog.password_again.clear()
-    qtbot.keyClicks(dialog.password, "secret-one")
-    qtbot.keyClicks(dialog.password_again, "secret-one")
+    qtbot.keyClicks(dialog.password, "Qwerty123456")
+    qtbot.keyClicks(dialog.password_again, "Qwerty123456")
+    _click_ok(qtbot, dialog)
+    assert "most common" in dialog.message.text()
+    with ui_db.session() as s:
+        assert user_count(s) == 0
+
+    dialog.password.clear()
+    dialog.password_again.clear()
+    qtbot.keyClicks(dialog.password, "kettle-orbit-one")
+    qtbot.keyClicks(dialog.password_again, "kettle-orbit-one")
     _click_ok(qtbot, dialog)
     qtbot.waitUntil(lambda: isinstance(flow.dialog, SignInDialog), timeout=5000)
     sign_in = flow.dialog
@@ -61,7 +72,7 @@ def test_first_administrator_is_created_then_signs_in(ui_db, qtbot):
         user = s.scalar(select(m.User))
         assert (user.username, user.display_name, user.role) == ("sam", "Sam Testadmin", "admin")
 
-    qtbot.keyClicks(sign_in.password, "secret-one")
+    qtbot.keyClicks(sign_in.password, "kettle-orbit-one")
     qtbot.keyClick(sign_in.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: flow.window is not None, timeout=5000)
     qtbot.addWidget(flow.window)
@@ -109,6 +120,49 @@ def test_wrong_password_is_said_plainly_then_the_right_one_signs_in(ui_db, team,
             .order_by(m.AuditEvent.id)
         ).all()
     assert actions == ["login_failed", "login"]
+
+
+def _set_failures(db, username: str, failures: int) -> None:
+    with db.session() as s:
+        s.scalar(select(m.User).where(m.User.username == username)).failed_sign_ins = failures
+
+
+def test_a_locked_account_is_said_inline_and_refuses_even_the_right_password(ui_db, team, qtbot):
+    _set_failures(ui_db, "worker1", 4)
+    flow, quits = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=False)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, "worker1")
+    qtbot.keyClicks(dialog.password, "not-my-password")
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=5000)
+    locked = dialog.message.text()
+    assert locked.startswith("This account is locked after too many failed sign-ins until ")
+    assert "(UK time)" in locked and "ask an administrator" in locked
+    qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=5000)
+
+    dialog.message.hide()
+    qtbot.keyClicks(dialog.password, "pass-worker1")
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=5000)
+    assert dialog.message.text() == locked
+    assert dialog.isVisible() and flow.window is None and not quits
+
+
+def test_a_wrong_name_and_a_wrong_password_read_the_same(ui_db, team, qtbot):
+    flow, _ = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=False)
+    qtbot.addWidget(dialog)
+    said = []
+    for name in ("worker1", "nobody-here"):
+        dialog.username.setText(name)
+        dialog.message.hide()
+        qtbot.keyClicks(dialog.password, "not-my-password")
+        _click_ok(qtbot, dialog)
+        qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=5000)
+        qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=5000)
+        said.append(dialog.message.text())
+    assert said[0] == said[1] == "The user name or password is wrong; check them and try again."
 
 
 def test_closing_the_sign_in_dialog_quits(ui_db, team, qtbot):

@@ -6,7 +6,8 @@ timer checks every few seconds whether the set time has passed (local setting
 instead of waiting. Locking swaps the main window's content for a lock screen, hides every
 other window of the app (open dialogs included), and takes names out of the title bar.
 
-Unlocking needs a password and is audited like any sign-in (``accounts.sign_in``). The same
+Unlocking needs a password and is audited like any sign-in (``accounts.sign_in``): failures
+count towards the account's lockout, and a locked account is said so inline. The same
 user carries on where they were. A different user signs the first out: the first user's
 unsaved work (every open widget following ``followup.casework.drafts.DraftSource``) is kept for them
 in the draft store, their sign-out is audited, their window closes and a new one opens for

@@ -132,10 +132,17 @@ class FirstAdminDialog(_BusyDialog):
         self.display_name.setPlaceholderText("The name others see, e.g. Sam Taylor")
         self.password = _password_field()
         self.password_again = _password_field()
+        self.password_rule = QLabel(
+            f"At least {accounts.MIN_PASSWORD_LENGTH} characters, and not a commonly used "
+            "password: three random words put together make a good one (the NCSC's advice)."
+        )
+        self.password_rule.setWordWrap(True)
+        self.password_rule.setEnabled(False)
         form = QFormLayout()
         form.addRow("Login name", self.username)
         form.addRow("Display name", self.display_name)
         form.addRow("Password", self.password)
+        form.addRow("", self.password_rule)
         form.addRow("Password again", self.password_again)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -174,7 +181,10 @@ class FirstAdminDialog(_BusyDialog):
 
 
 class SignInDialog(_BusyDialog):
-    """Asks for a user name and password; a wrong one is said plainly and can be retried."""
+    """Asks for a user name and password; a wrong one is said plainly and can be retried.
+
+    The sentence comes from ``accounts.sign_in``: a wrong name and a wrong password get the
+    same one, and a locked account is told until when and to ask an administrator."""
 
     signed_in = Signal(object)  # SignedIn
 
