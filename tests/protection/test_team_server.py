@@ -679,9 +679,11 @@ def test_an_old_shared_role_team_database_upgrades(tmp_path):
                 )
                 conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{_password(login)}'")
             conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {t.database} TO {LEGACY_APP_ROLE}")
-        with _superuser(t.database).connect() as conn:
+        in_db = _superuser(t.database)
+        with in_db.connect() as conn:
             for statement in team_server.database_setup_statements(roles):
                 conn.exec_driver_sql(statement)
+        in_db.dispose()
         # What an earlier Followup left: the schema, users with scrypt hashes in a table, and
         # the shared role with its rights on every table.
         assert cli.main(["init", "--db", t.owner_url, "--no-team-server"]) == 0
