@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from followup.db import migrate
 from followup.db.engine import Database, describe, sqlite_path
 from followup.errors import DatabaseUnavailable
-from followup.settings import keyring_status, with_stored_password
+from followup.settings import AppPaths, keyring_status, with_stored_password
 
 __all__ = [
     "database_file",
@@ -43,6 +43,7 @@ def open_app_database(
     None when a PostgreSQL server wants a password it was not given or refused (the app then
     asks for it); any other failure raises ``DatabaseUnavailable``.
     """
+    AppPaths.default().tighten_folders()  # an older version left them readable by everyone
     attempt = url
     team = make_url(url).get_backend_name() == "postgresql"
     if password is not None:

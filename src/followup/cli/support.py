@@ -68,6 +68,7 @@ def open_db(args: argparse.Namespace, *, create: bool = False, migrate: bool = T
     from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
     paths = AppPaths.default()
+    paths.tighten_folders()
     url = resolve_database_url(getattr(args, "db", None), paths)
     return open_database(
         with_stored_password(url),

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from followup.db.engine import Database, explain_connection_error, make_engine, sqlite_path
 from followup.errors import DatabaseTooNew, DatabaseUnavailable
+from followup.files import create_private_file, private_folder
 
 __all__ = [
     "IntegrityReport",
@@ -82,17 +83,18 @@ def schema_state(db: Database) -> SchemaState:
 
 
 def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
-    """Copy a live SQLite database with the backup API; returns the copy's path."""
+    """Copy a live SQLite database with the backup API; returns the copy's path (``0600``)."""
     source = sqlite_path(db.url)
     if source is None or not source.exists() or source.stat().st_size == 0:
         return None
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(backup_dir)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite"
     n = 1
     while target.exists():
         n += 1
         target = backup_dir / f"{source.stem}-{stamp}-{label}-{n}.sqlite"
+    create_private_file(target)  # before SQLite creates it with the umask's mode
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from followup.db.engine import Database, describe, make_engine
+from followup.files import create_private_file
 from followup.protection.backup.common import (
     BackupProblem,
     DatabaseInUse,
@@ -122,6 +123,7 @@ def pg_dump(url: str, target: Path) -> str:
     args, env = _connection(url)
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
+        create_private_file(tmp)  # pg_dump truncates it and keeps its mode: 0600
         _run(
             [tool, "-Fc", "-f", str(tmp), *args, "-d", make_url(url).database or ""],
             env,

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from followup.db.engine import SQLITE_MAGIC, Database, describe, make_engine, sqlite_path
+from followup.files import create_private_file
 from followup.protection.backup.common import (
     LOCK_TIMEOUT_S,
     STEP_PAGES,
@@ -53,6 +54,7 @@ def _stage(source: Path, staging: Path) -> str:
     try:
         src = open_backup_file(source)
         try:
+            create_private_file(staging)  # it becomes the database itself: 0600
             dst = sqlite3.connect(staging, isolation_level=None)
             try:
                 src.backup(dst, pages=STEP_PAGES, sleep=0.01)
