@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from followup.audit import chain  # noqa: F401 - chains every audit event written on SQLite
 from followup.db.models import AuditEvent, AuditPrivateValue
 from followup.vocab import AuditAction
 
