@@ -82,9 +82,12 @@ class RestoreInfo:
     revision: str | None
     safety_copy: Path | None
     set_aside: Path | None = None
+    verified: bool = True  # False: restored without a digest to check it (--allow-unverified)
 
     def describe(self) -> str:
         text = f"Restored {self.database} from {self.source} (schema now {self.revision})."
+        if not self.verified:
+            text += " It could not be checked against a digest."
         if self.safety_copy:
             text += f" The database as it was before is kept in {self.safety_copy}."
         if self.set_aside:

@@ -27,6 +27,7 @@ from followup.protection.backup.common import (
     free_name,
     refuse_newer,
 )
+from followup.protection.backup.digest import write_digest
 
 __all__ = ["DUMP_MAGIC", "dump_revision", "find_tool", "pg_dump", "pg_restore"]
 
@@ -179,6 +180,7 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
             stem = make_url(url).database or "followup"
             safety = free_name(folder, stem, datetime.now(), "before-restore", "dump")
             pg_dump(url, safety)
+            write_digest(safety)  # so that it can itself be restored, checked
         extra = sorted(present - _dump_tables(source))
         if extra:
             # Tables from a later schema than the backup's: the migrations will make them again.

@@ -30,6 +30,7 @@ from followup.protection.backup.common import (
     sqlite_reason,
     sqlite_uri,
 )
+from followup.protection.backup.digest import write_digest
 from followup.protection.integrity import set_aside_damaged
 
 __all__ = ["restore_sqlite"]
@@ -160,6 +161,7 @@ def restore_sqlite(
         if lock is not None:
             safety = free_name(folder, target.stem, datetime.now(), "before-restore", "sqlite")
             copy_sqlite(lock, safety, where)
+            write_digest(safety)  # so that it can itself be restored, checked
             src = sqlite3.connect(staging)
             try:
                 # One write transaction on the locked database: all of it lands, or none.
