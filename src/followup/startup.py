@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from followup.db import migrate
 from followup.db.engine import Database, describe, sqlite_path
 from followup.errors import DatabaseUnavailable
+from followup.protection.backup.digest import write_digest
 from followup.settings import AppPaths, keyring_status, with_stored_password
 
 __all__ = [
@@ -54,7 +55,9 @@ def open_app_database(
         attempt = with_stored_password(url)
     try:
         # Looked up at call time, so that tests can stand in for the real opening.
-        return migrate.open_database(attempt, create=create, backup_dir=backup_dir)
+        return migrate.open_database(
+            attempt, create=create, backup_dir=backup_dir, on_backup=write_digest
+        )
     except DatabaseUnavailable as exc:
         if team and password_refused(exc):
             return None

@@ -200,3 +200,21 @@ def test_rotation_deletes_a_backup_with_its_digest(sqlite_database, tmp_path):
     removed = rotate_backups(folder, datetime(2026, 1, 2, 12), keep_daily=1, keep_weekly=1)
     assert removed == [made[0].path]
     assert not digest_path(made[0].path).exists() and digest_path(made[1].path).exists()
+
+
+def test_the_copy_taken_before_a_migration_has_a_digest(tmp_path, app_paths, capsys):
+    from alembic import command
+
+    from followup.db.migrate import alembic_config, open_database
+    from followup.protection.backup.digest import Verified, check_digest
+
+    path = tmp_path / "older.sqlite"
+    db = open_database("sqlite:///" + str(path), create=True)
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    db.dispose()
+    assert cli.main(["init", "--db", str(path)]) == 0, capsys.readouterr().err
+    [copy] = list(tmp_path.rglob("older-*-before-*.sqlite"))
+    assert check_digest(copy) is Verified.UNCHANGED

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -108,13 +109,23 @@ def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
     return target
 
 
-def upgrade(db: Database, backup_dir: Path | None = None) -> SchemaState:
-    """Bring the schema to head; on SQLite take a backup first when something will change."""
+def upgrade(
+    db: Database,
+    backup_dir: Path | None = None,
+    on_backup: Callable[[Path], object] | None = None,
+) -> SchemaState:
+    """Bring the schema to head; on SQLite take a backup first when something will change.
+
+    ``on_backup`` is handed that backup's path (the backup service writes its digest there:
+    storage knows nothing of the keyring).
+    """
     state = schema_state(db)
     if state.up_to_date:
         return state
     if db.is_sqlite and state.current is not None and backup_dir is not None:
-        backup_sqlite(db, backup_dir, f"before-{state.head}")
+        copy = backup_sqlite(db, backup_dir, f"before-{state.head}")
+        if copy is not None and on_backup is not None:
+            on_backup(copy)
     cfg = alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -130,6 +141,7 @@ def open_database(
     migrate: bool = True,
     backup_dir: Path | None = None,
     check_integrity: bool = False,
+    on_backup: Callable[[Path], object] | None = None,
 ) -> Database:
     """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``.
 
@@ -146,7 +158,7 @@ def open_database(
         ):
             quick_check(db)
         if migrate:
-            state = upgrade(db, backup_dir)
+            state = upgrade(db, backup_dir, on_backup)
         if not state.up_to_date:
             raise DatabaseUnavailable(
                 f"{db.description[0].upper()}{db.description[1:]} needs upgrading to this version "

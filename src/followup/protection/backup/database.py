@@ -202,7 +202,7 @@ def _migrate(url: str, folder: Path) -> str | None:
     """Bring a restored (older) database up to this version's schema."""
     from followup.db.migrate import open_database, schema_state
 
-    db = open_database(url, migrate=True, backup_dir=folder)
+    db = open_database(url, migrate=True, backup_dir=folder, on_backup=write_digest)
     try:
         return schema_state(db).current
     finally:
