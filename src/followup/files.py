@@ -1,7 +1,19 @@
-"""Writing files a person takes away: whole or not at all, and safe to open in a spreadsheet."""
+"""Writing files a person takes away: whole or not at all, private to the user, and safe to
+open in a spreadsheet.
+
+Every file Followup writes that can hold personal data (the SQLite database and its -wal and
+-shm, backups and their digests, letters, exports, subject-access packs) is created ``0600``,
+and every folder Followup creates for them ``0700``, with the helpers here rather than a
+process-wide umask (which would reach into every other library's files too). A folder the
+user chose (their home, a USB stick) is never changed; a folder Followup owns (its data folder,
+its default backup folder) is tightened when it is found looser. On Windows nothing is
+chmod-ed: the per-user profile folder where Followup keeps its files is already readable by
+the user's own account only, and the POSIX mode bits mean nothing there.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import tempfile
@@ -11,10 +23,66 @@ from typing import IO, Any
 
 from followup.errors import FollowupError
 
-__all__ = ["CSV_ENCODING", "FORMULA_STARTS", "safe_cell", "write_atomically", "write_safe_csv"]
+__all__ = [
+    "CSV_ENCODING",
+    "FORMULA_STARTS",
+    "PRIVATE_FILE",
+    "PRIVATE_FOLDER",
+    "create_private_file",
+    "private_file",
+    "private_folder",
+    "safe_cell",
+    "write_atomically",
+    "write_safe_csv",
+]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"  # with a byte-order mark, so Excel reads UTF-8 correctly
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def _posix() -> bool:
+    return os.name != "nt"
+
+
+def private_file(path: Path) -> None:
+    """Make an existing file readable and writable by its owner only (nothing on Windows).
+
+    A file this account does not own cannot be changed, and is left as it is.
+    """
+    if _posix():
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(path, PRIVATE_FILE)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file ``0600`` before another program (SQLite, pg_dump) writes to it.
+
+    An existing file is kept and tightened: SQLite then opens it as an empty database, and on
+    unix gives its -wal, -shm and -journal files the same mode as the database file.
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    private_file(path)
+
+
+def private_folder(path: Path, *, tighten: bool = False) -> Path:
+    """Create ``path`` (and any missing parents) ``0700``; returns it.
+
+    Only the folders created here are set. ``tighten`` also sets an existing ``path``: only for
+    a folder Followup owns (its data folder), never for one the user chose.
+    """
+    created: list[Path] = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        created.append(probe)
+        probe = probe.parent
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    if _posix():
+        for folder in [*created, *([path] if tighten else [])]:
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                os.chmod(folder, PRIVATE_FOLDER)
+    return path
 
 
 def safe_cell(value: Any) -> str:
@@ -32,7 +100,11 @@ def safe_cell(value: Any) -> str:
 def write_atomically(
     target: Path, write: Callable[[IO[Any]], object], *, binary: bool = False
 ) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves no half file."""
+    """Write through a temporary file in the same folder, so a failure leaves no half file.
+
+    The temporary file is made ``0600`` (``mkstemp``) and keeps that mode when renamed, so
+    the file written is private to the user whatever it replaced.
+    """
     fd, tmp = tempfile.mkstemp(prefix=".followup-export-", dir=target.parent)
     try:
         if binary:

@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from followup.errors import DatabaseUnavailable, FollowupError
+from followup.files import private_folder
 
 __all__ = [
     "APP_NAME",
@@ -66,6 +67,16 @@ class AppPaths:
     @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
+
+    def tighten_folders(self) -> None:
+        """Make the data folder and its backup folder ``0700`` when they exist already.
+
+        They belong to Followup (platformdirs made them for it), and an older version left them
+        readable by every local account; a folder the user chose is never changed here.
+        """
+        for folder in (self.data_dir, self.backup_dir):
+            if folder.is_dir():
+                private_folder(folder, tighten=True)
 
 
 def load_local_settings(paths: AppPaths | None = None) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from followup.access import Actor
 from followup.db import migrate
 from followup.db.engine import Database, describe, enforced_by_server, sqlite_path
 from followup.errors import DatabaseUnavailable
-from followup.settings import keyring_status, with_stored_password
+from followup.protection.backup.digest import write_digest
+from followup.settings import AppPaths, keyring_status, with_stored_password
 
 __all__ = [
     "database_file",
@@ -48,6 +49,7 @@ def open_app_database(
     None when a PostgreSQL server wants a password it was not given or refused (the app then
     asks for it); any other failure raises ``DatabaseUnavailable``.
     """
+    AppPaths.default().tighten_folders()  # an older version left them readable by everyone
     attempt = url
     team = make_url(url).get_backend_name() == "postgresql"
     if password is not None:
@@ -58,7 +60,9 @@ def open_app_database(
         attempt = with_stored_password(url)
     try:
         # Looked up at call time, so that tests can stand in for the real opening.
-        return migrate.open_database(attempt, create=create, backup_dir=backup_dir)
+        return migrate.open_database(
+            attempt, create=create, backup_dir=backup_dir, on_backup=write_digest
+        )
     except DatabaseUnavailable as exc:
         if team and password_refused(exc):
             return None

@@ -83,13 +83,14 @@ def test_downgrade_removes_the_triggers_and_upgrade_restores_them(database):
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0002")
-    with database.engine.begin() as conn:  # the schema of 0002, older than today's model
+    with database.engine.begin() as conn:  # the model's newer columns are not there yet
         conn.execute(
             text(
-                "INSERT INTO audit_event (at, username, action, entity) "
-                "VALUES (CURRENT_TIMESTAMP, 'nobody', 'login_failed', 'user')"
+                "INSERT INTO audit_event (at, username, action) "
+                "VALUES (CURRENT_TIMESTAMP, 'nobody', 'login_failed')"
             )
         )
+    with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event"))
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn

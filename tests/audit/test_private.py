@@ -101,7 +101,8 @@ def test_upgrading_moves_old_person_values_out_of_the_audit_trail(database, team
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0004")
-    with database.engine.begin() as conn:  # as Followup wrote person edits before 0005
+    # As Followup wrote person edits before 0005 (raw SQL: the model has newer columns).
+    with database.engine.begin() as conn:
         for entity_id in (person_id, 99999):  # the second person was purged long ago
             conn.execute(
                 text(

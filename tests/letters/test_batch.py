@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import timedelta
 
 import pytest
@@ -167,6 +169,8 @@ def test_cli_makes_one_letter(database, team, due_cases, cli_env, tmp_path, caps
         letter = s.get(m.Letter, reply["letters"][0]["id"])
         assert letter.pdf == out.read_bytes()
         assert s.scalar(select(func.count()).select_from(m.LetterPrint)) == 1
+    if os.name != "nt":  # the letter's PDF is readable by its owner only
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_cli_refusals_and_bad_usage(database, team, due_cases, cli_env, tmp_path, capsys):

@@ -279,8 +279,10 @@ def test_a_bad_backup_is_refused_in_one_sentence_and_changes_nothing(
     sqlite_database.dispose()
     before = _digest(target)
     files_before = sorted(p.name for p in target.parent.iterdir())
-    with pytest.raises(error) as info:
-        restore_database(sqlite_database.url, source, backup_dir=tmp_path / "safety")
+    with pytest.raises(error) as info:  # even when a missing digest is allowed
+        restore_database(
+            sqlite_database.url, source, backup_dir=tmp_path / "safety", allow_unverified=True
+        )
     message = str(info.value)
     assert sentence in message
     assert message.lower().endswith("nothing was changed.")
@@ -582,7 +584,9 @@ def test_restore_refuses_a_backup_on_postgresql_that_is_not_followup(db_url, tmp
         pytest.skip("pg_restore (PostgreSQL client tools) is not installed")
     open_database(db_url, create=True).dispose()
     with pytest.raises(BackupProblem, match="not a Followup backup"):
-        restore_database(db_url, _sqlite_not_followup(tmp_path), backup_dir=tmp_path / "b")
+        restore_database(
+            db_url, _sqlite_not_followup(tmp_path), backup_dir=tmp_path / "b", allow_unverified=True
+        )
     raw = Database(db_url, make_engine(db_url))
     try:
         with raw.engine.connect() as conn:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -128,6 +130,10 @@ def test_json_holds_everything_about_the_person(database, team, person_case, tmp
         ("update", "case"),
     } <= actions
     assert pdf_path.exists()
+    if os.name != "nt":  # the pack is the user's alone: files 0600, the letters folder 0700
+        for made in (pdf_path, json_path, copy):
+            assert stat.S_IMODE(made.stat().st_mode) == 0o600
+        assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
 
 
 def test_pdf_reads_back_with_name_sections_and_viewers(database, team, person_case, tmp_path):

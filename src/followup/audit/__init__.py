@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from followup.audit import chain  # imported for its listener: chains every SQLite audit event
 from followup.db.engine import enforced_by_server
 from followup.db.models import AuditEvent, AuditPrivateValue
 from followup.vocab import AuditAction
 
-__all__ = ["changes", "record", "record_with_private", "search"]
+__all__ = ["chain", "changes", "record", "record_with_private", "search"]
 
 
 def _plain(value: Any) -> Any:

@@ -192,6 +192,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Integrity, schema and, on SQLite, the audit trail's hash chain (followup.audit.chain)."""
+    from followup.audit.chain import verify_chain
     from followup.db.engine import sqlite_path
     from followup.db.migrate import integrity_report
     from followup.protection.integrity import network_share_warning
@@ -200,11 +202,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         report = integrity_report(db)
         path = sqlite_path(db.url)
+        chain = None
+        if report["schema_revision"] == report["app_revision"]:
+            with db.session() as s:
+                chain = verify_chain(s)
     finally:
         db.dispose()
-    warning = network_share_warning(path) if path is not None else None
+    warnings = [w for w in (network_share_warning(path) if path else None,) if w]
+    if chain is not None and chain.problem:
+        report["problems"].append(chain.problem)
+        report["ok"] = False
+    if chain is not None and chain.warning:
+        warnings.append(chain.warning)
     if args.json:
-        out(json.dumps({**report, "warnings": [warning] if warning else []}))
+        out(json.dumps({**report, "warnings": warnings}))
     else:
         out(f"Database: {report['database']}")
         out(
@@ -214,7 +225,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             out("Integrity: ok")
         for problem in report["problems"]:
             out(f"Problem: {problem}")
-        if warning:
+        for warning in warnings:
             out(f"Warning: {warning}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
 

@@ -38,6 +38,12 @@ def add_backup_parsers(sub: Any) -> None:
 
     p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
     p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="restore a backup that has no digest to check it (made before digests were kept, "
+        "or on another computer); a backup changed since its digest is refused regardless",
+    )
     add_db_option(p)
     add_user_option(p)
     p.add_argument("--json", action="store_true")
@@ -82,6 +88,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from followup.errors import DatabaseTooNew, DatabaseUnavailable
     from followup.protection.backup.common import configured_backup_folder
     from followup.protection.backup.database import restore_database
+    from followup.protection.backup.digest import check_digest
     from followup.protection.integrity import is_damaged_sqlite_file
     from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
@@ -90,6 +97,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     source = Path(args.file)
     if not source.is_file():
         raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
+    # Before signing in, which writes to the audit trail: a refused backup changes nothing.
+    check_digest(source, allow_unverified=args.allow_unverified)
     signed: list[Any] = []
 
     def authorise(db: Any) -> None:
@@ -116,6 +125,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         backup_dir=configured_backup_folder(paths),
         actor=signed[0] if signed else None,
         authorise=None if signed else authorise,
+        allow_unverified=args.allow_unverified,
     )
     if args.json:
         out(
@@ -127,6 +137,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                     "schema_revision": info.revision,
                     "safety_copy": str(info.safety_copy) if info.safety_copy else None,
                     "set_aside": str(info.set_aside) if info.set_aside else None,
+                    "verified": info.verified,
                 }
             )
         )

@@ -19,7 +19,6 @@ from followup.cli.support import (
     out,
     sign_in_user,
 )
-from followup.errors import FollowupError
 from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
 
 __all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
@@ -172,12 +171,10 @@ def _appointment_time(text: str | None) -> datetime | None:
 
 
 def _write_pdf(path: Any, pdf: bytes) -> None:
-    try:
-        path.write_bytes(pdf)
-    except OSError as exc:
-        raise FollowupError(
-            f"Could not write {path} ({exc.strerror}); nothing was saved."
-        ) from None
+    """Write a letter PDF whole and private to the user (``0600``)."""
+    from followup.files import write_atomically
+
+    write_atomically(path, lambda fh: fh.write(pdf), binary=True)  # says why if it cannot
 
 
 def cmd_letters(args: argparse.Namespace) -> int:

@@ -67,15 +67,18 @@ def open_db(args: argparse.Namespace, *, create: bool = False, migrate: bool = T
     """Open the database named by ``--db`` (or the settings), its password from the keyring."""
     from followup.db.migrate import open_database
     from followup.protection.backup.common import configured_backup_folder
+    from followup.protection.backup.digest import write_digest
     from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
     paths = AppPaths.default()
+    paths.tighten_folders()
     url = resolve_database_url(getattr(args, "db", None), paths)
     return open_database(
         with_stored_password(url),
         create=create,
         migrate=migrate,
         backup_dir=configured_backup_folder(paths),
+        on_backup=write_digest,
     )
 
 

@@ -6,6 +6,11 @@ dialect documentation recommends). A PostgreSQL password comes in the URL: whoev
 database looks it up first (``settings.with_stored_password`` reads the OS keyring), so storage
 knows nothing of settings.
 Failures become one plain sentence (``DatabaseUnavailable``) that never includes the password.
+
+A SQLite file is private to the user: it is created ``0600`` (in a ``0700`` folder when Followup
+makes the folder) before SQLite first opens it, so that SQLite, which on unix gives the -wal and
+-shm files the database file's mode, creates those private too; every new connection sets the
+three again, for a file made by an older version (``followup.files``; nothing on Windows).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from followup.errors import DatabaseBusy, DatabaseUnavailable, StaleEdit
+from followup.files import create_private_file, private_file, private_folder
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -112,10 +118,16 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
             "or run `followup init` to create a new database there."
         )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
     except OSError as exc:
         raise DatabaseUnavailable(
             f"Cannot create the folder {path.parent} for the database ({exc.strerror})."
+        ) from None
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot create the database file {path} ({exc.strerror}); check the folder."
         ) from None
 
 
@@ -127,6 +139,16 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoo
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _keep_private(path: Path) -> Callable[[sqlite3.Connection, ConnectionPoolEntry], None]:
+    """After each connection opens: the database, its -wal and its -shm readable by us only."""
+
+    def tighten(_dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        for name in (str(path), f"{path}-wal", f"{path}-shm"):
+            private_file(Path(name))
+
+    return tighten
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -143,6 +165,8 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
             check_sqlite_file(path, create=create)
         engine = create_engine(u, hide_parameters=True, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if path is not None:
+            event.listen(engine, "connect", _keep_private(path))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from followup.db.engine import Database, explain_connection_error, make_engine, sqlite_path
 from followup.errors import DatabaseTooNew, DatabaseUnavailable
+from followup.files import create_private_file, private_folder
 
 __all__ = [
     "IntegrityReport",
@@ -82,17 +84,18 @@ def schema_state(db: Database) -> SchemaState:
 
 
 def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
-    """Copy a live SQLite database with the backup API; returns the copy's path."""
+    """Copy a live SQLite database with the backup API; returns the copy's path (``0600``)."""
     source = sqlite_path(db.url)
     if source is None or not source.exists() or source.stat().st_size == 0:
         return None
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(backup_dir)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite"
     n = 1
     while target.exists():
         n += 1
         target = backup_dir / f"{source.stem}-{stamp}-{label}-{n}.sqlite"
+    create_private_file(target)  # before SQLite creates it with the umask's mode
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)
@@ -106,13 +109,23 @@ def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
     return target
 
 
-def upgrade(db: Database, backup_dir: Path | None = None) -> SchemaState:
-    """Bring the schema to head; on SQLite take a backup first when something will change."""
+def upgrade(
+    db: Database,
+    backup_dir: Path | None = None,
+    on_backup: Callable[[Path], object] | None = None,
+) -> SchemaState:
+    """Bring the schema to head; on SQLite take a backup first when something will change.
+
+    ``on_backup`` is handed that backup's path (the backup service writes its digest there:
+    storage knows nothing of the keyring).
+    """
     state = schema_state(db)
     if state.up_to_date:
         return state
     if db.is_sqlite and state.current is not None and backup_dir is not None:
-        backup_sqlite(db, backup_dir, f"before-{state.head}")
+        copy = backup_sqlite(db, backup_dir, f"before-{state.head}")
+        if copy is not None and on_backup is not None:
+            on_backup(copy)
     cfg = alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -128,6 +141,7 @@ def open_database(
     migrate: bool = True,
     backup_dir: Path | None = None,
     check_integrity: bool = False,
+    on_backup: Callable[[Path], object] | None = None,
 ) -> Database:
     """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``.
 
@@ -144,7 +158,7 @@ def open_database(
         ):
             quick_check(db)
         if migrate:
-            state = upgrade(db, backup_dir)
+            state = upgrade(db, backup_dir, on_backup)
         if not state.up_to_date:
             raise DatabaseUnavailable(
                 f"{db.description[0].upper()}{db.description[1:]} needs upgrading to this version "

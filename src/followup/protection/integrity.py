@@ -117,10 +117,13 @@ class StartupCheck:
 
     damaged: str | None  # the sentence to show when the file is damaged
     network_warning: str | None
+    audit_altered: str | None = None  # the sentence when the audit trail's hash chain breaks
 
 
 def startup_check(db: Database) -> StartupCheck:
-    """SQLite's quick check and the network-share test, for the background after opening."""
+    """SQLite's quick check, the network-share test and the audit trail's hash chain, for the
+    background after opening (the chain is streamed: seconds for a million events)."""
+    from followup.audit.chain import verify_chain
     from followup.db.migrate import quick_check
 
     path = sqlite_path(db.url)
@@ -139,7 +142,9 @@ def startup_check(db: Database) -> StartupCheck:
                 warning,
             )
         raise
-    return StartupCheck(None, warning)
+    with db.session() as s:
+        chain = verify_chain(s)
+    return StartupCheck(None, warning, chain.problem)
 
 
 # ------------------------------------------------------------------------ network shares

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from followup.errors import DatabaseTooNew, FollowupError
+from followup.files import create_private_file, private_folder
 from followup.settings import AppPaths, load_local_settings, save_local_settings
 
 __all__ = [
@@ -81,9 +82,12 @@ class RestoreInfo:
     revision: str | None
     safety_copy: Path | None
     set_aside: Path | None = None
+    verified: bool = True  # False: restored without a digest to check it (--allow-unverified)
 
     def describe(self) -> str:
         text = f"Restored {self.database} from {self.source} (schema now {self.revision})."
+        if not self.verified:
+            text += " It could not be checked against a digest."
         if self.safety_copy:
             text += f" The database as it was before is kept in {self.safety_copy}."
         if self.set_aside:
@@ -117,7 +121,7 @@ def choose_backup_folder(folder: Path, paths: AppPaths | None = None) -> Path:
 def check_backup_folder(folder: Path) -> Path:
     """Make sure backups can be written to ``folder``, or say plainly why not."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         probe = folder / f".followup-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -200,6 +204,7 @@ def copy_sqlite(source: sqlite3.Connection, target: Path, what: str) -> str:
     """Copy with the backup API to a temporary name, check, then rename into place."""
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
+        create_private_file(tmp)  # 0600, and SQLite gives its journal the same mode
         dst = sqlite3.connect(tmp, isolation_level=None)
         try:
             source.backup(dst, pages=STEP_PAGES, sleep=0.01)

@@ -1,9 +1,10 @@
 """Backing up and restoring the Followup database, whichever backend holds it.
 
 A SQLite database is copied with the backup API (``common.copy_sqlite``); a PostgreSQL one
-with pg_dump and pg_restore when they are installed (``postgres``). A restore checks the backup
-first and changes nothing unless it can finish; the database it replaces is kept as a safety
-copy. Both are recorded in the audit trail.
+with pg_dump and pg_restore when they are installed (``postgres``). Each backup gets a digest
+beside it (``digest``). A restore checks the backup first, its digest before anything else, and
+changes nothing unless it can finish; the database it replaces is kept as a safety copy. Both
+are recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from followup.access import Actor
 from followup.db.engine import SQLITE_MAGIC, Database, describe, make_engine, sqlite_path
+from followup.errors import FollowupError
 from followup.protection.backup.common import (
     BackupInfo,
     BackupProblem,
@@ -29,6 +31,7 @@ from followup.protection.backup.common import (
     sqlite_reason,
     sqlite_uri,
 )
+from followup.protection.backup.digest import Verified, check_digest, digest_path, write_digest
 from followup.protection.backup.postgres import pg_dump, pg_restore
 from followup.protection.backup.sqlite import restore_sqlite
 from followup.vocab import AuditAction
@@ -81,6 +84,14 @@ def backup_database(
         revision = pg_dump(url, target)
     else:
         raise BackupProblem(f"Followup cannot back up a {backend} database.")
+    try:
+        write_digest(target)
+    except (OSError, FollowupError):
+        target.unlink(missing_ok=True)
+        digest_path(target).unlink(missing_ok=True)
+        raise BackupProblem(
+            f"Could not write the digest beside the backup {target}; no backup was kept."
+        ) from None
     info = BackupInfo(target, backend, revision, target.stat().st_size)
     log.info("Backed up the database to %s", target.name)
     if isinstance(db_or_url, Database):
@@ -137,6 +148,7 @@ def restore_database(
     backup_dir: Path | None = None,
     actor: Actor | None = None,
     authorise: Callable[[Database], None] | None = None,
+    allow_unverified: bool = False,
 ) -> RestoreInfo:
     """Replace the database at ``url`` with the backup ``source``, then bring it up to date.
 
@@ -144,21 +156,26 @@ def restore_database(
     database must not be open elsewhere, and the current database is copied to ``backup_dir``
     first. Anything that stops the restore leaves the database as it was. ``authorise`` is
     called with the checked backup open when the current database cannot be opened to sign
-    in (a damaged file); it raises to refuse.
+    in (a damaged file); it raises to refuse. A backup changed since its digest was made is
+    always refused; one that cannot be checked (no digest, made on another computer) only
+    with ``allow_unverified``.
     """
     source = Path(source).expanduser()
     folder = backup_dir or configured_backup_folder()
     if not source.is_file():
         raise BackupProblem(f"There is no backup file at {source}; nothing was changed.")
+    verified = check_digest(source, allow_unverified=allow_unverified) is Verified.UNCHANGED
     backend = make_url(url).get_backend_name()
     safety: Path | None
     if backend == "postgresql":
         restored, safety = pg_restore(url, source, folder)
-        info = RestoreInfo(describe(url), source, restored, _migrate(url, folder), safety)
+        info = RestoreInfo(
+            describe(url), source, restored, _migrate(url, folder), safety, verified=verified
+        )
     elif backend == "sqlite" and sqlite_path(url) is not None:
         restored, safety, set_aside = restore_sqlite(url, source, folder, authorise)
         info = RestoreInfo(
-            describe(url), source, restored, _migrate(url, folder), safety, set_aside
+            describe(url), source, restored, _migrate(url, folder), safety, set_aside, verified
         )
     else:
         raise BackupProblem("Only a SQLite file or a PostgreSQL database can be restored.")
@@ -173,6 +190,7 @@ def restore_database(
                 "file": source.name,
                 "schema": info.restored_revision,
                 "safety_copy": safety.name if safety else None,
+                "verified": verified,
             },
         )
     finally:
@@ -184,7 +202,7 @@ def _migrate(url: str, folder: Path) -> str | None:
     """Bring a restored (older) database up to this version's schema."""
     from followup.db.migrate import open_database, schema_state
 
-    db = open_database(url, migrate=True, backup_dir=folder)
+    db = open_database(url, migrate=True, backup_dir=folder, on_backup=write_digest)
     try:
         return schema_state(db).current
     finally:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from followup.db.engine import Database, describe, make_engine
+from followup.files import create_private_file
 from followup.protection.backup.common import (
     BackupProblem,
     DatabaseInUse,
@@ -26,6 +27,7 @@ from followup.protection.backup.common import (
     free_name,
     refuse_newer,
 )
+from followup.protection.backup.digest import write_digest
 
 __all__ = ["DUMP_MAGIC", "dump_revision", "find_tool", "pg_dump", "pg_restore"]
 
@@ -122,6 +124,7 @@ def pg_dump(url: str, target: Path) -> str:
     args, env = _connection(url)
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
+        create_private_file(tmp)  # pg_dump truncates it and keeps its mode: 0600
         _run(
             [tool, "-Fc", "-f", str(tmp), *args, "-d", make_url(url).database or ""],
             env,
@@ -177,6 +180,7 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
             stem = make_url(url).database or "followup"
             safety = free_name(folder, stem, datetime.now(), "before-restore", "dump")
             pg_dump(url, safety)
+            write_digest(safety)  # so that it can itself be restored, checked
         extra = sorted(present - _dump_tables(source))
         if extra:
             # Tables from a later schema than the backup's: the migrations will make them again.

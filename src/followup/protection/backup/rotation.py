@@ -18,12 +18,14 @@ from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
 from followup.protection.backup.common import (
     BACKUP_NAME,
     BackupInfo,
+    BackupProblem,
     check_backup_folder,
     followup_revision,
     free_name,
     open_backup_file,
 )
 from followup.protection.backup.database import backup_database
+from followup.protection.backup.digest import Verified, check_digest, digest_path
 from followup.settings import AppPaths, load_local_settings
 
 __all__ = [
@@ -124,6 +126,7 @@ def rotate_backups(
                 continue
             try:
                 b.path.unlink()
+                digest_path(b.path).unlink(missing_ok=True)
                 removed.append(b.path)
             except OSError as exc:
                 log.warning("Could not delete an old backup (%s)", exc.strerror)
@@ -195,8 +198,16 @@ def is_good_backup(path: Path) -> bool:
 
 
 def newest_good_backup(folder: Path, stem: str | None = None) -> Path | None:
-    """The newest backup in ``folder`` (of database ``stem``) that passes the checks."""
+    """The newest backup in ``folder`` (of database ``stem``) that passes the checks, its
+    digest among them (one that cannot be checked is never offered)."""
     for b in backup_files(folder, stem):
-        if b.path.suffix == ".sqlite" and is_good_backup(b.path):
+        if b.path.suffix == ".sqlite" and is_good_backup(b.path) and _unchanged(b.path):
             return b.path
     return None
+
+
+def _unchanged(path: Path) -> bool:
+    try:
+        return check_digest(path) is Verified.UNCHANGED
+    except BackupProblem:
+        return False

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from followup.db.engine import SQLITE_MAGIC, Database, describe, make_engine, sqlite_path
+from followup.files import create_private_file
 from followup.protection.backup.common import (
     LOCK_TIMEOUT_S,
     STEP_PAGES,
@@ -29,6 +30,7 @@ from followup.protection.backup.common import (
     sqlite_reason,
     sqlite_uri,
 )
+from followup.protection.backup.digest import write_digest
 from followup.protection.integrity import set_aside_damaged
 
 __all__ = ["restore_sqlite"]
@@ -53,6 +55,7 @@ def _stage(source: Path, staging: Path) -> str:
     try:
         src = open_backup_file(source)
         try:
+            create_private_file(staging)  # it becomes the database itself: 0600
             dst = sqlite3.connect(staging, isolation_level=None)
             try:
                 src.backup(dst, pages=STEP_PAGES, sleep=0.01)
@@ -158,6 +161,7 @@ def restore_sqlite(
         if lock is not None:
             safety = free_name(folder, target.stem, datetime.now(), "before-restore", "sqlite")
             copy_sqlite(lock, safety, where)
+            write_digest(safety)  # so that it can itself be restored, checked
             src = sqlite3.connect(staging)
             try:
                 # One write transaction on the locked database: all of it lands, or none.

@@ -49,7 +49,7 @@ from followup.db.models import (
     User,
 )
 from followup.errors import FollowupError, NotFound
-from followup.files import write_atomically
+from followup.files import private_folder, write_atomically
 from followup.protection.subject_access.model import LetterCopy, SubjectAccessPack, pack_stem
 from followup.protection.subject_access.pdf import render_subject_access_pdf
 from followup.uktime import uk_today
@@ -315,7 +315,7 @@ def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[P
     """Write the PDF, the JSON and (in a ``-letters`` folder beside them) each letter's PDF.
 
     Returns ``(pdf_path, json_path)``. Each file is written through a temporary file, so a
-    failure never leaves half a file behind.
+    failure never leaves half a file behind, and is private to the user (``0600``).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -325,7 +325,7 @@ def write_subject_access(pack: SubjectAccessPack, folder: str | Path) -> tuple[P
     if pack.letters:
         letters_dir = folder / f"{stem}-letters"
         try:
-            letters_dir.mkdir(exist_ok=True)
+            private_folder(letters_dir)  # 0700 when made here; the user's folder is left alone
         except OSError as exc:
             raise FollowupError(
                 f"Cannot make the folder {letters_dir} ({exc.strerror}); check the folder."

@@ -96,6 +96,8 @@ class DatabaseGuard(QObject):
     def _checked(self, result: StartupCheck) -> None:
         if result.network_warning:
             self._note(result.network_warning)
+        if result.audit_altered:
+            self._note(result.audit_altered)
         if result.damaged:
             self.stop()
             self.damaged.emit(result.damaged)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from followup.access import Actor
 from followup.errors import FollowupError
+from followup.files import write_atomically
 from followup.letters.making import record_prints
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
@@ -353,13 +354,8 @@ class PdfPreview(QWidget):
         pdf, ids, db, actor = self._pdf, self._letter_ids, self._db, self._actor
 
         def run() -> str:
-            try:
-                path.write_bytes(pdf)
-            except OSError as exc:
-                raise FollowupError(
-                    f"The PDF could not be saved there ({exc.strerror or 'write failed'}); "
-                    "choose another folder."
-                ) from None
+            # Whole and private to the user (0600); a failure says why, in one sentence.
+            write_atomically(path, lambda fh: fh.write(pdf), binary=True)
             with db.session() as s:
                 record_prints(s, actor, ids, f"Saved as PDF file {path.name}")
             return path.name
