@@ -44,6 +44,10 @@ PG_SKIP_REASON = (
 )
 
 
+# The throwaway team server (``server_team``), for the team-server and sign-in tests.
+pytest_plugins = ["tests.protection.team_helpers"]
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_ROOT, ignore_errors=True)
 

@@ -8,6 +8,7 @@ keyring, under the service name ``Followup``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,15 @@ import platformdirs
 from followup.errors import DatabaseUnavailable, FollowupError
 from followup.files import private_folder
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "APP_NAME",
     "DB_ENV",
     "KEYRING_SERVICE",
+    "remember_sign_in",
+    "remembered_sign_in",
+    "sign_in_key",
     "AppPaths",
     "KeyringStatus",
     "keyring_key",
@@ -206,6 +212,56 @@ def with_stored_password(url: str) -> str:
     if password is None:
         return url
     return u.set(password=password).render_as_string(hide_password=False)
+
+
+def sign_in_key(url: str) -> str:
+    """The keyring entry for a remembered sign-in: the database, whoever connects to it."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"sign-in:{Path(u.database or '').resolve()}"
+    return f"sign-in:{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+
+
+def remembered_sign_in(url: str) -> tuple[str, str] | None:
+    """The user name and password someone asked this computer to remember, if any.
+
+    Only a user who ticks "Remember me on this computer" is remembered; nothing else of theirs
+    is kept in the keyring. An unreadable keyring remembers nobody.
+    """
+    import keyring
+    from keyring.errors import KeyringError
+
+    if not keyring_status().usable:
+        return None
+    try:
+        raw = keyring.get_password(KEYRING_SERVICE, sign_in_key(url))
+        data = json.loads(raw) if raw else None
+    except (KeyringError, ValueError):
+        return None
+    if not isinstance(data, dict) or not {"username", "password"} <= set(data):
+        return None
+    return str(data["username"]), str(data["password"])
+
+
+def remember_sign_in(url: str, username: str, password: str | None) -> None:
+    """Keep this sign-in in the keyring (``password`` None: forget whoever was kept)."""
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    if not keyring_status().usable:
+        return
+    key = sign_in_key(url)
+    try:
+        if password is None:
+            if keyring.get_password(KEYRING_SERVICE, key) is not None:
+                keyring.delete_password(KEYRING_SERVICE, key)
+        else:
+            value = json.dumps({"username": username, "password": password})
+            keyring.set_password(KEYRING_SERVICE, key, value)
+    except (KeyringError, PasswordDeleteError):
+        log.warning("The keyring would not keep or forget a remembered sign-in")
 
 
 def store_database_password(url: str, password: str) -> None:

@@ -13,29 +13,24 @@ import io
 import json
 import sys
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
-from followup import cli, startup
-from followup.access import Actor
+from followup import cli
 from followup.accounts import WRONG_NAME_OR_PASSWORD
 from followup.casework.detail import open_case
 from followup.casework.lifecycle import record_consent, record_contact_attempt
 from followup.casework.treatment import record_naloxone_supply
 from followup.db import models as m
-from followup.db.engine import Database
 from followup.db.migrate import open_database
 from followup.errors import FollowupError, PermissionDenied, SignInFailed
 from followup.intake.importer import import_file
 from followup.intake.inbox import assign_cases, take_case
 from followup.letters.making import create_letter
-from followup.letters.settings import set_letterhead
 from followup.protection import retention, team_accounts, team_server
 from followup.protection.team_server import TeamRoles
 from followup.vocab import (
@@ -49,126 +44,15 @@ from followup.vocab import (
 )
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.intake.helpers import NOW, nhs, row, write_csv
-from tests.letters.helpers import LETTERHEAD, logo_png
+from tests.protection.team_helpers import Team, password_of, superuser_engine
 
 pytestmark = pytest.mark.postgres
 
 DOCS_SQL = Path(__file__).resolve().parents[2] / "docs" / "team-server.sql"
 
 
-def _host() -> str:
-    assert PG_URL
-    return PG_URL.rsplit("@", 1)[1].rsplit("/", 1)[0]
-
-
-def _superuser(database: str = "postgres"):
-    assert PG_URL
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0]
-    return create_engine(f"{url}/{database}", isolation_level="AUTOCOMMIT")
-
-
-def _password(name: str) -> str:
-    return f"{name}-synthetic-passphrase"
-
-
-@dataclass
-class Team:
-    roles: TeamRoles
-    database: str
-    admin: str
-    lead: str
-    worker_a: str
-    worker_b: str
-
-    def url(self, login: str, password: str | None = None) -> str:
-        secret = password if password is not None else _password(login)
-        return f"postgresql://{login}:{secret}@{_host()}/{self.database}"
-
-    @property
-    def owner_url(self) -> str:
-        return self.url(self.roles.owner)
-
-    @property
-    def gate_url(self) -> str:
-        return self.url(self.roles.gate)
-
-    def sign_in(self, login: str, password: str | None = None) -> tuple[Database, Actor]:
-        db = open_database(self.gate_url)
-        try:
-            actor = startup.sign_in(db, login, password or _password(login))
-        except BaseException:
-            db.dispose()
-            raise
-        return db, actor
-
-    def raw(self, login: str) -> psycopg.Connection:
-        host, port = _host().split(":")
-        return psycopg.connect(
-            host=host,
-            port=int(port),
-            dbname=self.database,
-            user=login,
-            password=_password(login),
-            autocommit=True,
-        )
-
-
 @pytest.fixture(scope="module")
-def team() -> Iterator[Team]:
-    """A team server made as the DBA script and `followup init` make it, with four users."""
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
-    tag = uuid.uuid4().hex[:8]
-    roles = TeamRoles(owner=f"fo_{tag}", gate=f"fg_{tag}", prefix=f"ft_{tag}")
-    t = Team(roles, f"fd_{tag}", f"adm_{tag}", f"lead_{tag}", f"wa_{tag}", f"wb_{tag}")
-    su = _superuser()
-    try:
-        with su.connect() as conn:
-            for statement in team_server.server_setup_statements(t.database, roles):
-                conn.exec_driver_sql(statement)
-            for login in (roles.owner, roles.gate):
-                conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{_password(login)}'")
-        in_db = _superuser(t.database)
-        with in_db.connect() as conn:
-            for statement in team_server.database_setup_statements(roles):
-                conn.exec_driver_sql(statement)
-        in_db.dispose()
-        code = cli.main(
-            ["init", "--db", t.owner_url, "--role-prefix", roles.prefix, "--gate-role", roles.gate]
-        )
-        assert code == 0
-        owner = open_database(t.owner_url)
-        try:
-            with owner.session() as s:  # the first administrator, made by the owner
-                team_accounts.create_user(
-                    s, None, t.admin, "admin", _password(t.admin), "Ada Admin"
-                )
-        finally:
-            owner.dispose()
-        db, admin = t.sign_in(t.admin)
-        try:
-            for login, role in ((t.lead, "lead"), (t.worker_a, "worker"), (t.worker_b, "worker")):
-                with db.session() as s:
-                    team_accounts.create_user(
-                        s, admin, login, role, _password(login), login.title()
-                    )
-            with db.session() as s:  # an admin's work: the letterhead
-                set_letterhead(s, admin, logo=logo_png(), **LETTERHEAD)
-        finally:
-            db.dispose()
-        yield t
-    finally:
-        with su.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {t.database} WITH (FORCE)")
-            for login in (t.admin, t.lead, t.worker_a, t.worker_b, *roles.groups):
-                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.gate}")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.owner}")
-        su.dispose()
-
-
-@pytest.fixture(scope="module")
-def day(team: Team, tmp_path_factory) -> dict[str, int]:
+def day(server_team: Team, tmp_path_factory) -> dict[str, int]:
     """A day's work through the services: an import, a case taken, one assigned, an attempt."""
     folder = tmp_path_factory.mktemp("team-day")
     first = folder / "first.csv"
@@ -186,7 +70,7 @@ def day(team: Team, tmp_path_factory) -> dict[str, int]:
             row(first_name="Testy", last_name="Gamma", nhs_number=nhs(3)),
         ],
     )
-    db, worker_a = team.sign_in(team.worker_a)
+    db, worker_a = server_team.sign_in(server_team.worker_a)
     try:
         summary = import_file(db, worker_a, first, now=NOW)
         assert (summary.imported, len(summary.cases_created)) == (3, 3)
@@ -232,10 +116,10 @@ def day(team: Team, tmp_path_factory) -> dict[str, int]:
             assert detail.id == cases["Alpha"] and letter.id
     finally:
         db.dispose()
-    db, lead = team.sign_in(team.lead)
+    db, lead = server_team.sign_in(server_team.lead)
     try:
         with db.session() as s:
-            worker_b = s.scalar(select(m.User.id).where(m.User.username == team.worker_b))
+            worker_b = s.scalar(select(m.User.id).where(m.User.username == server_team.worker_b))
             assign_cases(s, lead, [cases["Beta"]], worker_b)
     finally:
         db.dispose()
@@ -258,8 +142,8 @@ def test_the_docs_hold_the_generated_script():
     )
 
 
-def test_no_table_holds_password_material(team: Team, day):
-    with team.raw(team.lead) as conn:
+def test_no_table_holds_password_material(server_team: Team, day):
+    with server_team.raw(server_team.lead) as conn:
         hashes = [h for (h,) in conn.execute("SELECT password_hash FROM user_account")]
         assert hashes and set(hashes) == {""}
         assert "permission denied" in _refused(conn, "SELECT rolpassword FROM pg_authid")
@@ -269,25 +153,25 @@ def test_no_table_holds_password_material(team: Team, day):
 
 
 @pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
-def test_no_login_can_change_roles_or_memberships(team: Team, who: str):
-    login = getattr(team, who)
-    with team.raw(login) as conn:
+def test_no_login_can_change_roles_or_memberships(server_team: Team, who: str):
+    login = getattr(server_team, who)
+    with server_team.raw(login) as conn:
         for sql in (
             f"UPDATE user_account SET role = 'admin' WHERE username = '{login}'",
-            f"UPDATE user_account SET password_hash = 'x' WHERE username = '{team.admin}'",
+            f"UPDATE user_account SET password_hash = 'x' WHERE username = '{server_team.admin}'",
             "INSERT INTO user_account (username, display_name, role, active, password_hash,"
             " created_at, failed_sign_ins) VALUES ('ghost', 'Ghost', 'admin', true, '', now(), 0)",
             "DELETE FROM user_account",
         ):
             assert "permission denied" in _refused(conn, sql)
         for sql in (
-            f"GRANT {team.roles.group('admin')} TO {login}",
-            f"GRANT {team.roles.group('lead')} TO {team.worker_b}",
+            f"GRANT {server_team.roles.group('admin')} TO {login}",
+            f"GRANT {server_team.roles.group('lead')} TO {server_team.worker_b}",
             f"ALTER ROLE {login} SUPERUSER",
             f"ALTER ROLE {login} CREATEROLE",
             f"ALTER ROLE {login} BYPASSRLS",
             f"CREATE ROLE sneaky_{login} LOGIN",
-            f"ALTER ROLE {team.worker_b} PASSWORD 'taken-over-password'",
+            f"ALTER ROLE {server_team.worker_b} PASSWORD 'taken-over-password'",
         ):
             message = _refused(conn, sql)
             assert (
@@ -297,17 +181,23 @@ def test_no_login_can_change_roles_or_memberships(team: Team, who: str):
             ), (sql, message)
 
 
-def test_only_an_admin_manages_logins_and_only_as_followup_members(team: Team, day):
-    with team.raw(team.worker_a) as conn:
+def test_only_an_admin_manages_logins_and_only_as_followup_members(server_team: Team, day):
+    with server_team.raw(server_team.worker_a) as conn:
         assert "permission denied" in _refused(
             conn, "SELECT followup_create_user('evil', 'Evil', 'admin', 'SCRAM-SHA-256$x')"
         )
         assert "permission denied" in _refused(
-            conn, "SELECT followup_change_user(%s, 'admin', NULL, NULL, false)", team.worker_a
+            conn,
+            "SELECT followup_change_user(%s, 'admin', NULL, NULL, false)",
+            server_team.worker_a,
         )
-    with team.raw(team.admin) as conn:
+    with server_team.raw(server_team.admin) as conn:
         # Never a superuser, never a member of anything but one Followup group.
-        for name, role in (("postgres", "admin"), (team.roles.owner, "admin"), ("x", "superuser")):
+        for name, role in (
+            ("postgres", "admin"),
+            (server_team.roles.owner, "admin"),
+            ("x", "superuser"),
+        ):
             message = _refused(
                 conn, "SELECT followup_create_user(%s, 'X', %s, 'SCRAM-SHA-256$x')", name, role
             )
@@ -315,7 +205,7 @@ def test_only_an_admin_manages_logins_and_only_as_followup_members(team: Team, d
         assert "only as a SCRAM verifier" in _refused(
             conn, "SELECT followup_create_user('plain_pw', 'P', 'worker', 'a-plain-password')"
         )
-        for target in ("postgres", team.roles.owner, team.roles.gate):
+        for target in ("postgres", server_team.roles.owner, server_team.roles.gate):
             message = _refused(
                 conn, "SELECT followup_change_user(%s, NULL, NULL, NULL, true)", target
             )
@@ -326,8 +216,8 @@ def test_only_an_admin_manages_logins_and_only_as_followup_members(team: Team, d
 
 
 @pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
-def test_no_login_writes_the_audit_trail(team: Team, day, who: str):
-    with team.raw(getattr(team, who)) as conn:
+def test_no_login_writes_the_audit_trail(server_team: Team, day, who: str):
+    with server_team.raw(getattr(server_team, who)) as conn:
         for sql in (
             "INSERT INTO audit_event (at, user_id, username, action) "
             "VALUES ('2020-01-01', 1, 'someone', 'login')",
@@ -346,37 +236,37 @@ def test_no_login_writes_the_audit_trail(team: Team, day, who: str):
             assert "permission denied" in message or "must be owner" in message, (sql, message)
 
 
-def test_actions_are_audited_in_the_callers_name_at_the_servers_time(team: Team, day):
-    with team.raw(team.worker_a) as conn:
+def test_actions_are_audited_in_the_callers_name_at_the_servers_time(server_team: Team, day):
+    with server_team.raw(server_team.worker_a) as conn:
         # There is no way to name another user or another time: the server stamps both.
         conn.execute("SELECT followup_audit('view', 'case', %s, NULL)", (day["alpha"],))
-    with team.raw(team.lead) as conn:
+    with server_team.raw(server_team.lead) as conn:
         username, at, user_id = conn.execute(
             "SELECT username, at, user_id FROM audit_event WHERE action = 'view' "
             "AND entity = 'case' ORDER BY id DESC LIMIT 1"
         ).fetchone()
         me = conn.execute(
-            "SELECT id FROM user_account WHERE username = %s", (team.worker_a,)
+            "SELECT id FROM user_account WHERE username = %s", (server_team.worker_a,)
         ).fetchone()[0]
         server_now = conn.execute("SELECT now() AT TIME ZONE 'UTC'").fetchone()[0]
-    assert (username, user_id) == (team.worker_a, me)
+    assert (username, user_id) == (server_team.worker_a, me)
     assert abs(server_now - at) < timedelta(minutes=1)
 
 
-def test_changes_to_case_data_are_audited_by_the_server(team: Team, day):
-    with team.raw(team.lead) as conn:
+def test_changes_to_case_data_are_audited_by_the_server(server_team: Team, day):
+    with server_team.raw(server_team.lead) as conn:
         rows = conn.execute(
             "SELECT username, action, details FROM audit_event WHERE entity = 'row:contact_attempt'"
         ).fetchall()
-    assert any(u == team.worker_a and a == "create" for u, a, _ in rows)
+    assert any(u == server_team.worker_a and a == "create" for u, a, _ in rows)
     assert all("server" in json.loads(d) for _, _, d in rows)
 
 
 # ----------------------------------------------------------------------- people and cases
 
 
-def test_a_worker_reads_and_writes_only_their_own_cases_and_the_inbox(team: Team, day):
-    with team.raw(team.worker_b) as conn:
+def test_a_worker_reads_and_writes_only_their_own_cases_and_the_inbox(server_team: Team, day):
+    with server_team.raw(server_team.worker_b) as conn:
         seen = {i for (i,) in conn.execute("SELECT id FROM case_file")}
         assert day["alpha"] not in seen  # worker A's case
         assert {day["beta"], day["gamma"]} <= seen  # theirs, and the inbox
@@ -400,7 +290,7 @@ def test_a_worker_reads_and_writes_only_their_own_cases_and_the_inbox(team: Team
         )
         # Their own case cannot be handed to anyone else.
         other = conn.execute(
-            "SELECT id FROM user_account WHERE username = %s", (team.worker_a,)
+            "SELECT id FROM user_account WHERE username = %s", (server_team.worker_a,)
         ).fetchone()[0]
         assert "row-level security" in _refused(
             conn, "UPDATE case_file SET assigned_worker_id = %s WHERE id = %s", other, day["beta"]
@@ -408,14 +298,14 @@ def test_a_worker_reads_and_writes_only_their_own_cases_and_the_inbox(team: Team
         assert "permission denied" in _refused(conn, "DELETE FROM case_file")
 
 
-def test_an_admin_sees_no_person_or_case_data(team: Team, day):
-    with team.raw(team.admin) as conn:
+def test_an_admin_sees_no_person_or_case_data(server_team: Team, day):
+    with server_team.raw(server_team.admin) as conn:
         for table in ("person", "case_file", "referral", "contact_attempt", "consent_entry"):
             assert "permission denied" in _refused(conn, f"SELECT * FROM {table}")
 
 
-def test_the_gate_login_can_only_count_failures(team: Team):
-    with team.raw(team.roles.gate) as conn:
+def test_the_gate_login_can_only_count_failures(server_team: Team):
+    with server_team.raw(server_team.roles.gate) as conn:
         for sql in (
             "SELECT * FROM person",
             "SELECT * FROM user_account",
@@ -426,8 +316,8 @@ def test_the_gate_login_can_only_count_failures(team: Team):
 
 
 @pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
-def test_no_login_changes_the_schema(team: Team, who: str):
-    with team.raw(getattr(team, who)) as conn:
+def test_no_login_changes_the_schema(server_team: Team, who: str):
+    with server_team.raw(getattr(server_team, who)) as conn:
         for sql in (
             "CREATE TABLE sneaky (id integer)",
             "CREATE TEMP TABLE sneaky (id integer)",
@@ -446,8 +336,8 @@ def test_no_login_changes_the_schema(team: Team, who: str):
 
 
 @pytest.mark.parametrize("who", ["worker_a", "lead", "admin"])
-def test_people_leave_only_through_the_retention_rule(team: Team, day, who: str):
-    with team.raw(getattr(team, who)) as conn:
+def test_people_leave_only_through_the_retention_rule(server_team: Team, day, who: str):
+    with server_team.raw(getattr(server_team, who)) as conn:
         assert "permission denied" in _refused(conn, "DELETE FROM person")
         assert "does not exist" in _refused(conn, "SELECT followup_purge_person(1)")
         message = _refused(conn, "SELECT followup_destroy_person(1, false, NULL)")
@@ -457,8 +347,8 @@ def test_people_leave_only_through_the_retention_rule(team: Team, day, who: str)
             assert "permission denied" in message
 
 
-def test_the_retention_review_and_destruction_on_the_team_server(team: Team, day):
-    db, admin = team.sign_in(team.admin)
+def test_the_retention_review_and_destruction_on_the_team_server(server_team: Team, day):
+    db, admin = server_team.sign_in(server_team.admin)
     try:
         with db.session() as s:
             assert retention.due_for_destruction(s, admin) == []  # all opened today
@@ -478,16 +368,16 @@ def test_the_retention_review_and_destruction_on_the_team_server(team: Team, day
 # ----------------------------------------------------------------------- intake
 
 
-def test_intake_links_a_repeat_overdose_whoever_imports_it(team: Team, day, tmp_path):
+def test_intake_links_a_repeat_overdose_whoever_imports_it(server_team: Team, day, tmp_path):
     again = tmp_path / "again.csv"
     write_csv(again, [row(first_name="Testy", last_name="Alpha", nhs_number=nhs(1))])
-    db, worker_b = team.sign_in(team.worker_b)
+    db, worker_b = server_team.sign_in(server_team.worker_b)
     try:
         summary = import_file(db, worker_b, again, now=NOW + timedelta(hours=2))
     finally:
         db.dispose()
     assert (summary.imported, summary.linked_repeat, summary.cases_created) == (1, 1, [])
-    with team.raw(team.lead) as conn:
+    with server_team.raw(server_team.lead) as conn:
         people = conn.execute(
             "SELECT count(*) FROM person WHERE nhs_number = %s", (nhs(1),)
         ).fetchone()[0]
@@ -501,7 +391,9 @@ def test_intake_links_a_repeat_overdose_whoever_imports_it(team: Team, day, tmp_
         ).fetchone()[0]
     # One person, one open case (worker A's), now with both overdoses on it.
     assert (people, cases, referrals) == (1, 1, 2)
-    with team.raw(team.worker_b) as conn:  # and worker B still cannot read worker A's case
+    with server_team.raw(
+        server_team.worker_b
+    ) as conn:  # and worker B still cannot read worker A's case
         assert (
             conn.execute(
                 "SELECT count(*) FROM referral WHERE case_id = %s", (day["alpha"],)
@@ -510,15 +402,17 @@ def test_intake_links_a_repeat_overdose_whoever_imports_it(team: Team, day, tmp_
         )
 
 
-def test_a_duplicate_referral_is_recognised_whoever_holds_the_case(team: Team, day, tmp_path):
-    with team.raw(team.lead) as conn:
+def test_a_duplicate_referral_is_recognised_whoever_holds_the_case(
+    server_team: Team, day, tmp_path
+):
+    with server_team.raw(server_team.lead) as conn:
         force, reference = conn.execute(
             "SELECT force, police_reference FROM referral WHERE case_id = %s LIMIT 1",
             (day["alpha"],),
         ).fetchone()
     again = tmp_path / "dupe.csv"
     write_csv(again, [row(police_reference=reference, force=force, nhs_number=nhs(1))])
-    db, worker_b = team.sign_in(team.worker_b)
+    db, worker_b = server_team.sign_in(server_team.worker_b)
     try:
         summary = import_file(db, worker_b, again, now=NOW)
     finally:
@@ -529,100 +423,102 @@ def test_a_duplicate_referral_is_recognised_whoever_holds_the_case(team: Team, d
 # ----------------------------------------------------------------------- signing in
 
 
-def test_signing_in_is_connecting_as_the_user(team: Team):
-    db, actor = team.sign_in(team.lead)
+def test_signing_in_is_connecting_as_the_user(server_team: Team):
+    db, actor = server_team.sign_in(server_team.lead)
     try:
         with db.session() as s:
             from sqlalchemy import text
 
-            assert s.scalar(text("SELECT session_user")) == team.lead
+            assert s.scalar(text("SELECT session_user")) == server_team.lead
         assert actor.role == "lead"
     finally:
         db.dispose()
 
 
-def test_a_wrong_password_is_one_sentence_that_names_neither(team: Team):
-    for login in (team.worker_b, "nobody_at_all"):
+def test_a_wrong_password_is_one_sentence_that_names_neither(server_team: Team):
+    for login in (server_team.worker_b, "nobody_at_all"):
         with pytest.raises(SignInFailed) as info:
-            team.sign_in(login, "wrong-password-entirely")
+            server_team.sign_in(login, "wrong-password-entirely")
         assert str(info.value) == WRONG_NAME_OR_PASSWORD
 
 
-def test_five_failures_lock_the_account_until_an_admin_unlocks_it(team: Team):
+def test_five_failures_lock_the_account_until_an_admin_unlocks_it(server_team: Team):
     for _ in range(5):
         with pytest.raises(SignInFailed):
-            team.sign_in(team.worker_b, "wrong-password-entirely")
+            server_team.sign_in(server_team.worker_b, "wrong-password-entirely")
     with pytest.raises(SignInFailed) as info:
-        team.sign_in(team.worker_b)  # the right password, while locked
+        server_team.sign_in(server_team.worker_b)  # the right password, while locked
     assert "locked" in str(info.value) and "administrator" in str(info.value)
-    with team.raw(team.lead) as conn:
+    with server_team.raw(server_team.lead) as conn:
         details = [
             json.loads(d or "{}")
             for (d,) in conn.execute(
                 "SELECT details FROM audit_event WHERE action = 'login_failed' AND username = %s",
-                (team.worker_b,),
+                (server_team.worker_b,),
             )
         ]
     assert len(details) >= 6 and any("locked_until" in d for d in details)
-    db, admin = team.sign_in(team.admin)
+    db, admin = server_team.sign_in(server_team.admin)
     try:
         with db.session() as s:
-            team_accounts.change_user(s, admin, team.worker_b, unlock=True)
+            team_accounts.change_user(s, admin, server_team.worker_b, unlock=True)
     finally:
         db.dispose()
-    db, _ = team.sign_in(team.worker_b)
+    db, _ = server_team.sign_in(server_team.worker_b)
     db.dispose()
 
 
-def test_a_switched_off_user_cannot_connect_and_a_reset_password_works(team: Team):
-    db, admin = team.sign_in(team.admin)
+def test_a_switched_off_user_cannot_connect_and_a_reset_password_works(server_team: Team):
+    db, admin = server_team.sign_in(server_team.admin)
     try:
         with db.session() as s:
-            team_accounts.change_user(s, admin, team.worker_b, active=False)
+            team_accounts.change_user(s, admin, server_team.worker_b, active=False)
         with pytest.raises(SignInFailed, match="switched off"):
-            team.sign_in(team.worker_b)
+            server_team.sign_in(server_team.worker_b)
         with db.session() as s:
             team_accounts.change_user(
-                s, admin, team.worker_b, active=True, password="one-time-reset-phrase"
+                s, admin, server_team.worker_b, active=True, password="one-time-reset-phrase"
             )
     finally:
         db.dispose()
-    db, _ = team.sign_in(team.worker_b, "one-time-reset-phrase")
+    db, _ = server_team.sign_in(server_team.worker_b, "one-time-reset-phrase")
     db.dispose()
-    db, admin = team.sign_in(team.admin)
+    db, admin = server_team.sign_in(server_team.admin)
     try:
         with db.session() as s:
-            team_accounts.change_user(s, admin, team.worker_b, password=_password(team.worker_b))
+            team_accounts.change_user(
+                s, admin, server_team.worker_b, password=password_of(server_team.worker_b)
+            )
     finally:
         db.dispose()
 
 
 def test_a_leads_and_an_admins_day_through_the_command_line(
-    team: Team, day, monkeypatch, capsys, tmp_path
+    server_team: Team, day, monkeypatch, capsys, tmp_path
 ):
-    monkeypatch.setenv("FOLLOWUP_USER", team.lead)
-    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.lead))
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.lead)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", password_of(server_team.lead))
     for argv in (
         ["cases", "--json", "--limit", "50"],
         ["report", "engagement", "--json"],
         ["export", "cases", str(tmp_path / "cases.csv"), "--json"],
     ):
-        code = cli.main([*argv, "--db", team.gate_url])
+        code = cli.main([*argv, "--db", server_team.gate_url])
         out = capsys.readouterr()
         assert code == 0, (argv, out.err)
     assert (tmp_path / "cases.csv").read_text(encoding="utf-8").count("\n") >= 4
-    monkeypatch.setenv("FOLLOWUP_USER", team.admin)
-    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.admin))
-    code = cli.main(["retention", "--json", "--db", team.gate_url])
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.admin)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", password_of(server_team.admin))
+    code = cli.main(["retention", "--json", "--db", server_team.gate_url])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert json.loads(out.out)["due"] == []
 
 
-def test_the_command_line_signs_in_as_the_user(team: Team, monkeypatch, capsys, day):
-    monkeypatch.setenv("FOLLOWUP_USER", team.worker_b)
-    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.worker_b))
-    code = cli.main(["cases", "--db", team.gate_url, "--json", "--limit", "50"])
+def test_the_command_line_signs_in_as_the_user(server_team: Team, monkeypatch, capsys, day):
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.worker_b)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", password_of(server_team.worker_b))
+    code = cli.main(["cases", "--db", server_team.gate_url, "--json", "--limit", "50"])
     out = capsys.readouterr()
     assert code == 0, out.err
     listed = json.loads(out.out)
@@ -630,20 +526,20 @@ def test_the_command_line_signs_in_as_the_user(team: Team, monkeypatch, capsys, 
     assert day["beta"] in ids and day["alpha"] not in ids
 
 
-def test_users_add_as_the_owner_and_as_an_admin(team: Team, monkeypatch, capsys):
-    name = f"{team.worker_a}_cli"
-    monkeypatch.setattr(sys, "stdin", io.StringIO(_password(name) + "\n"))
-    monkeypatch.setenv("FOLLOWUP_USER", team.admin)
-    monkeypatch.setenv("FOLLOWUP_PASSWORD", _password(team.admin))
+def test_users_add_as_the_owner_and_as_an_admin(server_team: Team, monkeypatch, capsys):
+    name = f"{server_team.worker_a}_cli"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password_of(name) + "\n"))
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.admin)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", password_of(server_team.admin))
     try:
-        code = cli.main(["users", "add", name, "--role", "worker", "--db", team.gate_url])
+        code = cli.main(["users", "add", name, "--role", "worker", "--db", server_team.gate_url])
         out = capsys.readouterr()
         assert code == 0, out.err
-        db, actor = team.sign_in(name)
+        db, actor = server_team.sign_in(name)
         db.dispose()
         assert actor.role == "worker"
     finally:
-        su = _superuser()
+        su = superuser_engine()
         with su.connect() as conn:
             conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
         su.dispose()
@@ -667,7 +563,7 @@ def test_an_old_shared_role_team_database_upgrades(tmp_path):
     tag = uuid.uuid4().hex[:8]
     roles = TeamRoles(owner=f"fo_{tag}", gate=f"fg_{tag}", prefix=f"ft_{tag}")
     t = Team(roles, f"fd_{tag}", f"uadm_{tag}", "", f"uw_{tag}", "")
-    su = _superuser()
+    su = superuser_engine()
     try:
         with su.connect() as conn:
             for statement in team_server.server_setup_statements(t.database, roles):
@@ -677,9 +573,9 @@ def test_an_old_shared_role_team_database_upgrades(tmp_path):
                     f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
                     f"'{login}') THEN CREATE ROLE {login} LOGIN; END IF; END $$"
                 )
-                conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{_password(login)}'")
+                conn.exec_driver_sql(f"ALTER ROLE {login} PASSWORD '{password_of(login)}'")
             conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {t.database} TO {LEGACY_APP_ROLE}")
-        in_db = _superuser(t.database)
+        in_db = superuser_engine(t.database)
         with in_db.connect() as conn:
             for statement in team_server.database_setup_statements(roles):
                 conn.exec_driver_sql(statement)
@@ -689,7 +585,7 @@ def test_an_old_shared_role_team_database_upgrades(tmp_path):
         assert cli.main(["init", "--db", t.owner_url, "--no-team-server"]) == 0
         owner = open_database(t.owner_url)
         with owner.session() as s:
-            admin = create_user(s, None, t.admin, "admin", _password(t.admin), "Old Admin")
+            admin = create_user(s, None, t.admin, "admin", password_of(t.admin), "Old Admin")
         with owner.engine.begin() as conn:
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {LEGACY_APP_ROLE}")
             conn.exec_driver_sql(

@@ -171,3 +171,64 @@ def test_closing_the_sign_in_dialog_quits(ui_db, team, qtbot):
     qtbot.addWidget(dialog)
     dialog.reject()
     assert quits == [True]
+
+
+def test_remember_me_keeps_the_sign_in_only_when_ticked(ui_db, team, qtbot):
+    from followup.settings import remembered_sign_in
+
+    flow, _ = _flow(ui_db, qtbot)
+    dialog = flow.start(needs_first_admin=False)
+    qtbot.addWidget(dialog)
+    assert dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    qtbot.keyClicks(dialog.username, "worker1")
+    qtbot.keyClicks(dialog.password, "pass-worker1")
+    qtbot.mouseClick(dialog.remember, Qt.MouseButton.LeftButton)
+    _click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: flow.window is not None, timeout=5000)
+    qtbot.addWidget(flow.window)
+    assert remembered_sign_in(ui_db.url) == ("worker1", "pass-worker1")
+
+    # Next time the dialog is filled in and ticked; unticking it forgets them.
+    again, _ = _flow(ui_db, qtbot)
+    second = again.start(needs_first_admin=False)
+    qtbot.addWidget(second)
+    assert (second.username.text(), second.password.text()) == ("worker1", "pass-worker1")
+    assert second.remember.isChecked()
+    qtbot.mouseClick(second.remember, Qt.MouseButton.LeftButton)
+    _click_ok(qtbot, second)
+    qtbot.waitUntil(lambda: again.window is not None, timeout=5000)
+    qtbot.addWidget(again.window)
+    assert remembered_sign_in(ui_db.url) is None
+
+
+def test_signing_in_on_a_team_server_connects_as_the_user(server_team, qtbot):
+    from sqlalchemy import text
+
+    from followup.db.migrate import open_database
+    from followup.ui.tasks import wait_for_tasks
+    from tests.protection.team_helpers import password_of
+
+    gate = open_database(server_team.gate_url)
+    try:
+        flow, quits = _flow(gate, qtbot)
+        dialog = flow.start(needs_first_admin=False)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.username, server_team.lead)
+        qtbot.keyClicks(dialog.password, "not-the-password")
+        _click_ok(qtbot, dialog)
+        qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=10000)
+        assert dialog.message.text() == (
+            "The user name or password is wrong; check them and try again."
+        )
+        qtbot.keyClicks(dialog.password, password_of(server_team.lead))
+        _click_ok(qtbot, dialog)
+        qtbot.waitUntil(lambda: flow.window is not None, timeout=10000)
+        qtbot.addWidget(flow.window)
+        assert "(lead)" in flow.window.windowTitle()
+        with gate.session() as s:  # the desktop's connection is now the lead's own login
+            assert s.scalar(text("SELECT session_user")) == server_team.lead
+        assert not quits
+        flow.window.close()
+        wait_for_tasks()
+    finally:
+        gate.dispose()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,6 +26,7 @@ from followup import accounts, startup
 from followup.access import Actor
 from followup.casework.team_rules import is_demo
 from followup.errors import FollowupError
+from followup.settings import keyring_status, remember_sign_in, remembered_sign_in
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.vocab import Role
@@ -47,9 +49,18 @@ class SignedIn:
     demo: bool
 
 
-def sign_in_and_check_demo(db: Database, username: str, password: str) -> SignedIn:
-    """Check the password (audited either way) and read the demonstration-data flag."""
+def sign_in_and_check_demo(
+    db: Database, username: str, password: str, remember: bool | None = None
+) -> SignedIn:
+    """Check the password (audited either way) and read the demonstration-data flag.
+
+    ``remember`` True keeps the name and password in the keyring for this database, False
+    forgets whoever was kept, None (the idle lock) leaves the keyring alone.
+    """
+    key_url = db.url  # before a team server's sign-in makes it the user's own connection
     actor = startup.sign_in(db, username, password)
+    if remember is not None:
+        remember_sign_in(key_url, username, password if remember else None)
     with db.session() as s:
         demo = is_demo(s)
     return SignedIn(actor, demo)
@@ -208,9 +219,20 @@ class SignInDialog(_BusyDialog):
         self.set_busy(False)
         self.username = QLineEdit(username)
         self.password = _password_field()
+        self.remember = QCheckBox("Remember me on this computer")
+        self.remember.setObjectName("remember")
+        keyring = keyring_status()
+        self.remember.setEnabled(keyring.usable)
+        self.remember.setToolTip(
+            "Keeps your name and password in this computer's keyring, so that you need not "
+            "type them; untick it to be forgotten. Use it only on a computer that is yours."
+            if keyring.usable
+            else keyring.advice
+        )
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
+        form.addRow("", self.remember)
         layout = QVBoxLayout(self)
         title = QLabel("Sign in to Followup")
         font = title.font()
@@ -224,12 +246,27 @@ class SignInDialog(_BusyDialog):
         layout.addWidget(self.opening)
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
+        if db is not None:
+            self._fill_remembered(db)
 
     def set_database(self, db: Database) -> None:
-        """The database is open: signing in can go ahead."""
+        """The database is open: signing in can go ahead (as whoever asked to be remembered)."""
         self._db = db
         self.opening.hide()
         self.set_busy(False)
+        self._fill_remembered(db)
+
+    def _fill_remembered(self, db: Database) -> None:
+        remembered = remembered_sign_in(db.url)
+        if remembered is None:
+            return
+        name, password = remembered
+        if self.username.text().strip() not in ("", name):
+            return  # someone else is signing in
+        self.username.setText(name)
+        self.password.setText(password)
+        self.remember.setChecked(True)
+        self.ok_button.setFocus()
 
     def submit(self) -> None:
         username = self.username.text().strip()
@@ -242,8 +279,9 @@ class SignInDialog(_BusyDialog):
             return
         self.set_busy(True)
         db = self._db
+        remember = self.remember.isChecked()
         self.runner.run(
-            lambda: sign_in_and_check_demo(db, username, password),
+            lambda: sign_in_and_check_demo(db, username, password, remember),
             self._done,
             message_to(self._failed),
             name="sign in",
