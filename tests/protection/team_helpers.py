@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -25,7 +26,7 @@ from followup.protection.team_server import TeamRoles
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.letters.helpers import LETTERHEAD, logo_png
 
-__all__ = ["Team", "password_of", "server_team", "superuser_engine"]
+__all__ = ["Team", "bare_team", "password_of", "server_team", "superuser_engine"]
 
 
 def server_address() -> str:
@@ -85,9 +86,12 @@ class Team:
         )
 
 
-@pytest.fixture(scope="module")
-def server_team() -> Iterator[Team]:
-    """A team server made as the DBA script and `followup init` make it, with four users."""
+@contextmanager
+def bare_team(*logins: str) -> Iterator[Team]:
+    """A team server with no users yet: roles, database, `followup init` as the owner.
+
+    ``logins`` are dropped with it afterwards, as well as the groups, gate and owner.
+    """
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     tag = uuid.uuid4().hex[:8]
@@ -109,6 +113,21 @@ def server_team() -> Iterator[Team]:
             ["init", "--db", t.owner_url, "--role-prefix", roles.prefix, "--gate-role", roles.gate]
         )
         assert code == 0
+        yield t
+    finally:
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {t.database} WITH (FORCE)")
+            for login in (t.admin, t.lead, t.worker_a, t.worker_b, *logins, *roles.groups):
+                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.gate}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.owner}")
+        su.dispose()
+
+
+@pytest.fixture(scope="module")
+def server_team() -> Iterator[Team]:
+    """A team server made as the DBA script and `followup init` make it, with four users."""
+    with bare_team() as t:
         owner = open_database(t.owner_url)
         try:
             with owner.session() as s:  # the first administrator, made by the owner
@@ -129,11 +148,3 @@ def server_team() -> Iterator[Team]:
         finally:
             db.dispose()
         yield t
-    finally:
-        with su.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {t.database} WITH (FORCE)")
-            for login in (t.admin, t.lead, t.worker_a, t.worker_b, *roles.groups):
-                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.gate}")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {roles.owner}")
-        su.dispose()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from followup import cli
 from followup.accounts import WRONG_NAME_OR_PASSWORD
@@ -44,7 +44,7 @@ from followup.vocab import (
 )
 from tests.conftest import PG_SKIP_REASON, PG_URL
 from tests.intake.helpers import NOW, nhs, row, write_csv
-from tests.protection.team_helpers import Team, password_of, superuser_engine
+from tests.protection.team_helpers import Team, bare_team, password_of, superuser_engine
 
 pytestmark = pytest.mark.postgres
 
@@ -621,3 +621,27 @@ def test_an_old_shared_role_team_database_upgrades(tmp_path):
             for login in (t.admin, *roles.groups, roles.gate, roles.owner):
                 conn.exec_driver_sql(f"DROP ROLE IF EXISTS {login}")
         su.dispose()
+
+
+def test_demonstration_data_on_a_team_server_gives_its_users_logins(capsys):
+    from followup.demo.data import DEMO_PASSWORD, DEMO_USERS
+
+    names = [name for name, _, _ in DEMO_USERS]
+    with bare_team(*names) as t:
+        code = cli.main(["demo", "--cases", "20", "--seed", "2", "--db", t.owner_url, "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        db, lead = t.sign_in("lead", DEMO_PASSWORD)
+        try:
+            with db.session() as s:
+                assert s.scalar(select(m.User.password_hash).where(m.User.username == "lead")) == ""
+                assert s.scalar(select(func.count()).select_from(m.Case)) == 20
+        finally:
+            db.dispose()
+        db, worker = t.sign_in("worker1", DEMO_PASSWORD)
+        try:
+            with db.session() as s:  # a worker sees their own caseload and the inbox only
+                seen = s.scalar(select(func.count()).select_from(m.Case))
+            assert 0 < seen < 20
+        finally:
+            db.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.accounts import hash_password
-from followup.db.engine import Database
+from followup.db.engine import Database, enforced_by_server
 from followup.db.models import (
     Case,
     CaseStatusChange,
@@ -191,6 +191,8 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
 def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
     """The demonstration team; a user whose name is taken already is left as it is."""
     existing = {u.username.lower(): u for u in session.scalars(select(User))}
+    # On a team server the server keeps passwords (each user is a login): no hash is stored.
+    on_server = enforced_by_server(session)
     created: list[str] = []
     kept: list[str] = []
     users: dict[str, User] = {}
@@ -204,12 +206,17 @@ def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
                 display_name=display_name,
                 role=role,
                 active=True,
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash="" if on_server else hash_password(DEMO_PASSWORD),
             )
             session.add(user)
             created.append(username)
         users[username] = user
     session.flush()
+    if on_server:
+        from followup.protection import team_accounts
+
+        for username in created:  # their logins, with the demonstration password
+            team_accounts.change_user(session, None, username, password=DEMO_PASSWORD)
     for username in created:
         user = users[username]
         audit.record(
