@@ -203,26 +203,19 @@ def cmd_users(args: argparse.Namespace) -> int:
         return cmd_users_add(args)
     if command == "list":
         return _cmd_list(args)
-    if command == "disable":
+    simple = {
+        "disable": (accounts.disable_user, "is switched off and can no longer sign in", False),
+        "enable": (accounts.enable_user, "is switched on and can sign in", True),
+        "unlock": (accounts.unlock_user, "is unlocked and can sign in", None),
+    }
+    if command in simple:
+        service, done_text, active = simple[command]
+        on_server: dict[str, Any] = {"unlock": True} if active is None else {"active": active}
         return _change(
             args,
-            lambda s, actor: accounts.disable_user(s, actor, name),
-            f"{name} is switched off and can no longer sign in.",
-            {"active": False},
-        )
-    if command == "enable":
-        return _change(
-            args,
-            lambda s, actor: accounts.enable_user(s, actor, name),
-            f"{name} is switched on and can sign in.",
-            {"active": True},
-        )
-    if command == "unlock":
-        return _change(
-            args,
-            lambda s, actor: accounts.unlock_user(s, actor, name),
-            f"{name} is unlocked and can sign in.",
-            {"unlock": True},
+            lambda s, actor: service(s, actor, name),
+            f"{name} {done_text}.",
+            on_server,
         )
     done = f"{name} has a new password; pass it on to them privately."
 
