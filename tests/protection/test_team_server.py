@@ -645,3 +645,49 @@ def test_demonstration_data_on_a_team_server_gives_its_users_logins(capsys):
             assert 0 < seen < 20
         finally:
             db.dispose()
+
+
+# ----------------------------------------------------------------------- failures
+
+
+def test_a_login_dropped_outside_followup_is_one_sentence_and_changes_nothing(server_team):
+    name = f"{server_team.worker_a}_gone"
+    db, admin = server_team.sign_in(server_team.admin)
+    try:
+        with db.session() as s:
+            team_accounts.create_user(s, admin, name, "worker", password_of(name), "Gone Worker")
+    finally:
+        db.dispose()
+    su = superuser_engine()
+    with su.connect() as conn:
+        conn.exec_driver_sql(f"DROP ROLE {name}")
+    su.dispose()
+    with server_team.raw(server_team.lead) as conn:
+        before = conn.execute("SELECT count(*) FROM case_file").fetchone()[0]
+    with pytest.raises(SignInFailed) as info:
+        server_team.sign_in(name)
+    assert str(info.value) == WRONG_NAME_OR_PASSWORD
+    with server_team.raw(server_team.lead) as conn:
+        assert conn.execute("SELECT count(*) FROM case_file").fetchone()[0] == before
+
+
+def test_scripts_may_give_the_password_as_pgpassword(server_team, monkeypatch, capsys):
+    monkeypatch.delenv("FOLLOWUP_PASSWORD", raising=False)
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.lead)
+    monkeypatch.setenv("PGPASSWORD", password_of(server_team.lead))
+    code = cli.main(["cases", "--db", server_team.gate_url, "--json", "--limit", "1"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+
+
+def test_backups_on_the_team_server_are_the_owners(server_team, day, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("FOLLOWUP_USER", server_team.lead)
+    monkeypatch.setenv("FOLLOWUP_PASSWORD", password_of(server_team.lead))
+    refused = cli.main(["backup", str(tmp_path / "lead.dump"), "--db", server_team.gate_url])
+    out = capsys.readouterr()
+    assert refused == 2 and "only the schema's owner" in out.err
+    assert not (tmp_path / "lead.dump").exists()
+    code = cli.main(["backup", str(tmp_path / "owner.dump"), "--db", server_team.owner_url])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert (tmp_path / "owner.dump").stat().st_size > 0

@@ -8,11 +8,14 @@ from typing import Any
 
 from followup.cli.support import (
     EXIT_OK,
+    TEAM_OWNER_ONLY,
     UsageError,
     add_db_option,
     add_user_option,
+    on_team_server,
     open_db,
     out,
+    owns_the_schema,
     sign_in_user,
 )
 from followup.errors import FollowupError
@@ -57,8 +60,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     db = open_db(args, migrate=False)
     try:
-        actor = sign_in_user(db, args)
-        require(actor, "backup")
+        actor = None
+        if on_team_server(db):
+            if not owns_the_schema(db):
+                raise FollowupError(TEAM_OWNER_ONLY.format(what="backups are taken by"))
+        else:
+            actor = sign_in_user(db, args)
+            require(actor, "backup")
         info = backup_database(db, Path(args.file), actor=actor)
     finally:
         db.dispose()
@@ -102,6 +110,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     signed: list[Any] = []
 
     def authorise(db: Any) -> None:
+        if on_team_server(db):
+            if not owns_the_schema(db):
+                raise FollowupError(TEAM_OWNER_ONLY.format(what="a backup is restored by"))
+            return
         signed.append(sign_in_user(db, args))
         require(signed[-1], "restore")
 

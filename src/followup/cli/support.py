@@ -29,7 +29,9 @@ __all__ = [
     "out",
     "read_new_password",
     "read_password",
+    "TEAM_OWNER_ONLY",
     "on_team_server",
+    "owns_the_schema",
     "sign_in_user",
 ]
 
@@ -124,8 +126,30 @@ def sign_in_user(db: Database, args: argparse.Namespace) -> Actor:
             "Say who you are with --user NAME (or FOLLOWUP_USER); "
             "the password is asked, or taken from FOLLOWUP_PASSWORD."
         )
-    password = read_password(f"Password for {name}: ", "FOLLOWUP_PASSWORD")
+    env = "FOLLOWUP_PASSWORD" if "FOLLOWUP_PASSWORD" in os.environ else "PGPASSWORD"
+    password = read_password(f"Password for {name}: ", env)
     return sign_in(db, name, password)
+
+
+def owns_the_schema(db: Database) -> bool:
+    """Whether this PostgreSQL connection is the schema's owner (`followup init`'s login)."""
+    from sqlalchemy import text
+
+    with db.session() as s:
+        return bool(
+            s.execute(
+                text(
+                    "SELECT pg_get_userbyid(nspowner) = session_user FROM pg_namespace "
+                    "WHERE nspname = current_schema()"
+                )
+            ).scalar()
+        )
+
+
+TEAM_OWNER_ONLY = (
+    "On the team server {what} only the schema's owner, who can read every row: use "
+    "--db with the owner's URL (postgresql://followup_owner@HOST/followup)."
+)
 
 
 def on_team_server(db: Database) -> bool:

@@ -28,6 +28,7 @@ from followup.cli.support import (
     on_team_server,
     open_db,
     out,
+    owns_the_schema,
     read_new_password,
     sign_in_user,
 )
@@ -36,7 +37,7 @@ from followup.errors import FollowupError
 from followup.uktime import DATE_TIME_SECONDS_FORMAT, to_uk
 from followup.vocab import ROLES, Role
 
-__all__ = ["acting_admin", "add_users_parser", "cmd_users", "cmd_users_add", "owns_the_schema"]
+__all__ = ["acting_admin", "add_users_parser", "cmd_users", "cmd_users_add"]
 
 
 def add_users_parser(sub: Any) -> None:
@@ -67,21 +68,6 @@ def add_users_parser(sub: Any) -> None:
         pc.add_argument("name")
         add_db_option(pc)
         add_user_option(pc)
-
-
-def owns_the_schema(db: Database) -> bool:
-    """Whether this PostgreSQL connection is the schema's owner (`followup init`'s login)."""
-    from sqlalchemy import text
-
-    with db.session() as s:
-        return bool(
-            s.execute(
-                text(
-                    "SELECT pg_get_userbyid(nspowner) = session_user FROM pg_namespace "
-                    "WHERE nspname = current_schema()"
-                )
-            ).scalar()
-        )
 
 
 def acting_admin(db: Database, args: argparse.Namespace) -> Actor | None:

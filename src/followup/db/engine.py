@@ -191,8 +191,9 @@ def explain_connection_error(url: str | URL, exc: BaseException) -> str:
     if "password authentication failed" in message or "no password supplied" in message:
         user = make_url(url).username or "the user"
         return (
-            f"The server refused the password for {user} on {where}; store the right password "
-            "with `followup set-password` (it is kept in the system keyring)."
+            f"The server refused the password for {user} on {where}; for the team's shared "
+            "login store the right one with `followup set-password` (it is kept in the system "
+            "keyring), and for your own sign in again or ask an administrator."
         )
     if "does not exist" in message and "database" in message:
         return (
