@@ -72,6 +72,7 @@ def _refusing_then_accepting(password: str):
 
     class FakeDb:
         description = "the PostgreSQL database team"
+        url = PG_URL
 
         def session(self):
             raise AssertionError("not used")
