@@ -7,16 +7,18 @@ itself must hold the database (and its URL) before anyone has signed in.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
-from followup import accounts
-from followup.access import Actor
 from followup.db import migrate
 from followup.db.engine import Database, describe, enforced_by_server, sqlite_path
 from followup.errors import DatabaseUnavailable
 from followup.protection.backup.digest import write_digest
 from followup.settings import AppPaths, keyring_status, with_stored_password
+
+if TYPE_CHECKING:
+    from followup.access import Actor
 
 __all__ = [
     "database_file",
@@ -80,6 +82,8 @@ def on_team_server(db: Database) -> bool:
 def needs_first_admin(db: Database) -> bool:
     """Whether the database has no users yet (a team server's first admin is made by its owner
     with ``followup users add``, so the app never offers to make one there)."""
+    from followup import accounts  # not at import: the first window waits for this module
+
     if on_team_server(db):
         return False
     with db.session() as s:
@@ -96,6 +100,8 @@ def sign_in(db: Database, username: str, password: str) -> Actor:
         from followup.protection import team_accounts
 
         return team_accounts.sign_in(db, username, password)
+    from followup import accounts
+
     with db.session() as s:
         return accounts.sign_in(s, username, password)
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import accounts, startup
+from followup import accounts
 from followup.access import Actor
 from followup.casework.team_rules import is_demo
 from followup.errors import FollowupError
@@ -57,6 +57,8 @@ def sign_in_and_check_demo(
     ``remember`` True keeps the name and password in the keyring for this database, False
     forgets whoever was kept, None (the idle lock) leaves the keyring alone.
     """
+    from followup import startup  # on the pool thread: the first window need not wait for it
+
     key_url = db.url  # before a team server's sign-in makes it the user's own connection
     actor = startup.sign_in(db, username, password)
     if remember is not None:
@@ -221,14 +223,9 @@ class SignInDialog(_BusyDialog):
         self.password = _password_field()
         self.remember = QCheckBox("Remember me on this computer")
         self.remember.setObjectName("remember")
-        keyring = keyring_status()
-        self.remember.setEnabled(keyring.usable)
-        self.remember.setToolTip(
-            "Keeps your name and password in this computer's keyring, so that you need not "
-            "type them; untick it to be forgotten. Use it only on a computer that is yours."
-            if keyring.usable
-            else keyring.advice
-        )
+        # The keyring is asked only once the database is open: finding its backend takes a
+        # noticeable moment, which the first sight of this window should not wait for.
+        self.remember.setEnabled(False)
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
@@ -257,6 +254,16 @@ class SignInDialog(_BusyDialog):
         self._fill_remembered(db)
 
     def _fill_remembered(self, db: Database) -> None:
+        keyring = keyring_status()
+        self.remember.setEnabled(keyring.usable)
+        self.remember.setToolTip(
+            "Keeps your name and password in this computer's keyring, so that you need not "
+            "type them; untick it to be forgotten. Use it only on a computer that is yours."
+            if keyring.usable
+            else keyring.advice
+        )
+        if not keyring.usable:
+            return
         remembered = remembered_sign_in(db.url)
         if remembered is None:
             return
