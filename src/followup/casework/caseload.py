@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from followup import audit
 from followup.access import Actor, require
 from followup.db import queries
+from followup.db.engine import Database
 from followup.db.models import Case
 from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow
 from followup.errors import PermissionDenied
@@ -25,8 +26,10 @@ __all__ = [
     "CaseQuery",
     "CaseRow",
     "can_view",
+    "count_and_record",
     "count_cases",
     "list_cases",
+    "record_search",
     "scoped_query",
 ]
 
@@ -50,28 +53,44 @@ def _with_search_phone(q: CaseQuery) -> CaseQuery:
 
 
 def count_cases(session: Session, actor: Actor, q: CaseQuery) -> int:
-    """How many cases the query finds among those this user may see.
+    """How many cases the query finds among those this user may see."""
+    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
 
-    A search (anything typed in the search box) is audited once per query, here, where the
-    list counts what it found: which fields were used and how many cases matched. What was
-    typed can be a name, so it goes to the private values that the retention run removes.
+
+def record_search(session: Session, actor: Actor, q: CaseQuery, found: int) -> None:
+    """Audit a search (anything typed in the search box): the fields used and how many cases
+    matched. What was typed can be a name, so it goes to the private values that the
+    retention run removes."""
+    if not q.search.strip():
+        return
+    fields = ["text"]
+    fields += ["status"] if q.statuses else []
+    fields += ["worker"] if q.worker_id is not None else []
+    fields += ["overdue"] if q.overdue_only else []
+    audit.record_with_private(
+        session,
+        actor.id,
+        AuditAction.VIEW,
+        "search",
+        None,
+        {"screen": "caseload", "fields": fields, "results": found},
+        {"text": q.search.strip()[:200]},
+        None,
+    )
+
+
+def count_and_record(db: Database, actor: Actor, q: CaseQuery) -> int:
+    """Count the cases a query finds and, for a search, audit it, in two short transactions.
+
+    The audit is written in a transaction of its own that starts with the write: on SQLite a
+    transaction that reads and then writes cannot wait for another writer (two searches at
+    once would fail as busy), one that starts by writing simply waits its turn.
     """
-    found = queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
+    with db.session() as s:
+        found = count_cases(s, actor, q)
     if q.search.strip():
-        fields = ["text"]
-        fields += ["status"] if q.statuses else []
-        fields += ["worker"] if q.worker_id is not None else []
-        fields += ["overdue"] if q.overdue_only else []
-        audit.record_with_private(
-            session,
-            actor.id,
-            AuditAction.VIEW,
-            "search",
-            None,
-            {"screen": "caseload", "fields": fields, "results": found},
-            {"text": q.search.strip()[:200]},
-            None,
-        )
+        with db.session() as s:
+            record_search(s, actor, q, found)
     return found
 
 

@@ -269,7 +269,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    from followup.casework.caseload import count_cases, list_cases
+    from followup.casework.caseload import count_and_record, list_cases
     from followup.db.queries import CaseQuery
     from followup.vocab import CASE_STATUSES
 
@@ -282,8 +282,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
         q = CaseQuery(
             search=args.search, statuses=tuple(args.status or ()), overdue_only=args.overdue
         )
+        total = count_and_record(db, actor, q)
         with db.session() as s:
-            total = count_cases(s, actor, q)
             rows = list_cases(s, actor, q, limit=max(1, args.limit))
     finally:
         db.dispose()

@@ -112,8 +112,8 @@ def load_page(
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
-    with db.session() as s:
-        return caseload.count_cases(s, actor, query)
+    """The count, and for a search its audit event (``caseload.count_and_record``)."""
+    return caseload.count_and_record(db, actor, query)
 
 
 class CaseloadModel(QAbstractTableModel):
