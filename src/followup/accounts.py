@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from followup import audit
 from followup.access import Actor, require
 from followup.db.models import User
-from followup.errors import FollowupError, NotFound, PermissionDenied, SignInFailed
+from followup.errors import (
+    FollowupError,
+    NotFound,
+    PermissionDenied,
+    SignInFailed,
+    require_version,
+)
 from followup.passwords import (
     MIN_PASSWORD_LENGTH,
     check_new_password,
@@ -116,6 +122,7 @@ class UserSummary:
     role: Role
     active: bool
     locked_until: datetime | None
+    version: int  # given back with a change, so that two administrators cannot cross
 
 
 def actor_of(user: User) -> Actor:
@@ -132,10 +139,12 @@ def _find(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
 
-def _existing(session: Session, username: str) -> User:
+def _existing(session: Session, username: str, expected_version: int | None = None) -> User:
+    """The user called ``username``; refused when changed since the admin saw ``expected_version``."""
     user = _find(session, username)
     if user is None:
         raise NotFound(f"There is no user called {username.strip()}; check the name.")
+    require_version(user.version, expected_version, "this user's account")
     return user
 
 
@@ -294,19 +303,23 @@ def _changed(session: Session, actor: Actor, user: User, details: dict[str, obje
     )
 
 
-def unlock_user(session: Session, actor: Actor, username: str) -> None:
+def unlock_user(
+    session: Session, actor: Actor, username: str, *, expected_version: int | None = None
+) -> None:
     """Lift a lockout and clear the failure count (administrators only)."""
     require(actor, "manage_users")
-    user = _existing(session, username)
+    user = _existing(session, username, expected_version)
     user.failed_sign_ins = 0
     user.locked_until = None
     _changed(session, actor, user, {"unlocked": True})
 
 
-def disable_user(session: Session, actor: Actor, username: str) -> None:
+def disable_user(
+    session: Session, actor: Actor, username: str, *, expected_version: int | None = None
+) -> None:
     """Switch an account off: it can no longer sign in (administrators only)."""
     require(actor, "manage_users")
-    user = _existing(session, username)
+    user = _existing(session, username, expected_version)
     if user.id == actor.id:
         raise FollowupError(
             "You cannot switch off your own account; another administrator can do it."
@@ -317,24 +330,33 @@ def disable_user(session: Session, actor: Actor, username: str) -> None:
     _changed(session, actor, user, {"active": False})
 
 
-def enable_user(session: Session, actor: Actor, username: str) -> None:
+def enable_user(
+    session: Session, actor: Actor, username: str, *, expected_version: int | None = None
+) -> None:
     """Switch an account back on (administrators only)."""
     require(actor, "manage_users")
-    user = _existing(session, username)
+    user = _existing(session, username, expected_version)
     if user.active:
         return
     user.active = True
     _changed(session, actor, user, {"active": True})
 
 
-def reset_password(session: Session, actor: Actor, username: str, new_password: str) -> None:
+def reset_password(
+    session: Session,
+    actor: Actor,
+    username: str,
+    new_password: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Give a user a new password, which the password rule applies to (administrators only).
 
     The admin passes it on to the user; nothing yet makes them change it at their next
     sign-in (there is no column for that). A reset also lifts a lockout.
     """
     require(actor, "manage_users")
-    user = _existing(session, username)
+    user = _existing(session, username, expected_version)
     check_new_password(new_password)
     user.password_hash = hash_password(new_password)
     user.failed_sign_ins = 0
@@ -353,6 +375,7 @@ def list_users(session: Session, actor: Actor, *, now: datetime | None = None) -
             role=Role(u.role),
             active=u.active,
             locked_until=u.locked_until if is_locked(u.locked_until, now) else None,
+            version=u.version,
         )
         for u in session.scalars(select(User).order_by(func.lower(User.username)))
     ]

@@ -15,6 +15,7 @@ __all__ = [
     "RuleViolation",
     "SignInFailed",
     "StaleEdit",
+    "require_version",
 ]
 
 
@@ -48,6 +49,19 @@ class NotFound(FollowupError):
 
 class StaleEdit(FollowupError):
     """Someone else changed the record since it was opened."""
+
+
+def require_version(found: int, expected: int | None, what: str) -> None:
+    """Refuse a save made on an old reading of a record.
+
+    ``what`` names the record as the user knows it ("this person's details"); ``expected`` is
+    the version the user saw (``None`` when nobody saw it, as in an import).
+    """
+    if expected is not None and found != expected:
+        raise StaleEdit(
+            f"Someone else changed {what} since you opened it; reload to see their changes, "
+            "then make yours again."
+        )
 
 
 class DatabaseBusy(FollowupError):

@@ -35,6 +35,7 @@ def edited(database, team):
             case_ids[0],
             None,
             {"phone": "07700 900222", "address": "2 Synthetic Road"},
+            person_version=None,
         )
     return person_id, case_ids[0]
 

@@ -219,7 +219,13 @@ def test_the_whole_lifecycle_to_treatment_and_closure_then_reopen(database, team
         with pytest.raises(RuleViolation, match="needs the case to be In treatment"):
             lifecycle.close_case(s, w, case, "engaged_in_treatment", None)
         treatment.update_treatment(
-            s, w, tr_id, None, assessment_attended=True, treatment_started_on=NOW.date()
+            s,
+            w,
+            tr_id,
+            None,
+            assessment_attended=True,
+            treatment_started_on=NOW.date(),
+            treatment_version=None,
         )
     assert status(database, case) == "in_treatment"
     with database.session() as s:
@@ -265,17 +271,30 @@ def test_treatment_exit_rules(database, team, case):
         treatment.refer_to_treatment(s, w, case, sid, NOW.date(), None)
         tr = s.scalar(select(m.TreatmentReferral.id))
     with pytest.raises(RuleViolation, match="before recording an exit"), database.session() as s:
-        treatment.update_treatment(s, w, tr, None, exit_on=NOW.date(), exit_reason="died")
+        treatment.update_treatment(
+            s, w, tr, None, exit_on=NOW.date(), exit_reason="died", treatment_version=None
+        )
     with (
         pytest.raises(RuleViolation, match="needs both a date and a reason"),
         database.session() as s,
     ):
         treatment.update_treatment(
-            s, w, tr, None, treatment_started_on=NOW.date(), exit_on=NOW.date()
+            s,
+            w,
+            tr,
+            None,
+            treatment_started_on=NOW.date(),
+            exit_on=NOW.date(),
+            treatment_version=None,
         )
     with pytest.raises(RuleViolation, match="cannot be in the future"), database.session() as s:
         treatment.update_treatment(
-            s, w, tr, None, treatment_started_on=NOW.date() + timedelta(days=3)
+            s,
+            w,
+            tr,
+            None,
+            treatment_started_on=NOW.date() + timedelta(days=3),
+            treatment_version=None,
         )
 
 
@@ -331,7 +350,7 @@ def test_person_details_are_validated_and_audited(database, team, case):
         ({"first_name": "", "last_name": ""}, "Keep a name"),
     ]:
         with pytest.raises(RuleViolation, match=message), database.session() as s:
-            people.update_person(s, w, case, None, values)
+            people.update_person(s, w, case, None, values, person_version=None)
     with database.session() as s:
         diff = people.update_person(
             s,
@@ -344,6 +363,7 @@ def test_person_details_are_validated_and_audited(database, team, case):
                 "nhs_number": "999 000 0018",
                 "gp_practice": "Test Medical Centre",
             },
+            person_version=None,
         )
     assert diff["phone"] == [None, "+447700900123"]
     with database.session() as s:

@@ -104,6 +104,7 @@ def test_destroy_removes_the_person_and_keeps_an_identifier_only_log(database, t
             case_ids[0],
             None,
             {"phone": "07700 900222", "address": "2 Synthetic Road"},
+            person_version=None,
         )
     audit_rows = _counts(database)["audit_event"]
     assert _counts(database)["audit_private_value"] == 1

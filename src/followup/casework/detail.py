@@ -81,6 +81,7 @@ class PersonDetails:
     phone_display: str  # as a person reads it
     email: str
     gp_practice: str
+    version: int  # the person's, given back with a save so that no save undoes another
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class TreatmentRow:
     treatment_started_on: date | None
     exit_on: date | None
     exit_reason: str | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,7 @@ def _person(person: Person) -> PersonDetails:
         phone_display=display_phone(person.phone),
         email=person.email or "",
         gp_practice=person.gp_practice or "",
+        version=person.version,
     )
 
 
@@ -405,6 +408,7 @@ def case_detail(
             t.treatment_started_on,
             t.exit_on,
             t.exit_reason,
+            t.version,
         )
         for t, name in session.execute(
             select(TreatmentReferral, Service.name)

@@ -12,7 +12,7 @@ from followup import audit, vocab
 from followup.access import Actor
 from followup.casework.lifecycle import load_case_for_edit, touch
 from followup.db.models import Person
-from followup.errors import RuleViolation
+from followup.errors import RuleViolation, require_version
 from followup.validation import (
     date_of_birth_problem,
     nhs_number_problem,
@@ -87,11 +87,19 @@ def update_person(
     case_id: int,
     expected_version: int | None,
     values: dict[str, Any],
+    *,
+    person_version: int | None,
 ) -> dict[str, list[Any]]:
-    """Change the details of the case's person; returns what changed (also audited)."""
+    """Change the details of the case's person; returns what changed (also audited).
+
+    A person's details are shared by all their cases, so the case's version alone does not
+    protect them: ``person_version`` is the person's version the user saw, and a save made
+    through another case since then is refused (``StaleEdit``) rather than undone.
+    """
     case = load_case_for_edit(session, actor, case_id, expected_version)
     person = session.get(Person, case.person_id)
     assert person is not None
+    require_version(person.version, person_version, "this person's details")
     cleaned = clean_person_fields(values)
     after = {k: cleaned.get(k, getattr(person, k)) for k in EDITABLE}
     if not (after["first_name"] or after["last_name"] or after["description"]):

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from followup.casework.schedule import Schedule
 from followup.db.models import Setting
+from followup.errors import StaleEdit, require_version
 
 __all__ = [
     "DEFAULTS",
@@ -22,6 +24,7 @@ __all__ = [
     "is_demo",
     "schedule",
     "set_setting",
+    "setting_version",
 ]
 
 
@@ -51,14 +54,38 @@ def get_setting(session: Session, key: str, default: str | None = None) -> str |
     return value
 
 
-def set_setting(session: Session, key: str, value: str) -> None:
-    """Store a team setting (the caller checks who may)."""
+def setting_version(session: Session, key: str) -> int:
+    """The version of a stored setting; 0 while only its default applies."""
+    return session.scalar(select(Setting.version).where(Setting.key == key)) or 0
+
+
+def set_setting(
+    session: Session,
+    key: str,
+    value: str,
+    *,
+    expected_version: int | None = None,
+    what: str = "this setting",
+) -> None:
+    """Store a team setting (the caller checks who may).
+
+    ``expected_version`` is the version the user saw (``setting_version``); a change made by
+    someone else since then is refused with ``StaleEdit`` naming ``what``, and so is a first
+    value that someone else stored at the same moment.
+    """
     row = session.get(Setting, key)
+    require_version(row.version if row is not None else 0, expected_version, what)
     if row is None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise StaleEdit(
+            f"Someone else changed {what} at the same moment; reload to see their change, "
+            "then make yours again."
+        ) from None
 
 
 def _int(session: Session, key: str) -> int:

@@ -19,7 +19,7 @@ from followup.access import Actor
 from followup.casework import consent
 from followup.casework.lifecycle import load_case_for_edit, refresh_next_action, set_status, touch
 from followup.db.models import Case, NaloxoneSupply, Service, TreatmentReferral
-from followup.errors import NotFound, RuleViolation
+from followup.errors import NotFound, RuleViolation, require_version
 from followup.uktime import uk_today
 from followup.vocab import (
     AuditAction,
@@ -179,13 +179,20 @@ def update_treatment(
     actor: Actor,
     treatment_id: int,
     expected_version: int | None,
+    *,
+    treatment_version: int | None,
     **changes: Any,
 ) -> None:
-    """Record assessment, start and exit on a treatment referral."""
+    """Record assessment, start and exit on a treatment referral.
+
+    ``treatment_version`` is the referral's version the user saw; a save on an older
+    reading is refused (``StaleEdit``).
+    """
     tr = session.get(TreatmentReferral, treatment_id)
     if tr is None:
         raise NotFound("That treatment referral no longer exists; reload the case.")
     case = load_case_for_edit(session, actor, tr.case_id, expected_version)
+    require_version(tr.version, treatment_version, "this treatment referral")
     unknown = set(changes) - set(TREATMENT_FIELDS)
     if unknown:
         raise RuleViolation(f"Unknown treatment fields: {', '.join(sorted(unknown))}.")

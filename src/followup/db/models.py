@@ -100,6 +100,9 @@ class User(Base):
     # Failed sign-ins since the last good one, and until when the account is locked.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Setting(Base):
@@ -109,6 +112,9 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Person(Base):
@@ -138,6 +144,9 @@ class Person(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     cases: Mapped[list[Case]] = relationship(back_populates="person")
     referrals: Mapped[list[Referral]] = relationship(back_populates="person")
@@ -352,6 +361,9 @@ class Service(Base):
     secure_email: Mapped[str | None] = mapped_column(String(254))
     referral_notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class TreatmentReferral(Base):
@@ -368,6 +380,9 @@ class TreatmentReferral(Base):
     exit_on: Mapped[date | None]
     exit_reason: Mapped[str | None] = mapped_column(String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class NaloxoneSupply(Base):
@@ -395,6 +410,9 @@ class NaloxoneSupply(Base):
     batch_number: Mapped[str | None] = mapped_column(String(64))
     expires_on: Mapped[date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Checked on every update: a save made on an old reading raises instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Letter(Base):

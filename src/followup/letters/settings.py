@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
-from followup.casework.team_rules import get_setting, set_setting
+from followup.casework.team_rules import get_setting, set_setting, setting_version
 from followup.db.models import Setting
-from followup.errors import RuleViolation
+from followup.errors import RuleViolation, require_version
 from followup.letters.render import Letterhead
 from followup.letters.templates import (
     TEMPLATES,
@@ -41,6 +41,7 @@ __all__ = [
     "TemplateWording",
     "check_logo",
     "letterhead",
+    "letterhead_version",
     "reset_template_wording",
     "save_template_wording",
     "set_letterhead",
@@ -58,6 +59,8 @@ _KEYS = {
     "phone": "letterhead.phone",
     "logo": "letterhead.logo",
 }
+# Raised with every change to any part of the letterhead: the version a save is checked by.
+_LETTERHEAD_REVISION = "letterhead.revision"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class TemplateWording:
     body: str
     default_body: str
     placeholders: tuple[Placeholder, ...]
+    version: int  # of the stored wording (0 for the default), given back with a save
 
     @property
     def is_default(self) -> bool:
@@ -103,19 +107,33 @@ def template_wording(session: Session, template: str) -> TemplateWording:
         template_body(session, template),
         s.default_body,
         s.placeholders,
+        setting_version(session, s.setting_key),
     )
 
 
-def save_template_wording(session: Session, actor: Actor, template: str, body: str) -> None:
-    """Store new wording for ``template`` after checking its placeholders and discretion."""
+def save_template_wording(
+    session: Session,
+    actor: Actor,
+    template: str,
+    body: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Store new wording for ``template`` after checking its placeholders and discretion.
+
+    ``expected_version`` is the wording's version the editor showed (``TemplateWording``); a
+    change saved by another administrator since then is refused with ``StaleEdit``.
+    """
     require(actor, "manage_templates")
     s = spec(template)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     check_wording(template, body)
+    what = f"the wording of the {s.label.lower()} letter"
+    require_version(setting_version(session, s.setting_key), expected_version, what)
     before = template_body(session, template)
     if body == before:
         return
-    set_setting(session, s.setting_key, body)
+    set_setting(session, s.setting_key, body, expected_version=expected_version, what=what)
     audit.record(
         session,
         actor.id,
@@ -126,9 +144,13 @@ def save_template_wording(session: Session, actor: Actor, template: str, body: s
     )
 
 
-def reset_template_wording(session: Session, actor: Actor, template: str) -> None:
+def reset_template_wording(
+    session: Session, actor: Actor, template: str, *, expected_version: int | None = None
+) -> None:
     """Go back to the default wording for ``template``."""
-    save_template_wording(session, actor, template, spec(template).default_body)
+    save_template_wording(
+        session, actor, template, spec(template).default_body, expected_version=expected_version
+    )
 
 
 # ------------------------------------------------------------------------------- letterhead
@@ -149,6 +171,11 @@ def letterhead(session: Session) -> Letterhead:
         phone=values.get(_KEYS["phone"]) or "",
         logo=logo,
     )
+
+
+def letterhead_version(session: Session) -> int:
+    """The letterhead's version (0 before its first change), given back with a save."""
+    return setting_version(session, _LETTERHEAD_REVISION)
 
 
 def check_logo(data: bytes) -> None:
@@ -188,9 +215,16 @@ def set_letterhead(
     address: str | None = None,
     phone: str | None = None,
     logo: bytes | None | object = _UNSET,
+    expected_version: int | None = None,
 ) -> Letterhead:
-    """Change parts of the letterhead (``None`` leaves a part alone; ``logo=None`` removes it)."""
+    """Change parts of the letterhead (``None`` leaves a part alone; ``logo=None`` removes it).
+
+    ``expected_version`` is the ``letterhead_version`` the user saw; a change saved by someone
+    else since then is refused with ``StaleEdit``.
+    """
     require(actor, "settings")
+    revision = letterhead_version(session)
+    require_version(revision, expected_version, "the letterhead")
     before = letterhead(session)
     changes: dict[str, list[str | None]] = {}
     for part, value, limit in (
@@ -232,5 +266,13 @@ def set_letterhead(
         if new_sha != old_sha:
             changes["logo_sha256"] = [old_sha, new_sha]
     if changes:
+        # One row for the whole letterhead, so that two saves at once cannot both pass.
+        set_setting(
+            session,
+            _LETTERHEAD_REVISION,
+            str(revision + 1),
+            expected_version=revision,
+            what="the letterhead",
+        )
         audit.record(session, actor.id, AuditAction.UPDATE, "letterhead", None, changes)
     return letterhead(session)

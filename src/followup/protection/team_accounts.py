@@ -24,7 +24,7 @@ from followup.access import Actor, require
 from followup.accounts import WRONG_NAME_OR_PASSWORD, actor_of, locked_message
 from followup.db.engine import Database
 from followup.db.models import User
-from followup.errors import DatabaseUnavailable, FollowupError, SignInFailed
+from followup.errors import DatabaseUnavailable, FollowupError, SignInFailed, require_version
 from followup.vocab import ROLES
 
 __all__ = [
@@ -150,14 +150,22 @@ def change_user(
     active: bool | None = None,
     password: str | None = None,
     unlock: bool = False,
+    expected_version: int | None = None,
 ) -> None:
     """Change a user's role, switch them off or on, set a one-time password, or unlock them.
 
     ``actor`` is None only for the schema's owner (after an upgrade nobody has a login yet);
-    the server refuses anyone else who is not an admin.
+    the server refuses anyone else who is not an admin. ``expected_version`` is the account's
+    version the admin saw (the server's function raises it with each change).
     """
     if actor is not None:
         require(actor, "manage_users")
+    if expected_version is not None:
+        found = session.scalar(
+            select(User.version).where(func.lower(User.username) == username.strip().lower())
+        )
+        if found is not None:
+            require_version(found, expected_version, "this user's account")
     verifier = scram_verifier(session, username, password) if password is not None else None
     _call(
         session,

@@ -393,12 +393,12 @@ BEGIN
         END IF;
         EXECUTE format('REVOKE %I FROM %I', '{roles.prefix}_' || v_user.role, p_username);
         EXECUTE format('GRANT %I TO %I', '{roles.prefix}_' || p_role, p_username);
-        UPDATE user_account SET role = p_role WHERE id = v_user.id;
+        UPDATE user_account SET role = p_role, version = version + 1 WHERE id = v_user.id;
         v_changes := v_changes || jsonb_build_object('role', jsonb_build_array(v_user.role, p_role));
     END IF;
     IF p_active IS NOT NULL AND p_active <> v_user.active THEN
         EXECUTE format('ALTER ROLE %I %s', p_username, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
-        UPDATE user_account SET active = p_active WHERE id = v_user.id;
+        UPDATE user_account SET active = p_active, version = version + 1 WHERE id = v_user.id;
         v_changes := v_changes || jsonb_build_object('active', jsonb_build_array(v_user.active, p_active));
     END IF;
     IF p_verifier IS NOT NULL THEN
@@ -410,7 +410,7 @@ BEGIN
         v_changes := v_changes || '{{"password": "reset"}}'::jsonb;
     END IF;
     IF p_unlock THEN
-        UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL WHERE id = v_user.id;
+        UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL, version = version + 1 WHERE id = v_user.id;
         v_changes := v_changes || '{{"unlocked": true}}'::jsonb;
     END IF;
     IF v_changes <> '{{}}'::jsonb THEN

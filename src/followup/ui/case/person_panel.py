@@ -2,7 +2,9 @@
 
 The services validate (NHS number check digit, UK phone and postcode, date of birth) and say
 what is wrong in a sentence shown under the form; what the user typed stays put. Details the
-user is still editing are kept when the case reloads.
+user is still editing are kept when the case reloads, and the fields they have not touched show
+the new values. A save sends only the fields the user changed, with the person's version, so
+that a change made through the person's other case is neither undone nor silently kept out.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ class PersonPanel(CaseSection):
         self._set_dirty(False)
 
     def show_detail(self, detail: CaseDetail) -> None:
+        before = self._detail
         self._detail = detail
         self._blocked = edit_block_reason(detail)
         self.blocked.warn(self._blocked or "")
@@ -144,12 +147,18 @@ class PersonPanel(CaseSection):
             self.no_fixed_abode,
         ):
             widget.setEnabled(self._blocked is None)
-        if not self.dirty:
+        if not self.dirty or before is None:
             self._fill(detail.person)
+        else:  # keep what the user typed; show the rest as it is now
+            was = self._shown(before.person)
+            typed = self.values()
+            self._fill(detail.person, only={k for k, v in typed.items() if v == was[k]})
         self._set_dirty(self.dirty)
 
-    def _fill(self, person: PersonDetails) -> None:
-        shown = {
+    @staticmethod
+    def _shown(person: PersonDetails) -> dict[str, Any]:
+        """The person as the form shows them, in the shape ``values`` gives."""
+        return {
             "first_name": person.first_name,
             "last_name": person.last_name,
             "nhs_number": nhs_display(person.nhs_number),
@@ -157,16 +166,31 @@ class PersonPanel(CaseSection):
             "phone": person.phone_display or person.phone,
             "email": person.email,
             "gp_practice": person.gp_practice,
+            "description": person.description,
+            "date_of_birth": person.date_of_birth,
+            "gender": person.gender,
+            "address": person.address,
+            "no_fixed_abode": person.no_fixed_abode,
         }
+
+    def _fill(self, person: PersonDetails, only: set[str] | None = None) -> None:
+        shown = self._shown(person)
+        keys = set(shown) if only is None else only
         self._filling = True
         try:
             for key, edit in self.fields.items():
-                edit.setText(shown[key])
-            self.description.setText(person.description)
-            self.date_of_birth.set_value(person.date_of_birth)
-            select_data(self.gender, person.gender)
-            self.address.setPlainText(person.address)
-            self.no_fixed_abode.setChecked(person.no_fixed_abode)
+                if key in keys:
+                    edit.setText(shown[key])
+            if "description" in keys:
+                self.description.setText(shown["description"])
+            if "date_of_birth" in keys:
+                self.date_of_birth.set_value(shown["date_of_birth"])
+            if "gender" in keys:
+                select_data(self.gender, shown["gender"])
+            if "address" in keys:
+                self.address.setPlainText(shown["address"])
+            if "no_fixed_abode" in keys:
+                self.no_fixed_abode.setChecked(shown["no_fixed_abode"])
         finally:
             self._filling = False
 
@@ -214,9 +238,16 @@ class PersonPanel(CaseSection):
             self.message.warn(self._blocked)
             return
         values = self.values()
+        seen: int | None = None
+        if self._detail is not None:
+            # Only what the user changed, with the person's own version: their details are
+            # shared with their other cases.
+            was = self._shown(self._detail.person)
+            values = {k: v for k, v in values.items() if v != was[k]}
+            seen = self._detail.person.version
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
-            people.update_person(s, actor, case_id, version, values)
+            people.update_person(s, actor, case_id, version, values, person_version=seen)
 
         self.request("update person", apply, self.message, self._saved)
 

@@ -278,7 +278,9 @@ class TreatmentPanel(CaseSection):
         }
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
-            treatment.update_treatment(s, actor, t.id, version, **changes)
+            treatment.update_treatment(
+                s, actor, t.id, version, treatment_version=t.version, **changes
+            )
 
         self.request(
             "update treatment",

@@ -18,8 +18,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -32,7 +30,6 @@ from followup.access import Actor
 from followup.casework import treatment
 from followup.casework.detail import CaseDetail, case_detail, open_case
 from followup.casework.treatment import ServiceChoice
-from followup.errors import DatabaseBusy, StaleEdit
 from followup.ui.case.attempt_panel import AttemptPanel
 from followup.ui.case.consent_panel import ConsentPanel
 from followup.ui.case.forms import CaseAction, CaseSection, plain_label
@@ -46,16 +43,15 @@ from followup.ui.case.subject_access import make_subject_access
 from followup.ui.case.timeline import CaseTimeline
 from followup.ui.case.treatment_panel import TreatmentPanel
 from followup.ui.tasks import TaskRunner, plain_message
+from followup.ui.widgets.conflict import CONFLICTS, ConflictBar
 from followup.ui.widgets.look import StyleRole, set_role
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
 
 __all__ = [
-    "CONFLICTS",
     "SIDE_BY_SIDE_WIDTH",
     "CaseView",
-    "ConflictBar",
     "OpenedCase",
     "load_detail",
     "open_case_data",
@@ -65,11 +61,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIDE_BY_SIDE_WIDTH = 1150  # pixels of case view wide enough for sections and timeline
-
-
-# A change by someone else since the user read the case, or a database too busy to tell: the
-# user chooses between reloading and keeping what they typed.
-CONFLICTS = (StaleEdit, DatabaseBusy)
 
 
 @dataclass(frozen=True)
@@ -106,25 +97,6 @@ def save_and_reload(
     with db.session() as s:
         action.apply(s, actor, case_id, version)
     return load_detail(db, actor, case_id)
-
-
-class ConflictBar(QFrame):
-    """ "Someone else changed this case" with Reload and Keep my entry."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("conflictBar")
-        self.message = plain_label()
-        set_role(self.message, StyleRole.ERROR)
-        self.reload = QPushButton("Reload")
-        self.reload.setToolTip("Show the case as it is now; what you typed stays in the forms")
-        self.keep = QPushButton("Keep my entry")
-        self.keep.setToolTip("Hide this message; reload before saving again")
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.message, 1)
-        layout.addWidget(self.reload)
-        layout.addWidget(self.keep)
-        self.hide()
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -223,7 +195,6 @@ class CaseView(QWidget):
         for section in self.sections:
             section.action_requested.connect(self.perform)
         self.conflict.reload.clicked.connect(self.reload)
-        self.conflict.keep.clicked.connect(self.conflict.hide)
         self.lifecycle.subject_access.clicked.connect(
             lambda: make_subject_access(
                 self,
@@ -351,9 +322,7 @@ class CaseView(QWidget):
         def failed(exc: BaseException) -> None:
             self._saving = False
             if isinstance(exc, CONFLICTS):
-                self.conflict.message.setText(str(exc))
-                self.conflict.show()
-                self.conflict.reload.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.conflict.offer(exc)
             else:  # a rule, a permission, a record gone: the sentence says which
                 action.failed(plain_message(exc))
 

@@ -40,13 +40,15 @@ from followup.letters.settings import (
     TemplateWording,
     check_logo,
     letterhead,
+    letterhead_version,
     reset_template_wording,
     save_template_wording,
     set_letterhead,
     template_wording,
 )
 from followup.letters.templates import TEMPLATES
-from followup.ui.tasks import TaskRunner, message_to
+from followup.ui.tasks import TaskRunner, message_to, plain_message
+from followup.ui.widgets.conflict import CONFLICTS, ConflictBar
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 
@@ -88,6 +90,7 @@ def ask_logo_file(parent: QWidget | None) -> Path | None:
 class LetterSettings:
     wordings: tuple[TemplateWording, ...]
     head: Letterhead
+    head_version: int
 
 
 def _field(text: str, limit: int) -> QLineEdit:
@@ -118,6 +121,8 @@ class LetterSettingsView(QWidget):
         self._current: str | None = None
         self._logo: bytes | None = None
         self._logo_changed = False
+        self._head_shown: Letterhead | None = None  # as last read, to tell the user's edits
+        self._head_version: int | None = None
         self.loading = False
 
         self.templates = QListWidget()
@@ -139,6 +144,8 @@ class LetterSettingsView(QWidget):
         self.editor.setEnabled(False)
         self.editor.textChanged.connect(self._edited)
         self.message = InlineMessage()
+        self.conflict = ConflictBar(what="the wording")
+        self.conflict.reload.clicked.connect(self.refresh)
         self.save_button = QPushButton("Save wording")
         self.save_button.clicked.connect(self.save_wording)
         self.reset_button = QPushButton("Reset to default")
@@ -163,6 +170,7 @@ class LetterSettingsView(QWidget):
         editor_layout.addWidget(self.person_help)
         editor_layout.addWidget(self.editor, 1)
         editor_layout.addWidget(self.message)
+        editor_layout.addWidget(self.conflict)
         editor_layout.addLayout(editor_buttons)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.templates)
@@ -202,6 +210,8 @@ class LetterSettingsView(QWidget):
         self.save_head_button = QPushButton("Save letterhead")
         self.save_head_button.clicked.connect(self.save_letterhead)
         self.head_message = InlineMessage()
+        self.head_conflict = ConflictBar(what="the letterhead")
+        self.head_conflict.reload.clicked.connect(self.refresh)
 
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_preview)
@@ -219,6 +229,7 @@ class LetterSettingsView(QWidget):
         right.addLayout(logo_row)
         right.addStretch(1)
         right.addWidget(self.head_message)
+        right.addWidget(self.head_conflict)
         save_row = QHBoxLayout()
         save_row.addStretch(1)
         save_row.addWidget(self.save_head_button)
@@ -238,7 +249,9 @@ class LetterSettingsView(QWidget):
         def fetch() -> LetterSettings:
             with db.session() as s:
                 return LetterSettings(
-                    tuple(template_wording(s, n) for n in TEMPLATES), letterhead(s)
+                    tuple(template_wording(s, n) for n in TEMPLATES),
+                    letterhead(s),
+                    letterhead_version(s),
                 )
 
         self.loading = True
@@ -247,7 +260,10 @@ class LetterSettingsView(QWidget):
     def _loaded(self, settings: LetterSettings) -> None:
         self.loading = False
         self.wordings = {w.template: w for w in settings.wordings}
-        self._show_letterhead(settings.head)
+        self.conflict.hide()
+        self.head_conflict.hide()
+        self._head_version = settings.head_version
+        self._show_letterhead(settings.head, keep_edits=True)
         self._mark_unsaved()
         if self._current is None:
             self.templates.setCurrentRow(max(0, self.templates.currentRow()))
@@ -320,9 +336,10 @@ class LetterSettingsView(QWidget):
         if name is None or name not in self.drafts:
             return False
         body, actor = self.drafts[name], self._actor
+        seen = self.wordings[name].version
         return self._store(
             name,
-            lambda s: save_template_wording(s, actor, name, body),
+            lambda s: save_template_wording(s, actor, name, body, expected_version=seen),
             "Saved. New letters use this wording.",
         )
 
@@ -331,9 +348,10 @@ class LetterSettingsView(QWidget):
         if name is None:
             return False
         actor = self._actor
+        seen = self.wordings[name].version if name in self.wordings else None
         return self._store(
             name,
-            lambda s: reset_template_wording(s, actor, name),
+            lambda s: reset_template_wording(s, actor, name, expected_version=seen),
             "Back to the default wording. New letters use it.",
         )
 
@@ -350,7 +368,7 @@ class LetterSettingsView(QWidget):
         self._runner.run(
             run,
             lambda w: self._stored(w, done_text),
-            message_to(self._store_failed),
+            self._store_failed,
             name="save template wording",
         )
         return True
@@ -358,23 +376,36 @@ class LetterSettingsView(QWidget):
     def _stored(self, wording: TemplateWording, text: str) -> None:
         self.wordings[wording.template] = wording
         self.drafts.pop(wording.template, None)
+        self.conflict.hide()
         self._mark_unsaved()
         if wording.template == self._current:
             self._show_template(wording.template)
         self.message.confirm(text)
 
-    def _store_failed(self, message: str) -> None:
+    def _store_failed(self, exc: BaseException) -> None:
         self._update_buttons()
-        self.message.warn(message)
+        if isinstance(exc, CONFLICTS):
+            self.message.hide()
+            self.conflict.offer(exc)
+        else:
+            self.message.warn(plain_message(exc))
 
     # ------------------------------------------------------------------ letterhead
 
-    def _show_letterhead(self, head: Letterhead) -> None:
-        self.head_name.setText(head.name)
-        self.head_address.setPlainText(head.address)
-        self.head_phone.setText(head.phone)
-        self._logo = head.logo
-        self._logo_changed = False
+    def _show_letterhead(self, head: Letterhead, *, keep_edits: bool = False) -> None:
+        """Show the letterhead as stored; with ``keep_edits``, a part the user has changed
+        since it was last shown keeps what they typed (as after Reload on a conflict)."""
+        shown = self._head_shown if keep_edits else None
+        if shown is None or self.head_name.text() == shown.name:
+            self.head_name.setText(head.name)
+        if shown is None or self.head_address.toPlainText() == shown.address:
+            self.head_address.setPlainText(head.address)
+        if shown is None or self.head_phone.text() == shown.phone:
+            self.head_phone.setText(head.phone)
+        if shown is None or not self._logo_changed:
+            self._logo = head.logo
+            self._logo_changed = False
+        self._head_shown = head
         self._show_logo()
 
     def _show_logo(self) -> None:
@@ -434,25 +465,33 @@ class LetterSettingsView(QWidget):
             "address": self.head_address.toPlainText(),
             "phone": self.head_phone.text(),
         }
-        logo, logo_changed = self._logo, self._logo_changed
+        logo, logo_changed, seen = self._logo, self._logo_changed, self._head_version
 
-        def run() -> Letterhead:
+        def run() -> tuple[Letterhead, int]:
             with db.session() as s:
                 if logo_changed:
-                    return set_letterhead(s, actor, logo=logo, **parts)
-                return set_letterhead(s, actor, **parts)
+                    head = set_letterhead(s, actor, logo=logo, expected_version=seen, **parts)
+                else:
+                    head = set_letterhead(s, actor, expected_version=seen, **parts)
+                return head, letterhead_version(s)
 
         self.save_head_button.setEnabled(False)
         self._runner.run(
-            run, self._letterhead_saved, message_to(self._letterhead_failed), name="save letterhead"
+            run, self._letterhead_saved, self._letterhead_failed, name="save letterhead"
         )
         return True
 
-    def _letterhead_saved(self, head: Letterhead) -> None:
+    def _letterhead_saved(self, saved: tuple[Letterhead, int]) -> None:
+        head, self._head_version = saved
         self.save_head_button.setEnabled(True)
+        self.head_conflict.hide()
         self._show_letterhead(head)
         self.head_message.confirm("Letterhead saved. New letters use it.")
 
-    def _letterhead_failed(self, message: str) -> None:
+    def _letterhead_failed(self, exc: BaseException) -> None:
         self.save_head_button.setEnabled(True)
-        self.head_message.warn(message)
+        if isinstance(exc, CONFLICTS):
+            self.head_message.hide()
+            self.head_conflict.offer(exc)
+        else:
+            self.head_message.warn(plain_message(exc))

@@ -1,5 +1,6 @@
 """Widgets shared by every screen: messages, tables, the PDF preview, and the look.
 
+- ``conflict``: The "someone else changed this" bar (Reload, Keep my entry) every editor shows.
 - ``dates``: Date and time editors on the UK clock, whatever the computer's own time zone.
 - ``look``: The style sheet in resources/, widget roles, and the colours models and charts paint.
 - ``messages``: The one message widget (``InlineMessage``) for refusals, failures and confirmations.
@@ -7,4 +8,4 @@
 - ``row_table``: A read-only table of rows that asks for the current row to be opened on Enter or a double-click.
 """
 
-__all__ = ["dates", "look", "messages", "pdf_preview", "row_table"]
+__all__ = ["conflict", "dates", "look", "messages", "pdf_preview", "row_table"]
