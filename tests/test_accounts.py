@@ -348,3 +348,52 @@ def test_production_cost_is_owasps_and_an_old_hash_is_upgraded_at_sign_in(
     with sqlite_database.session() as s:  # now current: no second upgrade
         sign_in(s, "worker1", "pass-worker1", now=T0)
     assert _events(sqlite_database, "login")[-1][1] == {}
+
+
+def test_the_last_active_admin_is_neither_demoted_nor_switched_off(database, team):
+    from followup.accounts import set_role
+
+    admin = team["admin"]
+    with pytest.raises(FollowupError, match="only active administrator"), database.session() as s:
+        set_role(s, admin, "admin", "lead")
+    with database.session() as s:
+        set_role(s, admin, "lead", "admin")  # now there are two
+    with database.session() as s:
+        set_role(s, admin, "admin", "worker")
+    with database.session() as s:
+        roles = {n: r for n, r in s.execute(select(User.username, User.role))}
+        events = s.scalars(select(AuditEvent.details).where(AuditEvent.entity == "user")).all()
+    assert roles["admin"] == "worker" and roles["lead"] == "admin"
+    assert any('"role": ["admin", "worker"]' in (e or "") for e in events)
+    lead_now = actor_of_name(database, "lead")
+    with pytest.raises(FollowupError, match="only active administrator"), database.session() as s:
+        set_role(s, lead_now, "lead", "worker")
+
+
+def actor_of_name(database, name: str):
+    from followup.accounts import actor_of
+
+    with database.session() as s:
+        return actor_of(s.scalar(select(User).where(User.username == name)))
+
+
+def test_a_reset_password_must_be_changed_at_the_next_sign_in(database, team):
+    from followup.accounts import change_own_password
+
+    one_time, own = "one-time-synthetic-phrase", "copper-lantern-umbrella-kite"
+    with database.session() as s:
+        reset_password(s, team["admin"], "worker1", one_time)
+    with database.session() as s:
+        worker = sign_in(s, "worker1", one_time)
+    assert worker.must_change_password
+    with pytest.raises(SignInFailed, match="current password"), database.session() as s:
+        change_own_password(s, worker, "pass-worker1", own)
+    with pytest.raises(FollowupError, match="at least 12 characters"), database.session() as s:
+        change_own_password(s, worker, one_time, "short")
+    with database.session() as s:
+        worker = change_own_password(s, worker, one_time, own)
+    assert not worker.must_change_password
+    with database.session() as s:
+        again = sign_in(s, "worker1", own)
+        last = s.scalar(select(User.last_sign_in_at).where(User.username == "worker1"))
+    assert not again.must_change_password and last is not None

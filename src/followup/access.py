@@ -83,6 +83,8 @@ class Actor:
     username: str
     display_name: str
     role: Role
+    # An administrator reset the password: the user chooses their own before anything else.
+    must_change_password: bool = False
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())

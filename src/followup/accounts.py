@@ -47,17 +47,20 @@ __all__ = [
     "WRONG_NAME_OR_PASSWORD",
     "UserSummary",
     "actor_of",
+    "change_own_password",
     "create_user",
     "disable_user",
     "enable_user",
     "hash_password",
     "is_locked",
+    "keep_an_admin",
     "list_users",
     "list_workers",
     "lock_delay",
     "lock_until",
     "locked_message",
     "reset_password",
+    "set_role",
     "sign_in",
     "unlock_user",
     "user_count",
@@ -122,12 +125,18 @@ class UserSummary:
     role: Role
     active: bool
     locked_until: datetime | None
+    last_sign_in_at: datetime | None
+    password_must_change: bool  # reset by an administrator, not yet changed by the user
     version: int  # given back with a change, so that two administrators cannot cross
 
 
 def actor_of(user: User) -> Actor:
     return Actor(
-        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role)
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        must_change_password=bool(user.password_must_change),
     )
 
 
@@ -273,6 +282,7 @@ def sign_in(
         raise SignInFailed("This account has been switched off; ask an administrator.")
     user.failed_sign_ins = 0
     user.locked_until = None
+    user.last_sign_in_at = now
     details = {}
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -303,6 +313,43 @@ def _changed(session: Session, actor: Actor, user: User, details: dict[str, obje
     )
 
 
+def keep_an_admin(session: Session, user: User, *, role: str, active: bool) -> None:
+    """Refuse a change that would leave no active administrator to manage users."""
+    if user.role != Role.ADMIN or not user.active or (role == Role.ADMIN and active):
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.active, User.id != user.id)
+    )
+    if not others:
+        raise FollowupError(
+            f"{user.username} is the only active administrator; make someone else an "
+            "administrator first, or nobody could manage users."
+        )
+
+
+def set_role(
+    session: Session,
+    actor: Actor,
+    username: str,
+    role: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Give a user another role (administrators only); the last active admin keeps theirs."""
+    require(actor, "manage_users")
+    if role not in ROLES:
+        raise FollowupError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.")
+    user = _existing(session, username, expected_version)
+    if user.role == role:
+        return
+    keep_an_admin(session, user, role=role, active=user.active)
+    before = user.role
+    user.role = role
+    _changed(session, actor, user, {"role": [before, role]})
+
+
 def unlock_user(
     session: Session, actor: Actor, username: str, *, expected_version: int | None = None
 ) -> None:
@@ -326,6 +373,7 @@ def disable_user(
         )
     if not user.active:
         return
+    keep_an_admin(session, user, role=user.role, active=False)
     user.active = False
     _changed(session, actor, user, {"active": False})
 
@@ -350,18 +398,39 @@ def reset_password(
     *,
     expected_version: int | None = None,
 ) -> None:
-    """Give a user a new password, which the password rule applies to (administrators only).
+    """Give a user a one-time password, which the password rule applies to (admins only).
 
-    The admin passes it on to the user; nothing yet makes them change it at their next
-    sign-in (there is no column for that). A reset also lifts a lockout.
+    The admin passes it on to the user, who must choose their own at their next sign-in
+    (``change_own_password``). A reset also lifts a lockout.
     """
     require(actor, "manage_users")
     user = _existing(session, username, expected_version)
     check_new_password(new_password)
     user.password_hash = hash_password(new_password)
+    user.password_must_change = True
     user.failed_sign_ins = 0
     user.locked_until = None
     _changed(session, actor, user, {"password_reset": True})
+
+
+def change_own_password(session: Session, actor: Actor, current: str, new: str) -> Actor:
+    """The signed-in user replaces their password (after a reset, before anything else).
+
+    The current password is checked again; the new one must meet the password rule and differ
+    from it. Returns the actor with nothing left to change.
+    """
+    user = session.get(User, actor.id)
+    if user is None or not user.active:
+        raise SignInFailed("This account has been switched off; ask an administrator.")
+    if not verify_password(current, user.password_hash):
+        raise SignInFailed("The current password is not right; type it again.")
+    if new == current:
+        raise FollowupError("Choose a password different from the one you were given.")
+    check_new_password(new)
+    user.password_hash = hash_password(new)
+    user.password_must_change = False
+    audit.record(session, user.id, AuditAction.UPDATE, "user", user.id, {"password_changed": True})
+    return actor_of(user)
 
 
 def list_users(session: Session, actor: Actor, *, now: datetime | None = None) -> list[UserSummary]:
@@ -375,6 +444,8 @@ def list_users(session: Session, actor: Actor, *, now: datetime | None = None) -
             role=Role(u.role),
             active=u.active,
             locked_until=u.locked_until if is_locked(u.locked_until, now) else None,
+            last_sign_in_at=u.last_sign_in_at,
+            password_must_change=bool(u.password_must_change),
             version=u.version,
         )
         for u in session.scalars(select(User).order_by(func.lower(User.username)))

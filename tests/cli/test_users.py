@@ -60,8 +60,10 @@ def test_list_shows_every_user_to_admins_only(users):
     code, out, err = users("list")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].split() == ["ada", "ada", "admin", "on"]
-    assert lines[1].split() == ["wendy", "Wendy", "Worker", "worker", "on"]
+    assert lines[0].split()[:4] == ["NAME", "DISPLAY", "NAME", "ROLE"]
+    assert lines[1].split()[:4] == ["ada", "ada", "admin", "on"]
+    assert "never" not in lines[1]  # ada signed in to list them
+    assert lines[2].split() == ["wendy", "Wendy", "Worker", "worker", "on", "never"]
     assert lines[-1] == "2 users."
     code, out, _ = users("list", "--json")
     assert json.loads(out)[1] == {
@@ -70,6 +72,8 @@ def test_list_shows_every_user_to_admins_only(users):
         "role": "worker",
         "active": True,
         "locked_until": None,
+        "last_sign_in_at": None,
+        "password_must_change": False,
     }
     code, _, err = users("list", env={"FOLLOWUP_USER": "wendy", "FOLLOWUP_PASSWORD": WORKER_PW})
     _one_plain_sentence(code, err)
@@ -89,7 +93,7 @@ def test_five_wrong_passwords_lock_until_an_admin_unlocks(run, db_file, users):
     assert code == 2 and locked == err
 
     code, out, _ = users("list")
-    assert "locked until" in out.splitlines()[1]
+    assert "locked until" in out.splitlines()[2]
     assert json.loads(users("list", "--json")[1])[1]["locked_until"].endswith("+00:00")
 
     code, out, err = users("unlock", "wendy")
@@ -121,9 +125,29 @@ def test_reset_password_applies_the_rule(run, db_file, users):
     assert "at least 12 characters" in err
     code, out, err = users("reset-password", "wendy", stdin=new + "\n")
     assert code == 0, err
-    assert "new password" in out and new not in out
+    assert "one-time password" in out and new not in out
+    assert "choose their own when they next sign in" in out
     assert _as_wendy(run, db_file, new)[0] == 0
     assert _as_wendy(run, db_file)[0] == 2
+    listed = json.loads(users("list", "--json")[1])[1]
+    assert listed["password_must_change"] is True
+    assert listed["last_sign_in_at"].endswith("+00:00")
+
+
+def test_set_role_and_the_last_admin_keeps_the_role(run, db_file, users):
+    code, out, err = users("set-role", "wendy", "lead")
+    assert code == 0, err
+    assert out.strip() == "wendy's role is now lead."
+    assert json.loads(users("list", "--json")[1])[1]["role"] == "lead"
+    code, _, err = users("set-role", "ada", "worker")
+    _one_plain_sentence(code, err)
+    assert "ada is the only active administrator" in err
+    code, _, err = users("set-role", "wendy", "boss")
+    assert code == 2 and "invalid choice" in err
+    code, out, err = users("set-role", "wendy", "admin")
+    assert code == 0, err
+    code, out, err = users("set-role", "ada", "lead")  # another admin exists now
+    assert code == 0, err
 
 
 @pytest.mark.parametrize("command", ["disable", "enable", "unlock", "reset-password"])

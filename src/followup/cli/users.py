@@ -1,9 +1,11 @@
-"""Command-line user management: `followup users add|list|disable|enable|reset-password|unlock`.
+"""Command-line user management: `followup users add|list|disable|enable|set-role|reset-password|unlock`.
 
 Every subcommand but the very first `users add` acts as a signed-in administrator (--user NAME
 or FOLLOWUP_USER, the password from FOLLOWUP_PASSWORD or asked). A new password is typed twice
 at a terminal, or taken from FOLLOWUP_NEW_PASSWORD or a line of standard input; the password
-rule applies to it. Every change is audited by ``followup.accounts``.
+rule applies to it. A reset password is a one-time password: its user chooses their own at their
+next sign-in in the app. The last active administrator can be neither switched off nor given
+another role. Every change is audited; ``followup.user_admin`` makes it on either database.
 
 On a team server the same commands manage login roles (``followup.protection.team_accounts``):
 the server checks the acting admin's rights itself. There, the login that owns the schema (the
@@ -34,8 +36,8 @@ from followup.cli.support import (
 )
 from followup.db.engine import Database
 from followup.errors import FollowupError
-from followup.uktime import DATE_TIME_SECONDS_FORMAT, to_uk
-from followup.vocab import ROLES, Role
+from followup.uktime import DATE_TIME_FORMAT, DATE_TIME_SECONDS_FORMAT, to_uk
+from followup.vocab import ROLES, Role, label
 
 __all__ = ["acting_admin", "add_users_parser", "cmd_users", "cmd_users_add"]
 
@@ -55,12 +57,18 @@ def add_users_parser(sub: Any) -> None:
     add_user_option(pl)
     pl.add_argument("--json", action="store_true")
 
+    pr = users.add_parser("set-role", help="give a user another role (worker, lead or admin)")
+    pr.add_argument("name")
+    pr.add_argument("role", choices=[r.value for r in ROLES])
+    add_db_option(pr)
+    add_user_option(pr)
+
     for name, text in (
         ("disable", "switch a user's account off: they can no longer sign in"),
         ("enable", "switch a user's account back on"),
         (
             "reset-password",
-            "give a user a new password to pass on to them (read like a new user's)",
+            "give a user a one-time password to pass on; they choose their own at sign-in",
         ),
         ("unlock", "lift the lock that failed sign-ins put on an account"),
     ):
@@ -133,55 +141,40 @@ def _cmd_list(args: argparse.Namespace) -> int:
                         "role": u.role.value,
                         "active": u.active,
                         "locked_until": iso_utc(u.locked_until),
+                        "last_sign_in_at": iso_utc(u.last_sign_in_at),
+                        "password_must_change": u.password_must_change,
                     }
                     for u in users
                 ]
             )
         )
         return EXIT_OK
+    out(f"{'NAME':<20} {'DISPLAY NAME':<30} {'ROLE':<7} {'ON':<4} {'LAST SIGN-IN':<17} NOTES")
     for u in users:
         state = "on" if u.active else "off"
-        locked = (
-            f"locked until {to_uk(u.locked_until).strftime(DATE_TIME_SECONDS_FORMAT)}"
-            if u.locked_until
-            else ""
-        )
-        out(f"{u.username:<20} {u.display_name[:30]:<30} {u.role:<7} {state:<4} {locked}".rstrip())
+        last = to_uk(u.last_sign_in_at).strftime(DATE_TIME_FORMAT) if u.last_sign_in_at else "never"
+        notes = []
+        if u.locked_until:
+            notes.append(f"locked until {to_uk(u.locked_until).strftime(DATE_TIME_SECONDS_FORMAT)}")
+        if u.password_must_change:
+            notes.append("must choose a new password")
+        line = f"{u.username:<20} {u.display_name[:30]:<30} {u.role:<7} {state:<4} {last:<17}"
+        out(f"{line} {'; '.join(notes)}".rstrip())
     out(f"{len(users)} users.")
     return EXIT_OK
 
 
-def _change(
-    args: argparse.Namespace,
-    change: Callable[[Any, Any], None],
-    done: str,
-    on_server: dict[str, Any],
-) -> int:
-    """One change to a user, by an admin: on a team server, to their login role too."""
+def _change(args: argparse.Namespace, change: Callable[[Database, Actor | None], None]) -> None:
+    """One change to a user by an admin (on a team server, to their login role too)."""
     db = open_db(args, migrate=False)
     try:
-        if on_team_server(db):
-            from followup.protection import team_accounts
-
-            actor = acting_admin(db, args)
-            if "password" in on_server:
-                on_server = {**on_server, "password": read_new_password(args.name)}
-            with db.session() as s:
-                team_accounts.change_user(s, actor, args.name, **on_server)
-        else:
-            signed = sign_in_user(db, args)
-            if "password" in on_server:
-                require(signed, "manage_users")  # before asking for a password in vain
-            with db.session() as s:
-                change(s, signed)
+        change(db, acting_admin(db, args))
     finally:
         db.dispose()
-    out(done)
-    return EXIT_OK
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from followup import accounts
+    from followup import user_admin
 
     name = getattr(args, "name", "")
     command = args.users_command
@@ -189,23 +182,28 @@ def cmd_users(args: argparse.Namespace) -> int:
         return cmd_users_add(args)
     if command == "list":
         return _cmd_list(args)
-    simple = {
-        "disable": (accounts.disable_user, "is switched off and can no longer sign in", False),
-        "enable": (accounts.enable_user, "is switched on and can sign in", True),
-        "unlock": (accounts.unlock_user, "is unlocked and can sign in", None),
-    }
-    if command in simple:
-        service, done_text, active = simple[command]
-        on_server: dict[str, Any] = {"unlock": True} if active is None else {"active": active}
-        return _change(
-            args,
-            lambda s, actor: service(s, actor, name),
-            f"{name} {done_text}.",
-            on_server,
+    if command == "set-role":
+        role = args.role
+        _change(args, lambda db, actor: user_admin.set_role(db, actor, name, role))
+        out(f"{name}'s role is now {label(role).lower()}.")
+    elif command in ("disable", "enable"):
+        active = command == "enable"
+        _change(args, lambda db, actor: user_admin.set_active(db, actor, name, active))
+        out(
+            f"{name} is switched on and can sign in."
+            if active
+            else f"{name} is switched off and can no longer sign in."
         )
-    done = f"{name} has a new password; pass it on to them privately."
-
-    def reset(s: Any, actor: Any) -> None:
-        accounts.reset_password(s, actor, name, read_new_password(name))
-
-    return _change(args, reset, done, {"password": None})
+    elif command == "unlock":
+        _change(args, lambda db, actor: user_admin.unlock(db, actor, name))
+        out(f"{name} is unlocked and can sign in.")
+    else:
+        _change(
+            args,
+            lambda db, actor: user_admin.reset_password(db, actor, name, read_new_password(name)),
+        )
+        out(
+            f"{name} has a one-time password; pass it on to them privately. They choose their "
+            "own when they next sign in to the app."
+        )
+    return EXIT_OK

@@ -172,3 +172,32 @@ def change_user(
         "SELECT followup_change_user(:u, :r, :a, :v, :k)",
         {"u": username, "r": role, "a": active, "v": verifier, "k": unlock},
     )
+
+
+def change_own_password(db: Database, actor: Actor, current: str, new: str) -> Actor:
+    """The signed-in user sets their login's password (after a reset, before anything else).
+
+    The current password is checked by connecting with it; the new one must meet the password
+    rule. The desktop then reconnects with the new password, so that later connections work.
+    """
+    from followup.passwords import check_new_password
+
+    if new == current:
+        raise FollowupError("Choose a password different from the one you were given.")
+    check_new_password(new)
+    try:
+        db.reconnect_as(actor.username, current)
+    except DatabaseUnavailable:
+        raise SignInFailed("The current password is not right; type it again.") from None
+    with db.session() as s:
+        _call(
+            s,
+            "SELECT followup_change_my_password(:v)",
+            {"v": scram_verifier(s, actor.username, new)},
+        )
+    db.reconnect_as(actor.username, new)
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == literal_column("session_user")))
+    if user is None:
+        raise SignInFailed("This login is not a Followup user; ask an administrator.")
+    return actor_of(user)

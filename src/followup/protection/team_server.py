@@ -387,6 +387,13 @@ BEGIN
         RAISE EXCEPTION 'That role is not an ordinary Followup login; a database administrator manages it.'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    IF v_user.role = 'admin' AND v_user.active
+       AND ((p_role IS NOT NULL AND p_role <> 'admin') OR p_active IS FALSE)
+       AND NOT EXISTS (SELECT 1 FROM user_account
+                       WHERE role = 'admin' AND active AND id <> v_user.id) THEN
+        RAISE EXCEPTION '% is the only active administrator; make someone else an administrator first, or nobody could manage users.', v_user.username
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF p_role IS NOT NULL AND p_role <> v_user.role THEN
         IF p_role NOT IN ('worker', 'lead', 'admin') THEN
             RAISE EXCEPTION 'The role must be worker, lead or admin.' USING ERRCODE = 'invalid_parameter_value';
@@ -407,6 +414,8 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         EXECUTE format('ALTER ROLE %I PASSWORD %L', p_username, p_verifier);
+        UPDATE user_account SET password_must_change = true, version = version + 1
+            WHERE id = v_user.id;
         v_changes := v_changes || '{{"password": "reset"}}'::jsonb;
     END IF;
     IF p_unlock THEN
@@ -499,10 +508,39 @@ BEGIN
                 '{{"reason": "locked"}}');
         RETURN v_user.locked_until;
     END IF;
-    UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL WHERE id = v_user.id;
+    UPDATE user_account SET failed_sign_ins = 0, locked_until = NULL,
+        last_sign_in_at = {_NOW_UTC} WHERE id = v_user.id;
     INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
     VALUES ({_NOW_UTC}, v_user.id, session_user, 'login', 'user', v_user.id, NULL);
     RETURN NULL;
+END""",
+            ),
+            staff,
+        ),
+        (
+            "followup_change_my_password(text)",
+            _definer(
+                "followup_change_my_password(p_verifier text)",
+                "void",
+                f"""
+DECLARE
+    v_user user_account%ROWTYPE;
+BEGIN
+    SELECT * INTO v_user FROM user_account WHERE username = session_user AND active FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'This login is not a Followup user, or has been switched off.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_verifier IS NULL OR p_verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+        RAISE EXCEPTION 'A password reaches the server only as a SCRAM verifier.'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', session_user, p_verifier);
+    UPDATE user_account SET password_must_change = false, version = version + 1
+        WHERE id = v_user.id;
+    INSERT INTO audit_event (at, user_id, username, action, entity, entity_id, details)
+    VALUES ({_NOW_UTC}, v_user.id, session_user, 'update', 'user', v_user.id,
+            '{{"password_changed": true}}');
 END""",
             ),
             staff,
