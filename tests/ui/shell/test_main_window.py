@@ -46,7 +46,7 @@ def test_demonstration_data_is_flagged_in_the_title(ui_db, team, qtbot):
 def test_an_administrator_gets_no_case_data(ui_db, team, qtbot):
     window = make_window(qtbot, ui_db, team["admin"])
     # An administrator manages the system and sees no case data.
-    assert list(window.views)[0] == "Administration"
+    assert list(window.views)[0] == "Users"
     assert not {"My work", "Caseload", "Inbox", "Letters", "Dashboard"} & set(window.views)
     assert window.findChild(CaseloadView) is None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from followup.accounts import user_count
@@ -76,11 +75,12 @@ def test_first_administrator_is_created_then_signs_in(ui_db, qtbot):
     qtbot.keyClick(sign_in.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: flow.window is not None, timeout=5000)
     qtbot.addWidget(flow.window)
-    # An administrator sees no case data: the administration page, not the caseload.
-    # An administrator manages the system and sees no case data.
-    assert list(flow.window.views)[0] == "Administration"
+    # An administrator manages the system and sees no case data: the users first.
+    assert list(flow.window.views)[0] == "Users"
     assert not {"My work", "Caseload", "Inbox", "Letters", "Dashboard"} & set(flow.window.views)
-    assert "followup users add" in flow.window.views["Administration"].findChild(QLabel).text()
+    users = flow.window.views["Users"]
+    qtbot.waitUntil(lambda: not users.loading, timeout=5000)
+    assert [u.username for u in users.users] == ["sam"]
 
 
 def test_wrong_password_is_said_plainly_then_the_right_one_signs_in(ui_db, team, qtbot):

@@ -1,8 +1,8 @@
-"""The administrator's views: home, audit trail and retention.
+"""The administrator's views: users, audit trail and retention.
 
 - ``audit_view``: The audit trail view for leads and administrators: filters, a paged table, and export.
-- ``home``: The administrator's home page: what an administrator can do, and where, for now.
 - ``retention_view``: The administrator's Retention view: people past the retention period, a dry run, destruction.
+- ``users_view``: The administrator's Users view: every account, and each change an administrator makes.
 """
 
-__all__ = ["audit_view", "home", "retention_view"]
+__all__ = ["audit_view", "retention_view", "users_view"]

@@ -97,10 +97,10 @@ def _retention(ctx: ViewContext) -> QWidget:
     return RetentionView(ctx.db, ctx.actor)
 
 
-def _admin_home(ctx: ViewContext) -> QWidget:
-    from followup.ui.admin.home import AdminHome
+def _users(ctx: ViewContext) -> QWidget:
+    from followup.ui.admin.users_view import UsersView
 
-    return AdminHome(ctx.actor)
+    return UsersView(ctx.db, ctx.actor)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("Inbox", lambda a: a.can("view_inbox"), _inbox),
     ViewSpec("Letters", lambda a: a.can("print_letters"), _letters),
     ViewSpec("Dashboard", lambda a: a.can("reports"), _dashboard),
-    ViewSpec("Administration", lambda a: a.can("manage_users"), _admin_home),
+    ViewSpec("Users", lambda a: a.can("manage_users"), _users),
     ViewSpec("Letter templates", lambda a: a.can("manage_templates"), _letter_templates),
     ViewSpec("Audit trail", lambda a: a.can("view_audit"), _audit_trail),
     ViewSpec("Retention", lambda a: a.can("retention"), _retention),

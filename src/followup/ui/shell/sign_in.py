@@ -3,6 +3,9 @@
 Both check what they can at once and say what is wrong inline, in the dialog, so the user can
 correct it and try again. The database work (scrypt hashing, audit rows) runs in the
 background; the dialogs stay responsive and cannot be submitted twice meanwhile.
+
+A user whose password an administrator reset signs in with the one-time password and then, in
+the same dialog, chooses their own before any window opens (``choosing_password``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from followup.db.engine import Database
 
 __all__ = [
+    "RESET_TEXT",
     "FirstAdminDialog",
     "SignInDialog",
     "SignedIn",
@@ -43,10 +47,29 @@ __all__ = [
 ]
 
 
+RESET_TEXT = (
+    "An administrator has given you a one-time password. Choose your own now: at least "
+    f"{accounts.MIN_PASSWORD_LENGTH} characters, and not a commonly used password (three random "
+    "words put together make a good one)."
+)
+
+
 @dataclass(frozen=True)
 class SignedIn:
     actor: Actor
     demo: bool
+
+
+def choose_own_password(
+    db: Database, signed: SignedIn, one_time: str, new: str, key_url: str, remember: bool
+) -> SignedIn:
+    """Replace a one-time password with the user's own (kept in the keyring if asked)."""
+    from followup import user_admin  # on the pool thread, as sign-in is
+
+    actor = user_admin.change_own_password(db, signed.actor, one_time, new)
+    if remember:
+        remember_sign_in(key_url, actor.username, new)
+    return SignedIn(actor, signed.demo)
 
 
 def sign_in_and_check_demo(
@@ -220,7 +243,9 @@ class SignInDialog(_BusyDialog):
         self.opening.setVisible(db is None)
         self.set_busy(False)
         self.username = QLineEdit(username)
+        self.username.setAccessibleName("User name")
         self.password = _password_field()
+        self.password.setAccessibleName("Password")
         self.remember = QCheckBox("Remember me on this computer")
         self.remember.setObjectName("remember")
         # The keyring is asked only once the database is open: finding its backend takes a
@@ -230,6 +255,26 @@ class SignInDialog(_BusyDialog):
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
         form.addRow("", self.remember)
+        self.sign_in_part = QWidget()
+        self.sign_in_part.setLayout(form)
+        # Shown instead, after a sign-in with a one-time password.
+        self.choosing_password = False
+        self._signed: SignedIn | None = None
+        self._one_time = ""
+        self._key_url = ""
+        self.reset_text = QLabel(RESET_TEXT)
+        self.reset_text.setWordWrap(True)
+        self.new_password = _password_field()
+        self.new_password.setAccessibleName("New password")
+        self.new_password_again = _password_field()
+        self.new_password_again.setAccessibleName("New password again")
+        choose = QFormLayout()
+        choose.addRow(self.reset_text)
+        choose.addRow("New password", self.new_password)
+        choose.addRow("New password again", self.new_password_again)
+        self.choose_part = QWidget()
+        self.choose_part.setLayout(choose)
+        self.choose_part.hide()
         layout = QVBoxLayout(self)
         title = QLabel("Sign in to Followup")
         font = title.font()
@@ -238,7 +283,8 @@ class SignInDialog(_BusyDialog):
         title.setFont(font)
         layout.addWidget(title)
         layout.addWidget(where)
-        layout.addLayout(form)
+        layout.addWidget(self.sign_in_part)
+        layout.addWidget(self.choose_part)
         layout.addWidget(self.message)
         layout.addWidget(self.opening)
         layout.addWidget(self.buttons)
@@ -276,6 +322,9 @@ class SignInDialog(_BusyDialog):
         self.ok_button.setFocus()
 
     def submit(self) -> None:
+        if self.choosing_password:
+            self._submit_new_password()
+            return
         username = self.username.text().strip()
         password = self.password.text()
         if not username:
@@ -287,6 +336,7 @@ class SignInDialog(_BusyDialog):
         self.set_busy(True)
         db = self._db
         remember = self.remember.isChecked()
+        self._one_time, self._key_url = password, db.url
         self.runner.run(
             lambda: sign_in_and_check_demo(db, username, password, remember),
             self._done,
@@ -300,6 +350,48 @@ class SignInDialog(_BusyDialog):
         self.password.setFocus()
 
     def _done(self, result: SignedIn) -> None:
+        self.message.hide()
+        if result.actor.must_change_password:
+            self._ask_for_own_password(result)
+            return
+        self.signed_in.emit(result)
+        self.accept()
+
+    def _ask_for_own_password(self, signed: SignedIn) -> None:
+        self.choosing_password = True
+        self._signed = signed
+        self.setWindowTitle("Followup — choose your password")
+        self.sign_in_part.hide()
+        self.choose_part.show()
+        self.ok_button.setText("Save password and sign in")
+        self.set_busy(False)
+        self.new_password.setFocus()
+
+    def _submit_new_password(self) -> None:
+        new = self.new_password.text()
+        if new != self.new_password_again.text():
+            self.show_problem("The two passwords differ; type the same password twice.")
+            self.new_password_again.clear()
+            self.new_password_again.setFocus()
+            return
+        db, signed = self._db, self._signed
+        if db is None or signed is None:
+            return
+        self.set_busy(True)
+        one_time, key_url, remember = self._one_time, self._key_url, self.remember.isChecked()
+        self.runner.run(
+            lambda: choose_own_password(db, signed, one_time, new, key_url, remember),
+            self._chosen,
+            message_to(self._choice_refused),
+            name="choose own password",
+        )
+
+    def _choice_refused(self, message: str) -> None:
+        self.show_problem(message)
+        self.new_password.setFocus()
+
+    def _chosen(self, result: SignedIn) -> None:
+        self._one_time = ""
         self.message.hide()
         self.signed_in.emit(result)
         self.accept()
