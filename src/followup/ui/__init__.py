@@ -11,6 +11,7 @@ __all__ = [
     "intake",
     "letters",
     "shell",
+    "system_libs",
     "tasks",
     "widgets",
 ]

@@ -359,7 +359,14 @@ def start(db_arg: str | None) -> AppFlow | int:
 
 
 def run_app(db_arg: str | None) -> int:
-    """The desktop app; returns the process exit code (2 when the database cannot be used)."""
+    """The desktop app; returns the process exit code (2 when the database cannot be used, 1
+    when the system lacks the libraries Qt needs to open a window, named in one sentence)."""
+    from followup.ui.system_libs import missing_packages, missing_sentence
+
+    missing = missing_packages()
+    if missing:
+        print(missing_sentence(missing), file=sys.stderr)
+        return 1
     app = application()
     flow = start(db_arg)
     if isinstance(flow, int):
