@@ -98,7 +98,9 @@ def test_saving_to_the_case_stores_it_and_printing_is_recorded(
     assert dialog.preview.print_button.isEnabled()
     qtbot.mouseClick(dialog.preview.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.preview.busy, timeout=WAIT)
-    assert dialog.preview.message.text().startswith("Sent 1 page to the printer")
+    assert dialog.preview.message.text() == (
+        "Sent to the printer (1 page); the letter is recorded as printed with the case."
+    )
     assert pdf_printer[0].stat().st_size > 1000
     assert page_count(pdf_printer[0].read_bytes()) == 1
     with ui_db.session() as s:
