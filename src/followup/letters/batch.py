@@ -398,4 +398,6 @@ def render_batch(
         audit_created(session, actor, new)
         fresh = iter(record_of(letter, actor.display_name) for letter in new)
         records = tuple(stored if stored is not None else next(fresh) for stored, _ in entries)
-    return BatchResult(combined.pdf, combined.pages, records, tuple(skipped), starts=combined.starts)
+    return BatchResult(
+        combined.pdf, combined.pages, records, tuple(skipped), starts=combined.starts
+    )

@@ -168,7 +168,9 @@ def _ipp(operation: int, resource: str, attributes: bytes) -> tuple[int, dict[st
     finally:
         connection.close()
     if response.status != 200 or len(data) < 8:
-        raise PrintRefused(f"The print system (CUPS) gave an answer Followup cannot read; {STILL_DUE}.")
+        raise PrintRefused(
+            f"The print system (CUPS) gave an answer Followup cannot read; {STILL_DUE}."
+        )
     status = struct.unpack(">H", data[2:4])[0]
     found: dict[str, object] = {}
     at, name = 8, ""
@@ -326,7 +328,9 @@ def send_to_cups(
                 command, capture_output=True, text=True, env=_env(), timeout=60, check=False
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise PrintRefused(f'The printer "{queue}" did not take the job, so {STILL_DUE}.') from exc
+            raise PrintRefused(
+                f'The printer "{queue}" did not take the job, so {STILL_DUE}.'
+            ) from exc
     finally:
         Path(name).unlink(missing_ok=True)
     said = f"{done.stdout} {done.stderr}"

@@ -210,4 +210,3 @@ def mark_returned(session: Session, actor: Actor, letter_ids: Iterable[int]) -> 
         ContactOutcome.RETURNED_MAIL,
         "Only a letter that was printed or posted can come back; the {label} was not.",
     )
-
