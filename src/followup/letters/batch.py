@@ -335,8 +335,8 @@ def render_batch(
         ctx = Gathered.load(session, letterhead(session), template_bodies(session))
         requests = [i.request if isinstance(i, DueLetter) else i for i in items]
         cases = _load_cases(session, {r.case_id for r in requests})
-        # Each entry: a stored letter (its id) or one made now (its request, PDF, layout).
-        entries: list[tuple[LetterRecord | None, tuple[LetterRequest, bytes] | None]] = []
+        # Each entry: a stored letter, or one made now (its request and PDF).
+        entries: list[LetterRecord | tuple[LetterRequest, bytes]] = []
         contents = []
         skipped: list[SkippedLetter] = []
         for done, item in enumerate(items, start=1):
@@ -366,13 +366,13 @@ def render_batch(
                 else:
                     author = session.get(User, letter.author_id) if letter.author_id else None
                     record = record_of(letter, author.display_name if author else "")
-                    entries.append((record, None))
+                    entries.append(record)
             else:
                 try:
                     laid = lay_out(
                         build_letter(session, case, request, ctx, actor.display_name), ctx.head
                     )
-                    entries.append((None, (request, render_letter(laid, ctx.head))))
+                    entries.append((request, render_letter(laid, ctx.head)))
                     contents.append(laid)
                 except RuleViolation as exc:
                     skipped.append(SkippedLetter(request.case_id, request.template, str(exc)))
@@ -380,24 +380,24 @@ def render_batch(
                 progress(done, total)
         if not entries:
             return BatchResult(None, 0, (), tuple(skipped))
-        if all(stored is None for stored, _ in entries):
+        if not any(isinstance(entry, LetterRecord) for entry in entries):
             combined = render_letters(contents, ctx.head)
         else:
             combined = combine_pdfs(
-                [stored.pdf if stored else made[1] for stored, made in entries if stored or made]
+                [e.pdf if isinstance(e, LetterRecord) else e[1] for e in entries]
             )
         if cancelled is not None and cancelled():
             session.rollback()
             return BatchResult(None, 0, (), tuple(skipped), cancelled=True)
         new = [
-            store_letter(session, actor, made[0].case_id, made[0].template, made[1])
-            for stored, made in entries
-            if stored is None and made is not None
+            store_letter(session, actor, e[0].case_id, e[0].template, e[1])
+            for e in entries
+            if not isinstance(e, LetterRecord)
         ]
         session.flush()
         audit_created(session, actor, new)
-        fresh = iter(record_of(letter, actor.display_name) for letter in new)
-        records = tuple(stored if stored is not None else next(fresh) for stored, _ in entries)
+        fresh = iter([record_of(letter, actor.display_name) for letter in new])
+        records = tuple(e if isinstance(e, LetterRecord) else next(fresh) for e in entries)
     return BatchResult(
         combined.pdf, combined.pages, records, tuple(skipped), starts=combined.starts
     )

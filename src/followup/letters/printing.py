@@ -15,6 +15,7 @@ titled "Followup letters".
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import http.client
 import os
@@ -49,6 +50,7 @@ __all__ = [
 JOB_TITLE = "Followup letters"
 STILL_DUE = "nothing was printed and the letters are still due"
 _TIMEOUT = 10.0
+PROCESSING_GRACE = 2.0
 
 
 class PrintRefused(FollowupError):
@@ -255,14 +257,9 @@ def job_state(job_id: int) -> JobState | None:
 
 
 def _cancel(job_id: int) -> None:
-    try:
-        _ipp(
-            _CANCEL_JOB,
-            "/jobs",
-            _attribute(_URI, "job-uri", f"ipp://localhost/jobs/{job_id}"),
-        )
-    except PrintRefused:
-        pass  # the refusal being reported already says nothing was printed
+    # The refusal being reported already says nothing was printed.
+    with contextlib.suppress(PrintRefused):
+        _ipp(_CANCEL_JOB, "/jobs", _attribute(_URI, "job-uri", f"ipp://localhost/jobs/{job_id}"))
 
 
 # ------------------------------------------------------------------- queues and jobs
@@ -273,10 +270,18 @@ def cups_destinations() -> tuple[list[str], str | None]:
     lpstat = shutil.which("lpstat")
     if lpstat is None:
         return [], None
-    run = {"capture_output": True, "text": True, "env": _env(), "timeout": _TIMEOUT}
+    def ask(option: str) -> str:
+        return subprocess.run(
+            [lpstat, option],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=_TIMEOUT,
+            check=False,
+        ).stdout
+
     try:
-        names = subprocess.run([lpstat, "-e"], check=False, **run).stdout.split()  # type: ignore[call-overload]
-        default = subprocess.run([lpstat, "-d"], check=False, **run).stdout  # type: ignore[call-overload]
+        names, default = ask("-e").split(), ask("-d")
     except (OSError, subprocess.SubprocessError):
         return [], None
     match = re.search(r"destination:\s*(\S+)", default)
@@ -342,7 +347,12 @@ def send_to_cups(
 
 
 def _settle(queue: str, job_id: int, settle_seconds: float) -> CupsJob:
-    """Watch a job until it is done, refused, or waiting its turn on a running printer."""
+    """Watch a job until it is done, refused, or taken by a printer that is running.
+
+    A job being printed is watched for ``PROCESSING_GRACE`` seconds more, since a printer that
+    cannot take it (gone from the network, out of order) cancels or aborts it at once; a job
+    still waiting its turn after ``settle_seconds`` on a running printer counts as taken.
+    """
     deadline = time.monotonic() + settle_seconds
     pause = 0.02
     while True:
@@ -352,6 +362,8 @@ def _settle(queue: str, job_id: int, settle_seconds: float) -> CupsJob:
             return CupsJob(queue, job_id, JobState.COMPLETED)
         if state in (JobState.CANCELED, JobState.ABORTED):
             raise PrintRefused(f'The printer "{queue}" cancelled the job, so {STILL_DUE}.')
+        if state == JobState.PROCESSING:
+            deadline = min(deadline, time.monotonic() + PROCESSING_GRACE)
         if state in (JobState.HELD, JobState.STOPPED) or time.monotonic() >= deadline:
             problem = printer_problem(queue)
             if state in (JobState.HELD, JobState.STOPPED) or problem:
