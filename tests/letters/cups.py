@@ -2,7 +2,8 @@
 
 ``cups`` names the queues and the folder cups-pdf writes each job to. When the scheduler is
 not running with those queues, the fixture runs .ci/cups-setup if it can (as root, with CUPS
-installed); otherwise the tests that need it are skipped with the reason.
+installed); otherwise the tests that need it are skipped with the reason, or fail when
+``FOLLOWUP_REQUIRE_CUPS=1`` (CI sets it, as it sets ``FOLLOWUP_REQUIRE_PG``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def _why_not() -> str | None:
 @pytest.fixture(name="cups", scope="session")
 def cups_fixture() -> Cups:
     why = _why_not()
+    if why and os.environ.get("FOLLOWUP_REQUIRE_CUPS") == "1":
+        pytest.fail(f"FOLLOWUP_REQUIRE_CUPS is set, but {why}")
     if why:
         pytest.skip(why)
     return Cups()

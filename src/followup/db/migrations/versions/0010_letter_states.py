@@ -6,18 +6,15 @@ Letters due list; only a print the system accepted, or a saved copy, does. Lette
 before this revision are ``printed`` (at their latest print); the rest are ``due``.
 ``letter_print.job`` keeps the print system's id for the job.
 
-Adding columns (and, on SQLite, a batch rebuild for the check constraint) leaves the letter's
-rows and ids as they are.
+Only columns are added, so letters keep their rows and ids. SQLite gets the check on the new
+column itself: a batch rebuild of ``letter`` would fail on its prints' foreign keys.
 
 Revision ID: 0010
 Revises: 0007
 Create Date: 2026-12-02
 """
 
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,23 +29,25 @@ depends_on: str | Sequence[str] | None = None
 STATES = "state IN ('due', 'printed', 'posted', 'returned')"
 
 
-@contextmanager
-def _letter() -> Iterator[Any]:
-    """The letter table to alter: batch mode on SQLite (which rebuilds it for the check)."""
-    with warnings.catch_warnings():
-        # Reflecting the table's foreign keys looks at person, whose expression indexes
-        # SQLAlchemy cannot reflect; they are person's, untouched by this rebuild.
-        warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
-        with op.batch_alter_table("letter") as batch:
-            yield batch
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
 
 
 def upgrade() -> None:
-    with _letter() as batch:
-        batch.add_column(sa.Column("state", sa.String(16), nullable=False, server_default="due"))
-        batch.add_column(sa.Column("state_at", followup.db.types.UTCDateTime(), nullable=True))
-        batch.create_check_constraint("letter_state", STATES)
-        batch.create_index("ix_letter_state", ["state"])
+    if _sqlite():
+        # ADD COLUMN with the check on the column itself: rebuilding letter instead would
+        # break the foreign keys of its prints (SQLite checks them when the table is dropped).
+        op.execute(
+            "ALTER TABLE letter ADD COLUMN state VARCHAR(16) DEFAULT 'due' NOT NULL "
+            f"CONSTRAINT ck_letter_letter_state CHECK ({STATES})"
+        )
+    else:
+        op.add_column(
+            "letter", sa.Column("state", sa.String(16), nullable=False, server_default="due")
+        )
+        op.create_check_constraint("letter_state", "letter", STATES)
+    op.add_column("letter", sa.Column("state_at", followup.db.types.UTCDateTime(), nullable=True))
+    op.create_index("ix_letter_state", "letter", ["state"])
     op.add_column("letter_print", sa.Column("job", sa.String(100), nullable=True))
     op.execute(
         "UPDATE letter SET state = 'printed', state_at = (SELECT max(p.printed_at) "
@@ -59,8 +58,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("letter_print", "job")
-    with _letter() as batch:
-        batch.drop_index("ix_letter_state")
-        batch.drop_constraint("letter_state", type_="check")
-        batch.drop_column("state_at")
-        batch.drop_column("state")
+    op.drop_index("ix_letter_state", "letter")
+    op.drop_column("letter", "state_at")
+    if not _sqlite():
+        op.drop_constraint("letter_state", "letter", type_="check")
+    op.drop_column("letter", "state")
