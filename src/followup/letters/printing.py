@@ -270,6 +270,7 @@ def cups_destinations() -> tuple[list[str], str | None]:
     lpstat = shutil.which("lpstat")
     if lpstat is None:
         return [], None
+
     def ask(option: str) -> str:
         return subprocess.run(
             [lpstat, option],
