@@ -23,6 +23,7 @@ __all__ = [
     "GENDERS",
     "KIT_RECIPIENTS",
     "KIT_TYPES",
+    "LETTER_STATES",
     "LETTER_TEMPLATES",
     "MATCH_OUTCOMES",
     "MATCH_REVIEW_STATES",
@@ -44,6 +45,7 @@ __all__ = [
     "Gender",
     "KitRecipient",
     "KitType",
+    "LetterState",
     "LetterTemplate",
     "MatchOutcome",
     "MatchReviewState",
@@ -285,3 +287,15 @@ def label(value: str | None) -> str:
         return _SPECIAL_LABELS[value]
     text = value.replace("_", " ")
     return text[0].upper() + text[1:]
+
+
+class LetterState(StrEnum):
+    """Where a stored letter is: due until printed or saved, then printed, posted, returned."""
+
+    DUE = "due"
+    PRINTED = "printed"
+    POSTED = "posted"
+    RETURNED = "returned"
+
+
+LETTER_STATES: tuple[LetterState, ...] = tuple(LetterState)

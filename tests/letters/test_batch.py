@@ -14,7 +14,7 @@ from followup.cli import main
 from followup.db import models as m
 from followup.letters.batch import letters_due, render_batch
 from followup.letters.content import LetterRequest
-from followup.letters.making import create_letter
+from followup.letters.making import create_letter, record_prints
 from tests.letters.helpers import (  # noqa: F401 - fixtures
     NOW,
     add_case,
@@ -79,10 +79,25 @@ def test_letters_due_follow_the_rule(database, team, due_cases):
     assert "consent to letters" in due[(ids["no_consent"], "unable_to_contact")].problem
     lead_due = {(d.case_id, d.template) for d in _due(database, team["lead"])}
     assert (ids["other"], "unable_to_contact") in lead_due and set(due) < lead_due
-    # Once made, a letter is no longer due.
+    # Once made, a letter is still due (as the stored letter) until it is printed or saved.
     with database.session() as s:
-        for template in ("unable_to_contact", "treatment_referral", "gp_notification"):
-            create_letter(s, team["worker1"], ids["due"], template)
+        made = [
+            create_letter(s, team["worker1"], ids["due"], template).id
+            for template in ("unable_to_contact", "treatment_referral", "gp_notification")
+        ]
+    again = _due(database, team["worker1"])
+    assert {(d.case_id, d.template, d.letter_id) for d in again} == {
+        (ids["no_consent"], "unable_to_contact", None),
+        *(
+            (ids["due"], t, i)
+            for t, i in zip(
+                ("unable_to_contact", "treatment_referral", "gp_notification"), made, strict=True
+            )
+        ),
+    }
+    assert all(d.state == "due" and "not printed" in d.reason for d in again if d.made)
+    with database.session() as s:
+        record_prints(s, team["worker1"], made, "Printer test")
     assert {(d.case_id, d.template) for d in _due(database, team["worker1"])} == {
         (ids["no_consent"], "unable_to_contact")
     }
@@ -99,7 +114,12 @@ def test_a_batch_makes_one_pdf_and_reports_refusals(database, team, due_cases):
     ]
     assert "needs the person's consent to letters" in result.skipped[0].reason
     assert len(result.letters) == 3
-    assert page_count(result.pdf) == result.pages == sum(page_count(x.pdf) for x in result.letters)
+    # Each letter starts on a new sheet: after a letter of an odd number of pages, a blank one.
+    assert (
+        page_count(result.pdf)
+        == result.pages
+        == sum(page_count(x.pdf) + page_count(x.pdf) % 2 for x in result.letters)
+    )
     text = pdf_text(result.pdf)
     assert "Dear Testy," in text and "Dear colleagues at Test Treatment Service" in text
     with database.session() as s:

@@ -422,8 +422,13 @@ class NaloxoneSupply(Base):
 
 
 class Letter(Base):
+    """A letter made, its PDF, and where it is: due, printed, posted or returned."""
+
     __tablename__ = "letter"
-    __table_args__ = (one_of("template", vocab.LETTER_TEMPLATES),)
+    __table_args__ = (
+        one_of("template", vocab.LETTER_TEMPLATES),
+        one_of("state", vocab.LETTER_STATES, name="letter_state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -432,6 +437,12 @@ class Letter(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # Due until a print the system accepted (or a saved copy); posted and returned are the
+    # user's word. The time is that of the latest change of state.
+    state: Mapped[str] = mapped_column(
+        String(16), default=vocab.LetterState.DUE, server_default="due", index=True
+    )
+    state_at: Mapped[datetime | None]
 
 
 class LetterPrint(Base):
@@ -442,6 +453,8 @@ class LetterPrint(Base):
     printed_at: Mapped[datetime] = mapped_column(default=utcnow)
     printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     destination: Mapped[str | None] = mapped_column(String(200))
+    # The print system's id for the job (a CUPS request id such as "office-42"), if it gave one.
+    job: Mapped[str | None] = mapped_column(String(100))
 
 
 class AuditEvent(Base):

@@ -16,6 +16,14 @@ lead) when:
 Appointment letters are never due: they need a time and a place that only a worker can give.
 A due letter whose consent is not in force (or that has no postal address) is still listed,
 with the reason it will be refused; batch printing skips it and reports that reason.
+
+Beside those still to be made, the list holds the stored letters that are not done with
+(``followup.letters.states``): made but not yet printed or saved (a batch closed without
+printing, a jammed printer), printed but not yet posted, and posted lately. Printing them again
+sends the stored PDFs as they were made.
+
+In a batch PDF each letter starts on a new sheet: a letter with an odd number of pages is
+followed by a blank page, so double-sided printing never puts two people on one sheet.
 """
 
 from __future__ import annotations
@@ -50,11 +58,12 @@ from followup.letters.making import (
     record_of,
     store_letter,
 )
-from followup.letters.render import lay_out, render_letter, render_letters
+from followup.letters.render import combine_pdfs, lay_out, render_letter, render_letters
 from followup.letters.settings import letterhead, template_bodies
+from followup.letters.states import stored_letters_open
 from followup.letters.templates import spec
 from followup.uktime import short_date
-from followup.vocab import CaseStatus, ConsentScope, ConsentState, LetterTemplate
+from followup.vocab import CaseStatus, ConsentScope, ConsentState, LetterState, LetterTemplate
 
 __all__ = [
     "RECENT_LETTER_DAYS",
@@ -78,6 +87,13 @@ class DueLetter:
     person: str
     worker: str
     problem: str | None
+    letter_id: int | None = None  # a stored letter; None for one still to be made
+    state: str = LetterState.DUE
+    state_at: datetime | None = None
+
+    @property
+    def made(self) -> bool:
+        return self.letter_id is not None
 
     @property
     def case_id(self) -> int:
@@ -106,6 +122,7 @@ class BatchResult:
     letters: tuple[LetterRecord, ...]
     skipped: tuple[SkippedLetter, ...]
     cancelled: bool = False
+    starts: tuple[int, ...] = ()  # the page each letter starts on (odd: a new sheet)
 
 
 def _open_cases(actor: Actor) -> Select[int]:
@@ -128,12 +145,20 @@ def letter_problem(session: Session, person: Person, template: str) -> str | Non
 
 
 def letters_due(
-    session: Session, actor: Actor, now: datetime | None = None, *, with_problems: bool = True
+    session: Session,
+    actor: Actor,
+    now: datetime | None = None,
+    *,
+    with_problems: bool = True,
+    under_way: bool = False,
 ) -> list[DueLetter]:
     """Every letter due on the cases this user works on, by case (see the module docstring).
 
-    With ``with_problems`` each comes with the reason it would be refused now (a query per
-    letter); batch printing finds and reports those reasons itself, so it can skip them.
+    Due letters are those still to be made and those made but not yet printed or saved; with
+    ``under_way`` the list also holds letters printed but not posted, and posted lately (the
+    Letters view marks them posted or returned). With ``with_problems`` each comes with the
+    reason it would be refused now (a query per letter); batch printing finds and reports
+    those reasons itself, so it can skip them.
     """
     require(actor, "print_letters")
     now = now or datetime.now(UTC)
@@ -216,7 +241,12 @@ def letters_due(
                 )
             )
 
-    cases = _load_cases(session, {w[0] for w in wanted})
+    stored = [
+        letter
+        for letter in stored_letters_open(session, actor, now)
+        if under_way or letter.state == LetterState.DUE
+    ]
+    cases = _load_cases(session, {w[0] for w in wanted} | {s.case_id for s in stored})
     names = dict(session.execute(select(User.id, User.display_name)).all())
     due = []
     for case_id, template, reason, referral_id in sorted(wanted, key=lambda w: (w[0], w[1])):
@@ -230,7 +260,41 @@ def letters_due(
                 problem=letter_problem(session, c.person, template) if with_problems else None,
             )
         )
+    for letter in stored:
+        c = cases[letter.case_id]
+        printable = letter.state in (LetterState.DUE, LetterState.PRINTED)
+        due.append(
+            DueLetter(
+                request=LetterRequest(letter.case_id, letter.template),
+                reason=_stored_reason(letter.state, letter.created_at, letter.state_at),
+                person=c.person.display_name,
+                worker=names.get(c.assigned_worker_id or 0, ""),
+                problem=(
+                    letter_problem(session, c.person, letter.template)
+                    if with_problems and printable
+                    else None
+                ),
+                letter_id=letter.letter_id,
+                state=letter.state,
+                state_at=letter.state_at,
+            )
+        )
+    due.sort(key=lambda d: (d.case_id, d.letter_id is None, d.letter_id or 0, d.template))
     return due
+
+
+def _day(value: datetime | None) -> str:
+    if value is None:
+        return "an unknown day"
+    return short_date(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def _stored_reason(state: str, made: datetime, changed: datetime | None) -> str:
+    if state == LetterState.DUE:
+        return f"Made on {_day(made)}; not printed or saved yet."
+    if state == LetterState.PRINTED:
+        return f"Printed on {_day(changed)}; mark it posted once it is in the post."
+    return f"Posted on {_day(changed)}; mark it returned if the post brings it back."
 
 
 def _load_cases(session: Session, ids: set[int]) -> dict[int, Case]:
@@ -256,27 +320,38 @@ def render_batch(
 ) -> BatchResult:
     """Make the letters of ``items`` in one combined PDF and store each one.
 
-    Letters that are refused (consent not in force, no address, a case not in this user's
-    caseload…) are skipped and reported with the reason; the others are made. ``progress`` is
-    called with (letters done, letters in all) after each letter; when ``cancelled`` returns
-    True the batch stops and nothing is stored. Safe to call from a worker thread: it opens
-    its own session.
+    Items that are stored letters (``DueLetter.letter_id``) are not made again: their stored
+    PDFs go into the batch as they are. Each letter starts on a new sheet (a blank page after
+    a letter with an odd number of pages). Letters that are refused (consent not in force, no
+    address, a case not in this user's caseload…) are skipped and reported with the reason.
+    ``progress`` is called with (letters done, letters in all) after each letter; when
+    ``cancelled`` returns True the batch stops and nothing is stored. Every letter stays due
+    until the batch is printed or saved. Safe to call from a worker thread: it opens its own
+    session.
     """
-    requests = [i.request if isinstance(i, DueLetter) else i for i in items]
-    total = len(requests)
+    total = len(items)
     with db.session() as session:
         require(actor, "print_letters")
         ctx = Gathered.load(session, letterhead(session), template_bodies(session))
+        requests = [i.request if isinstance(i, DueLetter) else i for i in items]
         cases = _load_cases(session, {r.case_id for r in requests})
-        made: list[tuple[LetterRequest, bytes]] = []
+        # Each entry: a stored letter, or one made now (its request and PDF).
+        entries: list[LetterRecord | tuple[LetterRequest, bytes]] = []
         contents = []
         skipped: list[SkippedLetter] = []
-        for done, request in enumerate(requests, start=1):
+        for done, item in enumerate(items, start=1):
             if cancelled is not None and cancelled():
                 session.rollback()
                 return BatchResult(None, 0, (), tuple(skipped), cancelled=True)
+            request = requests[done - 1]
             case = cases.get(request.case_id)
-            if case is None or not may_make_letters(actor, case):
+            stored_id = item.letter_id if isinstance(item, DueLetter) else None
+            letter = session.get(Letter, stored_id) if stored_id is not None else None
+            if (
+                case is None
+                or not may_make_letters(actor, case)
+                or (stored_id is not None and (letter is None or letter.case_id != case.id))
+            ):
                 skipped.append(
                     SkippedLetter(
                         request.case_id,
@@ -284,25 +359,45 @@ def render_batch(
                         f"Case {request.case_id} does not exist or is not in your caseload.",
                     )
                 )
+            elif letter is not None:
+                problem = letter_problem(session, case.person, letter.template)
+                if problem:
+                    skipped.append(SkippedLetter(case.id, letter.template, problem))
+                else:
+                    author = session.get(User, letter.author_id) if letter.author_id else None
+                    record = record_of(letter, author.display_name if author else "")
+                    entries.append(record)
             else:
                 try:
                     laid = lay_out(
                         build_letter(session, case, request, ctx, actor.display_name), ctx.head
                     )
-                    made.append((request, render_letter(laid, ctx.head)))
+                    entries.append((request, render_letter(laid, ctx.head)))
                     contents.append(laid)
                 except RuleViolation as exc:
                     skipped.append(SkippedLetter(request.case_id, request.template, str(exc)))
             if progress is not None:
                 progress(done, total)
-        if not made:
+        if not entries:
             return BatchResult(None, 0, (), tuple(skipped))
-        combined, pages = render_letters(contents, ctx.head)
+        if not any(isinstance(entry, LetterRecord) for entry in entries):
+            combined = render_letters(contents, ctx.head)
+        else:
+            combined = combine_pdfs(
+                [e.pdf if isinstance(e, LetterRecord) else e[1] for e in entries]
+            )
         if cancelled is not None and cancelled():
             session.rollback()
             return BatchResult(None, 0, (), tuple(skipped), cancelled=True)
-        letters = [store_letter(session, actor, r.case_id, r.template, pdf) for r, pdf in made]
+        new = [
+            store_letter(session, actor, e[0].case_id, e[0].template, e[1])
+            for e in entries
+            if not isinstance(e, LetterRecord)
+        ]
         session.flush()
-        audit_created(session, actor, letters)
-        records = tuple(record_of(letter, actor.display_name) for letter in letters)
-    return BatchResult(combined, pages, records, tuple(skipped))
+        audit_created(session, actor, new)
+        fresh = iter([record_of(letter, actor.display_name) for letter in new])
+        records = tuple(e if isinstance(e, LetterRecord) else next(fresh) for e in entries)
+    return BatchResult(
+        combined.pdf, combined.pages, records, tuple(skipped), starts=combined.starts
+    )

@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -32,7 +32,7 @@ from followup.letters.content import Gathered, LetterRequest, build_letter
 from followup.letters.render import render_letter
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.templates import TEMPLATES, spec
-from followup.vocab import AuditAction
+from followup.vocab import AuditAction, LetterState
 
 __all__ = [
     "LetterRecord",
@@ -82,6 +82,8 @@ class LetterSummary:
     sha256: str
     prints: int
     last_printed_at: datetime | None
+    state: str = LetterState.DUE
+    state_at: datetime | None = None
 
 
 def may_make_letters(actor: Actor, case: Case) -> bool:
@@ -207,6 +209,8 @@ def letters_for_case(session: Session, actor: Actor, case_id: int) -> list[Lette
             Letter.template,
             Letter.created_at,
             Letter.sha256,
+            Letter.state,
+            Letter.state_at,
             User.display_name,
             prints.c.n,
             prints.c.last,
@@ -227,6 +231,8 @@ def letters_for_case(session: Session, actor: Actor, case_id: int) -> list[Lette
             r.sha256,
             r.n or 0,
             r.last,
+            r.state,
+            r.state_at,
         )
         for r in rows
     ]
@@ -243,18 +249,34 @@ def letter_pdf(session: Session, actor: Actor, letter_id: int) -> LetterRecord:
 
 
 def record_print(
-    session: Session, actor: Actor, letter_id: int, destination: str | None = None
+    session: Session,
+    actor: Actor,
+    letter_id: int,
+    destination: str | None = None,
+    *,
+    job: str | None = None,
 ) -> None:
     """Log that a stored letter was printed (or saved to a file) and audit it."""
-    record_prints(session, actor, [letter_id], destination)
+    record_prints(session, actor, [letter_id], destination, job=job)
 
 
 def record_prints(
-    session: Session, actor: Actor, letter_ids: Iterable[int], destination: str | None = None
+    session: Session,
+    actor: Actor,
+    letter_ids: Iterable[int],
+    destination: str | None = None,
+    *,
+    job: str | None = None,
 ) -> None:
-    """Log one print of each letter (a batch printed together) and audit each."""
+    """Log one print of each letter (a batch printed together) and audit each.
+
+    Call it only once the print system accepted the job (``job`` is its id) or the file was
+    written: a letter that was due is then printed. A reprint of a letter already posted or
+    returned leaves its state as it is.
+    """
     require(actor, "print_letters")
     where = (destination or "").strip()[:200] or None
+    job_id = (job or "").strip()[:100] or None
     ids = list(dict.fromkeys(letter_ids))
     found: dict[int, tuple[int, int | None]] = {}
     for start in range(0, len(ids), 500):
@@ -267,17 +289,29 @@ def record_prints(
                 .where(Letter.id.in_(chunk))
             )
         )
+    now = datetime.now(UTC)
     for letter_id in ids:
         case_id, worker = found.get(letter_id, (None, None))
         if case_id is None or not (actor.can("view_all_cases") or worker == actor.id):
             raise NotFound(f"Letter {letter_id} does not exist or is not in your caseload.")
-        session.add(LetterPrint(letter_id=letter_id, printed_by_id=actor.id, destination=where))
-        audit.record(
-            session,
-            actor.id,
-            AuditAction.PRINT,
-            "letter",
-            letter_id,
-            {"case_id": case_id, "destination": where},
+        session.add(
+            LetterPrint(
+                letter_id=letter_id,
+                printed_by_id=actor.id,
+                destination=where,
+                job=job_id,
+                printed_at=now,
+            )
+        )
+        details: dict[str, object] = {"case_id": case_id, "destination": where}
+        if job_id:
+            details["job"] = job_id
+        audit.record(session, actor.id, AuditAction.PRINT, "letter", letter_id, details)
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Letter)
+            .where(Letter.id.in_(ids[start : start + 500]), Letter.state == LetterState.DUE)
+            .values(state=LetterState.PRINTED, state_at=now)
+            .execution_options(synchronize_session="fetch")
         )
     session.flush()

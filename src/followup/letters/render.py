@@ -30,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -43,6 +44,7 @@ from followup.pdf.text import clean, visual, wrap
 
 __all__ = [
     "WINDOW",
+    "CombinedPdf",
     "LaidOut",
     "LetterContent",
     "Letterhead",
@@ -53,6 +55,7 @@ __all__ = [
     "lay_out",
     "logo_reader",
     "render_letter",
+    "combine_pdfs",
     "render_letters",
 ]
 
@@ -440,16 +443,51 @@ def render_letter(content: LetterContent | LaidOut, head: Letterhead) -> bytes:
     return buffer.getvalue()
 
 
-def render_letters(
-    contents: Iterable[LetterContent | LaidOut], head: Letterhead
-) -> tuple[bytes, int]:
-    """Several letters in one PDF, each starting on a new page; returns (bytes, pages)."""
+@dataclass(frozen=True)
+class CombinedPdf:
+    """Several letters in one PDF: its bytes, its pages, and the page each letter starts on."""
+
+    pdf: bytes
+    pages: int
+    starts: tuple[int, ...]  # 1-based; always odd, so every letter starts a new sheet
+
+
+def render_letters(contents: Iterable[LetterContent | LaidOut], head: Letterhead) -> CombinedPdf:
+    """Several letters in one PDF, each starting on a new sheet of paper.
+
+    A letter with an odd number of pages is followed by a blank page, so printed double-sided
+    (on any printer, by whoever prints the file) no sheet carries two people's letters.
+    """
     buffer = io.BytesIO()
     pages = 0
+    starts: list[int] = []
     with RENDER_LOCK:
         canvas = _canvas(buffer)
         for content in contents:
             laid = content if isinstance(content, LaidOut) else lay_out(content, head)
+            starts.append(pages + 1)
             pages += _draw(canvas, laid, head)
+            if pages % 2:
+                canvas.showPage()  # the back of the letter's last sheet stays blank
+                pages += 1
         canvas.save()
-    return buffer.getvalue(), pages
+    return CombinedPdf(buffer.getvalue(), pages, tuple(starts))
+
+
+def combine_pdfs(pdfs: Sequence[bytes]) -> CombinedPdf:
+    """Stored letters joined into one PDF as they are, each starting on a new sheet.
+
+    The letters' own pages are copied unchanged (a stored letter is the record of what was
+    sent); a letter with an odd number of pages is followed by a blank A4 page.
+    """
+    writer = PdfWriter()
+    starts: list[int] = []
+    for pdf in pdfs:
+        starts.append(len(writer.pages) + 1)
+        writer.append(PdfReader(io.BytesIO(pdf)))
+        if len(writer.pages) % 2:
+            writer.add_blank_page(PAGE_W, PAGE_H)
+    writer.add_metadata({"/Title": "Letters", "/Creator": "Followup"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return CombinedPdf(buffer.getvalue(), len(writer.pages), tuple(starts))

@@ -62,7 +62,7 @@ def add_attempts(s, case_id: int, n: int) -> None:
 
 @pytest.fixture(name="pdf_printer")
 def pdf_printer_fixture(tmp_path: Path, monkeypatch) -> list[Path]:
-    """Print… goes to a PDF file instead of a real printer; returns the files printed."""
+    """Print… goes through Qt (the Windows route) to a PDF file; returns the files printed."""
     printed: list[Path] = []
 
     def make() -> QPrinter:
@@ -73,6 +73,7 @@ def pdf_printer_fixture(tmp_path: Path, monkeypatch) -> list[Path]:
         printed.append(path)
         return printer
 
+    monkeypatch.setattr(pdf_preview, "uses_cups", lambda: False)
     monkeypatch.setattr(pdf_preview, "make_printer", make)
     monkeypatch.setattr(pdf_preview, "ask_printer", lambda _parent, _printer: True)
     return printed

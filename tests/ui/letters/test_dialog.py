@@ -98,7 +98,9 @@ def test_saving_to_the_case_stores_it_and_printing_is_recorded(
     assert dialog.preview.print_button.isEnabled()
     qtbot.mouseClick(dialog.preview.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.preview.busy, timeout=WAIT)
-    assert dialog.preview.message.text().startswith("Sent 1 page to the printer")
+    assert dialog.preview.message.text() == (
+        "Sent to the printer (1 page); the letter is recorded as printed with the case."
+    )
     assert pdf_printer[0].stat().st_size > 1000
     assert page_count(pdf_printer[0].read_bytes()) == 1
     with ui_db.session() as s:
@@ -170,9 +172,10 @@ def test_the_case_letters_panel_lists_opens_and_reprints(
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitUntil(lambda: len(panel.letters) == 2, timeout=WAIT)
-    rows = [[panel.table.topLevelItem(r).text(c) for c in range(4)] for r in range(2)]
+    rows = [[panel.table.topLevelItem(r).text(c) for c in range(5)] for r in range(2)]
     assert [r[0] for r in rows] == ["We tried to reach you", "Letter to the GP"]
-    assert {r[2] for r in rows} == {"Wendy Worker"} and {r[3] for r in rows} == {"Not printed"}
+    assert {r[2] for r in rows} == {"Wendy Worker"}
+    assert {r[3] for r in rows} == {"Due: not printed"} and {r[4] for r in rows} == {"Not printed"}
     changes: list[bool] = []
     panel.changed.connect(lambda: changes.append(True))
 
@@ -190,7 +193,8 @@ def test_the_case_letters_panel_lists_opens_and_reprints(
     assert pdf_printer[0].exists()
     assert audit_actions(ui_db) == ["create", "create", "view", "view", "print"]
     assert panel.selected_id() == second.id
-    assert panel.table.currentItem().text(3).startswith("once, last ")
+    assert panel.table.currentItem().text(3) == "Printed"
+    assert panel.table.currentItem().text(4).startswith("once, last ")
 
 
 def test_new_letter_from_the_panel_refreshes_the_list(ui_db, team, letter_cases, qtbot):

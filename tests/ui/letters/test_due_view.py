@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from followup.db import models as m
 from followup.letters.batch import letters_due
-from followup.ui.letters.due_model import PERSON, PROBLEM
+from followup.ui.letters.due_model import PERSON, PROBLEM, STATE
 from followup.ui.letters.due_view import STOPPED, LettersView
 from followup.ui.tasks import SyncTaskRunner
 from tests.letters.helpers import page_count, pdf_text
@@ -107,7 +107,12 @@ def test_a_batch_makes_one_pdf_with_progress_and_lists_what_was_left_out(
     assert "Made 3 letters" in view.message.text() and "1 left out" in view.message.text()
     assert count(ui_db, m.Letter) == 3
     qtbot.waitUntil(lambda: not view.loading, timeout=WAIT)
-    assert view.model.rowCount() == 1  # only the refused one is still due
+    # Made is not printed: the three stay due, now as the stored letters, beside the refused one.
+    assert view.model.rowCount() == 4
+    assert sorted(cell(view, r, STATE) for r in range(4)) == [
+        "Due: not made yet",
+        *["Due: not printed"] * 3,
+    ]
 
     # One print job for the whole batch, each letter's print recorded.
     qtbot.mouseClick(preview.print_button, Qt.MouseButton.LeftButton)
@@ -116,6 +121,18 @@ def test_a_batch_makes_one_pdf_with_progress_and_lists_what_was_left_out(
     with ui_db.session() as s:
         printed = s.scalars(select(m.LetterPrint.letter_id)).all()
     assert sorted(printed) == sorted(preview.letter_ids)
+    # The list follows: three printed, waiting to be posted.
+    qtbot.waitUntil(
+        lambda: (
+            not view.loading
+            and sorted(cell(view, r, STATE) for r in range(view.model.rowCount()))
+            == ["Due: not made yet", *["Printed"] * 3]
+        ),
+        timeout=WAIT,
+    )
+    assert view.count_label.text() == (
+        "1 letter due; 3 printed, not yet posted; 1 would be refused (see Problem)"
+    )
 
 
 def test_cancel_stops_the_batch_and_stores_nothing(ui_db, team, due, qtbot):

@@ -1,4 +1,5 @@
-"""The letters of one case: the list, Open (audited as a view), Reprint and New letter….
+"""The letters of one case: the list with each letter's state, Open (audited as a view),
+Reprint and New letter….
 
 Built to sit inside the case view: ``CaseLettersPanel(db, actor, case_id)``, with ``refresh()``
 to read the list again and ``changed`` emitted when a letter was made or printed, so the case
@@ -32,6 +33,7 @@ from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreviewDialog
 from followup.uktime import short_date_time
+from followup.vocab import LetterState
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -40,10 +42,17 @@ __all__ = [
     "COLUMNS",
     "CaseLettersPanel",
     "printed_text",
+    "state_text",
     "when_text",
 ]
 
-COLUMNS = ("Letter", "Made", "By", "Printed")
+COLUMNS = ("Letter", "Made", "By", "State", "Printed")
+STATES = {
+    LetterState.DUE: "Due: not printed",
+    LetterState.PRINTED: "Printed",
+    LetterState.POSTED: "Posted",
+    LetterState.RETURNED: "Returned by the post",
+}
 
 
 def when_text(value: datetime | None) -> str:
@@ -53,6 +62,14 @@ def when_text(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return short_date_time(value)
+
+
+def state_text(summary: LetterSummary) -> str:
+    """Where the letter is, and since when (posted and returned are the user's word)."""
+    text = STATES.get(LetterState(summary.state), summary.state)
+    if summary.state in (LetterState.POSTED, LetterState.RETURNED) and summary.state_at:
+        text += f" {when_text(summary.state_at)}"
+    return text
 
 
 def printed_text(summary: LetterSummary) -> str:
@@ -98,7 +115,7 @@ class CaseLettersPanel(QWidget):
         header = self.table.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((200, 120, 130)):
+        for column, width in enumerate((200, 120, 130, 150)):
             self.table.setColumnWidth(column, width)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda *_: self.open_letter())
@@ -156,6 +173,7 @@ class CaseLettersPanel(QWidget):
                     summary.label,
                     when_text(summary.created_at),
                     summary.author,
+                    state_text(summary),
                     printed_text(summary),
                 ]
             )

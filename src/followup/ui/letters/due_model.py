@@ -1,7 +1,8 @@
 """The table model of the letters due: one row per letter, with a tick box to choose it.
 
-It holds plain ``DueLetter`` data read in the background by the Letters view; a row whose
-letter would be refused shows the reason in the Problem column, in red.
+It holds plain ``DueLetter`` data read in the background by the Letters view: letters still
+to be made and stored letters that are due, printed or posted, with the state in its own
+column. A row whose letter would be refused shows the reason in the Problem column, in red.
 """
 
 from __future__ import annotations
@@ -19,14 +20,27 @@ from PySide6.QtGui import QBrush
 from followup.letters.batch import DueLetter
 from followup.letters.templates import TEMPLATES
 from followup.ui.widgets.look import ERROR_COLOUR
+from followup.vocab import LetterState
 
-__all__ = ["HEADERS", "WIDTHS", "DueLettersModel"]
+__all__ = ["HEADERS", "STATE", "WIDTHS", "DueLettersModel", "state_text"]
 
 _Index = QModelIndex | QPersistentModelIndex
 
-PERSON, CASE, WORKER, LETTER, REASON, PROBLEM = range(6)
-HEADERS = ("Person", "Case", "Worker", "Letter", "Why it is due", "Problem")
-WIDTHS = (190, 70, 130, 190, 300, 300)
+PERSON, CASE, WORKER, LETTER, STATE, REASON, PROBLEM = range(7)
+HEADERS = ("Person", "Case", "Worker", "Letter", "State", "Why it is listed", "Problem")
+WIDTHS = (190, 70, 130, 190, 150, 300, 300)
+
+
+def state_text(item: DueLetter) -> str:
+    """The state as the list shows it."""
+    if not item.made:
+        return "Due: not made yet"
+    return {
+        LetterState.DUE: "Due: not printed",
+        LetterState.PRINTED: "Printed",
+        LetterState.POSTED: "Posted",
+        LetterState.RETURNED: "Returned",
+    }.get(LetterState(item.state), item.state)
 
 
 class DueLettersModel(QAbstractTableModel):
@@ -87,6 +101,8 @@ class DueLettersModel(QAbstractTableModel):
             return item.worker or "Unassigned"
         if column == LETTER:
             return TEMPLATES[item.template].label
+        if column == STATE:
+            return state_text(item)
         if column == REASON:
             return item.reason
         return item.problem or ""

@@ -1,9 +1,13 @@
-"""The Letters view: the letters due, and batch printing of the chosen ones in one PDF.
+"""The Letters view: the letters due, batch printing of the chosen ones, posted and returned.
 
-A worker sees the letters due on their own cases and a lead every case's (``letters_due``
-scopes it). "Make letters…" runs ``render_batch`` on a pool thread with a progress dialog and
-Cancel; cancelling stores nothing. The letters made open together in the preview, as one print
-job or one PDF file; letters that were refused are listed with the reason.
+A worker sees the letters on their own cases and a lead every case's (``letters_due`` scopes
+it): those still to be made, those made but not printed (a batch closed unprinted, a jammed
+printer), those printed and not yet posted, and those posted lately. "Make and print…" runs
+``render_batch`` on a pool thread with a progress dialog and Cancel (cancelling stores
+nothing); stored letters go in as they were made. The batch opens in the preview, as one print
+job or one PDF file, each letter on a new sheet; the letters stay due until a print the system
+accepted, or a saved copy. "Mark posted" and "Mark returned" record what happened to the post
+(``letters.states``); letters that were refused are listed with the reason.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from followup.access import Actor
 from followup.letters.batch import BatchResult, DueLetter, letters_due, render_batch
+from followup.letters.states import StateChange, mark_posted, mark_returned
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters.due_model import WIDTHS, WORKER, DueLettersModel
 from followup.ui.tasks import TaskRunner, message_to
@@ -35,6 +40,7 @@ from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreviewDialog
 from followup.uktime import uk_today
+from followup.vocab import LetterState
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -78,6 +84,7 @@ class LettersView(QWidget):
         self.progress_dialog: QProgressDialog | None = None
         self.preview_dialog: PdfPreviewDialog | None = None
         self.last_result: BatchResult | None = None
+        self.marking = False
 
         self.heading = QLabel("Letters due")
         set_role(self.heading, StyleRole.HEADING)
@@ -107,15 +114,26 @@ class LettersView(QWidget):
         self.empty.hide()
 
         self.select_all_button = QPushButton("Select all due")
-        self.select_all_button.clicked.connect(lambda: self.model.choose_all(True))
+        self.select_all_button.clicked.connect(self.choose_all_due)
         self.select_none_button = QPushButton("Select none")
         self.select_none_button.clicked.connect(lambda: self.model.choose_all(False))
         self.chosen_label = QLabel("")
-        self.make_button = QPushButton("Make letters…")
+        self.make_button = QPushButton("Make and print…")
         self.make_button.setToolTip(
-            "Make the chosen letters in one PDF, keep them with their cases, and open them to print"
+            "Make the chosen letters in one PDF (letters already made go in as they were made), "
+            "keep them with their cases, and open them to print"
         )
         self.make_button.clicked.connect(self.make_letters)
+        self.posted_button = QPushButton("Mark posted")
+        self.posted_button.setToolTip(
+            "The chosen printed letters are in the post (logged as a letter sent)"
+        )
+        self.posted_button.clicked.connect(self.mark_posted)
+        self.returned_button = QPushButton("Mark returned")
+        self.returned_button.setToolTip(
+            "The post brought the chosen letters back (logged as returned mail)"
+        )
+        self.returned_button.clicked.connect(self.mark_returned)
         self.message = InlineMessage()
         self.skipped_label = QLabel("Left out of the last batch:")
         self.skipped = QListWidget()
@@ -132,6 +150,8 @@ class LettersView(QWidget):
         actions.addWidget(self.select_all_button)
         actions.addWidget(self.select_none_button)
         actions.addWidget(self.chosen_label, 1)
+        actions.addWidget(self.posted_button)
+        actions.addWidget(self.returned_button)
         actions.addWidget(self.make_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -154,7 +174,7 @@ class LettersView(QWidget):
 
         def fetch() -> list[DueLetter]:
             with db.session() as s:
-                return letters_due(s, actor)
+                return letters_due(s, actor, under_way=True)
 
         self.loading = True
         self.count_label.setText("Reading…")
@@ -164,9 +184,14 @@ class LettersView(QWidget):
         self.loading = False
         self.model.set_due(due)
         problems = sum(1 for d in due if d.problem)
-        text = f"{letters_text(len(due))} due" if due else ""
+        waiting = sum(1 for d in due if d.state == LetterState.DUE)
+        printed = sum(1 for d in due if d.state == LetterState.PRINTED)
+        parts = [f"{letters_text(waiting)} due"] if waiting else []
+        if printed:
+            parts.append(f"{printed} printed, not yet posted")
         if problems:
-            text += f"; {problems} would be refused (see Problem)"
+            parts.append(f"{problems} would be refused (see Problem)")
+        text = "; ".join(parts)
         self.count_label.setText(text)
         self.table.setVisible(bool(due))
         self.empty.setVisible(not due)
@@ -178,7 +203,25 @@ class LettersView(QWidget):
 
     def _chosen_changed(self, n: int) -> None:
         self.chosen_label.setText(f"{letters_text(n)} chosen" if n else "None chosen")
-        self.make_button.setEnabled(n > 0 and self.progress_dialog is None)
+        chosen = self.model.chosen()
+        idle = self.progress_dialog is None and not self.marking
+        printable = (LetterState.DUE, LetterState.PRINTED)
+        self.make_button.setEnabled(n > 0 and idle and all(d.state in printable for d in chosen))
+        self.posted_button.setEnabled(
+            n > 0 and idle and all(d.made and d.state == LetterState.PRINTED for d in chosen)
+        )
+        self.returned_button.setEnabled(
+            n > 0
+            and idle
+            and all(d.made and d.state in (LetterState.PRINTED, LetterState.POSTED) for d in chosen)
+        )
+
+    def choose_all_due(self) -> None:
+        """Tick every letter that is due (to make, or made and not printed), and nothing else."""
+        self.model.choose_all(False)
+        self.model.set_chosen(
+            [row for row, d in enumerate(self.model.due) if d.state == LetterState.DUE], True
+        )
 
     def _open_row(self, index: QModelIndex) -> None:
         case_id = self.model.case_id(index.row())
@@ -270,7 +313,10 @@ class LettersView(QWidget):
             made = letters_text(len(result.letters))
             pages = "1 page" if result.pages == 1 else f"{result.pages} pages"
             left_out = f" {len(result.skipped)} left out; see below." if result.skipped else ""
-            self.show_message(f"Made {made} ({pages}) and kept each with its case.{left_out}")
+            self.show_message(
+                f"Made {made} ({pages}), kept with their cases and due until printed "
+                f"or saved.{left_out}"
+            )
             self._open_result(result)
         self.refresh()
 
@@ -305,5 +351,51 @@ class LettersView(QWidget):
             [letter.id for letter in result.letters],
             suggested_name=f"letters-{uk_today():%Y-%m-%d}.pdf",
         )
+        dialog.preview.recorded.connect(lambda _text: self.refresh())
         self.preview_dialog = dialog
         dialog.show()
+
+    # ------------------------------------------------------------------ the post
+
+    def mark_posted(self) -> bool:
+        """Mark the chosen printed letters posted (in the background); False if none."""
+        return self._mark(mark_posted, "posted")
+
+    def mark_returned(self) -> bool:
+        """Mark the chosen letters returned by the post (in the background); False if none."""
+        return self._mark(mark_returned, "returned")
+
+    def _mark(self, change: Callable[..., StateChange], word: str) -> bool:
+        ids = [d.letter_id for d in self.model.chosen() if d.letter_id is not None]
+        if not ids or self.marking:
+            return False
+        db, actor = self._db, self._actor
+
+        def run() -> StateChange:
+            with db.session() as s:
+                return change(s, actor, ids)
+
+        self.marking = True
+        self._chosen_changed(len(self.model.chosen()))
+        self._runner.run(
+            run,
+            lambda done: self._marked(done, word),
+            message_to(self._mark_failed),
+            name=f"letters {word}",
+        )
+        return True
+
+    def _marked(self, done: StateChange, word: str) -> None:
+        self.marking = False
+        outcome = "returned mail" if word == "returned" else "a letter sent"
+        attempts = f"; {done.attempts} logged as {outcome}" if done.attempts else ""
+        text = f"Marked {letters_text(done.changed)} {word}{attempts}."
+        if done.not_logged:
+            text += " Not logged as a contact attempt: " + "; ".join(done.not_logged)
+        self.show_message(text)
+        self.refresh()
+
+    def _mark_failed(self, message: str) -> None:
+        self.marking = False
+        self._chosen_changed(len(self.model.chosen()))
+        self.show_message(message, error=True)

@@ -1,12 +1,16 @@
 """Letters on screen and on paper: a QtPdf preview with Print… and Save as PDF….
 
-The preview shows PDF bytes in a ``QPdfView`` (all pages, fitted to the width). Print… asks
-for a printer in Qt's print dialog, then draws each page, rendered by QtPdf into an image, onto
-the printer on a pool thread, at full size from the top-left corner of the paper so that the
-address still sits in the envelope window. Save as PDF… writes the PDF bytes as they are.
-Both are recorded against the stored letters (``letters.record_prints``, audited as a print);
-a letter that is not stored yet cannot be printed, so every letter on paper is kept with its
-case. The dialogs sit behind module functions that tests replace.
+The preview shows PDF bytes in a ``QPdfView`` (all pages, fitted to the width). Print… sends
+the PDF itself to a CUPS queue on Linux and macOS (``letters.printing.send_to_cups``): the
+printer gets text, not page images, and a queue that is stopped, refusing jobs or gone, or a
+job that is cancelled, is refused in one sentence. On Windows Qt's print dialog chooses the
+printer and each page is drawn at the printer's own resolution. Either way the whole document
+prints: page ranges are off for letters (see ``print_dialog``).
+
+Only a print the system accepted, or a file written, is recorded against the stored letters
+(``letters.record_prints``, audited as a print), and that makes them printed; a refused print
+leaves them due. A letter that is not stored yet cannot be printed, so every letter on paper is
+kept with its case. The dialogs sit behind module functions that tests replace.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSiz
 from PySide6.QtGui import QImage, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -35,8 +39,10 @@ from followup.access import Actor
 from followup.errors import FollowupError
 from followup.files import write_atomically
 from followup.letters.making import record_prints
+from followup.letters.printing import send_to_cups, uses_cups
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.print_dialog import CupsPrintDialog, PrintChoice
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -48,14 +54,21 @@ __all__ = [
     "PdfPreviewDialog",
     "ask_pdf_path",
     "ask_printer",
+    "ask_queue",
     "make_printer",
     "page_image",
     "print_pdf",
     "printer_destination",
+    "uses_cups",
 ]
 
-# Rendering at more than this gains nothing on paper and a 1200 dpi A4 page is half a gigabyte.
-MAX_PRINT_DPI = 300
+# Qt's route (Windows) draws each page at the printer's resolution, up to this: a 1200 dpi A4
+# page would be half a gigabyte of image and no sharper on an office printer.
+MAX_PRINT_DPI = 600
+PART_PRINTED = (
+    "Letters are printed whole, so nothing was printed and the letters are still due; "
+    "choose All pages (to print some letters again, choose them in Letters due)."
+)
 NOT_STORED = (
     "Save the letter to the case first: every letter that is printed or saved as a "
     "file is kept with its case."
@@ -83,10 +96,24 @@ def make_printer() -> QPrinter:
 
 
 def ask_printer(parent: QWidget | None, printer: QPrinter) -> bool:
-    """Qt's print dialog for ``printer``; False when the user cancels."""
+    """Qt's print dialog for ``printer`` (Windows), without page ranges; False on Cancel."""
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print letters")
+    for option in (
+        QAbstractPrintDialog.PrintDialogOption.PrintPageRange,
+        QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage,
+        QAbstractPrintDialog.PrintDialogOption.PrintSelection,
+    ):
+        dialog.setOption(option, False)
     return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def ask_queue(parent: QWidget | None, pages: int) -> PrintChoice | None:
+    """The CUPS printer and copies (Linux, macOS); None when the user cancels."""
+    dialog = CupsPrintDialog(parent, pages)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.choice()
 
 
 # ------------------------------------------------------------------- work off the UI thread
@@ -109,6 +136,8 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
     Safe on a pool thread: it reads its own ``QPdfDocument`` (a QObject belongs to the thread
     that made it), and Qt allows painting on a QPrinter outside the UI thread.
     """
+    if printer.printRange() != QPrinter.PrintRange.AllPages:
+        raise FollowupError(PART_PRINTED)
     document, buffer = _open_document(pdf)
     try:
         if document.status() != QPdfDocument.Status.Ready or document.pageCount() == 0:
@@ -141,6 +170,11 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> int:
                 )
         finally:
             painter.end()
+        if printer.printerState() in (QPrinter.PrinterState.Aborted, QPrinter.PrinterState.Error):
+            raise FollowupError(
+                "The printer did not take the job, so nothing was printed and the letters "
+                "are still due; check the printer, then try again."
+            )
         return document.pageCount()
     finally:
         document.close()
@@ -318,29 +352,45 @@ class PdfPreview(QWidget):
         """Ask for a printer and print in the background; False when nothing started."""
         if self._pdf is None or not self._letter_ids or self._busy:
             return False
-        printer = make_printer()
-        if not ask_printer(self, printer):
-            return False
-        self._printer = printer  # kept alive while the pool thread draws on it
         pdf, ids, db, actor = self._pdf, self._letter_ids, self._db, self._actor
-        destination = printer_destination(printer)
+        pages = self.page_count
+        if uses_cups():
+            choice = ask_queue(self, pages)
+            if choice is None:
+                return False
 
-        def run() -> int:
-            pages = print_pdf(pdf, printer)
-            with db.session() as s:
-                record_prints(s, actor, ids, destination)
-            return pages
+            def run() -> tuple[int, str]:
+                job = send_to_cups(pdf, choice.queue, copies=choice.copies)
+                where = f"Printer {choice.queue}"
+                with db.session() as s:
+                    record_prints(s, actor, ids, where, job=job.request_id)
+                return pages, f'The printer "{choice.queue}" took the job'
+
+        else:
+            printer = make_printer()
+            if not ask_printer(self, printer):
+                return False
+            self._printer = printer  # kept alive while the pool thread draws on it
+            destination = printer_destination(printer)
+
+            def run() -> tuple[int, str]:
+                printed = print_pdf(pdf, printer)
+                with db.session() as s:
+                    record_prints(s, actor, ids, destination)
+                return printed, "Sent to the printer"
 
         self._set_busy(True)
         self.show_message("Printing…")
         self._runner.run(run, self._printed, message_to(self._failed), name="print letters")
         return True
 
-    def _printed(self, pages: int) -> None:
+    def _printed(self, outcome: tuple[int, str]) -> None:
+        pages, said = outcome
         self._printer = None
         self._set_busy(False)
         what = "1 page" if pages == 1 else f"{pages} pages"
-        text = f"Sent {what} to the printer; the print is recorded with the case."
+        letters = "the letter is" if len(self._letter_ids) == 1 else "the letters are"
+        text = f"{said} ({what}); {letters} recorded as printed with the case."
         self.show_message(text)
         self.recorded.emit(text)
 
@@ -366,7 +416,7 @@ class PdfPreview(QWidget):
 
     def _saved(self, name: str) -> None:
         self._set_busy(False)
-        text = f"Saved as {name}; the copy is recorded with the case."
+        text = f"Saved as {name}; the copy is recorded with the case and counts as printed."
         self.show_message(text)
         self.recorded.emit(text)
 

@@ -7,7 +7,7 @@ anything else (on a team server ``followup_change_my_password`` sets their login
 and clears it).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import followup.db.types
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
