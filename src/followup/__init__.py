@@ -2,7 +2,8 @@
 
 The kernel (``errors``, ``vocab``, ``validation``, ``settings``, ``logs``, ``files``,
 ``uktime``) holds no rules and no storage; ``access``, ``accounts`` and ``passwords`` are
-roles, sign-in and the password rule; each capability is a package (``intake``,
+roles, sign-in and the password rule, and ``user_admin`` manages users on either kind of
+database; each capability is a package (``intake``,
 ``casework``, ``letters``, ``reports``, ``protection`` …); ``db`` is storage and ``ui`` the
 desktop app. README.md draws the map.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "startup",
     "ui",
     "uktime",
+    "user_admin",
     "validation",
     "vocab",
 ]
