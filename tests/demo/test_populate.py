@@ -279,3 +279,21 @@ def test_on_each_backend_later_inserts_get_fresh_ids(database) -> None:
         )
         assert s.scalar(select(func.count()).select_from(Case)) == 40
         assert s.get(Setting, "demo").value == "1"
+
+
+def test_a_demo_database_can_make_every_letter_at_once(demo_db) -> None:
+    """The demo sets a fictional letterhead (a phone number from Ofcom's drama range), so no
+    letter waits for an administrator to type one in."""
+    from followup.accounts import actor_of
+    from followup.letters.batch import letterhead_gaps, letters_due
+    from followup.letters.settings import letterhead
+
+    with demo_db.session() as s:
+        head = letterhead(s)
+        assert "(demonstration)" in head.name
+        assert normalise_phone(head.phone) == "+441214960500"  # 0121 496 0000-0999: drama
+        assert letterhead_gaps(s) == {}
+        lead = actor_of(s.scalar(select(User).where(User.username == "lead")))
+        due = letters_due(s, lead)
+    assert due
+    assert not any(d.problem and "letterhead" in d.problem for d in due)

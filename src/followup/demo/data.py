@@ -15,6 +15,7 @@ __all__ = [
     "CHECK_IN_NOTES",
     "CITY_CENTRE_PLACES",
     "DEMO_PASSWORD",
+    "DEMO_LETTERHEAD",
     "DEMO_SERVICES",
     "DEMO_USERS",
     "DESCRIPTION_CLOTHES",
@@ -443,6 +444,13 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
     ("worker8", Role.WORKER, "Marcus Reid"),
 )
 DEMO_PASSWORD = "demo"
+
+# A made-up organisation; its phone number is in Ofcom's range for drama (0121 496 0000-0999).
+DEMO_LETTERHEAD = {
+    "name": "Riverside Community Support Team (demonstration)",
+    "address": "Unit 4, 1 Example Yard\nBirmingham\nB1 1AA",
+    "phone": "0121 496 0500",
+}
 
 DEMO_SERVICES: tuple[dict[str, str], ...] = (
     {

@@ -17,7 +17,7 @@ from itertools import chain
 from operator import itemgetter
 
 from faker import Faker
-from sqlalchemy import Connection, Date, Table, func, select, text
+from sqlalchemy import Connection, Date, Table, func, select, text, update
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -39,7 +39,13 @@ from followup.db.models import (
 )
 from followup.db.types import UTCDateTime
 from followup.demo.cases import CaseWriter
-from followup.demo.data import DEMO_PASSWORD, DEMO_SERVICES, DEMO_USERS, FORCE_PREFIX
+from followup.demo.data import (
+    DEMO_LETTERHEAD,
+    DEMO_PASSWORD,
+    DEMO_SERVICES,
+    DEMO_USERS,
+    FORCE_PREFIX,
+)
 from followup.demo.people import PeopleMaker, Row, Who
 from followup.errors import FollowupError
 from followup.vocab import AuditAction, ServiceType
@@ -129,6 +135,7 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
             raise FollowupError(NOT_EMPTY)
         created, kept, user_ids = _users(session)
         seeded, treatment, other = _services(session)
+        _letterhead(session, user_ids["admin"])
         master = random.Random(seed)
         fake = Faker("en_GB")
         fake.seed_instance(seed)
@@ -217,6 +224,10 @@ def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
 
         for username in created:  # their logins, with the demonstration password
             team_accounts.change_user(session, None, username, password=DEMO_PASSWORD)
+        # Everyone knows the demonstration password: nobody is made to choose another.
+        session.execute(
+            update(User).where(User.username.in_(created)).values(password_must_change=False)
+        )
     for username in created:
         user = users[username]
         audit.record(
@@ -224,6 +235,25 @@ def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
             {"username": username, "role": user.role, "demo": True},
         )  # fmt: skip
     return created, kept, {name: u.id for name, u in users.items()}
+
+
+def _letterhead(session: Session, admin_id: int) -> None:
+    """An obviously fictional organisation's letterhead, so that every letter can be made,
+    unless an administrator has set one already."""
+    from followup.accounts import actor_of
+    from followup.letters.settings import letterhead_version, set_letterhead
+
+    if letterhead_version(session) > 0:
+        return
+    admin = session.get(User, admin_id)
+    assert admin is not None
+    set_letterhead(
+        session,
+        actor_of(admin),
+        name=DEMO_LETTERHEAD["name"],
+        address=DEMO_LETTERHEAD["address"],
+        phone=DEMO_LETTERHEAD["phone"],
+    )
 
 
 def _services(session: Session) -> tuple[int, list[int], list[int]]:

@@ -50,7 +50,7 @@ from followup.db.models import (
     User,
 )
 from followup.errors import RuleViolation
-from followup.letters.content import Gathered, LetterRequest, build_letter
+from followup.letters.content import Gathered, LetterRequest, build_letter, letterhead_gap
 from followup.letters.making import (
     LetterRecord,
     audit_created,
@@ -71,6 +71,7 @@ __all__ = [
     "DueLetter",
     "SkippedLetter",
     "letter_problem",
+    "letterhead_gaps",
     "letters_due",
     "render_batch",
 ]
@@ -132,8 +133,22 @@ def _open_cases(actor: Actor) -> Select[int]:
     return q
 
 
-def letter_problem(session: Session, person: Person, template: str) -> str | None:
-    """Why a letter of ``template`` to or about ``person`` would be refused now, or None."""
+def letterhead_gaps(session: Session) -> dict[str, str]:
+    """The templates the letterhead cannot yet carry, each with the reason and the fix."""
+    head, bodies = letterhead(session), template_bodies(session)
+    return {name: gap for name, body in bodies.items() if (gap := letterhead_gap(head, body))}
+
+
+def letter_problem(
+    session: Session, person: Person, template: str, gaps: dict[str, str] | None = None
+) -> str | None:
+    """Why a letter of ``template`` to or about ``person`` would be refused now, or None.
+
+    ``gaps`` is ``letterhead_gaps``, read once for many letters (read here when not given).
+    """
+    gap = (letterhead_gaps(session) if gaps is None else gaps).get(template)
+    if gap:
+        return gap
     s = spec(template)
     try:
         consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
@@ -248,6 +263,7 @@ def letters_due(
     ]
     cases = _load_cases(session, {w[0] for w in wanted} | {s.case_id for s in stored})
     names = dict(session.execute(select(User.id, User.display_name)).all())
+    gaps = letterhead_gaps(session) if with_problems else {}
     due = []
     for case_id, template, reason, referral_id in sorted(wanted, key=lambda w: (w[0], w[1])):
         c = cases[case_id]
@@ -257,7 +273,9 @@ def letters_due(
                 reason=reason,
                 person=c.person.display_name,
                 worker=names.get(c.assigned_worker_id or 0, ""),
-                problem=letter_problem(session, c.person, template) if with_problems else None,
+                problem=(
+                    letter_problem(session, c.person, template, gaps) if with_problems else None
+                ),
             )
         )
     for letter in stored:
@@ -270,7 +288,8 @@ def letters_due(
                 person=c.person.display_name,
                 worker=names.get(c.assigned_worker_id or 0, ""),
                 problem=(
-                    letter_problem(session, c.person, letter.template)
+                    # made already: the letterhead it was drawn on no longer matters
+                    letter_problem(session, c.person, letter.template, {})
                     if with_problems and printable
                     else None
                 ),
@@ -360,7 +379,7 @@ def render_batch(
                     )
                 )
             elif letter is not None:
-                problem = letter_problem(session, case.person, letter.template)
+                problem = letter_problem(session, case.person, letter.template, {})
                 if problem:
                     skipped.append(SkippedLetter(case.id, letter.template, problem))
                 else:

@@ -33,9 +33,27 @@ from followup.uktime import clock, long_date, now_utc, short_date, short_date_ti
 from followup.validation import display_phone
 from followup.vocab import ConsentScope, LetterTemplate
 
-__all__ = ["Gathered", "LetterRequest", "build_letter", "nhs_display"]
+__all__ = [
+    "NO_LETTERHEAD_PHONE",
+    "Gathered",
+    "LetterRequest",
+    "build_letter",
+    "letterhead_gap",
+    "nhs_display",
+]
 
 NOT_KNOWN = "Not known"
+NO_LETTERHEAD_PHONE = (
+    "This letter gives our phone number, but the letterhead has none; an administrator adds "
+    "it under Letter templates, Letterhead."
+)
+
+
+def letterhead_gap(head: Letterhead, body: str) -> str | None:
+    """Why the letterhead cannot yet carry a letter with wording ``body``, or None."""
+    if "service_phone" in placeholders_in(body) and not head.phone.strip():
+        return NO_LETTERHEAD_PHONE
+    return None
 
 
 @dataclass(frozen=True)
@@ -150,7 +168,6 @@ def build_letter(
     person = case.person
     consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
     body = ctx.bodies[s.name]
-    used = set(placeholders_in(body))
     worker = ctx.users.get(case.assigned_worker_id or 0) or author_name
     first = clean(person.first_name or person.last_name or "").strip()
     values = {
@@ -166,11 +183,9 @@ def build_letter(
         "case_reference": str(case.id),
         "note": clean(request.note).strip(),
     }
-    if "service_phone" in used and not values["service_phone"]:
-        raise RuleViolation(
-            "This letter gives our phone number, but the letterhead has none; ask an "
-            "administrator to add it in the letterhead settings."
-        )
+    gap = letterhead_gap(ctx.head, body)
+    if gap:
+        raise RuleViolation(gap)
     if s.to_person:
         return _person_letter(case, request, ctx, values, body)
     return _professional_letter(session, case, request, ctx, values, body, worker)

@@ -159,3 +159,26 @@ def test_choosing_only_refused_letters_makes_none(ui_db, team, due, qtbot):
     qtbot.mouseClick(view.make_button, Qt.MouseButton.LeftButton)
     assert "No letters were made" in view.message.text()
     assert view.skipped.count() == 1 and view.preview_dialog is None
+
+
+def test_a_letterhead_without_a_phone_is_said_once_and_in_each_letters_problem(
+    ui_db, team, due, qtbot
+):
+    """Before an administrator gives the letterhead a phone number, the letters that give it
+    show why in the Problem column and the screen says so once, with the fix."""
+    from followup.letters.settings import set_letterhead
+
+    with ui_db.session() as s:
+        set_letterhead(s, team["admin"], phone="")
+    view = make_view(qtbot, ui_db, team["worker1"])
+    assert view.letterhead_note.isVisible()
+    assert "letterhead has none" in view.letterhead_note.text()
+    assert "Letter templates, Letterhead" in view.letterhead_note.text()
+    problems = [cell(view, r, PROBLEM) for r in range(view.model.rowCount())]
+    assert any("letterhead has none" in p for p in problems)
+    with ui_db.session() as s:
+        set_letterhead(s, team["admin"], phone="0121 496 0000")
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.loading, timeout=WAIT)
+    assert not view.letterhead_note.isVisible()
+    assert not any("letterhead" in cell(view, r, PROBLEM) for r in range(view.model.rowCount()))

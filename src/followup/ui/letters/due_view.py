@@ -31,7 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
-from followup.letters.batch import BatchResult, DueLetter, letters_due, render_batch
+from followup.letters.batch import (
+    BatchResult,
+    DueLetter,
+    letterhead_gaps,
+    letters_due,
+    render_batch,
+)
 from followup.letters.states import StateChange, mark_posted, mark_returned
 from followup.letters.templates import TEMPLATES
 from followup.ui.letters.due_model import WIDTHS, WORKER, DueLettersModel
@@ -135,6 +141,9 @@ class LettersView(QWidget):
         )
         self.returned_button.clicked.connect(self.mark_returned)
         self.message = InlineMessage()
+        # Said once, above the list, when the letterhead cannot yet carry some letters.
+        self.letterhead_note = InlineMessage()
+        self.letterhead_note.setAccessibleName("Letterhead incomplete")
         self.skipped_label = QLabel("Left out of the last batch:")
         self.skipped = QListWidget()
         self.skipped.setAccessibleName("Letters left out")
@@ -155,6 +164,7 @@ class LettersView(QWidget):
         actions.addWidget(self.make_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.letterhead_note)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
@@ -172,16 +182,21 @@ class LettersView(QWidget):
             return
         db, actor = self._db, self._actor
 
-        def fetch() -> list[DueLetter]:
+        def fetch() -> tuple[list[DueLetter], dict[str, str]]:
             with db.session() as s:
-                return letters_due(s, actor, under_way=True)
+                return letters_due(s, actor, under_way=True), letterhead_gaps(s)
 
         self.loading = True
         self.count_label.setText("Reading…")
         self._runner.run(fetch, self._show_due, message_to(self._load_failed), name="letters due")
 
-    def _show_due(self, due: list[DueLetter]) -> None:
+    def _show_due(self, found: tuple[list[DueLetter], dict[str, str]]) -> None:
+        due, gaps = found
         self.loading = False
+        if gaps:
+            self.letterhead_note.warn(next(iter(set(gaps.values()))))
+        else:
+            self.letterhead_note.clear_message()
         self.model.set_due(due)
         problems = sum(1 for d in due if d.problem)
         waiting = sum(1 for d in due if d.state == LetterState.DUE)
