@@ -147,3 +147,15 @@ def caseload(request, team) -> dict[str, int]:
     name = "ui_any_db" if "ui_any_db" in request.fixturenames else "ui_db"
     db: Database = request.getfixturevalue(name)
     return {spec.ref: add_case(db, team, spec) for spec in PEOPLE}
+
+
+@pytest.fixture(autouse=True)
+def fresh_window_place():
+    """Each test's main window opens fitted to the screen, not where an earlier test left one
+    (the app keeps the window's size and place in the local settings file)."""
+    from followup.settings import load_local_settings, save_local_settings
+    from followup.ui.shell.main_window import GEOMETRY_KEY
+
+    values = load_local_settings()
+    if values.pop(GEOMETRY_KEY, None) is not None:
+        save_local_settings(values)

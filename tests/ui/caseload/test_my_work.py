@@ -69,7 +69,7 @@ def test_my_work_follows_changes_made_in_a_case(ui_db, team, qtbot):
     qtbot.addWidget(window)
     window.show()
     work = window.views["My work"]
-    assert window.stack.currentWidget() is work  # the worker's home view
+    assert window.current_view() is work  # the worker's home view
     qtbot.waitUntil(lambda: len(work.items) == 1, timeout=WAIT)
     assert work.items[0].bucket == "overdue"
 

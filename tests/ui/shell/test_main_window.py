@@ -25,7 +25,7 @@ def test_a_lead_gets_the_caseload_and_the_title_names_them(ui_db, team, qtbot):
     assert window.windowTitle() == "Followup — Lee Lead (lead)"
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert titles[:2] == ["My work", "Caseload"]  # (other views follow)
-    assert isinstance(window.stack.currentWidget(), MyWorkView)  # home: their own work first
+    assert isinstance(window.current_view(), MyWorkView)  # home: their own work first
     assert isinstance(window.views["Caseload"], CaseloadView)
     assert window.database_label.text() == f"Database: {ui_db.description}"
     assert window.user_label.text() == "Signed in as Lee Lead (lead)"

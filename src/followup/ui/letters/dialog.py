@@ -38,6 +38,7 @@ from followup.ui.widgets.dates import qdatetime_of, wall_clock_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreview
+from followup.ui.widgets.screens import fit_to_screen
 from followup.uktime import QT_LONG_DATE_TIME_FORMAT, now_utc, to_uk
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ class NewLetterDialog(QDialog):
         splitter.setSizes([400, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.resize(1000, 760)
+        fit_to_screen(self, 1000, 760)
 
         self.template_group.idToggled.connect(self._form_changed)
         self.appointment_time.dateTimeChanged.connect(self._form_changed)

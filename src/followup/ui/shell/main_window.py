@@ -6,6 +6,7 @@ is one line in ``VIEWS``: a title, who may see it, and how to build it from a ``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,9 +14,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QListWidget,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -23,7 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
+from followup.errors import FollowupError
+from followup.settings import load_local_settings, save_local_settings
 from followup.ui.tasks import RefreshWhenShown, refresher, wait_for_tasks
+from followup.ui.widgets.screens import geometry_text, restore_geometry
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
     from followup.ui.shell.idle_lock import IdleLock
 
 __all__ = [
+    "GEOMETRY_KEY",
+    "PREFERRED_SIZE",
     "VIEWS",
     "CaseTabs",
     "MainWindow",
@@ -38,6 +46,14 @@ __all__ = [
     "ViewSpec",
     "window_title",
 ]
+
+
+log = logging.getLogger(__name__)
+
+# The size the window opens at the first time, where the screen has room; later it opens as
+# the user left it (kept in the local settings file under GEOMETRY_KEY).
+PREFERRED_SIZE = (1360, 820)
+GEOMETRY_KEY = "main_window_geometry"
 
 
 @dataclass(frozen=True)
@@ -186,7 +202,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.idle_lock: IdleLock | None = None  # set by the app once the window is shown
         self.setWindowTitle(window_title(actor, demo))
-        self.resize(1360, 820)
+        restore_geometry(self, _saved_geometry(), *PREFERRED_SIZE)
 
         self.cases = CaseTabs(db, actor)
         ctx = ViewContext(db=db, actor=actor, open_case=self._open_case_from_view)
@@ -201,7 +217,13 @@ class MainWindow(QMainWindow):
             if spec.allowed(actor):
                 view = spec.build(ctx)
                 self.views[spec.title] = view
-                self.stack.addWidget(view)
+                # On a narrow screen, with a case open beside it, a view scrolls sideways
+                # rather than pushing the window past the screen's edge.
+                page = QScrollArea()
+                page.setWidgetResizable(True)
+                page.setFrameShape(QFrame.Shape.NoFrame)
+                page.setWidget(view)
+                self.stack.addWidget(page)
                 self.sidebar.addItem(spec.title)
                 refresh = getattr(view, "refresh", None)
                 if callable(refresh):
@@ -240,6 +262,11 @@ class MainWindow(QMainWindow):
     def show_view(self, index: int) -> None:
         self.sidebar.setCurrentRow(index)
 
+    def current_view(self) -> QWidget | None:
+        """The view chosen in the sidebar (each sits in a scroll area of the stack)."""
+        page = self.stack.currentWidget()
+        return page.widget() if isinstance(page, QScrollArea) else page
+
     def open_case(self, case_id: int) -> QWidget:
         # A case needs the room: it takes the view's place until a view is chosen again.
         page = self.cases.open_case(case_id)
@@ -264,4 +291,21 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Queries still running need the database; let them finish before it is closed.
         wait_for_tasks()
+        _save_geometry(geometry_text(self))
         super().closeEvent(event)
+
+
+def _saved_geometry() -> object:
+    try:
+        return load_local_settings().get(GEOMETRY_KEY)
+    except FollowupError:
+        return None  # a broken settings file is reported where the database is chosen
+
+
+def _save_geometry(text: str) -> None:
+    try:
+        values = load_local_settings()
+        values[GEOMETRY_KEY] = text
+        save_local_settings(values)
+    except (FollowupError, OSError):
+        log.info("The window's size and place could not be kept for next time")

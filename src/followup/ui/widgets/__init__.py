@@ -6,7 +6,17 @@
 - ``messages``: The one message widget (``InlineMessage``) for refusals, failures and confirmations.
 - ``pdf_preview``: Letters on screen and on paper: a QtPdf preview with Print… and Save as PDF….
 - ``print_dialog``: Choosing a CUPS print queue for letters: the printer and the number of copies, no page range.
+- ``screens``: Windows that fit the screen they open on, and the main window's remembered size and place.
 - ``row_table``: A read-only table of rows that asks for the current row to be opened on Enter or a double-click.
 """
 
-__all__ = ["conflict", "dates", "look", "messages", "pdf_preview", "print_dialog", "row_table"]
+__all__ = [
+    "conflict",
+    "dates",
+    "look",
+    "messages",
+    "pdf_preview",
+    "print_dialog",
+    "row_table",
+    "screens",
+]

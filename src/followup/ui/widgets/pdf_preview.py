@@ -43,6 +43,7 @@ from followup.letters.printing import send_to_cups, uses_cups
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.print_dialog import CupsPrintDialog, PrintChoice
+from followup.ui.widgets.screens import fit_to_screen
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -455,7 +456,7 @@ class PdfPreviewDialog(QDialog):
         layout.addWidget(self.heading)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
-        self.resize(760, 900)
+        fit_to_screen(self, 760, 900)
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)
