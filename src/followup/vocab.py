@@ -285,3 +285,16 @@ def label(value: str | None) -> str:
         return _SPECIAL_LABELS[value]
     text = value.replace("_", " ")
     return text[0].upper() + text[1:]
+
+
+class QuarantineState(StrEnum):
+    """Where a rejected referral kept in quarantine stands."""
+
+    PENDING = "pending"  # waiting for a lead to correct and import it, or dismiss it
+    IMPORTED = "imported"  # corrected and imported as a referral
+    DISMISSED = "dismissed"  # set aside by a lead, with a reason
+
+
+QUARANTINE_STATES: tuple[QuarantineState, ...] = tuple(QuarantineState)
+
+__all__ += ["QUARANTINE_STATES", "QuarantineState"]

@@ -30,6 +30,7 @@ def test_clean_file_exits_0_with_the_json_summary(cli, tmp_path):
     code, out, err = cli(str(path), "--json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {
+        "rows_read": 2,
         "imported": 2,
         "duplicates": 0,
         "linked_repeat": 0,

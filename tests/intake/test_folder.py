@@ -67,7 +67,7 @@ def test_a_complete_file_is_imported_and_filed_with_a_report(database, team, fol
     assert result.moved_to.exists() and not (folder / "referrals.csv").exists()
     report = (folder / "processed" / "referrals.csv.report.txt").read_text(encoding="utf-8")
     assert "Referrals imported: 2" in report
-    assert "Rows rejected: 1" in report
+    assert "Rows rejected (kept for a team lead under Rejected referrals): 1" in report
     assert "row 3: police_reference:" in report
     assert "row 4: nhs_number:" in report
     assert "McTestface" not in report and "Testperson" not in report  # no names copied

@@ -190,14 +190,18 @@ def report_text(
         ]
         return "\n".join(lines) + "\n"
     lines += [
-        "Result: imported" + (" (some rows need attention)" if not summary.clean else ""),
+        (
+            "Result: nothing imported - the file holds no referrals (a header and no records)."
+            if summary.empty
+            else "Result: imported" + (" (some rows need attention)" if not summary.clean else "")
+        ),
         "",
         f"Rows read: {summary.rows_read}",
         f"Referrals imported: {summary.imported}",
         f"  linked to a person already known (repeat overdose): {summary.linked_repeat}",
         f"  waiting in the inbox for a decision on a possible match: {summary.needs_review}",
         f"Skipped, already imported before (duplicates): {summary.duplicates}",
-        f"Rows rejected: {len(summary.rejected)}",
+        f"Rows rejected (kept for a team lead under Rejected referrals): {summary.rejected_rows}",
         f"Fields left out (the referral was still imported): {len(summary.warnings)}",
     ]
     if summary.rejected:

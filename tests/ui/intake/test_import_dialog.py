@@ -75,7 +75,7 @@ def test_import_shows_the_counts_and_every_rejected_row(
     assert shown["… linked to a person already known (repeat overdose)"] == "1"
     assert shown["… waiting in the inbox for a decision on a possible match"] == "0"
     assert shown["Skipped: already imported before"] == "1"
-    assert shown["Rows rejected (nothing from them was imported)"] == "1"
+    assert shown["Rows rejected (kept under Rejected referrals for a team lead)"] == "1"
     assert shown["Fields left out (the referral was still imported)"] == "1"
     rejected = dialog.rejected_table.model()
     assert rejected.rowCount() == 1

@@ -78,7 +78,7 @@ def results_text(results: list[FolderResult]) -> str:
     parts = []
     if done:
         referrals = sum(r.summary.imported for r in done if r.summary)
-        rejected = sum(len(r.summary.rejected) for r in done if r.summary)
+        rejected = sum(r.summary.rejected_rows for r in done if r.summary)
         files = "1 file" if len(done) == 1 else f"{len(done)} files"
         text = f"imported {files} ({referrals} new referrals"
         text += f", {rejected} rows rejected)" if rejected else ")"
