@@ -139,6 +139,21 @@ def test_a_line_break_only_where_a_field_may_hold_one(database, team, tmp_path):
         assert s.get(m.Person, kept.person_id).address == "1 Test Road\nTestville"
 
 
+def test_a_quote_never_closed_in_the_notes_swallows_nothing(database, team, tmp_path):
+    text = (
+        HEAD
+        + _line("TST-M1", "Ann", notes='"seen at the station')  # never closed, in the notes
+        + _line("TST-M2", "Bea")
+        + _line("TST-M3", "Cleo")
+    )
+    summary = _import(database, team["worker1"], _write(tmp_path, "notes.csv", text))
+    assert summary.rows_read == _records_in(text) == 3
+    assert (summary.imported, summary.rejected_rows) == (2, 1)
+    [(field, reason)] = _reasons(summary, 2).items()
+    assert field == "quotes" and "line 2" in reason
+    assert _references(database) == ["TST-M2", "TST-M3"]
+
+
 # ------------------------------------------------------------------------- bad cells
 
 
@@ -240,10 +255,9 @@ def test_rejected_rows_survive_a_restart_and_only_leads_see_them(
     database.dispose()
     again = open_database(db_url, backup_dir=tmp_path / "backups")
     try:
-        with again.session() as s:
-            items = quarantine.pending(s, team["lead"])
-        with again.session() as s, pytest.raises(PermissionDenied):
-            quarantine.pending(s, team["worker1"])
+        items = quarantine.load_pending(again, team["lead"])
+        with pytest.raises(PermissionDenied):
+            quarantine.load_pending(again, team["worker1"])
         with again.session() as s:
             views = s.scalars(
                 select(m.AuditEvent).where(m.AuditEvent.entity == quarantine.ENTITY)

@@ -17,12 +17,14 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
+from followup.db.engine import Database
 from followup.db.models import QuarantinedRow, Referral, table_of
 from followup.errors import NotFound, RuleViolation
 from followup.intake.importer import ImportSummary, import_rows
@@ -36,6 +38,7 @@ __all__ = [
     "QuarantineItem",
     "dismiss",
     "import_corrected",
+    "load_pending",
     "pending",
 ]
 
@@ -111,24 +114,42 @@ def _item(row: QuarantinedRow) -> QuarantineItem:
 
 
 def pending(session: Session, actor: Actor) -> list[QuarantineItem]:
-    """Rejected referrals waiting for a decision, oldest first; the look is audited."""
+    """Rejected referrals waiting for a decision, oldest first (``load_pending`` audits it)."""
     require(actor, PERMISSION)
     rows = session.scalars(
         select(QuarantinedRow)
         .where(QuarantinedRow.state == QuarantineState.PENDING)
         .order_by(QuarantinedRow.received_at, QuarantinedRow.id)
     ).all()
-    items = [_item(r) for r in rows]
-    audit.record(session, actor.id, AuditAction.VIEW, ENTITY, None, {"rows": len(items)})
+    return [_item(r) for r in rows]
+
+
+def load_pending(db: Database, actor: Actor) -> list[QuarantineItem]:
+    """The rejected referrals a lead looks at, and the look audited, in two transactions.
+
+    The audit is written in a transaction of its own that starts with the write: on SQLite a
+    transaction that reads and then writes cannot wait for another writer.
+    """
+    with db.session() as s:
+        items = pending(s, actor)
+    with db.session() as s:
+        audit.record(s, actor.id, AuditAction.VIEW, ENTITY, None, {"rows": len(items)})
     return items
 
 
-def _pending_row(session: Session, item_id: int) -> QuarantinedRow:
+def _claim(session: Session, item_id: int, values: dict[str, Any]) -> QuarantinedRow:
+    """Decide a pending row, starting the transaction with the write (on SQLite one that
+    starts by reading could not wait for another writer); refuses a row no longer pending."""
+    t = table_of(QuarantinedRow)
+    done = session.execute(
+        update(t).where(t.c.id == item_id, t.c.state == QuarantineState.PENDING).values(**values)
+    )
     row = session.get(QuarantinedRow, item_id)
     if row is None:
         raise NotFound("That rejected referral is no longer kept (removed by retention).")
-    if row.state != QuarantineState.PENDING:
+    if not getattr(done, "rowcount", 0):
         raise RuleViolation(f"That rejected referral was {row.state} already; nothing changed.")
+    session.refresh(row)
     return row
 
 
@@ -140,26 +161,26 @@ def import_corrected(
     require(actor, PERMISSION)
     require(actor, "import")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    row = _pending_row(session, item_id)
-    raw = read_record(row.file_format, row.header, text, row.row_number, row.source_file)
-    summary = import_rows(session, actor, row.source_file, [raw], now)
+    row = _claim(
+        session,
+        item_id,
+        {"state": QuarantineState.IMPORTED, "decided_at": now, "decided_by_id": actor.id},
+    )
+    try:
+        raw = read_record(row.file_format, row.header, text, row.row_number, row.source_file)
+        summary = import_rows(session, actor, row.source_file, [raw], now)
+    except BaseException:
+        session.rollback()
+        raise
     if summary.imported != 1:
+        session.rollback()  # still rejected, or already stored: nothing is written
         return CorrectionResult(summary)
     case_ids = summary.cases_created or summary.cases_attached
     referral_id = session.scalar(
         select(func.max(Referral.id)).where(Referral.case_id.in_(case_ids))
     )
     t = table_of(QuarantinedRow)
-    session.execute(
-        update(t)
-        .where(t.c.id == item_id)
-        .values(
-            state=QuarantineState.IMPORTED,
-            decided_at=now,
-            decided_by_id=actor.id,
-            referral_id=referral_id,
-        )
-    )
+    session.execute(update(t).where(t.c.id == item_id).values(referral_id=referral_id))
     audit.record(
         session,
         actor.id,
@@ -189,17 +210,15 @@ def dismiss(
         raise RuleViolation("Say why this rejected referral is dismissed.")
     if len(why) > MAX_REASON:
         raise RuleViolation(f"Keep the reason to {MAX_REASON} characters.")
-    row = _pending_row(session, item_id)
-    t = table_of(QuarantinedRow)
-    session.execute(
-        update(t)
-        .where(t.c.id == item_id)
-        .values(
-            state=QuarantineState.DISMISSED,
-            decided_at=(now or datetime.now(UTC)).astimezone(UTC),
-            decided_by_id=actor.id,
-            dismiss_reason=why,
-        )
+    row = _claim(
+        session,
+        item_id,
+        {
+            "state": QuarantineState.DISMISSED,
+            "decided_at": (now or datetime.now(UTC)).astimezone(UTC),
+            "decided_by_id": actor.id,
+            "dismiss_reason": why,
+        },
     )
     audit.record(
         session,

@@ -316,6 +316,9 @@ class _CsvRecords:
                 yield from self._too_long(start)
                 continue
             end = self.lines.number
+            if not any(c.strip() for c in cells):
+                self.row_number += 1  # a blank row counts, and holds nothing to lose
+                continue
             if self.lines.cut:
                 yield self._rejected(
                     start,
@@ -330,8 +333,26 @@ class _CsvRecords:
                 crossing = self._crossing(cells, start)
                 if not self._well_formed(cells):
                     # A quote out of place swallowed the lines after it: read them again.
-                    opened, name = crossing or (start, "a quoted cell")
-                    yield from self._split(start, end, opened, name)
+                    if crossing is None:
+                        yield from self._split(
+                            start,
+                            end,
+                            start,
+                            "quotes",
+                            f"the quotes from line {start} do not pair up (a quote is never "
+                            "closed, or text follows a closing quote); the row is not read",
+                        )
+                    else:
+                        opened, name = crossing
+                        yield from self._split(
+                            start,
+                            end,
+                            opened,
+                            name,
+                            f"a quote opened on line {opened} is not closed on that line, so "
+                            f"{name} would run across line breaks (only notes, address and "
+                            "description may); the row is not read",
+                        )
                     continue
                 if crossing is not None:
                     opened, name = crossing
@@ -344,8 +365,6 @@ class _CsvRecords:
                     )
                     continue
             self.row_number += 1
-            if not any(c.strip() for c in cells):
-                continue
             yield self._record(cells, start, "".join(self.lines.kept))
 
     def _crossing(self, cells: list[str], start: int) -> tuple[int, str] | None:
@@ -379,17 +398,11 @@ class _CsvRecords:
             return self.columns[index][0]
         return f"column {index + 1}"
 
-    def _split(self, start: int, end: int, opened: int, name: str) -> Iterator[RawRow]:
+    def _split(self, start: int, end: int, opened: int, name: str, reason: str) -> Iterator[RawRow]:
         """Reject the lines up to where the quote opened; read the rest again one by one."""
         kept = self.lines.kept
         head = opened - start + 1
-        yield self._rejected(
-            start,
-            name,
-            f"a quote opened on line {opened} is not closed on that line, so {name} would run "
-            f"across line breaks (only notes, address and description may); the row is not read",
-            text="".join(kept[:head]),
-        )
+        yield self._rejected(start, name, reason, text="".join(kept[:head]))
         self.again.extend(
             (start + offset, kept[offset], opened) for offset in range(head, end - start + 1)
         )
@@ -398,7 +411,14 @@ class _CsvRecords:
         end = self.lines.number
         if end > start:
             # Runaway quote, caught by the cell limit: the rest of its lines are read again.
-            yield from self._split(start, end, start, "a quoted cell")
+            yield from self._split(
+                start,
+                end,
+                start,
+                "quotes",
+                f"a quoted cell opened on line {start} runs on past {MAX_CELL:,} characters "
+                "(its quote is probably never closed); the row is not read",
+            )
             return
         yield self._rejected(
             start,

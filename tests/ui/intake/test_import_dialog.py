@@ -192,3 +192,18 @@ def test_the_import_folder_is_chosen_and_saved_in_local_settings(
     missing.save()
     assert "cannot write in" in missing.message.text()
     assert "import_folder" not in load_local_settings(app_paths)
+
+
+def test_a_file_with_a_header_and_no_records_says_it_holds_no_referrals(
+    ui_db, team, parent, choose_file, qtbot, tmp_path
+):
+    flow = ImportFlow(ui_db, team["lead"], parent)
+    choose_file(write_csv(tmp_path / "empty.csv", []))
+    assert flow.start()
+    qtbot.waitUntil(lambda: flow.summary_dialog is not None, timeout=WAIT)
+    heading = flow.summary_dialog.findChildren(import_dialog.QLabel)[0].text()
+    assert (
+        heading
+        == "empty.csv: the file holds no referrals (a header and no records); nothing was imported."
+    )
+    assert flow.summary_dialog.counts["Rows read from the file"].text() == "0"

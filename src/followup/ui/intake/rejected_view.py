@@ -1,5 +1,6 @@
-"""Rejected referrals, for team leads: each rejected row as it stood in its file, with every
-reason; correct it here and import it, or dismiss it with a reason.
+"""Rejected referrals, for team leads: correct and import each, or dismiss it with a reason.
+
+Each rejected row is shown as it stood in its file, with every reason it was rejected.
 
 The list and every action run in the background (``intake.quarantine``, which audits them);
 the list refreshes after each action and each time the view is shown (imports add to it).
@@ -51,8 +52,7 @@ class RejectedRow:
 
 def load_rejected(db: Database, actor: Actor) -> list[RejectedRow]:
     """The rejected referrals waiting for a decision (on a pool thread)."""
-    with db.session() as s:
-        items = quarantine.pending(s, actor)
+    items = quarantine.load_pending(db, actor)
     return [
         RejectedRow(
             item,
