@@ -76,9 +76,11 @@ class FolderResult:
             return f"{self.file_name} could not be imported: {self.message}"
         s = self.summary
         assert s is not None
+        if s.empty:
+            return f"{self.file_name}: the file holds no referrals; nothing was imported."
         text = f"{self.file_name}: {s.imported} imported, {s.duplicates} already imported"
         if s.rejected:
-            text += f", {len(s.rejected)} rows rejected"
+            text += f", {s.rejected_rows} rows rejected"
         return text + (f" ({self.message})" if self.message else "") + "."
 
 

@@ -207,3 +207,14 @@ def test_a_file_with_a_header_and_no_records_says_it_holds_no_referrals(
         == "empty.csv: the file holds no referrals (a header and no records); nothing was imported."
     )
     assert flow.summary_dialog.counts["Rows read from the file"].text() == "0"
+
+
+def test_the_status_bar_says_when_a_folder_file_held_no_referrals(ui_db, team, tmp_path):
+    from followup.intake.folder import FolderResult
+    from followup.ui.intake.folder_watcher import results_text
+
+    summary = import_file(ui_db, team["lead"], write_csv(tmp_path / "empty.csv", []))
+    result = FolderResult("empty.csv", True, None, None, summary)
+    assert results_text([result]) == (
+        "Import folder: imported 1 file (0 new referrals); 1 file held no referrals."
+    )
