@@ -410,3 +410,22 @@ def test_on_a_team_server_workers_add_rejected_rows_leads_decide_admins_only_exp
             assert retention.forget_old_quarantine(s, admin, later) == 0  # the server's clock
     finally:
         db.dispose()
+
+
+def test_destroying_a_person_takes_the_rejected_row_their_referral_came_from(
+    database, team, rejected_file
+):
+    from followup.protection.purge import purge_person
+
+    _import(database, team["worker1"], rejected_file)
+    with database.session() as s:
+        _, second = quarantine.pending(s, team["lead"])
+        fixed = second.original.replace("31/02", "28/02")
+        result = quarantine.import_corrected(s, team["lead"], second.id, fixed, now=NOW)
+    with database.session() as s:
+        person_id = s.get(m.Referral, result.referral_id).person_id
+    with database.session() as s:
+        purge_person(s, team["admin"], person_id)
+    with database.session() as s:
+        assert s.get(m.QuarantinedRow, second.id) is None
+        assert s.scalar(select(func.count()).select_from(m.QuarantinedRow)) == 1  # the other
