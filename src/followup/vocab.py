@@ -24,6 +24,7 @@ __all__ = [
     "KIT_RECIPIENTS",
     "KIT_TYPES",
     "LETTER_STATES",
+    "QUARANTINE_STATES",
     "LETTER_TEMPLATES",
     "MATCH_OUTCOMES",
     "MATCH_REVIEW_STATES",
@@ -46,6 +47,7 @@ __all__ = [
     "KitRecipient",
     "KitType",
     "LetterState",
+    "QuarantineState",
     "LetterTemplate",
     "MatchOutcome",
     "MatchReviewState",
@@ -299,3 +301,14 @@ class LetterState(StrEnum):
 
 
 LETTER_STATES: tuple[LetterState, ...] = tuple(LetterState)
+
+
+class QuarantineState(StrEnum):
+    """Where a rejected referral kept in quarantine stands."""
+
+    PENDING = "pending"  # waiting for a lead to correct and import it, or dismiss it
+    IMPORTED = "imported"  # corrected and imported as a referral
+    DISMISSED = "dismissed"  # set aside by a lead, with a reason
+
+
+QUARANTINE_STATES: tuple[QuarantineState, ...] = tuple(QuarantineState)

@@ -30,6 +30,7 @@ def test_clean_file_exits_0_with_the_json_summary(cli, tmp_path):
     code, out, err = cli(str(path), "--json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {
+        "rows_read": 2,
         "imported": 2,
         "duplicates": 0,
         "linked_repeat": 0,
@@ -96,3 +97,39 @@ def test_wrong_role_and_missing_user_exit_2(cli, tmp_path, monkeypatch, sqlite_d
     assert code == 2 and "does not allow you to import" in err
     code = main(["import", str(path), "--db", sqlite_database.url])
     assert code == 2 and "--user" in capsys.readouterr().err
+
+
+def test_a_header_without_records_exits_1_saying_the_file_holds_no_referrals(cli, tmp_path):
+    path = write_csv(tmp_path / "empty.csv", [])
+    code, out, err = cli(str(path))
+    assert (code, err) == (1, "")
+    assert out.strip() == (
+        "empty.csv: the file holds no referrals (a header and no records); nothing was imported."
+    )
+    code, out, err = cli(str(path), "--json")
+    assert code == 1 and json.loads(out)["rows_read"] == 0
+    assert err == "followup: empty.csv: the file holds no referrals.\n"
+
+
+def test_every_reason_of_a_rejected_row_is_listed_and_the_row_kept(cli, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        "police_reference,incident_datetime,first_name\n"
+        'TST-C1,20/11/2026 14:30,"Testy\n'
+        "TST-C2,20/11/2026 14:30,Ann\n"
+        ",,\x00\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli(str(path), "--json")
+    summary = json.loads(out)
+    assert code == 1 and summary["rows_read"] == 3 and summary["imported"] == 1
+    assert [(p["row"], p["field"]) for p in summary["rejected"]] == [
+        (2, "first_name"),
+        (4, "first_name"),
+        (4, "police_reference"),
+        (4, "incident_datetime"),
+        (4, "first_name/last_name/description"),
+    ]
+    assert "line 2" in summary["rejected"][0]["reason"]
+    code, out, _ = cli(str(path))
+    assert "2 rows rejected (nothing from them was imported; kept for a team lead" in out

@@ -67,7 +67,7 @@ def test_a_complete_file_is_imported_and_filed_with_a_report(database, team, fol
     assert result.moved_to.exists() and not (folder / "referrals.csv").exists()
     report = (folder / "processed" / "referrals.csv.report.txt").read_text(encoding="utf-8")
     assert "Referrals imported: 2" in report
-    assert "Rows rejected: 1" in report
+    assert "Rows rejected (kept for a team lead under Rejected referrals): 1" in report
     assert "row 3: police_reference:" in report
     assert "row 4: nhs_number:" in report
     assert "McTestface" not in report and "Testperson" not in report  # no names copied
@@ -180,3 +180,17 @@ def test_a_missing_or_forbidden_folder_is_a_plain_sentence(database, team, tmp_p
                 scan_import_folder(database, team["lead"], folder, state=FolderState())
         finally:
             folder.chmod(0o700)
+
+
+def test_a_header_only_file_in_the_folder_is_reported_as_holding_no_referrals(
+    database, team, tmp_path
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _age(write_csv(folder / "empty.csv", []))
+    state = FolderState()
+    assert _scan(database, team["worker1"], folder, state) == []
+    [result] = _scan(database, team["worker1"], folder, state)
+    assert result.describe() == "empty.csv: the file holds no referrals; nothing was imported."
+    report = (folder / "processed" / "empty.csv.report.txt").read_text(encoding="utf-8")
+    assert "the file holds no referrals" in report

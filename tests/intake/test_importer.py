@@ -53,6 +53,7 @@ def test_sample_csv_imports_all_forty_rows_with_one_repeat(database, team):
     # Row 22 has an ISO incident time; row 27 an ISO date of birth; row 9 is unnamed.
     summary = _import(database, team["worker1"], f"{SAMPLES}/police_referrals.csv")
     assert summary.as_json() == {
+        "rows_read": 40,
         "imported": 40,
         "duplicates": 0,
         "linked_repeat": 1,
@@ -449,6 +450,7 @@ def test_missing_file_and_folder(database, team, tmp_path):
         _import(database, team["worker1"], tmp_path)
 
 
-def test_header_only_imports_nothing_cleanly(database, team, tmp_path):
+def test_header_only_imports_nothing_and_says_the_file_holds_no_referrals(database, team, tmp_path):
     summary = _import(database, team["worker1"], write_csv(tmp_path / "h.csv", []))
-    assert summary.as_json()["imported"] == 0 and summary.clean
+    assert summary.as_json()["imported"] == 0 and summary.empty and not summary.clean
+    assert "h.csv: the file holds no referrals" in summary.describe()

@@ -49,8 +49,8 @@ _rows = st.lists(st.tuples(*[_cell(name) for name in HEADER]), max_size=12)
 
 
 def _check(summary, data_rows: int | None = None) -> None:
-    assert summary.rows_read == summary.imported + summary.duplicates + len(summary.rejected)
-    assert len({p.row for p in summary.rejected}) == len(summary.rejected)
+    assert summary.rows_read == summary.imported + summary.duplicates + summary.rejected_rows
+    assert summary.quarantined == summary.rejected_rows
     assert summary.linked_repeat + summary.needs_review <= summary.imported
     if data_rows is not None:
         assert summary.rows_read == data_rows

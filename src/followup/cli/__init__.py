@@ -320,7 +320,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from followup.intake.importer import import_file
+    from followup.intake.importer import EMPTY_FILE, import_file
 
     db = open_db(args, migrate=False)
     try:
@@ -329,6 +329,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     out(json.dumps(summary.as_json()) if args.json else summary.describe())
+    if summary.empty and args.json:
+        sys.stderr.write(f"followup: {summary.file_name}: {EMPTY_FILE}.\n")
     return EXIT_OK if summary.clean else EXIT_PARTIAL
 
 

@@ -517,3 +517,37 @@ class DestructionLog(Base):
     closed_on: Mapped[date]
     retention_years: Mapped[int]
     letters_removed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuarantinedRow(Base):
+    """A rejected row of a referral file, kept as it stood until a lead imports or dismisses it.
+
+    ``original`` is the record's text in the file (a CSV line, or a JSON object), ``header``
+    the CSV header line it is read with, ``reasons`` a JSON list of {"field", "reason"}.
+    Removed by the retention run once the retention period has passed since it was received
+    or decided.
+    """
+
+    __tablename__ = "quarantined_row"
+    # No RETURNING on insert: on a team server a worker's import adds rows it may not read.
+    __table_args__ = (one_of("state", vocab.QUARANTINE_STATES), {"implicit_returning": False})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))
+    row_number: Mapped[int]
+    line_number: Mapped[int]
+    header: Mapped[str] = mapped_column(Text, default="")
+    original: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default=vocab.QuarantineState.PENDING)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    # The referral it became; no foreign key, since retention may destroy that referral first.
+    referral_id: Mapped[int | None]
+
+
+__all__ += ["QuarantinedRow"]

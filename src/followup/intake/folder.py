@@ -76,9 +76,11 @@ class FolderResult:
             return f"{self.file_name} could not be imported: {self.message}"
         s = self.summary
         assert s is not None
+        if s.empty:
+            return f"{self.file_name}: the file holds no referrals; nothing was imported."
         text = f"{self.file_name}: {s.imported} imported, {s.duplicates} already imported"
         if s.rejected:
-            text += f", {len(s.rejected)} rows rejected"
+            text += f", {s.rejected_rows} rows rejected"
         return text + (f" ({self.message})" if self.message else "") + "."
 
 
@@ -190,14 +192,18 @@ def report_text(
         ]
         return "\n".join(lines) + "\n"
     lines += [
-        "Result: imported" + (" (some rows need attention)" if not summary.clean else ""),
+        (
+            "Result: nothing imported - the file holds no referrals (a header and no records)."
+            if summary.empty
+            else "Result: imported" + (" (some rows need attention)" if not summary.clean else "")
+        ),
         "",
         f"Rows read: {summary.rows_read}",
         f"Referrals imported: {summary.imported}",
         f"  linked to a person already known (repeat overdose): {summary.linked_repeat}",
         f"  waiting in the inbox for a decision on a possible match: {summary.needs_review}",
         f"Skipped, already imported before (duplicates): {summary.duplicates}",
-        f"Rows rejected: {len(summary.rejected)}",
+        f"Rows rejected (kept for a team lead under Rejected referrals): {summary.rejected_rows}",
         f"Fields left out (the referral was still imported): {len(summary.warnings)}",
     ]
     if summary.rejected:

@@ -16,10 +16,13 @@ Decisions where DESIGN.md is silent:
   part of what makes a reference unique.
 - Scene consent N records no consent entry (see ``intake_store``); it stays on the
   referral for the worker to see.
-- A row is reported once when rejected, with the first required field that failed.
+- A rejected row is reported with every field that failed (one entry each), and kept in
+  quarantine (``quarantined_row``, in the same transaction) with its original text, so that
+  a lead can correct and import it, or dismiss it (``followup.intake.quarantine``).
 - Incident times without a zone are UK local time; ten minutes ahead of now is tolerated as
   clock difference before an incident counts as in the future.
-- A file with a header and no records imports nothing and is not an error.
+- A file with a header and no records imports nothing; its summary says "the file holds no
+  referrals", and it is not clean (the command line exits 1).
 """
 
 from __future__ import annotations
@@ -45,17 +48,19 @@ from followup.errors import FollowupError
 from followup.intake.matching import QUERY_BATCH, Candidate, Matcher
 from followup.intake.read import RawRow, open_referral_file
 from followup.intake.rules import ParsedRow, Problem, parse_row
-from followup.intake.store import IntakeWriter, Resolved
+from followup.intake.store import IntakeWriter, Rejected, Resolved, keep_rejected
 from followup.vocab import AuditAction, MatchOutcome
 
 __all__ = [
     "CHUNK_ROWS",
     "DEFAULT_FORCE_SETTING",
+    "EMPTY_FILE",
     "NO_FORCE",
     "ImportCancelled",
     "ImportSummary",
     "default_force",
     "import_file",
+    "import_rows",
     "overdose_history",
     "referral_counts",
 ]
@@ -64,6 +69,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FORCE_SETTING = "intake.default_force"
 NO_FORCE = "Force not stated"
+EMPTY_FILE = "the file holds no referrals"
 # Rows handled per batch: bounds memory, and sets how often progress and cancel are checked.
 CHUNK_ROWS = 500
 
@@ -93,15 +99,27 @@ class ImportSummary:
     duplicate_rows: list[int] = field(default_factory=list)
     cases_created: list[int] = field(default_factory=list)
     cases_attached: list[int] = field(default_factory=list)
+    quarantined: int = 0  # rejected rows kept for a lead to correct or dismiss
+
+    @property
+    def empty(self) -> bool:
+        """True when the file held a header and no records."""
+        return self.rows_read == 0
+
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows were rejected (``rejected`` has one entry per bad field)."""
+        return len({p.row for p in self.rejected})
 
     @property
     def clean(self) -> bool:
-        """True when nothing was rejected and no field was left out."""
-        return not self.rejected and not self.warnings
+        """True when there were referrals, nothing was rejected and no field was left out."""
+        return not self.empty and not self.rejected and not self.warnings
 
     def as_json(self) -> dict[str, Any]:
         """The summary in DESIGN.md's shape, ready for ``json.dumps``."""
         return {
+            "rows_read": self.rows_read,
             "imported": self.imported,
             "duplicates": self.duplicates,
             "linked_repeat": self.linked_repeat,
@@ -119,7 +137,8 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "linked_repeat": self.linked_repeat,
             "needs_review": self.needs_review,
-            "rejected": len(self.rejected),
+            "rejected": self.rejected_rows,
+            "quarantined": self.quarantined,
             "warnings": len(self.warnings),
             "cases_created": len(self.cases_created),
             "cases_attached": len(self.cases_attached),
@@ -128,6 +147,10 @@ class ImportSummary:
     def describe(self) -> str:
         """A plain-English report for the terminal."""
         verb = "would be imported" if self.dry_run else "imported"
+        if self.empty:
+            return (
+                f"{self.file_name}: {EMPTY_FILE} (a header and no records); nothing was imported."
+            )
         lines = [
             f"{self.file_name}: {_n(self.rows_read, 'row')} read; "
             f"{_n(self.imported, 'referral')} {verb} ({self.linked_repeat} linked to a known "
@@ -135,8 +158,9 @@ class ImportSummary:
             f"possible match); {self.duplicates} already imported before.",
         ]
         if self.rejected:
+            kept = "" if self.dry_run else "; kept for a team lead under Rejected referrals"
             lines.append(
-                f"{_n(len(self.rejected), 'row')} rejected (nothing from them was imported):"
+                f"{_n(self.rejected_rows, 'row')} rejected (nothing from them was imported{kept}):"
             )
             lines += [f"  row {p.row}: {p.field}: {p.reason}" for p in self.rejected]
         if self.warnings:
@@ -205,8 +229,22 @@ def _stored_references(session: Session, rows: list[ParsedRow]) -> set[tuple[str
 class _Import:
     """One run over one file inside one session."""
 
-    def __init__(self, session: Session, actor: Actor, summary: ImportSummary, now: datetime):
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        summary: ImportSummary,
+        now: datetime,
+        *,
+        file_format: str = "csv",
+        header: str = "",
+        quarantine: bool = True,
+    ):
         self.session = session
+        self.actor_id = actor.id
+        self.file_format = file_format
+        self.header = header
+        self.quarantine = quarantine
         self.summary = summary
         self.now = now
         self.default_force = default_force(session)
@@ -220,11 +258,13 @@ class _Import:
     def accept(self, raw_rows: list[RawRow]) -> None:
         s = self.summary
         parsed: list[ParsedRow] = []
+        rejected: list[Rejected] = []
         for raw in raw_rows:
             s.rows_read += 1
             result = parse_row(raw, now=self.now, default_force=self.default_force or NO_FORCE)
-            if isinstance(result, Problem):
-                s.rejected.append(result)
+            if isinstance(result, list):
+                s.rejected.extend(result)
+                rejected.append(Rejected(raw, result))
                 continue
             result.force = self.forces.setdefault(result.force.casefold(), result.force)
             if not result.force_given and self.default_force is None:
@@ -242,6 +282,17 @@ class _Import:
                 continue
             self.seen.add(key)
             parsed.append(result)
+        if rejected and self.quarantine:
+            keep_rejected(
+                self.session,
+                rejected,
+                actor_id=self.actor_id,
+                received_at=self.now,
+                source_file=s.file_name,
+                file_format=self.file_format,
+                header=self.header,
+            )
+            s.quarantined += len(rejected)
         stored = _stored_references(self.session, parsed)
         fresh = []
         for row in parsed:
@@ -297,7 +348,9 @@ def import_file(
     with open_referral_file(path) as source:
         try:
             with db.session() as session:
-                run = _Import(session, actor, summary, now)
+                run = _Import(
+                    session, actor, summary, now, file_format=source.format, header=source.header
+                )
                 for chunk in _chunks(source.rows(), CHUNK_ROWS):
                     run.accept(chunk)
                     if progress is not None:
@@ -331,15 +384,30 @@ def import_file(
             ) from None
     if dry_run:
         summary.cases_created, summary.cases_attached = [], []
+        summary.quarantined = 0
     log.info(
         "Imported referral file: %d rows, %d imported, %d duplicates, %d rejected, %d warnings%s",
         summary.rows_read,
         summary.imported,
         summary.duplicates,
-        len(summary.rejected),
+        summary.rejected_rows,
         len(summary.warnings),
         " (dry run)" if dry_run else "",
     )
+    return summary
+
+
+def import_rows(
+    session: Session, actor: Actor, file_name: str, rows: list[RawRow], now: datetime
+) -> ImportSummary:
+    """Import already-read rows in the caller's session, as a file's rows are (matching,
+    duplicates, cases), without keeping rejected ones: a corrected quarantined row."""
+    require(actor, "import")
+    summary = ImportSummary(file_name=file_name)
+    run = _Import(session, actor, summary, now.astimezone(UTC), quarantine=False)
+    run.accept(rows)
+    summary.cases_created = list(run.writer.cases_created)
+    summary.cases_attached = sorted(run.writer.cases_attached)
     return summary
 
 

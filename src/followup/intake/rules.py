@@ -2,7 +2,10 @@
 
 A row is rejected (quarantined) only when a required field is missing or wrong: the police
 reference, the incident date and time (ISO 8601 or UK dd/mm/yyyy HH:MM, day first; not in the
-future; impossible dates and two-digit years refused), or a name or description. An optional
+future; impossible dates and two-digit years refused), or a name or description; or when the
+reading found the row itself wrong (``RawRow.problems``). A rejection lists every bad field.
+Zero-width and text-direction characters are removed from names and descriptions with a
+warning, since they can make one name look like another. An optional
 field that fails is left out with a warning naming the row, field and reason. Reasons never
 quote the value, so summaries can be shown or scripted without copying personal data around.
 
@@ -42,6 +45,12 @@ _UK_DATETIME = re.compile(
 )
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+# Zero-width and bidirectional control characters: invisible, and able to make one name look
+# like another (or reverse how it reads).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff]"
 )
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
@@ -180,6 +189,20 @@ class _Row:
             return None
         return value
 
+    def name(self, name: str, *, long: bool = False) -> str | None:
+        """A name or description, without invisible characters that could disguise it."""
+        raw = self.raw.fields.get(name, "")
+        shown = _INVISIBLE.sub("", raw)
+        if shown != raw:
+            count = len(raw) - len(shown)
+            self.warn(
+                name,
+                f"held {count} invisible character{'s' if count != 1 else ''} (zero-width or "
+                "text-direction), which could disguise the name; removed",
+            )
+            self.raw.fields[name] = shown
+        return self.long_text(name) if long else self.text(name)
+
     def long_text(self, name: str) -> str | None:
         value = self.raw.fields.get(name, "").strip()
         return value or None
@@ -239,36 +262,53 @@ def scene_consent(value: str | None) -> SceneConsent | None:
     return None
 
 
-def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | Problem:
-    """Apply the intake rules to one row: a ParsedRow (with warnings) or the rejection."""
+def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | list[Problem]:
+    """Apply the intake rules to one row: a ParsedRow (with warnings), or every reason it is
+    rejected (each bad required field, and whatever the reading found wrong with the row)."""
+    problems = [Problem(raw.row, name, reason) for name, reason in raw.problems]
+    if raw.broken:
+        return problems
     r = _Row(raw)
     reference = _reference(raw.fields.get("police_reference", ""))
     if not reference:
-        return Problem(raw.row, "police_reference", "the police reference is missing")
-    if len(reference) > _MAX["police_reference"]:
-        return Problem(raw.row, "police_reference", "the police reference is too long")
+        problems.append(Problem(raw.row, "police_reference", "the police reference is missing"))
+    elif len(reference) > _MAX["police_reference"]:
+        problems.append(Problem(raw.row, "police_reference", "the police reference is too long"))
 
+    incident_at: datetime | None = None
     when_text = raw.fields.get("incident_datetime", "").strip()
     if not when_text:
-        return Problem(raw.row, "incident_datetime", "the incident date and time are missing")
-    try:
-        incident_at = parse_incident_datetime(when_text)
-    except ValueError as exc:
-        return Problem(raw.row, "incident_datetime", str(exc))
-    if incident_at > now + FUTURE_TOLERANCE:
-        return Problem(raw.row, "incident_datetime", "the incident date and time is in the future")
+        problems.append(
+            Problem(raw.row, "incident_datetime", "the incident date and time are missing")
+        )
+    else:
+        try:
+            incident_at = parse_incident_datetime(when_text)
+        except ValueError as exc:
+            problems.append(Problem(raw.row, "incident_datetime", str(exc)))
+        else:
+            if incident_at > now + FUTURE_TOLERANCE:
+                problems.append(
+                    Problem(
+                        raw.row, "incident_datetime", "the incident date and time is in the future"
+                    )
+                )
 
     person = IncomingPerson(
-        first_name=r.text("first_name"),
-        last_name=r.text("last_name"),
-        description=r.long_text("description"),
+        first_name=r.name("first_name"),
+        last_name=r.name("last_name"),
+        description=r.name("description", long=True),
     )
     if not person.named and not person.description:
-        return Problem(
-            raw.row,
-            "first_name/last_name/description",
-            "the row has neither a name nor a description of the person",
+        problems.append(
+            Problem(
+                raw.row,
+                "first_name/last_name/description",
+                "the row has neither a name nor a description of the person",
+            )
         )
+    if problems or incident_at is None:
+        return problems
 
     force = r.text("force")
     force_given = force is not None

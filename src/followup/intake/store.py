@@ -1,4 +1,5 @@
-"""Writing accepted referrals: people, cases, referrals, warnings, match reviews, scene consent.
+"""Writing accepted referrals: people, cases, referrals, warnings, match reviews, scene consent;
+and rejected rows, kept in quarantine (``keep_rejected``).
 
 Rows are written a batch at a time with set-based inserts (one statement per table per batch,
 ids returned in order) inside the caller's transaction; the caller commits once for the whole
@@ -23,6 +24,7 @@ file or rolls everything back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,12 +41,14 @@ from followup.db.models import (
     ConsentEntry,
     MatchReview,
     Person,
+    QuarantinedRow,
     Referral,
     ReferralWarning,
     table_of,
 )
 from followup.intake.matching import QUERY_BATCH, Candidate, MatchResult
-from followup.intake.rules import ParsedRow, officer_source
+from followup.intake.read import RawRow
+from followup.intake.rules import ParsedRow, Problem, officer_source
 from followup.validation import postcode_district
 from followup.vocab import (
     CaseStatus,
@@ -53,10 +57,11 @@ from followup.vocab import (
     ConsentState,
     MatchOutcome,
     MatchReviewState,
+    QuarantineState,
     SceneConsent,
 )
 
-__all__ = ["SCENE_CONSENT_SCOPES", "IntakeWriter", "Resolved"]
+__all__ = ["SCENE_CONSENT_SCOPES", "IntakeWriter", "Rejected", "Resolved", "keep_rejected"]
 
 SCENE_CONSENT_SCOPES = (
     ConsentScope.CONTACT_PHONE,
@@ -74,6 +79,50 @@ class Resolved:
     parsed: ParsedRow
     match: MatchResult
     person: Candidate
+
+
+@dataclass
+class Rejected:
+    """A rejected row with every reason, to be kept in quarantine."""
+
+    raw: RawRow
+    problems: list[Problem]
+
+
+def keep_rejected(
+    session: Session,
+    rows: list[Rejected],
+    *,
+    actor_id: int,
+    received_at: datetime,
+    source_file: str,
+    file_format: str,
+    header: str,
+) -> None:
+    """Keep rejected rows as they stood in the file, with their reasons (no ids read back:
+    on a team server a worker may add quarantined rows but not read them)."""
+    _insert(
+        session,
+        QuarantinedRow,
+        [
+            {
+                "source_file": source_file[:255],
+                "file_format": file_format,
+                "row_number": r.raw.row,
+                "line_number": r.raw.line,
+                "header": header,
+                "original": r.raw.text,
+                "reasons": json.dumps(
+                    [{"field": p.field, "reason": p.reason} for p in r.problems],
+                    ensure_ascii=False,
+                ),
+                "received_at": received_at,
+                "received_by_id": actor_id,
+                "state": QuarantineState.PENDING,
+            }
+            for r in rows
+        ],
+    )
 
 
 def _insert_returning_ids(

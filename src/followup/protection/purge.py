@@ -63,6 +63,8 @@ PURGE_DELETES: tuple[tuple[str, str], ...] = (
     ("consent_entry", "case_id {cases} OR person_id {people}"),
     ("case_status_change", "case_id {cases}"),
     ("referral_warning", "referral_id {referrals}"),
+    # A rejected row corrected into one of their referrals still holds its original text.
+    ("quarantined_row", "referral_id {referrals}"),
     (
         "match_review",
         "referral_id {referrals} OR incoming_person_id {people} OR candidate_person_id {people}",

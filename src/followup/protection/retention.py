@@ -18,6 +18,10 @@ identifiers, dates and who approved it. Everything happens in the caller's one t
 and each person is checked again at that moment, so that a case reopened meanwhile saves them.
 On SQLite the deletes overwrite the rows in the file (``secure_delete``). Backups made before
 the destruction still hold the data until they expire.
+
+Rejected referrals kept in quarantine (``quarantined_row``) belong to nobody yet; each real
+run removes those received, or imported or dismissed, more than the same number of years
+ago (``forget_old_quarantine``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from followup import audit
 from followup.access import Actor, require
 from followup.casework.team_rules import get_setting, set_setting
 from followup.db.engine import enforced_by_server
-from followup.db.models import Case, DestructionLog, Letter, Person
+from followup.db.models import Case, DestructionLog, Letter, Person, QuarantinedRow, table_of
 from followup.errors import RuleViolation
 from followup.protection import purge
 from followup.vocab import AuditAction, CaseStatus
@@ -54,6 +58,7 @@ __all__ = [
     "RetentionItem",
     "destroy",
     "due_for_destruction",
+    "forget_old_quarantine",
     "forget_old_search_texts",
     "retention_years",
     "set_retention_years",
@@ -98,6 +103,7 @@ class DestructionReport:
     letters: int = 0
     log_ids: tuple[int, ...] = ()
     search_texts: int = 0  # texts of old searches removed (a real run only)
+    quarantined: int = 0  # old rejected referrals removed from quarantine (a real run only)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -109,6 +115,7 @@ class DestructionReport:
             "letters": self.letters,
             "destruction_log_ids": list(self.log_ids),
             "search_texts_removed": self.search_texts,
+            "quarantined_rows_removed": self.quarantined,
         }
 
     def describe(self) -> str:
@@ -125,6 +132,11 @@ class DestructionReport:
             lines.append(f"Kept person {person_id}: {reason}.")
         if self.search_texts:
             lines.append(f"Removed the text of {self.search_texts} search(es) older than a year.")
+        if self.quarantined:
+            lines.append(
+                f"Removed {self.quarantined} rejected referral row(s) kept in quarantine for "
+                f"longer than {self.retention_years} years."
+            )
         return "\n".join(lines)
 
 
@@ -370,6 +382,7 @@ def _destroy_on_server(
         letters=letters,
         log_ids=tuple(log_ids),
         search_texts=0 if dry_run else forget_old_search_texts(session, actor, now),
+        quarantined=0 if dry_run else forget_old_quarantine(session, actor, now),
     )
 
 
@@ -393,6 +406,29 @@ def forget_old_search_texts(session: Session, actor: Actor, now: datetime | None
             ).all()
         )
     return int(removed or 0)
+
+
+def forget_old_quarantine(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    """Remove rejected referrals kept in quarantine since more than the retention period
+    before ``now`` (counted from their decision, else from when they were received)."""
+    require(actor, "retention")
+    now = now or datetime.now(UTC)
+    if enforced_by_server(session):
+        # The server applies its own setting and clock: the caller cannot shorten the period.
+        removed = session.execute(
+            text("SELECT followup_forget_quarantine(:now)"),
+            {"now": now.astimezone(UTC).replace(tzinfo=None)},
+        ).scalar()
+        return int(removed or 0)
+    cutoff = _years_before(now, retention_years(session))
+    q = QuarantinedRow
+    stale = select(q.id).where(func.coalesce(q.decided_at, q.received_at) < cutoff)
+    ids = list(session.scalars(stale))
+    for start in range(0, len(ids), 500):
+        session.execute(table_of(q).delete().where(q.id.in_(ids[start : start + 500])))
+    if ids:
+        log.info("Retention: removed %d quarantined referral row(s)", len(ids))
+    return len(ids)
 
 
 # --------------------------------------------------------------------------- destruction
@@ -471,4 +507,5 @@ def destroy(
         letters=letters,
         log_ids=tuple(log_ids),
         search_texts=0 if dry_run else forget_old_search_texts(session, actor, now),
+        quarantined=0 if dry_run else forget_old_quarantine(session, actor, now),
     )

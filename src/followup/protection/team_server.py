@@ -21,7 +21,10 @@ SECURITY DEFINER functions through which alone the rules can be bent:
 - ``followup_destroy_person`` (admins only) destroys a person past the retention period and
   writes the destruction log; nothing else deletes people;
 - ``followup_retention_review`` gives admins, who see no person or case data, the identifiers
-  and dates the retention review needs.
+  and dates the retention review needs;
+- ``followup_forget_quarantine`` (admins only) removes rejected referrals kept in quarantine
+  past the retention period. Quarantined rows are a lead's to read and decide; a worker's
+  import may only add them, and an admin reads none of them.
 
 ``team_server_script`` renders the SQL a database administrator runs once, as a superuser
 (docs/team-server.sql is that script).
@@ -50,6 +53,7 @@ __all__ = [
     "LEGACY_APP_ROLE",
     "OWNER_ROLE",
     "PERSONAL_TABLES",
+    "QUARANTINE_TABLE",
     "SCHEMA",
     "TeamRoles",
     "database_setup_statements",
@@ -86,6 +90,8 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "letter",
     "letter_print",
 )
+# Rejected referrals kept by intake: leads read and decide them, any import adds them.
+QUARANTINE_TABLE = "quarantined_row"
 # Read-only to every login: the owner writes them, through the definer functions.
 APPEND_ONLY = frozenset({"audit_event", "destruction_log", "audit_private_value"})
 # What Followup's own work deletes, and who: nothing else is deletable by any login.
@@ -652,6 +658,32 @@ END""",
             (admin,),
         ),
         (
+            "followup_forget_quarantine(timestamp)",
+            _definer(
+                "followup_forget_quarantine(p_now timestamp)",
+                "integer",
+                f"""
+DECLARE
+    v_n integer;
+    v_years integer;
+BEGIN
+    IF followup_my_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'Only an administrator runs retention.' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT CASE WHEN value ~ '^[0-9]+$' AND value::integer BETWEEN 1 AND 100 THEN value::integer
+                ELSE 8 END
+    INTO v_years FROM setting WHERE key = 'retention.closed_years';
+    v_years := coalesce(v_years, 8);
+    DELETE FROM {QUARANTINE_TABLE}
+    WHERE coalesce(decided_at, received_at)
+          < least(coalesce(p_now, {_NOW_UTC}), {_NOW_UTC}) - make_interval(years => v_years);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END""",
+            ),
+            (admin,),
+        ),
+        (
             "followup_retention_review()",
             _definer(
                 "followup_retention_review()",
@@ -840,11 +872,13 @@ def _policies(roles: TeamRoles) -> list[str]:
     for table in sorted(APPEND_ONLY):
         policy(table, "reader", "SELECT", f"{lead}, {admin}", "true", None)
     policy("audit_event", "worker_read", "SELECT", worker, f"user_id = {me}", None)
+    policy(QUARANTINE_TABLE, "lead_all", "ALL", lead, "true", "true")
+    policy(QUARANTINE_TABLE, "worker_add", "INSERT", worker, None, "true")
     return statements
 
 
 def _rls_tables() -> tuple[str, ...]:
-    return (*PERSONAL_TABLES, *sorted(APPEND_ONLY))
+    return (*PERSONAL_TABLES, QUARANTINE_TABLE, *sorted(APPEND_ONLY))
 
 
 def install_statements(roles: TeamRoles | None = None, schema: str = SCHEMA) -> list[str]:
@@ -888,6 +922,8 @@ def install_statements(roles: TeamRoles | None = None, schema: str = SCHEMA) -> 
         f"GRANT SELECT ON {', '.join(sorted(APPEND_ONLY))} TO {staff}",
         f"GRANT SELECT, INSERT, UPDATE ON {', '.join(PERSONAL_TABLES)} TO {worker}, {lead}",
         f"GRANT DELETE ON {', '.join(GROUP_DELETES)} TO {lead}",
+        f"GRANT SELECT, INSERT, UPDATE ON {QUARANTINE_TABLE} TO {lead}",
+        f"GRANT INSERT ON {QUARANTINE_TABLE} TO {worker}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {sch} TO {staff}",
         # No password material on the team server: the server's login roles hold it.
         f"UPDATE {sch}.user_account SET password_hash = '' WHERE password_hash <> ''",

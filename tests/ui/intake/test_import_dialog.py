@@ -75,7 +75,7 @@ def test_import_shows_the_counts_and_every_rejected_row(
     assert shown["… linked to a person already known (repeat overdose)"] == "1"
     assert shown["… waiting in the inbox for a decision on a possible match"] == "0"
     assert shown["Skipped: already imported before"] == "1"
-    assert shown["Rows rejected (nothing from them was imported)"] == "1"
+    assert shown["Rows rejected (kept under Rejected referrals for a team lead)"] == "1"
     assert shown["Fields left out (the referral was still imported)"] == "1"
     rejected = dialog.rejected_table.model()
     assert rejected.rowCount() == 1
@@ -192,3 +192,29 @@ def test_the_import_folder_is_chosen_and_saved_in_local_settings(
     missing.save()
     assert "cannot write in" in missing.message.text()
     assert "import_folder" not in load_local_settings(app_paths)
+
+
+def test_a_file_with_a_header_and_no_records_says_it_holds_no_referrals(
+    ui_db, team, parent, choose_file, qtbot, tmp_path
+):
+    flow = ImportFlow(ui_db, team["lead"], parent)
+    choose_file(write_csv(tmp_path / "empty.csv", []))
+    assert flow.start()
+    qtbot.waitUntil(lambda: flow.summary_dialog is not None, timeout=WAIT)
+    heading = flow.summary_dialog.findChildren(import_dialog.QLabel)[0].text()
+    assert (
+        heading
+        == "empty.csv: the file holds no referrals (a header and no records); nothing was imported."
+    )
+    assert flow.summary_dialog.counts["Rows read from the file"].text() == "0"
+
+
+def test_the_status_bar_says_when_a_folder_file_held_no_referrals(ui_db, team, tmp_path):
+    from followup.intake.folder import FolderResult
+    from followup.ui.intake.folder_watcher import results_text
+
+    summary = import_file(ui_db, team["lead"], write_csv(tmp_path / "empty.csv", []))
+    result = FolderResult("empty.csv", True, None, None, summary)
+    assert results_text([result]) == (
+        "Import folder: imported 1 file (0 new referrals); 1 file held no referrals."
+    )

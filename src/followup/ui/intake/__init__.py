@@ -6,6 +6,7 @@
 - ``inbox_data``: What the inbox shows, fetched on a pool thread and formatted as plain display-ready rows.
 - ``inbox_view``: The intake inbox: new unassigned cases and possible matches waiting for a person to decide.
 - ``match_dialog``: The side-by-side comparison of an uncertain match: same person, or different people.
+- ``rejected_view``: Rejected referrals, for team leads: correct and import each, or dismiss it with a reason.
 """
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "inbox_data",
     "inbox_view",
     "match_dialog",
+    "rejected_view",
 ]

@@ -78,11 +78,15 @@ def results_text(results: list[FolderResult]) -> str:
     parts = []
     if done:
         referrals = sum(r.summary.imported for r in done if r.summary)
-        rejected = sum(len(r.summary.rejected) for r in done if r.summary)
+        rejected = sum(r.summary.rejected_rows for r in done if r.summary)
         files = "1 file" if len(done) == 1 else f"{len(done)} files"
         text = f"imported {files} ({referrals} new referrals"
         text += f", {rejected} rows rejected)" if rejected else ")"
         parts.append(text)
+        empty = sum(1 for r in done if r.summary and r.summary.empty)
+        if empty:
+            files = "1 file" if empty == 1 else f"{empty} files"
+            parts.append(f"{files} held no referrals")
     if failed:
         files = "1 file" if len(failed) == 1 else f"{len(failed)} files"
         parts.append(f"{files} could not be imported (see the failed folder)")

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
-from followup.intake.importer import ImportSummary, import_file
+from followup.intake.importer import EMPTY_FILE, ImportSummary, import_file
 from followup.intake.rules import Problem
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
@@ -155,7 +155,11 @@ def count_lines(summary: ImportSummary) -> list[tuple[str, str]]:
         ("… linked to a person already known (repeat overdose)", str(summary.linked_repeat)),
         ("… waiting in the inbox for a decision on a possible match", str(summary.needs_review)),
         ("Skipped: already imported before", str(summary.duplicates)),
-        ("Rows rejected (nothing from them was imported)", str(len(summary.rejected))),
+        ("Rows read from the file", str(summary.rows_read)),
+        (
+            "Rows rejected (kept under Rejected referrals for a team lead)",
+            str(summary.rejected_rows),
+        ),
         ("Fields left out (the referral was still imported)", str(len(summary.warnings))),
     ]
 
@@ -187,14 +191,16 @@ class ImportSummaryDialog(QDialog):
         self.rejected_table = _problem_table(summary.rejected, "Rejected rows")
         self.warnings_table = _problem_table(summary.warnings, "Fields left out")
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.rejected_table, f"Rejected rows ({len(summary.rejected)})")
+        self.tabs.addTab(self.rejected_table, f"Rejected rows ({summary.rejected_rows})")
         self.tabs.addTab(self.warnings_table, f"Fields left out ({len(summary.warnings)})")
         if not summary.rejected and summary.warnings:
             self.tabs.setCurrentIndex(1)
         self.tabs.setVisible(bool(summary.rejected or summary.warnings))
         note = QLabel(
-            "Row numbers are the lines a spreadsheet shows: the header is row 1. Fix rejected "
-            "rows in the file and import it again; rows already imported are skipped."
+            "Row numbers are the lines a spreadsheet shows: the header is row 1. Each reason of "
+            "a rejected row is listed. Rejected rows are kept: a team lead corrects and imports "
+            "them, or dismisses them, under Rejected referrals. Or fix them in the file and "
+            "import it again; rows already imported are skipped."
         )
         note.setWordWrap(True)
         note.setVisible(bool(summary.rejected))
@@ -221,6 +227,8 @@ class ImportSummaryDialog(QDialog):
     def _headline(self) -> str:
         s = self.summary
         rows = "1 row" if s.rows_read == 1 else f"{s.rows_read:,} rows"
+        if s.empty:
+            return f"{s.file_name}: {EMPTY_FILE} (a header and no records); nothing was imported."
         if s.imported == 0 and s.duplicates and not s.rejected:
             return f"{s.file_name}: {rows} read. Nothing new: every referral was imported before."
         if s.clean:
@@ -359,7 +367,7 @@ class ImportFlow(QObject):
         self.imported.emit(summary)
         self.finished.emit(
             f"Imported {summary.imported} referrals from {summary.file_name}"
-            + (f"; {len(summary.rejected)} rows rejected." if summary.rejected else ".")
+            + (f"; {summary.rejected_rows} rows rejected." if summary.rejected else ".")
         )
 
     def _summary_gone(self, _result: int = 0) -> None:

@@ -83,6 +83,12 @@ def _inbox(ctx: ViewContext) -> QWidget:
     return InboxView(ctx.db, ctx.actor, ctx.open_case)
 
 
+def _rejected(ctx: ViewContext) -> QWidget:
+    from followup.ui.intake.rejected_view import RejectedView
+
+    return RejectedView(ctx.db, ctx.actor)
+
+
 def _dashboard(ctx: ViewContext) -> QWidget:
     from followup.ui.dashboard.view import DashboardView
 
@@ -130,6 +136,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("My work", lambda a: a.can("view_own_cases"), _my_work),
     ViewSpec("Caseload", lambda a: a.can("view_own_cases"), _caseload),
     ViewSpec("Inbox", lambda a: a.can("view_inbox"), _inbox),
+    ViewSpec("Rejected referrals", lambda a: a.can("view_all_cases"), _rejected),
     ViewSpec("Letters", lambda a: a.can("print_letters"), _letters),
     ViewSpec("Dashboard", lambda a: a.can("reports"), _dashboard),
     ViewSpec("Users", lambda a: a.can("manage_users"), _users),

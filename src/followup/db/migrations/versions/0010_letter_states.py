@@ -10,7 +10,7 @@ Only columns are added, so letters keep their rows and ids. SQLite gets the chec
 column itself: a batch rebuild of ``letter`` would fail on its prints' foreign keys.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import followup.db.types
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
