@@ -330,3 +330,57 @@ def test_a_damaged_draft_file_is_left_alone(ui_db, team, app_paths):
     assert store.load(1) == {}
     store.path(2).write_text(json.dumps({"drafts": {"case:1": "not a dict"}}), encoding="utf-8")
     assert store.load(2) == {}
+
+
+def test_sign_out_from_the_menu_keeps_work_and_the_same_user_carries_on(
+    flow, team, caseload, qtbot, ui_db, app_paths
+):
+    flow_, window = flow(team["lead"])
+    form = NoteForm(caseload["TST-0001"])
+    window.cases.addTab(form, "Notes")
+    window.cases.show()
+    qtbot.keyClicks(form, "Rang twice, try again Friday")
+    assert window.sign_out_action.shortcut().toString() == "Ctrl+Shift+L"
+    window.sign_out_action.trigger()
+    lock: IdleLock = window.idle_lock
+    assert lock.locked and lock.signed_out
+    assert lock.lock_screen.title.text() == "Signed out"
+    assert not any(s in visible_text() for s in SYNTHETIC)  # nothing personal on screen
+    store = DraftStore(ui_db.description)
+    assert store.load(team["lead"].id) == {  # kept at once, even if the app is closed now
+        f"case:{caseload['TST-0001']}": {"note": "Rang twice, try again Friday"}
+    }
+    qtbot.waitUntil(lambda: not lock.busy, timeout=WAIT)
+    with ui_db.session() as s:
+        logout = s.scalar(select(m.AuditEvent).where(m.AuditEvent.action == "logout"))
+    assert logout.user_id == team["lead"].id and "signed out" in logout.details
+
+    screen = lock.lock_screen
+    assert screen.username.text() == ""  # anyone may sign in
+    qtbot.keyClicks(screen.username, "lead")
+    qtbot.keyClicks(screen.password, "pass-lead")
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not lock.locked, timeout=WAIT)
+    assert flow_.window is window and form.text() == "Rang twice, try again Friday"
+    assert store.load(team["lead"].id) == {}  # the work is on screen: no stale copy kept
+
+
+def test_switch_user_from_the_menu_hands_over_with_the_work_kept(
+    flow, team, caseload, qtbot, ui_db, app_paths
+):
+    flow_, window = flow(team["lead"])
+    form = NoteForm(caseload["TST-0001"])
+    window.cases.addTab(form, "Notes")
+    window.cases.show()
+    qtbot.keyClicks(form, "Left a voicemail")
+    assert window.switch_user_action.shortcut().toString() == "Ctrl+Shift+U"
+    window.switch_user_action.trigger()
+    screen = window.idle_lock.lock_screen
+    qtbot.keyClicks(screen.username, "worker1")
+    qtbot.keyClicks(screen.password, "pass-worker1")
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: flow_.window is not window, timeout=WAIT)
+    assert flow_.window.actor == team["worker1"]
+    assert DraftStore(ui_db.description).load(team["lead"].id) == {
+        f"case:{caseload['TST-0001']}": {"note": "Left a voicemail"}
+    }

@@ -164,7 +164,7 @@ class LockScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lockScreen")
-        title = QLabel("Followup is locked")
+        self.title = title = QLabel("Followup is locked")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
@@ -197,17 +197,31 @@ class LockScreen(QWidget):
         self.password.returnPressed.connect(self._submit)
         self.username.returnPressed.connect(self.password.setFocus)
 
-    def prepare(self, username: str, minutes: float) -> None:
-        self.explanation.setText(
-            f"Locked after {minutes:g} minutes without use, to keep people's details private. "
-            f"{username} can unlock it with their password. Someone else can sign in here "
-            f"instead: {username} is then signed out, and their unsaved work is kept for them."
-        )
-        self.username.setText(username)
+    def prepare(self, username: str, minutes: float, *, signed_out: bool = False) -> None:
+        if signed_out:
+            self.title.setText("Signed out")
+            self.explanation.setText(
+                f"{username} has signed out; their unsaved work is kept for them. Sign in to "
+                "carry on, or sign in as someone else to switch user."
+            )
+            self.unlock_button.setText("Sign in")
+            self.username.clear()
+            focus = self.username
+        else:
+            self.title.setText("Followup is locked")
+            self.explanation.setText(
+                f"Locked after {minutes:g} minutes without use, to keep people's details "
+                f"private. {username} can unlock it with their password. Someone else can sign "
+                f"in here instead: {username} is then signed out, and their unsaved work is "
+                "kept for them."
+            )
+            self.unlock_button.setText("Unlock")
+            self.username.setText(username)
+            focus = self.password
         self.password.clear()
         self.message.hide()
         self.set_busy(False)
-        self.password.setFocus()
+        focus.setFocus()
 
     def show_problem(self, message: str) -> None:
         self.message.warn(message)
@@ -277,6 +291,7 @@ class IdleLock(QObject):
         self._runner = runner or TaskRunner(self)
         self._last_input = self._now()
         self.locked = False
+        self.signed_out = False  # locked by signing out rather than by time
         self._hidden: list[QWidget] = []
         self._title = ""
 
@@ -299,6 +314,11 @@ class IdleLock(QObject):
         if app is not None:
             app.installEventFilter(self)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a sign-in or the sign-out's audit is still running in the background."""
+        return self._runner.busy
+
     # ------------------------------------------------------------------ watching
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -316,10 +336,38 @@ class IdleLock(QObject):
 
     # ------------------------------------------------------------------ locking
 
-    def lock(self) -> None:
+    def sign_out(self) -> None:
+        """The user signs out (menu or shortcut): their work is kept as drafts at once, and the
+        window waits for anyone to sign in (the same user carries on, another switches)."""
+        if self.locked:
+            return
+        self.keep_drafts()
+        db, actor = self.db, self.actor
+
+        def record() -> None:
+            with db.session() as s:
+                audit.record(
+                    s, actor.id, AuditAction.LOGOUT, "user", actor.id, {"reason": "signed out"}
+                )
+
+        self._runner.run(record, lambda _: None, lambda exc: log.error("%s", exc), name="logout")
+        self.lock(signed_out=True)
+
+    def keep_drafts(self) -> int:
+        """Keep the user's unsaved work as drafts (before a sign-out, or a window closing)."""
+        others = [w for w in QApplication.topLevelWidgets() if w is not self.window]
+        kept = collect_drafts([self.content, *others])
+        try:
+            self.drafts.save(self.actor.id, kept)
+        except OSError as exc:
+            log.error("Could not keep unsaved work as a draft (%s)", exc.strerror)
+        return len(kept)
+
+    def lock(self, *, signed_out: bool = False) -> None:
         if self.locked:
             return
         self.locked = True
+        self.signed_out = signed_out
         self._title = self.window.windowTitle()
         self.window.setWindowTitle(LOCKED_TITLE)
         self._hidden = [
@@ -330,8 +378,11 @@ class IdleLock(QObject):
         for bar in self._bars():
             bar.hide()
         self.stack.setCurrentWidget(self.lock_screen)
-        self.lock_screen.prepare(self.actor.username, self.minutes)
-        log.info("Window locked after %g minutes without input", self.minutes)
+        self.lock_screen.prepare(self.actor.username, self.minutes, signed_out=signed_out)
+        if signed_out:
+            log.info("Signed out; the window waits for a sign-in")
+        else:
+            log.info("Window locked after %g minutes without input", self.minutes)
         self.locked_changed.emit(True)
 
     def _still_there(self) -> list[QWidget]:
@@ -362,7 +413,9 @@ class IdleLock(QObject):
 
     def unlock(self) -> None:
         """The same user is back: everything as they left it."""
-        self.locked = False
+        if self.signed_out:  # their work is on screen again: the kept copy is not needed
+            self.drafts.discard(self.actor.id)
+        self.locked = self.signed_out = False
         self._last_input = self._now()
         self.lock_screen.password.clear()
         self.stack.setCurrentWidget(self.content)

@@ -262,12 +262,28 @@ class MainWindow(QMainWindow):
         self.cases.all_closed.connect(self.show_views)
         self.sidebar.itemClicked.connect(self.show_views)
         self.sidebar.currentRowChanged.connect(self.show_views)
+        account = self.menuBar().addMenu("&Account")
+        self.sign_out_action = account.addAction("&Sign out")
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.setStatusTip(
+            "Sign out without quitting: your unsaved work is kept, and anyone can sign in"
+        )
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.switch_user_action = account.addAction("S&witch user…")
+        self.switch_user_action.setShortcut(QKeySequence("Ctrl+Shift+U"))
+        self.switch_user_action.setStatusTip("Let someone else sign in; your unsaved work is kept")
+        self.switch_user_action.triggered.connect(self.sign_out)
         QShortcut(QKeySequence("Ctrl+W"), self, self._close_current_case)
         for n in range(min(len(self.views), 9)):
             QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.show_view(n))
 
     def show_view(self, index: int) -> None:
         self.sidebar.setCurrentRow(index)
+
+    def sign_out(self) -> None:
+        """Sign out (or let someone else sign in): the window waits at the sign-in screen."""
+        if self.idle_lock is not None:
+            self.idle_lock.sign_out()
 
     def current_view(self) -> QWidget | None:
         """The view chosen in the sidebar (each sits in a scroll area of the stack)."""
@@ -298,6 +314,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Queries still running need the database; let them finish before it is closed.
         wait_for_tasks()
+        if self.idle_lock is not None and self.idle_lock.locked:
+            self.idle_lock.keep_drafts()  # closed while locked: the user's work is not lost
         _save_geometry(geometry_text(self))
         super().closeEvent(event)
 
