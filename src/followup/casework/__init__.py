@@ -3,6 +3,7 @@
 - ``caseload``: Finding cases, with the role rules of DESIGN.md.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
+- ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
@@ -16,6 +17,7 @@ __all__ = [
     "caseload",
     "consent",
     "detail",
+    "directory",
     "drafts",
     "lifecycle",
     "my_work",

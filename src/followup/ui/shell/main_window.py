@@ -119,6 +119,12 @@ def _retention(ctx: ViewContext) -> QWidget:
     return RetentionView(ctx.db, ctx.actor)
 
 
+def _services(ctx: ViewContext) -> QWidget:
+    from followup.ui.admin.services_view import ServicesView
+
+    return ServicesView(ctx.db, ctx.actor)
+
+
 def _users(ctx: ViewContext) -> QWidget:
     from followup.ui.admin.users_view import UsersView
 
@@ -141,6 +147,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("Dashboard", lambda a: a.can("reports"), _dashboard),
     ViewSpec("Users", lambda a: a.can("manage_users"), _users),
     ViewSpec("Letter templates", lambda a: a.can("manage_templates"), _letter_templates),
+    ViewSpec("Services", lambda a: a.can("manage_services"), _services),
     ViewSpec("Audit trail", lambda a: a.can("view_audit"), _audit_trail),
     ViewSpec("Retention", lambda a: a.can("retention"), _retention),
 )
