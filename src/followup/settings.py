@@ -16,12 +16,13 @@ from typing import Any
 
 import platformdirs
 
-from followup.errors import DatabaseUnavailable, FollowupError
+from followup.errors import FollowupError
 from followup.files import private_folder
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "LOCKED_KEYRING",
     "APP_NAME",
     "DB_ENV",
     "KEYRING_SERVICE",
@@ -31,6 +32,8 @@ __all__ = [
     "AppPaths",
     "KeyringStatus",
     "keyring_key",
+    "keyring_name",
+    "keyring_problem",
     "keyring_status",
     "load_local_settings",
     "normalise_url",
@@ -164,13 +167,36 @@ class KeyringStatus:
     advice: str
 
 
+# The keyrings people know, by the module keyring's backends live in.
+_KEYRING_NAMES = {
+    "keyring.backends.SecretService": "GNOME Keyring (Secret Service)",
+    "keyring.backends.libsecret": "GNOME Keyring (libsecret)",
+    "keyring.backends.kwallet": "KWallet",
+    "keyring.backends.Windows": "Windows Credential Manager",
+    "keyring.backends.macOS": "the macOS Keychain",
+    "keyring.backends.fail": "no keyring",
+}
+
+
+def keyring_name(backend: object) -> str:
+    """The keyring in words a user knows ("GNOME Keyring", "Windows Credential Manager")."""
+    module = type(backend).__module__
+    for prefix, name in _KEYRING_NAMES.items():
+        if module.startswith(prefix):
+            return name
+    if module.startswith("keyring.backends.chainer"):
+        inner = getattr(backend, "backends", [])
+        return " then ".join(keyring_name(b) for b in inner) or "no keyring"
+    return getattr(backend, "name", None) or type(backend).__name__
+
+
 def keyring_status() -> KeyringStatus:
     """Name the keyring backend in use and say what to do when there is none (Vorta #385)."""
     import keyring
     from keyring.backends import fail
 
     backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    name = keyring_name(backend)
     if isinstance(backend, fail.Keyring):
         return KeyringStatus(
             backend=name,
@@ -184,17 +210,42 @@ def keyring_status() -> KeyringStatus:
     return KeyringStatus(backend=name, usable=True, advice=f"Passwords are kept in {name}.")
 
 
-def stored_database_password(url: str) -> str | None:
-    import keyring
-    from keyring.errors import KeyringError
+LOCKED_KEYRING = (
+    "Your keyring is locked, so Followup cannot read the database password kept in it: "
+    "unlock it (on Linux, with the keyring's own prompt or the Passwords and Keys app; it "
+    "unlocks when you sign in to the desktop with its password) and start Followup again, or "
+    "type the password now for this session."
+)
 
+
+_keyring_problem: list[str] = []  # the last reading's problem, for the password dialog
+
+
+def keyring_problem() -> str | None:
+    """Why the last reading of a kept password found none although one may be kept."""
+    return _keyring_problem[-1] if _keyring_problem else None
+
+
+def stored_database_password(url: str) -> str | None:
+    """The password kept for ``url``; None when none is kept or the keyring cannot say.
+
+    A keyring that is locked or missing is not a reason to stop: the app then asks for the
+    password (and says why), and the command line falls back to PGPASSWORD and ~/.pgpass.
+    """
+    import keyring
+    from keyring.errors import KeyringError, KeyringLocked
+
+    _keyring_problem.clear()
     try:
         return keyring.get_password(KEYRING_SERVICE, keyring_key(url))
-    except KeyringError as exc:
-        raise DatabaseUnavailable(
-            f"Could not read the database password from the keyring ({type(exc).__name__}); "
-            + keyring_status().advice
-        ) from None
+    except KeyringLocked:
+        log.warning("The keyring is locked; the database password is asked for instead")
+        _keyring_problem.append(LOCKED_KEYRING)
+        return None
+    except (KeyringError, RuntimeError) as exc:  # NoKeyringError, InitError, D-Bus failures
+        log.warning("The keyring could not be read (%s); asking instead", type(exc).__name__)
+        _keyring_problem.append(keyring_status().advice)
+        return None
 
 
 def with_stored_password(url: str) -> str:

@@ -135,7 +135,7 @@ def remember_password(url: str, password: str) -> None:
 
 
 def password_request(url: str, refused: bool) -> PasswordRequest:
-    from followup.settings import keyring_status
+    from followup.settings import keyring_problem, keyring_status
     from followup.startup import database_username, describe
     from followup.ui.shell.db_password import PasswordRequest
 
@@ -144,6 +144,7 @@ def password_request(url: str, refused: bool) -> PasswordRequest:
         username=database_username(url),
         keyring=keyring_status(),
         refused=refused,
+        keyring_problem=None if refused else keyring_problem(),
     )
 
 

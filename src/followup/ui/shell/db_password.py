@@ -36,6 +36,7 @@ class PasswordRequest:
     username: str
     keyring: KeyringStatus
     refused: bool  # a password was given and the server said no
+    keyring_problem: str | None = None  # why a kept password could not be read (locked …)
 
     def explanation(self) -> str:
         ask = f"Type the password of the database user {self.username or '(none)'} on {self.database}."
@@ -44,6 +45,8 @@ class PasswordRequest:
         return ask
 
     def keeping(self) -> str:
+        if self.keyring_problem:
+            return self.keyring_problem
         if self.keyring.usable:
             return (
                 f"Followup will keep it in the system keyring ({self.keyring.backend}), "
