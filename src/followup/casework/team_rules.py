@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from followup import audit
+from followup.access import Actor, require
 from followup.casework.schedule import Schedule
 from followup.db.models import Setting
-from followup.errors import StaleEdit, require_version
+from followup.errors import RuleViolation, StaleEdit, require_version
+from followup.vocab import AuditAction
 
 __all__ = [
     "DEFAULTS",
@@ -23,9 +26,20 @@ __all__ = [
     "get_setting",
     "is_demo",
     "schedule",
+    "DEFAULT_FORCE",
+    "SETUP_DONE",
+    "mark_setup_done",
+    "needs_organisation_setup",
+    "default_force",
+    "set_default_force",
     "set_setting",
     "setting_version",
 ]
+
+# The police force a referral takes when its file names none (DESIGN.md: "default from settings").
+DEFAULT_FORCE = "intake.default_force"
+# Set once an administrator has been through (or skipped) the first-start organisation set-up.
+SETUP_DONE = "setup.organisation_done"
 
 
 @dataclass(frozen=True)
@@ -120,3 +134,38 @@ def closure_rules(session: Session) -> ClosureRules:
 def is_demo(session: Session) -> bool:
     """Whether this database holds demonstration data only."""
     return get_setting(session, "demo") == "1"
+
+
+def default_force(session: Session) -> str:
+    """The force a referral without one is taken to come from ("" while none is set)."""
+    return get_setting(session, DEFAULT_FORCE) or ""
+
+
+def set_default_force(session: Session, actor: Actor, force: str) -> None:
+    """Set the default police force (administrators and leads with ``settings``); audited."""
+    require(actor, "settings")
+    force = " ".join(force.split())
+    if not force:
+        raise RuleViolation("Name the police force, for example West Midlands Police.")
+    if len(force) > 100:
+        raise RuleViolation("The force's name is too long; keep it under 100 characters.")
+    before = default_force(session)
+    if force == before:
+        return
+    set_setting(session, DEFAULT_FORCE, force, what="the default police force")
+    audit.record(
+        session, actor.id, AuditAction.UPDATE, "setting", None, {DEFAULT_FORCE: [before, force]}
+    )
+
+
+def needs_organisation_setup(session: Session) -> bool:
+    """Whether the first-start set-up (letterhead, force, services) is still to be offered."""
+    return get_setting(session, SETUP_DONE) is None
+
+
+def mark_setup_done(session: Session, actor: Actor) -> None:
+    """The set-up was finished or skipped: it is not offered again (change things later)."""
+    require(actor, "settings")
+    if get_setting(session, SETUP_DONE) is None:
+        set_setting(session, SETUP_DONE, "1", what="the organisation set-up")
+        audit.record(session, actor.id, AuditAction.UPDATE, "setting", None, {SETUP_DONE: "1"})

@@ -77,6 +77,7 @@ class Letterhead:
     address: str = ""
     phone: str = ""
     logo: bytes | None = None  # PNG or JPEG
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,8 @@ def _letterhead_lines(head: Letterhead) -> list[str]:
         lines = [*lines[:3], ", ".join(lines[3:])]
     if head.phone.strip():
         lines.append(f"Telephone {clean(head.phone).strip()}")
+    if head.email.strip():
+        lines.append(f"Email {clean(head.email).strip()}")
     return lines
 
 

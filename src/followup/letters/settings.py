@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -57,6 +58,7 @@ _KEYS = {
     "name": "letterhead.name",
     "address": "letterhead.address",
     "phone": "letterhead.phone",
+    "email": "letterhead.email",
     "logo": "letterhead.logo",
 }
 # Raised with every change to any part of the letterhead: the version a save is checked by.
@@ -169,6 +171,7 @@ def letterhead(session: Session) -> Letterhead:
         name=(values.get(_KEYS["name"]) or "").strip() or DEFAULT_NAME,
         address=values.get(_KEYS["address"]) or "",
         phone=values.get(_KEYS["phone"]) or "",
+        email=values.get(_KEYS["email"]) or "",
         logo=logo,
     )
 
@@ -205,6 +208,7 @@ def check_logo(data: bytes) -> None:
 
 
 _UNSET = object()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def set_letterhead(
@@ -214,6 +218,7 @@ def set_letterhead(
     name: str | None = None,
     address: str | None = None,
     phone: str | None = None,
+    email: str | None = None,
     logo: bytes | None | object = _UNSET,
     expected_version: int | None = None,
 ) -> Letterhead:
@@ -231,12 +236,15 @@ def set_letterhead(
         ("name", name, 120),
         ("address", address, 400),
         ("phone", phone, 40),
+        ("email", email, 254),
     ):
         if value is None:
             continue
         value = value.replace("\r\n", "\n").strip()
         if part == "name" and not value:
             raise RuleViolation("The letterhead needs the organisation's name.")
+        if part == "email" and value and not _EMAIL.match(value):
+            raise RuleViolation("The letterhead email does not look like an email address.")
         if len(value) > limit:
             raise RuleViolation(
                 f"The letterhead {part} is too long; keep it under {limit} characters."

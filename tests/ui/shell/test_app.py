@@ -178,5 +178,5 @@ def test_the_password_dialog_says_where_the_password_goes(qtbot, refused):
     )
     qtbot.addWidget(dialog)
     dialog.open()
-    assert "system keyring (tests.memory_keyring.MemoryKeyring)" in dialog.keeping.text()
+    assert "system keyring (memory keyring MemoryKeyring)" in dialog.keeping.text()
     dialog.reject()

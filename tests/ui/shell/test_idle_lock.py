@@ -350,7 +350,7 @@ def test_sign_out_from_the_menu_keeps_work_and_the_same_user_carries_on(
     assert store.load(team["lead"].id) == {  # kept at once, even if the app is closed now
         f"case:{caseload['TST-0001']}": {"note": "Rang twice, try again Friday"}
     }
-    qtbot.waitUntil(lambda: not lock.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: lock.lock_screen.unlock_button.isEnabled(), timeout=WAIT)
     with ui_db.session() as s:
         logout = s.scalar(select(m.AuditEvent).where(m.AuditEvent.action == "logout"))
     assert logout.user_id == team["lead"].id and "signed out" in logout.details
@@ -376,6 +376,7 @@ def test_switch_user_from_the_menu_hands_over_with_the_work_kept(
     assert window.switch_user_action.shortcut().toString() == "Ctrl+Shift+U"
     window.switch_user_action.trigger()
     screen = window.idle_lock.lock_screen
+    qtbot.waitUntil(lambda: screen.unlock_button.isEnabled(), timeout=WAIT)  # sign-out written
     qtbot.keyClicks(screen.username, "worker1")
     qtbot.keyClicks(screen.password, "pass-worker1")
     qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)

@@ -196,6 +196,8 @@ class LetterSettingsView(QWidget):
             "discreet, e.g. Community Support Team"
         )
         self.head_phone = _field("Phone", 40)
+        self.head_email = _field("Email", 254)
+        self.head_email.setPlaceholderText("Optional: shown under the phone number")
         self.head_address = QPlainTextEdit()
         self.head_address.setAccessibleName("Address")
         self.head_address.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
@@ -224,6 +226,7 @@ class LetterSettingsView(QWidget):
         form.addRow("Name", self.head_name)
         form.addRow("Address", self.head_address)
         form.addRow("Phone", self.head_phone)
+        form.addRow("Email", self.head_email)
         right = QVBoxLayout()
         right.addWidget(QLabel("Logo (PNG or JPEG)"))
         right.addLayout(logo_row)
@@ -402,6 +405,8 @@ class LetterSettingsView(QWidget):
             self.head_address.setPlainText(head.address)
         if shown is None or self.head_phone.text() == shown.phone:
             self.head_phone.setText(head.phone)
+        if shown is None or self.head_email.text() == shown.email:
+            self.head_email.setText(head.email)
         if shown is None or not self._logo_changed:
             self._logo = head.logo
             self._logo_changed = False
@@ -464,6 +469,7 @@ class LetterSettingsView(QWidget):
             "name": self.head_name.text(),
             "address": self.head_address.toPlainText(),
             "phone": self.head_phone.text(),
+            "email": self.head_email.text(),
         }
         logo, logo_changed, seen = self._logo, self._logo_changed, self._head_version
 

@@ -179,6 +179,7 @@ class AppFlow(QObject):
         self._on_exit = on_exit or QApplication.exit
         self.guard: DatabaseGuard | None = None  # once the database is open
         self._where: tuple[str, AppPaths] | None = None
+        self.setup: QWidget | None = None  # the organisation set-up, when offered
 
     def open(self, url: str, paths: AppPaths) -> QWidget:
         """Show the sign-in dialog at once and open the database behind it."""
@@ -316,7 +317,21 @@ class AppFlow(QObject):
         if self.guard is not None:
             self.guard.attach(window)
         self._guard(window, self.db, signed_in.actor)
+        self._offer_setup(window, self.db, signed_in.actor)
         return window
+
+    def _offer_setup(self, window: MainWindow, db: Database, actor: Actor) -> None:
+        """An administrator on a database never set up is offered the organisation set-up."""
+        if not actor.can("manage_services"):
+            return
+        from followup.ui.shell.org_setup import OrgSetupDialog, setup_wanted
+
+        def show(wanted: bool) -> None:
+            if wanted and self.window is window:
+                self.setup = OrgSetupDialog(db, actor, window)
+                self.setup.open()
+
+        self.runner.run(lambda: setup_wanted(db, actor), show, lambda _exc: None, name="set-up")
 
     def _guard(self, window: MainWindow, db: Database, actor: Actor) -> None:
         """The idle lock, and the unsaved work kept for this user when last signed out."""

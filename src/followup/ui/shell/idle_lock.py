@@ -350,8 +350,19 @@ class IdleLock(QObject):
                     s, actor.id, AuditAction.LOGOUT, "user", actor.id, {"reason": "signed out"}
                 )
 
-        self._runner.run(record, lambda _: None, lambda exc: log.error("%s", exc), name="logout")
         self.lock(signed_out=True)
+        # Nobody signs in until the sign-out is written: two writes at once would make
+        # SQLite refuse one of them.
+        self.lock_screen.set_busy(True)
+
+        def written(_: object) -> None:
+            self.lock_screen.set_busy(False)
+
+        def failed(exc: BaseException) -> None:
+            log.error("The sign-out could not be audited (%s)", type(exc).__name__)
+            self.lock_screen.set_busy(False)
+
+        self._runner.run(record, written, failed, name="logout")
 
     def keep_drafts(self) -> int:
         """Keep the user's unsaved work as drafts (before a sign-out, or a window closing)."""
