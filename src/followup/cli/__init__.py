@@ -344,14 +344,22 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from followup.db.writer_lock import wait_for_imports
     from followup.intake.importer import import_file
+
+    said: list[bool] = []
+
+    def waiting() -> None:  # said once, whichever wait comes first
+        if not said:
+            said.append(True)
+            waiting_for_import()
 
     db = open_db(args, migrate=False)
     try:
+        if not args.dry_run:  # signing in writes: first let another import finish
+            wait_for_imports(db, waiting=waiting)
         actor = sign_in_user(db, args)
-        summary = import_file(
-            db, actor, args.file, dry_run=args.dry_run, waiting=waiting_for_import
-        )
+        summary = import_file(db, actor, args.file, dry_run=args.dry_run, waiting=waiting)
     finally:
         db.dispose()
     out(json.dumps(summary.as_json()) if args.json else summary.describe())

@@ -14,8 +14,8 @@ three again, for a file made by an older version (``followup.files``; nothing on
 
 Writers wait their turn. A session opened with ``write=True`` starts with ``BEGIN IMMEDIATE``:
 it takes SQLite's write lock before it reads, so that SQLite's busy handler retries it with
-growing pauses (1 ms up to 100 ms) for up to ``BUSY_TIMEOUT_MS`` while another writer finishes,
-then ``DatabaseBusy`` says so in one sentence. (A transaction that reads first and then writes
+growing pauses (1 ms up to 100 ms) for up to ``WRITE_WAIT_S`` while another writer (an import,
+say) finishes, then ``DatabaseBusy`` says so in one sentence. (A transaction that reads first and then writes
 cannot wait: SQLite refuses its write at once while another connection is writing.) An import
 waits for another import for longer (``followup.db.writer_lock``).
 
@@ -33,6 +33,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -49,6 +50,7 @@ from followup.files import create_private_file, private_file, private_folder
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "BEGIN_OPTION",
+    "WRITE_WAIT_S",
     "begin_immediate",
     "disk_full_sentence",
     "is_busy",
@@ -67,7 +69,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another writer (documented in README)
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for a lock (documented in README)
+WRITE_WAIT_S = 60.0  # how long a write session waits for its turn (documented in README)
 # The execution option naming how a SQLite transaction begins: a callable given the driver's
 # connection, which must leave a transaction open (``begin_immediate``).
 BEGIN_OPTION = "followup_begin"
@@ -372,12 +375,13 @@ class Database:
         """A session that commits when the block succeeds and rolls back when it fails.
 
         ``write=True`` for a change: on SQLite it takes the write lock first, so that it waits
-        its turn behind another writer (up to ``BUSY_TIMEOUT_MS``) instead of failing.
+        its turn behind another writer (up to ``WRITE_WAIT_S``) instead of failing.
         """
         session = self._sessions()
         try:
             if write and self.is_sqlite:
-                session.connection(execution_options={BEGIN_OPTION: begin_immediate})
+                begin = partial(begin_immediate, limit_s=WRITE_WAIT_S)
+                session.connection(execution_options={BEGIN_OPTION: begin})
             yield session
             session.commit()
         except OperationalError as exc:

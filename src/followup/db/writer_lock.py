@@ -10,6 +10,7 @@ second fails on a duplicate police reference). So an import takes its turn befor
 - PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``), released by the
   commit or rollback; other writers are not held up.
 
+``wait_for_imports`` waits for the turn without keeping it (before the command line signs in).
 When the turn is not free at once, ``waiting()`` is called once (the command line and the
 import dialog say "waiting for another import to finish") and the import waits up to
 ``IMPORT_WAIT_S``, checking ``stop()`` (a cancelled import) about every second, before one
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from followup.db.engine import Database
 
-__all__ = ["FIRST_TRY_MS", "IMPORT_LOCK_KEY", "IMPORT_WAIT_S", "import_turn"]
+__all__ = ["FIRST_TRY_MS", "IMPORT_LOCK_KEY", "IMPORT_WAIT_S", "import_turn", "wait_for_imports"]
 
 IMPORT_WAIT_S = 600.0  # ten minutes: a large import takes a minute or two (documented in README)
 FIRST_TRY_MS = 300  # a colleague's save holds the lock for milliseconds: no message for that
@@ -63,6 +64,23 @@ def import_turn(
         else:
             _advisory_turn(session, waiting, stop, limit_s)
         yield session
+
+
+def wait_for_imports(
+    db: Database,
+    *,
+    waiting: Callable[[], None] | None = None,
+    stop: Callable[[], None] | None = None,
+    limit_s: float = IMPORT_WAIT_S,
+) -> None:
+    """Wait, saying so, until no import holds the turn, without keeping it.
+
+    For a command that must write something else before its import (the command line signs
+    in, which is recorded): on SQLite that write would otherwise wait silently behind the
+    other import's lock.
+    """
+    with import_turn(db, waiting=waiting, stop=stop, limit_s=limit_s):
+        pass
 
 
 def _advisory_turn(
