@@ -273,6 +273,17 @@ def _sqlite_errors(url: URL, path: Path | None) -> Callable[[ExceptionContext], 
     return handle
 
 
+def _server_disk_full(url: URL) -> Callable[[ExceptionContext], None]:
+    """The server's disk is full (SQLSTATE 53100): the same sentence as on SQLite."""
+    where = describe(url)
+
+    def handle(context: ExceptionContext) -> None:
+        if getattr(context.original_exception, "sqlstate", None) == "53100":
+            raise DiskFull(disk_full_sentence(where))
+
+    return handle
+
+
 def make_engine(url: str, *, create: bool = False) -> Engine:
     """Build an engine for ``url``; a PostgreSQL password, if any, is already in the URL."""
     u = make_url(url)
@@ -291,12 +302,14 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     if backend == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        return create_engine(
+        engine = create_engine(
             u,
             hide_parameters=True,
             pool_pre_ping=True,
             connect_args={"connect_timeout": 5, "application_name": "followup"},
         )
+        event.listen(engine, "handle_error", _server_disk_full(u))
+        return engine
     raise DatabaseUnavailable(
         f"Followup works with SQLite and PostgreSQL databases, not {backend!r}; "
         "check the database URL."
