@@ -14,10 +14,10 @@ three again, for a file made by an older version (``followup.files``; nothing on
 
 Writers wait their turn. A session opened with ``write=True`` starts with ``BEGIN IMMEDIATE``:
 it takes SQLite's write lock before it reads, so that SQLite's busy handler retries it with
-growing pauses (1 ms up to 100 ms) for up to ``WRITE_WAIT_S`` while another writer (an import,
-say) finishes, then ``DatabaseBusy`` says so in one sentence. (A transaction that reads first and then writes
-cannot wait: SQLite refuses its write at once while another connection is writing.) An import
-waits for another import for longer (``followup.db.writer_lock``).
+growing pauses (1 ms up to 100 ms) for up to ``WRITE_WAIT_S`` while another writer (an
+import, say) finishes, then ``DatabaseBusy`` says so in one sentence. (A transaction that
+reads first and then writes cannot wait: SQLite refuses its write at once while another
+connection is writing.) An import waits for another import longer (``db.writer_lock``).
 
 Two SQLite failures become one sentence whatever statement meets them: a damaged file ("database
 disk image is malformed": ``DatabaseDamaged``, recorded beside the file by ``followup.db.health``
@@ -237,7 +237,7 @@ def begin_immediate(
 
 
 def sqlite_failure(exc: BaseException) -> str | None:
-    """ "damaged", "full" or None: what a SQLite error says about the file or the disk."""
+    """What a SQLite error says about the file or the disk: "damaged", "full" or None."""
     orig = getattr(exc, "orig", exc)
     name = getattr(orig, "sqlite_errorname", "") or ""
     text = str(orig).lower()
