@@ -7,6 +7,8 @@ from __future__ import annotations
 
 __all__ = [
     "DatabaseBusy",
+    "DatabaseDamaged",
+    "DiskFull",
     "DatabaseTooNew",
     "DatabaseUnavailable",
     "FollowupError",
@@ -66,3 +68,11 @@ def require_version(found: int, expected: int | None, what: str) -> None:
 
 class DatabaseBusy(FollowupError):
     """Another connection holds the database's write lock (SQLite) for too long."""
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The SQLite file is damaged: it is refused, and nothing more is written to it."""
+
+
+class DiskFull(FollowupError):
+    """The disk (or the database's size limit) ran out of room; the change was rolled back."""

@@ -102,7 +102,7 @@ def sign_in(db: Database, username: str, password: str) -> Actor:
         return team_accounts.sign_in(db, username, password)
     from followup import accounts
 
-    with db.session() as s:
+    with db.session(write=True) as s:  # it records the sign-in: it waits for its turn
         return accounts.sign_in(s, username, password)
 
 

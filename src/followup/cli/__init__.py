@@ -38,11 +38,13 @@ from followup.cli.support import (
     UsageError,
     add_db_option,
     add_user_option,
+    describe_url,
     iso_utc,
     open_db,
     out,
     read_password,
     sign_in_user,
+    waiting_for_import,
 )
 from followup.cli.users import add_users_parser, cmd_users, cmd_users_add
 from followup.errors import FollowupError
@@ -195,19 +197,40 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Integrity, schema and, on SQLite, the audit trail's hash chain (followup.audit.chain)."""
     from followup.audit.chain import verify_chain
     from followup.db.engine import sqlite_path
-    from followup.db.migrate import integrity_report
+    from followup.db.migrate import IntegrityReport, integrity_report
+    from followup.errors import DatabaseDamaged
     from followup.protection.integrity import network_share_warning
 
-    db = open_db(args, migrate=False)
+    path = None
+    chain = None
+    unreadable = False
     try:
-        report = integrity_report(db)
-        path = sqlite_path(db.url)
-        chain = None
-        if report["schema_revision"] == report["app_revision"]:
-            with db.session() as s:
-                chain = verify_chain(s)
-    finally:
-        db.dispose()
+        db = open_db(args, migrate=False, checking=True)
+    except DatabaseDamaged as exc:  # too damaged to read its schema revision
+        from followup.db.migrate import head_revision
+
+        unreadable = True
+        report: IntegrityReport = {
+            "database": describe_url(args),
+            "schema_revision": None,
+            "app_revision": head_revision(),
+            "ok": False,
+            "problems": [str(exc)],
+            "details": [],
+        }
+    else:
+        try:
+            report = integrity_report(db)
+            path = sqlite_path(db.url)
+            if report["ok"] and report["schema_revision"] == report["app_revision"]:
+                try:
+                    with db.session() as s:
+                        chain = verify_chain(s)
+                except DatabaseDamaged as exc:
+                    report["problems"].append(str(exc))
+                    report["ok"] = False
+        finally:
+            db.dispose()
     warnings = [w for w in (network_share_warning(path) if path else None,) if w]
     if chain is not None and chain.problem:
         report["problems"].append(chain.problem)
@@ -219,7 +242,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         out(f"Database: {report['database']}")
         out(
-            f"Schema revision: {report['schema_revision'] or 'none'} (this app: {report['app_revision']})"
+            f"Schema revision: {report['schema_revision'] or ('unreadable' if unreadable else 'none')}"
+            f" (this app: {report['app_revision']})"
         )
         if report["ok"]:
             out("Integrity: ok")
@@ -320,12 +344,22 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from followup.db.writer_lock import wait_for_imports
     from followup.intake.importer import EMPTY_FILE, import_file
+
+    said: list[bool] = []
+
+    def waiting() -> None:  # said once, whichever wait comes first
+        if not said:
+            said.append(True)
+            waiting_for_import()
 
     db = open_db(args, migrate=False)
     try:
+        if not args.dry_run:  # signing in writes: first let another import finish
+            wait_for_imports(db, waiting=waiting)
         actor = sign_in_user(db, args)
-        summary = import_file(db, actor, args.file, dry_run=args.dry_run)
+        summary = import_file(db, actor, args.file, dry_run=args.dry_run, waiting=waiting)
     finally:
         db.dispose()
     out(json.dumps(summary.as_json()) if args.json else summary.describe())

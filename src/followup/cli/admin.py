@@ -39,8 +39,17 @@ def add_backup_parsers(sub: Any) -> None:
     add_user_option(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("restore", help="replace the database with the backup FILE (admin)")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser(
+        "restore",
+        help="replace the database with the backup FILE, or with the newest good backup "
+        "(--latest), setting a damaged database aside (admin)",
+    )
+    p.add_argument("file", metavar="FILE", nargs="?")
+    p.add_argument(
+        "--latest",
+        action="store_true",
+        help="the newest good backup in the backup folder (a SQLite database)",
+    )
     p.add_argument(
         "--allow-unverified",
         action="store_true",
@@ -97,12 +106,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from followup.protection.backup.common import configured_backup_folder
     from followup.protection.backup.database import restore_database
     from followup.protection.backup.digest import check_digest
-    from followup.protection.integrity import is_damaged_sqlite_file
+    from followup.protection.backup.rotation import newest_good_backup
+    from followup.protection.integrity import known_damaged
     from followup.settings import AppPaths, resolve_database_url, with_stored_password
 
     paths = AppPaths.default()
     url = with_stored_password(resolve_database_url(args.db, paths))
-    source = Path(args.file)
+    folder = configured_backup_folder(paths)
+    path = sqlite_path(url)
+    if bool(args.file) == bool(args.latest):
+        raise UsageError("Name the backup FILE to restore or say --latest: one of the two.")
+    if args.latest:
+        if path is None:
+            raise UsageError(
+                "--latest restores a SQLite database from the backup folder; for a "
+                "PostgreSQL database name the backup FILE."
+            )
+        found = newest_good_backup(folder, path.stem)
+        if found is None:
+            raise FollowupError(
+                f"There is no good backup of {path.name} in {folder} to restore; nothing was "
+                "changed."
+            )
+        source = found
+    else:
+        source = Path(args.file)
     if not source.is_file():
         raise FollowupError(f"There is no backup file at {source}; nothing was changed.")
     # Before signing in, which writes to the audit trail: a refused backup changes nothing.
@@ -117,15 +145,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
         signed.append(sign_in_user(db, args))
         require(signed[-1], "restore")
 
+    damaged = False
+    db: Any
     try:
-        db = open_database(url, migrate=False)
+        db = open_database(url, migrate=False, verify_changed=True)
     except DatabaseTooNew:
         raise
     except DatabaseUnavailable:
-        path = sqlite_path(url)
-        if path is None or (path.exists() and not is_damaged_sqlite_file(path)):
+        # A damaged file is never signed in to (that writes): the backup is, once checked.
+        if path is None or (path.exists() and not known_damaged(path)):
             raise
-        db = None
+        db, damaged = None, path.exists()
     if db is not None:
         try:
             authorise(db)
@@ -134,10 +164,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     info = restore_database(
         url,
         source,
-        backup_dir=configured_backup_folder(paths),
+        backup_dir=folder,
         actor=signed[0] if signed else None,
         authorise=None if signed else authorise,
         allow_unverified=args.allow_unverified,
+        damaged=damaged,
     )
     if args.json:
         out(

@@ -24,6 +24,8 @@ __all__ = [
     "UsageError",
     "add_db_option",
     "add_user_option",
+    "describe_url",
+    "waiting_for_import",
     "iso_utc",
     "open_db",
     "out",
@@ -65,8 +67,20 @@ def out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def open_db(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Database:
-    """Open the database named by ``--db`` (or the settings), its password from the keyring."""
+def open_db(
+    args: argparse.Namespace,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    checking: bool = False,
+) -> Database:
+    """Open the database named by ``--db`` (or the settings), its password from the keyring.
+
+    A SQLite file recorded as damaged is refused (``DatabaseDamaged``, exit 2) before it is
+    opened, and one changed since Followup last knew it good gets SQLite's quick check first,
+    so that no command writes to a damaged file. ``checking`` (`followup check`) opens it
+    regardless, to check it again.
+    """
     from followup.db.migrate import open_database
     from followup.protection.backup.common import configured_backup_folder
     from followup.protection.backup.digest import write_digest
@@ -81,7 +95,23 @@ def open_db(args: argparse.Namespace, *, create: bool = False, migrate: bool = T
         migrate=migrate,
         backup_dir=configured_backup_folder(paths),
         on_backup=write_digest,
+        verify_changed=not checking,
+        refuse_known_damage=not checking,
     )
+
+
+def describe_url(args: argparse.Namespace) -> str:
+    """The database ``--db`` (or the settings) names, for a person, without opening it."""
+    from followup.db.engine import describe
+    from followup.settings import AppPaths, resolve_database_url
+
+    return describe(resolve_database_url(getattr(args, "db", None), AppPaths.default()))
+
+
+def waiting_for_import() -> None:
+    """Said on stderr (stdout may be JSON) while an import waits for another to finish."""
+    sys.stderr.write("followup: waiting for another import to finish…\n")
+    sys.stderr.flush()
 
 
 def read_password(prompt: str, env: str | None = None) -> str:

@@ -1,3 +1,4 @@
-"""Storage: SQLAlchemy models, engine and session setup, Alembic migrations, read queries."""
+"""Storage: SQLAlchemy models, engine and session setup, Alembic migrations, read queries,
+a SQLite file's last integrity result, and the import's turn to write."""
 
-__all__ = ["engine", "migrate", "models", "queries", "types"]
+__all__ = ["engine", "health", "migrate", "models", "queries", "types", "writer_lock"]

@@ -11,29 +11,50 @@ A SQLite file is private to the user: it is created ``0600`` (in a ``0700`` fold
 makes the folder) before SQLite first opens it, so that SQLite, which on unix gives the -wal and
 -shm files the database file's mode, creates those private too; every new connection sets the
 three again, for a file made by an older version (``followup.files``; nothing on Windows).
+
+Writers wait their turn. A session opened with ``write=True`` starts with ``BEGIN IMMEDIATE``:
+it takes SQLite's write lock before it reads, so that SQLite's busy handler retries it with
+growing pauses (1 ms up to 100 ms) for up to ``WRITE_WAIT_S`` while another writer (an
+import, say) finishes, then ``DatabaseBusy`` says so in one sentence. (A transaction that
+reads first and then writes cannot wait: SQLite refuses its write at once while another
+connection is writing.) An import waits for another import longer (``db.writer_lock``).
+
+Two SQLite failures become one sentence whatever statement meets them: a damaged file ("database
+disk image is malformed": ``DatabaseDamaged``, recorded beside the file by ``followup.db.health``
+so that nothing opens it for writing again) and a full disk (``DiskFull``). Either way the
+transaction is rolled back, so nothing half-done is kept.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from followup.errors import DatabaseBusy, DatabaseUnavailable, StaleEdit
+from followup.db import health
+from followup.errors import DatabaseBusy, DatabaseDamaged, DatabaseUnavailable, DiskFull, StaleEdit
 from followup.files import create_private_file, private_file, private_folder
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "BEGIN_OPTION",
+    "WRITE_WAIT_S",
+    "begin_immediate",
+    "disk_full_sentence",
+    "is_busy",
+    "sqlite_failure",
     "TEAM_SERVER_PROBE",
     "enforced_by_server",
     "SQLITE_MAGIC",
@@ -48,7 +69,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for a lock (documented in README)
+WRITE_WAIT_S = 60.0  # how long a write session waits for its turn (documented in README)
+# The execution option naming how a SQLite transaction begins: a callable given the driver's
+# connection, which must leave a transaction open (``begin_immediate``).
+BEGIN_OPTION = "followup_begin"
 
 
 # A function that exists only once `followup init` has made the database a team server.
@@ -152,7 +177,111 @@ def _keep_private(path: Path) -> Callable[[sqlite3.Connection, ConnectionPoolEnt
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    begin = conn.get_execution_options().get(BEGIN_OPTION)
+    if begin is None:
+        conn.exec_driver_sql("BEGIN")
+        return
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    begin(raw)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a SQLite error means another connection holds the lock."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "locked" in text or "busy" in text
+
+
+def begin_immediate(
+    raw: sqlite3.Connection,
+    *,
+    limit_s: float = BUSY_TIMEOUT_MS / 1000,
+    first_try_ms: int | None = None,
+    waiting: Callable[[], None] | None = None,
+    stop: Callable[[], None] | None = None,
+) -> None:
+    """``BEGIN IMMEDIATE``: take the write lock now, waiting up to ``limit_s`` for it.
+
+    SQLite's busy handler does the waiting (pauses growing from 1 ms to 100 ms). When the
+    first ``first_try_ms`` pass without the lock, ``waiting()`` is called once, and ``stop()``
+    (which raises to give up, as a cancelled import does) about every second after that.
+    Raises ``DatabaseBusy`` when the limit passes.
+    """
+    deadline = time.monotonic() + limit_s
+    step_ms = first_try_ms if first_try_ms is not None else int(limit_s * 1000)
+    told = False
+    try:
+        while True:
+            raw.execute(f"PRAGMA busy_timeout={max(1, step_ms)}")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                span = f"{limit_s / 60:.0f} minutes" if limit_s >= 120 else f"{limit_s:.0f} seconds"
+                raise DatabaseBusy(
+                    f"The database stayed busy with someone else's change for {span}, so "
+                    "nothing of yours was saved; try again in a moment."
+                )
+            if waiting is not None and not told:
+                told = True
+                waiting()
+            if stop is not None:
+                stop()
+            step_ms = int(min(1.0, left) * 1000)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def sqlite_failure(exc: BaseException) -> str | None:
+    """What a SQLite error says about the file or the disk: "damaged", "full" or None."""
+    orig = getattr(exc, "orig", exc)
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    text = str(orig).lower()
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        "malformed" in text or "file is not a database" in text
+    ):
+        return "damaged"
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
+        return "full"
+    return None
+
+
+def disk_full_sentence(where: str) -> str:
+    return (
+        f"Could not save: the disk is full ({where} has no room to grow), so nothing of this "
+        "was kept; free some space on the disk and try again."
+    )
+
+
+def _sqlite_errors(url: URL, path: Path | None) -> Callable[[ExceptionContext], None]:
+    """Damage and a full disk, met by any statement, become one sentence (and damage is
+    recorded beside the file, so that nothing opens it for writing again)."""
+    where = describe(url)
+
+    def handle(context: ExceptionContext) -> None:
+        failure = sqlite_failure(context.original_exception)
+        if failure == "damaged" and path is not None:
+            health.record(path, ok=False)
+            raise DatabaseDamaged(health.damage_sentence(where))
+        if failure == "full":
+            raise DiskFull(disk_full_sentence(where))
+
+    return handle
+
+
+def _server_disk_full(url: URL) -> Callable[[ExceptionContext], None]:
+    """The server's disk is full (SQLSTATE 53100): the same sentence as on SQLite."""
+    where = describe(url)
+
+    def handle(context: ExceptionContext) -> None:
+        if getattr(context.original_exception, "sqlstate", None) == "53100":
+            raise DiskFull(disk_full_sentence(where))
+
+    return handle
 
 
 def make_engine(url: str, *, create: bool = False) -> Engine:
@@ -168,16 +297,19 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
         if path is not None:
             event.listen(engine, "connect", _keep_private(path))
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_errors(u, path))
         return engine
     if backend == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        return create_engine(
+        engine = create_engine(
             u,
             hide_parameters=True,
             pool_pre_ping=True,
             connect_args={"connect_timeout": 5, "application_name": "followup"},
         )
+        event.listen(engine, "handle_error", _server_disk_full(u))
+        return engine
     raise DatabaseUnavailable(
         f"Followup works with SQLite and PostgreSQL databases, not {backend!r}; "
         "check the database URL."
@@ -239,6 +371,9 @@ class Database:
         self.url = url
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Whether this file was known good when opened (or checked since): then closing it
+        # records it as Followup leaves it (``followup.db.health.vouch``).
+        self.trusted = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -249,15 +384,22 @@ class Database:
         return describe(self.url)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits when the block succeeds and rolls back when it fails."""
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it fails.
+
+        ``write=True`` for a change: on SQLite it takes the write lock first, so that it waits
+        its turn behind another writer (up to ``WRITE_WAIT_S``) instead of failing.
+        """
         session = self._sessions()
         try:
+            if write and self.is_sqlite:
+                begin = partial(begin_immediate, limit_s=WRITE_WAIT_S)
+                session.connection(execution_options={BEGIN_OPTION: begin})
             yield session
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            if "locked" in str(exc.orig).lower():
+            if is_busy(exc):
                 raise DatabaseBusy(
                     "The database is busy with someone else's change; nothing of yours was "
                     "saved. Reload and try again in a moment."
@@ -304,3 +446,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        path = sqlite_path(self.url) if self.is_sqlite else None
+        if self.trusted and path is not None and path.exists():
+            health.vouch(path)

@@ -1,7 +1,8 @@
 """Schema migrations with Alembic, run in-process, with a backup first on SQLite.
 
 A database whose revision this version of Followup does not know was written by a newer
-version: it is refused, never touched.
+version: it is refused, never touched. A SQLite file whose last integrity result says damaged
+(``followup.db.health``) is refused before it is opened at all.
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import DBAPIError
 
-from followup.db.engine import Database, explain_connection_error, make_engine, sqlite_path
-from followup.errors import DatabaseTooNew, DatabaseUnavailable
+from followup.db import health
+from followup.db.engine import (
+    Database,
+    describe,
+    explain_connection_error,
+    make_engine,
+    sqlite_path,
+)
+from followup.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from followup.files import create_private_file, private_folder
 
 __all__ = [
@@ -142,19 +150,37 @@ def open_database(
     backup_dir: Path | None = None,
     check_integrity: bool = False,
     on_backup: Callable[[Path], object] | None = None,
+    verify_changed: bool = False,
+    refuse_known_damage: bool = True,
 ) -> Database:
     """Open (and by default upgrade) a database, or raise ``DatabaseUnavailable``.
 
-    SQLite's quick check reads the whole file (seconds for a large one), so it runs before a
-    migration writes anything, or when asked (`followup check` runs the full check).
+    A SQLite file is refused as ``DatabaseDamaged`` when its header is not sane or its last
+    integrity result says damaged (``refuse_known_damage=False`` for `followup check`, which
+    checks again). SQLite's quick check reads the whole file (seconds for a large one), so it
+    runs only before a migration writes anything, when asked, or with ``verify_changed`` (the
+    command line) when the file changed since Followup last knew it good.
     """
+    path = sqlite_path(url)
+    known: health.LastCheck | None = None
+    if path is not None and path.exists() and path.stat().st_size > 0:
+        known = health.last_check(path)
+        if refuse_known_damage and known is not None and not known.ok:
+            raise DatabaseDamaged(health.damage_sentence(describe(url)))
+        if not health.check_header(path):
+            health.record(path, ok=False)
+            raise DatabaseDamaged(health.damage_sentence(describe(url)))
+    unchanged = known is not None and known.ok and path is not None and known.matches(path)
     db = Database(url, make_engine(url, create=create))
     try:
         db.ping()
         state = schema_state(db)
-        file_backed = db.is_sqlite and sqlite_path(url) is not None
+        file_backed = db.is_sqlite and path is not None
+        db.trusted = file_backed and unchanged
         if file_backed and (
-            check_integrity or (migrate and not state.up_to_date and state.current)
+            check_integrity
+            or (migrate and not state.up_to_date and state.current)
+            or (verify_changed and not unchanged)
         ):
             quick_check(db)
         if migrate:
@@ -174,14 +200,19 @@ def open_database(
 
 
 def quick_check(db: Database) -> None:
-    """SQLite's quick integrity check; a damaged file is refused before anything writes to it."""
+    """SQLite's quick integrity check; a damaged file is refused before anything writes to it.
+
+    The result is recorded beside the file (``followup.db.health``); a good one makes the
+    database trusted, so that closing it records the file as Followup leaves it.
+    """
     with db.engine.connect() as conn:
         rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    path = sqlite_path(db.url)
+    if path is not None:
+        health.record(path, ok=rows == ["ok"])
     if rows != ["ok"]:
-        raise DatabaseUnavailable(
-            f"{db.description[0].upper()}{db.description[1:]} is damaged (SQLite's integrity "
-            "check failed); restore the newest backup. Nothing was written to it."
-        )
+        raise DatabaseDamaged(health.damage_sentence(db.description))
+    db.trusted = path is not None
 
 
 class IntegrityReport(TypedDict):
@@ -192,20 +223,34 @@ class IntegrityReport(TypedDict):
     app_revision: str
     ok: bool
     problems: list[str]
+    details: list[str]
 
 
 def integrity_report(db: Database) -> IntegrityReport:
-    """Full integrity check and schema revision, for `followup check`."""
+    """Full integrity check and schema revision, for `followup check`.
+
+    On SQLite the result is recorded beside the file (``followup.db.health``): a damaged file
+    is then refused by every command and the app until it is restored or checks good again.
+    Damage is one sentence in ``problems``; SQLite's own first findings are in ``details``.
+    """
     state = schema_state(db)
     problems: list[str] = []
+    details: list[str] = []
+    path = sqlite_path(db.url)
     if db.is_sqlite:
-        with db.engine.connect() as conn:
-            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
-            if rows != ["ok"]:
-                problems.extend(rows[:20])
-            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if fk:
-                problems.append(f"{len(fk)} rows refer to missing records")
+        try:
+            with db.engine.connect() as conn:
+                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+                fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        except DatabaseDamaged:  # SQLite could not even read it through
+            rows, fk = [], []
+        if rows != ["ok"]:
+            problems.append(health.damage_sentence(db.description))
+            details.extend(rows[:20])
+        if fk:
+            problems.append(f"{len(fk)} rows refer to missing records")
+        if path is not None:
+            health.record(path, ok=rows == ["ok"])
     if not state.up_to_date:
         problems.append(
             "the schema is not up to date; run `followup init` to upgrade it"
@@ -218,4 +263,5 @@ def integrity_report(db: Database) -> IntegrityReport:
         "app_revision": state.head,
         "ok": not problems,
         "problems": problems,
+        "details": details,
     }

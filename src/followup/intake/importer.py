@@ -44,6 +44,7 @@ from followup.access import Actor, require
 from followup.casework.team_rules import schedule as team_schedule
 from followup.db.engine import Database, enforced_by_server
 from followup.db.models import Referral, Setting
+from followup.db.writer_lock import import_turn
 from followup.errors import FollowupError
 from followup.intake.matching import QUERY_BATCH, Candidate, Matcher
 from followup.intake.read import RawRow, open_referral_file
@@ -334,20 +335,29 @@ def import_file(
     progress: ProgressCallback | None = None,
     cancelled: CancelCheck | None = None,
     now: datetime | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Import one police referral file (CSV or JSON) in one transaction.
 
     Raises ``FollowupError`` when the file cannot be used at all (nothing is written),
     ``ImportCancelled`` when ``cancelled()`` turns true, and ``PermissionDenied`` for a role
     without the import permission. ``now`` (aware) is the time received; tests pass it in.
+    An import waits for another to finish (``writer_lock.import_turn``; ``waiting()`` is
+    called once when it has to).
     """
     require(actor, "import")
     path = Path(path)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     summary = ImportSummary(file_name=path.name, dry_run=dry_run)
+
+    def stop() -> None:
+        if cancelled is not None and cancelled():
+            raise ImportCancelled("The import was stopped; nothing was imported.")
+
     with open_referral_file(path) as source:
         try:
-            with db.session() as session:
+            turn = db.session() if dry_run else import_turn(db, waiting=waiting, stop=stop)
+            with turn as session:
                 run = _Import(
                     session, actor, summary, now, file_format=source.format, header=source.header
                 )

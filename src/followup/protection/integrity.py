@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 
+from followup.db import health
 from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
 from followup.errors import DatabaseUnavailable, FollowupError
 
@@ -23,6 +24,7 @@ __all__ = [
     "filesystem_of",
     "is_damage_message",
     "is_damaged_sqlite_file",
+    "known_damaged",
     "network_share_warning",
     "set_aside_damaged",
     "startup_check",
@@ -84,6 +86,17 @@ def is_damaged_sqlite_file(path: Path) -> bool:
         return True
 
 
+def known_damaged(path: Path) -> bool:
+    """Whether ``path`` is a damaged SQLite file: recorded so by the last integrity check (see
+    ``followup.db.health``), with a header that is not sane, or failing the quick check now."""
+    known = health.last_check(path)
+    if path.is_file() and known is not None and not known.ok:
+        return True
+    if path.is_file() and not health.check_header(path):
+        return True
+    return is_damaged_sqlite_file(path)
+
+
 def set_aside_damaged(path: Path, now: datetime | None = None) -> Path:
     """Rename a damaged database (with its -wal and -shm) to ``<name>.damaged-<timestamp>``.
 
@@ -107,6 +120,7 @@ def set_aside_damaged(path: Path, now: datetime | None = None) -> Path:
             f"Could not set the damaged database {path} aside ({exc.strerror}); close every "
             "program that uses it and try again."
         ) from None
+    health.forget(path)  # whatever is restored there gets its own check
     log.warning("Set a damaged database file aside as %s", aside.name)
     return aside
 
@@ -131,7 +145,7 @@ def startup_check(db: Database) -> StartupCheck:
         return StartupCheck(None, None)
     warning = network_share_warning(path)
     try:
-        quick_check(db)
+        quick_check(db)  # records the result beside the file (followup.db.health)
     except DatabaseUnavailable as exc:
         return StartupCheck(str(exc), warning)
     except Exception as exc:  # a malformed file raises from the driver
@@ -142,8 +156,11 @@ def startup_check(db: Database) -> StartupCheck:
                 warning,
             )
         raise
-    with db.session() as s:
-        chain = verify_chain(s)
+    try:
+        with db.session() as s:
+            chain = verify_chain(s)
+    except DatabaseUnavailable as exc:  # damage the quick check missed, met reading the chain
+        return StartupCheck(str(exc), warning)
     return StartupCheck(None, warning, chain.problem)
 
 

@@ -135,3 +135,39 @@ def test_damage_found_by_the_check_after_opening_closes_the_database(app_paths, 
     assert flow.db is None  # closed
     assert len(asked) == 1 and "is damaged" in asked[0]
     assert not path.exists() and list(path.parent.glob("team.sqlite.damaged-*"))
+
+
+def test_a_file_recorded_as_damaged_is_refused_at_opening_set_aside_and_the_backup_offered(
+    app_paths, monkeypatch, qtbot
+):
+    """`followup check` found damage; the app reads that when it opens (no check of its own
+    first), never writes to the file, sets it aside and offers the newest good backup."""
+    from followup.cli import main
+    from followup.db import health
+
+    url, path = _database_with_backup(app_paths, n_people=200)
+    _garble(path, "person")
+    assert main(["check", "--db", str(path)]) == 2
+    assert health.last_check(path) is not None and not health.last_check(path).ok
+    damaged = path.read_bytes()
+    offers: list[tuple[str, Path | None]] = []
+    monkeypatch.setattr(backup_guard, "offer_restore", lambda m, b: offers.append((m, b)) or True)
+    monkeypatch.setattr(app_module, "show_error", lambda m: offers.append((m, None)))
+    exits: list[int] = []
+    flow = app_module.AppFlow(on_exit=exits.append, on_quit=lambda: exits.append(0))
+    with qtbot.waitSignal(flow.ready, timeout=10_000):
+        qtbot.addWidget(flow.open(url, app_paths))
+    qtbot.addWidget(flow.dialog)
+    try:
+        assert exits == [] and len(offers) == 1
+        message, backup = offers[0]
+        assert message.startswith(f"The database file {path} is damaged")
+        assert "set aside as team.sqlite.damaged-" in message
+        assert backup is not None and backup.name == "team-20260301-080000-auto.sqlite"
+        aside = next(path.parent.glob("team.sqlite.damaged-*"))
+        assert aside.read_bytes() == damaged  # never written to
+        assert flow.db is not None and flow.dialog.ok_button.isEnabled()
+    finally:
+        wait_for_tasks()
+        if flow.db is not None:
+            flow.db.dispose()

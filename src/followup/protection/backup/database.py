@@ -149,6 +149,7 @@ def restore_database(
     actor: Actor | None = None,
     authorise: Callable[[Database], None] | None = None,
     allow_unverified: bool = False,
+    damaged: bool = False,
 ) -> RestoreInfo:
     """Replace the database at ``url`` with the backup ``source``, then bring it up to date.
 
@@ -158,7 +159,8 @@ def restore_database(
     called with the checked backup open when the current database cannot be opened to sign
     in (a damaged file); it raises to refuse. A backup changed since its digest was made is
     always refused; one that cannot be checked (no digest, made on another computer) only
-    with ``allow_unverified``.
+    with ``allow_unverified``. A SQLite file known to be ``damaged`` is set aside, never
+    written over.
     """
     source = Path(source).expanduser()
     folder = backup_dir or configured_backup_folder()
@@ -173,7 +175,9 @@ def restore_database(
             describe(url), source, restored, _migrate(url, folder), safety, verified=verified
         )
     elif backend == "sqlite" and sqlite_path(url) is not None:
-        restored, safety, set_aside = restore_sqlite(url, source, folder, authorise)
+        restored, safety, set_aside = restore_sqlite(
+            url, source, folder, authorise, damaged=damaged
+        )
         info = RestoreInfo(
             describe(url), source, restored, _migrate(url, folder), safety, set_aside, verified
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from followup.db import health
 from followup.db.engine import SQLITE_MAGIC, Database, describe, make_engine, sqlite_path
 from followup.files import create_private_file
 from followup.protection.backup.common import (
@@ -126,11 +127,15 @@ def restore_sqlite(
     source: Path,
     folder: Path,
     authorise: Callable[[Database], None] | None,
+    *,
+    damaged: bool = False,
 ) -> tuple[str, Path | None, Path | None]:
     """Restore ``source`` over the SQLite file of ``url``.
 
     Returns the backup's revision, the safety copy of the replaced database (if there was
-    one) and where a damaged database was set aside (if it was).
+    one) and where a damaged database was set aside (if it was). ``damaged``: the file is
+    known damaged (its last integrity check failed) even if it opens, so it is set aside
+    rather than written over. The restored file is recorded as good (``followup.db.health``).
     """
     target = sqlite_path(url)
     assert target is not None
@@ -150,6 +155,9 @@ def restore_sqlite(
                 "move it away first. Nothing was changed."
             )
         lock = _lock(target, where) if present else None
+        if lock is not None and damaged:
+            lock.close()  # it is not written to: only checked that nobody else has it open
+            lock = None
         if authorise is not None and (lock is None):
             staged = Database("sqlite:///" + str(staging), make_engine("sqlite:///" + str(staging)))
             try:
@@ -179,6 +187,7 @@ def restore_sqlite(
             for extra in ("-wal", "-shm", "-journal"):
                 Path(f"{target}{extra}").unlink(missing_ok=True)
             os.replace(staging, target)
+        health.record(target, ok=True)  # checked when staged
         return revision, safety, set_aside
     finally:
         if lock is not None:

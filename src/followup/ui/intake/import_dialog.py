@@ -271,6 +271,9 @@ class ImportProgressDialog(QDialog):
         layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
         self.setMinimumWidth(420)
 
+    def show_waiting(self) -> None:
+        self.label.setText("Waiting for another import to finish…")
+
     def show_progress(self, rows: int, fraction: float) -> None:
         self.bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
         self.label.setText(f"{rows:,} rows read…")
@@ -289,6 +292,7 @@ class _ProgressRelay(QObject):
     """Carries progress from the pool thread to the UI thread (a queued signal)."""
 
     progress = Signal(int, float)
+    waiting = Signal()  # another import holds the turn: this one waits for it
 
 
 class ImportFlow(QObject):
@@ -334,12 +338,18 @@ class ImportFlow(QObject):
         dialog = ImportProgressDialog(Path(path).name, self._parent)
         dialog.cancel_requested.connect(cancel.set)
         relay.progress.connect(dialog.show_progress)
+        relay.waiting.connect(dialog.show_waiting)
         self.progress_dialog = dialog
         dialog.show()
 
         def run() -> ImportSummary:
             return import_file(
-                db, actor, path, progress=relay.progress.emit, cancelled=cancel.is_set
+                db,
+                actor,
+                path,
+                progress=relay.progress.emit,
+                cancelled=cancel.is_set,
+                waiting=relay.waiting.emit,
             )
 
         self._runner.run(run, self._done, message_to(self._failed), name="import referral file")
@@ -354,6 +364,7 @@ class ImportFlow(QObject):
         dialog, self.progress_dialog = self.progress_dialog, None
         if dialog is not None:
             self._relay.progress.disconnect(dialog.show_progress)
+            self._relay.waiting.disconnect(dialog.show_waiting)
             dialog.hide()
             dialog.deleteLater()
 

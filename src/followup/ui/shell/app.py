@@ -236,7 +236,7 @@ class AppFlow(QObject):
     def _recover(self, message: str) -> bool:
         """A damaged SQLite file: close it, set it aside, offer the newest good backup."""
         from followup.protection.backup.common import configured_backup_folder
-        from followup.protection.integrity import is_damage_message, is_damaged_sqlite_file
+        from followup.protection.integrity import is_damage_message, known_damaged
         from followup.startup import sqlite_path
         from followup.ui.shell.backup_guard import recover_damaged
 
@@ -244,7 +244,7 @@ class AppFlow(QObject):
             return False
         url, paths = self._where
         path = sqlite_path(url)
-        if path is None or not is_damaged_sqlite_file(path):
+        if path is None or not known_damaged(path):
             return False
         if self.guard is not None:
             self.guard.stop()
