@@ -54,10 +54,10 @@ def add_user(
     if _team(db):
         from followup.protection import team_accounts
 
-        with db.session() as s:
+        with db.session(write=True) as s:
             team_accounts.create_user(s, actor, name, role, password, display_name)
         return
-    with db.session() as s:
+    with db.session(write=True) as s:
         accounts.create_user(s, actor, name, role, password, display_name)
 
 
@@ -68,7 +68,7 @@ def set_role(
         _on_server(db, actor, name, expected_version, role=role)
         return
     assert actor is not None
-    with db.session() as s:
+    with db.session(write=True) as s:
         accounts.set_role(s, actor, name, role, expected_version=expected_version)
 
 
@@ -89,7 +89,7 @@ def set_active(
         return
     assert actor is not None
     service = accounts.enable_user if active else accounts.disable_user
-    with db.session() as s:
+    with db.session(write=True) as s:
         service(s, actor, name, expected_version=expected_version)
 
 
@@ -105,7 +105,7 @@ def reset_password(
         _on_server(db, actor, name, expected_version, password=password)
         return
     assert actor is not None
-    with db.session() as s:
+    with db.session(write=True) as s:
         accounts.reset_password(s, actor, name, password, expected_version=expected_version)
 
 
@@ -116,7 +116,7 @@ def unlock(
         _on_server(db, actor, name, expected_version, unlock=True)
         return
     assert actor is not None
-    with db.session() as s:
+    with db.session(write=True) as s:
         accounts.unlock_user(s, actor, name, expected_version=expected_version)
 
 
@@ -126,7 +126,7 @@ def change_own_password(db: Database, actor: Actor, current: str, new: str) -> A
         from followup.protection import team_accounts
 
         return team_accounts.change_own_password(db, actor, current, new)
-    with db.session() as s:
+    with db.session(write=True) as s:
         return accounts.change_own_password(s, actor, current, new)
 
 
@@ -141,7 +141,7 @@ def _on_server(
 
     if actor is not None:
         require(actor, "manage_users")
-    with db.session() as s:
+    with db.session(write=True) as s:
         team_accounts.change_user(
             s,
             actor,

@@ -177,7 +177,7 @@ class RetentionView(QWidget):
         db, actor = self._db, self._actor
 
         def work() -> DestructionReport:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return retention.destroy(s, actor, person_ids, dry_run=dry_run)
 
         self.busy = True
@@ -223,7 +223,7 @@ class RetentionView(QWidget):
         db, actor, years = self._db, self._actor, self.years.value()
 
         def work() -> int:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 retention.set_retention_years(s, actor, years)
             return years
 

@@ -260,14 +260,14 @@ class ServicesView(QWidget):
         if entry is None:
 
             def work() -> ServiceEntry:
-                with db.session() as s:
+                with db.session(write=True) as s:
                     return directory.add_service(s, actor, **values)
 
             self._run(work, "Added to the directory; workers can refer to it now.")
         else:
 
             def work() -> ServiceEntry:
-                with db.session() as s:
+                with db.session(write=True) as s:
                     return directory.update_service(s, actor, entry.id, entry.version, **values)
 
             self._run(work, "Saved.")
@@ -279,7 +279,7 @@ class ServicesView(QWidget):
         db, actor, active = self._db, self._actor, not entry.active
 
         def work() -> ServiceEntry:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return directory.set_service_active(s, actor, entry.id, active, entry.version)
 
         self._run(

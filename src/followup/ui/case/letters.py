@@ -154,7 +154,7 @@ class CaseLettersPanel(QWidget):
         db, actor, case_id = self._db, self._actor, self.case_id
 
         def fetch() -> list[LetterSummary]:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return letters_for_case(s, actor, case_id)
 
         self.loading = True
@@ -216,7 +216,7 @@ class CaseLettersPanel(QWidget):
         db, actor = self._db, self._actor
 
         def fetch() -> LetterRecord:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return letter_pdf(s, actor, letter_id)
 
         self._runner.run(

@@ -101,7 +101,7 @@ def make_subject_access(
     message.confirm("Making the subject access pack…")
 
     def work() -> tuple[Path, Path]:
-        with db.session() as s:
+        with db.session(write=True) as s:
             return export_subject_access(s, actor, person_id, folder, requested)
 
     def done(paths: tuple[Path, Path]) -> None:

@@ -74,7 +74,7 @@ class OpenedCase:
 
 def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
     """Read a case for the view (on a pool thread); the opening is audited once, as a view."""
-    with db.session() as s:
+    with db.session(write=True) as s:
         detail = open_case(s, actor, case_id)
         services = treatment.services(s)
         workers = accounts.list_workers(s) if actor.can("assign") else []
@@ -94,7 +94,7 @@ def save_and_reload(
 
     A refusal or a conflict raises, and reaches the view's failure callback as the exception.
     """
-    with db.session() as s:
+    with db.session(write=True) as s:
         action.apply(s, actor, case_id, version)
     return load_detail(db, actor, case_id)
 

@@ -383,7 +383,7 @@ class InboxView(QWidget):
         db, actor = self._db, self._actor
 
         def run() -> int:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return inbox.assign_cases(s, actor, ids, worker_id, versions)
 
         self._act(
@@ -397,7 +397,7 @@ class InboxView(QWidget):
         db, actor = self._db, self._actor
 
         def run() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 for case_id in ids:
                     inbox.take_case(s, actor, case_id)
 
@@ -420,7 +420,7 @@ class InboxView(QWidget):
         def run() -> None:
             from followup.intake import merging
 
-            with db.session() as s:
+            with db.session(write=True) as s:
                 merging.undo_merge(s, actor, merge_id)
 
         self._act(

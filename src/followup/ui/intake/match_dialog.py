@@ -258,7 +258,7 @@ class MatchDialog(QDialog):
         self._set_busy(True)
 
         def run() -> int:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return merging.merge(s, actor, review_id)
 
         self._runner.run(run, self._merged, message_to(self._failed), name="merge people")
@@ -280,7 +280,7 @@ class MatchDialog(QDialog):
         self._set_busy(True)
 
         def run() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 merging.keep_separate(s, actor, review_id)
 
         self._runner.run(run, self._kept_apart, message_to(self._failed), name="keep people apart")
@@ -300,7 +300,7 @@ class MatchDialog(QDialog):
         self._set_busy(True)
 
         def run() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 merging.undo_merge(s, actor, merge_id)
 
         self._runner.run(run, self._undone, message_to(self._failed), name="undo merge")

@@ -255,7 +255,7 @@ class RejectedView(QWidget):
         db, actor, item_id = self._db, self._actor, item.id
 
         def run() -> CorrectionResult:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return quarantine.import_corrected(s, actor, item_id, text)
 
         def done(result: CorrectionResult) -> None:
@@ -280,7 +280,7 @@ class RejectedView(QWidget):
         db, actor, item_id = self._db, self._actor, item.id
 
         def run() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 quarantine.dismiss(s, actor, item_id, reason)
 
         def done(_result: None) -> None:

@@ -258,7 +258,7 @@ class NewLetterDialog(QDialog):
         db, actor = self._db, self._actor
 
         def run() -> bytes:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return preview_letter(s, actor, request)
 
         self._set_busy(True, "Drawing the letter…")
@@ -277,7 +277,7 @@ class NewLetterDialog(QDialog):
         db, actor = self._db, self._actor
 
         def run() -> LetterRecord:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return create_letter(
                     s,
                     actor,

@@ -387,7 +387,7 @@ class LettersView(QWidget):
         db, actor = self._db, self._actor
 
         def run() -> StateChange:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return change(s, actor, ids)
 
         self.marking = True

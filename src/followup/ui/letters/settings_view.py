@@ -362,7 +362,7 @@ class LetterSettingsView(QWidget):
         db = self._db
 
         def run() -> TemplateWording:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 change(s)
                 return template_wording(s, name)
 
@@ -474,7 +474,7 @@ class LetterSettingsView(QWidget):
         logo, logo_changed, seen = self._logo, self._logo_changed, self._head_version
 
         def run() -> tuple[Letterhead, int]:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 if logo_changed:
                     head = set_letterhead(s, actor, logo=logo, expected_version=seen, **parts)
                 else:

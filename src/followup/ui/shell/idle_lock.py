@@ -250,7 +250,7 @@ def _unlock(db: Database, current: Actor, username: str, password: str) -> Any:
 
     signed_in = sign_in_and_check_demo(db, username, password)
     if signed_in.actor.id != current.id:
-        with db.session() as s:
+        with db.session(write=True) as s:
             audit.record(
                 s,
                 current.id,
@@ -345,7 +345,7 @@ class IdleLock(QObject):
         db, actor = self.db, self.actor
 
         def record() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 audit.record(
                     s, actor.id, AuditAction.LOGOUT, "user", actor.id, {"reason": "signed out"}
                 )

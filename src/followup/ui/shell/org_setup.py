@@ -265,7 +265,7 @@ class OrgSetupDialog(QDialog):
             logo = self._logo
 
             def work() -> object:
-                with db.session() as s:
+                with db.session(write=True) as s:
                     if not parts["phone"].strip():
                         raise FollowupError(
                             "Letters give your phone number: type one, or skip this step."
@@ -286,7 +286,7 @@ class OrgSetupDialog(QDialog):
             force = self.force.text()
 
             def work() -> object:
-                with db.session() as s:
+                with db.session(write=True) as s:
                     team_rules.set_default_force(s, actor, force)
                 return None
 
@@ -313,7 +313,7 @@ class OrgSetupDialog(QDialog):
         }
 
         def work() -> str:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 return directory.add_service(s, actor, **values).name
 
         def added(name: str) -> None:
@@ -329,7 +329,7 @@ class OrgSetupDialog(QDialog):
         db, actor = self._db, self._actor
 
         def work() -> None:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 team_rules.mark_setup_done(s, actor)
 
         self._runner.run(work, lambda _: None, message_to(self.message.warn), name="set-up done")

@@ -363,7 +363,7 @@ class PdfPreview(QWidget):
             def run() -> tuple[int, str]:
                 job = send_to_cups(pdf, choice.queue, copies=choice.copies)
                 where = f"Printer {choice.queue}"
-                with db.session() as s:
+                with db.session(write=True) as s:
                     record_prints(s, actor, ids, where, job=job.request_id)
                 return pages, f'The printer "{choice.queue}" took the job'
 
@@ -376,7 +376,7 @@ class PdfPreview(QWidget):
 
             def run() -> tuple[int, str]:
                 printed = print_pdf(pdf, printer)
-                with db.session() as s:
+                with db.session(write=True) as s:
                     record_prints(s, actor, ids, destination)
                 return printed, "Sent to the printer"
 
@@ -407,7 +407,7 @@ class PdfPreview(QWidget):
         def run() -> str:
             # Whole and private to the user (0600); a failure says why, in one sentence.
             write_atomically(path, lambda fh: fh.write(pdf), binary=True)
-            with db.session() as s:
+            with db.session(write=True) as s:
                 record_prints(s, actor, ids, f"Saved as PDF file {path.name}")
             return path.name
 
