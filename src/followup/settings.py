@@ -22,6 +22,8 @@ from followup.files import private_folder
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "IDLE_LOCK_LIMITS",
+    "IDLE_LOCK_SETTING",
     "LOCKED_KEYRING",
     "APP_NAME",
     "DB_ENV",
@@ -47,6 +49,11 @@ __all__ = [
 APP_NAME = "Followup"
 KEYRING_SERVICE = "Followup"
 DB_ENV = "FOLLOWUP_DB"
+
+
+# The local setting for the idle lock: minutes without input, default and allowed range.
+IDLE_LOCK_SETTING = "idle_lock_minutes"
+IDLE_LOCK_LIMITS = (10.0, 1.0, 240.0)  # default, least, most
 
 
 @dataclass(frozen=True)

@@ -135,16 +135,41 @@ def test_bad_input_is_one_sentence_and_exit_code_2(run, tmp_path, args, message)
     assert notdb.read_text() == "hello, I am a text file\n"
 
 
-def test_set_password_stores_in_the_keyring_and_refuses_sqlite(run, memory_keyring, db_file):
-    url = "postgresql://followup_app@db.invalid:5432/followup"
-    code, out, err = run("set-password", "--db", url, stdin="s3cret\n")
-    assert code == 0, err
-    assert "MemoryKeyring" in out
-    assert (
-        memory_keyring.get_password("Followup", "followup_app@db.invalid:5432/followup") == "s3cret"
-    )
+def test_set_password_refuses_sqlite(run, db_file):
     code, _, err = run("set-password", "--db", db_file, stdin="s3cret\n")
     assert code == 2 and "Only a PostgreSQL team database has a password" in err
+
+
+def test_set_password_tries_the_password_before_keeping_it(run, memory_keyring):
+    """A wrong password is refused by the real server and never kept; the right one is."""
+    import uuid
+
+    from tests.conftest import PG_SKIP_REASON, PG_URL
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    from tests.protection.team_helpers import superuser_engine
+
+    name = f"sp_{uuid.uuid4().hex[:8]}"
+    su = superuser_engine()
+    with su.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD 'right-synthetic-phrase'")
+    host = PG_URL.split("@", 1)[1].rsplit("/", 1)[0]
+    url = f"postgresql://{name}@{host}/postgres"
+    key = f"{name}@{host}/postgres"
+    try:
+        code, _, err = run("set-password", "--db", url, stdin="wrong-synthetic-phrase\n")
+        assert code == 2 and "refused that password" in err and "not stored" in err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert memory_keyring.get_password("Followup", key) is None
+        code, out, err = run("set-password", "--db", url, stdin="right-synthetic-phrase\n")
+        assert code == 0, err
+        assert "The server accepted the password" in out and "MemoryKeyring" in out
+        assert memory_keyring.get_password("Followup", key) == "right-synthetic-phrase"
+    finally:
+        with su.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
+        su.dispose()
 
 
 def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):

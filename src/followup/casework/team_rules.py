@@ -31,7 +31,9 @@ __all__ = [
     "mark_setup_done",
     "needs_organisation_setup",
     "default_force",
+    "RULE_LIMITS",
     "set_default_force",
+    "set_rule",
     "set_setting",
     "setting_version",
 ]
@@ -169,3 +171,42 @@ def mark_setup_done(session: Session, actor: Actor) -> None:
     if get_setting(session, SETUP_DONE) is None:
         set_setting(session, SETUP_DONE, "1", what="the organisation set-up")
         audit.record(session, actor.id, AuditAction.UPDATE, "setting", None, {SETUP_DONE: "1"})
+
+
+# Whole-number team rules and the range each may take.
+RULE_LIMITS: dict[str, tuple[int, int]] = {
+    "schedule.first_attempt_hours": (1, 720),
+    "closure.unable_to_contact.min_attempts": (1, 20),
+    "closure.unable_to_contact.min_days": (1, 90),
+    "closure.unable_to_contact.min_methods": (1, 4),
+}
+
+
+def set_rule(session: Session, actor: Actor, key: str, value: str) -> str:
+    """Change the contact schedule or the unable-to-contact rule; audited. Returns the value
+    as stored. ``schedule.follow_up_days`` is a list of days after the first attempt."""
+    require(actor, "settings")
+    text = value.strip()
+    if key == "schedule.follow_up_days":
+        try:
+            days = [int(part) for part in text.replace(" ", "").split(",") if part]
+        except ValueError:
+            days = []
+        if not days or any(d < 1 or d > 365 for d in days) or days != sorted(set(days)):
+            raise RuleViolation(
+                "Give the follow-up days as whole numbers from 1 to 365, rising, separated by "
+                "commas (for example 1,3,7,14)."
+            )
+        text = ",".join(str(d) for d in days)
+    elif key in RULE_LIMITS:
+        low, high = RULE_LIMITS[key]
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise RuleViolation(f"{key} is a whole number from {low} to {high}.")
+        text = str(int(text))
+    else:
+        raise RuleViolation(f"{key} is not a team rule.")
+    before = get_setting(session, key)
+    if before != text:
+        set_setting(session, key, text, what=key)
+        audit.record(session, actor.id, AuditAction.UPDATE, "setting", None, {key: [before, text]})
+    return text

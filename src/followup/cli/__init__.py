@@ -30,6 +30,7 @@ from followup.cli.reports import (
     cmd_report,
     cmd_subject_access,
 )
+from followup.cli.settings import add_settings_parsers, cmd_services, cmd_settings
 from followup.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     add_users_parser(sub)
+    add_settings_parsers(sub)
 
     p = sub.add_parser("set-password", help="store the team database password in the keyring")
     add_db_option(p)
@@ -270,9 +272,38 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     status = keyring_status()
     if not status.usable:
         raise FollowupError(status.advice)
-    store_database_password(url, read_password("Database password: "))
-    out(f"Stored the password in {status.backend}.")
+    password = read_password("Database password: ")
+    _try_password(url, password)  # a wrong password is never kept
+    store_database_password(url, password)
+    out(f"The server accepted the password; it is kept in {status.backend}.")
     return EXIT_OK
+
+
+def _try_password(url: str, password: str) -> None:
+    """Connect once with ``password``; a refusal (or no server) is one sentence, nothing kept."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from followup.db.engine import describe, explain_connection_error, make_engine
+
+    attempt = make_url(url).set(password=password)
+    engine = make_engine(attempt.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        said = str(getattr(exc, "orig", exc)).lower()
+        if "password authentication failed" in said:
+            raise FollowupError(
+                f"The server refused that password for {attempt.username} on "
+                f"{describe(attempt)}, so it was not stored; check it and run "
+                "`followup set-password` again."
+            ) from None
+        reason = explain_connection_error(attempt, exc).rstrip(".")
+        raise FollowupError(f"{reason}; the password was not stored.") from None
+    finally:
+        engine.dispose()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -391,6 +422,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "restore": cmd_restore,
     "retention": cmd_retention,
     "subject-access": cmd_subject_access,
+    "settings": cmd_settings,
+    "services": cmd_services,
 }
 
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from followup import audit
 from followup.access import Actor
 from followup.casework.drafts import DraftSource, DraftStore
+from followup.settings import IDLE_LOCK_LIMITS, IDLE_LOCK_SETTING
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.vocab import AuditAction
@@ -63,9 +64,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SETTING = "idle_lock_minutes"
-DEFAULT_MINUTES = 10.0
-MIN_MINUTES, MAX_MINUTES = 1.0, 240.0
+SETTING = IDLE_LOCK_SETTING
+DEFAULT_MINUTES, MIN_MINUTES, MAX_MINUTES = IDLE_LOCK_LIMITS
 CHECK_INTERVAL_MS = 5_000
 LOCKED_TITLE = "Followup — locked"
 
