@@ -273,20 +273,25 @@ def sign_in(
         details: dict[str, object] = {"reason": "wrong name or password", "failures": failures}
         locked = lock_until(failures, now)
         if locked is not None:
-            user.locked_until = locked
+            session.execute(update(User).where(User.id == user.id).values(locked_until=locked))
             details["locked_until"] = _iso(locked)
         _refuse(session, user, username, details)
         raise SignInFailed(locked_message(locked) if locked else WRONG_NAME_OR_PASSWORD)
     if not user.active:
         _refuse(session, user, username, {"reason": "inactive"})
         raise SignInFailed("This account has been switched off; ask an administrator.")
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    user.last_sign_in_at = now
+    # Sign-in bookkeeping is one statement that leaves the account's version alone: two
+    # sign-ins at once (two imports, say) must not conflict, and an administrator's open
+    # list of users is not made stale by someone signing in.
+    values: dict[str, object] = {"failed_sign_ins": 0, "locked_until": None, "last_sign_in_at": now}
     details = {}
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        values["password_hash"] = hash_password(password)
         details["password_hash_upgraded"] = True
+    session.execute(
+        update(User).where(User.id == user.id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
     audit.record(
         session,
         user.id,
