@@ -55,6 +55,7 @@ __all__ = [
     "COMMANDS",
     "admin",
     "reports",
+    "settings",
     "support",
     "users",
     "build_parser",
