@@ -32,10 +32,6 @@ __all__ = [
 ]
 
 
-def _team(db: Database) -> bool:
-    return on_team_server(db)
-
-
 def list_users(db: Database, actor: Actor) -> list[UserSummary]:
     """Every user by login name, with role, state, lock, last sign-in (administrators)."""
     with db.session() as s:
@@ -51,7 +47,7 @@ def add_user(
     display_name: str | None = None,
 ) -> None:
     """Add a user with a first password the admin passes on to them."""
-    if _team(db):
+    if on_team_server(db):
         from followup.protection import team_accounts
 
         with db.session(write=True) as s:
@@ -64,7 +60,7 @@ def add_user(
 def set_role(
     db: Database, actor: Actor | None, name: str, role: str, expected_version: int | None = None
 ) -> None:
-    if _team(db):
+    if on_team_server(db):
         _on_server(db, actor, name, expected_version, role=role)
         return
     assert actor is not None
@@ -80,7 +76,7 @@ def set_active(
     expected_version: int | None = None,
 ) -> None:
     """Switch an account on or off (a switched-off user cannot sign in)."""
-    if _team(db):
+    if on_team_server(db):
         if actor is not None and not active and actor.username == name.strip():
             raise FollowupError(
                 "You cannot switch off your own account; another administrator can do it."
@@ -101,7 +97,7 @@ def reset_password(
     expected_version: int | None = None,
 ) -> None:
     """A one-time password for the admin to pass on; the user must replace it at sign-in."""
-    if _team(db):
+    if on_team_server(db):
         _on_server(db, actor, name, expected_version, password=password)
         return
     assert actor is not None
@@ -112,7 +108,7 @@ def reset_password(
 def unlock(
     db: Database, actor: Actor | None, name: str, expected_version: int | None = None
 ) -> None:
-    if _team(db):
+    if on_team_server(db):
         _on_server(db, actor, name, expected_version, unlock=True)
         return
     assert actor is not None
@@ -122,7 +118,7 @@ def unlock(
 
 def change_own_password(db: Database, actor: Actor, current: str, new: str) -> Actor:
     """The signed-in user replaces their password; returns them with nothing left to change."""
-    if _team(db):
+    if on_team_server(db):
         from followup.protection import team_accounts
 
         return team_accounts.change_own_password(db, actor, current, new)

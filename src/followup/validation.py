@@ -18,6 +18,7 @@ from stdnum.gb import nhs
 __all__ = [
     "date_of_birth_problem",
     "display_phone",
+    "looks_like_email",
     "nhs_number_problem",
     "normalise_nhs_number",
     "normalise_phone",
@@ -137,3 +138,11 @@ def date_of_birth_problem(born: date, today: date | None = None) -> str | None:
     if born.year < today.year - 120:
         return "the date of birth is more than 120 years ago"
     return None
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def looks_like_email(text: str) -> bool:
+    """Whether ``text`` has the shape of an email address (name@domain.tld, no spaces)."""
+    return bool(_EMAIL.match(text))

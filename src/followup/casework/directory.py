@@ -9,7 +9,6 @@ services (``followup.casework.treatment.services``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from followup import audit, vocab
 from followup.access import Actor, require
 from followup.db.models import Service
 from followup.errors import NotFound, RuleViolation, require_version
-from followup.validation import display_phone, normalise_phone
+from followup.validation import display_phone, looks_like_email, normalise_phone
 from followup.vocab import AuditAction
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
 
 FIELDS = ("name", "service_type", "address", "phone", "secure_email", "referral_notes")
 _LIMITS = {"name": 200, "address": 400, "secure_email": 254, "referral_notes": 2000}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ def _clean(session: Session, values: dict[str, Any], service_id: int | None) -> 
         if phone is None:
             raise RuleViolation("Phone: that is not a UK phone number; check the digits.")
         out["phone"] = phone
-    if out.get("secure_email") and not _EMAIL.match(out["secure_email"]):
+    if out.get("secure_email") and not looks_like_email(out["secure_email"]):
         raise RuleViolation("Secure email: that does not look like an email address.")
     return out
 

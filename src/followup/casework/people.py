@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -15,6 +14,7 @@ from followup.db.models import Person
 from followup.errors import RuleViolation, require_version
 from followup.validation import (
     date_of_birth_problem,
+    looks_like_email,
     nhs_number_problem,
     normalise_nhs_number,
     normalise_phone,
@@ -38,7 +38,6 @@ EDITABLE = (
     "email",
     "gp_practice",
 )
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def clean_person_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def clean_person_fields(values: dict[str, Any]) -> dict[str, Any]:
         problem = date_of_birth_problem(out["date_of_birth"])
         if problem:
             raise RuleViolation(f"Date of birth: {problem}.")
-    if out.get("email") and not _EMAIL.match(out["email"]):
+    if out.get("email") and not looks_like_email(out["email"]):
         raise RuleViolation("Email: that does not look like an email address.")
     if out.get("gender") and out["gender"] not in vocab.GENDERS:
         raise RuleViolation("Gender: choose from the list.")

@@ -151,13 +151,7 @@ def set_default_force(session: Session, actor: Actor, force: str) -> None:
         raise RuleViolation("Name the police force, for example West Midlands Police.")
     if len(force) > 100:
         raise RuleViolation("The force's name is too long; keep it under 100 characters.")
-    before = default_force(session)
-    if force == before:
-        return
-    set_setting(session, DEFAULT_FORCE, force, what="the default police force")
-    audit.record(
-        session, actor.id, AuditAction.UPDATE, "setting", None, {DEFAULT_FORCE: [before, force]}
-    )
+    _store_audited(session, actor, DEFAULT_FORCE, force, "the default police force")
 
 
 def needs_organisation_setup(session: Session) -> bool:
@@ -205,8 +199,13 @@ def set_rule(session: Session, actor: Actor, key: str, value: str) -> str:
         text = str(int(text))
     else:
         raise RuleViolation(f"{key} is not a team rule.")
-    before = get_setting(session, key)
-    if before != text:
-        set_setting(session, key, text, what=key)
-        audit.record(session, actor.id, AuditAction.UPDATE, "setting", None, {key: [before, text]})
+    _store_audited(session, actor, key, text, key)
     return text
+
+
+def _store_audited(session: Session, actor: Actor, key: str, value: str, what: str) -> None:
+    """Store a changed setting and audit it with its value before and after."""
+    before = get_setting(session, key)
+    if before != value:
+        set_setting(session, key, value, what=what)
+        audit.record(session, actor.id, AuditAction.UPDATE, "setting", None, {key: [before, value]})

@@ -166,6 +166,7 @@ def letters_due(
     *,
     with_problems: bool = True,
     under_way: bool = False,
+    gaps: dict[str, str] | None = None,
 ) -> list[DueLetter]:
     """Every letter due on the cases this user works on, by case (see the module docstring).
 
@@ -263,7 +264,8 @@ def letters_due(
     ]
     cases = _load_cases(session, {w[0] for w in wanted} | {s.case_id for s in stored})
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    gaps = letterhead_gaps(session) if with_problems else {}
+    if gaps is None:  # the caller may have read them already (``letterhead_gaps``)
+        gaps = letterhead_gaps(session) if with_problems else {}
     due = []
     for case_id, template, reason, referral_id in sorted(wanted, key=lambda w: (w[0], w[1])):
         c = cases[case_id]

@@ -13,7 +13,6 @@ import base64
 import binascii
 import hashlib
 import io
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from followup.letters.templates import (
     discretion_refusal,
     spec,
 )
+from followup.validation import looks_like_email
 from followup.vocab import AuditAction, LetterTemplate
 
 __all__ = [
@@ -208,7 +208,6 @@ def check_logo(data: bytes) -> None:
 
 
 _UNSET = object()
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def set_letterhead(
@@ -243,7 +242,7 @@ def set_letterhead(
         value = value.replace("\r\n", "\n").strip()
         if part == "name" and not value:
             raise RuleViolation("The letterhead needs the organisation's name.")
-        if part == "email" and value and not _EMAIL.match(value):
+        if part == "email" and value and not looks_like_email(value):
             raise RuleViolation("The letterhead email does not look like an email address.")
         if len(value) > limit:
             raise RuleViolation(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from followup.access import Actor
-from followup.letters.batch import letter_problem
+from followup.letters.batch import letter_problem, letterhead_gaps
 from followup.letters.making import case_for_letters
 from followup.letters.templates import TEMPLATES
 
@@ -45,8 +45,9 @@ def load_letter_case(session: Session, actor: Actor, case_id: int) -> LetterCase
     case = case_for_letters(session, actor, case_id)
     person = case.person
     choices = []
+    gaps = letterhead_gaps(session)  # read once for every template
     for spec in TEMPLATES.values():
-        problem = letter_problem(session, person, spec.name)
+        problem = letter_problem(session, person, spec.name, gaps)
         choices.append(TemplateChoice(spec.name, spec.label, spec.to_person, problem))
     return LetterCase(
         case.id, case.police_reference or f"case {case.id}", person.display_name, tuple(choices)

@@ -184,7 +184,8 @@ class LettersView(QWidget):
 
         def fetch() -> tuple[list[DueLetter], dict[str, str]]:
             with db.session() as s:
-                return letters_due(s, actor, under_way=True), letterhead_gaps(s)
+                gaps = letterhead_gaps(s)
+                return letters_due(s, actor, under_way=True, gaps=gaps), gaps
 
         self.loading = True
         self.count_label.setText("Reading…")
