@@ -22,8 +22,9 @@ from followup.intake.importer import (
 )
 from tests.intake.helpers import NOW, nhs, row, write_csv, write_json
 
-# shared/ sits beside the repository, on a developer's machine and in CI alike.
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+# Copies of the sample police referral files (shared/samples/), kept with the tests so that the
+# suite runs from a clone wherever it is.
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 def _import(database, actor, path, **kw):
