@@ -22,8 +22,12 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 run: $(STAMP_RUN)
 	$(BIN)/followup
 
+# One worker per core, at most four (each PostgreSQL test makes its own database and server
+# connections). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 # Lint and format (ruff), types (mypy: strict outside ui/), architecture (import-linter).
 lint: $(STAMP_TEST)
