@@ -135,8 +135,7 @@ def test_a_case_changed_meanwhile_is_reported_and_the_rest_move(database, team):
         closed = add_cases(s, w1, 1, ref="CL", status="closed")
     with database.session() as s:
         seen = {
-            c.case_id: c.version
-            for c in allocation.cases_to_move(s, team["lead"], [*ids, *closed])
+            c.case_id: c.version for c in allocation.cases_to_move(s, team["lead"], [*ids, *closed])
         }
     with database.session() as s:  # meanwhile someone else changes the second case
         s.get(m.Case, ids[1]).area = "ZZ9"
@@ -149,9 +148,7 @@ def test_a_case_changed_meanwhile_is_reported_and_the_rest_move(database, team):
     )
     with database.session() as s:
         held = dict(
-            s.execute(
-                select(m.Case.id, m.Case.assigned_worker_id).where(m.Case.id.in_(ids))
-            ).all()
+            s.execute(select(m.Case.id, m.Case.assigned_worker_id).where(m.Case.id.in_(ids))).all()
         )
     assert held == {ids[0]: w2, ids[1]: w1, ids[2]: w2}
 

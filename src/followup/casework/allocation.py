@@ -59,6 +59,7 @@ class WorkerLoad:
     """An active worker (or lead) who can hold cases, with their open and overdue counts."""
 
     id: int
+    username: str
     display_name: str
     role: str
     open: int
@@ -146,15 +147,13 @@ def worker_loads(session: Session, actor: Actor, now: datetime | None = None) ->
         0,
     )
     rows = session.execute(
-        select(User.id, User.display_name, User.role, func.count(Case.id), overdue)
-        .outerjoin(
-            Case, and_(Case.assigned_worker_id == User.id, Case.status != CaseStatus.CLOSED)
-        )
+        select(User.id, User.username, User.display_name, User.role, func.count(Case.id), overdue)
+        .outerjoin(Case, and_(Case.assigned_worker_id == User.id, Case.status != CaseStatus.CLOSED))
         .where(User.active.is_(True), User.role.in_(HOLDERS))
-        .group_by(User.id, User.display_name, User.role)
+        .group_by(User.id, User.username, User.display_name, User.role)
         .order_by(User.display_name, User.id)
     )
-    return [WorkerLoad(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+    return [WorkerLoad(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
 
 
 def cases_to_move(session: Session, actor: Actor, case_ids: Sequence[int]) -> list[CaseToMove]:
@@ -287,9 +286,7 @@ def reassign_cases(
         raise RuleViolation(REASON_NEEDED)
     before = {c.assigned_worker_id for c in movable if c.assigned_worker_id is not None}
     names = (
-        dict(
-            session.execute(select(User.id, User.display_name).where(User.id.in_(before))).all()
-        )
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(before))).all())
         if before
         else {}
     )
@@ -318,6 +315,4 @@ def move_caseload(
     if not clean_reason(reason):
         raise RuleViolation(REASON_NEEDED)
     seen: dict[int, int | None] = dict(open_caseload(session, actor, from_worker_id))
-    return reassign_cases(
-        session, actor, seen, to_worker_id, reason, from_worker_id=from_worker_id
-    )
+    return reassign_cases(session, actor, seen, to_worker_id, reason, from_worker_id=from_worker_id)
