@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from followup.access import Actor
+from followup.audit.search import search_audit
 from followup.casework import allocation
 from followup.db import models as m
 from followup.db.migrate import open_database
@@ -120,6 +121,13 @@ def test_a_selection_moves_with_its_reason_audited_privately(database, team):
         assert "Wendy is off sick" not in json.dumps(details)
         assert details["private_values"] is True
         assert private == [{"reason": "Wendy is off sick this week"}]
+    # A lead searching the audit trail reads who moved the case, from whom, to whom and why.
+    with database.session() as s:
+        (row,) = search_audit(s, team["lead"], case_id=held[0], action="assign")
+    assert json.loads(row.details) == {
+        "assigned_worker_id": [w1, w2],
+        "reason": "Wendy is off sick this week",
+    }
     # Again: every case is already there, and nothing more is audited.
     with database.session() as s:
         seen = {c.case_id: c.version for c in allocation.cases_to_move(s, team["lead"], ids)}

@@ -230,7 +230,7 @@ def move_one(session: Session, actor: Actor, case_file: Case, worker: User, reas
             AuditAction.ASSIGN,
             "case",
             case_file.id,
-            {**public, "reason_given": True},
+            {**public, "fields": ["reason"]},
             {"reason": reason},
             case_file.person_id,
         )

@@ -160,6 +160,9 @@ class WorkerDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            "Reassign" if self.needs_reason else "Assign"
+        )
         form = QFormLayout()
         form.addRow("&Worker", self.worker)
         if self.needs_reason:

@@ -198,6 +198,8 @@ class InboxView(QWidget):
         self.worker_choice = QComboBox()
         self.worker_choice.setAccessibleName("Worker to assign to")
         self.worker_choice.setMinimumWidth(180)
+        # Wide enough for "Testworker One — 12 open, 3 overdue" once the loads have arrived.
+        self.worker_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.assign_button = QPushButton("Assign")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("F5")
