@@ -1,5 +1,6 @@
 """A referral worker's casework: finding cases, the lifecycle, consent, attempts, treatment, kits.
 
+- ``allocation``: Lead allocation: who holds how many open and overdue cases, and moving cases between workers.
 - ``caseload``: Finding cases, with the role rules of DESIGN.md.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
@@ -14,6 +15,7 @@
 """
 
 __all__ = [
+    "allocation",
     "caseload",
     "consent",
     "detail",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from followup import audit
 from followup.access import Actor, require
+from followup.casework import allocation
 from followup.db.models import (
     Case,
     MatchReview,
@@ -25,8 +26,8 @@ from followup.db.models import (
     User,
     person_display_name,
 )
-from followup.errors import FollowupError, NotFound, StaleEdit
-from followup.vocab import AuditAction, CaseStatus, MatchReviewState, Role
+from followup.errors import FollowupError, NotFound, RuleViolation, StaleEdit
+from followup.vocab import AuditAction, CaseStatus, MatchReviewState
 
 __all__ = ["InboxCase", "PendingMatch", "assign_cases", "new_cases", "pending_matches", "take_case"]
 
@@ -173,24 +174,23 @@ def pending_matches(session: Session, actor: Actor) -> list[PendingMatch]:
     ]
 
 
-def _assignable_worker(session: Session, worker_id: int) -> User:
-    worker = session.get(User, worker_id)
-    if worker is None or not worker.active or worker.role not in (Role.WORKER, Role.LEAD):
-        raise FollowupError("Cases can be assigned only to an active worker or lead.")
-    return worker
-
-
 def assign_cases(
     session: Session,
     actor: Actor,
     case_ids: Iterable[int],
     worker_id: int,
     expected_versions: dict[int, int] | None = None,
+    reason: str | None = None,
 ) -> int:
-    """Assign (or reassign) cases to a worker; returns how many changed hands."""
+    """Assign (or reassign) cases to a worker; returns how many changed hands.
+
+    Moving a case that already has a worker needs ``reason`` (``casework.allocation``, which
+    also moves many cases at once and reports those it cannot move instead of refusing all).
+    """
     require(actor, "assign")
-    worker = _assignable_worker(session, worker_id)
-    changed = 0
+    worker = allocation.assignable_worker(session, worker_id)
+    text = allocation.clean_reason(reason)
+    cases: list[Case] = []
     for case_id in case_ids:
         case = session.get(Case, case_id)
         if case is None:
@@ -204,21 +204,14 @@ def assign_cases(
             raise FollowupError(
                 f"Case {case_id} is closed; reopen it before assigning it to a worker."
             )
-        if case.assigned_worker_id == worker.id:
-            continue
-        before = case.assigned_worker_id
-        case.assigned_worker_id = worker.id
-        audit.record(
-            session,
-            actor.id,
-            AuditAction.ASSIGN,
-            "case",
-            case.id,
-            {"assigned_worker_id": [before, worker.id]},
-        )
-        changed += 1
+        if case.assigned_worker_id != worker.id:
+            cases.append(case)
+    if not text and any(c.assigned_worker_id is not None for c in cases):
+        raise RuleViolation(allocation.REASON_NEEDED)
+    for case in cases:
+        allocation.move_one(session, actor, case, worker, text)
     session.flush()
-    return changed
+    return len(cases)
 
 
 def take_case(session: Session, actor: Actor, case_id: int) -> None:

@@ -422,7 +422,7 @@ def test_a_new_case_needs_a_worker_before_it_moves_on(ui_db, team, qtbot, monkey
 
     def pick(parent, workers, current):
         seen["workers"] = [w.username for w in workers]
-        return team["worker2"].id
+        return team["worker2"].id, ""
 
     monkeypatch.setattr(dialogs, "ask_worker", pick)
     qtbot.mouseClick(view.lifecycle.reassign, Qt.MouseButton.LeftButton)

@@ -170,15 +170,27 @@ def test_a_lead_assigns_two_selected_cases_to_a_worker(ui_any_db, team, make_inb
     ids = make_intake(ui_any_db, team)
     view = make_inbox(ui_any_db, team["lead"])
     assert view.assign_button.isVisible() and not view.take_button.isVisible()
-    qtbot.waitUntil(lambda: view.worker_choice.findText("Walt Worker (worker)") >= 0, timeout=WAIT)
+    walt = "Walt Worker — 1 open, 0 overdue"
+    qtbot.waitUntil(lambda: view.worker_choice.findText(walt) >= 0, timeout=WAIT)
+    # Each worker with their load, so that the lead sees who has room.
+    assert [view.worker_choice.itemText(i) for i in range(view.worker_choice.count())] == [
+        "Choose a worker…",
+        "Lee Lead (lead) — 0 open, 0 overdue",
+        walt,
+        "Wendy Worker — 1 open, 0 overdue",
+    ]
     select_rows(view, view.cases_table, [2, 3])  # TST-3 and TST-4
     assert view.worker_choice.currentText() == "Choose a worker…"
     assert not view.assign_button.isEnabled()  # nobody is assigned by accident
-    view.worker_choice.setCurrentIndex(view.worker_choice.findText("Walt Worker (worker)"))
+    view.worker_choice.setCurrentIndex(view.worker_choice.findText(walt))
     assert view.assign_button.text() == "Assign 2 cases"
     qtbot.mouseClick(view.assign_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: settled(view) and refs(view) == ["TST-6", "TST-2"], timeout=WAIT)
     assert view.message.text() == "Assigned 2 cases to Walt Worker."
+    # The loads are read again, and the chosen worker stays chosen.
+    qtbot.waitUntil(
+        lambda: view.worker_choice.currentText() == "Walt Worker — 3 open, 0 overdue", timeout=WAIT
+    )
     with ui_any_db.session() as s:
         workers = s.scalars(
             select(m.Case.assigned_worker_id).where(m.Case.id.in_([ids["plain"], ids["old"]]))
@@ -189,8 +201,9 @@ def test_a_lead_assigns_two_selected_cases_to_a_worker(ui_any_db, team, make_inb
 def test_a_stale_list_does_not_reassign_a_case_a_worker_just_took(ui_db, team, make_inbox, qtbot):
     ids = make_intake(ui_db, team)
     view = make_inbox(ui_db, team["lead"])
-    qtbot.waitUntil(lambda: view.worker_choice.findText("Walt Worker (worker)") >= 0, timeout=WAIT)
-    view.worker_choice.setCurrentIndex(view.worker_choice.findText("Walt Worker (worker)"))
+    walt = "Walt Worker — 1 open, 0 overdue"
+    qtbot.waitUntil(lambda: view.worker_choice.findText(walt) >= 0, timeout=WAIT)
+    view.worker_choice.setCurrentIndex(view.worker_choice.findText(walt))
     from followup.intake import inbox
 
     with ui_db.session() as s:

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from followup import vocab
-from followup.access import Actor
+from followup.casework.allocation import REASON_NEEDED, WorkerLoad
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import plain_label, vocab_combo
+from followup.ui.caseload.reassign import fill_workers, reason_box
 from followup.ui.widgets.messages import InlineMessage
 
 __all__ = [
@@ -139,35 +140,58 @@ def ask_reopen_reason(parent: QWidget | None) -> str | None:
 
 
 class WorkerDialog(QDialog):
-    """Choose the worker to hold the case."""
+    """Choose the worker to hold the case, each shown with their load; moving a case that has
+    a worker asks why (kept in the audit trail)."""
 
     def __init__(
-        self, workers: list[Actor], current: int | None, parent: QWidget | None = None
+        self, workers: list[WorkerLoad], current: int | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Assign case")
+        self.setWindowTitle("Reassign case" if current is not None else "Assign case")
         self.worker = QComboBox()
         self.worker.setAccessibleName("Worker")
-        for w in workers:
-            self.worker.addItem(f"{w.display_name} ({w.role})", w.id)
+        fill_workers(self.worker, workers, blank=None)
         index = self.worker.findData(current)
         if index >= 0:
             self.worker.setCurrentIndex(index)
+        self.needs_reason = current is not None
+        self.reason = reason_box("Reason for the move")
+        self.problem = InlineMessage()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            "Reassign" if self.needs_reason else "Assign"
+        )
         form = QFormLayout()
         form.addRow("&Worker", self.worker)
+        if self.needs_reason:
+            form.addRow("&Reason", self.reason)
+        else:
+            self.reason.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self.check_and_accept)
         buttons.rejected.connect(self.reject)
+        self.resize(480, 160)
+
+    def check_and_accept(self) -> None:
+        if self.needs_reason and not self.reason.text().strip():
+            self.problem.warn(REASON_NEEDED)
+        else:
+            self.accept()
 
 
-def ask_worker(parent: QWidget | None, workers: list[Actor], current: int | None) -> int | None:
+def ask_worker(
+    parent: QWidget | None, workers: list[WorkerLoad], current: int | None
+) -> tuple[int, str] | None:
+    """The worker chosen and why (empty for a first assignment); None when cancelled."""
     dialog = WorkerDialog(workers, current, parent)
     try:
-        return dialog.worker.currentData() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.worker.currentData(), dialog.reason.text().strip()
     finally:
         dialog.deleteLater()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from followup import vocab
 from followup.access import Actor
 from followup.casework import lifecycle
+from followup.casework.allocation import WorkerLoad
 from followup.casework.detail import CaseDetail
 from followup.intake import inbox
 from followup.ui.case import dialogs
@@ -34,7 +35,7 @@ class LifecycleBar(CaseSection):
         super().__init__(parent)
         self._actor = actor
         self._detail: CaseDetail | None = None
-        self._workers: list[Actor] = []
+        self._workers: list[WorkerLoad] = []
         self.advance = QPushButton("Next step")
         self.next_problem = InlineMessage()
         self.next_problem.setAccessibleName("Why the next step is not available")
@@ -66,7 +67,7 @@ class LifecycleBar(CaseSection):
         self.reopen.clicked.connect(self.ask_reopen)
         self.reassign.clicked.connect(self.ask_reassign)
 
-    def set_workers(self, workers: list[Actor]) -> None:
+    def set_workers(self, workers: list[WorkerLoad]) -> None:
         self._workers = list(workers)
 
     def show_detail(self, detail: CaseDetail) -> None:
@@ -139,13 +140,14 @@ class LifecycleBar(CaseSection):
         if not self._workers:
             self.message.warn("The list of workers is still loading; try again in a moment.")
             return
-        worker_id = dialogs.ask_worker(self, self._workers, self._detail.worker_id)
-        if worker_id is None:
+        choice = dialogs.ask_worker(self, self._workers, self._detail.worker_id)
+        if choice is None:
             return
+        worker_id, reason = choice
         name = next((w.display_name for w in self._workers if w.id == worker_id), "")
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
-            inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version})
+            inbox.assign_cases(s, actor, [case_id], worker_id, {case_id: version}, reason)
 
         self.request(
             "assign case",

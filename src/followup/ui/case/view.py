@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import accounts
 from followup.access import Actor
-from followup.casework import treatment
+from followup.casework import allocation, treatment
 from followup.casework.detail import CaseDetail, case_detail, open_case
 from followup.casework.treatment import ServiceChoice
 from followup.ui.case.attempt_panel import AttemptPanel
@@ -69,7 +68,7 @@ class OpenedCase:
 
     detail: CaseDetail
     services: list[ServiceChoice]
-    workers: list[Actor]
+    workers: list[allocation.WorkerLoad]  # with their loads, for a lead's Assign…
 
 
 def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
@@ -77,7 +76,7 @@ def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
     with db.session(write=True) as s:
         detail = open_case(s, actor, case_id)
         services = treatment.services(s)
-        workers = accounts.list_workers(s) if actor.can("assign") else []
+        workers = allocation.worker_loads(s, actor) if actor.can("assign") else []
     return OpenedCase(detail, services, workers)
 
 

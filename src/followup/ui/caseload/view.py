@@ -29,6 +29,7 @@ from followup import accounts, vocab
 from followup.access import Actor
 from followup.casework.caseload import CaseQuery
 from followup.ui.caseload.model import COLUMNS, DUE_COLUMN, CaseloadModel
+from followup.ui.caseload.reassign import ReassignBar
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.row_table import RowTable
@@ -114,6 +115,10 @@ class CaseloadView(QWidget):
         header.setSortIndicator(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # header clicks call model.sort, which asks SQL
         self.table.setAccessibleName("Cases")
+        # A lead selects many cases to reassign them at once.
+        self.reassign = ReassignBar(db, actor, self.selected_case_ids, self._runner, self)
+        if actor.can("assign"):
+            self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -125,6 +130,7 @@ class CaseloadView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.reassign)
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
         self._search_timer.timeout.connect(self.apply_filters)
@@ -137,6 +143,9 @@ class CaseloadView(QWidget):
         self.model.total_changed.connect(self._show_total)
         self.model.failed.connect(self._show_failure)
         self.model.page_loaded.connect(self._page_loaded)
+        self.table.selectionModel().selectionChanged.connect(self.reassign.update_selection)
+        self.model.modelReset.connect(self.reassign.update_selection)
+        self.reassign.moved.connect(self.refresh)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
 
         if actor.can("view_all_cases"):
@@ -209,6 +218,10 @@ class CaseloadView(QWidget):
         case_id = self.model.case_id(row)
         if case_id is not None:
             self._open_case(case_id)
+
+    def selected_case_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [i for i in (self.model.case_id(r) for r in rows) if i is not None]
 
     def open_current(self) -> None:
         index: QModelIndex = self.table.currentIndex()

@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from followup import accounts
 from followup.access import Actor
+from followup.casework import allocation
+from followup.casework.allocation import MoveSummary, WorkerLoad
 from followup.intake import inbox
+from followup.ui.caseload.reassign import fill_workers
 from followup.ui.intake.inbox_data import (
     CASE_HEADERS,
     CASE_LIMIT,
@@ -196,6 +198,8 @@ class InboxView(QWidget):
         self.worker_choice = QComboBox()
         self.worker_choice.setAccessibleName("Worker to assign to")
         self.worker_choice.setMinimumWidth(180)
+        # Wide enough for "Testworker One — 12 open, 3 overdue" once the loads have arrived.
+        self.worker_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.assign_button = QPushButton("Assign")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("F5")
@@ -312,20 +316,25 @@ class InboxView(QWidget):
         self.loading = False
         self.say(message)
 
+    def _reload_loads(self) -> None:
+        """Read the workers' loads again: they change with every assignment."""
+        if self._actor.can("assign"):
+            self._load_workers()
+
     def _load_workers(self) -> None:
         db = self._db
 
-        def fetch() -> list[Actor]:
+        actor = self._actor
+
+        def fetch() -> list[WorkerLoad]:
             with db.session() as s:
-                return accounts.list_workers(s)
+                return allocation.worker_loads(s, actor)
 
         self._runner.run(fetch, self._fill_workers, message_to(self.say), name="worker list")
 
-    def _fill_workers(self, workers: list[Actor]) -> None:
-        self.worker_choice.clear()
-        self.worker_choice.addItem(CHOOSE_WORKER, None)
-        for worker in workers:
-            self.worker_choice.addItem(f"{worker.display_name} ({worker.role})", worker.id)
+    def _fill_workers(self, workers: list[WorkerLoad]) -> None:
+        # Each with their open and overdue cases, so that a lead sees who has room.
+        fill_workers(self.worker_choice, workers, CHOOSE_WORKER)
         self._update_buttons()
 
     # ------------------------------------------------------------------ state
@@ -365,10 +374,12 @@ class InboxView(QWidget):
             self.say(done_text(result))
             self.changed.emit()
             self.refresh()
+            self._reload_loads()
 
         def failed(message: str) -> None:
             self.say(message)
             self.refresh()
+            self._reload_loads()
 
         self._runner.run(fn, done, message_to(failed), name=name)
 
@@ -377,18 +388,16 @@ class InboxView(QWidget):
         worker_id = self.worker_choice.currentData()
         if not rows or worker_id is None:
             return
-        worker = self.worker_choice.currentText().rsplit(" (", 1)[0]
-        ids = [r.case_id for r in rows]
-        versions = {r.case_id: r.version for r in rows}
+        seen: dict[int, int | None] = {r.case_id: r.version for r in rows}
         db, actor = self._db, self._actor
 
-        def run() -> int:
+        def run() -> MoveSummary:
+            # The inbox's cases have no worker yet: no reason is asked for. A case taken or
+            # changed meanwhile is named in the summary; the others are assigned.
             with db.session(write=True) as s:
-                return inbox.assign_cases(s, actor, ids, worker_id, versions)
+                return allocation.reassign_cases(s, actor, seen, worker_id, "")
 
-        self._act(
-            run, lambda n: f"Assigned {_plural(len(ids), 'case')} to {worker}.", "assign cases"
-        )
+        self._act(run, lambda summary: summary.text, "assign cases")
 
     def take_selected(self) -> None:
         ids = [r.case_id for r in self.selected_cases()]
