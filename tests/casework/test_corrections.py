@@ -207,14 +207,18 @@ def test_an_amendment_refused_by_the_rules_changes_nothing(database, team, case)
         kit = treatment.record_naloxone_supply(
             s, worker, case, None, supplied_on=uk_today(), kit_type="nasal", quantity=2
         ).id
-    with database.session() as s:
-        with pytest.raises(RuleViolation, match="quantity is a whole number of kits from 1 to 10"):
-            corrections.amend(s, worker, case, None, "naloxone", kit, "Typo", {"quantity": 0})
+    with (
+        database.session() as s,
+        pytest.raises(RuleViolation, match="quantity is a whole number of kits from 1 to 10"),
+    ):
+        corrections.amend(s, worker, case, None, "naloxone", kit, "Typo", {"quantity": 0})
         # The caller's transaction goes on: the original is not marked.
         assert s.get(m.NaloxoneSupply, kit).voided_at is None
-    with database.session() as s:
-        with pytest.raises(RuleViolation, match="Say why the entry is being corrected"):
-            corrections.mark_entered_in_error(s, worker, case, None, "naloxone", kit, "  ")
+    with (
+        database.session() as s,
+        pytest.raises(RuleViolation, match="Say why the entry is being corrected"),
+    ):
+        corrections.mark_entered_in_error(s, worker, case, None, "naloxone", kit, "  ")
     with database.session() as s:
         assert s.get(m.NaloxoneSupply, kit).voided_at is None
         assert (
@@ -229,9 +233,8 @@ def test_the_author_within_the_window_a_lead_at_any_time_nobody_else(database, t
         # Eight days on, past the default window of 7 days.
         s.get(m.ContactAttempt, old).attempted_at = NOW - timedelta(days=8)
         s.get(m.Case, case).referred_at = NOW - timedelta(days=9)
-    with database.session() as s:
-        with pytest.raises(RuleViolation) as refused:
-            corrections.mark_entered_in_error(s, worker, case, None, "attempt", old, "Oops")
+    with database.session() as s, pytest.raises(RuleViolation) as refused:
+        corrections.mark_entered_in_error(s, worker, case, None, "attempt", old, "Oops")
     assert str(refused.value) == (
         "You can correct your own entries for 7 days after making them; this one is older, so "
         "ask a team lead to correct it."
@@ -239,9 +242,11 @@ def test_the_author_within_the_window_a_lead_at_any_time_nobody_else(database, t
     with database.session() as s:
         # Another worker handed the case still did not make the entry.
         s.get(m.Case, case).assigned_worker_id = other.id
-    with database.session() as s:
-        with pytest.raises(RuleViolation, match="Only the person who made this entry"):
-            corrections.mark_entered_in_error(s, other, case, None, "attempt", old, "Oops")
+    with (
+        database.session() as s,
+        pytest.raises(RuleViolation, match="Only the person who made this entry"),
+    ):
+        corrections.mark_entered_in_error(s, other, case, None, "attempt", old, "Oops")
     with database.session() as s:
         corrections.mark_entered_in_error(s, lead, case, None, "attempt", old, "Duplicate entry")
     with database.session() as s:
@@ -262,9 +267,8 @@ def test_the_window_is_a_team_setting(database, team, case):
     assert (
         entry(detail(database, team["lead"], case), "attempt", attempt)[0].correct_problem is None
     )
-    with database.session() as s:
-        with pytest.raises(RuleViolation, match="whole number from 0 to 365"):
-            team_rules.set_rule(s, team["admin"], team_rules.CORRECTION_WINDOW, "-1")
+    with database.session() as s, pytest.raises(RuleViolation, match="whole number from 0 to 365"):
+        team_rules.set_rule(s, team["admin"], team_rules.CORRECTION_WINDOW, "-1")
 
 
 def test_a_person_detail_entered_in_error_goes_back_to_its_earlier_value(database, team, case):
