@@ -15,9 +15,12 @@ from followup.casework import caseload, corrections, lifecycle, notes, people
 from followup.casework.detail import case_detail
 from followup.db import models as m
 from followup.errors import PermissionDenied, RuleViolation
+from followup.letters.making import create_letter
+from followup.letters.settings import set_letterhead
 from followup.protection import purge
 from followup.protection.subject_access.pack import subject_access
 from followup.protection.subject_access.pdf import render_subject_access_pdf
+from followup.vocab import LetterTemplate
 
 NOW = datetime.now(UTC)
 
@@ -92,6 +95,45 @@ def test_a_note_entered_in_error_is_no_longer_found(database, team, case):
     with database.session() as s:
         query = caseload.CaseQuery(search="zanzibar")
         assert caseload.list_cases(s, team["lead"], query) == []
+
+
+def test_a_note_never_goes_into_a_letter(database, team, case):
+    worker = team["worker1"]
+    with database.session() as s:
+        c = s.get(m.Case, case)
+        person = s.get(m.Person, c.person_id)
+        person.address, person.postcode = "1 Synthetic Street, Testville", "ZZ99 1AA"
+        s.add(
+            m.ConsentEntry(
+                person_id=person.id,
+                case_id=case,
+                scope="contact_letter",
+                state="given",
+                method="in_person",
+                recorded_at=NOW - timedelta(hours=3),
+            )
+        )
+    add(database, worker, case, "Private: Zanzibar plans")
+    with database.session() as s:
+        set_letterhead(
+            s,
+            team["admin"],
+            name="Synthetic Support Team",
+            address="1 Test Road\nTestville",
+            phone="0121 496 0000",
+        )
+    with database.session() as s:
+        letter = create_letter(
+            s,
+            worker,
+            case,
+            LetterTemplate.APPOINTMENT,
+            appointment_time=NOW + timedelta(days=2),
+            appointment_place="The Synthetic Centre",
+        )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.pdf)).pages)
+    assert "Synthetic Centre" in text and "Testperson" in text
+    assert "Zanzibar" not in text
 
 
 def test_the_subject_access_pack_holds_notes_and_corrections(database, team, case):

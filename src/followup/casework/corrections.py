@@ -54,6 +54,7 @@ from followup.vocab import AuditAction
 __all__ = [
     "AMEND_FIELDS",
     "AUDIT_ENTITY",
+    "AUTHOR_COLUMN",
     "CORRECTABLE",
     "MAX_REASON",
     "WHAT",
@@ -62,6 +63,7 @@ __all__ = [
     "mark_entered_in_error",
     "note_text",
     "person_value",
+    "WHEN_COLUMN",
 ]
 
 # The kinds of entry the timeline offers to correct, and the table each lives in.
