@@ -308,8 +308,8 @@ def test_amending_a_person_detail_sets_the_corrected_value(database, team, case)
     d = detail(database, worker, case)
     assert d.person.gp_practice == "Right Surgery"
     shown = [(e.text, e.voided) for e in d.timeline if e.ref == "person"]
-    assert ("Gp practice changed from (blank) to Right Surgery", False) in shown
-    assert ("Gp practice changed from (blank) to Wrong Surgery", True) in shown
+    assert ("GP practice changed from (blank) to Right Surgery", False) in shown
+    assert ("GP practice changed from (blank) to Wrong Surgery", True) in shown
 
 
 def test_a_treatment_referral_entered_in_error_no_longer_lets_the_case_move_on(

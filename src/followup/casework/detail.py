@@ -447,9 +447,9 @@ def _timeline(
             )
         )
     for p in changes:
-        label = p.field.replace("_", " ").capitalize()
-        if p.field == "nhs_number":
-            label = "NHS number"
+        label = {"nhs_number": "NHS number", "gp_practice": "GP practice"}.get(
+            p.field, p.field.replace("_", " ").capitalize()
+        )
         entries.append(
             fix.entry(
                 "person",

@@ -94,6 +94,8 @@ class CaseTimeline(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.correct_button)
+        # Room for "What happened" beside the fixed columns, whatever the splitter would give.
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
