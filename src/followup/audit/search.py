@@ -67,6 +67,8 @@ CASE_DATA_ENTITIES = frozenset(
         "letter",
         "match_review",
         "referral",
+        "case_note",
+        "person_change",
     }
 )
 WITHHELD = "(withheld: case data)"

@@ -2,12 +2,14 @@
 
 - ``allocation``: Lead allocation: who holds how many open and overdue cases, and moving cases between workers.
 - ``caseload``: Finding cases, with the role rules of DESIGN.md.
+- ``corrections``: Corrections, never deletions: amend an entry, or mark it entered in error, with a reason.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
 - ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
+- ``notes``: Case notes: free text about a case that is not a contact attempt, timestamped and signed.
 - ``people``: Editing a person's details, with the same validation as intake.
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
@@ -18,11 +20,13 @@ __all__ = [
     "allocation",
     "caseload",
     "consent",
+    "corrections",
     "detail",
     "directory",
     "drafts",
     "lifecycle",
     "my_work",
+    "notes",
     "people",
     "schedule",
     "team_rules",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
-from followup.db.models import ConsentEntry, User
+from followup.db.models import ConsentEntry, User, not_voided
 from followup.errors import RuleViolation
 from followup.uktime import short_date, uk_today
 from followup.vocab import AuditAction, ConsentMethod, ConsentScope, ContactMethod
@@ -87,12 +87,17 @@ class ConsentRecord:
     source: str
     expires_on: date | None
     evidence: str
+    # Set when the entry was marked entered in error or amended (then it no longer counts).
+    voided_at: datetime | None = None
+    voided_by_id: int | None = None
+    void_reason: str = ""
+    amends_id: int | None = None
 
 
 def _latest(session: Session, person_id: int) -> dict[str, ConsentEntry]:
     entries = session.scalars(
         select(ConsentEntry)
-        .where(ConsentEntry.person_id == person_id)
+        .where(ConsentEntry.person_id == person_id, not_voided(ConsentEntry))
         .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
     )
     latest: dict[str, ConsentEntry] = {}
@@ -127,14 +132,20 @@ def consent_in_force(session: Session, person_id: int, scope: ConsentScope) -> b
     return consent_states(session, person_id)[scope].in_force
 
 
-def history(session: Session, person_id: int) -> list[ConsentRecord]:
-    """Every consent entry of the person, newest first."""
-    rows = session.execute(
+def history(
+    session: Session, person_id: int, *, include_voided: bool = False
+) -> list[ConsentRecord]:
+    """Every consent entry of the person that counts, newest first; with ``include_voided``
+    also those corrected (entered in error or amended), as the timeline shows them."""
+    query = (
         select(ConsentEntry, User.display_name)
         .outerjoin(User, User.id == ConsentEntry.recorded_by_id)
         .where(ConsentEntry.person_id == person_id)
         .order_by(ConsentEntry.recorded_at.desc(), ConsentEntry.id.desc())
-    ).all()
+    )
+    if not include_voided:
+        query = query.where(not_voided(ConsentEntry))
+    rows = session.execute(query).all()
     return [
         ConsentRecord(
             id=e.id,
@@ -146,6 +157,10 @@ def history(session: Session, person_id: int) -> list[ConsentRecord]:
             source=e.source or "",
             expires_on=e.expires_on,
             evidence=e.evidence or "",
+            voided_at=e.voided_at,
+            voided_by_id=e.voided_by_id,
+            void_reason=e.void_reason or "",
+            amends_id=e.amends_id,
         )
         for e, name in rows
     ]

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor
-from followup.casework import consent, treatment
+from followup.casework import consent, corrections, team_rules, treatment
 from followup.casework.caseload import can_view
 from followup.casework.lifecycle import (
     FORWARD,
@@ -28,20 +29,24 @@ from followup.casework.lifecycle import (
 )
 from followup.db.models import (
     Case,
+    CaseNote,
     CaseStatusChange,
+    ConsentEntry,
     ContactAttempt,
     Letter,
     NaloxoneSupply,
     Person,
+    PersonChange,
     Referral,
     ReferralWarning,
     Service,
     TreatmentReferral,
     User,
+    not_voided,
 )
 from followup.db.queries import age_on
 from followup.errors import NotFound
-from followup.uktime import uk_today
+from followup.uktime import short_date, short_date_time, to_uk, uk_today
 from followup.validation import display_phone
 from followup.vocab import AuditAction, CaseStatus, ClosureReason
 
@@ -123,9 +128,32 @@ class LetterRow:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # referral, attempt, consent, status, treatment, naloxone, letter
+    kind: str  # referral, attempt, consent, status, treatment, naloxone, letter, note, person
     text: str
     by: str = ""
+    # A date-only event (a kit supplied, a treatment step): it is the whole of this day.
+    day: date | None = None
+    # The correctable entry behind it ("attempt", "consent", … with its id), else "".
+    ref: str = ""
+    ref_id: int | None = None
+    voided: bool = False
+    # "Entered in error by X on DD/MM/YYYY: reason" or "Amended by …", for a voided entry.
+    correction: str = ""
+    # Why this user may not correct the entry now (None: they may); "" when not correctable.
+    correct_problem: str | None = ""
+    # The entry's amendable values as stored, to start the amend form from.
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def correctable(self) -> bool:
+        return bool(self.ref) and self.ref_id is not None
+
+    @property
+    def sort_key(self) -> tuple[date, bool, datetime, bool]:
+        """Newest first when sorted in reverse: by UK day; a whole-day event heads its day;
+        then by time; an entry corrected comes just above the entry that corrects it."""
+        when = self.day or to_uk(self.at).date()
+        return (when, self.day is not None, self.at, self.voided)
 
 
 @dataclass(frozen=True)
@@ -220,7 +248,108 @@ def _names(session: Session) -> dict[int, str]:
     return {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
 
 
-def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[TimelineEntry]:
+def _whole_day(value: date) -> datetime:
+    # Noon UTC is the same calendar day in the UK all year round.
+    return datetime.combine(value, time(12), UTC)
+
+
+class _Corrections:
+    """What the timeline says about corrections, and who may make them."""
+
+    def __init__(self, session: Session, actor: Actor, case: Case, names: dict[int, str]) -> None:
+        self.actor = actor
+        self.names = names
+        self.window = team_rules.correction_window_days(session)
+        self.editable = can_edit(actor, case)
+        # For each corrected entry of a kind, the time of the entry that replaced it.
+        self.replaced: dict[tuple[str, int], datetime | date | None] = {}
+
+    def note_replacement(self, kind: str, amends_id: int | None, at: datetime | date) -> None:
+        if amends_id is not None:
+            self.replaced[(kind, amends_id)] = at
+
+    def entry(
+        self,
+        kind: str,
+        row: Any,
+        at: datetime,
+        text: str,
+        by: str,
+        values: Mapping[str, Any],
+        *,
+        day: date | None = None,
+        timeline_kind: str | None = None,
+    ) -> TimelineEntry:
+        voided = row.voided_at is not None
+        correction = ""
+        if voided:
+            who = self.names.get(row.voided_by_id or 0, "") or "someone"
+            on = short_date(row.voided_at)
+            reason = row.void_reason or ""
+            if (kind, row.id) in self.replaced:
+                replaced_at = self.replaced[(kind, row.id)]
+                same = replaced_at == (day or at)
+                where = (
+                    "see the corrected entry below"
+                    if same
+                    else "see the corrected entry of "
+                    + (
+                        short_date(replaced_at)
+                        if not isinstance(replaced_at, datetime)
+                        else short_date_time(replaced_at)
+                    )
+                )
+                correction = f"Amended by {who} on {on}: {reason} ({where})"
+            else:
+                correction = f"Entered in error by {who} on {on}: {reason}"
+        if not self.editable:
+            problem: str | None = (
+                "Only the assigned worker or a team lead can correct entries on this case."
+            )
+        else:
+            problem = corrections.author_window_problem(
+                self.actor,
+                getattr(row, corrections.AUTHOR_COLUMN[kind]),
+                getattr(row, corrections.WHEN_COLUMN[kind]),
+                self.window,
+                row.voided_at,
+            )
+        return TimelineEntry(
+            at,
+            timeline_kind or kind,
+            text,
+            by,
+            day=day,
+            ref=kind,
+            ref_id=row.id,
+            voided=voided,
+            correction=correction,
+            correct_problem=problem,
+            values=values,
+        )
+
+
+def _values(row: Any, kind: str) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in corrections.AMEND_FIELDS[kind] if hasattr(row, k)}
+
+
+def _person_value_text(field_name: str, stored: str | None) -> str:
+    value = corrections.person_value(field_name, stored)
+    if value is None or value == "":
+        return "(blank)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return short_date(value)
+    if field_name == "phone":
+        return display_phone(str(value))
+    return vocab.label(str(value)) if field_name == "gender" else str(value)
+
+
+def _timeline(
+    session: Session, actor: Actor, case: Case, names: dict[int, str]
+) -> list[TimelineEntry]:
+    fix = _Corrections(session, actor, case, names)
     entries: list[TimelineEntry] = []
     for r in session.scalars(select(Referral).where(Referral.case_id == case.id)):
         doses = (
@@ -229,23 +358,55 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
         entries.append(
             TimelineEntry(r.incident_at, "referral", f"Police referral {r.police_reference}{doses}")
         )
-    for a in session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)):
+    attempts = list(
+        session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id))
+    )
+    consents = list(
+        session.scalars(select(ConsentEntry).where(ConsentEntry.person_id == case.person_id))
+    )
+    treatments = list(
+        session.execute(
+            select(TreatmentReferral, Service.name)
+            .join(Service)
+            .where(TreatmentReferral.case_id == case.id)
+        )
+    )
+    kits = list(session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)))
+    notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)))
+    changes = list(
+        session.scalars(select(PersonChange).where(PersonChange.person_id == case.person_id))
+    )
+    for kind, rows, when in (
+        ("attempt", attempts, "attempted_at"),
+        ("consent", consents, "recorded_at"),
+        ("treatment", [t for t, _ in treatments], "referred_on"),
+        ("naloxone", kits, "supplied_on"),
+        ("note", notes, "written_at"),
+        ("person", changes, "changed_at"),
+    ):
+        for row in rows:
+            fix.note_replacement(kind, row.amends_id, getattr(row, when))
+    for a in attempts:
         entries.append(
-            TimelineEntry(
-                a.attempted_at,
+            fix.entry(
                 "attempt",
+                a,
+                a.attempted_at,
                 f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
                 + (f" — {a.notes}" if a.notes else ""),
                 names.get(a.worker_id or 0, ""),
+                _values(a, "attempt"),
             )
         )
-    for c in consent.history(session, case.person_id):
+    for c in consents:
         entries.append(
-            TimelineEntry(
-                c.recorded_at,
+            fix.entry(
                 "consent",
+                c,
+                c.recorded_at,
                 f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
-                c.recorded_by or c.source,
+                names.get(c.recorded_by_id or 0, "") or c.source or "",
+                {**_values(c, "consent"), "scope": c.scope},
             )
         )
     for ch in session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)):
@@ -257,41 +418,48 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
         entries.append(
             TimelineEntry(ch.changed_at, "status", text, names.get(ch.changed_by_id or 0, ""))
         )
-    for t, service in session.execute(
-        select(TreatmentReferral, Service.name)
-        .join(Service)
-        .where(TreatmentReferral.case_id == case.id)
-    ):
-        start = datetime.combine(t.referred_on, datetime.min.time(), UTC)
+    for t, service in treatments:
+        values = _values(t, "treatment")
+        steps = [(t.referred_on, f"Referred to {service}", names.get(t.recorded_by_id or 0, ""))]
+        if t.treatment_started_on:
+            steps.append((t.treatment_started_on, f"Treatment started at {service}", ""))
+        if t.exit_on:
+            steps.append((t.exit_on, f"Left treatment: {vocab.label(t.exit_reason).lower()}", ""))
+        for on, text, by in steps:
+            entries.append(fix.entry("treatment", t, _whole_day(on), text, by, values, day=on))
+    for k in kits:
         entries.append(
-            TimelineEntry(
-                start, "treatment", f"Referred to {service}", names.get(t.recorded_by_id or 0, "")
+            fix.entry(
+                "naloxone",
+                k,
+                _whole_day(k.supplied_on),
+                f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to "
+                f"{vocab.label(k.recipient).lower()} ({k.supply_type})",
+                names.get(k.recorded_by_id or 0, ""),
+                _values(k, "naloxone"),
+                day=k.supplied_on,
             )
         )
-        if t.treatment_started_on:
-            entries.append(
-                TimelineEntry(
-                    datetime.combine(t.treatment_started_on, datetime.min.time(), UTC),
-                    "treatment",
-                    f"Treatment started at {service}",
-                )
-            )
-        if t.exit_on:
-            entries.append(
-                TimelineEntry(
-                    datetime.combine(t.exit_on, datetime.min.time(), UTC),
-                    "treatment",
-                    f"Left treatment: {vocab.label(t.exit_reason).lower()}",
-                )
-            )
-    for k in session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)):
+    for n in notes:
         entries.append(
-            TimelineEntry(
-                datetime.combine(k.supplied_on, datetime.min.time(), UTC),
-                "naloxone",
-                f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to {vocab.label(k.recipient).lower()}"
-                f" ({k.supply_type})",
-                names.get(k.recorded_by_id or 0, ""),
+            fix.entry(
+                "note", n, n.written_at, n.text, names.get(n.author_id or 0, ""), {"text": n.text}
+            )
+        )
+    for p in changes:
+        label = {"nhs_number": "NHS number", "gp_practice": "GP practice"}.get(
+            p.field, p.field.replace("_", " ").capitalize()
+        )
+        entries.append(
+            fix.entry(
+                "person",
+                p,
+                p.changed_at,
+                f"{label} changed from {_person_value_text(p.field, p.before)} to "
+                f"{_person_value_text(p.field, p.after)}",
+                names.get(p.changed_by_id or 0, ""),
+                {"field": p.field, "value": corrections.person_value(p.field, p.after)},
+                timeline_kind="person",
             )
         )
     for letter in session.scalars(select(Letter).where(Letter.case_id == case.id)):
@@ -303,7 +471,7 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
                 names.get(letter.author_id or 0, ""),
             )
         )
-    entries.sort(key=lambda e: e.at, reverse=True)
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
     return entries
 
 
@@ -394,7 +562,7 @@ def case_detail(
         )
         for a in session.scalars(
             select(ContactAttempt)
-            .where(ContactAttempt.case_id == case.id)
+            .where(ContactAttempt.case_id == case.id, not_voided(ContactAttempt))
             .order_by(ContactAttempt.attempted_at.desc())
         )
     )
@@ -413,7 +581,7 @@ def case_detail(
         for t, name in session.execute(
             select(TreatmentReferral, Service.name)
             .join(Service)
-            .where(TreatmentReferral.case_id == case.id)
+            .where(TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral))
             .order_by(TreatmentReferral.referred_on)
         )
     )
@@ -431,7 +599,7 @@ def case_detail(
         )
         for k in session.scalars(
             select(NaloxoneSupply)
-            .where(NaloxoneSupply.person_id == person.id)
+            .where(NaloxoneSupply.person_id == person.id, not_voided(NaloxoneSupply))
             .order_by(NaloxoneSupply.supplied_on.desc())
         )
     )
@@ -477,7 +645,7 @@ def case_detail(
         treatments=treatments,
         kits=kits,
         warnings=warnings,
-        timeline=tuple(_timeline(session, case, names)),
+        timeline=tuple(_timeline(session, actor, case, names)),
         method_problems={
             m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS
         },

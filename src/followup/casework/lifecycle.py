@@ -19,7 +19,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from followup import audit, vocab
 from followup.access import Actor, require
 from followup.casework import consent, team_rules
-from followup.db.models import Case, CaseStatusChange, ContactAttempt, TreatmentReferral
+from followup.db.models import (
+    Case,
+    CaseStatusChange,
+    ContactAttempt,
+    TreatmentReferral,
+    not_voided,
+)
 from followup.errors import NotFound, PermissionDenied, RuleViolation, StaleEdit
 from followup.vocab import (
     AuditAction,
@@ -93,7 +99,9 @@ def touch(case: Case) -> None:
 def _attempt_times(session: Session, case_id: int) -> list[datetime]:
     return list(
         session.scalars(
-            select(ContactAttempt.attempted_at).where(ContactAttempt.case_id == case_id)
+            select(ContactAttempt.attempted_at).where(
+                ContactAttempt.case_id == case_id, not_voided(ContactAttempt)
+            )
         )
     )
 
@@ -145,6 +153,7 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
             select(ContactAttempt.id).where(
                 ContactAttempt.case_id == case.id,
                 ContactAttempt.outcome == ContactOutcome.SPOKE_ENGAGED,
+                not_voided(ContactAttempt),
             )
         )
         if spoke is None:
@@ -157,7 +166,11 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
             session, case.person_id, ConsentScope.SHARE_WITH_TREATMENT, "a referral"
         )
         if (
-            session.scalar(select(TreatmentReferral.id).where(TreatmentReferral.case_id == case.id))
+            session.scalar(
+                select(TreatmentReferral.id).where(
+                    TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral)
+                )
+            )
             is None
         ):
             raise RuleViolation("Record the treatment referral (service and date) first.")
@@ -166,6 +179,7 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
             select(TreatmentReferral.id).where(
                 TreatmentReferral.case_id == case.id,
                 TreatmentReferral.treatment_started_on.is_not(None),
+                not_voided(TreatmentReferral),
             )
         )
         if started is None:
@@ -207,7 +221,7 @@ class AttemptSummary:
 def attempt_summary(session: Session, case_id: int) -> AttemptSummary:
     rows = session.execute(
         select(ContactAttempt.attempted_at, ContactAttempt.method).where(
-            ContactAttempt.case_id == case_id
+            ContactAttempt.case_id == case_id, not_voided(ContactAttempt)
         )
     ).all()
     times = [r[0] for r in rows]
@@ -304,7 +318,9 @@ def contact_method_problem(session: Session, case: Case, method: ContactMethod) 
     ):
         remote = session.scalar(
             select(ContactAttempt.id).where(
-                ContactAttempt.case_id == case.id, ContactAttempt.method.in_(REMOTE_METHODS)
+                ContactAttempt.case_id == case.id,
+                ContactAttempt.method.in_(REMOTE_METHODS),
+                not_voided(ContactAttempt),
             )
         )
         if remote is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from followup import audit, vocab
 from followup.access import Actor
 from followup.casework.lifecycle import load_case_for_edit, touch
-from followup.db.models import Person
+from followup.db.models import Person, PersonChange
 from followup.errors import RuleViolation, require_version
 from followup.validation import (
     date_of_birth_problem,
@@ -109,6 +110,17 @@ def update_person(
         return {}
     for key in diff:
         setattr(person, key, after[key])
+        # Kept for the timeline and the subject-access pack; correctable, purged with the person.
+        session.add(
+            PersonChange(
+                person_id=person.id,
+                case_id=case.id,
+                changed_by_id=actor.id,
+                field=key,
+                before=json.dumps(diff[key][0]),
+                after=json.dumps(diff[key][1]),
+            )
+        )
     # Every field of a person is personal: the values go where the retention purge reaches.
     audit.record_with_private(
         session,

@@ -36,6 +36,8 @@ __all__ = [
     "set_rule",
     "set_setting",
     "setting_version",
+    "CORRECTION_WINDOW",
+    "correction_window_days",
 ]
 
 # The police force a referral takes when its file names none (DESIGN.md: "default from settings").
@@ -59,6 +61,7 @@ DEFAULTS = {
     "closure.unable_to_contact.min_attempts": "3",
     "closure.unable_to_contact.min_days": "7",
     "closure.unable_to_contact.min_methods": "2",
+    "corrections.author_window_days": "7",
 }
 
 
@@ -133,6 +136,15 @@ def closure_rules(session: Session) -> ClosureRules:
     )
 
 
+# How many days after an entry its author may still correct it (a lead may at any time).
+CORRECTION_WINDOW = "corrections.author_window_days"
+
+
+def correction_window_days(session: Session) -> int:
+    """The days in which the author of an entry may amend it or mark it entered in error."""
+    return _int(session, CORRECTION_WINDOW)
+
+
 def is_demo(session: Session) -> bool:
     """Whether this database holds demonstration data only."""
     return get_setting(session, "demo") == "1"
@@ -173,6 +185,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "closure.unable_to_contact.min_attempts": (1, 20),
     "closure.unable_to_contact.min_days": (1, 90),
     "closure.unable_to_contact.min_methods": (1, 4),
+    "corrections.author_window_days": (0, 365),
 }
 
 

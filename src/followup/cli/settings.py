@@ -127,6 +127,11 @@ def _team_settings() -> list[TeamSetting]:
             "unable_to_contact.min_methods",
             "different contact methods tried before closing as unable to contact",
         ),
+        _rule(
+            "corrections.author_window_days",
+            "corrections.author_window_days",
+            "days in which the author of an entry may correct it (a lead may at any time)",
+        ),
     ]
 
 
@@ -143,6 +148,7 @@ SETTINGS = (
     "unable_to_contact.min_attempts",
     "unable_to_contact.min_days",
     "unable_to_contact.min_methods",
+    "corrections.author_window_days",
     IDLE,
 )
 

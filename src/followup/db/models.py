@@ -27,7 +27,8 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from followup import vocab
 from followup.db.types import UTCDateTime, utcnow
@@ -84,6 +85,26 @@ def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> Che
     """A check constraint that keeps ``column`` within a vocabulary (NULL allowed)."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or column)
+
+
+class Correctable:
+    """Columns of an entry that is corrected, never deleted (an attempt, consent, kit …).
+
+    "Entered in error" sets ``voided_at``, ``voided_by_id`` and ``void_reason``; an amendment
+    does the same and adds the corrected entry, whose ``amends_id`` names the one it replaces.
+    Everything that computes state reads only entries whose ``voided_at`` is empty.
+    """
+
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr
+    def voided_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id"))
+
+    @declared_attr
+    def amends_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"))  # type: ignore[attr-defined]
 
 
 class User(Base):
@@ -310,7 +331,7 @@ class PersonMerge(Base):
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
-class ConsentEntry(Base):
+class ConsentEntry(Correctable, Base):
     """One entry in a person's consent history; the latest per scope is in force."""
 
     __tablename__ = "consent_entry"
@@ -335,7 +356,7 @@ class ConsentEntry(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
 
 
-class ContactAttempt(Base):
+class ContactAttempt(Correctable, Base):
     __tablename__ = "contact_attempt"
     __table_args__ = (
         one_of("method", vocab.CONTACT_METHODS),
@@ -372,7 +393,7 @@ class Service(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class TreatmentReferral(Base):
+class TreatmentReferral(Correctable, Base):
     __tablename__ = "treatment_referral"
     __table_args__ = (one_of("exit_reason", vocab.TREATMENT_EXIT_REASONS),)
 
@@ -391,7 +412,7 @@ class TreatmentReferral(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class NaloxoneSupply(Base):
+class NaloxoneSupply(Correctable, Base):
     """A take-home naloxone kit supplied by the service (not police doses at the scene)."""
 
     __tablename__ = "naloxone_supply"
@@ -551,3 +572,45 @@ class QuarantinedRow(Base):
 
 
 __all__ += ["QuarantinedRow"]
+
+
+class CaseNote(Correctable, Base):
+    """A free-text note on a case: timestamped, in the timeline, never in a letter."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class PersonChange(Correctable, Base):
+    """One field of a person's details changed from the case screen, with both values.
+
+    Kept beside the audit trail (which names only the field) so that the case timeline and the
+    subject-access pack can show it, and so that it can be marked entered in error; removed
+    with the person by the retention purge.
+    """
+
+    __tablename__ = "person_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    field: Mapped[str] = mapped_column(String(32))
+    # The values as JSON (a date as ISO text), so that one column holds any field's value.
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+def not_voided(model: type[Correctable]) -> ColumnElement[bool]:
+    """The condition for entries that count: not marked entered in error or amended."""
+    return model.voided_at.is_(None)
+
+
+__all__ += ["CaseNote", "Correctable", "PersonChange", "not_voided"]

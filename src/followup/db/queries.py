@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from followup.db.models import Case, Person, Referral, User, person_display_name
+from followup.db.models import Case, CaseNote, Person, Referral, User, person_display_name
 from followup.vocab import CASE_STATUSES, CaseStatus
 
 __all__ = [
@@ -123,6 +123,11 @@ def search_condition(text: str, phone: str | None = None) -> ColumnElement[bool]
         select(Case.id).where(_prefix(Case.police_reference, upper)),
         select(Referral.case_id).where(Referral.police_reference == upper),
         select(Case.id).where(Case.person_id.in_(people)),
+        # A case note that holds the text (notes are short and few per case).
+        select(CaseNote.case_id).where(
+            func.lower(CaseNote.text).contains(text.lower(), autoescape=True),
+            CaseNote.voided_at.is_(None),
+        ),
     )
     return Case.id.in_(matching_cases)
 

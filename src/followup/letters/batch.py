@@ -48,6 +48,7 @@ from followup.db.models import (
     Person,
     TreatmentReferral,
     User,
+    not_voided,
 )
 from followup.errors import RuleViolation
 from followup.letters.content import Gathered, LetterRequest, build_letter, letterhead_gap
@@ -190,7 +191,12 @@ def letters_due(
     for case_id, attempts in session.execute(
         select(Case.id, func.count(ContactAttempt.id))
         .join(ContactAttempt, ContactAttempt.case_id == Case.id)
-        .where(Case.id.in_(scope), Case.status == CaseStatus.CONTACTING, Case.id.not_in(recent))
+        .where(
+            Case.id.in_(scope),
+            Case.status == CaseStatus.CONTACTING,
+            Case.id.not_in(recent),
+            not_voided(ContactAttempt),
+        )
         .group_by(Case.id)
         .having(func.count(ContactAttempt.id) >= rules.min_attempts, func.sum(made) == 0)
     ):
@@ -216,6 +222,7 @@ def letters_due(
             TreatmentReferral.case_id.in_(scope),
             TreatmentReferral.exit_on.is_(None),
             TreatmentReferral.treatment_started_on.is_(None),
+            not_voided(TreatmentReferral),
         )
         .order_by(TreatmentReferral.case_id, TreatmentReferral.referred_on)
     ):
@@ -235,6 +242,7 @@ def letters_due(
     gp_given = select(ConsentEntry.person_id).where(
         ConsentEntry.scope == ConsentScope.SHARE_WITH_GP,
         ConsentEntry.state == ConsentState.GIVEN,
+        not_voided(ConsentEntry),
     )
     for case_id, person_id in session.execute(
         select(Case.id, Case.person_id)

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from followup import vocab
 from followup.casework import consent
-from followup.db.models import Case, Person, Referral, Service, TreatmentReferral, User
+from followup.db.models import (
+    Case,
+    Person,
+    Referral,
+    Service,
+    TreatmentReferral,
+    User,
+    not_voided,
+)
 from followup.errors import RuleViolation
 from followup.letters.render import LetterContent, Letterhead, Section, address_lines
 from followup.letters.templates import (
@@ -259,7 +267,9 @@ def _professional_letter(
     rows = _person_rows(session, person, referral, worker, ctx.head)
     s = spec(request.template)
     if request.template == LetterTemplate.TREATMENT_REFERRAL:
-        q = select(TreatmentReferral).where(TreatmentReferral.case_id == case.id)
+        q = select(TreatmentReferral).where(
+            TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral)
+        )
         if request.treatment_referral_id is not None:
             q = q.where(TreatmentReferral.id == request.treatment_referral_id)
         tr = session.scalars(

@@ -61,6 +61,8 @@ PURGE_DELETES: tuple[tuple[str, str], ...] = (
     ("treatment_referral", "case_id {cases}"),
     ("naloxone_supply", "case_id {cases} OR person_id {people}"),
     ("consent_entry", "case_id {cases} OR person_id {people}"),
+    ("case_note", "case_id {cases} OR person_id {people}"),
+    ("person_change", "case_id {cases} OR person_id {people}"),
     ("case_status_change", "case_id {cases}"),
     ("referral_warning", "referral_id {referrals}"),
     # A rejected row corrected into one of their referrals still holds its original text.

@@ -89,6 +89,8 @@ PERSONAL_TABLES: tuple[str, ...] = (
     "naloxone_supply",
     "letter",
     "letter_print",
+    "case_note",
+    "person_change",
 )
 # Rejected referrals kept by intake: leads read and decide them, any import adds them.
 QUARANTINE_TABLE = "quarantined_row"
@@ -874,6 +876,15 @@ def _policies(roles: TeamRoles) -> list[str]:
     policy("audit_event", "worker_read", "SELECT", worker, f"user_id = {me}", None)
     policy(QUARANTINE_TABLE, "lead_all", "ALL", lead, "true", "true")
     policy(QUARANTINE_TABLE, "worker_add", "INSERT", worker, None, "true")
+    # Case notes follow their case; a change of a person's details follows the person, like
+    # consent (the person's details are the same on every one of their cases).
+    noted = case_of("case_note.case_id")
+    policy("case_note", "worker_all", "ALL", worker, noted, noted)
+    changed = (
+        f"(person_change.case_id IS NOT NULL AND {case_of('person_change.case_id')}) "
+        f"OR {person_of('person_change.person_id')}"
+    )
+    policy("person_change", "worker_all", "ALL", worker, changed, changed)
     return statements
 
 

@@ -30,6 +30,7 @@ from followup.db.models import (
     Referral,
     TreatmentReferral,
     User,
+    not_voided,
     person_display_name,
 )
 from followup.errors import FollowupError
@@ -186,7 +187,7 @@ def export_cases_csv(
     target = resolve_target(path, "cases_csv", period, now)
     first_attempt = (
         select(func.min(ContactAttempt.attempted_at))
-        .where(ContactAttempt.case_id == Case.id)
+        .where(ContactAttempt.case_id == Case.id, not_voided(ContactAttempt))
         .scalar_subquery()
     )
     stmt = (
@@ -275,6 +276,7 @@ def sharing_in_force(today: date) -> Any:
     newer = exists().where(
         later.person_id == entry.person_id,
         later.scope == entry.scope,
+        later.voided_at.is_(None),
         or_(
             later.recorded_at > entry.recorded_at,
             and_(later.recorded_at == entry.recorded_at, later.id > entry.id),
@@ -284,6 +286,7 @@ def sharing_in_force(today: date) -> Any:
         entry.person_id == Case.person_id,
         entry.scope == ConsentScope.SHARE_WITH_TREATMENT,
         entry.state == ConsentState.GIVEN,
+        entry.voided_at.is_(None),
         or_(entry.expires_on.is_(None), entry.expires_on >= today),
         ~newer,
     )
@@ -311,7 +314,10 @@ def export_ndtms_csv(
     target = resolve_target(path, "ndtms_csv", period, now)
     other = aliased(TreatmentReferral)
     latest_treatment = (
-        select(func.max(other.id)).where(other.case_id == Case.id).correlate(Case).scalar_subquery()
+        select(func.max(other.id))
+        .where(other.case_id == Case.id, other.voided_at.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
     )
     substances = (
         select(Referral.substances)

@@ -14,7 +14,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, extract, func,
 from sqlalchemy.orm import Session, aliased
 
 from followup import vocab
-from followup.db.models import Case, CaseStatusChange, ContactAttempt, NaloxoneSupply, Referral
+from followup.db.models import (
+    Case,
+    CaseStatusChange,
+    ContactAttempt,
+    NaloxoneSupply,
+    Referral,
+    not_voided,
+)
 from followup.errors import FollowupError
 from followup.reports.definitions import BREAKDOWNS, Period
 from followup.vocab import CaseStatus, ClosureReason
@@ -105,7 +112,9 @@ def attempt_facts(session: Session, period: Period, group: GroupKey | None = Non
             first_attempt.label("first_attempt"),
             first_contact.label("first_contact"),
         )
-        .outerjoin(ContactAttempt, ContactAttempt.case_id == Case.id)
+        .outerjoin(
+            ContactAttempt, and_(ContactAttempt.case_id == Case.id, not_voided(ContactAttempt))
+        )
         .where(in_period(Case.referred_at, period), *group_filter(session, group, Case.referred_at))
         .group_by(Case.id)
         .subquery()
@@ -168,7 +177,11 @@ def repeat_referrals(
 
 
 def kits_in(period: Period) -> ColumnElement[bool]:
-    return and_(NaloxoneSupply.supplied_on >= period.start, NaloxoneSupply.supplied_on < period.end)
+    return and_(
+        NaloxoneSupply.supplied_on >= period.start,
+        NaloxoneSupply.supplied_on < period.end,
+        not_voided(NaloxoneSupply),
+    )
 
 
 def overdue_now(now: datetime) -> list[ColumnElement[bool]]:

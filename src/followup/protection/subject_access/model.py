@@ -22,6 +22,8 @@ SECTIONS = (
     ("contact_attempts", "Contact attempts"),
     ("treatment_referrals", "Treatment referrals"),
     ("naloxone_kits", "Naloxone kits supplied"),
+    ("case_notes", "Case notes"),
+    ("person_changes", "Changes to your details"),
     ("letters", "Letters"),
     ("record_views", "Who viewed the record"),
     ("other_audit_events", "Other recorded actions about this person"),

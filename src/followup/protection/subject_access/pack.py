@@ -34,6 +34,7 @@ from followup.db.models import (
     AuditEvent,
     Base,
     Case,
+    CaseNote,
     CaseStatusChange,
     ConsentEntry,
     ContactAttempt,
@@ -42,6 +43,7 @@ from followup.db.models import (
     MatchReview,
     NaloxoneSupply,
     Person,
+    PersonChange,
     Referral,
     ReferralWarning,
     Service,
@@ -71,6 +73,7 @@ USER_COLUMNS = frozenset(
         "decided_by_id",
         "merged_by_id",
         "undone_by_id",
+        "voided_by_id",
     }
 )
 
@@ -228,6 +231,16 @@ def subject_access(
         .where(or_(NaloxoneSupply.person_id.in_(person_ids), NaloxoneSupply.case_id.in_(in_cases)))
         .order_by(NaloxoneSupply.supplied_on, NaloxoneSupply.id)
     )
+    notes = rows(
+        select(CaseNote)
+        .where(or_(CaseNote.case_id.in_(in_cases), CaseNote.person_id.in_(person_ids)))
+        .order_by(CaseNote.written_at, CaseNote.id)
+    )
+    person_changes = rows(
+        select(PersonChange)
+        .where(PersonChange.person_id.in_(person_ids))
+        .order_by(PersonChange.changed_at, PersonChange.id)
+    )
     letters: list[dict[str, Any]] = []
     copies: list[LetterCopy] = []
     for lt in session.scalars(
@@ -255,6 +268,8 @@ def subject_access(
         "contact_attempt": [a["id"] for a in attempts],
         "treatment_referral": [t["id"] for t in treatments],
         "naloxone_supply": [k["id"] for k in kits],
+        "case_note": [n["id"] for n in notes],
+        "person_change": [p["id"] for p in person_changes],
         "letter": [lt["id"] for lt in letters],
         "match_review": list(
             session.scalars(
@@ -285,6 +300,8 @@ def subject_access(
             "contact_attempts": attempts,
             "treatment_referrals": tuple(treatments),
             "naloxone_kits": kits,
+            "case_notes": notes,
+            "person_changes": person_changes,
             "letters": tuple(letters),
             "record_views": views,
             "other_audit_events": others,

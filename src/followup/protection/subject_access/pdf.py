@@ -242,6 +242,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _col("Batch", "batch_number", 30),
         _col("Expires", "expires_on", 22),
     ),
+    "case_notes": (
+        _col("Written", "written_at", 26),
+        _col("Case", "case_id", 12),
+        _col("By", "author", 30),
+        _col("Note", "text", 112),
+    ),
+    "person_changes": (
+        _col("When", "changed_at", 26),
+        ("Detail", lambda r: field_label(str(r.get("field") or "")), 30),
+        ("From", lambda r: _stored(r, "before"), 46),
+        ("To", lambda r: _stored(r, "after"), 46),
+        _col("By", "changed_by", 32),
+    ),
     "letters": (
         _col("Created", "created_at", 26),
         _col("Case", "case_id", 12),
@@ -287,6 +300,53 @@ INTRO = {
 }
 
 
+def _stored(record: dict[str, Any], key: str) -> str:
+    """A person's detail as a change kept it (JSON text), as a person reads it."""
+    raw = record.get(key)
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        value = raw
+    return show(str(record.get("field") or ""), value)
+
+
+def _marked(record: dict[str, Any], cell: str) -> str:
+    """The first cell of a corrected entry, marked so that nobody reads it as current."""
+    if not record.get("voided_at"):
+        return cell
+    return f"[CORRECTED] {cell}"
+
+
+def _corrections(key: str, records: tuple[dict[str, Any], ...]) -> list[Flowable]:
+    """One sentence per corrected entry of a section: who, when, why, and what replaced it."""
+    by_amends = {r.get("amends_id"): r.get("id") for r in records if r.get("amends_id")}
+    lines: list[Flowable] = []
+    for r in records:
+        if not r.get("voided_at"):
+            continue
+        who = r.get("voided_by") or "a member of staff"
+        on = show("", r.get("voided_at"))
+        replacement = by_amends.get(r.get("id"))
+        what = (
+            f"amended by {who} on {on} (replaced by record {replacement})"
+            if replacement
+            else f"marked entered in error by {who} on {on}"
+        )
+        lines.append(
+            Text(f"Record {r.get('id')} was {what}: {r.get('void_reason') or ''}", after=1)
+        )
+    if lines:
+        lines.insert(
+            0,
+            Text(
+                "Entries marked [CORRECTED] were later found wrong; they are kept, as they "
+                "were, and no longer count:",
+                after=2,
+            ),
+        )
+    return lines
+
+
 def _section(key: str, title: str, pack: SubjectAccessPack) -> list[Flowable]:
     records = pack.sections.get(key, ())
     story: list[Flowable] = [
@@ -304,10 +364,14 @@ def _section(key: str, title: str, pack: SubjectAccessPack) -> list[Flowable]:
         story.append(
             table(
                 [c[0] for c in cols],
-                [[c[1](r) for c in cols] for r in records],
+                [
+                    [_marked(r, c[1](r)) if i == 0 else c[1](r) for i, c in enumerate(cols)]
+                    for r in records
+                ],
                 [c[2] for c in cols],
             )
         )
+        story += _corrections(key, records)
         return story
     for r in records:  # referrals and cases: too many fields for columns
         heading = (

@@ -36,6 +36,7 @@ from followup.ui.case.header import CaseHeader
 from followup.ui.case.letters import CaseLettersPanel
 from followup.ui.case.lifecycle import LifecycleBar
 from followup.ui.case.naloxone_panel import NaloxonePanel
+from followup.ui.case.notes_panel import NotesPanel
 from followup.ui.case.person_panel import PersonPanel
 from followup.ui.case.referral_panel import ReferralPanel
 from followup.ui.case.subject_access import make_subject_access
@@ -141,6 +142,7 @@ class CaseView(QWidget):
         self.person = PersonPanel()
         self.referrals = ReferralPanel()
         self.timeline = CaseTimeline()
+        self.notes = NotesPanel()
         self.sections: tuple[CaseSection, ...] = (
             self.lifecycle,
             self.attempts,
@@ -148,6 +150,7 @@ class CaseView(QWidget):
             self.treatment,
             self.naloxone,
             self.person,
+            self.notes,
         )
 
         self.tabs = QTabWidget()
@@ -159,6 +162,7 @@ class CaseView(QWidget):
             (self.naloxone, "Naloxone"),
             (self.person, "Person"),
             (self.referrals, "Police referral"),
+            (self.notes, "Notes"),
         ):
             self.tabs.addTab(_scrolled(widget), title)
         self.letters: CaseLettersPanel | None = None
@@ -193,6 +197,7 @@ class CaseView(QWidget):
 
         for section in self.sections:
             section.action_requested.connect(self.perform)
+        self.timeline.action_requested.connect(self.perform)  # corrections
         self.conflict.reload.clicked.connect(self.reload)
         self.lifecycle.subject_access.clicked.connect(
             lambda: make_subject_access(
