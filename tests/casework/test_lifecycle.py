@@ -24,7 +24,12 @@ def case(database, team):
     the scene; returns its id."""
     with database.session() as s:
         person = m.Person(
-            first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2)
+            first_name="Testy",
+            last_name="McTestface",
+            date_of_birth=date(1980, 1, 2),
+            phone="+447700900001",
+            address="1 Test Street\nTestville",
+            postcode="B5 6DD",
         )
         s.add(person)
         s.flush()
@@ -365,7 +370,7 @@ def test_person_details_are_validated_and_audited(database, team, case):
             },
             person_version=None,
         )
-    assert diff["phone"] == [None, "+447700900123"]
+    assert diff["phone"] == ["+447700900001", "+447700900123"]
     with database.session() as s:
         person = s.scalar(select(m.Person))
         assert (person.postcode, person.nhs_number) == ("B5 6DD", "9990000018")

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor
-from followup.casework import consent, treatment
+from followup.casework import consent, contact_gate, treatment
 from followup.casework.caseload import can_view
 from followup.casework.lifecycle import (
     FORWARD,
-    contact_method_problem,
     transition_problem,
     unable_to_contact_problem,
 )
@@ -135,6 +134,7 @@ class AttemptRow:
     outcome: str
     notes: str
     worker: str
+    seeking_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,17 @@ class CaseDetail:
     referral_problem: str | None
     can_edit: bool
     letters: tuple[LetterRow, ...] = field(default=())
+    # Each contact method's gate now (``contact_gate``): allowed, seeking consent, outcomes.
+    method_gates: Mapping[str, contact_gate.MethodGate] = field(default_factory=dict)
+
+    @property
+    def overdose_count(self) -> int:
+        """Referrals for the person: each one an overdose the police attended."""
+        return len(self.overdoses)
+
+    @property
+    def last_overdose(self) -> datetime | None:
+        return self.overdoses[-1] if self.overdoses else None
 
     @property
     def overdue(self) -> bool:
@@ -235,6 +246,7 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
                 a.attempted_at,
                 "attempt",
                 f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
+                + (" (seeking consent)" if a.seeking_consent else "")
                 + (f" — {a.notes}" if a.notes else ""),
                 names.get(a.worker_id or 0, ""),
             )
@@ -244,7 +256,8 @@ def _timeline(session: Session, case: Case, names: dict[int, str]) -> list[Timel
             TimelineEntry(
                 c.recorded_at,
                 "consent",
-                f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
+                f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})"
+                + (f" — {c.evidence}" if c.evidence else ""),
                 c.recorded_by or c.source,
             )
         )
@@ -390,7 +403,12 @@ def case_detail(
     )
     attempts = tuple(
         AttemptRow(
-            a.attempted_at, a.method, a.outcome, a.notes or "", names.get(a.worker_id or 0, "")
+            a.attempted_at,
+            a.method,
+            a.outcome,
+            a.notes or "",
+            names.get(a.worker_id or 0, ""),
+            a.seeking_consent,
         )
         for a in session.scalars(
             select(ContactAttempt)
@@ -450,6 +468,7 @@ def case_detail(
             select(Letter).where(Letter.case_id == case.id).order_by(Letter.created_at.desc())
         )
     )
+    gates = contact_gate.case_gates(session, case)
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
     if audit_view:
@@ -478,13 +497,12 @@ def case_detail(
         kits=kits,
         warnings=warnings,
         timeline=tuple(_timeline(session, case, names)),
-        method_problems={
-            m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS
-        },
+        method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
         unable_to_contact_problem=unable_to_contact_problem(session, case.id),
         referral_problem=treatment.referral_problem(session, case),
         can_edit=can_edit(actor, case),
         letters=letters,
+        method_gates=gates,
     )
