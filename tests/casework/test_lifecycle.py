@@ -312,7 +312,14 @@ def test_naloxone_supply_and_its_rules(database, team, case):
         )
     with pytest.raises(RuleViolation, match="expiry date must be after"), database.session() as s:
         treatment.record_naloxone_supply(
-            s, w, case, None, supplied_on=today, kit_type="nasal", expires_on=today
+            s,
+            w,
+            case,
+            None,
+            supplied_on=today,
+            kit_type="nasal",
+            expires_on=today,
+            batch_number="TESTBATCH0",
         )
     with database.session() as s:
         treatment.record_naloxone_supply(
@@ -337,6 +344,7 @@ def test_naloxone_supply_and_its_rules(database, team, case):
             supply_type="resupply",
             resupply_reason="used_on_someone_else",
             expires_on=date(2028, 9, 1),
+            batch_number="TESTBATCH2",
         )
         detail = case_detail(s, w, case)
     assert detail.kits_supplied == 3

@@ -165,9 +165,9 @@ def method_gate(method: str, facts: ContactFacts) -> MethodGate:
     problem: str | None = None
     scope = consent.METHOD_SCOPE.get(m)
     state = facts.consents.get(scope) if scope else None
-    if scope is not None and state is not None:
+    if scope is not None and state is not None and m != ContactMethod.LETTER:
         problem = _blocked_by_consent(scope, state)
-    if problem is None and m == ContactMethod.LETTER:
+    if m == ContactMethod.LETTER:
         if state is None or not state.in_force:
             why = _not_in_force(state) if state else "is not known"
             problem = (

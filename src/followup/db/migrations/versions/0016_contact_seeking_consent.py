@@ -28,5 +28,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contact_attempt", schema=None) as batch_op:
-        batch_op.drop_column("seeking_consent")
+    # As 0012: a plain DROP COLUMN (SQLite 3.35+), so SQLite needs no table rebuild.
+    op.execute("ALTER TABLE contact_attempt DROP COLUMN seeking_consent")
