@@ -68,7 +68,13 @@ OUTCOMES: dict[str, tuple[ContactOutcome, ...]] = {
         Out.WRONG_NUMBER,
         Out.OTHER,
     ),
-    ContactMethod.SMS: (Out.MESSAGE_SENT, Out.SPOKE_ENGAGED, Out.SPOKE_DECLINED, Out.WRONG_NUMBER, Out.OTHER),
+    ContactMethod.SMS: (
+        Out.MESSAGE_SENT,
+        Out.SPOKE_ENGAGED,
+        Out.SPOKE_DECLINED,
+        Out.WRONG_NUMBER,
+        Out.OTHER,
+    ),
     ContactMethod.LETTER: (Out.LETTER_SENT, Out.RETURNED_MAIL, Out.OTHER),
     ContactMethod.HOME_VISIT: (
         Out.NO_ANSWER,
@@ -170,9 +176,7 @@ def method_gate(method: str, facts: ContactFacts) -> MethodGate:
     if m == ContactMethod.LETTER:
         if state is None or not state.in_force:
             why = _not_in_force(state) if state else "is not known"
-            problem = (
-                f"A letter to the person needs the person's consent to letters, which {why}."
-            )
+            problem = f"A letter to the person needs the person's consent to letters, which {why}."
         elif facts.no_fixed_abode or not facts.has_address:
             problem = NO_POSTAL_ADDRESS
     if problem is None and m in SEEKING_METHODS:

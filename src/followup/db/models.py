@@ -352,9 +352,7 @@ class ContactAttempt(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # Made while consent to the method was not yet asked, to ask it (phone or text only).
-    seeking_consent: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    seeking_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Service(Base):
