@@ -265,6 +265,12 @@ def record_naloxone_supply(
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 10:
         raise RuleViolation("The quantity is a whole number of kits from 1 to 10.")
     _not_future(supplied_on, "supply date")
+    if supply_type == SupplyType.RESUPPLY and resupply_reason not in vocab.RESUPPLY_REASONS:
+        raise RuleViolation(
+            "A resupply needs a reason (used, lost, expired, confiscated or other)."
+        )
+    if supply_type == SupplyType.NEW and resupply_reason:
+        raise RuleViolation("A resupply reason goes only with a resupply.")
     if not (batch_number or "").strip():
         raise RuleViolation("Enter the batch number printed on the kit.")
     if expires_on is None:
@@ -273,12 +279,6 @@ def record_naloxone_supply(
         raise RuleViolation(
             f"That kit expired on {short_date(expires_on)}; supply one that is in date."
         )
-    if supply_type == SupplyType.RESUPPLY and resupply_reason not in vocab.RESUPPLY_REASONS:
-        raise RuleViolation(
-            "A resupply needs a reason (used, lost, expired, confiscated or other)."
-        )
-    if supply_type == SupplyType.NEW and resupply_reason:
-        raise RuleViolation("A resupply reason goes only with a resupply.")
     if expires_on is not None and expires_on <= supplied_on:
         raise RuleViolation("The kit's expiry date must be after the supply date.")
     kit = NaloxoneSupply(
