@@ -116,7 +116,7 @@ def seed(db: Database, cases: int) -> tuple[Actor, list[int]]:
     ids = []
     with db.session() as s:
         for n in range(cases):
-            person = m.Person(first_name="Bench", last_name=f"Person{n}")
+            person = m.Person(first_name="Bench", last_name=f"Person{n}", phone="+447700900001")
             s.add(person)
             s.flush()
             case = m.Case(

@@ -176,7 +176,14 @@ def test_a_full_flow_logs_no_personal_data(
     with database.session() as s:
         version = s.get(m.Case, case_ids[0]).version
         treatment.record_naloxone_supply(
-            s, worker, case_ids[0], version, supplied_on=date.today(), kit_type="nasal"
+            s,
+            worker,
+            case_ids[0],
+            version,
+            supplied_on=date.today(),
+            kit_type="nasal",
+            batch_number="TESTBATCH1",
+            expires_on=date.today() + timedelta(days=700),
         )
     with database.session() as s:
         letter = create_letter(

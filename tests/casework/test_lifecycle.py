@@ -24,7 +24,12 @@ def case(database, team):
     the scene; returns its id."""
     with database.session() as s:
         person = m.Person(
-            first_name="Testy", last_name="McTestface", date_of_birth=date(1980, 1, 2)
+            first_name="Testy",
+            last_name="McTestface",
+            date_of_birth=date(1980, 1, 2),
+            phone="+447700900001",
+            address="1 Test Street\nTestville",
+            postcode="B5 6DD",
         )
         s.add(person)
         s.flush()
@@ -307,7 +312,14 @@ def test_naloxone_supply_and_its_rules(database, team, case):
         )
     with pytest.raises(RuleViolation, match="expiry date must be after"), database.session() as s:
         treatment.record_naloxone_supply(
-            s, w, case, None, supplied_on=today, kit_type="nasal", expires_on=today
+            s,
+            w,
+            case,
+            None,
+            supplied_on=today,
+            kit_type="nasal",
+            expires_on=today,
+            batch_number="TESTBATCH0",
         )
     with database.session() as s:
         treatment.record_naloxone_supply(
@@ -332,6 +344,7 @@ def test_naloxone_supply_and_its_rules(database, team, case):
             supply_type="resupply",
             resupply_reason="used_on_someone_else",
             expires_on=date(2028, 9, 1),
+            batch_number="TESTBATCH2",
         )
         detail = case_detail(s, w, case)
     assert detail.kits_supplied == 3
@@ -365,7 +378,7 @@ def test_person_details_are_validated_and_audited(database, team, case):
             },
             person_version=None,
         )
-    assert diff["phone"] == [None, "+447700900123"]
+    assert diff["phone"] == ["+447700900001", "+447700900123"]
     with database.session() as s:
         person = s.scalar(select(m.Person))
         assert (person.postcode, person.nhs_number) == ("B5 6DD", "9990000018")

@@ -75,6 +75,7 @@ def person_case(database, team, letterhead_set) -> tuple[int, int]:
             supplied_on=date.today(),
             kit_type="nasal",
             batch_number="BATCH-42",
+            expires_on=date.today() + timedelta(days=700),
         )
     with database.session() as s:
         letter = create_letter(

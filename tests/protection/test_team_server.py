@@ -84,7 +84,13 @@ def day(server_team: Team, tmp_path_factory) -> dict[str, int]:
         with db.session() as s:
             version = s.get(m.Case, cases["Alpha"]).version
             record_contact_attempt(
-                s, worker_a, cases["Alpha"], ContactMethod.PHONE, ContactOutcome.NO_ANSWER, version
+                s,
+                worker_a,
+                cases["Alpha"],
+                ContactMethod.PHONE,
+                ContactOutcome.NO_ANSWER,
+                version,
+                number="07700 900001",  # the imported person has none on file
             )
         with db.session() as s:
             version = s.get(m.Case, cases["Alpha"]).version
@@ -100,7 +106,14 @@ def day(server_team: Team, tmp_path_factory) -> dict[str, int]:
         with db.session() as s:
             version = s.get(m.Case, cases["Alpha"]).version
             record_naloxone_supply(
-                s, worker_a, cases["Alpha"], version, supplied_on=NOW.date(), kit_type=KitType.NASAL
+                s,
+                worker_a,
+                cases["Alpha"],
+                version,
+                supplied_on=NOW.date(),
+                kit_type=KitType.NASAL,
+                batch_number="TESTBATCH1",
+                expires_on=NOW.date() + timedelta(days=700),
             )
         with db.session() as s:
             letter = create_letter(

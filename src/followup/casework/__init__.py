@@ -4,6 +4,7 @@
 - ``caseload``: Finding cases, with the role rules of DESIGN.md.
 - ``corrections``: Corrections, never deletions: amend an entry, or mark it entered in error, with a reason.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
+- ``contact_gate``: One consent gate per contact method, for the attempt log, letters and batches alike.
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
 - ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
@@ -21,6 +22,7 @@ __all__ = [
     "caseload",
     "consent",
     "corrections",
+    "contact_gate",
     "detail",
     "directory",
     "drafts",

@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor
-from followup.casework import consent, corrections, team_rules, treatment
+from followup.casework import consent, contact_gate, corrections, team_rules, treatment
 from followup.casework.caseload import can_view
 from followup.casework.lifecycle import (
     FORWARD,
-    contact_method_problem,
     transition_problem,
     unable_to_contact_problem,
 )
@@ -163,6 +162,7 @@ class AttemptRow:
     outcome: str
     notes: str
     worker: str
+    seeking_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,17 @@ class CaseDetail:
     referral_problem: str | None
     can_edit: bool
     letters: tuple[LetterRow, ...] = field(default=())
+    # Each contact method's gate now (``contact_gate``): allowed, seeking consent, outcomes.
+    method_gates: Mapping[str, contact_gate.MethodGate] = field(default_factory=dict)
+
+    @property
+    def overdose_count(self) -> int:
+        """Referrals for the person: each one an overdose the police attended."""
+        return len(self.overdoses)
+
+    @property
+    def last_overdose(self) -> datetime | None:
+        return self.overdoses[-1] if self.overdoses else None
 
     @property
     def overdue(self) -> bool:
@@ -393,6 +404,7 @@ def _timeline(
                 a,
                 a.attempted_at,
                 f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
+                + (" (seeking consent)" if a.seeking_consent else "")
                 + (f" — {a.notes}" if a.notes else ""),
                 names.get(a.worker_id or 0, ""),
                 _values(a, "attempt"),
@@ -404,7 +416,8 @@ def _timeline(
                 "consent",
                 c,
                 c.recorded_at,
-                f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})",
+                f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})"
+                + (f" — {c.evidence}" if c.evidence else ""),
                 names.get(c.recorded_by_id or 0, "") or c.source or "",
                 {**_values(c, "consent"), "scope": c.scope},
             )
@@ -558,7 +571,12 @@ def case_detail(
     )
     attempts = tuple(
         AttemptRow(
-            a.attempted_at, a.method, a.outcome, a.notes or "", names.get(a.worker_id or 0, "")
+            a.attempted_at,
+            a.method,
+            a.outcome,
+            a.notes or "",
+            names.get(a.worker_id or 0, ""),
+            a.seeking_consent,
         )
         for a in session.scalars(
             select(ContactAttempt)
@@ -618,6 +636,7 @@ def case_detail(
             select(Letter).where(Letter.case_id == case.id).order_by(Letter.created_at.desc())
         )
     )
+    gates = contact_gate.case_gates(session, case)
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
     if audit_view:
@@ -646,13 +665,12 @@ def case_detail(
         kits=kits,
         warnings=warnings,
         timeline=tuple(_timeline(session, actor, case, names)),
-        method_problems={
-            m: contact_method_problem(session, case, m) for m in vocab.CONTACT_METHODS
-        },
+        method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
         unable_to_contact_problem=unable_to_contact_problem(session, case.id),
         referral_problem=treatment.referral_problem(session, case),
         can_edit=can_edit(actor, case),
         letters=letters,
+        method_gates=gates,
     )

@@ -18,15 +18,17 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from followup import audit, vocab
 from followup.access import Actor, require
-from followup.casework import consent, team_rules
+from followup.casework import consent, contact_gate, team_rules
 from followup.db.models import (
     Case,
     CaseStatusChange,
     ContactAttempt,
+    Person,
     TreatmentReferral,
     not_voided,
 )
 from followup.errors import NotFound, PermissionDenied, RuleViolation, StaleEdit
+from followup.validation import display_phone, normalise_phone
 from followup.vocab import (
     AuditAction,
     CaseStatus,
@@ -66,7 +68,7 @@ FORWARD: dict[str, tuple[CaseStatus, ...]] = {
     CaseStatus.IN_TREATMENT: (),
 }
 # Ways of reaching a person without turning up at their door.
-REMOTE_METHODS = (ContactMethod.PHONE, ContactMethod.SMS, ContactMethod.LETTER)
+REMOTE_METHODS = contact_gate.REMOTE_METHODS
 
 
 def load_case_for_edit(
@@ -308,27 +310,8 @@ def reopen_case(
 
 
 def contact_method_problem(session: Session, case: Case, method: ContactMethod) -> str | None:
-    """Why contact by ``method`` is not allowed now, or None when it is."""
-    try:
-        consent.require_contact_allowed(session, case.person_id, method)
-    except RuleViolation as exc:
-        return str(exc)
-    if method == ContactMethod.HOME_VISIT and not consent.consent_in_force(
-        session, case.person_id, ConsentScope.HOME_VISIT
-    ):
-        remote = session.scalar(
-            select(ContactAttempt.id).where(
-                ContactAttempt.case_id == case.id,
-                ContactAttempt.method.in_(REMOTE_METHODS),
-                not_voided(ContactAttempt),
-            )
-        )
-        if remote is None:
-            return (
-                "A home visit comes after a phone call, text or letter, unless the person has "
-                "agreed to home visits; try one of those first or record their consent."
-            )
-    return None
+    """Why contact by ``method`` is not allowed now, or None when it is (``contact_gate``)."""
+    return contact_gate.case_gates(session, case)[method].problem
 
 
 def transition_problem(session: Session, case: Case, to_status: str) -> str | None:
@@ -350,9 +333,15 @@ def record_contact_attempt(
     *,
     when: datetime | None = None,
     notes: str | None = None,
+    number: str | None = None,
+    save_number: bool = False,
 ) -> ContactAttempt:
-    """Log an attempt; refuses methods whose consent was refused or withdrawn, and home
-    visits before a remote attempt unless home-visit consent is in force."""
+    """Log an attempt, if the contact gate (``contact_gate``) allows the method and outcome.
+
+    A phone call or text needs a number: the one on file, or ``number`` as typed (kept on the
+    person with ``save_number``, else noted on the attempt). One made while consent to it is
+    not yet asked is marked as seeking consent.
+    """
     case = load_case_for_edit(session, actor, case_id, expected_version)
     if method not in vocab.CONTACT_METHODS:
         raise RuleViolation("Choose how you tried to make contact.")
@@ -367,16 +356,43 @@ def record_contact_attempt(
         raise RuleViolation("This case is closed; reopen it before logging contact.")
     if case.status == CaseStatus.NEW and case.assigned_worker_id is None:
         raise RuleViolation("Assign the case to a worker (or take it) before logging contact.")
-    problem = contact_method_problem(session, case, method)
-    if problem:
-        raise RuleViolation(problem)
+    typed = (number or "").strip()
+    phone: str | None = None
+    if typed and method in contact_gate.NUMBER_METHODS:
+        phone = normalise_phone(typed)
+        if phone is None:
+            raise RuleViolation("That is not a UK phone number; check the digits.")
+    gate = contact_gate.require_attempt(
+        session, case, method, outcome, number_given=phone is not None
+    )
+    notes = (notes or "").strip() or None
+    person = session.get(Person, case.person_id)
+    assert person is not None  # a case always has its person
+    if phone is not None and phone != person.phone:
+        if save_number:
+            before = person.phone
+            person.phone = phone
+            audit.record_with_private(
+                session,
+                actor.id,
+                AuditAction.UPDATE,
+                "person",
+                person.id,
+                {"fields": ["phone"]},
+                {"phone": [before, phone]},
+                person.id,
+            )
+        else:
+            used = f"Number used: {display_phone(phone)}"
+            notes = f"{notes} ({used})" if notes else used
     attempt = ContactAttempt(
         case_id=case.id,
         attempted_at=when,
         method=method,
         outcome=outcome,
-        notes=(notes or "").strip() or None,
+        notes=notes,
         worker_id=actor.id,
+        seeking_consent=gate.seeking_consent,
     )
     session.add(attempt)
     session.flush()
@@ -386,7 +402,12 @@ def record_contact_attempt(
         AuditAction.CREATE,
         "contact_attempt",
         attempt.id,
-        {"case_id": case.id, "method": method, "outcome": outcome},
+        {
+            "case_id": case.id,
+            "method": method,
+            "outcome": outcome,
+            "seeking_consent": gate.seeking_consent,
+        },
     )
     if case.status == CaseStatus.NEW:
         set_status(session, actor, case, CaseStatus.CONTACTING, "first contact attempt")

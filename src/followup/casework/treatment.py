@@ -20,7 +20,7 @@ from followup.casework import consent
 from followup.casework.lifecycle import load_case_for_edit, refresh_next_action, set_status, touch
 from followup.db.models import Case, NaloxoneSupply, Service, TreatmentReferral
 from followup.errors import NotFound, RuleViolation, require_version
-from followup.uktime import uk_today
+from followup.uktime import now_utc, short_date, uk_today
 from followup.vocab import (
     AuditAction,
     CaseStatus,
@@ -104,6 +104,14 @@ def _not_future(value: date | None, what: str) -> None:
         raise RuleViolation(f"The {what} cannot be in the future.")
 
 
+def _booked_in_future(booked: datetime | None) -> None:
+    if booked is not None and booked <= now_utc():
+        raise RuleViolation(
+            "The assessment time has already passed; enter the time it is booked for, "
+            "or leave it empty."
+        )
+
+
 def referral_problem(session: Session, case: Case) -> str | None:
     """Why the case cannot be referred to treatment now, or None when it can."""
     if case.status not in (CaseStatus.ENGAGED, CaseStatus.REFERRED, CaseStatus.IN_TREATMENT):
@@ -134,9 +142,10 @@ def refer_to_treatment(
     problem = referral_problem(session, case)
     if problem:
         raise RuleViolation(problem)
-    service = session.get(Service, service_id)
+    service = session.get(Service, service_id) if service_id else None
     if service is None or not service.active:
         raise RuleViolation("Choose a service from the directory.")
+    _booked_in_future(assessment_booked_for)
     _not_future(referred_on, "referral date")
     if referred_on < case.referred_at.date():
         raise RuleViolation("The referral date is before the case was received; check it.")
@@ -199,6 +208,8 @@ def update_treatment(
     after = {k: changes.get(k, getattr(tr, k)) for k in TREATMENT_FIELDS}
     for key in ("treatment_started_on", "exit_on"):
         _not_future(after[key], key.replace("_on", " date").replace("_", " "))
+    if after["assessment_booked_for"] != tr.assessment_booked_for:
+        _booked_in_future(after["assessment_booked_for"])
     if after["treatment_started_on"] and after["treatment_started_on"] < tr.referred_on:
         raise RuleViolation("Treatment cannot start before the referral was made.")
     if after["exit_on"] and not after["treatment_started_on"]:
@@ -242,7 +253,8 @@ def record_naloxone_supply(
     batch_number: str | None = None,
     expires_on: date | None = None,
 ) -> NaloxoneSupply:
-    """Record a take-home naloxone kit given on the case."""
+    """Record a take-home naloxone kit given on the case: 1 to 10 kits, with the batch
+    number and an expiry date not in the past."""
     case = load_case_for_edit(session, actor, case_id, expected_version)
     if kit_type not in vocab.KIT_TYPES:
         raise RuleViolation("Choose the kit type: nasal or injectable.")
@@ -250,7 +262,7 @@ def record_naloxone_supply(
         raise RuleViolation("Choose who received the kit.")
     if supply_type not in vocab.SUPPLY_TYPES:
         raise RuleViolation("Say whether this is a new supply or a resupply.")
-    if not 1 <= quantity <= 10:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 10:
         raise RuleViolation("The quantity is a whole number of kits from 1 to 10.")
     _not_future(supplied_on, "supply date")
     if supply_type == SupplyType.RESUPPLY and resupply_reason not in vocab.RESUPPLY_REASONS:
@@ -259,6 +271,14 @@ def record_naloxone_supply(
         )
     if supply_type == SupplyType.NEW and resupply_reason:
         raise RuleViolation("A resupply reason goes only with a resupply.")
+    if not (batch_number or "").strip():
+        raise RuleViolation("Enter the batch number printed on the kit.")
+    if expires_on is None:
+        raise RuleViolation("Enter the kit's expiry date, printed on the kit.")
+    if expires_on < _today():
+        raise RuleViolation(
+            f"That kit expired on {short_date(expires_on)}; supply one that is in date."
+        )
     if expires_on is not None and expires_on <= supplied_on:
         raise RuleViolation("The kit's expiry date must be after the supply date.")
     kit = NaloxoneSupply(

@@ -372,6 +372,8 @@ class ContactAttempt(Correctable, Base):
     outcome: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Made while consent to the method was not yet asked, to ask it (phone or text only).
+    seeking_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Service(Base):

@@ -11,7 +11,9 @@ lead) when:
   nor ended, when no treatment referral letter was made for the case on or after the day of
   that referral;
 * ``gp_notification`` — ``share_with_gp`` consent is in force, a GP practice is recorded, and
-  the case has no letter to the GP yet.
+  the case has no letter to the GP yet (refused, with the reason, without the practice's
+  address or a patient identified by date of birth and NHS number, or name, date of birth
+  and address: ``content.gp_letter_problem``).
 
 Appointment letters are never due: they need a time and a place that only a worker can give.
 A due letter whose consent is not in force (or that has no postal address) is still listed,
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from followup import vocab
 from followup.access import Actor, require
-from followup.casework import consent, team_rules
+from followup.casework import consent, contact_gate, team_rules
 from followup.db.engine import Database
 from followup.db.models import (
     Case,
@@ -51,7 +53,13 @@ from followup.db.models import (
     not_voided,
 )
 from followup.errors import RuleViolation
-from followup.letters.content import Gathered, LetterRequest, build_letter, letterhead_gap
+from followup.letters.content import (
+    Gathered,
+    LetterRequest,
+    build_letter,
+    gp_letter_problem,
+    letterhead_gap,
+)
 from followup.letters.making import (
     LetterRecord,
     audit_created,
@@ -151,12 +159,14 @@ def letter_problem(
     if gap:
         return gap
     s = spec(template)
+    if s.to_person:
+        return contact_gate.letter_problem(session, person)  # the attempt log's gate too
     try:
         consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
     except RuleViolation as exc:
         return str(exc)
-    if s.to_person and (person.no_fixed_abode or not (person.address or "").strip()):
-        return "There is no postal address for this person (no fixed abode)."
+    if template == LetterTemplate.GP_NOTIFICATION:
+        return gp_letter_problem(session, person)
     return None
 
 

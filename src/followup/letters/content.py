@@ -4,7 +4,9 @@ This is where each template's rules are applied before anything is drawn: the co
 letter rests on must be in force (``consent.require_in_force``, the same gate for the app, the
 command line and batch printing), a letter to the person needs a postal address and a name,
 an appointment letter needs a time and a place, a treatment referral needs a recorded
-referral, and a letter to the GP needs a GP practice. Refusals say what is missing, never who
+referral, and a letter to the GP needs the practice's address and the patient identified
+(``gp_letter_problem``). A letter to the person goes through the same gate as the attempt
+log (``contact_gate.letter_problem``). Refusals say what is missing, never who
 the person is.
 """
 
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from followup import vocab
-from followup.casework import consent
+from followup.casework import consent, contact_gate
 from followup.db.models import (
     Case,
     Person,
@@ -39,13 +41,15 @@ from followup.letters.templates import (
 from followup.pdf.text import clean
 from followup.uktime import clock, long_date, now_utc, short_date, short_date_time, to_uk, uk_today
 from followup.validation import display_phone
-from followup.vocab import ConsentScope, LetterTemplate
+from followup.vocab import ConsentScope, LetterTemplate, ServiceType
 
 __all__ = [
     "NO_LETTERHEAD_PHONE",
     "Gathered",
     "LetterRequest",
     "build_letter",
+    "gp_letter_problem",
+    "gp_practice_lines",
     "letterhead_gap",
     "nhs_display",
 ]
@@ -62,6 +66,63 @@ def letterhead_gap(head: Letterhead, body: str) -> str | None:
     if "service_phone" in placeholders_in(body) and not head.phone.strip():
         return NO_LETTERHEAD_PHONE
     return None
+
+
+def gp_practice_lines(session: Session, person: Person) -> list[str]:
+    """The GP practice's name and postal address, or [] when its address is not known.
+
+    From the services directory (an active service of type GP whose name is the practice
+    the person's record names), else from the person's GP record when it holds an address
+    as well as the practice's name.
+    """
+    practice = address_lines(person.gp_practice)
+    if not practice:
+        return []
+    name = practice[0]
+    for service in session.scalars(
+        select(Service).where(
+            Service.service_type == ServiceType.GP,
+            Service.active.is_(True),
+            func.lower(Service.name) == name.lower(),
+        )
+    ):
+        lines = address_lines(service.address)
+        if lines:
+            return [clean(service.name).strip(), *lines]
+    return practice if len(practice) >= 2 else []
+
+
+def gp_letter_problem(session: Session, person: Person) -> str | None:
+    """Why a letter to the person's GP cannot be made, or None: the practice's address and
+    the patient identified by date of birth and NHS number, or by name, date of birth and
+    address."""
+    if not address_lines(person.gp_practice):
+        return "No GP practice is recorded for this person; add it to their details first."
+    if not gp_practice_lines(session, person):
+        return (
+            "A letter to the GP needs the practice's address: add the practice to the services "
+            "directory (type GP) with its address, or add the address to the GP practice in "
+            "the person's details."
+        )
+    named = bool((person.first_name or "").strip() and (person.last_name or "").strip())
+    has_address = not person.no_fixed_abode and bool(address_lines(person.address))
+    if person.date_of_birth and (person.nhs_number or (named and has_address)):
+        return None
+    missing = [
+        what
+        for what, known in (
+            ("date of birth", person.date_of_birth is not None),
+            ("NHS number", bool(person.nhs_number)),
+        )
+        if not known
+    ]
+    return (
+        "A letter to the GP must identify the patient by date of birth and NHS number, or by "
+        "full name, date of birth and address; this person's "
+        + " and ".join(missing or ["full name or address"])
+        + (" is" if len(missing) < 2 else " are")
+        + " not recorded."
+    )
 
 
 @dataclass(frozen=True)
@@ -174,7 +235,16 @@ def build_letter(
     """The text of one letter for ``case``, or a ``RuleViolation`` saying why not."""
     s = spec(request.template)
     person = case.person
-    consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
+    if s.to_person:
+        problem = contact_gate.letter_problem(session, person)  # the attempt log's gate too
+        if problem:
+            raise RuleViolation(problem)
+    else:
+        consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
+    if request.template == LetterTemplate.GP_NOTIFICATION:
+        problem = gp_letter_problem(session, person)
+        if problem:
+            raise RuleViolation(problem)
     body = ctx.bodies[s.name]
     worker = ctx.users.get(case.assigned_worker_id or 0) or author_name
     first = clean(person.first_name or person.last_name or "").strip()
@@ -299,11 +369,7 @@ def _professional_letter(
         title = "Referral summary"
         subject = f"Referral: {values['full_name']}, born {values['date_of_birth']}"
     else:
-        practice = address_lines(person.gp_practice)
-        if not practice:
-            raise RuleViolation(
-                "No GP practice is recorded for this person; add it to their details first."
-            )
+        practice = gp_practice_lines(session, person)  # gp_letter_problem has checked it
         recipient = ("The GP", *practice)
         values["recipient_name"] = practice[0]
         title = "About your patient"

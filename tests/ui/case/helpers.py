@@ -38,6 +38,8 @@ def make_case(
             last_name=last,
             date_of_birth=date(1980, 1, 2),
             phone="+447700900001",
+            address="1 Test Street\nTestville",
+            postcode="B5 6DD",
             gender="not_known",
         )
         s.add(person)

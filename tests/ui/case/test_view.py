@@ -125,8 +125,10 @@ def test_log_attempts_from_the_keyboard(ui_db, team, qtbot):
     view.focus_quick_log()
     assert panel.method.currentData() == "phone"
     qtbot.keyClick(panel.method, Qt.Key.Key_Down)  # text message
+    # A text offers its own outcomes, "message sent" first.
+    assert panel.outcome.currentData() == "message_sent"
     qtbot.keyClick(panel.outcome, Qt.Key.Key_Down)
-    qtbot.keyClick(panel.outcome, Qt.Key.Key_Down)  # message sent
+    qtbot.keyClick(panel.outcome, Qt.Key.Key_Up)  # back to message sent
     qtbot.keyClicks(panel.note, "Sent the <b>number</b> to call")
     qtbot.keyClick(panel.note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, view)
@@ -214,6 +216,8 @@ def test_engage_then_refer_needs_consent_then_treatment_starts(ui_db, team, qtbo
     assert view.header.status.text() == "Engaged"  # spoke and engaged moves the case on
 
     panel = view.treatment
+    assert panel.service.currentText() == "(choose a service)"  # no service chosen for you
+    choose(panel.service, panel.service.itemData(1))
     assert panel.service.currentText() == "Test Treatment Service (treatment)"
     assert panel.service_notes.text() == "Refer by secure email."
     assert panel.refer_problem.text() == (
@@ -254,6 +258,7 @@ def test_treatment_exit_without_reason_is_refused_and_the_form_kept(ui_db, team,
     service_attempt(ui_db, team["worker1"], case_id, outcome="spoke_engaged")
     view = open_view(qtbot, ui_db, team["worker1"], case_id)
     record_consent(qtbot, view, "share_with_treatment", "given")
+    choose(view.treatment.service, view.treatment.service.itemData(1))
     qtbot.mouseClick(view.treatment.refer, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
     panel = view.treatment
@@ -281,17 +286,24 @@ def test_naloxone_kits_show_the_count_and_latest_expiry(ui_db, team, qtbot):
     qtbot.keyClicks(panel.batch, "TESTBATCH1")
     panel.training.setChecked(True)
     qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
+    assert panel.confirm_text.text() == (
+        "Record 2 nasal kits, batch TESTBATCH1, expiring 01/05/2030, new supply for "
+        "Testy McTestface?"
+    )
+    qtbot.mouseClick(panel.confirm_yes, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
     assert panel.message.text() == "Supply recorded."
 
     panel.supplied_on.setDate(date.today())
-    choose(panel.supply_type, "resupply")
+    assert panel.supply_type.currentData() == "resupply"  # a kit was supplied before
     assert panel.resupply_reason.isEnabled()
     choose(panel.resupply_reason, "used_on_someone_else")
     choose(panel.kit_type, "injectable")
+    qtbot.keyClicks(panel.batch, "TESTBATCH2")
     panel.expires.check.setChecked(True)
     panel.expires.edit.setDate(date(2030, 9, 1))
     qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.confirm_yes, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
 
     assert panel.summary.text() == "3 naloxone kits supplied; latest expires 01/09/2030."

@@ -1,8 +1,12 @@
 """Contact attempts: a quick-log form made for the keyboard, the next due time and the history.
 
-Method, outcome, time (now unless changed) and a note; Ctrl+Enter saves. A method the person
-has not allowed (consent refused or withdrawn, or a home visit before any remote attempt)
-stays in the list with a note, and choosing it shows the reason and holds the save back.
+Method, outcome, time (now unless changed) and a note; Ctrl+Enter saves. The contact gate
+(``casework.contact_gate``) decides: a method the person has not allowed (consent refused or
+withdrawn, a letter without consent to letters, a home visit with no address or before any
+remote attempt, a home visit for someone of no fixed abode) stays in the list with a note, and
+choosing it shows the reason and holds the save back. Each method offers only its own
+outcomes. A phone call or text while consent is not yet asked says it is seeking consent; with
+no number on file the form asks for the number used and offers to save it to the person.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from followup import vocab
-from followup.casework import lifecycle
+from followup.casework import consent, contact_gate, lifecycle
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import (
     CaseSection,
@@ -33,6 +38,7 @@ from followup.ui.case.forms import (
     plain_label,
     plain_tip,
     read_only_table,
+    select_data,
     vocab_combo,
 )
 from followup.ui.widgets.look import StyleRole, set_role
@@ -88,6 +94,13 @@ class AttemptPanel(CaseSection):
         self.method = vocab_combo(vocab.CONTACT_METHODS, "Method")
         self.outcome = vocab_combo(vocab.CONTACT_OUTCOMES, "Outcome")
         self.when = NowEdit("When")
+        self.number = QLineEdit(placeholderText="The number you used, e.g. 07700 900123")
+        self.number.setAccessibleName("Number used")
+        self.save_number = QCheckBox("Save this number to the person's details")
+        self.number_label = QLabel("N&umber")
+        self.number_label.setBuddy(self.number)
+        self.seeking = InlineMessage()
+        self.seeking.setAccessibleName("Seeking consent")
         self.note = QLineEdit(placeholderText="What happened (optional)")
         self.note.setAccessibleName("Note")
         self.save = QPushButton("Log attempt")
@@ -111,6 +124,9 @@ class AttemptPanel(CaseSection):
             label.setBuddy(field)  # the label's shortcut key moves the focus to its field
             grid.addWidget(label, grid_row, col)
             grid.addWidget(field, grid_row, col + 1)
+        grid.addWidget(self.number_label, 2, 0)
+        grid.addWidget(self.number, 2, 1)
+        grid.addWidget(self.save_number, 2, 2, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 2)
         buttons = QHBoxLayout()
@@ -121,6 +137,7 @@ class AttemptPanel(CaseSection):
         form.addWidget(self.blocked)
         form.addLayout(grid)
         form.addWidget(self.method_problem)
+        form.addWidget(self.seeking)
         form.addLayout(buttons)
         form.addWidget(self.message)
 
@@ -140,8 +157,11 @@ class AttemptPanel(CaseSection):
         self.setTabOrder(self.method, self.outcome)
         self.setTabOrder(self.outcome, self.when)
         self.setTabOrder(self.when, self.note)
-        self.setTabOrder(self.note, self.save)
-        self.method.currentIndexChanged.connect(self._update_availability)
+        self.setTabOrder(self.note, self.number)
+        self.setTabOrder(self.number, self.save_number)
+        self.setTabOrder(self.save_number, self.save)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.number.textChanged.connect(self._update_availability)
         self.save.clicked.connect(self.submit)
         self.note.returnPressed.connect(self.submit)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
@@ -161,7 +181,14 @@ class AttemptPanel(CaseSection):
             self.method.setItemData(i, plain_tip(problem or ""), Qt.ItemDataRole.ToolTipRole)
         blocked = attempt_block_reason(detail)
         self.blocked.warn(blocked or "")
-        for widget in (self.method, self.outcome, self.when, self.note):
+        for widget in (
+            self.method,
+            self.outcome,
+            self.when,
+            self.note,
+            self.number,
+            self.save_number,
+        ):
             widget.setEnabled(blocked is None)
         if not self.when.touched:
             self.when.reset()
@@ -176,7 +203,7 @@ class AttemptPanel(CaseSection):
             (
                 (
                     short_date_time(a.at),
-                    vocab.label(a.method),
+                    vocab.label(a.method) + (" (seeking consent)" if a.seeking_consent else ""),
                     vocab.label(a.outcome),
                     a.worker,
                     a.notes,
@@ -184,6 +211,27 @@ class AttemptPanel(CaseSection):
                 for a in detail.attempts
             ),
         )
+        self._method_changed()
+
+    def current_gate(self) -> contact_gate.MethodGate | None:
+        if self._detail is None:
+            return None
+        return self._detail.method_gates.get(self.method.currentData())
+
+    def _method_changed(self) -> None:
+        """Offer the outcomes of the method chosen, keeping the outcome if it still fits."""
+        gate = self.current_gate()
+        outcomes = gate.outcomes if gate is not None else tuple(vocab.CONTACT_OUTCOMES)
+        chosen = self.outcome.currentData()
+        self.outcome.blockSignals(True)
+        self.outcome.clear()
+        for outcome in outcomes:
+            self.outcome.addItem(vocab.label(outcome), outcome)
+        self.outcome.blockSignals(False)
+        select_data(self.outcome, chosen)
+        needs_number = gate is not None and gate.allowed and gate.needs_number
+        for widget in (self.number_label, self.number, self.save_number):
+            widget.setVisible(needs_number)
         self._update_availability()
 
     def problem_for_current_method(self) -> str | None:
@@ -192,14 +240,34 @@ class AttemptPanel(CaseSection):
         blocked = attempt_block_reason(self._detail)
         if blocked:
             return blocked
-        return self._detail.method_problems.get(self.method.currentData())
+        gate = self.current_gate()
+        if gate is None:
+            return self._detail.method_problems.get(self.method.currentData())
+        if gate.problem:
+            return gate.problem
+        if gate.needs_number and not self.number.text().strip():
+            return (
+                "There is no phone number on file; type the number you used in Number "
+                "(tick the box to save it to the person's details)."
+            )
+        return None
 
     def _update_availability(self) -> None:
         problem = None
+        gate = self.current_gate()
         if self._detail is not None and attempt_block_reason(self._detail) is None:
             problem = self._detail.method_problems.get(self.method.currentData())
         self.method_problem.warn(problem or "")
-        self.save.setEnabled(self.problem_for_current_method() is None)
+        if gate is not None and gate.allowed and gate.seeking_consent:
+            scope = consent.METHOD_SCOPE[gate.method]
+            self.seeking.say(
+                f"Consent to {consent.SCOPE_TEXT[scope]} has not been given yet: this attempt "
+                "is to ask for it, and is logged as seeking consent."
+            )
+        else:
+            self.seeking.clear_message()
+        blocked = attempt_block_reason(self._detail) if self._detail else "loading"
+        self.save.setEnabled(problem is None and blocked is None)
 
     # ------------------------------------------------------------------ saving
 
@@ -212,16 +280,31 @@ class AttemptPanel(CaseSection):
         outcome = self.outcome.currentData()
         when = self.when.value()
         notes = self.note.text()
+        gate = self.current_gate()
+        asks_number = gate is not None and gate.needs_number
+        number = self.number.text() if asks_number else None
+        save_number = asks_number and self.save_number.isChecked()
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             lifecycle.record_contact_attempt(
-                s, actor, case_id, method, outcome, version, when=when, notes=notes
+                s,
+                actor,
+                case_id,
+                method,
+                outcome,
+                version,
+                when=when,
+                notes=notes,
+                number=number,
+                save_number=save_number,
             )
 
         self.request("log contact attempt", apply, self.message, self._saved)
 
     def _saved(self) -> None:
         self.note.clear()
+        self.number.clear()
+        self.save_number.setChecked(False)
         self.when.reset()
         self.message.confirm("Attempt logged.")
         self.method.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -161,10 +161,27 @@ class OptionalDate(QWidget):
         layout.addWidget(self.check)
         layout.addWidget(self.edit)
         layout.addStretch(1)
+        self._chosen = False  # the editor holds a value set or typed, not the opening time
         self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(self._ticked)
         self.check.toggled.connect(self.changed)
+        self.edit.dateTimeChanged.connect(self._typed)
         self.edit.dateTimeChanged.connect(self.changed)
         self.setFocusProxy(self.check)
+
+    def _typed(self) -> None:
+        if self.check.isChecked():
+            self._chosen = True
+
+    def _ticked(self, on: bool) -> None:
+        """Ticked with nothing chosen yet: start from now, not from when the form opened."""
+        if on and not self._chosen:
+            self.edit.blockSignals(True)
+            if self._with_time:
+                self.edit.setDateTime(uk_now_for_editor())
+            else:
+                self.edit.setDate(uk_today_for_editor())
+            self.edit.blockSignals(False)
 
     def value(self) -> date | datetime | None:
         """None when not ticked; a date, or an aware UTC datetime ``with_time``."""
@@ -175,6 +192,7 @@ class OptionalDate(QWidget):
         return date_of(self.edit.date())
 
     def set_value(self, value: date | datetime | None) -> None:
+        self._chosen = value is not None
         self.check.setChecked(value is not None)
         if isinstance(value, datetime):
             self.edit.setDateTime(qdatetime_of(to_uk(value).replace(tzinfo=None)))

@@ -1,11 +1,15 @@
 """Take-home naloxone: record kits supplied, and see every kit and the latest expiry.
 
 These are the service's own kits, recorded for the person; police doses given at the incident
-stay on the referral.
+stay on the referral. Nothing is recorded by accident: the quantity typed is checked (0 is
+refused with a sentence, never changed to 1), the batch number and expiry are required, new or
+resupply starts from the person's history (resupply once any kit was supplied), and a
+confirmation names what will be recorded before anything is saved.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -32,11 +36,14 @@ from followup.ui.case.forms import (
     form_grid,
     plain_label,
     read_only_table,
+    select_data,
     vocab_combo,
 )
 from followup.ui.widgets.dates import date_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, short_date, uk_today
+
+MAX_KITS = 10
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,8 +51,11 @@ if TYPE_CHECKING:
     from followup.access import Actor
 
 __all__ = [
+    "MAX_KITS",
     "NaloxonePanel",
+    "confirmation_text",
     "kits_text",
+    "supply_problem",
 ]
 
 
@@ -62,12 +72,56 @@ def kits_text(detail: CaseDetail) -> str:
     return text + "."
 
 
+def supply_problem(values: dict[str, object]) -> str | None:
+    """Why the supply typed cannot be recorded, in one sentence, or None (the service checks
+    the same again)."""
+    quantity = values["quantity"]
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_KITS:
+        return f"Quantity: a supply is 1 to {MAX_KITS} kits; {quantity} cannot be recorded."
+    if values["supply_type"] == vocab.SupplyType.RESUPPLY and not values["resupply_reason"]:
+        return "A resupply needs a reason: choose why the person needs another kit."
+    if not str(values["batch_number"] or "").strip():
+        return "Enter the batch number printed on the kit."
+    expires = values["expires_on"]
+    if expires is None:
+        return "Enter the kit's expiry date (tick Expires on and set the date on the kit)."
+    assert isinstance(expires, date)
+    if expires < uk_today():
+        return f"That kit expired on {short_date(expires)}; supply one that is in date."
+    return None
+
+
+def confirmation_text(values: dict[str, object], person: str) -> str:
+    """What will be recorded, as the question asked before recording it."""
+    n = values["quantity"]
+    kit = vocab.label(str(values["kit_type"])).lower()
+    expires = values["expires_on"]
+    assert isinstance(expires, date)
+    if values["supply_type"] == vocab.SupplyType.RESUPPLY:
+        supply = f"resupply ({vocab.label(str(values['resupply_reason'])).lower()})"
+    else:
+        supply = "new supply"
+    recipient = values["recipient"]
+    given = (
+        ""
+        if recipient == vocab.KitRecipient.PERSON
+        else f", given to {vocab.label(str(recipient)).lower()}"
+    )
+    return (
+        f"Record {n} {kit} kit{'s' if n != 1 else ''}, batch {str(values['batch_number']).strip()}, "
+        f"expiring {short_date(expires)}, {supply} for {person}{given}?"
+    )
+
+
 class NaloxonePanel(CaseSection):
     """A supply form and the kits supplied to the person."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._blocked: str | None = None
+        self._detail: CaseDetail | None = None
+        self._pending: dict[str, object] | None = None  # what the confirmation asks about
+        self._supply_chosen = False  # the user chose new or resupply themselves
         self.summary = plain_label()
         self.summary.setAccessibleName("Kits supplied")
         font = self.summary.font()
@@ -79,12 +133,14 @@ class NaloxonePanel(CaseSection):
         self.supplied_on.setCalendarPopup(True)
         self.supplied_on.setAccessibleName("Supplied on")
         self.kit_type = vocab_combo(vocab.KIT_TYPES, "Kit type")
-        self.quantity = QSpinBox(minimum=1, maximum=10, value=1)
+        # 0 may be typed (and is refused with a sentence): a minimum of 1 would turn it into 1.
+        self.quantity = QSpinBox(minimum=0, maximum=99, value=1)
         self.quantity.setAccessibleName("Quantity")
+        self.quantity.setToolTip(f"1 to {MAX_KITS} kits")
         self.recipient = vocab_combo(vocab.KIT_RECIPIENTS, "Recipient")
         self.supply_type = vocab_combo(vocab.SUPPLY_TYPES, "New supply or resupply")
         self.resupply_reason = vocab_combo(
-            vocab.RESUPPLY_REASONS, "Resupply reason", blank="(only for a resupply)"
+            vocab.RESUPPLY_REASONS, "Resupply reason", blank="(choose for a resupply)"
         )
         self.training = QCheckBox("Training given")
         self.batch = QLineEdit(placeholderText="Batch number")
@@ -92,6 +148,20 @@ class NaloxonePanel(CaseSection):
         self.expires = OptionalDate("Expires on", "Expiry date")
         self.save = QPushButton("Record supply")
         self.message = InlineMessage()
+        self.confirm_box = QWidget()
+        self.confirm_text = plain_label()
+        self.confirm_text.setAccessibleName("What will be recorded")
+        self.confirm_yes = QPushButton("Yes, record it")
+        self.confirm_back = QPushButton("No, change it")
+        confirm_buttons = QHBoxLayout()
+        confirm_buttons.addWidget(self.confirm_yes)
+        confirm_buttons.addWidget(self.confirm_back)
+        confirm_buttons.addStretch(1)
+        confirm_layout = QVBoxLayout(self.confirm_box)
+        confirm_layout.setContentsMargins(0, 0, 0, 0)
+        confirm_layout.addWidget(self.confirm_text)
+        confirm_layout.addLayout(confirm_buttons)
+        self.confirm_box.hide()
         self.blocked = InlineMessage()
 
         box = QGroupBox("Record a naloxone supply")
@@ -122,6 +192,7 @@ class NaloxonePanel(CaseSection):
         form.addWidget(self.blocked)
         form.addLayout(grid)
         form.addLayout(buttons)
+        form.addWidget(self.confirm_box)
         form.addWidget(self.message)
 
         self.table = read_only_table(
@@ -137,10 +208,26 @@ class NaloxonePanel(CaseSection):
         layout.addWidget(self.table, 1)
 
         self.supply_type.currentIndexChanged.connect(self._supply_type_changed)
+        self.supply_type.activated.connect(self._supply_chosen_by_user)
         self.save.clicked.connect(self.submit)
+        self.confirm_yes.clicked.connect(self.record_confirmed)
+        self.confirm_back.clicked.connect(self._withdraw_confirmation)
+        # Any change after the question is asked withdraws it: it must name what is recorded.
+        for signal in (
+            self.supplied_on.dateChanged,
+            self.kit_type.currentIndexChanged,
+            self.quantity.valueChanged,
+            self.recipient.currentIndexChanged,
+            self.supply_type.currentIndexChanged,
+            self.resupply_reason.currentIndexChanged,
+            self.batch.textChanged,
+            self.expires.changed,
+        ):
+            signal.connect(self._withdraw_confirmation)
         self._supply_type_changed()
 
     def show_detail(self, detail: CaseDetail) -> None:
+        self._detail = detail
         self._blocked = edit_block_reason(detail)
         self.blocked.warn(self._blocked or "")
         for widget in (
@@ -155,6 +242,11 @@ class NaloxonePanel(CaseSection):
             self.save,
         ):
             widget.setEnabled(self._blocked is None)
+        if not self._supply_chosen:  # from the history: a resupply once any kit was given
+            select_data(
+                self.supply_type,
+                vocab.SupplyType.RESUPPLY if detail.kits else vocab.SupplyType.NEW,
+            )
         self._supply_type_changed()
         self.summary.setText(kits_text(detail))
         fill_table(
@@ -175,19 +267,18 @@ class NaloxonePanel(CaseSection):
             ),
         )
 
+    def _supply_chosen_by_user(self) -> None:
+        self._supply_chosen = True
+
     def _supply_type_changed(self) -> None:
         resupply = self.supply_type.currentData() == vocab.SupplyType.RESUPPLY
         self.resupply_reason.setEnabled(resupply and self._blocked is None)
         if not resupply:
             self.resupply_reason.setCurrentIndex(0)
-        elif self.resupply_reason.currentIndex() == 0:
-            self.resupply_reason.setCurrentIndex(1)
 
-    def submit(self) -> None:
-        if self._blocked:
-            self.message.warn(self._blocked)
-            return
-        values = {
+    def values(self) -> dict[str, object]:
+        """The supply as typed."""
+        return {
             "supplied_on": date_of(self.supplied_on.date()),
             "kit_type": self.kit_type.currentData(),
             "quantity": self.quantity.value(),
@@ -195,12 +286,40 @@ class NaloxonePanel(CaseSection):
             "supply_type": self.supply_type.currentData(),
             "resupply_reason": self.resupply_reason.currentData(),
             "training_given": self.training.isChecked(),
-            "batch_number": self.batch.text(),
+            "batch_number": self.batch.text().strip(),
             "expires_on": self.expires.value(),
         }
 
+    def submit(self) -> None:
+        """Check what is typed, then ask, naming what will be recorded."""
+        if self._blocked:
+            self.message.warn(self._blocked)
+            return
+        values = self.values()
+        problem = supply_problem(values)
+        if problem:
+            self._withdraw_confirmation()
+            self.message.warn(problem)
+            return
+        self.message.clear_message()
+        person = self._detail.person_name if self._detail else "this person"
+        self.confirm_text.setText(confirmation_text(values, person))
+        self._pending = values
+        self.confirm_box.show()
+        self.confirm_yes.setFocus()
+
+    def _withdraw_confirmation(self) -> None:
+        self._pending = None
+        self.confirm_box.hide()
+
+    def record_confirmed(self) -> None:
+        values = self._pending
+        if values is None:
+            return
+        self._withdraw_confirmation()
+
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
-            treatment.record_naloxone_supply(s, actor, case_id, version, **values)
+            treatment.record_naloxone_supply(s, actor, case_id, version, **values)  # type: ignore[arg-type]
 
         self.request("record naloxone supply", apply, self.message, self._saved)
 
@@ -209,4 +328,6 @@ class NaloxonePanel(CaseSection):
         self.quantity.setValue(1)
         self.training.setChecked(False)
         self.expires.set_value(None)
+        self._supply_chosen = False
+        self._withdraw_confirmation()
         self.message.confirm("Supply recorded.")

@@ -2,6 +2,8 @@
 
 Referring needs an engaged case and consent to share with a treatment service in force; when
 either is missing the form says which, instead of a greyed-out button with no explanation.
+No service is chosen for the worker (the list starts empty and a choice is required), and the
+assessment time starts empty: when booked, it must be in the future.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from followup.ui.case.forms import (
 )
 from followup.ui.widgets.dates import date_of, uk_today_for_editor
 from followup.ui.widgets.messages import InlineMessage
-from followup.uktime import QT_DATE_FORMAT, short_date, short_date_time
+from followup.uktime import QT_DATE_FORMAT, now_utc, short_date, short_date_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,12 +48,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATTENDED",
+    "NO_SERVICE",
     "TreatmentPanel",
     "attended_text",
     "referral_problem",
 ]
 
 ATTENDED = (("Not recorded", None), ("Yes", True), ("No", False))
+NO_SERVICE = "(choose a service)"
 
 
 def referral_problem(detail: CaseDetail) -> str | None:
@@ -170,6 +174,7 @@ class TreatmentPanel(CaseSection):
         self._services = list(services)
         chosen = self.service.currentData()
         self.service.clear()
+        self.service.addItem(NO_SERVICE, None)
         for s in self._services:
             self.service.addItem(f"{s.name} ({vocab.label(s.service_type).lower()})", s.id)
         if chosen is not None:
@@ -250,9 +255,18 @@ class TreatmentPanel(CaseSection):
             self.refer_message.warn(problem)
             return
         service_id = self.service.currentData()
+        if service_id is None:
+            self.refer_message.warn("Choose the service you are referring the person to.")
+            return
         referred_on = date_of(self.referred_on.date())
         chosen = self.booked.value()
         booked = chosen if isinstance(chosen, datetime) else None  # a date and time, or none
+        if booked is not None and booked <= now_utc():
+            self.refer_message.warn(
+                "The assessment time has already passed; enter the time it is booked for, "
+                "or untick Assessment booked for."
+            )
+            return
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
             treatment.refer_to_treatment(
