@@ -80,14 +80,21 @@ def test_preview_then_import_then_open_a_landed_case(
         ["2", "TST-P-1", "Newton Testperson", "New person: a new case opens"],
         ["3", "TST-P-2", "Testy Knownperson", "Known person with an open case: joins that case"],
         ["4", "TST-KNOWN", "Testy McTestface", "Skipped: already imported"],
-        ["5", "TST-P-3", "Unnamed", "Rejected: kept under Rejected referrals for a team lead"],
+        ["5", "TST-P-3", "Unnamed", "Rejected: kept for a team lead to correct"],
         ["6", "TST-P-4", "Nova Testperson", "New person: a new case opens"],
     ]
     assert rows[2][4] == "police reference TST-KNOWN was imported before"
     reasons = rows[3][4].split("; ")  # every reason of the rejected row
     assert len(reasons) == 2 and reasons[0].startswith("incident_datetime: ")
     assert reasons[1].startswith("first_name/last_name/description: ")
-    assert preview.heading.text().startswith("december.csv: 5 rows read. 3 referrals will be")
+    preview.table.selectRow(3)  # the chosen row, in full below the list
+    assert preview.detail.text() == "Row 5 (TST-P-3): Rejected: kept for a team lead to " + (
+        f"correct — {rows[3][4]}"
+    )
+    assert preview.heading.text() == (
+        "december.csv: 5 rows read. 3 referrals will be imported (2 new people, 1 known "
+        "(1 open case)); 1 already imported (skipped); 1 row rejected."
+    )
     assert preview.import_button.text() == "Import 3 referrals"
 
     qtbot.mouseClick(preview.import_button, Qt.MouseButton.LeftButton)

@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
-from followup.intake.importer import EMPTY_FILE, FileChanged, ImportSummary, import_file
+from followup.intake.importer import EMPTY_FILE, FileChanged, ImportSummary, RowKind, import_file
 from followup.intake.rules import Problem
 from followup.ui.intake.import_preview import (
     ImportPreviewDialog,
@@ -205,7 +205,7 @@ class ImportSummaryDialog(QDialog):
             form.addRow(label + ":", shown)
 
         landed = summary.landed
-        skipped = [r for r in summary.not_landed if r.kind == "duplicate"]
+        skipped = [r for r in summary.not_landed if r.kind == RowKind.DUPLICATE]
         self.landed_table = LandedTable(landed)
         self.landed_table.case_requested.connect(self.open_case)
         self.skipped_table = outcome_table(
@@ -235,6 +235,11 @@ class ImportSummaryDialog(QDialog):
         )
         note.setWordWrap(True)
         note.setVisible(bool(summary.rejected))
+        self.open_hint = QLabel(
+            "To open a referral's case: double-click it, or choose it and press Enter or Open case."
+        )
+        self.open_hint.setWordWrap(True)
+        self.open_hint.setVisible(bool(landed))
 
         self.message = InlineMessage()
 
@@ -254,6 +259,7 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.open_hint)
         layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addWidget(buttons)

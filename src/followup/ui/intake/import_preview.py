@@ -52,8 +52,8 @@ __all__ = [
 CASE_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def outcome_text(r: RowOutcome, *, done: bool = False) -> str:
@@ -78,7 +78,7 @@ def outcome_text(r: RowOutcome, *, done: bool = False) -> str:
         return "Possibly a known person: waiting in the Inbox for a decision"
     if r.kind == RowKind.DUPLICATE:
         return "Skipped: already imported"
-    return "Rejected: kept under Rejected referrals for a team lead"
+    return "Rejected: kept for a team lead to correct"
 
 
 def import_button_text(count: int) -> str:
@@ -92,7 +92,7 @@ def preview_headline(summary: ImportSummary) -> str:
     kinds = [r.kind for r in rows]
     known = [r for r in rows if r.kind == RowKind.KNOWN]
     landing = [
-        _n(kinds.count(RowKind.NEW), "new person") if RowKind.NEW in kinds else "",
+        _n(kinds.count(RowKind.NEW), "new person", "new people") if RowKind.NEW in kinds else "",
         (
             f"{len(known)} known (" + _n(sum(r.open_case for r in known), "open case") + ")"
             if known
@@ -101,7 +101,7 @@ def preview_headline(summary: ImportSummary) -> str:
         f"{kinds.count(RowKind.SAME_AS_EARLIER)} again in this file"
         if RowKind.SAME_AS_EARLIER in kinds
         else "",
-        _n(kinds.count(RowKind.POSSIBLE_MATCH), "possible match")
+        _n(kinds.count(RowKind.POSSIBLE_MATCH), "possible match", "possible matches")
         if RowKind.POSSIBLE_MATCH in kinds
         else "",
     ]
@@ -186,7 +186,7 @@ def outcome_table(model: OutcomeModel, name: str, table: QTableView | None = Non
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
     table.verticalHeader().hide()
-    widths = (50, 170, 170, 80, 300) if model.with_case else (50, 170, 170, 330)
+    widths = (50, 150, 170, 80, 300) if model.with_case else (50, 150, 170, 310)
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     table.horizontalHeader().setStretchLastSection(True)
@@ -252,10 +252,16 @@ class ImportPreviewDialog(QDialog):
         )
         note.setWordWrap(True)
         self.table = outcome_table(OutcomeModel(summary.rows), "Rows of the file")
+        # The chosen row in full: a rejected row's every reason, however long.
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAccessibleName("The chosen row")
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.message = InlineMessage()
         self.import_button = QPushButton(import_button_text(summary.imported))
         self.import_button.setEnabled(summary.imported > 0)
-        self.import_button.setDefault(summary.imported > 0)
         self.import_button.clicked.connect(self._import)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -265,9 +271,24 @@ class ImportPreviewDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.buttons)
         self.setMinimumSize(560, 360)
         fit_to_screen(self, 1120, 680)
+        first = next((i for i, r in enumerate(summary.rows) if not r.lands), 0)
+        if summary.rows:  # the first row needing attention, else the first row
+            self.table.selectRow(first)
+        self.table.setFocus()
+        # Once the button is in the dialog, so that the dialog keeps it as its default.
+        self.import_button.setDefault(summary.imported > 0)
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        r = self.summary.rows[current.row()]
+        text = f"Row {r.row} ({r.police_reference or 'no police reference'}): {outcome_text(r)}"
+        self.detail.setText(text + (" — " + "; ".join(r.reasons) if r.reasons else ""))
 
     def _import(self) -> None:
         self.import_button.setEnabled(False)
