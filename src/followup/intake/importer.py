@@ -148,7 +148,7 @@ class RowOutcome:
 
 
 def _display_name(first: str | None, last: str | None, description: str | None) -> str:
-    name = " ".join(" ".join(f"{first or ''} {last or ''}".split()).split())[:200]
+    name = " ".join(f"{first or ''} {last or ''}".split())[:200]
     described = " ".join((description or "").split())[:200]
     return name or (f"Unnamed: {described}" if described else "Unnamed")
 
