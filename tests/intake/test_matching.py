@@ -165,7 +165,9 @@ def test_scene_consent(database, team, tmp_path):
     entry = entries[0]
     assert entry.method == "verbal_at_scene_via_police"
     assert "PC Example" in entry.source and "1234" in entry.source
-    assert entry.recorded_by_id == team["worker1"].id
+    assert (
+        entry.recorded_by_id is None
+    )  # taken by the officer (tests/intake/test_police_consent.py)
     assert entry.recorded_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
     assert _referral(database, "Y-1").consent_at_scene == "Y"
     assert _referral(database, "N-1").consent_at_scene == "N"

@@ -23,14 +23,23 @@ Decisions where DESIGN.md is silent:
   clock difference before an incident counts as in the future.
 - A file with a header and no records imports nothing; its summary says "the file holds no
   referrals", and it is not clean (the command line exits 1).
+- Row by row (``itemise=True``, for the app's preview and its list of what landed): each row's
+  outcome (``RowOutcome``: new person, known person with or without an open case, same person
+  as an earlier row, possible match, duplicate, rejected with every reason) and, after a real
+  import, its case. Names are kept for the screen only: never in ``repr``, logs or the audit.
+- The file's bytes are hashed (``file_digest``); an import given the digest of its preview
+  (``expected_digest``) refuses, writing nothing, when the file is not the one previewed, both
+  before reading and again just before commit (``FileChanged``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -57,9 +66,13 @@ __all__ = [
     "DEFAULT_FORCE_SETTING",
     "EMPTY_FILE",
     "NO_FORCE",
+    "FileChanged",
     "ImportCancelled",
     "ImportSummary",
+    "RowKind",
+    "RowOutcome",
     "default_force",
+    "file_digest",
     "import_file",
     "import_rows",
     "overdose_history",
@@ -84,6 +97,62 @@ class ImportCancelled(FollowupError):
     """The user stopped the import; nothing was written."""
 
 
+class FileChanged(FollowupError):
+    """The file is not the one previewed (changed on disk since); nothing was written."""
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks; a file that cannot be read is ''."""
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+class RowKind(StrEnum):
+    """What happens (or happened) to one row of a file."""
+
+    NEW = "new"  # a new person, and a new case
+    KNOWN = "known"  # linked to a person already known (``open_case``: to their open case)
+    SAME_AS_EARLIER = "same_as_earlier"  # the same person as an earlier row of this file
+    POSSIBLE_MATCH = "possible_match"  # a new person, waiting for a decision on a match
+    DUPLICATE = "duplicate"  # this police reference was already imported (or earlier here)
+    REJECTED = "rejected"  # not imported; kept in quarantine with every reason
+
+
+LANDING_KINDS = frozenset(
+    {RowKind.NEW, RowKind.KNOWN, RowKind.SAME_AS_EARLIER, RowKind.POSSIBLE_MATCH}
+)
+
+
+@dataclass(slots=True)
+class RowOutcome:
+    """One row of a file: what it is, and after a real import the case it landed on."""
+
+    row: int
+    kind: RowKind
+    police_reference: str
+    name: str = field(default="", repr=False)  # personal data: for the screen only
+    reasons: list[str] = field(default_factory=list)  # why rejected, or a duplicate; warnings
+    open_case: bool = False  # a known person's referral joins their open case
+    earlier_row: int | None = None  # same person as, or same reference as, this row
+    case_id: int | None = None  # after a real import
+
+    @property
+    def lands(self) -> bool:
+        return self.kind in LANDING_KINDS
+
+
+def _display_name(first: str | None, last: str | None, description: str | None) -> str:
+    name = " ".join(f"{first or ''} {last or ''}".split())[:200]
+    described = " ".join((description or "").split())[:200]
+    return name or (f"Unnamed: {described}" if described else "Unnamed")
+
+
 @dataclass
 class ImportSummary:
     """What an import did (or, for a dry run, would do)."""
@@ -101,6 +170,18 @@ class ImportSummary:
     cases_created: list[int] = field(default_factory=list)
     cases_attached: list[int] = field(default_factory=list)
     quarantined: int = 0  # rejected rows kept for a lead to correct or dismiss
+    digest: str = ""  # SHA-256 of the file's bytes as imported
+    rows: list[RowOutcome] = field(default_factory=list, repr=False)  # with ``itemise``
+
+    @property
+    def landed(self) -> list[RowOutcome]:
+        """The rows that land (or landed), in file order."""
+        return [r for r in self.rows if r.lands]
+
+    @property
+    def not_landed(self) -> list[RowOutcome]:
+        """Duplicates and rejected rows, in file order."""
+        return [r for r in self.rows if not r.lands]
 
     @property
     def empty(self) -> bool:
@@ -240,8 +321,11 @@ class _Import:
         file_format: str = "csv",
         header: str = "",
         quarantine: bool = True,
+        itemise: bool = False,
     ):
         self.session = session
+        self.itemise = itemise
+        self.first_row: dict[int, int] = {}  # id of a resolved person -> their first row
         self.actor_id = actor.id
         self.file_format = file_format
         self.header = header
@@ -250,7 +334,7 @@ class _Import:
         self.now = now
         self.default_force = default_force(session)
         self.forces = _known_forces(session)
-        self.seen: set[tuple[str, str]] = set()
+        self.seen: dict[tuple[str, str], int] = {}  # reference -> the row it first came on
         self.matcher = Matcher(session)
         self.writer = IntakeWriter(
             session, actor.id, now, summary.file_name, team_schedule(session)
@@ -266,6 +350,8 @@ class _Import:
             if isinstance(result, list):
                 s.rejected.extend(result)
                 rejected.append(Rejected(raw, result))
+                if self.itemise:
+                    s.rows.append(_rejected_outcome(raw, result))
                 continue
             result.force = self.forces.setdefault(result.force.casefold(), result.force)
             if not result.force_given and self.default_force is None:
@@ -279,9 +365,9 @@ class _Import:
                 )
             key = (result.force, result.police_reference)
             if key in self.seen:
-                self._duplicate(result)
+                self._duplicate(result, self.seen[key])
                 continue
-            self.seen.add(key)
+            self.seen[key] = result.row
             parsed.append(result)
         if rejected and self.quarantine:
             keep_rejected(
@@ -303,7 +389,10 @@ class _Import:
                 fresh.append(row)
         self.matcher.preload(row.person for row in fresh)
         items = [self._resolve(row) for row in fresh]
-        self.writer.write(items)
+        case_ids = self.writer.write(items)
+        if self.itemise:
+            self._itemise(items, case_ids)
+            s.rows.sort(key=lambda r: r.row)  # in file order (nearly sorted already: cheap)
         for item in items:
             s.imported += 1
             s.warnings.extend(item.parsed.warnings)
@@ -312,9 +401,53 @@ class _Import:
             elif item.match.outcome == MatchOutcome.REVIEW:
                 s.needs_review += 1
 
-    def _duplicate(self, row: ParsedRow) -> None:
+    def _duplicate(self, row: ParsedRow, earlier: int | None = None) -> None:
         self.summary.duplicates += 1
         self.summary.duplicate_rows.append(row.row)
+        if self.itemise:
+            p = row.person
+            self.summary.rows.append(
+                RowOutcome(
+                    row.row,
+                    RowKind.DUPLICATE,
+                    row.police_reference,
+                    _display_name(p.first_name, p.last_name, p.description),
+                    [
+                        f"police reference {row.police_reference} is also on row {earlier}"
+                        if earlier is not None
+                        else f"police reference {row.police_reference} was imported before"
+                    ],
+                    earlier_row=earlier,
+                )
+            )
+
+    def _itemise(self, items: list[Resolved], case_ids: list[int]) -> None:
+        created = set(self.writer.cases_created)
+        for item, case_id in zip(items, case_ids, strict=True):
+            p, match = item.parsed.person, item.match
+            earlier = self.first_row.get(id(item.person))
+            if earlier is None:
+                self.first_row[id(item.person)] = item.parsed.row
+            if earlier is not None:
+                kind = RowKind.SAME_AS_EARLIER
+            elif match.outcome == MatchOutcome.LINKED:
+                kind = RowKind.KNOWN
+            elif match.outcome == MatchOutcome.REVIEW:
+                kind = RowKind.POSSIBLE_MATCH
+            else:
+                kind = RowKind.NEW
+            self.summary.rows.append(
+                RowOutcome(
+                    item.parsed.row,
+                    kind,
+                    item.parsed.police_reference,
+                    _display_name(p.first_name, p.last_name, p.description),
+                    [f"{w.field}: {w.reason}" for w in item.parsed.warnings],
+                    open_case=kind == RowKind.KNOWN and case_id not in created,
+                    earlier_row=earlier,
+                    case_id=case_id,
+                )
+            )
 
     def _resolve(self, row: ParsedRow) -> Resolved:
         match = self.matcher.match(row.person)
@@ -324,6 +457,19 @@ class _Import:
         person = Candidate.from_incoming(row.person)
         self.matcher.remember(person)
         return Resolved(row, match, person)
+
+
+def _rejected_outcome(raw: RawRow, problems: list[Problem]) -> RowOutcome:
+    f = raw.fields
+    return RowOutcome(
+        raw.row,
+        RowKind.REJECTED,
+        " ".join(f.get("police_reference", "").split())[:100],
+        ""
+        if raw.broken
+        else _display_name(f.get("first_name"), f.get("last_name"), f.get("description")),
+        [f"{p.field}: {p.reason}" for p in problems],
+    )
 
 
 def import_file(
@@ -336,6 +482,8 @@ def import_file(
     cancelled: CancelCheck | None = None,
     now: datetime | None = None,
     waiting: Callable[[], None] | None = None,
+    itemise: bool = False,
+    expected_digest: str | None = None,
 ) -> ImportSummary:
     """Import one police referral file (CSV or JSON) in one transaction.
 
@@ -343,23 +491,39 @@ def import_file(
     ``ImportCancelled`` when ``cancelled()`` turns true, and ``PermissionDenied`` for a role
     without the import permission. ``now`` (aware) is the time received; tests pass it in.
     An import waits for another to finish (``writer_lock.import_turn``; ``waiting()`` is
-    called once when it has to).
+    called once when it has to). ``itemise`` fills ``summary.rows``; ``expected_digest`` (from
+    a preview's ``summary.digest``) raises ``FileChanged`` unless these are the same bytes.
     """
     require(actor, "import")
     path = Path(path)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     summary = ImportSummary(file_name=path.name, dry_run=dry_run)
+    summary.digest = file_digest(path)
 
     def stop() -> None:
         if cancelled is not None and cancelled():
             raise ImportCancelled("The import was stopped; nothing was imported.")
 
+    def same_file() -> None:
+        if expected_digest is not None and file_digest(path) != expected_digest:
+            raise FileChanged(
+                f"{path.name} has changed since it was previewed; nothing was imported. "
+                "Check the new preview before importing."
+            )
+
+    same_file()
     with open_referral_file(path) as source:
         try:
-            turn = db.session() if dry_run else import_turn(db, waiting=waiting, stop=stop)
-            with turn as session:
+            # A dry run writes too (then rolls back): it waits its turn behind another import.
+            with import_turn(db, waiting=waiting, stop=stop) as session:
                 run = _Import(
-                    session, actor, summary, now, file_format=source.format, header=source.header
+                    session,
+                    actor,
+                    summary,
+                    now,
+                    file_format=source.format,
+                    header=source.header,
+                    itemise=itemise,
                 )
                 for chunk in _chunks(source.rows(), CHUNK_ROWS):
                     run.accept(chunk)
@@ -372,6 +536,7 @@ def import_file(
                 if dry_run:
                     session.rollback()
                 else:
+                    same_file()  # the bytes read are the bytes previewed, up to the commit
                     audit.record(
                         session,
                         actor.id,
@@ -395,6 +560,8 @@ def import_file(
     if dry_run:
         summary.cases_created, summary.cases_attached = [], []
         summary.quarantined = 0
+        for outcome in summary.rows:
+            outcome.case_id = None  # rolled back: no case was made
     log.info(
         "Imported referral file: %d rows, %d imported, %d duplicates, %d rejected, %d warnings%s",
         summary.rows_read,

@@ -388,13 +388,16 @@ def _notes(raw: RawRow) -> str | None:
     return text or None
 
 
-def officer_source(referral: dict[str, Any]) -> str | None:
-    """The officer who relayed scene consent, as "PC Name (collar 1234), Station"."""
+def officer_source(referral: dict[str, Any], force: str | None = None) -> str:
+    """The officer who relayed scene consent: "PC Name (collar 1234), Station, Force".
+
+    Migration 0015 builds the same text in SQL for consent recorded by earlier imports.
+    """
     name, collar, station = (
         referral.get("officer_name"),
         referral.get("officer_id"),
         referral.get("station"),
     )
-    parts = " ".join(p for p in (name, f"(collar {collar})" if collar else None) if p)
-    text = ", ".join(p for p in (parts, station) if p)
-    return ("police: " + text)[:200] if text else "police officer at the scene"
+    who = " ".join(p for p in (name, f"(collar {collar})" if collar else None) if p)
+    text = ", ".join(p for p in (who, station, force) if p)
+    return text[:200] or "police officer at the scene"

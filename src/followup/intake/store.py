@@ -14,8 +14,11 @@ file or rolls everything back.
   email, gender) are filled from the referral, and details that differ from the record are
   kept on the referral's notes instead of overwriting it.
 - Scene consent: Y records `given` for contact_phone, contact_sms and contact_letter only,
-  method verbal_at_scene_via_police, source the officer, recorded at the time of the incident
-  (so a later withdrawal stays in force). N and unknown record no consent entry: DESIGN.md has
+  method verbal_at_scene_via_police, given at the scene through the officer named in the
+  referral: source the officer ("PC Name (collar 1234), Station, Force"), recorded by no user
+  of the app (the importing user is the actor of the import's audit event, not the one who
+  took the consent), recorded at the time of the incident (so a later withdrawal stays in
+  force). N and unknown record no consent entry: DESIGN.md has
   Y record consent "and nothing more", and a refusal relayed by the police at the scene must
   not silently stop the service ever trying to reach someone who has just survived an overdose.
   The answer stays on the referral (``consent_at_scene``) and shows on the case, so the worker
@@ -454,8 +457,8 @@ class IntakeWriter:
                         "state": ConsentState.GIVEN,
                         "method": ConsentMethod.VERBAL_AT_SCENE_VIA_POLICE,
                         "recorded_at": item.parsed.incident_at,
-                        "recorded_by_id": self.actor_id,
-                        "source": officer_source(item.parsed.referral),
+                        "recorded_by_id": None,  # taken by the officer, not the importer
+                        "source": officer_source(item.parsed.referral, item.parsed.force),
                         "evidence": (
                             f"Police referral {item.parsed.police_reference}: consent_to_share "
                             f"{answer}"

@@ -20,6 +20,14 @@ from tests.intake.helpers import nhs, row, write_csv
 WAIT = 10_000
 
 
+def preview_then_import(flow, qtbot) -> None:
+    """Wait for the preview, then press its "Import N referrals"."""
+    qtbot.waitUntil(lambda: flow.preview_dialog is not None, timeout=WAIT)
+    button = flow.preview_dialog.import_button
+    assert button.isEnabled() and button.text().startswith("Import ")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
 def _referrals(db) -> int:
     with db.session() as s:
         return s.scalar(select(func.count()).select_from(m.Referral))
@@ -66,6 +74,7 @@ def test_import_shows_the_counts_and_every_rejected_row(
     choose_file(mixed_file)
     assert flow.start()
     assert flow.progress_dialog is not None and flow.progress_dialog.isVisible()
+    preview_then_import(flow, qtbot)
     qtbot.waitUntil(lambda: flow.summary_dialog is not None, timeout=WAIT)
 
     dialog = flow.summary_dialog
@@ -83,7 +92,9 @@ def test_import_shows_the_counts_and_every_rejected_row(
     assert rejected.index(0, 2).data()  # a reason in words
     warned = dialog.warnings_table.model()
     assert [warned.index(0, c).data() for c in range(2)] == ["5", "nhs_number"]
-    assert dialog.tabs.tabText(0) == "Rejected rows (1)"
+    assert dialog.tabs.tabText(0) == "Imported (2)"
+    assert dialog.tabs.tabText(1) == "Skipped: already imported (1)"
+    assert dialog.tabs.tabText(2) == "Rejected rows (1)"
     assert len(done) == 1 and _referrals(ui_db) == 3
 
     target = tmp_path / "out" / "rejected.csv"
@@ -118,9 +129,11 @@ def test_cancel_after_the_first_batch_writes_nothing(ui_db, team, parent, choose
         seen.append(fraction)
         flow.cancel()  # what the Cancel button does
 
-    flow._relay.progress.connect(first_progress)
     choose_file(path)
     flow.start()
+    assert flow.preview_dialog is not None  # the preview ran to its end
+    flow._relay.progress.connect(first_progress)
+    flow.preview_dialog.import_button.click()
     assert len(seen) == 1 and 0 < seen[0] < 1
     assert flow.summary_dialog is None
     assert flow.message_box is not None and flow.message_box.text() == CANCELLED_TEXT
@@ -132,6 +145,7 @@ def test_cancel_in_the_background_writes_nothing(ui_db, team, parent, choose_fil
     flow = ImportFlow(ui_db, team["lead"], parent)
     choose_file(path)
     flow.start()
+    preview_then_import(flow, qtbot)
     bar = flow.progress_dialog.bar
     qtbot.waitUntil(lambda: bar.value() > 0, timeout=WAIT)
     qtbot.mouseClick(flow.progress_dialog.cancel_button, Qt.MouseButton.LeftButton)
@@ -200,13 +214,17 @@ def test_a_file_with_a_header_and_no_records_says_it_holds_no_referrals(
     flow = ImportFlow(ui_db, team["lead"], parent)
     choose_file(write_csv(tmp_path / "empty.csv", []))
     assert flow.start()
-    qtbot.waitUntil(lambda: flow.summary_dialog is not None, timeout=WAIT)
-    heading = flow.summary_dialog.findChildren(import_dialog.QLabel)[0].text()
-    assert (
-        heading
-        == "empty.csv: the file holds no referrals (a header and no records); nothing was imported."
+    qtbot.waitUntil(lambda: flow.preview_dialog is not None, timeout=WAIT)
+    assert flow.preview_dialog.heading.text() == (
+        "empty.csv: the file holds no referrals (a header and no records); nothing to import."
     )
-    assert flow.summary_dialog.counts["Rows read from the file"].text() == "0"
+    button = flow.preview_dialog.import_button
+    assert button.text() == "Nothing to import" and not button.isEnabled()
+    said: list[str] = []
+    flow.finished.connect(said.append)
+    flow.preview_dialog.buttons.button(import_dialog.QDialogButtonBox.StandardButton.Cancel).click()
+    assert flow.preview_dialog is None and flow.summary_dialog is None
+    assert said == ["Nothing was imported from empty.csv."]
 
 
 def test_the_status_bar_says_when_a_folder_file_held_no_referrals(ui_db, team, tmp_path):

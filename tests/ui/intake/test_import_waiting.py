@@ -33,12 +33,14 @@ def test_a_second_import_in_the_app_waits_says_so_and_lands(
         tmp_path / "second.csv", [row(police_reference=f"TST-W-{i}") for i in range(3)]
     )
     monkeypatch.setattr(import_dialog, "ask_referral_file", lambda _parent: str(path))
+    flow = ImportFlow(ui_any_db, team["lead"], parent)
+    assert flow.start()
+    qtbot.waitUntil(lambda: flow.preview_dialog is not None, timeout=WAIT)
     elsewhere = open_database(ui_any_db.url, migrate=False)  # a colleague's import, running
     try:
         with ExitStack() as first:
             first.enter_context(import_turn(elsewhere))
-            flow = ImportFlow(ui_any_db, team["lead"], parent)
-            assert flow.start()
+            flow.preview_dialog.import_button.click()
             label = flow.progress_dialog.label
             qtbot.waitUntil(
                 lambda: label.text() == "Waiting for another import to finish…", timeout=WAIT

@@ -393,6 +393,9 @@ def test_ctrl_i_imports_a_file_and_the_inbox_shows_it(
     window.show_view(list(window.views).index("Inbox"))
     assert window.imports.import_action.shortcut().toString() == "Ctrl+I"
     window.imports.import_action.trigger()
+    flow = window.imports.flow
+    qtbot.waitUntil(lambda: flow.preview_dialog is not None, timeout=WAIT)  # the preview first
+    flow.preview_dialog.import_button.click()
     qtbot.waitUntil(lambda: window.imports.flow.summary_dialog is not None, timeout=WAIT)
     qtbot.waitUntil(
         lambda: settled(inbox_view) and refs(inbox_view) == ["TST-HAND-1"], timeout=WAIT

@@ -1,17 +1,25 @@
-"""Importing a police referral file from the app: choose it, watch it run, read the summary.
+"""Importing a police referral file from the app: choose it, preview it, import it, read what
+landed.
 
-The import runs on a pool thread (``intake.import_file``, one transaction); progress reaches
-the dialog through a queued signal, and Cancel sets a flag the import checks between batches,
-so a cancelled import writes nothing. The summary shows the counts of DESIGN.md and every
-rejected row and left-out field (row number as a spreadsheet shows it, field, reason); the
-rejected rows can be saved as a spreadsheet-safe CSV. File dialogs sit behind module-level
-functions that tests replace.
+Choosing a file runs a dry run first (``import_file(dry_run=True, itemise=True)``) and shows
+its preview row by row (``import_preview.ImportPreviewDialog``); nothing is written until
+"Import N referrals", and Cancel imports nothing. The import is of the bytes previewed: it is
+given the preview's digest, and when the file changed on disk since, nothing is imported and
+the file is previewed again, saying so. Both runs are on a pool thread (one transaction each);
+progress reaches the dialog through a queued signal, and Cancel sets a flag the run checks
+between batches, so a cancelled import writes nothing. The summary shows the counts of
+DESIGN.md, what landed (each row opens its case: ``ImportFlow.open_case``), the rows skipped as
+already imported, and every rejected row and left-out field (row number as a spreadsheet shows
+it, field, reason); the rejected rows can be saved as a spreadsheet-safe CSV. File dialogs sit
+behind module-level functions that tests replace. The folder watcher imports without a
+preview: it is the unattended path.
 """
 
 from __future__ import annotations
 
 import csv
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +51,17 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
-from followup.intake.importer import EMPTY_FILE, ImportSummary, import_file
+from followup.intake.importer import EMPTY_FILE, FileChanged, ImportSummary, RowKind, import_file
 from followup.intake.rules import Problem
-from followup.ui.tasks import TaskRunner, message_to
+from followup.ui.intake.import_preview import (
+    ImportPreviewDialog,
+    LandedTable,
+    OutcomeModel,
+    outcome_table,
+)
+from followup.ui.tasks import TaskRunner, message_to, plain_message
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.screens import fit_to_screen
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -167,11 +182,12 @@ def count_lines(summary: ImportSummary) -> list[tuple[str, str]]:
 class ImportSummaryDialog(QDialog):
     """The outcome of one import: counts, rejected rows, left-out fields, export."""
 
+    open_case = Signal(int)  # a landed referral's case, chosen in the list
+
     def __init__(self, summary: ImportSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = summary
         self.setWindowTitle(f"Import of {summary.file_name}")
-        self.resize(720, 520)
 
         heading = QLabel(self._headline())
         heading.setWordWrap(True)
@@ -188,14 +204,29 @@ class ImportSummaryDialog(QDialog):
             self.counts[label] = shown
             form.addRow(label + ":", shown)
 
+        landed = summary.landed
+        skipped = [r for r in summary.not_landed if r.kind == RowKind.DUPLICATE]
+        self.landed_table = LandedTable(landed)
+        self.landed_table.case_requested.connect(self.open_case)
+        self.skipped_table = outcome_table(
+            OutcomeModel(skipped, done=True, landed=False), "Rows skipped"
+        )
         self.rejected_table = _problem_table(summary.rejected, "Rejected rows")
         self.warnings_table = _problem_table(summary.warnings, "Fields left out")
         self.tabs = QTabWidget()
+        self.tabs.addTab(self.landed_table, f"Imported ({len(landed)})")
+        self.tabs.addTab(self.skipped_table, f"Skipped: already imported ({len(skipped)})")
         self.tabs.addTab(self.rejected_table, f"Rejected rows ({summary.rejected_rows})")
         self.tabs.addTab(self.warnings_table, f"Fields left out ({len(summary.warnings)})")
-        if not summary.rejected and summary.warnings:
-            self.tabs.setCurrentIndex(1)
-        self.tabs.setVisible(bool(summary.rejected or summary.warnings))
+        self.tabs.setTabVisible(0, bool(landed))
+        self.tabs.setTabVisible(1, bool(skipped))
+        first = next(
+            (i for i, shown in enumerate((landed, skipped, summary.rejected, summary.warnings))
+             if shown),
+            0,
+        )  # fmt: skip
+        self.tabs.setCurrentIndex(first)
+        self.tabs.setVisible(bool(landed or skipped or summary.rejected or summary.warnings))
         note = QLabel(
             "Row numbers are the lines a spreadsheet shows: the header is row 1. Each reason of "
             "a rejected row is listed. Rejected rows are kept: a team lead corrects and imports "
@@ -204,13 +235,23 @@ class ImportSummaryDialog(QDialog):
         )
         note.setWordWrap(True)
         note.setVisible(bool(summary.rejected))
+        self.open_hint = QLabel(
+            "To open a referral's case: double-click it, or choose it and press Enter or Open case."
+        )
+        self.open_hint.setWordWrap(True)
+        self.open_hint.setVisible(bool(landed))
 
         self.message = InlineMessage()
 
+        self.open_button = QPushButton("Open case")
+        self.open_button.setToolTip("Open the chosen referral's case (or double-click it)")
+        self.open_button.setEnabled(bool(landed))
+        self.open_button.clicked.connect(self.landed_table.open_current)
         self.export_button = QPushButton("Export rejected rows…")
         self.export_button.setEnabled(bool(summary.rejected))
         self.export_button.clicked.connect(self.export_rejected)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
 
@@ -218,11 +259,14 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.open_hint)
         layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         if not self.tabs.isVisibleTo(self):
             layout.addStretch(1)
+        self.setMinimumSize(560, 400)
+        fit_to_screen(self, 1040, 660)
 
     def _headline(self) -> str:
         s = self.summary
@@ -253,11 +297,15 @@ class ImportProgressDialog(QDialog):
 
     cancel_requested = Signal()
 
-    def __init__(self, file_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, file_name: str, parent: QWidget | None = None, *, checking: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Importing police referrals")
+        self.setWindowTitle(
+            "Checking a police referral file" if checking else "Importing police referrals"
+        )
         self.setModal(True)
-        self.label = QLabel(f"Reading {file_name}…")
+        self.label = QLabel(f"{'Checking' if checking else 'Reading'} {file_name}…")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -296,10 +344,11 @@ class _ProgressRelay(QObject):
 
 
 class ImportFlow(QObject):
-    """Choose a file, import it in the background, show the summary; one import at a time."""
+    """Choose a file, preview it, import it in the background, show what landed; one at a time."""
 
     imported = Signal(object)  # the ImportSummary, after a successful import
     finished = Signal(str)  # a sentence: the outcome, for a status bar
+    open_case = Signal(int)  # a landed referral's case, chosen in the summary
 
     def __init__(
         self,
@@ -316,7 +365,9 @@ class ImportFlow(QObject):
         self._runner = runner or TaskRunner(self)
         self._relay = _ProgressRelay(self)
         self._cancel = threading.Event()
+        self._path: str | None = None
         self.progress_dialog: ImportProgressDialog | None = None
+        self.preview_dialog: ImportPreviewDialog | None = None
         self.summary_dialog: ImportSummaryDialog | None = None
         self.message_box: QMessageBox | None = None
 
@@ -325,35 +376,116 @@ class ImportFlow(QObject):
         return self.progress_dialog is not None
 
     def start(self, path: str | None = None) -> bool:
-        """Ask for a file (unless given) and start importing it; False when nothing started."""
+        """Ask for a file (unless given) and preview it; False when nothing started."""
         if self.running:
+            return False
+        if self.preview_dialog is not None:  # one file at a time: that preview comes forward
+            self.preview_dialog.raise_()
+            self.preview_dialog.activateWindow()
             return False
         path = path or ask_referral_file(self._parent)
         if not path:
             return False
-        self._cancel = threading.Event()
-        cancel = self._cancel
-        relay = self._relay
-        db, actor = self._db, self._actor
-        dialog = ImportProgressDialog(Path(path).name, self._parent)
+        self._path = path
+        self._check(path)
+        return True
+
+    def _run(
+        self,
+        path: str,
+        work: Callable[[threading.Event], ImportSummary],
+        on_done: Callable[[ImportSummary], None],
+        on_error: Callable[[BaseException], None],
+        *,
+        checking: bool,
+    ) -> None:
+        """Run ``work`` on a pool thread behind a progress dialog whose Cancel stops it."""
+        self._cancel = cancel = threading.Event()
+        dialog = ImportProgressDialog(Path(path).name, self._parent, checking=checking)
         dialog.cancel_requested.connect(cancel.set)
-        relay.progress.connect(dialog.show_progress)
-        relay.waiting.connect(dialog.show_waiting)
+        self._relay.progress.connect(dialog.show_progress)
+        self._relay.waiting.connect(dialog.show_waiting)
         self.progress_dialog = dialog
         dialog.show()
+        name = "preview referral file" if checking else "import referral file"
+        self._runner.run(lambda: work(cancel), on_done, on_error, name=name)
 
-        def run() -> ImportSummary:
+    def _check(self, path: str, note: str = "") -> None:
+        """The dry run, row by row, then its preview (``note`` says why it is shown again)."""
+        db, actor, relay = self._db, self._actor, self._relay
+
+        def run(cancel: threading.Event) -> ImportSummary:
             return import_file(
                 db,
                 actor,
                 path,
+                dry_run=True,
+                itemise=True,
                 progress=relay.progress.emit,
                 cancelled=cancel.is_set,
                 waiting=relay.waiting.emit,
             )
 
-        self._runner.run(run, self._done, message_to(self._failed), name="import referral file")
-        return True
+        self._run(
+            path,
+            run,
+            lambda summary: self._previewed(summary, note),
+            message_to(self._failed),
+            checking=True,
+        )
+
+    def _previewed(self, summary: ImportSummary, note: str) -> None:
+        self._close_progress()
+        dialog = ImportPreviewDialog(summary, self._parent)
+        if note:
+            dialog.message.warn(note)
+        dialog.import_requested.connect(self._import_previewed)
+        dialog.rejected.connect(self._preview_cancelled)
+        self.preview_dialog = dialog
+        dialog.show()
+
+    def _close_preview(self) -> ImportSummary | None:
+        dialog, self.preview_dialog = self.preview_dialog, None
+        if dialog is None:
+            return None
+        dialog.rejected.disconnect(self._preview_cancelled)
+        dialog.hide()
+        dialog.deleteLater()
+        return dialog.summary
+
+    def _preview_cancelled(self) -> None:
+        preview = self._close_preview()
+        if preview is not None:
+            self.finished.emit(f"Nothing was imported from {preview.file_name}.")
+
+    def _import_previewed(self) -> None:
+        """What "Import N referrals" does: import the bytes that were previewed."""
+        preview = self._close_preview()
+        path = self._path
+        if preview is None or path is None:
+            return
+        db, actor, relay, digest = self._db, self._actor, self._relay, preview.digest
+
+        def run(cancel: threading.Event) -> ImportSummary:
+            return import_file(
+                db,
+                actor,
+                path,
+                itemise=True,
+                expected_digest=digest,
+                progress=relay.progress.emit,
+                cancelled=cancel.is_set,
+                waiting=relay.waiting.emit,
+            )
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, FileChanged):  # nothing imported: show the file as it is now
+                self._close_progress()
+                self._check(path, str(exc))
+                return
+            self._failed(plain_message(exc))
+
+        self._run(path, run, self._done, failed, checking=False)
 
     def cancel(self) -> None:
         """What the Cancel button does."""
@@ -373,6 +505,7 @@ class ImportFlow(QObject):
         if self.summary_dialog is not None:
             self.summary_dialog.close()
         self.summary_dialog = ImportSummaryDialog(summary, self._parent)
+        self.summary_dialog.open_case.connect(self.open_case)
         self.summary_dialog.finished.connect(self._summary_gone)
         self.summary_dialog.show()
         self.imported.emit(summary)

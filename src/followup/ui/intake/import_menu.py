@@ -77,6 +77,9 @@ class ImportMenu(QObject):
         self.folder_label.hide()
 
         self.flow.imported.connect(self._file_imported)
+        opener = getattr(window, "open_case", None)
+        if callable(opener):  # a landed referral opens its case in the main window
+            self.flow.open_case.connect(opener)
         self.flow.finished.connect(self._status)
         self.watcher.scanned.connect(self._scanned)
         self.watcher.failed.connect(self._folder_failed)
