@@ -187,7 +187,15 @@ def test_a_kit_entered_in_error_leaves_the_counts(database, team, case):
     period = Period(uk_today() - timedelta(days=10), uk_today() + timedelta(days=1))
     with database.session() as s:
         kit = treatment.record_naloxone_supply(
-            s, worker, case, None, supplied_on=uk_today(), kit_type="nasal", quantity=2
+            s,
+            worker,
+            case,
+            None,
+            supplied_on=uk_today(),
+            kit_type="nasal",
+            batch_number="TEST-BATCH",
+            expires_on=uk_today() + timedelta(days=400),
+            quantity=2,
         ).id
     assert detail(database, worker, case).kits_supplied == 2
     with database.session() as s:
@@ -205,7 +213,15 @@ def test_an_amendment_refused_by_the_rules_changes_nothing(database, team, case)
     worker = team["worker1"]
     with database.session() as s:
         kit = treatment.record_naloxone_supply(
-            s, worker, case, None, supplied_on=uk_today(), kit_type="nasal", quantity=2
+            s,
+            worker,
+            case,
+            None,
+            supplied_on=uk_today(),
+            kit_type="nasal",
+            batch_number="TEST-BATCH",
+            expires_on=uk_today() + timedelta(days=400),
+            quantity=2,
         ).id
     with (
         database.session() as s,
@@ -350,10 +366,24 @@ def test_date_only_events_are_whole_days_at_the_head_of_their_day(database, team
     attempt = log_attempt(database, worker, case, when=min(morning, NOW - timedelta(minutes=10)))
     with database.session() as s:
         kit = treatment.record_naloxone_supply(
-            s, worker, case, None, supplied_on=uk_today(), kit_type="nasal"
+            s,
+            worker,
+            case,
+            None,
+            supplied_on=uk_today(),
+            kit_type="nasal",
+            batch_number="TEST-BATCH",
+            expires_on=uk_today() + timedelta(days=400),
         ).id
         yesterday = treatment.record_naloxone_supply(
-            s, worker, case, None, supplied_on=uk_today() - timedelta(days=1), kit_type="nasal"
+            s,
+            worker,
+            case,
+            None,
+            supplied_on=uk_today() - timedelta(days=1),
+            kit_type="nasal",
+            batch_number="TEST-BATCH",
+            expires_on=uk_today() + timedelta(days=400),
         ).id
     order = [(e.ref, e.ref_id) for e in detail(database, worker, case).timeline if e.ref]
     # Today: the kit (the whole day) heads the day, then today's timed attempt; then yesterday.

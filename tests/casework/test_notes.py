@@ -141,10 +141,17 @@ def test_the_subject_access_pack_holds_notes_and_corrections(database, team, cas
     note = add(database, worker, case, "Testperson asked for a callback")
     with database.session() as s:
         attempt = lifecycle.record_contact_attempt(
-            s, worker, case, "letter", "letter_sent", None, when=NOW - timedelta(hours=2)
+            s,
+            worker,
+            case,
+            "phone",
+            "no_answer",
+            None,
+            when=NOW - timedelta(hours=2),
+            number="07700 900123",
         ).id
         corrections.mark_entered_in_error(
-            s, worker, case, None, "attempt", attempt, "Letter never posted"
+            s, worker, case, None, "attempt", attempt, "Wrong person called"
         )
         corrections.amend(s, worker, case, None, "note", note, "Typo", {"text": "Asked for a call"})
         people.update_person(
@@ -158,7 +165,7 @@ def test_the_subject_access_pack_holds_notes_and_corrections(database, team, cas
     assert texts["Testperson asked for a callback"]["void_reason"] == "Typo"
     assert texts["Asked for a call"]["amends_id"] == note
     (kept,) = pack.sections["contact_attempts"]
-    assert kept["voided_by"] == "Wendy Worker" and kept["void_reason"] == "Letter never posted"
+    assert kept["voided_by"] == "Wendy Worker" and kept["void_reason"] == "Wrong person called"
     assert [c["field"] for c in pack.sections["person_changes"]] == ["gp_practice"]
     text = " ".join(
         page.extract_text() for page in PdfReader(io.BytesIO(render_subject_access_pdf(pack))).pages
@@ -167,7 +174,7 @@ def test_the_subject_access_pack_holds_notes_and_corrections(database, team, cas
     assert "Case notes (2)" in text
     assert "[CORRECTED]" in text
     assert f"Record {attempt} was marked entered in error by Wendy Worker" in text
-    assert "Letter never posted" in text
+    assert "Wrong person called" in text
     assert f"Record {note} was amended by Wendy Worker" in text
     assert "Changes to your details (1)" in text and "Test Surgery" in text
 

@@ -34,7 +34,13 @@ def test_notes_and_corrections_follow_the_case_on_the_team_server(
         with db.session() as s:
             notes.add_note(s, worker_a, case_id, None, "Prefers Zanzibar hours")
             attempt = record_contact_attempt(
-                s, worker_a, case_id, ContactMethod.PHONE, ContactOutcome.NO_ANSWER, None
+                s,
+                worker_a,
+                case_id,
+                ContactMethod.PHONE,
+                ContactOutcome.NO_ANSWER,
+                None,
+                number="07700 900123",
             ).id
             people.update_person(
                 s, worker_a, case_id, None, {"gp_practice": "Test Surgery"}, person_version=None

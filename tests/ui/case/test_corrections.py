@@ -118,7 +118,14 @@ def test_a_refused_amendment_keeps_the_dialog_open_with_the_reason(ui_db, team, 
     case_id = make_case(ui_db, team, status="contacting")
     with ui_db.session() as s:
         treatment.record_naloxone_supply(
-            s, team["worker1"], case_id, None, supplied_on=uk_today(), kit_type="nasal"
+            s,
+            team["worker1"],
+            case_id,
+            None,
+            supplied_on=uk_today(),
+            kit_type="nasal",
+            batch_number="TEST-BATCH",
+            expires_on=uk_today() + timedelta(days=400),
         )
     view = open_view(qtbot, ui_db, team["worker1"], case_id)
     row = row_of(view, "Naloxone", "kit(s) supplied")
