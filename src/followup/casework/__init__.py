@@ -7,7 +7,9 @@
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
+- ``next_step``: What the next step on a case is, in words, from the schedule and consent.
 - ``people``: Editing a person's details, with the same validation as intake.
+- ``reoverdose``: Re-overdose alerts: a new overdose of a person whose case is open or just closed.
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
 - ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
@@ -21,7 +23,9 @@ __all__ = [
     "drafts",
     "lifecycle",
     "my_work",
+    "next_step",
     "people",
+    "reoverdose",
     "schedule",
     "team_rules",
     "treatment",

@@ -127,6 +127,11 @@ def _team_settings() -> list[TeamSetting]:
             "unable_to_contact.min_methods",
             "different contact methods tried before closing as unable to contact",
         ),
+        _rule(
+            "reoverdose.reopen_within_days",
+            "reoverdose.reopen_within_days",
+            "days after closure within which a new overdose reopens the case (0: never)",
+        ),
     ]
 
 
@@ -143,6 +148,7 @@ SETTINGS = (
     "unable_to_contact.min_attempts",
     "unable_to_contact.min_days",
     "unable_to_contact.min_methods",
+    "reoverdose.reopen_within_days",
     IDLE,
 )
 
