@@ -29,7 +29,9 @@ def _person_row(**kw):
 
 def _worked_case(database, team, tmp_path) -> int:
     """A first overdose imported, taken by worker1 and tried once by phone."""
-    import_file(database, team["worker1"], write_csv(tmp_path / "one.csv", [_person_row()]), now=NOW)
+    import_file(
+        database, team["worker1"], write_csv(tmp_path / "one.csv", [_person_row()]), now=NOW
+    )
     with database.session() as s:
         case_id = s.scalar(select(m.Case.id))
         inbox.take_case(s, team["worker1"], case_id)

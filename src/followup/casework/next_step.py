@@ -189,7 +189,9 @@ def risk_text(overdoses: int, last_overdose_at: datetime | None, no_fixed_abode:
     parts = []
     if overdoses:
         noun = "overdose" if overdoses == 1 else "overdoses"
-        last = f", last {short_date(last_overdose_at)}" if overdoses > 1 and last_overdose_at else ""
+        last = (
+            f", last {short_date(last_overdose_at)}" if overdoses > 1 and last_overdose_at else ""
+        )
         parts.append(f"{overdoses} {noun}{last}")
     if no_fixed_abode:
         parts.append("no fixed abode")

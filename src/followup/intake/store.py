@@ -265,8 +265,7 @@ class IntakeWriter:
                 # Whoever holds the case: the server raises the alert on it for intake.
                 self.session.execute(
                     text(
-                        "SELECT followup_new_overdose(:case, :referral, :incident, :received, "
-                        ":due)"
+                        "SELECT followup_new_overdose(:case, :referral, :incident, :received, :due)"
                     ),
                     {
                         "case": case_id,
@@ -386,8 +385,9 @@ class IntakeWriter:
         for start in range(0, len(person_ids), QUERY_BATCH):
             chunk = person_ids[start : start + QUERY_BATCH]
             if enforced_by_server(self.session):
-                found = dict(
-                    self.session.execute(
+                found = {
+                    person_id: case_id
+                    for person_id, case_id in self.session.execute(
                         text(
                             "SELECT person_id, case_id FROM followup_reopen_recent("
                             "CAST(:people AS integer[]), :at, :to_worker, :to_inbox)"
@@ -398,8 +398,8 @@ class IntakeWriter:
                             "to_worker": reoverdose.REOPEN_TO_WORKER,
                             "to_inbox": reoverdose.REOPEN_TO_INBOX,
                         },
-                    ).tuples()
-                )
+                    )
+                }
             else:
                 found = reoverdose.reopen_recent(
                     self.session, chunk, self.actor_id, self.received_at
@@ -434,7 +434,10 @@ class IntakeWriter:
         latest: dict[int, datetime] = {}
         for item in items:
             pid = _person_id(item)
-            if pid in planned and latest.get(pid, item.parsed.incident_at) <= item.parsed.incident_at:
+            if (
+                pid in planned
+                and latest.get(pid, item.parsed.incident_at) <= item.parsed.incident_at
+            ):
                 latest[pid] = item.parsed.incident_at
         rows = []
         for index in openers:

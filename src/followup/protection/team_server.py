@@ -817,14 +817,17 @@ BEGIN
     -- Each person's most recently closed case, closed within the period, when they have no
     -- open case: back to its worker while their account is active, else to the inbox.
     FOR r IN
-        SELECT DISTINCT ON (c.person_id) c.id, c.person_id, c.assigned_worker_id,
+        SELECT c.id, c.person_id, c.assigned_worker_id,
                coalesce(u.active AND u.role IN ('worker', 'lead'), false) AS active
         FROM case_file c LEFT JOIN user_account u ON u.id = c.assigned_worker_id
-        WHERE c.person_id = ANY(p_people) AND c.status = 'closed'
-          AND c.closed_at >= least(p_at, {now}) - make_interval(days => v_days)
-          AND NOT EXISTS (SELECT 1 FROM case_file o WHERE o.person_id = c.person_id
-                          AND o.status <> 'closed')
-        ORDER BY c.person_id, c.closed_at DESC, c.id DESC
+        WHERE c.id IN (
+            SELECT DISTINCT ON (l.person_id) l.id FROM case_file l
+            WHERE l.person_id = ANY(p_people) AND l.status = 'closed'
+              AND l.closed_at >= least(p_at, {now}) - make_interval(days => v_days)
+              AND NOT EXISTS (SELECT 1 FROM case_file o WHERE o.person_id = l.person_id
+                              AND o.status <> 'closed')
+            ORDER BY l.person_id, l.closed_at DESC, l.id DESC)
+        ORDER BY c.id
         FOR UPDATE OF c
     LOOP
         v_keep := r.assigned_worker_id IS NOT NULL AND r.active;

@@ -30,9 +30,7 @@ _IDS = ("reoverdose_referral_id", "reoverdose_acknowledged_by_id")
 
 def upgrade() -> None:
     for name in _WHEN:
-        op.add_column(
-            "case_file", sa.Column(name, followup.db.types.UTCDateTime(), nullable=True)
-        )
+        op.add_column("case_file", sa.Column(name, followup.db.types.UTCDateTime(), nullable=True))
     for name in _IDS:
         op.add_column("case_file", sa.Column(name, sa.Integer(), nullable=True))
     op.create_index("ix_case_file_incident_at", "case_file", ["incident_at"])
