@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.errors import FollowupError, PermissionDenied
-from followup.casework.my_work import my_work
 from followup.intake import inbox, merging
 from followup.uktime import short_date_time
 

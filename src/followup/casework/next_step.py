@@ -38,7 +38,7 @@ __all__ = [
     "step_info",
 ]
 
-_LATER_STAGES = {
+_LATER_STAGES: dict[str, str] = {
     CaseStatus.ENGAGED: "Refer to a treatment service",
     CaseStatus.REFERRED: "Confirm that treatment has started",
     CaseStatus.IN_TREATMENT: "Support while in treatment; close when done",
