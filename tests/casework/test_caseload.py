@@ -79,6 +79,7 @@ def caseload(database, team):
                 police_reference=ref,
                 assigned_worker_id=team[worker].id if worker else None,
                 referred_at=NOW - timedelta(days=days),
+                incident_at=NOW - timedelta(days=days, hours=6),
                 area="B5",
                 next_action_due_at=NOW + timedelta(hours=due) if due is not None else None,
                 closure_reason="declined" if status == "closed" else None,
@@ -91,7 +92,7 @@ def caseload(database, team):
                     person_id=person.id,
                     police_reference=ref,
                     force="Test Force",
-                    incident_at=case.referred_at,
+                    incident_at=case.incident_at,
                 )
             )
             ids[ref] = case.id

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.errors import FollowupError, PermissionDenied
 from followup.intake import inbox, merging
+from followup.uktime import short_date_time
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -141,6 +143,11 @@ def test_same_person_merges_into_the_open_case_and_undo_restores_everything(data
         assert (consent.person_id, consent.case_id) == (intake["known"], intake["open_case"])
         assert [r.police_reference for r in inbox.new_cases(s, team["lead"])] == ["TST-3"]
         assert inbox.pending_matches(s, team["lead"]) == []
+        # The merged referral is a new overdose on the open case: its worker is alerted and
+        # the first attempt is due again from that referral's receipt.
+        (work,) = my_work(s, team["worker1"], now=NOW)
+        assert work.alert == f"New overdose on {short_date_time(referral.incident_at)}"
+        assert work.next_action_due_at == referral.received_at + timedelta(hours=72)
 
     with database.session() as s:
         merging.undo_merge(s, team["lead"], merge_id)
@@ -154,6 +161,8 @@ def test_same_person_merges_into_the_open_case_and_undo_restores_everything(data
         assert (consent.person_id, consent.case_id) == (intake["incoming"], intake["new_case"])
         assert s.get(m.Person, intake["incoming"]).merged_into_id is None
         assert s.get(m.MatchReview, intake["review"]).state == "pending"
+        open_case = s.get(m.Case, intake["open_case"])
+        assert (open_case.reoverdose_at, open_case.round_started_at) == (None, None)
         actions = s.scalars(
             select(m.AuditEvent.action)
             .where(m.AuditEvent.action.in_(("merge", "unmerge")))

@@ -127,7 +127,11 @@ def test_open_case_gets_the_repeat_and_a_closed_one_does_not(database, team, tmp
         s.execute(
             update(m.Case)
             .where(m.Case.id == case.id)
-            .values(status="closed", closure_reason="declined", closed_at=later)
+            # Closed long ago: within reoverdose.reopen_within_days (90) it would reopen
+            # (tests/casework/test_reoverdose.py).
+            .values(
+                status="closed", closure_reason="declined", closed_at=later - timedelta(days=91)
+            )
         )
     summary = _import(database, team["worker1"], write_csv(tmp_path / "3.csv", [
         row(police_reference="C-3", nhs_number=nhs(5), incident_postcode="B4 6AT",

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from followup import cli
 from followup.accounts import WRONG_NAME_OR_PASSWORD
 from followup.casework.detail import open_case
-from followup.casework.lifecycle import record_consent, record_contact_attempt
+from followup.casework.lifecycle import close_case, record_consent, record_contact_attempt
 from followup.casework.treatment import record_naloxone_supply
 from followup.db import models as m
 from followup.db.migrate import open_database
@@ -402,8 +402,16 @@ def test_intake_links_a_repeat_overdose_whoever_imports_it(server_team: Team, da
         referrals = conn.execute(
             "SELECT count(*) FROM referral WHERE case_id = %s", (day["alpha"],)
         ).fetchone()[0]
+        alert = conn.execute(
+            "SELECT reoverdose_at IS NOT NULL, reoverdose_acknowledged_at, next_action_due_at "
+            "FROM case_file WHERE id = %s",
+            (day["alpha"],),
+        ).fetchone()
     # One person, one open case (worker A's), now with both overdoses on it.
     assert (people, cases, referrals) == (1, 1, 2)
+    # Worker A is alerted, and the first attempt is due again from the new referral.
+    due = (NOW + timedelta(hours=2 + 72)).replace(tzinfo=None)
+    assert alert == (True, None, due)
     with server_team.raw(
         server_team.worker_b
     ) as conn:  # and worker B still cannot read worker A's case
@@ -413,6 +421,42 @@ def test_intake_links_a_repeat_overdose_whoever_imports_it(server_team: Team, da
             ).fetchone()[0]
             == 0
         )
+
+
+def test_a_recently_closed_case_reopens_to_its_worker_whoever_imports(server_team: Team, tmp_path):
+    first = write_csv(
+        tmp_path / "delta.csv", [row(first_name="Testy", last_name="Delta", nhs_number=nhs(4))]
+    )
+    db, worker_a = server_team.sign_in(server_team.worker_a)
+    try:
+        (case_id,) = import_file(db, worker_a, first, now=NOW).cases_created
+        with db.session() as s:
+            take_case(s, worker_a, case_id)
+        with db.session() as s:
+            close_case(s, worker_a, case_id, "declined", s.get(m.Case, case_id).version)
+    finally:
+        db.dispose()
+    again = write_csv(
+        tmp_path / "delta2.csv", [row(first_name="Testy", last_name="Delta", nhs_number=nhs(4))]
+    )
+    db, worker_b = server_team.sign_in(server_team.worker_b)
+    try:
+        summary = import_file(db, worker_b, again, now=NOW + timedelta(days=3))
+    finally:
+        db.dispose()
+    assert summary.cases_created == []
+    with server_team.raw(server_team.lead) as conn:
+        status, worker, alerted = conn.execute(
+            "SELECT c.status, u.username, c.reoverdose_at IS NOT NULL FROM case_file c "
+            "JOIN user_account u ON u.id = c.assigned_worker_id WHERE c.id = %s",
+            (case_id,),
+        ).fetchone()
+        reason = conn.execute(
+            "SELECT reason FROM case_status_change WHERE case_id = %s ORDER BY id DESC LIMIT 1",
+            (case_id,),
+        ).fetchone()[0]
+    assert (status, worker, alerted) == ("contacting", server_team.worker_a, True)
+    assert reason == "new overdose within 90 days of closing: reopened to the same worker"
 
 
 def test_a_duplicate_referral_is_recognised_whoever_holds_the_case(

@@ -97,6 +97,7 @@ def add_case(db: Database, team: dict, spec: PersonSpec, now: datetime | None = 
             police_reference=spec.ref,
             assigned_worker_id=team[spec.worker].id if spec.worker else None,
             referred_at=now - timedelta(days=spec.days_ago),
+            incident_at=now - timedelta(days=spec.days_ago, hours=2),
             area="B5",
             next_action_due_at=now + timedelta(hours=spec.due_hours)
             if spec.due_hours is not None
@@ -111,7 +112,7 @@ def add_case(db: Database, team: dict, spec: PersonSpec, now: datetime | None = 
                 person_id=person.id,
                 police_reference=spec.ref,
                 force="Test Force",
-                incident_at=case.referred_at - timedelta(hours=2),
+                incident_at=case.incident_at,
                 incident_location="Test Park",
                 officer_name="PC Example",
                 officer_id="1234",

@@ -2,16 +2,18 @@
 
 - ``allocation``: Lead allocation: who holds how many open and overdue cases, and moving cases between workers.
 - ``caseload``: Finding cases, with the role rules of DESIGN.md.
-- ``corrections``: Corrections, never deletions: amend an entry, or mark it entered in error, with a reason.
 - ``consent``: Consent: a versioned history per person and scope; the latest entry per scope is in force.
 - ``contact_gate``: One consent gate per contact method, for the attempt log, letters and batches alike.
+- ``corrections``: Corrections, never deletions: amend an entry, or mark it entered in error, with a reason.
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
 - ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
+- ``next_step``: What the next step on a case is, in words, from the schedule and consent.
 - ``notes``: Case notes: free text about a case that is not a contact attempt, timestamped and signed.
 - ``people``: Editing a person's details, with the same validation as intake.
+- ``reoverdose``: Re-overdose alerts: a new overdose of a person whose case is open or just closed.
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
 - ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
@@ -21,15 +23,17 @@ __all__ = [
     "allocation",
     "caseload",
     "consent",
-    "corrections",
     "contact_gate",
+    "corrections",
     "detail",
     "directory",
     "drafts",
     "lifecycle",
     "my_work",
+    "next_step",
     "notes",
     "people",
+    "reoverdose",
     "schedule",
     "team_rules",
     "treatment",

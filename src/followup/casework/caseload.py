@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
+from followup.casework import next_step, team_rules
 from followup.db import queries
 from followup.db.engine import Database
 from followup.db.models import Case
@@ -97,8 +98,27 @@ def count_and_record(db: Database, actor: Actor, q: CaseQuery) -> int:
 def list_cases(
     session: Session, actor: Actor, q: CaseQuery, offset: int = 0, limit: int = 200
 ) -> list[CaseRow]:
-    """One page of the cases the query finds among those this user may see."""
-    return queries.fetch_cases(session, _with_search_phone(scoped_query(actor, q)), offset, limit)
+    """One page of the cases the query finds among those this user may see, each with its
+    next step in words and its last contact (``casework.next_step``, two queries a page)."""
+    rows = queries.fetch_cases(session, _with_search_phone(scoped_query(actor, q)), offset, limit)
+    steps = next_step.step_info(
+        session,
+        (next_step.CaseFacts(r.id, r.person_id, r.status, r.round_started_at) for r in rows),
+        team_rules.schedule(session),
+    )
+    out = []
+    for r in rows:
+        info = steps[r.id]
+        last = info.last_contact
+        out.append(
+            replace(
+                r,
+                next_step=info.next_step,
+                last_contact=last.text if last else "",
+                last_contact_at=last.at if last else None,
+            )
+        )
+    return out
 
 
 def can_view(actor: Actor, case: Case) -> bool:

@@ -53,6 +53,7 @@ __all__ = [
     "record_contact_attempt",
     "refresh_next_action",
     "reopen_case",
+    "round_attempt_times",
     "set_status",
     "touch",
     "transition_problem",
@@ -108,12 +109,19 @@ def _attempt_times(session: Session, case_id: int) -> list[datetime]:
     )
 
 
+def round_attempt_times(session: Session, case: Case) -> list[datetime]:
+    """The times of the attempts of the current round of contact (a new overdose or a
+    reopening starts a new round, counted from ``round_started_at``)."""
+    times = _attempt_times(session, case.id)
+    start = case.round_started_at
+    return times if start is None else [t for t in times if t >= start]
+
+
 def refresh_next_action(session: Session, case: Case) -> None:
     """Recompute when the next contact attempt is due (only while trying to make contact)."""
     if case.status in (CaseStatus.NEW, CaseStatus.CONTACTING):
-        attempts = _attempt_times(session, case.id)
         case.next_action_due_at = team_rules.schedule(session).next_attempt_due(
-            case.referred_at, attempts
+            case.round_started_at or case.referred_at, round_attempt_times(session, case)
         )
     else:
         case.next_action_due_at = None
@@ -303,7 +311,8 @@ def reopen_case(
     case.closure_note = None
     case.closed_at = None
     # A reopened case starts a fresh round of contact, due at once.
-    case.next_action_due_at = datetime.now(UTC) + timedelta(
+    case.round_started_at = datetime.now(UTC)
+    case.next_action_due_at = case.round_started_at + timedelta(
         hours=team_rules.schedule(session).first_attempt_hours
     )
     session.flush()

@@ -38,6 +38,8 @@ __all__ = [
     "setting_version",
     "CORRECTION_WINDOW",
     "correction_window_days",
+    "REOPEN_WITHIN_DAYS",
+    "reopen_within_days",
 ]
 
 # The police force a referral takes when its file names none (DESIGN.md: "default from settings").
@@ -62,7 +64,10 @@ DEFAULTS = {
     "closure.unable_to_contact.min_days": "7",
     "closure.unable_to_contact.min_methods": "2",
     "corrections.author_window_days": "7",
+    "reoverdose.reopen_within_days": "90",
 }
+# A new overdose of a person whose case closed within this many days reopens that case.
+REOPEN_WITHIN_DAYS = "reoverdose.reopen_within_days"
 
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
@@ -145,6 +150,11 @@ def correction_window_days(session: Session) -> int:
     return _int(session, CORRECTION_WINDOW)
 
 
+def reopen_within_days(session: Session) -> int:
+    """Days after closing within which a new overdose reopens the case (0: never)."""
+    return _int(session, REOPEN_WITHIN_DAYS)
+
+
 def is_demo(session: Session) -> bool:
     """Whether this database holds demonstration data only."""
     return get_setting(session, "demo") == "1"
@@ -186,6 +196,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "closure.unable_to_contact.min_days": (1, 90),
     "closure.unable_to_contact.min_methods": (1, 4),
     "corrections.author_window_days": (0, 365),
+    REOPEN_WITHIN_DAYS: (0, 365),
 }
 
 

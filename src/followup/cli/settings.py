@@ -132,6 +132,11 @@ def _team_settings() -> list[TeamSetting]:
             "corrections.author_window_days",
             "days in which the author of an entry may correct it (a lead may at any time)",
         ),
+        _rule(
+            "reoverdose.reopen_within_days",
+            "reoverdose.reopen_within_days",
+            "days after closure within which a new overdose reopens the case (0: never)",
+        ),
     ]
 
 
@@ -149,6 +154,7 @@ SETTINGS = (
     "unable_to_contact.min_days",
     "unable_to_contact.min_methods",
     "corrections.author_window_days",
+    "reoverdose.reopen_within_days",
     IDLE,
 )
 

@@ -216,6 +216,18 @@ class Case(Base):
     closure_reason: Mapped[str | None] = mapped_column(String(32))
     closure_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The latest overdose (incident time) among the case's referrals, for the caseload list.
+    incident_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the current round of contact attempts began (a new overdose or a reopening
+    # restarts it); None means when the case was referred.
+    round_started_at: Mapped[datetime | None]
+    # A new overdose of the person while the case is open (or one that reopened it): the
+    # referral (no foreign key: the two tables refer to each other), its incident time, and
+    # when and by whom the case's worker acknowledged it.
+    reoverdose_referral_id: Mapped[int | None]
+    reoverdose_at: Mapped[datetime | None] = mapped_column(index=True)
+    reoverdose_acknowledged_at: Mapped[datetime | None]
+    reoverdose_acknowledged_by_id: Mapped[int | None]
 
     person: Mapped[Person] = relationship(back_populates="cases")
     assigned_worker: Mapped[User | None] = relationship()

@@ -77,9 +77,24 @@ class CaseRow:
     referred_at: datetime
     next_action_due_at: datetime | None
     overdue: bool
+    person_id: int = 0
+    incident_at: datetime | None = None  # the case's latest overdose
+    round_started_at: datetime | None = None
+    overdoses: int = 0  # the person's police referrals, on every case
+    last_overdose_at: datetime | None = None
+    no_fixed_abode: bool = False
+    # Filled by the caseload service (``casework.next_step``), which knows the rules.
+    next_step: str = ""
+    last_contact: str = ""
+    last_contact_at: datetime | None = None
 
     def days_since_referral(self, now: datetime) -> int:
         return max(0, (now - self.referred_at).days)
+
+    def days_since_incident(self, now: datetime) -> int | None:
+        if self.incident_at is None:
+            return None
+        return max(0, (now - self.incident_at).days)
 
 
 def age_on(born: date | None, today: date) -> int | None:
@@ -182,7 +197,11 @@ def _order(q: CaseQuery) -> list[SQLColumnExpression[Any]]:
         "area": [d(Case.area)],
         "status": [d(Case.status)],
         "worker": [d(User.display_name)],
-        "days": [Case.referred_at.asc() if q.descending else Case.referred_at.desc()],
+        # Days since the overdose: fewer days is a later incident.
+        "days": [
+            Case.incident_at.is_(None),
+            Case.incident_at.asc() if q.descending else Case.incident_at.desc(),
+        ],
         "due": [Case.next_action_due_at.is_(None), d(Case.next_action_due_at)],
     }
     if q.sort not in keys:
@@ -209,6 +228,23 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
                 User.display_name,
                 Case.referred_at,
                 Case.next_action_due_at,
+                Case.person_id,
+                Case.round_started_at,
+                Person.no_fixed_abode,
+                func.coalesce(
+                    Case.incident_at,
+                    select(func.max(Referral.incident_at))
+                    .where(Referral.case_id == Case.id)
+                    .scalar_subquery(),
+                ).label("incident"),
+                select(func.count(Referral.id))
+                .where(Referral.person_id == Case.person_id)
+                .scalar_subquery()
+                .label("overdoses"),
+                select(func.max(Referral.incident_at))
+                .where(Referral.person_id == Case.person_id)
+                .scalar_subquery()
+                .label("last_overdose"),
             ],
             q,
         )
@@ -237,6 +273,21 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
                     and r.next_action_due_at < q.now
                     and r.status != CaseStatus.CLOSED
                 ),
+                person_id=r.person_id,
+                incident_at=_aware(r.incident),
+                round_started_at=r.round_started_at,
+                overdoses=r.overdoses or 0,
+                last_overdose_at=_aware(r.last_overdose),
+                no_fixed_abode=bool(r.no_fixed_abode),
             )
         )
     return rows
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A time read through an expression (which skips the column's type) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back its stored text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -337,6 +337,12 @@ def _numbered(
     for table, rows in tables:
         number(table, rows)
     for c in writer.cases:
+        c["incident_at"] = None
+    for r in referrals:  # each case's latest overdose, for the caseload
+        c = r["case_id"]
+        if c["incident_at"] is None or c["incident_at"] < r["incident_at"]:
+            c["incident_at"] = r["incident_at"]
+    for c in writer.cases:
         c["person_id"] = c["person_id"]["id"]
         c["police_reference"] = c["police_reference"]["police_reference"]
     for rows in (referrals, writer.consents, writer.kits):

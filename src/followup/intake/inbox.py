@@ -1,5 +1,8 @@
 """The intake inbox: new, unassigned cases and uncertain person matches waiting for a decision.
 
+Each new case carries the time of its latest overdose (the incident), which is what the inbox
+counts the wait from; the time the referral was received is shown beside it.
+
 Leads assign one or many cases to a worker; a worker may take a case for themselves. Both are
 audited as ``assign``. A case keeps its status when assigned: it leaves ``new`` when work on it
 starts, which the lifecycle allows only once it has a worker.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -44,6 +47,7 @@ class InboxCase:
     received_at: datetime
     referral_count: int
     needs_review: bool
+    incident_at: datetime | None = None  # the latest overdose among the case's referrals
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,11 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
     """New, unassigned cases, newest referral first."""
     require(actor, "view_inbox")
     referrals = (
-        select(Referral.case_id, func.count(Referral.id).label("n"))
+        select(
+            Referral.case_id,
+            func.count(Referral.id).label("n"),
+            func.max(Referral.incident_at).label("incident"),
+        )
         .group_by(Referral.case_id)
         .subquery()
     )
@@ -80,6 +88,7 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
             Person.description,
             Person.date_of_birth,
             referrals.c.n,
+            func.coalesce(Case.incident_at, referrals.c.incident).label("incident"),
             Case.id.in_(pending_cases).label("review"),
         )
         .join(Person, Person.id == Case.person_id)
@@ -100,9 +109,19 @@ def new_cases(session: Session, actor: Actor, limit: int = 500) -> list[InboxCas
             received_at=r.referred_at,
             referral_count=r.n,
             needs_review=bool(r.review),
+            incident_at=_aware(r.incident),
         )
         for r in rows
     ]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A time read through an aggregate, which may skip the column's type, as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def overdose_dates(session: Session, person_ids: Iterable[int]) -> dict[int, list[datetime]]:

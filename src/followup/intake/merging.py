@@ -4,7 +4,8 @@ A merge moves the incoming person's referrals, cases, consents and kits to the p
 known, and marks the incoming record as merged. When the known person has a case still open
 and the incoming referral opened a new case that nobody has worked on yet, the referral joins
 the open case and the empty new case is removed, as it would have been had the match been
-certain at intake. Everything moved is listed on the merge record, so undoing it puts each row
+certain at intake, and the open case takes a re-overdose alert for its worker with its round
+of contact restarted (``casework.reoverdose``). Everything moved is listed on the merge record, so undoing it puts each row
 back exactly, including the removed case under its old number. Both are audited.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from followup import audit
 from followup.access import Actor, require
+from followup.casework import reoverdose, team_rules
 from followup.db.models import (
     Case,
     CaseStatusChange,
@@ -197,6 +199,8 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
                 continue
             folded.append(_fold_case(session, case, open_case))
     moved["folded"] = folded
+    if folded and open_case is not None:
+        moved["alert"] = _raise_alert(session, open_case, folded)
 
     merged.merged_into_id = kept.id
     review.state = MatchReviewState.SAME_PERSON
@@ -255,6 +259,40 @@ def _fold_case(session: Session, case: Case, into: Case) -> dict[str, Any]:
     return snapshot
 
 
+_ALERT_COLUMNS = (
+    "reoverdose_referral_id",
+    "reoverdose_at",
+    "reoverdose_acknowledged_at",
+    "reoverdose_acknowledged_by_id",
+    "round_started_at",
+    "next_action_due_at",
+    "incident_at",
+)
+
+
+def _raise_alert(session: Session, case: Case, folded: list[dict[str, Any]]) -> dict[str, Any]:
+    """The open case took a new overdose: alert its worker and restart its contact round.
+    Returns the case's values before, for an undo."""
+    ids = [rid for fold in folded for rid in fold["referrals"]]
+    newest = session.execute(
+        select(Referral.id, Referral.incident_at, Referral.received_at)
+        .where(Referral.id.in_(ids))
+        .order_by(Referral.incident_at.desc(), Referral.id.desc())
+    ).first()
+    before = {"case": case.id, **{k: getattr(case, k) for k in _ALERT_COLUMNS}}
+    if newest is None:
+        return before
+    values = reoverdose.alert_values(
+        newest.id, newest.incident_at, newest.received_at, team_rules.schedule(session)
+    )
+    for key, value in values.items():
+        setattr(case, key, value)
+    if case.incident_at is None or case.incident_at < newest.incident_at:
+        case.incident_at = newest.incident_at
+    session.flush()
+    return before
+
+
 def _when(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -273,6 +311,12 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
     if record.undone_at is not None:
         raise FollowupError("This merge has already been undone.")
     moved = json.loads(record.moved)
+    alert = moved.get("alert")
+    if alert is not None:
+        into = session.get(Case, alert["case"])
+        if into is not None:
+            for key in _ALERT_COLUMNS:
+                setattr(into, key, _when(alert[key]) if key.endswith("_at") else alert[key])
     for fold in moved.get("folded", []):
         values = {k: _when(v) if k.endswith("_at") else v for k, v in fold["case"].items()}
         session.add(Case(**values))

@@ -5,9 +5,12 @@ Rows are written a batch at a time with set-based inserts (one statement per tab
 ids returned in order) inside the caller's transaction; the caller commits once for the whole
 file or rolls everything back.
 
-- A referral for a person with an open case (any status but closed) attaches to that case; the
-  case's next action becomes due no later than a new referral's first attempt would be.
-  Otherwise a new case opens: status new, unassigned, referred at the time received, area the
+- A referral for a person with an open case (any status but closed) attaches to that case and
+  raises a re-overdose alert on it (``casework.reoverdose``): the case's worker sees it in My
+  work, and its round of contact restarts, the first attempt due by the schedule from this
+  receipt. A person whose case closed within the team's period (default 90 days) has that case
+  reopened first (to the same worker if still active, else to the inbox). Otherwise a new
+  case opens: status new, unassigned, referred at the time received, area the
   postcode district of the person's postcode (else the incident's), first attempt due by the
   team's schedule (``team_settings.schedule``), and an initial status change to new.
 - A person linked by a match keeps their record: blanks (NHS number, phone, address, postcode,
@@ -35,6 +38,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from followup.casework import reoverdose
 from followup.casework.schedule import DEFAULT_SCHEDULE, Schedule
 from followup.db.engine import enforced_by_server
 from followup.db.models import (
@@ -167,6 +171,11 @@ def _person_id(item: Resolved) -> int:
     return item.person.person_id
 
 
+def _naive_utc(when: datetime) -> datetime:
+    """A time as the team server's functions take it: UTC, without a zone."""
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
 def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(table_of(model)), rows)
@@ -187,11 +196,14 @@ class IntakeWriter:
         self.actor_id = actor_id
         self.received_at = received_at
         self.source_file = source_file[:255]
+        self.schedule = schedule
         self.first_due = schedule.first_attempt_due(received_at)
         # person id -> open case id, for people seen in this import.
         self.open_case: dict[int, int] = {}
         self.cases_created: list[int] = []
         self.cases_attached: set[int] = set()
+        # Cases that were closed and reopened by a new overdose in this import.
+        self.cases_reopened: list[int] = []
         # case id -> next action due, for the open cases above.
         self._due: dict[int, datetime | None] = {}
 
@@ -235,7 +247,42 @@ class IntakeWriter:
             ],
         )
         _insert(self.session, ConsentEntry, self._consent_rows(items, case_ids))
+        self._raise_alerts(items, case_ids, referral_ids)
         return case_ids
+
+    def _raise_alerts(
+        self, items: list[Resolved], case_ids: list[int], referral_ids: list[int]
+    ) -> None:
+        """A new overdose on a case that was open (or reopened) before this import."""
+        created = set(self.cases_created)
+        newest: dict[int, tuple[datetime, int]] = {}
+        for item, case_id, rid in zip(items, case_ids, referral_ids, strict=True):
+            if case_id in created:
+                continue
+            seen = newest.get(case_id)
+            if seen is None or item.parsed.incident_at >= seen[0]:
+                newest[case_id] = (item.parsed.incident_at, rid)
+        on_server = enforced_by_server(self.session)
+        for case_id, (incident_at, rid) in sorted(newest.items()):
+            if on_server:
+                # Whoever holds the case: the server raises the alert on it for intake.
+                self.session.execute(
+                    text(
+                        "SELECT followup_new_overdose(:case, :referral, :incident, :received, :due)"
+                    ),
+                    {
+                        "case": case_id,
+                        "referral": rid,
+                        "incident": _naive_utc(incident_at),
+                        "received": _naive_utc(self.received_at),
+                        "due": _naive_utc(self.first_due),
+                    },
+                )
+            else:
+                reoverdose.raise_alert(
+                    self.session, case_id, rid, incident_at, self.received_at, self.schedule
+                )
+            self._due[case_id] = self.first_due
 
     # ---------------------------------------------------------------------------- people
 
@@ -334,21 +381,36 @@ class IntakeWriter:
                 # The most recently opened open case wins (ordered ascending, last one kept).
                 self.open_case[person_id] = case_id
                 self._due[case_id] = due
+        self._reopen_recent([p for p in wanted if p not in self.open_case])
 
-    def _bring_forward(self, case_id: int) -> None:
-        if enforced_by_server(self.session):
-            # Whoever holds the case: the server lets intake only bring its next action forward.
-            self.session.execute(
-                text("SELECT followup_bring_forward(CAST(:cases AS integer[]), :due)"),
-                {"cases": [case_id], "due": self.first_due.astimezone(UTC).replace(tzinfo=None)},
-            )
-            return
-        t = table_of(Case)
-        self.session.execute(
-            update(t)
-            .where(t.c.id == case_id)
-            .values(next_action_due_at=self.first_due, version=t.c.version + 1)
-        )
+    def _reopen_recent(self, person_ids: list[int]) -> None:
+        """Reopen the recently closed cases of people with no open case (see the module)."""
+        for start in range(0, len(person_ids), QUERY_BATCH):
+            chunk = person_ids[start : start + QUERY_BATCH]
+            if enforced_by_server(self.session):
+                found = {
+                    person_id: case_id
+                    for person_id, case_id in self.session.execute(
+                        text(
+                            "SELECT person_id, case_id FROM followup_reopen_recent("
+                            "CAST(:people AS integer[]), :at, :to_worker, :to_inbox)"
+                        ),
+                        {
+                            "people": chunk,
+                            "at": _naive_utc(self.received_at),
+                            "to_worker": reoverdose.REOPEN_TO_WORKER,
+                            "to_inbox": reoverdose.REOPEN_TO_INBOX,
+                        },
+                    )
+                }
+            else:
+                found = reoverdose.reopen_recent(
+                    self.session, chunk, self.actor_id, self.received_at
+                )
+            for person_id, case_id in found.items():
+                self.open_case[person_id] = case_id
+                self._due[case_id] = None
+                self.cases_reopened.append(case_id)
 
     def _open_cases_from_server(self, person_ids: list[int]) -> None:
         rows = self.session.execute(
@@ -372,6 +434,14 @@ class IntakeWriter:
             if pid not in self.open_case and pid not in planned:
                 planned[pid] = index
                 openers.append(index)
+        latest: dict[int, datetime] = {}
+        for item in items:
+            pid = _person_id(item)
+            if (
+                pid in planned
+                and latest.get(pid, item.parsed.incident_at) <= item.parsed.incident_at
+            ):
+                latest[pid] = item.parsed.incident_at
         rows = []
         for index in openers:
             item = items[index]
@@ -387,6 +457,7 @@ class IntakeWriter:
                     "referred_at": self.received_at,
                     "area": area,
                     "next_action_due_at": self.first_due,
+                    "incident_at": latest[_person_id(item)],
                     "opened_at": self.received_at,
                     "version": 1,
                 }
@@ -414,14 +485,8 @@ class IntakeWriter:
         case_ids = [self.open_case[_person_id(item)] for item in items]
         opening = set(openers)
         for index, case_id in enumerate(case_ids):
-            if index in opening:
-                continue
-            self.cases_attached.add(case_id)
-            due = self._due.get(case_id)
-            if due is None or due > self.first_due:
-                # A new overdose within an open case needs a timely first attempt again.
-                self._bring_forward(case_id)
-                self._due[case_id] = self.first_due
+            if index not in opening:
+                self.cases_attached.add(case_id)
         return case_ids
 
     # ------------------------------------------------------------------------- referrals

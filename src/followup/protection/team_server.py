@@ -764,6 +764,93 @@ END""",
             ),
             (admin,),
         ),
+        (
+            "followup_new_overdose(integer, integer, timestamp, timestamp, timestamp)",
+            _definer(
+                "followup_new_overdose(p_case integer, p_referral integer, p_incident timestamp, "
+                "p_received timestamp, p_due timestamp)",
+                "integer",
+                """
+DECLARE
+    v_n integer;
+BEGIN
+    IF followup_my_role() NOT IN ('worker', 'lead') THEN
+        RAISE EXCEPTION 'Only workers and team leads import referrals.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- A new overdose of a person with an open case, whoever holds it: the alert for the
+    -- case's worker, and the round of contact restarted from the new referral.
+    UPDATE case_file SET reoverdose_referral_id = p_referral, reoverdose_at = p_incident,
+           reoverdose_acknowledged_at = NULL, reoverdose_acknowledged_by_id = NULL,
+           round_started_at = p_received, next_action_due_at = p_due,
+           incident_at = greatest(incident_at, p_incident), version = version + 1
+    WHERE id = p_case AND status <> 'closed'
+      AND EXISTS (SELECT 1 FROM referral r WHERE r.id = p_referral AND r.case_id = p_case);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END""",
+            ),
+            (worker, lead),
+        ),
+        (
+            "followup_reopen_recent(integer[], timestamp, text, text)",
+            _definer(
+                "followup_reopen_recent(p_people integer[], p_at timestamp, p_to_worker text, "
+                "p_to_inbox text)",
+                "TABLE(person_id integer, case_id integer)",
+                """
+#variable_conflict use_column
+DECLARE
+    v_days integer;
+    r record;
+    v_keep boolean;
+BEGIN
+    IF followup_my_role() NOT IN ('worker', 'lead') THEN
+        RAISE EXCEPTION 'Only workers and team leads import referrals.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT CASE WHEN value ~ '^[0-9]+$' AND value::integer BETWEEN 0 AND 365 THEN value::integer
+                ELSE 90 END
+    INTO v_days FROM setting WHERE key = 'reoverdose.reopen_within_days';
+    v_days := coalesce(v_days, 90);
+    IF v_days = 0 THEN
+        RETURN;
+    END IF;
+    -- Each person's most recently closed case, closed within the period, when they have no
+    -- open case: back to its worker while their account is active, else to the inbox.
+    FOR r IN
+        SELECT c.id, c.person_id, c.assigned_worker_id,
+               coalesce(u.active AND u.role IN ('worker', 'lead'), false) AS active
+        FROM case_file c LEFT JOIN user_account u ON u.id = c.assigned_worker_id
+        WHERE c.id IN (
+            SELECT DISTINCT ON (l.person_id) l.id FROM case_file l
+            WHERE l.person_id = ANY(p_people) AND l.status = 'closed'
+              AND l.closed_at >= least(p_at, {now}) - make_interval(days => v_days)
+              AND NOT EXISTS (SELECT 1 FROM case_file o WHERE o.person_id = l.person_id
+                              AND o.status <> 'closed')
+            ORDER BY l.person_id, l.closed_at DESC, l.id DESC)
+        ORDER BY c.id
+        FOR UPDATE OF c
+    LOOP
+        v_keep := r.assigned_worker_id IS NOT NULL AND r.active;
+        UPDATE case_file SET status = CASE WHEN v_keep THEN 'contacting' ELSE 'new' END,
+               assigned_worker_id = CASE WHEN v_keep THEN assigned_worker_id END,
+               closure_reason = NULL, closure_note = NULL, closed_at = NULL,
+               version = version + 1
+        WHERE id = r.id;
+        INSERT INTO case_status_change (case_id, from_status, to_status, changed_at,
+                                        changed_by_id, reason)
+        VALUES (r.id, 'closed', CASE WHEN v_keep THEN 'contacting' ELSE 'new' END, least(p_at, {now}),
+                followup_me(), replace(CASE WHEN v_keep THEN p_to_worker ELSE p_to_inbox END,
+                                       '{days}', v_days::text));
+        person_id := r.person_id;
+        case_id := r.id;
+        RETURN NEXT;
+    END LOOP;
+END""".replace("{now}", _NOW_UTC),
+            ),
+            (worker, lead),
+        ),
     ]
 
 

@@ -134,6 +134,13 @@ def test_sorting_by_clicking_column_headers(ui_db, team, caseload, make_view, qt
     _click_header(qtbot, view, "Police ref.")
     qtbot.waitUntil(lambda: settled(view) and view.model.query.descending, timeout=WAIT)
     assert refs(view) == ["TST-0004", "TST-0003", "TST-0002", "TST-0001"]
+    # "Next step" is worked out per page, not sortable: the list and its indicator stay.
+    _click_header(qtbot, view, "Next step")
+    header = view.table.horizontalHeader()
+    assert view.model.headerData(header.sortIndicatorSection(), Qt.Orientation.Horizontal) == (
+        "Police ref."
+    )
+    assert view.model.query.sort == "reference" and not view.model.loading
 
 
 def test_overdue_cases_are_marked_in_words_and_colour(ui_db, team, caseload, make_view):

@@ -11,9 +11,16 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from sqlalchemy import select
 
 from followup.db import models as m
-from followup.ui.intake.inbox_data import MATCH_COLUMN, OVERDOSE_COLUMN, WAITING_COLUMN, time_since
+from followup.ui.intake.inbox_data import (
+    CASE_HEADERS,
+    MATCH_COLUMN,
+    OVERDOSE_COLUMN,
+    WAITING_COLUMN,
+    time_since,
+)
 from followup.ui.intake.inbox_view import InboxView
 from followup.ui.intake.match_dialog import DIFFERS
+from followup.uktime import short_date_time
 
 WAIT = 10_000
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -137,8 +144,16 @@ def test_new_cases_newest_first_with_waiting_time_and_markers(ui_any_db, team, m
     view = make_inbox(ui_any_db, team["worker1"])
     assert refs(view) == ["TST-6", "TST-2", "TST-3", "TST-4"]
     model = view.cases_model
+    # Waiting counts from the overdose (an hour before each referral arrived here).
     waiting = [model.index(r, WAITING_COLUMN).data() for r in range(4)]
-    assert waiting == ["30 min", "2 h", "5 h", "3 days"]
+    assert waiting == ["1 h", "3 h", "6 h", "3 days"]
+    incident, received = CASE_HEADERS.index("Incident"), CASE_HEADERS.index("Received")
+    first = view.cases_model.rows[0]
+    assert first.cells[incident] == short_date_time(NOW - timedelta(minutes=90))
+    assert first.cells[received] == short_date_time(NOW - timedelta(minutes=30))
+    assert model.index(0, WAITING_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == (
+        f"Overdose on {first.cells[incident]}; referral received {first.cells[received]}"
+    )
     assert model.index(0, OVERDOSE_COLUMN).data() == "Repeat: 2nd overdose"
     assert "2 overdoses known" in model.index(0, OVERDOSE_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, OVERDOSE_COLUMN).data(Qt.ItemDataRole.DecorationRole) is not None

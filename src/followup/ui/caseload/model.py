@@ -21,6 +21,7 @@ from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
 from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow
+from followup.casework.next_step import risk_text
 from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.uktime import short_date_time
@@ -54,25 +55,29 @@ _Index = QModelIndex | QPersistentModelIndex
 @dataclass(frozen=True)
 class Column:
     title: str
-    sort_key: str
+    sort_key: str  # "" for a column the database cannot sort by (worked out per page)
     width: int
     numeric: bool = False
     tip: str = ""
 
 
-# One column per sort key of SORT_KEYS, in the same order.
+# One column per sort key of SORT_KEYS, in the same order, then the columns that do not sort.
 COLUMNS: tuple[Column, ...] = (
     Column("Police ref.", "reference", 150, tip="Police reference of the referral"),
-    Column("Person", "person", 210),
+    Column("Person", "person", 200),
     Column("Age", "age", 44, numeric=True),
     Column("Area", "area", 56, tip="Postcode district"),
     Column("Status", "status", 100),
     Column("Worker", "worker", 130, tip="Assigned worker"),
-    Column("Days", "days", 48, numeric=True, tip="Days since the referral"),
-    Column("Next action due", "due", 180),
+    Column("Days", "days", 48, numeric=True, tip="Days since the overdose (the latest incident)"),
+    Column("Next action due", "due", 170),
+    Column("Next step", "", 290, tip="The next step, from the schedule and consent in force"),
+    Column("Incident", "", 120, tip="When the latest overdose happened (UK time)"),
+    Column("Last contact", "", 210, tip="The latest contact attempt: when, how, outcome"),
+    Column("Risk", "", 190, tip="Overdoses known, the last one, no fixed abode"),
 )
-DUE_COLUMN = len(COLUMNS) - 1
-assert tuple(c.sort_key for c in COLUMNS) == SORT_KEYS
+DUE_COLUMN = 7
+assert tuple(c.sort_key for c in COLUMNS if c.sort_key) == SORT_KEYS
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ def case_line(row: CaseRow, now: datetime) -> CaseLine:
     due = short_date_time(row.next_action_due_at)
     if row.overdue:
         due = f"Overdue: {due}"
+    days = row.days_since_incident(now)
+    last = row.last_contact
+    if row.last_contact_at is not None:
+        last = f"{short_date_time(row.last_contact_at)} {last}"
     cells = (
         row.police_reference,
         row.person,
@@ -96,8 +105,12 @@ def case_line(row: CaseRow, now: datetime) -> CaseLine:
         row.area,
         vocab.label(row.status),
         row.worker or "Unassigned",
-        str(row.days_since_referral(now)),
+        "" if days is None else str(days),
         due,
+        row.next_step,
+        short_date_time(row.incident_at),
+        last or "None yet",
+        risk_text(row.overdoses, row.last_overdose_at, row.no_fixed_abode),
     )
     return CaseLine(case_id=row.id, cells=cells, overdue=row.overdue, person=row.person)
 
@@ -248,6 +261,8 @@ class CaseloadModel(QAbstractTableModel):
         if not 0 <= column < len(COLUMNS):
             return
         key = COLUMNS[column].sort_key
+        if not key:
+            return  # worked out per page: the view puts the sort indicator back
         descending = order == Qt.SortOrder.DescendingOrder
         if key == self._query.sort and descending == self._query.descending:
             return

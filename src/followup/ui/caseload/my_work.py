@@ -1,8 +1,11 @@
-"""My work: a worker's home view, overdue cases first, then those due today, then the rest.
+"""My work: a worker's home view. New overdoses on their cases come first, until the worker
+acknowledges them; then overdue cases, those due today, and the rest.
 
-Overdue cases carry an icon and the word "Overdue", not colour alone. A lead can look at any
-worker's list. The list is read in the background and again whenever the view is shown or a
-case changes; Enter or a double-click opens the case.
+Each row says what the next step is and when it is due, when the overdose was and how many
+days ago, the last contact and the risk markers. Overdue cases and new overdoses carry an icon
+and words, not colour alone. A lead can look at any worker's list. The list is read in the
+background and again whenever the view is shown or a case changes; Enter or a double-click
+opens the case.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from followup import accounts, vocab
 from followup.access import Actor
+from followup.casework import reoverdose
 from followup.casework.my_work import WorkItem, my_work
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUCKETS",
     "CASE_ID_ROLE",
+    "HEADERS",
     "MyWorkView",
     "WorkTree",
     "due_cell",
@@ -46,11 +51,24 @@ __all__ = [
 ]
 
 BUCKETS = (
+    ("alert", "New overdose — acknowledge when you have seen it"),
     ("overdue", "Overdue"),
     ("today", "Due today"),
     ("later", "Later"),
 )
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+HEADERS = (
+    "Next action due",
+    "Police ref.",
+    "Person",
+    "Status",
+    "Next step",
+    "Incident",
+    "Days since",
+    "Last contact",
+    "Risk",
+)
+WIDTHS = (230, 150, 190, 90, 300, 120, 70, 190)
 
 
 def load_work(db: Database, actor: Actor, worker_id: int | None) -> list[WorkItem]:
@@ -59,10 +77,34 @@ def load_work(db: Database, actor: Actor, worker_id: int | None) -> list[WorkIte
 
 
 def due_cell(item: WorkItem) -> str:
+    if item.alert:
+        return item.alert
     if item.next_action_due_at is None:
         return "Nothing due"
     when = short_date_time(item.next_action_due_at)
     return f"Overdue: {when}" if item.bucket == "overdue" else when
+
+
+def cells(item: WorkItem) -> list[str]:
+    """One row of My work as shown."""
+    step = item.next_step
+    if item.alert and item.next_action_due_at is not None:  # the first column has the alert
+        step = f"{step}, due {short_date_time(item.next_action_due_at)}"
+    last = item.last_contact
+    if item.last_contact_at is not None:
+        last = f"{short_date_time(item.last_contact_at)} {last}"
+    days = item.days_since_incident
+    return [
+        due_cell(item),
+        item.police_reference,
+        item.person,
+        vocab.label(item.status),
+        step,
+        short_date_time(item.incident_at),
+        "" if days is None else str(days),
+        last or "None yet",
+        item.risk,
+    ]
 
 
 class WorkTree(QTreeWidget):
@@ -116,16 +158,21 @@ class MyWorkView(QWidget):
         self.refresh_button.setToolTip("F5")
         self.refresh_button.setShortcut("F5")
         self.message = InlineMessage()
+        self.acknowledge_button = QPushButton("Acknowledge new overdose")
+        self.acknowledge_button.setToolTip(
+            "You have seen the new overdose on the selected case: clear its alert"
+        )
+        self.acknowledge_button.setEnabled(False)
 
         self.tree = WorkTree(self._open_item)
         self.tree.setAccessibleName("My work")
-        self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(("Next action due", "Police ref.", "Person", "Status"))
+        self.tree.setColumnCount(len(HEADERS))
+        self.tree.setHeaderLabels(HEADERS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setExpandsOnDoubleClick(False)
-        for col, width in enumerate((230, 180, 260)):
+        for col, width in enumerate(WIDTHS):
             self.tree.setColumnWidth(col, width)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
@@ -134,6 +181,7 @@ class MyWorkView(QWidget):
         top.addSpacing(16)
         top.addWidget(self.worker)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.acknowledge_button)
         top.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -142,6 +190,8 @@ class MyWorkView(QWidget):
 
         self.worker.currentIndexChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
+        self.acknowledge_button.clicked.connect(self.acknowledge_current)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_acknowledge())
         if actor.can("view_all_cases"):
             self._runner.run(
                 lambda: self._workers(db),
@@ -193,19 +243,21 @@ class MyWorkView(QWidget):
             group = QTreeWidgetItem([f"{heading} ({counts[key]})"])
             group.setFont(0, bold)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            if key == "overdue" and counts[key]:
+            if key == "alert" and not counts[key]:
+                continue  # the alert group shows only while there is something to see
+            if key in ("alert", "overdue") and counts[key]:
                 group.setIcon(0, warn)
                 group.setForeground(0, QBrush(ERROR_COLOUR))
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
             for item in (i for i in items if i.bucket == key):
-                row = QTreeWidgetItem(
-                    [due_cell(item), item.police_reference, item.person, vocab.label(item.status)]
-                )
+                row = QTreeWidgetItem(cells(item))
                 row.setData(0, CASE_ID_ROLE, item.case_id)
-                if key == "overdue":
+                if key in ("alert", "overdue"):
                     row.setIcon(0, warn)
                     row.setForeground(0, QBrush(ERROR_COLOUR))
+                if key == "alert":
+                    row.setFont(0, bold)
                 group.addChild(row)
                 if select is None or item.case_id == current:
                     select = row
@@ -214,10 +266,44 @@ class MyWorkView(QWidget):
         if select is not None:
             self.tree.setCurrentItem(select)
         whose = "Your" if self.worker.currentData() == self._actor.id else "Their"
+        alerts = f", {counts['alert']} new overdose" if counts["alert"] else ""
+        alerts += "s" if counts["alert"] > 1 else ""
         self.summary.setText(
             f"{whose} open cases: {len(items)} — {counts['overdue']} overdue, "
-            f"{counts['today']} due today"
+            f"{counts['today']} due today{alerts}"
         )
+        self._update_acknowledge()
+
+    # ------------------------------------------------------------------ alerts
+
+    def current_item(self) -> WorkItem | None:
+        case_id = self.current_case_id()
+        return next((i for i in self.items if i.case_id == case_id), None)
+
+    def _update_acknowledge(self) -> None:
+        item = self.current_item()
+        self.acknowledge_button.setEnabled(item is not None and bool(item.alert))
+
+    def acknowledge_current(self) -> None:
+        """Clear the selected case's new-overdose alert (in the background), then read again."""
+        item = self.current_item()
+        if item is None or not item.alert:
+            return
+        self.acknowledge_button.setEnabled(False)
+        db, actor, case_id, version = self._db, self._actor, item.case_id, item.version
+
+        def run() -> None:
+            with db.session(write=True) as s:
+                reoverdose.acknowledge(s, actor, case_id, version)
+
+        def done(_result: object) -> None:
+            self.refresh()
+
+        def failed(text: str) -> None:
+            self.message.warn(text)
+            self.refresh()
+
+        self._runner.run(run, done, message_to(failed), name="acknowledge new overdose")
 
     # ------------------------------------------------------------------ opening
 
@@ -246,5 +332,5 @@ class MyWorkView(QWidget):
             for c in range(group.childCount()):
                 child = group.child(c)
                 if child is not None:
-                    out.append(tuple(child.text(col) for col in range(4)))
+                    out.append(tuple(child.text(col) for col in range(len(HEADERS))))
         return out

@@ -114,6 +114,7 @@ class CaseloadView(QWidget):
         header = self.table.horizontalHeader()
         header.setSortIndicator(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # header clicks call model.sort, which asks SQL
+        header.sortIndicatorChanged.connect(self._keep_sortable_indicator)
         self.table.setAccessibleName("Cases")
         # A lead selects many cases to reassign them at once.
         self.reassign = ReassignBar(db, actor, self.selected_case_ids, self._runner, self)
@@ -157,7 +158,7 @@ class CaseloadView(QWidget):
     def current_query(self) -> CaseQuery:
         header = self.table.horizontalHeader()
         column = header.sortIndicatorSection()
-        sort = COLUMNS[column].sort_key if 0 <= column < len(COLUMNS) else "due"
+        sort = (COLUMNS[column].sort_key if 0 <= column < len(COLUMNS) else "") or "due"
         worker = self.worker_filter.currentData() if self._actor.can("view_all_cases") else None
         return replace(
             self.model.query,
@@ -168,6 +169,19 @@ class CaseloadView(QWidget):
             sort=sort,
             descending=header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
         )
+
+    def _keep_sortable_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """A column the database cannot sort by leaves the indicator where it was."""
+        if 0 <= column < len(COLUMNS) and COLUMNS[column].sort_key:
+            return
+        q = self.model.query
+        back = next(i for i, c in enumerate(COLUMNS) if c.sort_key == q.sort)
+        order = Qt.SortOrder.DescendingOrder if q.descending else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(back, order)
+        header.blockSignals(False)
+        header.viewport().update()
 
     def apply_filters(self) -> None:
         self._search_timer.stop()

@@ -1,7 +1,7 @@
 """What the inbox shows, fetched on a pool thread and formatted as plain display-ready rows.
 
-New unassigned cases (newest first, with the time since the referral arrived and a repeat
-overdose marker), uncertain matches waiting for a decision, and, for leads, recent merges that
+New unassigned cases (newest first, with the time of the overdose, the time since it, when
+the referral arrived, and a repeat overdose marker), new overdoses on open cases (for leads), uncertain matches waiting for a decision, and, for leads, recent merges that
 can still be undone. Everything here runs off the UI thread and returns frozen dataclasses.
 """
 
@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from followup.access import Actor
+from followup.casework import reoverdose
 from followup.intake import inbox
 from followup.intake.importer import referral_counts
 from followup.uktime import short_date, short_date_time
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from followup.db.engine import Database
 
 __all__ = [
+    "ALERT_HEADERS",
     "CASE_HEADERS",
     "CASE_LIMIT",
     "MATCH_COLUMN",
@@ -29,6 +31,7 @@ __all__ = [
     "OVERDOSE_COLUMN",
     "REVIEW_TEXT",
     "WAITING_COLUMN",
+    "AlertRow",
     "CaseRow",
     "InboxData",
     "MatchRow",
@@ -70,7 +73,7 @@ class CaseRow:
     case_id: int
     version: int
     cells: tuple[str, ...]
-    received: str  # full local time, for the tooltip of the waiting column
+    received: str  # the overdose's and the receipt's times, for the tooltip of the waiting column
     overdoses: int  # this person's police referrals; more than one is a repeat overdose
     overdose_dates: str
     needs_review: bool
@@ -90,11 +93,20 @@ class MergeRow:
 
 
 @dataclass(frozen=True)
+class AlertRow:
+    """A new overdose on an open case, not yet acknowledged by its worker (leads see these)."""
+
+    case_id: int
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class InboxData:
     cases: tuple[CaseRow, ...]
     matches: tuple[MatchRow, ...]
     merges: tuple[MergeRow, ...]
     more_cases: bool  # the list stopped at CASE_LIMIT
+    alerts: tuple[AlertRow, ...] = ()
 
 
 CASE_HEADERS = (
@@ -102,12 +114,15 @@ CASE_HEADERS = (
     "Person",
     "Date of birth",
     "Area",
-    "Received",
+    "Incident",
     "Waiting",
+    "Received",
     "Overdoses",
     "Match",
 )
-WAITING_COLUMN, OVERDOSE_COLUMN, MATCH_COLUMN = 5, 6, 7
+# Waiting counts from the incident (the overdose), not from when the file arrived.
+WAITING_COLUMN, OVERDOSE_COLUMN, MATCH_COLUMN = 5, 7, 8
+ALERT_HEADERS = ("Police ref.", "Person", "Worker", "New overdose")
 MATCH_HEADERS = (
     "Police ref.",
     "New referral",
@@ -137,6 +152,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         counts = referral_counts(s, [c.person_id for c in cases])
         repeats = inbox.overdose_dates(s, [p for p, n in counts.items() if n > 1])
         merges = inbox.recent_merges(s, actor, MERGE_LIMIT) if actor.can("merge_people") else []
+        alerts = reoverdose.open_alerts(s, actor) if actor.can("view_all_cases") else []
 
     case_rows = []
     for c in cases:
@@ -151,12 +167,18 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
                     c.person,
                     short_date(c.date_of_birth),
                     c.area,
+                    short_date_time(c.incident_at),
+                    time_since(c.incident_at or c.received_at, now),
                     short_date_time(c.received_at),
-                    time_since(c.received_at, now),
                     overdose_marker(count),
                     REVIEW_TEXT if c.needs_review else "",
                 ),
-                received=short_date_time(c.received_at),
+                received=(
+                    f"Overdose on {short_date_time(c.incident_at)}; referral received "
+                    if c.incident_at
+                    else "Referral received "
+                )
+                + short_date_time(c.received_at),
                 overdoses=count,
                 overdose_dates=dates,
                 needs_review=c.needs_review,
@@ -177,4 +199,10 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         )
         for m in matches
     ]
-    return InboxData(tuple(case_rows), tuple(match_rows), tuple(merge_row(m) for m in merges), more)
+    alert_rows = tuple(
+        AlertRow(a.case_id, (a.police_reference, a.person, a.worker or "Unassigned", a.text))
+        for a in alerts
+    )
+    return InboxData(
+        tuple(case_rows), tuple(match_rows), tuple(merge_row(m) for m in merges), more, alert_rows
+    )

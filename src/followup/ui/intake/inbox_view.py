@@ -34,6 +34,7 @@ from followup.casework.allocation import MoveSummary, WorkerLoad
 from followup.intake import inbox
 from followup.ui.caseload.reassign import fill_workers
 from followup.ui.intake.inbox_data import (
+    ALERT_HEADERS,
     CASE_HEADERS,
     CASE_LIMIT,
     MATCH_COLUMN,
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 _Index = QModelIndex | QPersistentModelIndex
-CASE_WIDTHS = (150, 200, 92, 56, 120, 70, 190, 170)
+CASE_WIDTHS = (150, 200, 92, 56, 120, 70, 120, 170, 150)
 CHOOSE_WORKER = "Choose a worker…"
 
 
@@ -117,7 +118,7 @@ class CaseRowsModel(RowsModel):
         )
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == WAITING_COLUMN:
-                return f"Referral received {row.received}"
+                return row.received
             if column == OVERDOSE_COLUMN and row.overdoses > 1:
                 return f"{row.overdoses} overdoses known for this person: {row.overdose_dates}"
             if column == MATCH_COLUMN and row.needs_review:
@@ -252,6 +253,7 @@ class InboxView(QWidget):
         else:  # kept (hidden) so that the code paths stay the same for every role
             merge_page.setParent(self)
             merge_page.hide()
+        self._add_alerts_tab(actor)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
@@ -283,6 +285,28 @@ class InboxView(QWidget):
         # Read when shown, and each time it is shown again: new referrals arrive all day.
         RefreshWhenShown(self, self.refresh, every_show=True)
 
+    def _add_alerts_tab(self, actor: Actor) -> None:
+        """For leads: new overdoses on open cases their workers have not yet acknowledged."""
+        self.alerts_model = RowsModel(ALERT_HEADERS, self)
+        self.alerts_table = InboxTable(
+            self.alerts_model, "New overdoses on open cases", (150, 200, 160, 240)
+        )
+        self.alerts_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.alerts_table.open_requested.connect(
+            lambda row: self._open_case(self.alerts_model.rows[row].case_id)
+        )
+        self.alerts_page = QWidget()
+        layout = QVBoxLayout(self.alerts_page)
+        layout.addWidget(self.alerts_table, 1)
+        layout.addWidget(
+            QLabel("The case's worker sees each at the top of My work until they acknowledge it.")
+        )
+        if actor.can("view_all_cases"):
+            self.lower_tabs.addTab(self.alerts_page, "New overdoses on open cases")
+        else:
+            self.alerts_page.setParent(self)
+            self.alerts_page.hide()
+
     # ------------------------------------------------------------------ loading
 
     def refresh(self) -> None:
@@ -307,8 +331,12 @@ class InboxView(QWidget):
         more = f" (the newest {CASE_LIMIT} are shown)" if data.more_cases else ""
         self.cases_title.setText(f"New cases, not yet assigned: {count}{more}")
         self.lower_tabs.setTabText(0, f"Possible matches to decide ({len(data.matches)})")
-        if self.lower_tabs.count() > 1:
+        if self.lower_tabs.count() > 1 and self.lower_tabs.widget(1) is not self.alerts_page:
             self.lower_tabs.setTabText(1, f"Recent merges ({len(data.merges)})")
+        self.alerts_model.set_rows(data.alerts)
+        at = self.lower_tabs.indexOf(self.alerts_page)
+        if at >= 0:
+            self.lower_tabs.setTabText(at, f"New overdoses on open cases ({len(data.alerts)})")
         self._update_buttons()
         self.loaded.emit()
 

@@ -1,0 +1,198 @@
+"""What the next step on a case is, in words: "2nd attempt (day 1): phone or text".
+
+While contact is being sought (new, contacting), the step is the next attempt of the current
+round (``lifecycle.round_attempt_times``): its ordinal, the day of the team's schedule it falls
+on (counted from the first attempt, as ``casework.schedule`` counts), and the ways of reaching
+the person that consent allows (``allowed_methods``). Later statuses name the next stage.
+
+Everything here reads lists a page at a time: one query for the attempts of the page's cases
+and one for the consent history of their people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from followup import vocab
+from followup.casework.consent import ConsentState
+from followup.casework.schedule import Schedule
+from followup.db.models import ConsentEntry, ContactAttempt
+from followup.uktime import short_date, uk_today
+from followup.vocab import CaseStatus, ConsentMethod, ConsentScope
+
+__all__ = [
+    "CaseFacts",
+    "LastContact",
+    "StepInfo",
+    "allowed_methods",
+    "consents_of",
+    "describe",
+    "methods_text",
+    "ordinal",
+    "risk_text",
+    "step_info",
+]
+
+_LATER_STAGES: dict[str, str] = {
+    CaseStatus.ENGAGED: "Refer to a treatment service",
+    CaseStatus.REFERRED: "Confirm that treatment has started",
+    CaseStatus.IN_TREATMENT: "Support while in treatment; close when done",
+}
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def allowed_methods(states: Mapping[str, ConsentState]) -> list[str]:
+    """The ways of reaching the person that consent allows now, in words, best first.
+
+    Phone and text may be used while consent is not yet asked (to seek it) and are blocked once
+    refused or withdrawn; a letter needs letter consent in force; a home visit is listed when
+    home-visit consent is in force. (One function, so that it can follow the consent gate.)
+    """
+    blocked = (vocab.ConsentState.REFUSED, vocab.ConsentState.WITHDRAWN)
+    methods = []
+    for scope, word in ((ConsentScope.CONTACT_PHONE, "phone"), (ConsentScope.CONTACT_SMS, "text")):
+        state = states.get(scope)
+        if state is None or state.state not in blocked:
+            methods.append(word)
+    for scope, word in ((ConsentScope.CONTACT_LETTER, "letter"), (ConsentScope.HOME_VISIT, "home visit")):  # fmt: skip
+        state = states.get(scope)
+        if state is not None and state.in_force:
+            methods.append(word)
+    return methods
+
+
+def methods_text(methods: list[str]) -> str:
+    if not methods:
+        return "no phone, text or letter allowed by consent: outreach or a partner"
+    if len(methods) == 1:
+        return methods[0]
+    return ", ".join(methods[:-1]) + " or " + methods[-1]
+
+
+def describe(
+    status: str, attempts_made: int, schedule: Schedule, states: Mapping[str, ConsentState]
+) -> str:
+    """The next step of a case in words ("" for a closed case)."""
+    if status in _LATER_STAGES:
+        return _LATER_STAGES[status]
+    if status not in (CaseStatus.NEW, CaseStatus.CONTACTING):
+        return ""
+    how = methods_text(allowed_methods(states))
+    if attempts_made == 0:
+        return f"1st attempt (within {schedule.first_attempt_hours} hours): {how}"
+    days = schedule.follow_up_days
+    if attempts_made - 1 < len(days):
+        return f"{ordinal(attempts_made + 1)} attempt (day {days[attempts_made - 1]}): {how}"
+    return f"Review: all {len(days) + 1} scheduled attempts made; next try {how}"
+
+
+def consents_of(
+    session: Session, person_ids: Iterable[int], today: date | None = None
+) -> dict[int, dict[str, ConsentState]]:
+    """Each person's consent in force per scope (as ``consent.consent_states``), in one query."""
+    ids = sorted(set(person_ids))
+    today = today or uk_today()
+    latest: dict[int, dict[str, ConsentEntry]] = {p: {} for p in ids}
+    if ids:
+        for entry in session.scalars(
+            select(ConsentEntry)
+            .where(ConsentEntry.person_id.in_(ids))
+            .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
+        ):
+            latest[entry.person_id][entry.scope] = entry
+    return {
+        person_id: {
+            scope: ConsentState(
+                scope=ConsentScope(scope),
+                state=vocab.ConsentState(e.state),
+                method=ConsentMethod(e.method),
+                recorded_at=e.recorded_at,
+                expires_on=e.expires_on,
+                expired=bool(e.expires_on and e.expires_on < today),
+            )
+            for scope, e in entries.items()
+        }
+        for person_id, entries in latest.items()
+    }
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the next step of one case depends on."""
+
+    case_id: int
+    person_id: int
+    status: str
+    round_started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LastContact:
+    at: datetime
+    method: str
+    outcome: str
+
+    @property
+    def text(self) -> str:
+        return f"{vocab.label(self.method)}: {vocab.label(self.outcome).lower()}"
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    next_step: str
+    last_contact: LastContact | None
+
+
+def step_info(
+    session: Session, cases: Iterable[CaseFacts], schedule: Schedule
+) -> dict[int, StepInfo]:
+    """The next step and the last contact attempt of each case, in two queries."""
+    facts = list(cases)
+    if not facts:
+        return {}
+    ids = sorted({f.case_id for f in facts})
+    attempts: dict[int, list[tuple[datetime, str, str]]] = {i: [] for i in ids}
+    for case_id, at, method, outcome in session.execute(
+        select(
+            ContactAttempt.case_id,
+            ContactAttempt.attempted_at,
+            ContactAttempt.method,
+            ContactAttempt.outcome,
+        )
+        .where(ContactAttempt.case_id.in_(ids))
+        .order_by(ContactAttempt.attempted_at, ContactAttempt.id)
+    ):
+        attempts[case_id].append((at, method, outcome))
+    consents = consents_of(session, (f.person_id for f in facts))
+    out: dict[int, StepInfo] = {}
+    for f in facts:
+        made = attempts[f.case_id]
+        start = f.round_started_at
+        in_round = made if start is None else [a for a in made if a[0] >= start]
+        last = LastContact(*made[-1]) if made else None
+        step = describe(f.status, len(in_round), schedule, consents.get(f.person_id, {}))
+        out[f.case_id] = StepInfo(step, last)
+    return out
+
+
+def risk_text(overdoses: int, last_overdose_at: datetime | None, no_fixed_abode: bool) -> str:
+    """The risk markers of a list row: overdoses known, the last one, no fixed abode."""
+    parts = []
+    if overdoses:
+        noun = "overdose" if overdoses == 1 else "overdoses"
+        last = (
+            f", last {short_date(last_overdose_at)}" if overdoses > 1 and last_overdose_at else ""
+        )
+        parts.append(f"{overdoses} {noun}{last}")
+    if no_fixed_abode:
+        parts.append("no fixed abode")
+    return "; ".join(parts)
