@@ -112,6 +112,7 @@ def test_caseload_and_my_work_say_what_is_next_and_count_days_from_the_incident(
             ContactOutcome.MESSAGE_SENT,
             version,
             when=NOW - timedelta(days=1),
+            number="07700 900123",
         )
     with database.session() as s:
         (row,) = list_cases(s, team["worker1"], CaseQuery(now=NOW))

@@ -45,6 +45,7 @@ def _worked_case(database, team, tmp_path) -> int:
             ContactOutcome.NO_ANSWER,
             version,
             when=NOW + timedelta(hours=1),
+            number="07700 900123",
         )
     return case_id
 
