@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from followup.access import Actor, require
 from followup.casework import next_step, team_rules
 from followup.casework.reoverdose import alert_text
-from followup.db.models import Case, Person, Referral, person_display_name
+from followup.db.models import Case, Person, person_display_name
+from followup.db.queries import incident_columns
 from followup.errors import PermissionDenied
 from followup.vocab import CaseStatus
 
@@ -66,20 +67,7 @@ def my_work(
             Case.round_started_at,
             Case.reoverdose_at,
             Case.reoverdose_acknowledged_at,
-            func.coalesce(
-                Case.incident_at,
-                select(func.max(Referral.incident_at))
-                .where(Referral.case_id == Case.id)
-                .scalar_subquery(),
-            ).label("incident"),
-            select(func.count(Referral.id))
-            .where(Referral.person_id == Case.person_id)
-            .scalar_subquery()
-            .label("overdoses"),
-            select(func.max(Referral.incident_at))
-            .where(Referral.person_id == Case.person_id)
-            .scalar_subquery()
-            .label("last_overdose"),
+            *incident_columns(),
             Person.first_name,
             Person.last_name,
             Person.description,

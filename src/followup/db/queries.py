@@ -35,6 +35,7 @@ __all__ = [
     "age_on",
     "count_cases",
     "fetch_cases",
+    "incident_columns",
     "search_condition",
     "status_condition",
 ]
@@ -209,6 +210,27 @@ def _order(q: CaseQuery) -> list[SQLColumnExpression[Any]]:
     return [*keys[q.sort], d(Case.id)]
 
 
+def incident_columns() -> tuple[Any, Any, Any]:
+    """A case's latest incident, and its person's overdose count and last overdose (labelled
+    ``incident``, ``overdoses``, ``last_overdose``), for the caseload and My work lists."""
+    return (
+        func.coalesce(
+            Case.incident_at,
+            select(func.max(Referral.incident_at))
+            .where(Referral.case_id == Case.id)
+            .scalar_subquery(),
+        ).label("incident"),
+        select(func.count(Referral.id))
+        .where(Referral.person_id == Case.person_id)
+        .scalar_subquery()
+        .label("overdoses"),
+        select(func.max(Referral.incident_at))
+        .where(Referral.person_id == Case.person_id)
+        .scalar_subquery()
+        .label("last_overdose"),
+    )
+
+
 def count_cases(session: Session, q: CaseQuery) -> int:
     return session.scalar(_filtered([func.count(Case.id)], q)) or 0
 
@@ -231,20 +253,7 @@ def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list
                 Case.person_id,
                 Case.round_started_at,
                 Person.no_fixed_abode,
-                func.coalesce(
-                    Case.incident_at,
-                    select(func.max(Referral.incident_at))
-                    .where(Referral.case_id == Case.id)
-                    .scalar_subquery(),
-                ).label("incident"),
-                select(func.count(Referral.id))
-                .where(Referral.person_id == Case.person_id)
-                .scalar_subquery()
-                .label("overdoses"),
-                select(func.max(Referral.incident_at))
-                .where(Referral.person_id == Case.person_id)
-                .scalar_subquery()
-                .label("last_overdose"),
+                *incident_columns(),
             ],
             q,
         )
