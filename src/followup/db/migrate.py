@@ -3,22 +3,26 @@
 A database whose revision this version of Followup does not know was written by a newer
 version: it is refused, never touched. A SQLite file whose last integrity result says damaged
 (``followup.db.health``) is refused before it is opened at all.
+
+Alembic (with mako and pygments, some 0.15 s of imports) is loaded only when a migration runs.
+Checking whether one is needed is one query of ``alembic_version`` against the head revision,
+which is read from the text of the migration files (``revision = "…"`` and ``down_revision``);
+a test checks that it is the head Alembic itself finds.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from followup.db import health
@@ -32,6 +36,9 @@ from followup.db.engine import (
 from followup.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from followup.files import create_private_file, private_folder
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = [
     "IntegrityReport",
     "SchemaState",
@@ -43,6 +50,7 @@ __all__ = [
     "known_revisions",
     "open_database",
     "quick_check",
+    "revision_graph",
     "schema_state",
     "upgrade",
 ]
@@ -50,25 +58,76 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+# `revision: str = "0016"` and `down_revision: str | None = "0015"` (or None, or a tuple of
+# revisions where branches merge), at the start of a line, as Alembic's template writes them.
+_ASSIGNMENT = re.compile(
+    r"^(?P<name>revision|down_revision)\s*(?::[^=\n]*)?=\s*(?P<value>[^\n#]*)", re.MULTILINE
+)
+_REVISION_ID = re.compile(r"[\"']([^\"']+)[\"']")
+
+
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+@functools.cache
+def revision_graph() -> dict[str, tuple[str, ...]]:
+    """Each revision this version knows, with the revisions it follows, from the migration
+    files' text (without importing Alembic)."""
+    graph: dict[str, tuple[str, ...]] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found: dict[str, str] = {}
+        for m in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(m["name"], m["value"].strip())
+        if "revision" not in found:
+            continue  # not a migration (__init__.py)
+        ids = _REVISION_ID.findall(found["revision"])
+        if len(ids) != 1:
+            raise RuntimeError(f"Cannot read the revision id of the migration {path.name}")
+        graph[ids[0]] = tuple(_REVISION_ID.findall(found.get("down_revision", "None")))
+    return graph
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    graph = revision_graph()
+    followed = {down for downs in graph.values() for down in downs}
+    heads = sorted(set(graph) - followed)
+    if len(heads) != 1:
+        raise RuntimeError(f"The migrations have {len(heads)} heads ({', '.join(heads)}), not one")
+    return heads[0]
 
 
 def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(revision_graph())
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL: undefined_table
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and "no such table" in str(orig)
 
 
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The database's schema revision, in one query; None when it has none (empty)."""
+    try:
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError as exc:
+        if _missing_table(exc):
+            return None
+        raise
+    if len(rows) > 1:
+        raise DatabaseUnavailable(
+            f"{db.description[0].upper()}{db.description[1:]} records {len(rows)} schema "
+            "revisions at once; ask support to look at it. Nothing was changed."
+        )
+    return str(rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -134,6 +193,8 @@ def upgrade(
         copy = backup_sqlite(db, backup_dir, f"before-{state.head}")
         if copy is not None and on_backup is not None:
             on_backup(copy)
+    from alembic import command  # only now: a migration is needed
+
     cfg = alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
