@@ -12,6 +12,7 @@ __all__ = [
     "DatabaseTooNew",
     "DatabaseUnavailable",
     "FollowupError",
+    "MaintenanceStopped",
     "NotFound",
     "PermissionDenied",
     "RuleViolation",
@@ -76,3 +77,11 @@ class DatabaseDamaged(DatabaseUnavailable):
 
 class DiskFull(FollowupError):
     """The disk (or the database's size limit) ran out of room; the change was rolled back."""
+
+
+class MaintenanceStopped(FollowupError):
+    """Background maintenance (the start-up check, a backup) was stopped part-way because the
+    app is closing; nothing is wrong and nothing half-done was kept."""
+
+    def __init__(self, message: str = "The check or backup was stopped; nothing was kept.") -> None:
+        super().__init__(message)

@@ -42,7 +42,7 @@ import logging
 import secrets
 import sqlite3
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -286,8 +286,11 @@ class ChainReport:
         return None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Walk the audit trail in id order, streaming, and name the first event that breaks."""
+def verify_chain(session: Session, pace: Callable[[], object] | None = None) -> ChainReport:
+    """Walk the audit trail in id order, streaming, and name the first event that breaks.
+
+    ``pace`` is called for each event: the start-up check's ``Pacer`` pauses there, so that
+    the walk (Python, holding the interpreter) leaves the UI thread room to run."""
     if session.get_bind().dialect.name != "sqlite":
         return ChainReport(0)
     key = _parse(session.scalar(select(Setting.value).where(Setting.key == SETTING_KEY)))
@@ -317,6 +320,8 @@ def verify_chain(session: Session) -> ChainReport:
     checked = 0
     try:
         for row in rows:
+            if pace is not None:
+                pace()
             if row.chain is None:
                 if started:
                     return ChainReport(checked, row.id, key.keyed if key else None)

@@ -33,7 +33,12 @@ from followup.db.engine import (
     make_engine,
     sqlite_path,
 )
-from followup.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
+from followup.errors import (
+    DatabaseDamaged,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    MaintenanceStopped,
+)
 from followup.files import create_private_file, private_folder
 
 if TYPE_CHECKING:
@@ -260,14 +265,29 @@ def open_database(
     return db
 
 
-def quick_check(db: Database) -> None:
+def quick_check(
+    db: Database, progress: Callable[[], int] | None = None, every: int = 1_000_000
+) -> None:
     """SQLite's quick integrity check; a damaged file is refused before anything writes to it.
 
     The result is recorded beside the file (``followup.db.health``); a good one makes the
-    database trusted, so that closing it records the file as Followup leaves it.
+    database trusted, so that closing it records the file as Followup leaves it. ``progress``
+    is SQLite's progress handler, called every ``every`` steps of its machine while the check
+    runs: it may pause there, or return non-zero to stop the check (``MaintenanceStopped``).
     """
     with db.engine.connect() as conn:
-        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        driver = conn.connection.driver_connection
+        if progress is not None and isinstance(driver, sqlite3.Connection):
+            driver.set_progress_handler(progress, every)
+        try:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        except DBAPIError as exc:
+            if progress is not None and "interrupted" in str(exc.orig):
+                raise MaintenanceStopped from None
+            raise
+        finally:
+            if progress is not None and isinstance(driver, sqlite3.Connection):
+                driver.set_progress_handler(None, 0)
     path = sqlite_path(db.url)
     if path is not None:
         health.record(path, ok=rows == ["ok"])

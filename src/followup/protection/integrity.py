@@ -2,6 +2,12 @@
 and the warning against keeping a SQLite file on a network share.
 
 A damaged file is renamed, never written to, so that it can still be examined or salvaged.
+
+The start-up check runs in the background while the user signs in and works, paced by a
+``Pacer``: after every ``work_s`` of checking it pauses for ``pause_s``, so that it never
+holds the interpreter (or the disk) for long at a stretch. SQLite's quick check pauses in its
+progress handler, the audit chain's walk between events, the backup between page steps. The
+pacer also stops the work when the app closes (``MaintenanceStopped``).
 """
 
 from __future__ import annotations
@@ -9,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -16,10 +24,13 @@ from typing import Any
 
 from followup.db import health
 from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
-from followup.errors import DatabaseUnavailable, FollowupError
+from followup.errors import DatabaseUnavailable, FollowupError, MaintenanceStopped
 
 __all__ = [
     "NETWORK_FILESYSTEMS",
+    "PAUSE_S",
+    "WORK_S",
+    "Pacer",
     "StartupCheck",
     "filesystem_of",
     "is_damage_message",
@@ -125,6 +136,50 @@ def set_aside_damaged(path: Path, now: datetime | None = None) -> Path:
     return aside
 
 
+WORK_S = 0.02  # at most this long working at a stretch …
+PAUSE_S = 0.01  # … then this long paused
+SQLITE_STEPS = 200_000  # SQLite machine steps between two calls of the progress handler
+
+
+class Pacer:
+    """Work in bursts of ``work_s`` with pauses of ``pause_s`` between; ``stop()`` ends the work
+    at its next call (``MaintenanceStopped``). Called from the worker thread only, except
+    ``stop``, which any thread may call."""
+
+    def __init__(self, work_s: float = WORK_S, pause_s: float = PAUSE_S) -> None:
+        self.work_s = work_s
+        self.pause_s = pause_s
+        self._stopped = threading.Event()
+        self._since = time.perf_counter()
+        self.pauses = 0
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def __call__(self, *_: object) -> None:
+        """A point where the work may pause (any arguments, as a backup's progress gives)."""
+        if self._stopped.is_set():
+            raise MaintenanceStopped
+        now = time.perf_counter()
+        if now - self._since >= self.work_s:
+            self.pauses += 1
+            if self._stopped.wait(self.pause_s):
+                raise MaintenanceStopped
+            self._since = time.perf_counter()
+
+    def sqlite_progress(self) -> int:
+        """For ``set_progress_handler``: pauses like a call; non-zero stops the statement."""
+        try:
+            self()
+        except MaintenanceStopped:
+            return 1
+        return 0
+
+
 @dataclass(frozen=True)
 class StartupCheck:
     """What the background check after opening found."""
@@ -134,9 +189,10 @@ class StartupCheck:
     audit_altered: str | None = None  # the sentence when the audit trail's hash chain breaks
 
 
-def startup_check(db: Database) -> StartupCheck:
+def startup_check(db: Database, pace: Pacer | None = None) -> StartupCheck:
     """SQLite's quick check, the network-share test and the audit trail's hash chain, for the
-    background after opening (the chain is streamed: seconds for a million events)."""
+    background after opening (the chain is streamed: seconds for a million events), paced by
+    ``pace`` when given."""
     from followup.audit.chain import verify_chain
     from followup.db.migrate import quick_check
 
@@ -145,7 +201,8 @@ def startup_check(db: Database) -> StartupCheck:
         return StartupCheck(None, None)
     warning = network_share_warning(path)
     try:
-        quick_check(db)  # records the result beside the file (followup.db.health)
+        # Records the result beside the file (followup.db.health).
+        quick_check(db, pace.sqlite_progress if pace else None, SQLITE_STEPS)
     except DatabaseUnavailable as exc:
         return StartupCheck(str(exc), warning)
     except Exception as exc:  # a malformed file raises from the driver
@@ -158,7 +215,7 @@ def startup_check(db: Database) -> StartupCheck:
         raise
     try:
         with db.session() as s:
-            chain = verify_chain(s)
+            chain = verify_chain(s, pace)
     except DatabaseUnavailable as exc:  # damage the quick check missed, met reading the chain
         return StartupCheck(str(exc), warning)
     return StartupCheck(None, warning, chain.problem)

@@ -3,6 +3,11 @@ folder, backup file names, and the checked SQLite copy that appears only when co
 
 SQLite is copied with its backup API in page steps (never a file copy of a live WAL database),
 the copy is checked, and it appears under its final name only when it is complete.
+
+A paced copy (the daily backup in the background, ``pace`` given) holds one read transaction
+on the source for the whole copy, so that it copies one consistent snapshot however the
+user writes meanwhile (without it, SQLite starts a backup again after every write by another
+connection), and it pauses between small page steps and within the check of the copy.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import contextlib
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +48,7 @@ __all__ = [
 ]
 
 STEP_PAGES = 2048  # 8 MB a step with 4 KB pages
+PACED_STEP_PAGES = 256  # 1 MB a step when paced: a few milliseconds each
 LOCK_TIMEOUT_S = 0.5
 SETTING_KEY = "backup_folder"
 # <database name>-<YYYYmmdd-HHMMSS>-<label>[-n].sqlite, as db.migrate.backup_sqlite names them.
@@ -173,9 +180,16 @@ def followup_revision(conn: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
-def _check_copy(conn: sqlite3.Connection, what: str) -> str:
+def _check_copy(
+    conn: sqlite3.Connection, what: str, pace: Callable[..., object] | None = None
+) -> str:
     """Quick-check a fresh copy and return its revision, or say what is wrong with it."""
-    rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    if pace is not None:
+        conn.set_progress_handler(_progress(pace), 200_000)
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    finally:
+        conn.set_progress_handler(None, 0)
     if rows != ["ok"]:
         raise BackupProblem(
             f"The copy of {what} failed SQLite's integrity check, so the database itself may be "
@@ -200,18 +214,59 @@ def _fsync(path: Path) -> None:
             os.close(fd)
 
 
-def copy_sqlite(source: sqlite3.Connection, target: Path, what: str) -> str:
-    """Copy with the backup API to a temporary name, check, then rename into place."""
+def _progress(pace: Callable[..., object]) -> Callable[[], int]:
+    """``pace`` as SQLite's progress handler: an exception from it stops the statement (which
+    then fails as "interrupted")."""
+
+    def handler() -> int:
+        try:
+            pace()
+        except Exception:
+            return 1
+        return 0
+
+    return handler
+
+
+def copy_sqlite(
+    source: sqlite3.Connection,
+    target: Path,
+    what: str,
+    pace: Callable[..., object] | None = None,
+) -> str:
+    """Copy with the backup API to a temporary name, check, then rename into place.
+
+    With ``pace`` (called between steps; it may pause, or raise to stop) the copy is one
+    snapshot of the source, in small steps; see the module docstring.
+    """
     tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    snapshot = pace is not None and not source.in_transaction
     try:
         create_private_file(tmp)  # 0600, and SQLite gives its journal the same mode
         dst = sqlite3.connect(tmp, isolation_level=None)
         try:
-            source.backup(dst, pages=STEP_PAGES, sleep=0.01)
+            if snapshot:
+                source.execute("BEGIN")  # a read transaction: one snapshot for the whole copy
+                source.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            if pace is None:
+                source.backup(dst, pages=STEP_PAGES, sleep=0.01)
+            else:
+                source.backup(dst, pages=PACED_STEP_PAGES, progress=pace, sleep=0.01)
+            if snapshot:
+                source.rollback()
             # A backup is one self-contained file, whatever the journal mode of the original.
             dst.execute("PRAGMA journal_mode=DELETE")
-            revision = _check_copy(dst, what)
+            try:
+                revision = _check_copy(dst, what, pace)
+            except sqlite3.OperationalError as exc:
+                if pace is not None and "interrupted" in str(exc):
+                    from followup.errors import MaintenanceStopped
+
+                    raise MaintenanceStopped from None
+                raise
         finally:
+            if snapshot and source.in_transaction:
+                source.rollback()
             dst.close()
         _fsync(tmp)
         os.replace(tmp, target)

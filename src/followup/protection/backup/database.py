@@ -48,11 +48,13 @@ def backup_database(
     actor: Actor | None = None,
     label: str = "manual",
     automatic: bool = False,
+    pace: Callable[..., object] | None = None,
 ) -> BackupInfo:
     """Write a consistent, checked backup of the database to ``target`` (a file or a folder).
 
     An existing ``target`` is replaced only when it is itself a backup. When an open
-    ``Database`` is given, the backup is recorded in its audit trail.
+    ``Database`` is given, the backup is recorded in its audit trail. ``pace`` paces a SQLite
+    copy in the background (``common.copy_sqlite``).
     """
     url = db_or_url.url if isinstance(db_or_url, Database) else db_or_url
     target = Path(target).expanduser()
@@ -77,7 +79,7 @@ def backup_database(
                 f"Could not open {describe(url)} ({sqlite_reason(exc)}); no backup was made."
             ) from None
         try:
-            revision: str | None = copy_sqlite(src, target, describe(url))
+            revision: str | None = copy_sqlite(src, target, describe(url), pace)
         finally:
             src.close()
     elif backend == "postgresql":

@@ -156,7 +156,11 @@ def schedule_setting(paths: AppPaths | None = None) -> Schedule:
 
 
 def automatic_backup(
-    db: Database, folder: Path, now: datetime | None = None, schedule: Schedule | None = None
+    db: Database,
+    folder: Path,
+    now: datetime | None = None,
+    schedule: Schedule | None = None,
+    pace: Callable[..., object] | None = None,
 ) -> BackupInfo | None:
     """Make today's automatic backup of a SQLite database if there is none yet, then rotate.
 
@@ -173,7 +177,7 @@ def automatic_backup(
     info = None
     if not any(b.made_at.date() == now.date() for b in mine):
         target = free_name(folder, source.stem, now, AUTO_LABEL, "sqlite")
-        info = backup_database(db, target, label=AUTO_LABEL, automatic=True)
+        info = backup_database(db, target, label=AUTO_LABEL, automatic=True, pace=pace)
     rotate_backups(folder, now, schedule.keep_daily, schedule.keep_weekly, schedule.keep_monthly)
     return info
 

@@ -353,6 +353,8 @@ class AppFlow(QObject):
             old.deleteLater()
 
     def close(self) -> None:
+        if self.guard is not None:  # the maintenance stops before the database is closed
+            self.guard.stop()
         for widget in (self.dialog, self.window):
             if widget is not None:
                 widget.blockSignals(True)

@@ -2,26 +2,32 @@
 opening, the daily automatic backup, the network-share warning, and what to do about damage.
 
 All the work runs in the background (a quick check reads the whole file: seconds on a large
-one). A damaged file is closed, set aside and never written to; the user is offered the
-newest good backup. ``offer_restore`` is the replaceable dialog, for tests.
+one), on a thread of its own rather than the pool that sign-in and the views use, and paced
+(``protection.integrity.Pacer``: short bursts with pauses between), so that it never holds up
+sign-in or typing. Closing the app stops it part-way (``stop``); nothing half-done is kept.
+A damaged file is closed, set aside and never written to; the user is offered the newest
+good backup. ``offer_restore`` is the replaceable dialog, for tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
+from followup.errors import FollowupError, MaintenanceStopped
 from followup.protection.backup.common import BackupInfo
 from followup.protection.backup.rotation import automatic_backup, schedule_setting
-from followup.protection.integrity import StartupCheck, startup_check
+from followup.protection.integrity import Pacer, StartupCheck, startup_check
 from followup.settings import APP_NAME, AppPaths
 from followup.startup import database_file, sqlite_path
-from followup.ui.tasks import TaskRunner, message_to
+from followup.ui.tasks import TaskRunner
 from followup.ui.widgets.look import StyleRole, set_role
 
 if TYPE_CHECKING:
@@ -37,6 +43,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BACKUP_CHECK_MS = 60 * 60 * 1000  # hourly look: is today's backup made yet?
+STOP_WAIT_S = 15.0  # closing waits this long at most for the maintenance to stop
+# Said when the check or the backup fails unexpectedly (Followup's own errors say themselves).
+CHECK_FAILED = (
+    "The start-up check of the database could not finish ({reason}). Followup carries on; "
+    "run `followup check` to check the database, or restart Followup to try again."
+)
+BACKUP_FAILED = (
+    "Today's automatic backup could not be made ({reason}). Your work is safe in the database; "
+    "Followup tries again within the hour, or make one with `followup backup`."
+)
 
 
 def offer_restore(message: str, backup: Path) -> bool:
@@ -56,6 +72,8 @@ class DatabaseGuard(QObject):
 
     damaged = Signal(str)  # the sentence saying the database is damaged
     warning = Signal(str)  # something the user should know, not blocking
+    finished = Signal()  # a round of maintenance is over (done, failed or found damage)
+    _outcome = Signal(object, bool, object)  # from the worker: (callback, ok, value)
 
     def __init__(
         self,
@@ -69,29 +87,90 @@ class DatabaseGuard(QObject):
         self.db = db
         self.folder = folder
         self.paths = paths
-        self.runner = runner or TaskRunner(self)
+        self.runner = runner  # tests: a SyncTaskRunner; otherwise a thread of its own
+        self.pacer = Pacer()
+        self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_backup: BackupInfo | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(BACKUP_CHECK_MS)
         self.timer.timeout.connect(self.backup_now)
         self._labels: list[QLabel] = []
+        self._outcome.connect(self._deliver)
 
     @property
     def watching(self) -> bool:
         return database_file(self.db) is not None
 
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         if self.watching:
-            self.runner.run(
-                lambda: startup_check(self.db),
-                self._checked,
-                message_to(self._note),
-                name="integrity check",
-            )
+            db = self.db
+            self._run(lambda pace: startup_check(db, pace), self._checked, CHECK_FAILED, "check")
 
     def stop(self) -> None:
+        """No more backups; a check or backup under way stops at its next pause."""
         self.timer.stop()
+        self.pacer.stop()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(STOP_WAIT_S)
+            if thread.is_alive():
+                log.warning("The start-up maintenance did not stop in %.0f s", STOP_WAIT_S)
+
+    def _run(
+        self,
+        work: Callable[[Pacer], Any],
+        done: Callable[[Any], None],
+        failure: str,
+        name: str,
+    ) -> None:
+        if self.pacer.stopped or self.busy:
+            return  # closing, or the last round is still going (it backs up when it ends)
+
+        def failed(exc: BaseException) -> None:
+            self._failed(failure, exc)
+
+        pacer = self.pacer
+        if self.runner is not None:
+            self.runner.run(lambda: work(pacer), done, failed, name=name)
+            return
+
+        def body() -> None:
+            try:
+                result = work(pacer)
+            except MaintenanceStopped:
+                log.info("The %s was stopped: the app is closing", name)
+                return
+            except BaseException as exc:  # every failure reaches the user
+                if not isinstance(exc, FollowupError):
+                    log.exception("The background %s failed", name)
+                outcome: tuple[Callable[[Any], None], bool, Any] = (failed, False, exc)
+            else:
+                outcome = (done, True, result)
+            with contextlib.suppress(RuntimeError):  # the guard is gone: nobody to tell
+                self._outcome.emit(*outcome)
+
+        self._thread = threading.Thread(target=body, name=f"followup {name}", daemon=True)
+        self._thread.start()
+
+    @Slot(object, bool, object)
+    def _deliver(self, callback: Callable[[Any], None], _ok: bool, value: object) -> None:
+        self._thread = None
+        callback(value)
+
+    def _failed(self, sentence: str, exc: BaseException) -> None:
+        if isinstance(exc, MaintenanceStopped):
+            return
+        if isinstance(exc, FollowupError):  # our own sentences say what to do already
+            self._note(str(exc))
+        else:
+            reason = f"something unexpected went wrong: {type(exc).__name__}"
+            self._note(sentence.format(reason=reason))
+        self.finished.emit()
 
     def _checked(self, result: StartupCheck) -> None:
         if result.network_warning:
@@ -101,22 +180,24 @@ class DatabaseGuard(QObject):
         if result.damaged:
             self.stop()
             self.damaged.emit(result.damaged)
+            self.finished.emit()
             return
-        self.backup_now()
         self.timer.start()
+        self.backup_now()
 
     def backup_now(self) -> None:
         db, folder, paths = self.db, self.folder, self.paths
-        self.runner.run(
-            lambda: automatic_backup(db, folder, schedule=schedule_setting(paths)),
+        self._run(
+            lambda pace: automatic_backup(db, folder, schedule=schedule_setting(paths), pace=pace),
             self._backed_up,
-            message_to(self._note),
-            name="automatic backup",
+            BACKUP_FAILED,
+            "automatic backup",
         )
 
     def _backed_up(self, info: BackupInfo | None) -> None:
         if info is not None:
             self.last_backup = info
+        self.finished.emit()
 
     def _note(self, message: str) -> None:
         if message in self.warnings:
