@@ -2,12 +2,16 @@
 
 It only composes: each view owns its widgets and talks to the services itself. Adding a view
 is one line in ``VIEWS``: a title, who may see it, and how to build it from a ``ViewContext``.
+
+A view is built (its module imported, its first query started) when it is first shown or
+asked for (``views[title]``), not when the window opens: sign-in reaches My work without
+waiting for the letters, the inbox and the rest.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -207,6 +211,28 @@ class CaseTabs(QTabWidget):
             self.all_closed.emit()
 
 
+class LazyViews(Mapping[str, QWidget]):
+    """The window's views by title, in sidebar order; a view is built when first looked up."""
+
+    def __init__(self, titles: list[str], build: Callable[[str], QWidget]) -> None:
+        self._titles = titles
+        self._build = build
+        self.built: dict[str, QWidget] = {}
+
+    def __getitem__(self, title: str) -> QWidget:
+        if title not in self._titles:
+            raise KeyError(title)
+        if title not in self.built:
+            self.built[title] = self._build(title)
+        return self.built[title]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._titles)
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+
 class MainWindow(QMainWindow):
     """Sidebar, views and opened cases; the status bar names the database and the user."""
 
@@ -224,24 +250,22 @@ class MainWindow(QMainWindow):
         self.sidebar.setAccessibleName("Views")
         self.sidebar.setMaximumWidth(160)
         self.stack = QStackedWidget()
-        self.views: dict[str, QWidget] = {}
+        self._ctx = ctx
+        self._specs = {spec.title: spec for spec in VIEWS if spec.allowed(actor)}
+        self._pages: dict[str, QScrollArea] = {}
+        self.views = LazyViews(list(self._specs), self._build_view)
         # After a save, a view on screen reads again at once, a hidden one when next shown.
         self._refreshers: list[RefreshWhenShown] = []
-        for spec in VIEWS:
-            if spec.allowed(actor):
-                view = spec.build(ctx)
-                self.views[spec.title] = view
-                # On a narrow screen, with a case open beside it, a view scrolls sideways
-                # rather than pushing the window past the screen's edge.
-                page = QScrollArea()
-                page.setWidgetResizable(True)
-                page.setFrameShape(QFrame.Shape.NoFrame)
-                page.setWidget(view)
-                self.stack.addWidget(page)
-                self.sidebar.addItem(spec.title)
-                refresh = getattr(view, "refresh", None)
-                if callable(refresh):
-                    self._refreshers.append(refresher(view) or RefreshWhenShown(view, refresh))
+        for title in self._specs:
+            # On a narrow screen, with a case open beside it, a view scrolls sideways
+            # rather than pushing the window past the screen's edge.
+            page = QScrollArea()
+            page.setWidgetResizable(True)
+            page.setFrameShape(QFrame.Shape.NoFrame)
+            self._pages[title] = page
+            self.stack.addWidget(page)
+            self.sidebar.addItem(title)
+        self.sidebar.currentRowChanged.connect(self._build_row)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
 
@@ -283,6 +307,19 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+W"), self, self._close_current_case)
         for n in range(min(len(self.views), 9)):
             QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.show_view(n))
+
+    def _build_view(self, title: str) -> QWidget:
+        view = self._specs[title].build(self._ctx)
+        self._pages[title].setWidget(view)
+        refresh = getattr(view, "refresh", None)
+        if callable(refresh):
+            self._refreshers.append(refresher(view) or RefreshWhenShown(view, refresh))
+        return view
+
+    def _build_row(self, row: int) -> None:
+        titles = list(self._specs)
+        if 0 <= row < len(titles):
+            _ = self.views[titles[row]]  # built now, on its first showing
 
     def show_view(self, index: int) -> None:
         self.sidebar.setCurrentRow(index)
