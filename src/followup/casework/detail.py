@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
@@ -362,7 +362,9 @@ class _Read:
     """The case's collections, each read once and shared by the sections and the timeline."""
 
     referrals: list[Referral]
-    attempts: list[ContactAttempt]  # every one, voided too, in the order they were logged
+    # Every attempt, voided too, in the order they were logged: plain rows with the columns as
+    # attributes (hundreds on a long case; ORM objects would cost several times as much).
+    attempts: list[Row[Any]]
     treatments: list[tuple[TreatmentReferral, str]]  # with the service's name
     letters: list[tuple[int, str, datetime, int | None]]  # id, template, made, author; newest first
 
@@ -375,8 +377,8 @@ def _read(session: Session, case: Case) -> _Read:
             )
         ),
         attempts=list(
-            session.scalars(
-                select(ContactAttempt)
+            session.execute(
+                select(*ContactAttempt.__table__.columns)
                 .where(ContactAttempt.case_id == case.id)
                 .order_by(ContactAttempt.id)
             )

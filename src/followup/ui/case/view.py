@@ -60,6 +60,7 @@ __all__ = [
     "load_detail",
     "open_case_data",
     "save_and_reload",
+    "worker_loads",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,6 @@ class OpenedCase:
 
     detail: CaseDetail
     services: list[ServiceChoice]
-    workers: list[allocation.WorkerLoad]  # with their loads, for a lead's Assign…
 
 
 def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
@@ -94,8 +94,14 @@ def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
     with db.session(write=True) as s:
         detail = open_case(s, actor, case_id)
         services = treatment.services(s)
-        workers = allocation.worker_loads(s, actor) if actor.can("assign") else []
-    return OpenedCase(detail, services, workers)
+    return OpenedCase(detail, services)
+
+
+def worker_loads(db: Database, actor: Actor) -> list[allocation.WorkerLoad]:
+    """The workers with their loads, for a lead's Assign… (a count over every open case: read
+    after the case is shown, so opening the case does not wait for it)."""
+    with db.session() as s:
+        return allocation.worker_loads(s, actor)
 
 
 def load_detail(db: Database, actor: Actor, case_id: int) -> CaseDetail:
@@ -336,10 +342,17 @@ class CaseView(QWidget):
         self._services = opened.services
         if TREATMENT_TAB in self._built:
             self.treatment.set_services(opened.services)
-        self.lifecycle.set_workers(opened.workers)
         self.status.hide()
         self.body.show()
         self._show(opened.detail)
+        if self._actor.can("assign"):
+            db, actor = self._db, self._actor
+            self._runner.run(
+                lambda: worker_loads(db, actor),
+                self.lifecycle.set_workers,
+                self._fail_reload,
+                name="worker loads",
+            )
 
     def _fail(self, exc: BaseException) -> None:
         message = plain_message(exc)
