@@ -9,6 +9,7 @@ database enforces them with check constraints built from the same enums (the tup
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -284,7 +285,11 @@ def label(value: str | None) -> str:
     """Turn a stored value such as ``in_treatment`` into display text such as ``In treatment``."""
     if not value:
         return ""
-    value = str(value)
+    return _label(str(value))
+
+
+@lru_cache(maxsize=4096)  # a few hundred stored values, shown again and again (timelines)
+def _label(value: str) -> str:
     if value in _SPECIAL_LABELS:
         return _SPECIAL_LABELS[value]
     text = value.replace("_", " ")

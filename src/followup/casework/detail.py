@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
@@ -357,31 +357,69 @@ def _person_value_text(field_name: str, stored: str | None) -> str:
     return vocab.label(str(value)) if field_name == "gender" else str(value)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """The case's collections, each read once and shared by the sections and the timeline."""
+
+    referrals: list[Referral]
+    # Every attempt, voided too, in the order they were logged: plain rows with the columns as
+    # attributes (hundreds on a long case; ORM objects would cost several times as much).
+    attempts: list[Row[Any]]
+    treatments: list[tuple[TreatmentReferral, str]]  # with the service's name
+    letters: list[tuple[int, str, datetime, int | None]]  # id, template, made, author; newest first
+
+
+def _read(session: Session, case: Case) -> _Read:
+    return _Read(
+        referrals=list(
+            session.scalars(
+                select(Referral).where(Referral.case_id == case.id).order_by(Referral.incident_at)
+            )
+        ),
+        attempts=list(
+            session.execute(
+                select(*ContactAttempt.__table__.columns)
+                .where(ContactAttempt.case_id == case.id)
+                .order_by(ContactAttempt.id)
+            )
+        ),
+        treatments=[
+            (t, name)
+            for t, name in session.execute(
+                select(TreatmentReferral, Service.name)
+                .join(Service)
+                .where(TreatmentReferral.case_id == case.id)
+                .order_by(TreatmentReferral.referred_on, TreatmentReferral.id)
+            )
+        ],
+        letters=[
+            (lid, template, made, author)
+            for lid, template, made, author in session.execute(
+                select(Letter.id, Letter.template, Letter.created_at, Letter.author_id)
+                .where(Letter.case_id == case.id)
+                .order_by(Letter.created_at.desc(), Letter.id.desc())
+            )
+        ],
+    )
+
+
 def _timeline(
-    session: Session, actor: Actor, case: Case, names: dict[int, str]
+    session: Session, actor: Actor, case: Case, names: dict[int, str], read: _Read
 ) -> list[TimelineEntry]:
     fix = _Corrections(session, actor, case, names)
     entries: list[TimelineEntry] = []
-    for r in session.scalars(select(Referral).where(Referral.case_id == case.id)):
+    for r in read.referrals:
         doses = (
             f", {r.naloxone_doses} naloxone dose(s) given" if r.naloxone_doses is not None else ""
         )
         entries.append(
             TimelineEntry(r.incident_at, "referral", f"Police referral {r.police_reference}{doses}")
         )
-    attempts = list(
-        session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id))
-    )
+    attempts = read.attempts
     consents = list(
         session.scalars(select(ConsentEntry).where(ConsentEntry.person_id == case.person_id))
     )
-    treatments = list(
-        session.execute(
-            select(TreatmentReferral, Service.name)
-            .join(Service)
-            .where(TreatmentReferral.case_id == case.id)
-        )
-    )
+    treatments = read.treatments
     kits = list(session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)))
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)))
     changes = list(
@@ -475,13 +513,10 @@ def _timeline(
                 timeline_kind="person",
             )
         )
-    for letter in session.scalars(select(Letter).where(Letter.case_id == case.id)):
+    for _id, template, made, author in read.letters:
         entries.append(
             TimelineEntry(
-                letter.created_at,
-                "letter",
-                f"Letter: {vocab.label(letter.template)}",
-                names.get(letter.author_id or 0, ""),
+                made, "letter", f"Letter: {vocab.label(template)}", names.get(author or 0, "")
             )
         )
     entries.sort(key=lambda e: e.sort_key, reverse=True)
@@ -522,7 +557,7 @@ def _officer(r: Referral) -> str:
     return " ".join(x for x in parts if x)
 
 
-def _referrals(session: Session, case: Case) -> tuple[ReferralRow, ...]:
+def _referrals(read: _Read) -> tuple[ReferralRow, ...]:
     return tuple(
         ReferralRow(
             police_reference=r.police_reference,
@@ -540,9 +575,7 @@ def _referrals(session: Session, case: Case) -> tuple[ReferralRow, ...]:
             notes=r.notes or "",
             received_at=r.received_at,
         )
-        for r in session.scalars(
-            select(Referral).where(Referral.case_id == case.id).order_by(Referral.incident_at)
-        )
+        for r in read.referrals
     )
 
 
@@ -562,6 +595,7 @@ def case_detail(
     person = session.get(Person, case.person_id)
     assert person is not None  # a case always has its person (a foreign key, not null)
     names = _names(session)
+    read = _read(session, case)
     overdoses = tuple(
         session.scalars(
             select(Referral.incident_at)
@@ -578,10 +612,10 @@ def case_detail(
             names.get(a.worker_id or 0, ""),
             a.seeking_consent,
         )
-        for a in session.scalars(
-            select(ContactAttempt)
-            .where(ContactAttempt.case_id == case.id, not_voided(ContactAttempt))
-            .order_by(ContactAttempt.attempted_at.desc())
+        for a in sorted(
+            (a for a in read.attempts if a.voided_at is None),
+            key=lambda a: a.attempted_at,
+            reverse=True,
         )
     )
     treatments = tuple(
@@ -596,12 +630,8 @@ def case_detail(
             t.exit_reason,
             t.version,
         )
-        for t, name in session.execute(
-            select(TreatmentReferral, Service.name)
-            .join(Service)
-            .where(TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral))
-            .order_by(TreatmentReferral.referred_on)
-        )
+        for t, name in read.treatments
+        if t.voided_at is None
     )
     kits = tuple(
         KitRow(
@@ -631,10 +661,8 @@ def case_detail(
         )
     )
     letters = tuple(
-        LetterRow(lt.id, lt.template, lt.created_at, names.get(lt.author_id or 0, ""))
-        for lt in session.scalars(
-            select(Letter).where(Letter.case_id == case.id).order_by(Letter.created_at.desc())
-        )
+        LetterRow(lid, template, made, names.get(author or 0, ""))
+        for lid, template, made, author in read.letters
     )
     gates = contact_gate.case_gates(session, case)
     following = FORWARD.get(case.status, ())
@@ -657,14 +685,14 @@ def case_detail(
         closure_note=case.closure_note or "",
         overdoses=overdoses,
         person=_person(person),
-        referrals=_referrals(session, case),
+        referrals=_referrals(read),
         consents=consent.consent_states(session, person.id),
         consent_history=tuple(consent.history(session, person.id)),
         attempts=attempts,
         treatments=treatments,
         kits=kits,
         warnings=warnings,
-        timeline=tuple(_timeline(session, actor, case, names)),
+        timeline=tuple(_timeline(session, actor, case, names, read)),
         method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,

@@ -67,7 +67,7 @@ from followup.letters.making import (
     record_of,
     store_letter,
 )
-from followup.letters.render import combine_pdfs, lay_out, render_letter, render_letters
+from followup.letters.render import combine_pdfs, lay_out, render_letter
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.states import stored_letters_open
 from followup.letters.templates import spec
@@ -376,7 +376,6 @@ def render_batch(
         cases = _load_cases(session, {r.case_id for r in requests})
         # Each entry: a stored letter, or one made now (its request and PDF).
         entries: list[LetterRecord | tuple[LetterRequest, bytes]] = []
-        contents = []
         skipped: list[SkippedLetter] = []
         for done, item in enumerate(items, start=1):
             if cancelled is not None and cancelled():
@@ -412,19 +411,14 @@ def render_batch(
                         build_letter(session, case, request, ctx, actor.display_name), ctx.head
                     )
                     entries.append((request, render_letter(laid, ctx.head)))
-                    contents.append(laid)
                 except RuleViolation as exc:
                     skipped.append(SkippedLetter(request.case_id, request.template, str(exc)))
             if progress is not None:
                 progress(done, total)
         if not entries:
             return BatchResult(None, 0, (), tuple(skipped))
-        if not any(isinstance(entry, LetterRecord) for entry in entries):
-            combined = render_letters(contents, ctx.head)
-        else:
-            combined = combine_pdfs(
-                [e.pdf if isinstance(e, LetterRecord) else e[1] for e in entries]
-            )
+        # Each letter is drawn once: the print job is the letters' own PDFs, joined.
+        combined = combine_pdfs([e.pdf if isinstance(e, LetterRecord) else e[1] for e in entries])
         if cancelled is not None and cancelled():
             session.rollback()
             return BatchResult(None, 0, (), tuple(skipped), cancelled=True)

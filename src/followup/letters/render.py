@@ -40,6 +40,7 @@ from reportlab.pdfgen.canvas import Canvas
 from followup.errors import RuleViolation
 from followup.letters.templates import banned_word, discretion_refusal
 from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
+from followup.pdf.join import Unsupported, join_pdfs
 from followup.pdf.text import clean, visual, wrap
 
 __all__ = [
@@ -481,8 +482,20 @@ def combine_pdfs(pdfs: Sequence[bytes]) -> CombinedPdf:
     """Stored letters joined into one PDF as they are, each starting on a new sheet.
 
     The letters' own pages are copied unchanged (a stored letter is the record of what was
-    sent); a letter with an odd number of pages is followed by a blank A4 page.
+    sent); a letter with an odd number of pages is followed by a blank A4 page. The letters
+    ReportLab drew are joined by ``followup.pdf.join`` (fast, and the fonts and logo they
+    share written once); any other PDF makes the whole batch go through pypdf instead.
     """
+    try:
+        joined = join_pdfs(
+            pdfs, blank_after_odd=(PAGE_W, PAGE_H), title="Letters", creator="Followup"
+        )
+    except Unsupported:
+        return _combine_with_pypdf(pdfs)
+    return CombinedPdf(joined.pdf, joined.pages, joined.starts)
+
+
+def _combine_with_pypdf(pdfs: Sequence[bytes]) -> CombinedPdf:
     writer = PdfWriter()
     starts: list[int] = []
     for pdf in pdfs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 from sqlalchemy import select
 
@@ -125,6 +126,14 @@ def open_view(qtbot, db, actor, case_id: int) -> CaseView:
     view.show()
     qtbot.waitUntil(lambda: view.detail is not None and not view.busy, timeout=WAIT)
     return view
+
+
+def show_tab(qtbot, view: CaseView, title: str) -> None:
+    """Click the tab whose title starts with ``title``, as a user would."""
+    bar = view.tabs.tabBar()
+    index = next(i for i in range(bar.count()) if bar.tabText(i).startswith(title))
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: view.tabs.currentIndex() == index, timeout=WAIT)
 
 
 def settle(qtbot, view: CaseView) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from followup.db import models as m
+from followup.ui.case.forms import table_text
 from tests.ui.case.helpers import choose, make_case, open_view, settle
 
 
@@ -44,7 +45,7 @@ def test_with_consent_not_asked_a_letter_is_held_back_and_a_call_seeks_consent(u
     qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
     assert panel.message.text() == "Attempt logged."
-    assert panel.table.item(0, 1).text() == "Phone (seeking consent)"
+    assert table_text(panel.table)[0][1] == "Phone (seeking consent)"
     assert "Phone: voicemail left (seeking consent)" in [r[2] for r in view.timeline.rows()]
     with ui_db.session() as s:
         assert s.scalar(select(m.ContactAttempt.seeking_consent)) is True

@@ -25,7 +25,7 @@ def row_of(view: CaseView, kind: str, text_part: str) -> int:
 
 def right_click(qtbot, view: CaseView, row: int) -> None:
     table = view.timeline.table
-    table.scrollToItem(table.item(row, 2))
+    table.scrollTo(table.model().index(row, 2))
     pos = table.visualRect(table.model().index(row, 2)).center()
     event = QContextMenuEvent(
         QContextMenuEvent.Reason.Mouse, pos, table.viewport().mapToGlobal(pos)
@@ -93,7 +93,7 @@ def test_a_worker_past_the_window_is_refused_and_a_lead_may_correct(ui_db, team,
     lead_view = open_view(qtbot, ui_db, team["lead"], case_id)
     row = row_of(lead_view, "Contact", "no answer")
     # From the keyboard: choose the row, then Correct… opens the same menu.
-    lead_view.timeline.table.setCurrentCell(row, 2)
+    lead_view.timeline.table.setCurrentIndex(lead_view.timeline.table.model().index(row, 2))
     qtbot.mouseClick(lead_view.timeline.correct_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: lead_view.timeline.menu is not None and lead_view.timeline.menu.isVisible()
@@ -132,7 +132,7 @@ def test_a_refused_amendment_keeps_the_dialog_open_with_the_reason(ui_db, team, 
     # A kit is a whole day: its date alone, no time.
     assert view.timeline.rows()[row][0] == short_date(uk_today())
     table = view.timeline.table
-    table.scrollToItem(table.item(row, 2))
+    table.scrollTo(table.model().index(row, 2))
     pos = table.visualRect(table.model().index(row, 2)).center()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from followup.db import models as m
 from followup.ui.case import dialogs
 from followup.ui.case.forms import table_text
-from followup.ui.case.view import CaseView
+from followup.ui.case.view import CONSENT_TAB, PERSON_TAB, CaseView
 from tests.ui.case.helpers import (
     WAIT,
     case_status,
@@ -20,6 +20,7 @@ from tests.ui.case.helpers import (
     open_view,
     service_attempt,
     settle,
+    show_tab,
 )
 
 
@@ -509,3 +510,21 @@ def test_a_case_that_cannot_be_opened_says_so(ui_db, team, qtbot):
     qtbot.waitUntil(lambda: not view.busy, timeout=WAIT)
     assert view.detail is None
     assert view.status.text().endswith("does not exist or is not in your caseload.")
+
+
+def test_tabs_are_built_when_first_shown_and_show_the_case(ui_db, team, qtbot):
+    case_id = make_case(ui_db, team, status="contacting")
+    for _ in range(2):
+        service_attempt(ui_db, team["worker1"], case_id)
+    view = open_view(qtbot, ui_db, team["worker1"], case_id)
+    assert view.tabs.tabText(0) == "Contact attempts (2)"
+    assert len(view.timeline.rows()) >= 2
+    # Only the first tab is built when the case opens; the others wait until they are shown.
+    assert [view.built(i) for i in range(view.tabs.count())] == [True] + [False] * (
+        view.tabs.count() - 1
+    )
+    show_tab(qtbot, view, "Person")
+    assert view.built(PERSON_TAB) and not view.built(CONSENT_TAB)
+    assert "McTestface" in view.person.text()
+    show_tab(qtbot, view, "Consent")
+    assert in_force_row(view, "Phone calls")[1] == "In force (given)"

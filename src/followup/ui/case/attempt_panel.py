@@ -33,11 +33,11 @@ from followup.ui.case.forms import (
     CaseSection,
     NowEdit,
     edit_block_reason,
-    fill_table,
     form_grid,
     plain_label,
     plain_tip,
-    read_only_table,
+    rows_model,
+    rows_table,
     select_data,
     vocab_combo,
 )
@@ -144,7 +144,7 @@ class AttemptPanel(CaseSection):
         self.next_due = plain_label()
         self.next_due.setAccessibleName("Next attempt due")
         self.count = plain_label(selectable=False)
-        self.table = read_only_table(("When", "Method", "Outcome", "By", "Note"), "Attempts")
+        self.table = rows_table(("When", "Method", "Outcome", "By", "Note"), "Attempts")
         for col, width in enumerate((120, 130, 130, 110)):
             self.table.setColumnWidth(col, width)
 
@@ -198,8 +198,7 @@ class AttemptPanel(CaseSection):
         self.count.setText(
             "No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:"
         )
-        fill_table(
-            self.table,
+        rows_model(self.table).set_rows(
             (
                 (
                     short_date_time(a.at),

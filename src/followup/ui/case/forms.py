@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -223,6 +225,80 @@ def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:
     return table
 
 
+class RowsModel(QAbstractTableModel):
+    """Rows of plain text for a read-only table: no item objects, only the rows in view are
+    asked for. A struck row (a corrected entry) is drawn struck through, with a note."""
+
+    def __init__(self, headers: Iterable[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[tuple[str, ...]] = []
+        self.struck: list[bool] = []
+        self._struck_font = QFont()
+        self._struck_font.setStrikeOut(True)
+
+    def set_rows(self, rows: Iterable[Iterable[str]], struck: Iterable[bool] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = [tuple(r) for r in rows]
+        self.struck = list(struck) if struck is not None else [False] * len(self.rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = self.rows[index.row()][index.column()]
+            if self.struck[index.row()]:
+                text = f"{text}\n(corrected: no longer counts)"
+            return plain_tip(text)
+        if role == Qt.ItemDataRole.FontRole and self.struck[index.row()]:
+            return self._struck_font
+        return None
+
+
+def rows_table(headers: Iterable[str], name: str) -> QTableView:
+    """A read-only table of many rows (attempts, the timeline) through a ``RowsModel``."""
+    table = QTableView()
+    table.setModel(RowsModel(headers, table))
+    table.setAccessibleName(name)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setHighlightSections(False)
+    return table
+
+
+def rows_model(table: QTableView) -> RowsModel:
+    model = table.model()
+    assert isinstance(model, RowsModel)
+    return model
+
+
 def fill_table(table: QTableWidget, rows: Iterable[Iterable[str]]) -> None:
     """Replace the rows; item text is never interpreted as markup. Full text in the tooltip."""
     rows = [list(r) for r in rows]
@@ -234,8 +310,10 @@ def fill_table(table: QTableWidget, rows: Iterable[Iterable[str]]) -> None:
             table.setItem(r, c, item)
 
 
-def table_text(table: QTableWidget) -> list[list[str]]:
+def table_text(table: QTableWidget | QTableView) -> list[list[str]]:
     """The table's cells (for tests and screen readers)."""
+    if not isinstance(table, QTableWidget):
+        return [list(r) for r in rows_model(table).rows]
 
     def text(r: int, c: int) -> str:
         item = table.item(r, c)

@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from followup.casework.detail import TimelineEntry
 from followup.ui.case.corrections import AMEND, ENTERED_IN_ERROR, CorrectionDialog
-from followup.ui.case.forms import CaseAction, plain_tip, read_only_table, table_text
+from followup.ui.case.forms import CaseAction, rows_model, rows_table
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date, short_date_time
 
@@ -63,7 +62,8 @@ class CaseTimeline(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = read_only_table(("When", "Type", "What happened", "By"), "Timeline")
+        self.table = rows_table(("When", "Type", "What happened", "By"), "Timeline")
+        self.model = rows_model(self.table)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header = self.table.horizontalHeader()
@@ -74,11 +74,15 @@ class CaseTimeline(QWidget):
         self.table.setColumnWidth(3, 120)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.cellDoubleClicked.connect(lambda row, _col: self.correct(row, AMEND))
-        # Wrapped rows take their height from the column width: fit them again when it changes.
+        self.table.doubleClicked.connect(lambda index: self.correct(index.row(), AMEND))
+        # Wrapped rows take their height from the column width. Fitting every row of a long
+        # timeline costs far more than showing it, so only the rows in view are fitted, as
+        # they come into view; a change of column width fits them again.
+        self._fitted: set[int] = set()
         self._refit = QTimer(self, singleShot=True, interval=0)
-        self._refit.timeout.connect(self.table.resizeRowsToContents)
-        header.sectionResized.connect(lambda *_: self._refit.start())
+        self._refit.timeout.connect(self._fit_visible_rows)
+        header.sectionResized.connect(lambda *_: self._refit_all())
+        self.table.verticalScrollBar().valueChanged.connect(lambda *_: self._refit.start())
         self._entries: list[TimelineEntry] = []  # per table row (a correction line: its entry)
         self.menu: QMenu | None = None
         self.dialog: CorrectionDialog | None = None
@@ -112,28 +116,38 @@ class CaseTimeline(QWidget):
             if e.correction:
                 rows.append((("", "Correction", e.correction, ""), False))
                 self._entries.append(e)
-        self.table.setRowCount(len(rows))
-        for r, (cells, struck) in enumerate(rows):
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(plain_tip(text))
-                if struck:
-                    font = item.font()
-                    font.setStrikeOut(True)
-                    item.setFont(font)
-                    item.setToolTip(plain_tip(f"{text}\n(corrected: no longer counts)"))
-                self.table.setItem(r, c, item)
+        self.model.set_rows((cells for cells, _ in rows), (struck for _, struck in rows))
         self.message.clear_message()
+        self._refit_all()
+
+    def _refit_all(self) -> None:
+        self._fitted.clear()
         self._refit.start()
+
+    def _fit_visible_rows(self) -> None:
+        """Fit the height of the rows in view (and a screenful below) to their wrapped text."""
+        count = self.model.rowCount()
+        if not count:
+            return
+        viewport = self.table.viewport().height()
+        first = max(self.table.rowAt(0), 0)
+        last = self.table.rowAt(viewport - 1)
+        last = count - 1 if last < 0 else last
+        for _ in range(2):  # heights grow as rows are fitted: fit what then comes into view
+            for row in range(first, min(count, last + 1 + (last - first + 1))):
+                if row not in self._fitted:
+                    self._fitted.add(row)
+                    self.table.resizeRowToContents(row)
+            last = self.table.rowAt(viewport - 1)
+            last = count - 1 if last < 0 else last
 
     def rows(self) -> list[tuple[str, ...]]:
         """The entries as shown (for tests and screen readers)."""
-        return [tuple(r) for r in table_text(self.table)]
+        return list(self.model.rows)
 
     def struck(self, row: int) -> bool:
         """Whether the row is shown struck through (a corrected entry)."""
-        item = self.table.item(row, 2)
-        return item is not None and item.font().strikeOut()
+        return 0 <= row < len(self.model.struck) and self.model.struck[row]
 
     def entry_at(self, row: int) -> TimelineEntry | None:
         return self._entries[row] if 0 <= row < len(self._entries) else None
@@ -143,13 +157,13 @@ class CaseTimeline(QWidget):
     def _context_menu(self, pos: QPoint) -> None:
         row = self.table.rowAt(pos.y())
         if row < 0:
-            row = self.table.currentRow()
+            row = self.table.currentIndex().row()
         if row >= 0:
             self.table.selectRow(row)
             self.show_menu(row, self.table.viewport().mapToGlobal(pos))
 
     def _menu_for_current(self) -> None:
-        row = self.table.currentRow()
+        row = self.table.currentIndex().row()
         if row < 0:
             self.message.warn("Choose an entry in the timeline first.")
             return

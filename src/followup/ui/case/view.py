@@ -1,5 +1,9 @@
 """The editable case view: header, lifecycle actions, sections and the timeline of one case.
 
+Only what the user sees is built when the case opens: the header, the first tab (contact
+attempts) and the timeline; every other tab is built, and shown the case, the first time it is
+shown (or asked for, as ``view.consent`` does).
+
 The view owns the case as the user saw it: one ``CaseDetail`` (the case screen's read model)
 and its version, read in one background task when the case opens and read again, whole, after
 every save, so no part of the screen goes stale. Each section asks for a save with a
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
@@ -56,11 +60,25 @@ __all__ = [
     "load_detail",
     "open_case_data",
     "save_and_reload",
+    "worker_loads",
 ]
 
 log = logging.getLogger(__name__)
 
 SIDE_BY_SIDE_WIDTH = 1150  # pixels of case view wide enough for sections and timeline
+TAB_TITLES = (
+    "Contact attempts",
+    "Consent",
+    "Treatment",
+    "Naloxone",
+    "Person",
+    "Police referral",
+    "Notes",
+    "Letters",
+)
+(CONSENT_TAB, TREATMENT_TAB, NALOXONE_TAB, PERSON_TAB, REFERRALS_TAB, NOTES_TAB, LETTERS_TAB) = (
+    range(1, 8)
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,6 @@ class OpenedCase:
 
     detail: CaseDetail
     services: list[ServiceChoice]
-    workers: list[allocation.WorkerLoad]  # with their loads, for a lead's Assign…
 
 
 def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
@@ -77,8 +94,14 @@ def open_case_data(db: Database, actor: Actor, case_id: int) -> OpenedCase:
     with db.session(write=True) as s:
         detail = open_case(s, actor, case_id)
         services = treatment.services(s)
-        workers = allocation.worker_loads(s, actor) if actor.can("assign") else []
-    return OpenedCase(detail, services, workers)
+    return OpenedCase(detail, services)
+
+
+def worker_loads(db: Database, actor: Actor) -> list[allocation.WorkerLoad]:
+    """The workers with their loads, for a lead's Assign… (a count over every open case: read
+    after the case is shown, so opening the case does not wait for it)."""
+    with db.session() as s:
+        return allocation.worker_loads(s, actor)
 
 
 def load_detail(db: Database, actor: Actor, case_id: int) -> CaseDetail:
@@ -135,42 +158,25 @@ class CaseView(QWidget):
         self.header = CaseHeader()
         self.lifecycle = LifecycleBar(actor)
         self.conflict = ConflictBar()
-        self.attempts = AttemptPanel()
-        self.consent = ConsentPanel()
-        self.treatment = TreatmentPanel()
-        self.naloxone = NaloxonePanel()
-        self.person = PersonPanel()
-        self.referrals = ReferralPanel()
+        self.attempts = AttemptPanel()  # the first tab: shown when the case opens
         self.timeline = CaseTimeline()
-        self.notes = NotesPanel()
-        self.sections: tuple[CaseSection, ...] = (
-            self.lifecycle,
-            self.attempts,
-            self.consent,
-            self.treatment,
-            self.naloxone,
-            self.person,
-            self.notes,
-        )
+        self._services: list[ServiceChoice] = []
+        # The other tabs are built when first shown (or first asked for): see ``_panel``.
+        self._built: dict[int, QWidget] = {0: self.attempts}
+        self._can_letters = actor.can("print_letters")
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for widget, title in (
-            (self.attempts, "Contact attempts"),
-            (self.consent, "Consent"),
-            (self.treatment, "Treatment"),
-            (self.naloxone, "Naloxone"),
-            (self.person, "Person"),
-            (self.referrals, "Police referral"),
-            (self.notes, "Notes"),
-        ):
-            self.tabs.addTab(_scrolled(widget), title)
-        self.letters: CaseLettersPanel | None = None
-        if actor.can("print_letters"):
-            self.letters = CaseLettersPanel(db, actor, case_id, self)
-            self.tabs.addTab(self.letters, "Letters")
-            # A letter made or printed shows on the timeline and in the letters due.
-            self.letters.changed.connect(self._letters_changed)
+        for index, title in enumerate(TAB_TITLES):
+            if index == LETTERS_TAB and not self._can_letters:
+                continue
+            page = QWidget()
+            box = QVBoxLayout(page)
+            box.setContentsMargins(0, 0, 0, 0)
+            if index == 0:
+                box.addWidget(_scrolled(self.attempts))
+            self.tabs.addTab(page, title)
+        self.tabs.currentChanged.connect(self._panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.timeline)
@@ -195,7 +201,7 @@ class CaseView(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.body, 1)
 
-        for section in self.sections:
+        for section in (self.lifecycle, self.attempts):
             section.action_requested.connect(self.perform)
         self.timeline.action_requested.connect(self.perform)  # corrections
         self.conflict.reload.clicked.connect(self.reload)
@@ -215,6 +221,85 @@ class CaseView(QWidget):
         self._runner.run(
             lambda: open_case_data(db, actor, case_id), self._opened, self._fail, name="open case"
         )
+
+    # ------------------------------------------------------------------ tabs
+
+    def _panel(self, index: int) -> QWidget | None:
+        """The panel of tab ``index``, built (and shown the case) the first time it is needed."""
+        built = self._built.get(index)
+        if built is not None or index < 0 or index >= len(TAB_TITLES):
+            return built
+        if index == LETTERS_TAB and not self._can_letters:
+            return None
+        panel: QWidget
+        if index == CONSENT_TAB:
+            panel = ConsentPanel()
+        elif index == TREATMENT_TAB:
+            panel = TreatmentPanel()
+            panel.set_services(self._services)
+        elif index == NALOXONE_TAB:
+            panel = NaloxonePanel()
+        elif index == PERSON_TAB:
+            panel = PersonPanel()
+        elif index == REFERRALS_TAB:
+            panel = ReferralPanel()
+        elif index == NOTES_TAB:
+            panel = NotesPanel()
+        else:
+            letters = CaseLettersPanel(self._db, self._actor, self.case_id, self)
+            # A letter made or printed shows on the timeline and in the letters due.
+            letters.changed.connect(self._letters_changed)
+            panel = letters
+        self._built[index] = panel
+        if isinstance(panel, CaseSection):
+            panel.action_requested.connect(self.perform)
+        page = self.tabs.widget(index)
+        layout = page.layout() if page is not None else None
+        assert layout is not None
+        layout.addWidget(panel if index == LETTERS_TAB else _scrolled(panel))
+        if self.detail is not None and isinstance(panel, (CaseSection, ReferralPanel)):
+            panel.show_detail(self.detail)
+        return panel
+
+    @property
+    def sections(self) -> tuple[CaseSection, ...]:
+        """The sections built so far, each showing the case."""
+        return tuple(
+            p for p in (self.lifecycle, *self._built.values()) if isinstance(p, CaseSection)
+        )
+
+    @property
+    def consent(self) -> ConsentPanel:
+        return cast(ConsentPanel, self._panel(CONSENT_TAB))
+
+    @property
+    def treatment(self) -> TreatmentPanel:
+        return cast(TreatmentPanel, self._panel(TREATMENT_TAB))
+
+    @property
+    def naloxone(self) -> NaloxonePanel:
+        return cast(NaloxonePanel, self._panel(NALOXONE_TAB))
+
+    @property
+    def person(self) -> PersonPanel:
+        return cast(PersonPanel, self._panel(PERSON_TAB))
+
+    @property
+    def referrals(self) -> ReferralPanel:
+        return cast(ReferralPanel, self._panel(REFERRALS_TAB))
+
+    @property
+    def notes(self) -> NotesPanel:
+        return cast(NotesPanel, self._panel(NOTES_TAB))
+
+    @property
+    def letters(self) -> CaseLettersPanel | None:
+        """The case's letters (None for a user who may not make letters)."""
+        return cast("CaseLettersPanel | None", self._panel(LETTERS_TAB))
+
+    def built(self, index: int) -> bool:
+        """Whether tab ``index`` has been built yet."""
+        return index in self._built
 
     # ------------------------------------------------------------------ state
 
@@ -254,11 +339,20 @@ class CaseView(QWidget):
     # ------------------------------------------------------------------ loading
 
     def _opened(self, opened: OpenedCase) -> None:
-        self.treatment.set_services(opened.services)
-        self.lifecycle.set_workers(opened.workers)
+        self._services = opened.services
+        if TREATMENT_TAB in self._built:
+            self.treatment.set_services(opened.services)
         self.status.hide()
         self.body.show()
         self._show(opened.detail)
+        if self._actor.can("assign"):
+            db, actor = self._db, self._actor
+            self._runner.run(
+                lambda: worker_loads(db, actor),
+                self.lifecycle.set_workers,
+                self._fail_reload,
+                name="worker loads",
+            )
 
     def _fail(self, exc: BaseException) -> None:
         message = plain_message(exc)
@@ -272,7 +366,8 @@ class CaseView(QWidget):
         self.header.show_detail(detail)
         for section in self.sections:
             section.show_detail(detail)
-        self.referrals.show_detail(detail)
+        if REFERRALS_TAB in self._built:
+            self.referrals.show_detail(detail)
         self.timeline.show_entries(detail.timeline)
         counts = {0: len(detail.attempts), 2: len(detail.treatments), 3: detail.kits_supplied}
         for index, base in ((0, "Contact attempts"), (2, "Treatment"), (3, "Naloxone")):
@@ -292,8 +387,9 @@ class CaseView(QWidget):
 
     def _reloaded(self, detail: CaseDetail) -> None:
         self._show(detail)
-        if self.letters is not None:
-            self.letters.refresh()
+        letters = self._built.get(LETTERS_TAB)
+        if isinstance(letters, CaseLettersPanel):
+            letters.refresh()
 
     def _letters_changed(self) -> None:
         self.reload()
