@@ -18,7 +18,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,9 +28,10 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from followup.accounts import actor_of
-from followup.db.engine import Database
-from followup.db.migrate import head_revision, open_database
 from followup.db.models import User
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import cached_database
 
 SEARCHES = ("smi", "john", "jones, s", "WMP-202505", "07700 900123", "sarah w")
 FILTERS = (
@@ -42,27 +42,6 @@ FILTERS = (
     ("worker", "Unassigned"),
 )
 TIMEOUT_S = 30
-
-
-def cached_database(cases: int, seed: int = 1) -> Database:
-    """The demo database of ``cases`` cases, generated on first use and kept for later runs."""
-    folder = Path(tempfile.gettempdir()) / "followup-bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"caseload-{cases}-seed{seed}-{head_revision()}.sqlite"
-    if not path.exists():
-        from followup.demo.populate import populate
-
-        partial = path.with_suffix(".partial")
-        for leftover in folder.glob(partial.name + "*"):
-            leftover.unlink()
-        print(f"# generating {cases:,} demo cases into {path} (once)", file=sys.stderr)
-        started = time.perf_counter()
-        db = open_database("sqlite:///" + str(partial), create=True)
-        populate(db, cases=cases, seed=seed)
-        db.dispose()
-        partial.rename(path)
-        print(f"# generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return open_database("sqlite:///" + str(path))
 
 
 class BlockMeter:
