@@ -95,6 +95,7 @@ class CaseRow:
     next_step: str = ""
     last_contact: str = ""
     last_contact_at: datetime | None = None
+    steps_known: bool = False  # whether the three above have been filled
 
     def days_since_referral(self, now: datetime) -> int:
         return max(0, (now - self.referred_at).days)

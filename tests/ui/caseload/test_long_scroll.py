@@ -98,3 +98,22 @@ def test_a_100k_caseload_scrolls_to_its_last_case(ui_db, team, qtbot):
     # Every case once, in the order of the sort (no page skipped or repeated).
     refs = [model.line(r).cells[0] for r in range(0, CASES, 997)]
     assert refs == [f"SYN-{r + 1:06d}" for r in range(0, CASES, 997)]
+
+
+def test_a_later_page_shows_its_next_steps_once_on_screen(ui_db, team, caseload, qtbot):
+    """Pages after the first leave the next step and last contact to be read for the rows Qt
+    shows; a row on screen gets them without the user doing anything."""
+    model = CaseloadModel(ui_db, team["lead"], page_size=2)
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.resize(900, 400)
+    table.show()
+    model.set_query(CaseQuery(statuses=("contacting", "engaged", "new"), sort="reference"))
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and not model.loading, timeout=5000)
+    assert model.line(0).cells[8]  # the first page comes with its next steps
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=5000)  # the view fetched more
+    last = model.index(3, 8)
+    qtbot.waitUntil(lambda: last.data() != "", timeout=5000)
+    assert last.data() == model.line(3).cells[8]
+    assert model.index(3, 10).data() == "None yet"  # no contact attempt on that case yet

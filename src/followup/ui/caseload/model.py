@@ -36,15 +36,21 @@ __all__ = [
     "OVERDUE_COLOUR",
     "OVERDUE_ROLE",
     "PAGE_SIZE",
+    "STEP_BLOCK",
     "CaseLine",
     "CaseloadModel",
     "Column",
     "case_line",
     "load_count",
     "load_page",
+    "load_steps",
 ]
 
 PAGE_SIZE = 200
+# The next step and last contact of later pages are read for the rows Qt shows, this many
+# at a time: scrolling to the end then reads them for a screenful, not for every case.
+STEP_BLOCK = 100
+STEP_COLUMNS = (8, 10)
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -143,12 +149,25 @@ def case_line(row: CaseRow, now: datetime) -> CaseLine:
 
 
 def load_page(
-    db: Database, actor: Actor, query: CaseQuery, after: Seek | None, limit: int
+    db: Database,
+    actor: Actor,
+    query: CaseQuery,
+    after: Seek | None,
+    limit: int,
+    *,
+    steps: bool = True,
 ) -> tuple[list[CaseLine], Seek | None]:
-    """One page of the caseload after ``after``, on a pool thread with its own session."""
+    """One page of the caseload after ``after``, on a pool thread with its own session; with
+    ``steps`` False the next steps and last contacts are left for ``load_steps``."""
     with db.session() as s:
-        rows, seek = caseload.list_page(s, actor, query, after, limit)
+        rows, seek = caseload.list_page(s, actor, query, after, limit, steps=steps)
     return [CaseLine(r, query.now) for r in rows], seek
+
+
+def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, Any]:
+    """The next steps and last contacts of these rows, on a pool thread."""
+    with db.session() as s:
+        return dict(caseload.step_infos(s, rows))
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
@@ -180,6 +199,7 @@ class CaseloadModel(QAbstractTableModel):
         self._page_size = page_size
         self._lines: list[CaseLine] = []
         self._seek: Seek | None = None  # where the next page starts
+        self._step_blocks: set[int] = set()  # blocks of STEP_BLOCK rows asked for their steps
         self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
         self._answers = LatestOnly()
         self._total: int | None = None
@@ -241,6 +261,7 @@ class CaseloadModel(QAbstractTableModel):
         lines, self._seek = page
         self.beginResetModel()
         self._lines = list(lines)
+        self._step_blocks = set()
         self._exhausted = self._seek is None
         self.endResetModel()
         self._set_loading(False)
@@ -267,7 +288,7 @@ class CaseloadModel(QAbstractTableModel):
         ticket, query, offset = self._answers.current, self._query, len(self._lines)
         db, actor, size, after = self._db, self._actor, self._page_size, self._seek
         self._runner.run(
-            lambda: load_page(db, actor, query, after, size),
+            lambda: load_page(db, actor, query, after, size, steps=False),
             ticket.only(lambda page: self._more(offset, page)),
             ticket.only(message_to(self._failed)),
             name="caseload next page",
@@ -284,6 +305,36 @@ class CaseloadModel(QAbstractTableModel):
             self._lines.extend(lines)
             self.endInsertRows()
         self.page_loaded.emit(len(self._lines))
+
+    def _want_steps(self, row: int) -> None:
+        """Read the next steps of the block of rows around ``row`` in the background."""
+        block = row // STEP_BLOCK
+        if block in self._step_blocks:
+            return
+        self._step_blocks.add(block)
+        first = block * STEP_BLOCK
+        lines = self._lines[first : first + STEP_BLOCK]
+        rows = [line.row for line in lines if not line.row.steps_known]
+        if not rows:
+            return
+        db = self._db
+        self._runner.run(
+            lambda: load_steps(db, rows),
+            self._answers.current.only(lambda infos: self._stepped(first, lines, infos)),
+            self._answers.current.only(message_to(self._failed)),
+            name="caseload next steps",
+        )
+
+    def _stepped(self, first: int, lines: list[CaseLine], infos: dict[int, Any]) -> None:
+        for line in lines:
+            info = infos.get(line.case_id)
+            if info is not None:
+                caseload.apply_step(line.row, info)
+        if first < len(self._lines) and self._lines[first] is lines[0]:
+            last = first + len(lines) - 1
+            self.dataChanged.emit(
+                self.index(first, STEP_COLUMNS[0]), self.index(last, STEP_COLUMNS[-1])
+            )
 
     # ------------------------------------------------------------------ sorting
 
@@ -330,6 +381,9 @@ class CaseloadModel(QAbstractTableModel):
         line = self._lines[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if col in STEP_COLUMNS and not line.row.steps_known:
+                self._want_steps(index.row())
+                return ""
             return line.cell(col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
             return line.person
