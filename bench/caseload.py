@@ -228,8 +228,12 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
                 " < ? OR lower(p.first_name) >= ? AND lower(p.first_name) < ?)"
             )
             return bare.rows(sql, (text, text + "\uffff", text, text + "\uffff"))[0][0]
-        column = "phone" if what == "search_phone_part" else "nhs_number"
-        needle = digits[1:] if column == "phone" else digits
+        if what == "search_phone_part":  # the start of a phone number: the phone index
+            start = "+44" + digits[1:]
+            people = "SELECT id FROM person WHERE phone >= ? AND phone < ?"
+            sql = f"SELECT count(*) FROM case_file c WHERE c.status <> 'closed' AND c.person_id IN ({people})"
+            return bare.rows(sql, (start, start + "\uffff"))[0][0]
+        column, needle = "nhs_number", digits
         if fts:
             people = f"SELECT rowid FROM person_search WHERE {column} MATCH ?"
             param = f'"{needle}"'
@@ -259,8 +263,9 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
         show_bare(app, bare_first(SORTS["due"]))
         add(floors, "first_rows", time.perf_counter() - started)
         wait_until(app, lambda v=view: v.model.total is not None)
-        add(results, "rss_open_mb", rss_mb())
-        add(floors, "rss_open_mb", rss_before)
+        if run == 0:  # later runs start from what earlier ones left allocated
+            add(results, "rss_open_mb", rss_mb())
+            add(floors, "rss_open_mb", rss_before)
 
         for what, term in searches.items():
             view.search.setText(term)

@@ -132,6 +132,14 @@ def test_lead_sees_every_case_and_worker_only_their_own(database, team, caseload
         ("999 000 0018", ["TST-0001"]),
         ("07700 900001", ["TST-0001"]),
         ("+44 121 496 0001", ["TST-0002"]),
+        # Part of a phone number, from its start as written or from anywhere in it, and part
+        # of an NHS number (trigram indexes: FTS5 on SQLite, pg_trgm on PostgreSQL).
+        ("07700 900", ["TST-0001"]),
+        ("0121 496", ["TST-0002"]),
+        ("+44 7700", ["TST-0001"]),
+        ("496 0001", ["TST-0002"]),
+        ("900 001", ["TST-0001"]),
+        ("990 000 01", ["TST-0001"]),
         ("tst-0003", ["TST-0003"]),
         ("TST-000", ["TST-0001", "TST-0002", "TST-0003", "TST-0004", "TST-0005"]),
         ("nobody", []),

@@ -112,7 +112,9 @@ def age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _prefix(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
+def _prefix(
+    column: SQLColumnExpression[str] | SQLColumnExpression[str | None], text: str
+) -> ColumnElement[bool]:
     return and_(column >= text, column < text + _HIGH)
 
 
@@ -126,10 +128,19 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _partial_number(digits: str, sqlite: bool) -> ColumnElement[bool]:
-    """People whose phone or NHS number holds these digits ("07700 900", "943 476"). A phone
-    is stored as +44…: a leading 0 (the UK trunk prefix) is left out of the match."""
-    phone = digits[1:] if digits.startswith("0") else digits
+def _partial_number(text: str, digits: str, sqlite: bool) -> ColumnElement[bool]:
+    """People whose phone or NHS number holds these digits ("943 476", "900 123"), or whose
+    phone starts with them when they start as a phone number does ("07700 900", "+44 7700").
+    A phone is stored as +44…: the start of one is a range of the phone index, anywhere else
+    the trigram index finds it."""
+    start = None
+    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
+        start = "+44" + digits[1:]
+    elif text.startswith("+"):
+        start = "+" + digits
+    if start is not None:
+        return Case.person_id.in_(select(Person.id).where(_prefix(Person.phone, start)))
+    phone = digits
     if sqlite:
         people = union(
             select(_person_search.c.rowid).where(
@@ -189,7 +200,7 @@ def search_condition(
     if re.fullmatch(r"\+?[\d\s()-]+", text):
         number = re.sub(r"\D", "", text)
         if len(number) >= 4:
-            return _partial_number(number, sqlite)
+            return _partial_number(text, number, sqlite)
     upper = text.upper()
     tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
     people = select(Person.id).where(
