@@ -422,9 +422,11 @@ def fetch_cases(
                 if cond is not None:
                     stmt = stmt.where(cond)
             stmt = stmt.order_by(*(k.desc() if down else k.asc() for k in keys)).limit(want)
-            for r in session.execute(stmt):
-                rows.append(_case_row(r, q.now, today))
-                seek = Seek(number, tuple(r._mapping[f"seek_{i}"] for i in range(len(keys))))
+            found = session.execute(stmt).all()
+            rows += [_case_row(r, q.now, today) for r in found]
+            if found:
+                last = found[-1]._mapping
+                seek = Seek(number, tuple(last[f"seek_{i}"] for i in range(len(keys))))
         if len(rows) >= limit:
             return rows, seek
     return rows, None

@@ -50,6 +50,7 @@ PAGE_SIZE = 200
 # The next step and last contact of later pages are read for the rows Qt shows, this many
 # at a time: scrolling to the end then reads them for a screenful, not for every case.
 STEP_BLOCK = 100
+MAX_PAGE_GROWTH = 10
 STEP_COLUMNS = (8, 10)
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -286,7 +287,10 @@ class CaseloadModel(QAbstractTableModel):
             return
         self._fetching = True
         ticket, query, offset = self._answers.current, self._query, len(self._lines)
-        db, actor, size, after = self._db, self._actor, self._page_size, self._seek
+        # Pages grow as the user scrolls on (up to MAX_PAGE_GROWTH pages at once): someone
+        # paging far down a long caseload costs fewer round trips.
+        growth = min(MAX_PAGE_GROWTH, max(1, offset // (self._page_size * 4)))
+        db, actor, size, after = self._db, self._actor, self._page_size * growth, self._seek
         self._runner.run(
             lambda: load_page(db, actor, query, after, size, steps=False),
             ticket.only(lambda page: self._more(offset, page)),
