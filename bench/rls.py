@@ -131,7 +131,7 @@ def main() -> int:
             def work(s: Session) -> None:
                 q = CaseQuery()
                 count_cases(s, actor, q)
-                list_cases(s, actor, q, 0, 200)
+                list_cases(s, actor, q, limit=200)
 
             return work
 

@@ -7,6 +7,7 @@ service and never the storage layer. Opening one case is ``casework.detail.open_
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from followup.casework import next_step, team_rules
 from followup.db import queries
 from followup.db.engine import Database
 from followup.db.models import Case
-from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow
+from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow, Seek
 from followup.errors import PermissionDenied
 from followup.validation import normalise_phone
 from followup.vocab import AuditAction, CaseStatus
@@ -26,12 +27,16 @@ __all__ = [
     "SORT_KEYS",
     "CaseQuery",
     "CaseRow",
+    "Seek",
+    "apply_step",
     "can_view",
     "count_and_record",
     "count_cases",
     "list_cases",
+    "list_page",
     "record_search",
     "scoped_query",
+    "step_infos",
 ]
 
 
@@ -95,30 +100,53 @@ def count_and_record(db: Database, actor: Actor, q: CaseQuery) -> int:
     return found
 
 
-def list_cases(
-    session: Session, actor: Actor, q: CaseQuery, offset: int = 0, limit: int = 200
-) -> list[CaseRow]:
-    """One page of the cases the query finds among those this user may see, each with its
-    next step in words and its last contact (``casework.next_step``, two queries a page)."""
-    rows = queries.fetch_cases(session, _with_search_phone(scoped_query(actor, q)), offset, limit)
-    steps = next_step.step_info(
+def list_page(
+    session: Session,
+    actor: Actor,
+    q: CaseQuery,
+    after: Seek | None = None,
+    limit: int = 200,
+    *,
+    steps: bool = True,
+) -> tuple[list[CaseRow], Seek | None]:
+    """One page of the cases the query finds among those this user may see, after ``after``
+    (None: the first page), and where the next page starts (None after the last).
+
+    With ``steps`` each row has its next step in words and its last contact
+    (``casework.next_step``, two queries a page); without, a screen that shows only some of
+    the rows asks ``step_infos`` for those it shows.
+    """
+    rows, seek = queries.fetch_cases(
+        session, _with_search_phone(scoped_query(actor, q)), after, limit
+    )
+    if steps:
+        infos = step_infos(session, rows)
+        for r in rows:
+            apply_step(r, infos[r.id])
+    return rows, seek
+
+
+def step_infos(session: Session, rows: Iterable[CaseRow]) -> dict[int, next_step.StepInfo]:
+    """The next step and last contact of each of these rows' cases, in two queries."""
+    return next_step.step_info(
         session,
         (next_step.CaseFacts(r.id, r.person_id, r.status, r.round_started_at) for r in rows),
         team_rules.schedule(session),
     )
-    out = []
-    for r in rows:
-        info = steps[r.id]
-        last = info.last_contact
-        out.append(
-            replace(
-                r,
-                next_step=info.next_step,
-                last_contact=last.text if last else "",
-                last_contact_at=last.at if last else None,
-            )
-        )
-    return out
+
+
+def apply_step(row: CaseRow, info: next_step.StepInfo) -> None:
+    """Put a case's next step and last contact (``step_infos``) on its row."""
+    last = info.last_contact
+    row.next_step = info.next_step
+    row.last_contact = last.text if last else ""
+    row.last_contact_at = last.at if last else None
+    row.steps_known = True
+
+
+def list_cases(session: Session, actor: Actor, q: CaseQuery, limit: int = 200) -> list[CaseRow]:
+    """The first ``limit`` cases of the query (``list_page`` for the pages after it)."""
+    return list_page(session, actor, q, None, limit)[0]
 
 
 def can_view(actor: Actor, case: Case) -> bool:

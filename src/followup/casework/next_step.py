@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,10 +102,18 @@ def consents_of(
     """Each person's consent in force per scope (as ``consent.consent_states``), in one query."""
     ids = sorted(set(person_ids))
     today = today or uk_today()
-    latest: dict[int, dict[str, ConsentEntry]] = {p: {} for p in ids}
+    latest: dict[int, dict[str, Any]] = {p: {} for p in ids}
     if ids:
-        for entry in session.scalars(
-            select(ConsentEntry)
+        # Plain rows, not ORM objects: a caseload page asks for a few hundred people.
+        for entry in session.execute(
+            select(
+                ConsentEntry.person_id,
+                ConsentEntry.scope,
+                ConsentEntry.state,
+                ConsentEntry.method,
+                ConsentEntry.recorded_at,
+                ConsentEntry.expires_on,
+            )
             .where(ConsentEntry.person_id.in_(ids))
             .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
         ):

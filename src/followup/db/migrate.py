@@ -51,6 +51,7 @@ __all__ = [
     "backup_sqlite",
     "current_revision",
     "head_revision",
+    "include_object",
     "integrity_report",
     "known_revisions",
     "open_database",
@@ -70,6 +71,24 @@ _ASSIGNMENT = re.compile(
     r"^(?P<name>revision|down_revision)\s*(?::[^=\n]*)?=\s*(?P<value>[^\n#]*)", re.MULTILINE
 )
 _REVISION_ID = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+# Kept up by the database itself, not described by the models (migration 0017): the FTS5
+# trigram tables of SQLite (and the tables FTS5 keeps for them) and pg_trgm's GIN indexes.
+_SEARCH_TABLES = ("person_search", "case_note_search")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: leave out the search tables and trigram indexes of migration 0017."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(_SEARCH_TABLES)
+    if type_ == "index":
+        return not name.endswith("_trgm")
+    return True
 
 
 def alembic_config() -> Config:

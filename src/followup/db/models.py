@@ -150,6 +150,14 @@ class Person(Base):
         one_of("gender", vocab.GENDERS),
         Index("ix_person_last_name_lower", text("lower(last_name)")),
         Index("ix_person_first_name_lower", text("lower(first_name)")),
+        # The caseload's sorts by name and by age (migration 0017).
+        Index(
+            "ix_person_sort_name",
+            text("lower(last_name)"),
+            text("coalesce(lower(first_name), '')"),
+            "id",
+        ),
+        Index("ix_person_sort_age", "date_of_birth", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +198,34 @@ def person_display_name(first: str | None, last: str | None, description: str | 
     return f"Unnamed: {description}" if description else "Unnamed person"
 
 
+def _caseload_sort_indexes() -> list[Index]:
+    sorts = {
+        "reference": "police_reference",
+        "area": "area",
+        "status": "status",
+        "worker": "assigned_worker_id",
+        "due": "next_action_due_at",
+        "days": "incident_at",
+    }
+    open_only = text("status <> 'closed'")
+    indexes = [
+        Index(
+            f"ix_case_file_open_{name}",
+            column,
+            "id",
+            sqlite_where=open_only,
+            postgresql_where=open_only,
+        )
+        for name, column in sorts.items()
+    ]
+    # police_reference, next_action_due_at and incident_at have an index of their own already.
+    indexes += [
+        Index(f"ix_case_file_sort_{name}", sorts[name], "id")
+        for name in ("area", "status", "worker")
+    ]
+    return indexes
+
+
 class Case(Base):
     __tablename__ = "case_file"
     __table_args__ = (
@@ -200,6 +236,9 @@ class Case(Base):
         ),
         Index("ix_case_file_status_next_due", "status", "next_action_due_at"),
         Index("ix_case_file_worker_status", "assigned_worker_id", "status"),
+        # The caseload's sorts, each with the case id after it for keyset paging, and each
+        # for open cases alone too (migration 0017).
+        *_caseload_sort_indexes(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,14 +13,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     SQLColumnExpression,
     and_,
     bindparam,
+    column,
     func,
+    literal_column,
     or_,
     select,
+    table,
     union,
 )
 from sqlalchemy.orm import Session
@@ -32,6 +36,7 @@ __all__ = [
     "SORT_KEYS",
     "CaseQuery",
     "CaseRow",
+    "Seek",
     "age_on",
     "count_cases",
     "fetch_cases",
@@ -66,8 +71,10 @@ class CaseQuery:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CaseRow:
+    """One caseload row. Slotted, as a million of them may be held by a scrolled caseload."""
+
     id: int
     police_reference: str
     person: str
@@ -88,6 +95,7 @@ class CaseRow:
     next_step: str = ""
     last_contact: str = ""
     last_contact_at: datetime | None = None
+    steps_known: bool = False  # whether the three above have been filled
 
     def days_since_referral(self, now: datetime) -> int:
         return max(0, (now - self.referred_at).days)
@@ -104,26 +112,95 @@ def age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _prefix(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
+def _prefix(
+    column: SQLColumnExpression[str] | SQLColumnExpression[str | None], text: str
+) -> ColumnElement[bool]:
     return and_(column >= text, column < text + _HIGH)
 
 
-def search_condition(text: str, phone: str | None = None) -> ColumnElement[bool] | None:
+# The trigram tables of migration 0017 on SQLite (FTS5, external content: row ids only).
+_person_search = table("person_search", column("rowid"), column("phone"), column("nhs_number"))
+_note_search = table("case_note_search", column("rowid"), column("text"))
+
+
+def _fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase: for the trigram tokenizer, that substring anywhere."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _partial_number(text: str, digits: str, sqlite: bool) -> ColumnElement[bool]:
+    """People whose phone or NHS number holds these digits ("943 476", "900 123"), or whose
+    phone starts with them when they start as a phone number does ("07700 900", "+44 7700").
+    A phone is stored as +44…: the start of one is a range of the phone index, anywhere else
+    the trigram index finds it."""
+    start = None
+    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
+        start = "+44" + digits[1:]
+    elif text.startswith("+"):
+        start = "+" + digits
+    if start is not None:
+        return Case.person_id.in_(select(Person.id).where(_prefix(Person.phone, start)))
+    phone = digits
+    if sqlite:
+        people = union(
+            select(_person_search.c.rowid).where(
+                _person_search.c.phone.op("MATCH")(_fts_phrase(phone))
+            ),
+            select(_person_search.c.rowid).where(
+                _person_search.c.nhs_number.op("MATCH")(_fts_phrase(digits))
+            ),
+        )
+        return Case.person_id.in_(people)
+    return Case.person_id.in_(
+        select(Person.id).where(
+            or_(Person.phone.contains(phone), Person.nhs_number.contains(digits))
+        )
+    )
+
+
+def _note_cases(text: str, sqlite: bool) -> Select[Any]:
+    """The cases with a note (not voided) that holds the text, from the trigram index."""
+    if sqlite and len(text) >= 3:
+        notes = select(_note_search.c.rowid).where(
+            _note_search.c.text.op("MATCH")(_fts_phrase(text))
+        )
+        return select(CaseNote.case_id).where(CaseNote.id.in_(notes), CaseNote.voided_at.is_(None))
+    holds = (
+        func.lower(CaseNote.text).contains(text.lower(), autoescape=True)
+        if sqlite
+        else CaseNote.text.ilike("%" + _escape_like(text) + "%", escape="/")
+    )
+    return select(CaseNote.case_id).where(holds, CaseNote.voided_at.is_(None))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def search_condition(
+    text: str, phone: str | None = None, dialect: str = "sqlite"
+) -> ColumnElement[bool] | None:
     """The WHERE clause for what was typed in the search box, or None for nothing typed.
 
     ``phone`` is the text as a stored phone number, when it is one. Every branch is an index
     lookup gathered into ``case.id IN (...)``: one OR across the case, referral and person
-    tables would make the database read every case instead.
+    tables would make the database read every case instead. Part of a phone or NHS number,
+    and words in a note, are found through trigram indexes (migration 0017).
     """
     text = text.strip()
     if not text:
         return None
+    sqlite = dialect == "sqlite"
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
         return Case.person_id.in_(select(Person.id).where(Person.nhs_number == digits))
     phone_like = re.fullmatch(r"\+?[\d\s()-]{7,}", text) and sum(c.isdigit() for c in text) >= 9
     if phone_like and phone:
         return Case.person_id.in_(select(Person.id).where(Person.phone == phone))
+    if re.fullmatch(r"\+?[\d\s()-]+", text):
+        number = re.sub(r"\D", "", text)
+        if len(number) >= 4:
+            return _partial_number(text, number, sqlite)
     upper = text.upper()
     tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
     people = select(Person.id).where(
@@ -139,11 +216,8 @@ def search_condition(text: str, phone: str | None = None) -> ColumnElement[bool]
         select(Case.id).where(_prefix(Case.police_reference, upper)),
         select(Referral.case_id).where(Referral.police_reference == upper),
         select(Case.id).where(Case.person_id.in_(people)),
-        # A case note that holds the text (notes are short and few per case).
-        select(CaseNote.case_id).where(
-            func.lower(CaseNote.text).contains(text.lower(), autoescape=True),
-            CaseNote.voided_at.is_(None),
-        ),
+        # A case note that holds the text.
+        _note_cases(text, sqlite),
     )
     return Case.id.in_(matching_cases)
 
@@ -155,15 +229,23 @@ def status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool] | None:
     others = [s for s in CASE_STATUSES if s not in wanted]
     if not others:
         return None
+    # Written into the SQL, not bound: only a literal lets the database prove that the query
+    # wants open cases and read the partial indexes of open cases (``WHERE status <> 'closed'``).
     if len(others) < len(wanted):
-        return Case.status != others[0] if len(others) == 1 else Case.status.not_in(others)
-    return Case.status.in_(statuses)
+        if len(others) == 1:
+            return Case.status != _literal(others[0])
+        return Case.status.not_in(bindparam("not_statuses", others, literal_execute=True))
+    return Case.status.in_(bindparam("statuses", list(statuses), literal_execute=True))
 
 
-def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery) -> Select[Any]:
+def _literal(value: str) -> BindParameter[str]:
+    return bindparam(None, value, literal_execute=True)
+
+
+def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery, dialect: str) -> Select[Any]:
     """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
     stmt = select(*columns).select_from(Case)
-    cond = search_condition(q.search, q.search_phone)
+    cond = search_condition(q.search, q.search_phone, dialect)
     if cond is not None:
         stmt = stmt.where(cond)
     if q.statuses:
@@ -175,7 +257,9 @@ def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery) -> Select[A
     elif q.worker_id is not None:
         stmt = stmt.where(Case.assigned_worker_id == q.worker_id)
     if q.overdue_only:
-        stmt = stmt.where(Case.next_action_due_at < q.now, Case.status != CaseStatus.CLOSED)
+        stmt = stmt.where(
+            Case.next_action_due_at < q.now, Case.status != _literal(CaseStatus.CLOSED)
+        )
     if q.case_ids is not None:
         # Rendered inline (ids are ints): a drill-down can hold more ids than a statement may
         # have bound parameters (32,766 in SQLite, 65,535 in PostgreSQL).
@@ -186,28 +270,80 @@ def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery) -> Select[A
     return stmt
 
 
-def _order(q: CaseQuery) -> list[SQLColumnExpression[Any]]:
-    def d(col: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
-        return col.desc() if q.descending else col.asc()
+# A sort key is a list of segments, each a condition and the columns it is ordered by (none
+# of them NULL within it, so that a row-value seek can continue after any row); a column that
+# can be empty gets a segment of its own for the empty rows, which come last either way.
+_Segment = tuple[ColumnElement[bool] | None, tuple[SQLColumnExpression[Any], ...], bool]
 
-    keys: dict[str, list[SQLColumnExpression[Any]]] = {
-        "reference": [d(Case.police_reference)],
-        "person": [d(func.lower(Person.last_name)), d(func.lower(Person.first_name))],
+
+def _first_name_key() -> SQLColumnExpression[Any]:
+    return func.coalesce(func.lower(Person.first_name), literal_column("''"))
+
+
+def _segments(q: CaseQuery) -> list[_Segment]:
+    """The segments of the query's sort: (condition, key columns, descending)."""
+    down = q.descending
+    by_id = (Case.id,)
+    segments: dict[str, list[_Segment]] = {
+        "reference": [(None, (Case.police_reference, Case.id), down)],
+        "person": [
+            (
+                Person.last_name.is_not(None),
+                (func.lower(Person.last_name), _first_name_key(), Case.id),
+                down,
+            ),
+            (Person.last_name.is_(None), (_first_name_key(), Case.id), down),
+        ],
         # Older people have earlier birth dates: age ascending is birth date descending.
-        "age": [Person.date_of_birth.asc() if q.descending else Person.date_of_birth.desc()],
-        "area": [d(Case.area)],
-        "status": [d(Case.status)],
-        "worker": [d(User.display_name)],
+        "age": [
+            (Person.date_of_birth.is_not(None), (Person.date_of_birth, Case.id), not down),
+            (Person.date_of_birth.is_(None), by_id, down),
+        ],
+        "area": [
+            (Case.area.is_not(None), (Case.area, Case.id), down),
+            (Case.area.is_(None), by_id, down),
+        ],
+        "status": [(None, (Case.status, Case.id), down)],
+        "worker": [
+            (Case.assigned_worker_id.is_not(None), (User.display_name, Case.id), down),
+            (Case.assigned_worker_id.is_(None), by_id, down),
+        ],
         # Days since the overdose: fewer days is a later incident.
         "days": [
-            Case.incident_at.is_(None),
-            Case.incident_at.asc() if q.descending else Case.incident_at.desc(),
+            (Case.incident_at.is_not(None), (Case.incident_at, Case.id), not down),
+            (Case.incident_at.is_(None), by_id, down),
         ],
-        "due": [Case.next_action_due_at.is_(None), d(Case.next_action_due_at)],
+        "due": [
+            (Case.next_action_due_at.is_not(None), (Case.next_action_due_at, Case.id), down),
+            (Case.next_action_due_at.is_(None), by_id, down),
+        ],
     }
-    if q.sort not in keys:
+    if q.sort not in segments:
         raise ValueError(f"unknown sort key {q.sort!r}")
-    return [*keys[q.sort], d(Case.id)]
+    return segments[q.sort]
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Where the next page of a sorted caseload starts: just after the row with these sort
+    values in this segment of the sort (``_segments``)."""
+
+    segment: int
+    values: tuple[Any, ...]
+
+
+def _after(
+    keys: tuple[SQLColumnExpression[Any], ...], values: tuple[Any, ...], down: bool
+) -> list[ColumnElement[bool]]:
+    """The seek conditions after ``values``, as steps that each read one index range in
+    order: the same first keys and a later last one, from the longest prefix to the first key
+    alone. (One row-value comparison cannot use an index across a join; these can.)"""
+    steps = []
+    for n in range(len(keys), 0, -1):
+        equal = [k == v for k, v in zip(keys[: n - 1], values[: n - 1], strict=True)]
+        later = keys[n - 1] < values[n - 1] if down else keys[n - 1] > values[n - 1]
+        steps.append(and_(*equal, later))
+    return steps
 
 
 def incident_columns() -> tuple[Any, Any, Any]:
@@ -232,65 +368,97 @@ def incident_columns() -> tuple[Any, Any, Any]:
 
 
 def count_cases(session: Session, q: CaseQuery) -> int:
-    return session.scalar(_filtered([func.count(Case.id)], q)) or 0
+    return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session))) or 0
 
 
-def fetch_cases(session: Session, q: CaseQuery, offset: int, limit: int) -> list[CaseRow]:
-    stmt = (
-        _filtered(
-            [
-                Case.id,
-                Case.police_reference,
-                Person.first_name,
-                Person.last_name,
-                Person.description,
-                Person.date_of_birth,
-                Case.area,
-                Case.status,
-                User.display_name,
-                Case.referred_at,
-                Case.next_action_due_at,
-                Case.person_id,
-                Case.round_started_at,
-                Person.no_fixed_abode,
-                *incident_columns(),
-            ],
-            q,
-        )
+def fetch_cases(
+    session: Session, q: CaseQuery, after: Seek | None, limit: int
+) -> tuple[list[CaseRow], Seek | None]:
+    """Up to ``limit`` cases of the query, in its sort, after ``after`` (None: from the top),
+    and the seek for the next page (None when these were the last).
+
+    Keyset paging: each page is an index range read from where the last one ended, so the
+    thousandth page costs what the first does (``OFFSET`` would sort and skip every earlier
+    case again). A seek belongs to its query: a new sort or filter starts from the top.
+    """
+    columns = [
+        Case.id,
+        Case.police_reference,
+        Person.first_name,
+        Person.last_name,
+        Person.description,
+        Person.date_of_birth,
+        Case.area,
+        Case.status,
+        User.display_name,
+        Case.referred_at,
+        Case.next_action_due_at,
+        Case.person_id,
+        Case.round_started_at,
+        Person.no_fixed_abode,
+        *incident_columns(),
+    ]
+    base = (
+        _filtered(columns, q, _dialect(session))
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
-        .order_by(*_order(q))
-        .offset(offset)
-        .limit(limit)
     )
     today = q.now.date()
     rows: list[CaseRow] = []
-    for r in session.execute(stmt):
-        rows.append(
-            CaseRow(
-                id=r.id,
-                police_reference=r.police_reference,
-                person=person_display_name(r.first_name, r.last_name, r.description),
-                age=age_on(r.date_of_birth, today),
-                area=r.area or "",
-                status=r.status,
-                worker=r.display_name or "",
-                referred_at=r.referred_at,
-                next_action_due_at=r.next_action_due_at,
-                overdue=bool(
-                    r.next_action_due_at is not None
-                    and r.next_action_due_at < q.now
-                    and r.status != CaseStatus.CLOSED
-                ),
-                person_id=r.person_id,
-                incident_at=_aware(r.incident),
-                round_started_at=r.round_started_at,
-                overdoses=r.overdoses or 0,
-                last_overdose_at=_aware(r.last_overdose),
-                no_fixed_abode=bool(r.no_fixed_abode),
-            )
-        )
-    return rows
+    seek = after
+    segments = _segments(q)
+    first = 0 if after is None else after.segment
+    for number in range(first, len(segments)):
+        condition, keys, down = segments[number]
+        steps: list[ColumnElement[bool] | None] = [None]
+        if after is not None and number == after.segment:
+            steps = list(_after(keys, after.values, down))
+        for step in steps:
+            want = limit - len(rows)
+            if want <= 0:
+                break
+            stmt = base.add_columns(*(k.label(f"seek_{i}") for i, k in enumerate(keys)))
+            for cond in (condition, step):
+                if cond is not None:
+                    stmt = stmt.where(cond)
+            stmt = stmt.order_by(*(k.desc() if down else k.asc() for k in keys)).limit(want)
+            found = session.execute(stmt).all()
+            rows += [_case_row(r, q.now, today) for r in found]
+            if found:
+                last = found[-1]._mapping
+                seek = Seek(number, tuple(last[f"seek_{i}"] for i in range(len(keys))))
+        if len(rows) >= limit:
+            return rows, seek
+    return rows, None
+
+
+def _case_row(r: Any, now: datetime, today: date) -> CaseRow:
+    return CaseRow(
+        id=r.id,
+        police_reference=r.police_reference,
+        person=person_display_name(r.first_name, r.last_name, r.description),
+        age=age_on(r.date_of_birth, today),
+        area=r.area or "",
+        status=r.status,
+        worker=r.display_name or "",
+        referred_at=r.referred_at,
+        next_action_due_at=r.next_action_due_at,
+        overdue=bool(
+            r.next_action_due_at is not None
+            and r.next_action_due_at < now
+            and r.status != CaseStatus.CLOSED
+        ),
+        person_id=r.person_id,
+        incident_at=_aware(r.incident),
+        round_started_at=r.round_started_at,
+        overdoses=r.overdoses or 0,
+        last_overdose_at=_aware(r.last_overdose),
+        no_fixed_abode=bool(r.no_fixed_abode),
+    )
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

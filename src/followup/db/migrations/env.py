@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from followup.db.migrate import include_object
 from followup.db.models import Base
 
 config = context.config
@@ -14,6 +15,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object,
     transaction_per_migration=False,
 )
 with context.begin_transaction():

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
-from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow
+from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow, Seek
 from followup.casework.next_step import risk_text
 from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
@@ -36,15 +36,22 @@ __all__ = [
     "OVERDUE_COLOUR",
     "OVERDUE_ROLE",
     "PAGE_SIZE",
+    "STEP_BLOCK",
     "CaseLine",
     "CaseloadModel",
     "Column",
     "case_line",
     "load_count",
     "load_page",
+    "load_steps",
 ]
 
 PAGE_SIZE = 200
+# The next step and last contact of later pages are read for the rows Qt shows, this many
+# at a time: scrolling to the end then reads them for a screenful, not for every case.
+STEP_BLOCK = 100
+MAX_PAGE_GROWTH = 10
+STEP_COLUMNS = (8, 10)
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -80,48 +87,88 @@ DUE_COLUMN = 7
 assert tuple(c.sort_key for c in COLUMNS if c.sort_key) == SORT_KEYS
 
 
-@dataclass(frozen=True)
 class CaseLine:
-    """One caseload row, already formatted for the screen."""
+    """One caseload row, formatted for the screen a cell at a time, when Qt asks for it: a
+    scrolled caseload holds many rows, the screen shows a few dozen."""
 
-    case_id: int
-    cells: tuple[str, ...]
-    overdue: bool
-    person: str
+    __slots__ = ("_now", "row")
+
+    def __init__(self, row: CaseRow, now: datetime) -> None:
+        self.row = row
+        self._now = now
+
+    @property
+    def case_id(self) -> int:
+        return self.row.id
+
+    @property
+    def overdue(self) -> bool:
+        return self.row.overdue
+
+    @property
+    def person(self) -> str:
+        return self.row.person
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return tuple(self.cell(c) for c in range(len(COLUMNS)))
+
+    def cell(self, column: int) -> str:
+        row = self.row
+        if column == 0:
+            return row.police_reference
+        if column == 1:
+            return row.person
+        if column == 2:
+            return "" if row.age is None else str(row.age)
+        if column == 3:
+            return row.area
+        if column == 4:
+            return vocab.label(row.status)
+        if column == 5:
+            return row.worker or "Unassigned"
+        if column == 6:
+            days = row.days_since_incident(self._now)
+            return "" if days is None else str(days)
+        if column == DUE_COLUMN:
+            due = short_date_time(row.next_action_due_at)
+            return f"Overdue: {due}" if row.overdue else due
+        if column == 8:
+            return row.next_step
+        if column == 9:
+            return short_date_time(row.incident_at)
+        if column == 10:
+            last = row.last_contact
+            if row.last_contact_at is not None:
+                last = f"{short_date_time(row.last_contact_at)} {last}"
+            return last or "None yet"
+        return risk_text(row.overdoses, row.last_overdose_at, row.no_fixed_abode)
 
 
 def case_line(row: CaseRow, now: datetime) -> CaseLine:
-    due = short_date_time(row.next_action_due_at)
-    if row.overdue:
-        due = f"Overdue: {due}"
-    days = row.days_since_incident(now)
-    last = row.last_contact
-    if row.last_contact_at is not None:
-        last = f"{short_date_time(row.last_contact_at)} {last}"
-    cells = (
-        row.police_reference,
-        row.person,
-        "" if row.age is None else str(row.age),
-        row.area,
-        vocab.label(row.status),
-        row.worker or "Unassigned",
-        "" if days is None else str(days),
-        due,
-        row.next_step,
-        short_date_time(row.incident_at),
-        last or "None yet",
-        risk_text(row.overdoses, row.last_overdose_at, row.no_fixed_abode),
-    )
-    return CaseLine(case_id=row.id, cells=cells, overdue=row.overdue, person=row.person)
+    return CaseLine(row, now)
 
 
 def load_page(
-    db: Database, actor: Actor, query: CaseQuery, offset: int, limit: int
-) -> list[CaseLine]:
-    """One page of the caseload, on a pool thread with its own session."""
+    db: Database,
+    actor: Actor,
+    query: CaseQuery,
+    after: Seek | None,
+    limit: int,
+    *,
+    steps: bool = True,
+) -> tuple[list[CaseLine], Seek | None]:
+    """One page of the caseload after ``after``, on a pool thread with its own session; with
+    ``steps`` False the next steps and last contacts are left for ``load_steps``."""
     with db.session() as s:
-        rows = caseload.list_cases(s, actor, query, offset=offset, limit=limit)
-    return [case_line(r, query.now) for r in rows]
+        rows, seek = caseload.list_page(s, actor, query, after, limit, steps=steps)
+    return [CaseLine(r, query.now) for r in rows], seek
+
+
+def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, Any]:
+    """The next steps and last contacts of these rows, on a pool thread."""
+    with db.session() as s:
+        return dict(caseload.step_infos(s, rows))
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
@@ -152,6 +199,8 @@ class CaseloadModel(QAbstractTableModel):
         self._runner = runner or TaskRunner(self)
         self._page_size = page_size
         self._lines: list[CaseLine] = []
+        self._seek: Seek | None = None  # where the next page starts
+        self._step_blocks: set[int] = set()  # blocks of STEP_BLOCK rows asked for their steps
         self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
         self._answers = LatestOnly()
         self._total: int | None = None
@@ -192,7 +241,7 @@ class CaseloadModel(QAbstractTableModel):
         self.total_changed.emit(-1)
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
-            lambda: load_page(db, actor, query, 0, size),
+            lambda: load_page(db, actor, query, None, size),
             ticket.only(self._first_page),
             ticket.only(message_to(self._failed)),
             name="caseload first page",
@@ -209,10 +258,12 @@ class CaseloadModel(QAbstractTableModel):
             self._loading = loading
             self.loading_changed.emit(loading)
 
-    def _first_page(self, lines: list[CaseLine]) -> None:
+    def _first_page(self, page: tuple[list[CaseLine], Seek | None]) -> None:
+        lines, self._seek = page
         self.beginResetModel()
         self._lines = list(lines)
-        self._exhausted = len(lines) < self._page_size
+        self._step_blocks = set()
+        self._exhausted = self._seek is None
         self.endResetModel()
         self._set_loading(False)
         self.page_loaded.emit(len(self._lines))
@@ -236,24 +287,58 @@ class CaseloadModel(QAbstractTableModel):
             return
         self._fetching = True
         ticket, query, offset = self._answers.current, self._query, len(self._lines)
-        db, actor, size = self._db, self._actor, self._page_size
+        # Pages grow as the user scrolls on (up to MAX_PAGE_GROWTH pages at once): someone
+        # paging far down a long caseload costs fewer round trips.
+        growth = min(MAX_PAGE_GROWTH, max(1, offset // (self._page_size * 4)))
+        db, actor, size, after = self._db, self._actor, self._page_size * growth, self._seek
         self._runner.run(
-            lambda: load_page(db, actor, query, offset, size),
-            ticket.only(lambda lines: self._more(offset, lines)),
+            lambda: load_page(db, actor, query, after, size, steps=False),
+            ticket.only(lambda page: self._more(offset, page)),
             ticket.only(message_to(self._failed)),
             name="caseload next page",
         )
 
-    def _more(self, offset: int, lines: list[CaseLine]) -> None:
+    def _more(self, offset: int, page: tuple[list[CaseLine], Seek | None]) -> None:
         if offset != len(self._lines):
             return  # the rows changed under this page: it no longer fits
+        lines, self._seek = page
         self._fetching = False
-        self._exhausted = len(lines) < self._page_size
+        self._exhausted = self._seek is None
         if lines:
             self.beginInsertRows(QModelIndex(), offset, offset + len(lines) - 1)
             self._lines.extend(lines)
             self.endInsertRows()
         self.page_loaded.emit(len(self._lines))
+
+    def _want_steps(self, row: int) -> None:
+        """Read the next steps of the block of rows around ``row`` in the background."""
+        block = row // STEP_BLOCK
+        if block in self._step_blocks:
+            return
+        self._step_blocks.add(block)
+        first = block * STEP_BLOCK
+        lines = self._lines[first : first + STEP_BLOCK]
+        rows = [line.row for line in lines if not line.row.steps_known]
+        if not rows:
+            return
+        db = self._db
+        self._runner.run(
+            lambda: load_steps(db, rows),
+            self._answers.current.only(lambda infos: self._stepped(first, lines, infos)),
+            self._answers.current.only(message_to(self._failed)),
+            name="caseload next steps",
+        )
+
+    def _stepped(self, first: int, lines: list[CaseLine], infos: dict[int, Any]) -> None:
+        for line in lines:
+            info = infos.get(line.case_id)
+            if info is not None:
+                caseload.apply_step(line.row, info)
+        if first < len(self._lines) and self._lines[first] is lines[0]:
+            last = first + len(lines) - 1
+            self.dataChanged.emit(
+                self.index(first, STEP_COLUMNS[0]), self.index(last, STEP_COLUMNS[-1])
+            )
 
     # ------------------------------------------------------------------ sorting
 
@@ -300,7 +385,10 @@ class CaseloadModel(QAbstractTableModel):
         line = self._lines[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return line.cells[col]
+            if col in STEP_COLUMNS and not line.row.steps_known:
+                self._want_steps(index.row())
+                return ""
+            return line.cell(col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
             return line.person
         if col == DUE_COLUMN and line.overdue:
