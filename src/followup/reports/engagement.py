@@ -239,22 +239,31 @@ def _collect(
 ) -> _Tally:
     t = _Tally()
     sqlite = q.is_sqlite(session)
-    a = q.attempt_facts(session, period)
-    cols = [
-        a.c.worker,
-        a.c.area,
-        a.c.month,
+    # One range of the cohort index: every per-case fact is a milestone column of the case.
+    month = q.month_of(session, Case.referred_at)
+    to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
+    to_contact = q.seconds_between(session, Case.first_contact_at, Case.referred_at)
+    cols: list[Any] = [
+        Case.assigned_worker_id.label("worker"),
+        Case.area.label("area"),
+        month.label("month"),
         func.count().label("received"),
-        func.count(a.c.to_attempt).label("attempted"),
-        func.count(a.c.to_contact).label("contacted"),
-        func.sum(case((a.c.to_attempt <= limit_s, 1), else_=0)).label("in_time"),
+        func.count(Case.first_attempt_at).label("attempted"),
+        func.count(Case.first_contact_at).label("contacted"),
+        func.sum(case((to_attempt <= limit_s, 1), else_=0)).label("in_time"),
+        func.sum(case((q.engaged_now(), 1), else_=0)).label("engaged"),
+        func.count(Case.treatment_referred_at).label("referred"),
+        func.count(Case.in_treatment_at).label("in_treatment"),
     ]
     if sqlite:  # no median aggregate: bring back each slice's seconds, computed in SQL
         cols += [
-            func.group_concat(a.c.to_attempt).label("sa"),
-            func.group_concat(a.c.to_contact).label("sc"),
+            func.group_concat(to_attempt).label("sa"),
+            func.group_concat(to_contact).label("sc"),
         ]
-    for r in session.execute(select(*cols).group_by(a.c.worker, a.c.area, a.c.month)):
+    cohort = q.in_period(Case.referred_at, period)
+    for r in session.execute(
+        select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
+    ):
         s = (r.worker, r.area, r.month)
         t.add(
             s,
@@ -262,6 +271,9 @@ def _collect(
             attempted=r.attempted,
             contacted=r.contacted,
             first_attempt_in_time=r.in_time,
+            engaged=r.engaged,
+            referred=r.referred,
+            in_treatment=r.in_treatment,
         )
         if sqlite:
             t.seconds[s] = (
@@ -269,20 +281,7 @@ def _collect(
                 [float(x) for x in (r.sc or "").split(",") if x],
             )
     if not sqlite:
-        _pg_medians(session, a, by, t)
-
-    st = q.status_facts(session, period)
-    for r in session.execute(
-        select(
-            st.c.worker,
-            st.c.area,
-            st.c.month,
-            func.sum(st.c.engaged),
-            func.sum(st.c.referred),
-            func.sum(st.c.in_treatment),
-        ).group_by(st.c.worker, st.c.area, st.c.month)
-    ):
-        t.add((r[0], r[1], r[2]), engaged=r[3], referred=r[4], in_treatment=r[5])
+        _pg_medians(session, q.attempt_facts(session, period), by, t)
 
     rep = (
         q.repeat_referrals(session, period)
