@@ -204,6 +204,52 @@ class SampleCheck:
     def ok(self) -> bool:
         return not self.mismatches
 
+    @property
+    def cases(self) -> list[int]:
+        return sorted({m.case_id for m in self.mismatches})
+
+    def describe(self) -> str:
+        """One plain sentence for `followup check` (case ids and times only, no personal data)."""
+        if self.ok:
+            return f"The report milestones of {self.checked} sampled cases match their facts."
+        shown = "; ".join(
+            f"case {m.case_id} {m.milestone.replace('_', ' ')}: stored {_text(m.stored)}, "
+            f"from its facts {_text(m.expected)}"
+            for m in self.mismatches[:5]
+        )
+        more = f" (and {len(self.mismatches) - 5} more)" if len(self.mismatches) > 5 else ""
+        cases = self.cases
+        if self.repaired:
+            return (
+                f"Repaired the report milestones of {self.repaired} of {self.checked} sampled "
+                f"cases, which did not match their attempts and status history: {shown}{more}."
+            )
+        return (
+            f"{len(cases)} of {self.checked} sampled cases have report milestones that do not "
+            f"match their attempts and status history: {shown}{more}. Run `followup check "
+            "--repair` to recompute them."
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "repaired": self.repaired,
+            "mismatches": [
+                {
+                    "case_id": m.case_id,
+                    "milestone": m.milestone,
+                    "stored": _text(m.stored),
+                    "expected": _text(m.expected),
+                }
+                for m in self.mismatches
+            ],
+        }
+
+
+def _text(value: datetime | None) -> str:
+    return "none" if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
+
 
 def _sample_ids(session: Session, size: int, seed: int | None) -> list[int]:
     t = table_of(Case)
