@@ -261,7 +261,10 @@ def _collect(
             func.group_concat(to_contact).label("sc"),
         ]
     cohort = q.in_period(Case.referred_at, period)
-    for r in session.execute(
+    # The team's and each breakdown row's seconds (SQLite), gathered as the rows come.
+    seconds: dict[GroupKey | None, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    targets = [(b, BREAKDOWNS.index(b)) for b in by]
+    for r in session.connection().execute(
         select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
     ):
         s = (r.worker, r.area, r.month)
@@ -276,11 +279,15 @@ def _collect(
             in_treatment=r.in_treatment,
         )
         if sqlite:
-            t.seconds[s] = (
-                [float(x) for x in (r.sa or "").split(",") if x],
-                [float(x) for x in (r.sc or "").split(",") if x],
-            )
-    if not sqlite:
+            sa = [float(x) for x in r.sa.split(",")] if r.sa else []
+            sc = [float(x) for x in r.sc.split(",")] if r.sc else []
+            for gk in (None, *((b, s[i]) for b, i in targets)):
+                lists = seconds[gk]
+                lists[0].extend(sa)
+                lists[1].extend(sc)
+    if sqlite:
+        t.medians = {gk: (_median(a), _median(c)) for gk, (a, c) in seconds.items()}
+    else:
         _pg_medians(session, q.attempt_facts(session, period), by, t)
 
     rep = (
