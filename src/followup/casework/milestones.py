@@ -179,9 +179,12 @@ BACKFILL_SQL: tuple[str, ...] = (
 )
 
 
-def backfill(session: Session) -> None:
-    """Set every case's milestones from the facts, set-based (the demo and the migration)."""
-    for sql in BACKFILL_SQL:
+def backfill(session: Session, *, reset: bool = True) -> None:
+    """Set every case's milestones from the facts, set-based (the demo and the migration).
+
+    ``reset=False`` skips clearing them first, for cases just written with none set.
+    """
+    for sql in BACKFILL_SQL if reset else BACKFILL_SQL[1:]:
         session.execute(text(sql))
     session.expire_all()
 

@@ -164,7 +164,7 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
                 gc.enable()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, [t for t, _ in tables])
-        milestones.backfill(session)
+        milestones.backfill(session, reset=False)  # the report milestones, from the rows above
         session.merge(Setting(key="demo", value="1"))
         result = DemoResult(
             cases=len(writer.cases),

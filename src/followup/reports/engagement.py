@@ -238,7 +238,6 @@ def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
     t = _Tally()
-    sqlite = q.is_sqlite(session)
     # One range of the cohort index: every per-case fact is a milestone column of the case.
     month = q.month_of(session, Case.referred_at)
     to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
@@ -255,13 +254,14 @@ def _collect(
         func.count(Case.treatment_referred_at).label("referred"),
         func.count(Case.in_treatment_at).label("in_treatment"),
     ]
-    if sqlite:  # no median aggregate: bring back each slice's seconds, computed in SQL
-        cols += [
-            func.group_concat(to_attempt).label("sa"),
-            func.group_concat(to_contact).label("sc"),
-        ]
+    # Each slice's seconds, computed in SQL, for the medians of every breakdown row at once
+    # (one pass over the cohort instead of a percentile per grouping set).
+    cols += [
+        q.joined_values(session, to_attempt).label("sa"),
+        q.joined_values(session, to_contact).label("sc"),
+    ]
     cohort = q.in_period(Case.referred_at, period)
-    # The team's and each breakdown row's seconds (SQLite), gathered as the rows come.
+    # The team's and each breakdown row's seconds, gathered as the rows come.
     seconds: dict[GroupKey | None, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     targets = [(b, BREAKDOWNS.index(b)) for b in by]
     for r in session.connection().execute(
@@ -278,17 +278,13 @@ def _collect(
             referred=r.referred,
             in_treatment=r.in_treatment,
         )
-        if sqlite:
-            sa = [float(x) for x in r.sa.split(",")] if r.sa else []
-            sc = [float(x) for x in r.sc.split(",")] if r.sc else []
-            for gk in (None, *((b, s[i]) for b, i in targets)):
-                lists = seconds[gk]
-                lists[0].extend(sa)
-                lists[1].extend(sc)
-    if sqlite:
-        t.medians = {gk: (_median(a), _median(c)) for gk, (a, c) in seconds.items()}
-    else:
-        _pg_medians(session, q.attempt_facts(session, period), by, t)
+        sa = [float(x) for x in r.sa.split(",")] if r.sa else []
+        sc = [float(x) for x in r.sc.split(",")] if r.sc else []
+        for gk in (None, *((b, s[i]) for b, i in targets)):
+            lists = seconds[gk]
+            lists[0].extend(sa)
+            lists[1].extend(sc)
+    t.medians = {gk: (_median(a), _median(c)) for gk, (a, c) in seconds.items()}
 
     rep = (
         q.repeat_referrals(session, period)
@@ -322,30 +318,6 @@ def _collect(
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
     return t
-
-
-def _pg_medians(session: Session, a: Any, by: tuple[str, ...], t: _Tally) -> None:
-    """Medians on PostgreSQL: percentile_cont over the team and each breakdown at once."""
-    keys = {"worker": a.c.worker, "area": a.c.area, "month": a.c.month}
-    sets = ["()"] + [f"({keys[b].name})" for b in by]
-    grouping = [func.grouping(keys[b]).label(f"g_{b}") for b in by]
-    stmt = select(
-        *[keys[b] for b in by],
-        *grouping,
-        func.percentile_cont(0.5).within_group(a.c.to_attempt).label("ma"),
-        func.percentile_cont(0.5).within_group(a.c.to_contact).label("mc"),
-    ).group_by(func.grouping_sets(*[_raw(s) for s in sets]))
-    for r in session.execute(stmt):
-        m = r._mapping
-        rolled = [b for b in by if m[f"g_{b}"] == 0]  # the one column this row is grouped by
-        gk: GroupKey | None = (rolled[0], m[keys[rolled[0]]]) if rolled else None
-        t.medians[gk] = (m["ma"], m["mc"])
-
-
-def _raw(sql: str) -> Any:
-    from sqlalchemy import literal_column
-
-    return literal_column(sql)
 
 
 def _labels(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, str]:

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     case,
+    cast,
     exists,
     extract,
     func,
@@ -39,6 +41,7 @@ __all__ = [
     "group_filter",
     "in_period",
     "is_sqlite",
+    "joined_values",
     "kits_in",
     "month_of",
     "overdue_now",
@@ -67,6 +70,13 @@ def seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement
     if is_sqlite(session):
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0)
     return func.round(extract("epoch", later - earlier))
+
+
+def joined_values(session: Session, value: Any) -> ColumnElement[str]:
+    """The group's non-NULL values as text joined by commas (for medians worked out in Python)."""
+    if is_sqlite(session):
+        return func.group_concat(value)
+    return func.string_agg(cast(value, Text), ",")
 
 
 def month_of(session: Session, column: Any) -> ColumnElement[str]:
