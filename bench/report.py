@@ -1,32 +1,39 @@
-"""Team-lead dashboard figures with 100,000 demonstration cases and their attempts.
+"""Team-lead report: one month and 12 months of every figure and every breakdown.
 
 Times ``engagement_report`` with every figure and every breakdown (worker, area, month), as
-the dashboard asks for them, over the period picker's choices, on the SQLite demo database
-(generated once with ``followup.demo.populate.populate`` and cached under the temporary folder; the
-same file as bench/caseload.py). One JSON object per line:
-``{"name": ..., "median_s": ..., "target_s": ...}``. ``report_all_figures_100k`` is the
-dashboard's widest preset (this quarter); the 12-month line is for information.
+the dashboard asks for them, on the cached demo database (``bench/common.py``): SQLite, and
+PostgreSQL when ``FOLLOWUP_BENCH_PG_URL`` is set; 100,000 cases, and 1,000,000 when that file
+is already cached. The floor is the same funnel, counts, seconds for the medians and overdue
+snapshot by one hand-written SQL statement per figure group over the case's milestone columns,
+run by the bare driver (sqlite3 / psycopg) in the same run. On a database from before the
+milestone columns (schema 0016 and older) the floor is the same raw SQL over the per-case
+subqueries instead, so that a before/after comparison has a floor on both sides.
 
-    .venv/bin/python bench/report.py [--runs 7] [--cases 100000] [--suggested-indexes]
-
-``--suggested-indexes`` runs on a copy of the database with the indexes proposed for the
-report queries (``SUGGESTED_INDEXES`` below; not yet in a migration).
+    .venv/bin/python bench/report.py [--runs 7] [--sizes 100k,1m] [--no-pg]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import statistics
+import sqlite3
 import sys
-import tempfile
-import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    DEMO_NOW,
+    SIZES,
+    bench_folder,
+    cached_postgres,
+    cached_sqlite,
+    emit,
+    median_time,
+)
 from followup.accounts import actor_of
 from followup.db.engine import Database
 from followup.db.migrate import head_revision, open_database
@@ -34,112 +41,226 @@ from followup.db.models import User
 from followup.reports.definitions import Period
 from followup.reports.engagement import cases_behind, engagement_report
 
-TARGET_S = 0.5
-SUGGESTED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_contact_attempt_case_time_outcome "
-    "ON contact_attempt (case_id, attempted_at, outcome)",
-    "CREATE INDEX IF NOT EXISTS ix_case_status_change_case_to "
-    "ON case_status_change (case_id, to_status)",
-    "CREATE INDEX IF NOT EXISTS ix_referral_person_received ON referral (person_id, received_at)",
-)
+TARGETS = {"100k": 0.1, "1m": 0.5}
+BY = ("worker", "area", "month")
+
+# The floor over the milestone columns: a cohort of the period, grouped by the slices.
+FLOOR_MILESTONES = """
+SELECT assigned_worker_id, area, {month} AS month, count(*),
+       count(first_attempt_at), count(first_contact_at),
+       sum(CASE WHEN first_attempt_at <= referred_at + {limit} THEN 1 ELSE 0 END),
+       sum(CASE WHEN engaged_at IS NOT NULL OR closure_reason = 'engaged_in_treatment'
+                THEN 1 ELSE 0 END),
+       count(treatment_referred_at), count(in_treatment_at)
+FROM case_file WHERE referred_at >= {p} AND referred_at < {p}
+GROUP BY assigned_worker_id, area, month
+"""
+FLOOR_SECONDS = """
+SELECT {secs_attempt}, {secs_contact} FROM case_file
+WHERE referred_at >= {p} AND referred_at < {p} AND first_attempt_at IS NOT NULL
+"""
+# Before the milestone columns: the per-case subqueries, by hand.
+FLOOR_OLD = """
+SELECT c.assigned_worker_id, c.area, {month_c}, count(*),
+       count(a.first_attempt), count(a.first_contact), sum(s.engaged)
+FROM case_file c
+LEFT JOIN (SELECT case_id, min(attempted_at) AS first_attempt,
+                  min(CASE WHEN outcome IN ('spoke_engaged', 'spoke_declined')
+                      THEN attempted_at END) AS first_contact
+           FROM contact_attempt WHERE voided_at IS NULL GROUP BY case_id) a ON a.case_id = c.id
+LEFT JOIN (SELECT case_id, max(CASE WHEN to_status IN ('engaged', 'referred', 'in_treatment')
+                               THEN 1 ELSE 0 END) AS engaged
+           FROM case_status_change GROUP BY case_id) s ON s.case_id = c.id
+WHERE c.referred_at >= {p} AND c.referred_at < {p}
+GROUP BY 1, 2, 3
+"""
+FLOOR_OVERDUE = """
+SELECT assigned_worker_id, area, count(*) FROM case_file
+WHERE status <> 'closed' AND next_action_due_at < {p} GROUP BY assigned_worker_id, area
+"""
+FLOOR_REPEATS = """
+SELECT count(*) FROM referral r WHERE r.received_at >= {p} AND r.received_at < {p}
+AND EXISTS (SELECT 1 FROM referral e WHERE e.person_id = r.person_id
+            AND (e.received_at < r.received_at OR (e.received_at = r.received_at AND e.id < r.id)))
+"""
+FLOOR_KITS = """
+SELECT sum(quantity) FROM naloxone_supply
+WHERE supplied_on >= {p} AND supplied_on < {p} AND voided_at IS NULL
+"""
 
 
-def cached_database(cases: int, seed: int = 1) -> Path:
-    folder = Path(tempfile.gettempdir()) / "followup-bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"caseload-{cases}-seed{seed}-{head_revision()}.sqlite"
-    if not path.exists():
-        from followup.demo.populate import populate
+def has_milestones(db: Database) -> bool:
+    from sqlalchemy import inspect
 
-        partial = path.with_suffix(".partial")
-        for leftover in folder.glob(partial.name + "*"):
-            leftover.unlink()
-        print(f"# generating {cases:,} demo cases into {path} (once)", file=sys.stderr)
-        db = open_database("sqlite:///" + str(partial), create=True)
-        populate(db, cases=cases, seed=seed)
-        db.dispose()
-        partial.rename(path)
-    return path
+    with db.engine.connect() as conn:
+        return "first_attempt_at" in {c["name"] for c in inspect(conn).get_columns("case_file")}
 
 
-def with_suggested_indexes(path: Path) -> Path:
-    copy = path.with_name(path.stem + "-report-indexes.sqlite")
-    if not copy.exists():
-        shutil.copyfile(path, copy)
-        db = open_database("sqlite:///" + str(copy), migrate=False)
-        with db.engine.begin() as conn:
-            for ddl in SUGGESTED_INDEXES:
-                conn.execute(text(ddl))
-            conn.execute(text("ANALYZE"))
-        db.dispose()
-    return copy
+def floor_statements(sqlite: bool, milestones: bool) -> list[str]:
+    p = "?" if sqlite else "%s"
+    if sqlite:
+        month, month_c = "substr(referred_at, 1, 7)", "substr(c.referred_at, 1, 7)"
+        limit = "0"  # replaced below: SQLite compares text, so the limit goes through julianday
+
+        def secs(col: str) -> str:
+            return f"round((julianday({col}) - julianday(referred_at)) * 86400.0)"
+    else:
+        month, month_c = "to_char(referred_at, 'YYYY-MM')", "to_char(c.referred_at, 'YYYY-MM')"
+        limit = "interval '72 hours'"
+
+        def secs(col: str) -> str:
+            return f"round(extract(epoch from {col} - referred_at))"
+
+    if not milestones:
+        stmts = [FLOOR_OLD.format(month_c=month_c, p=p)]
+    else:
+        grouped = FLOOR_MILESTONES.format(month=month, limit=limit, p=p)
+        if sqlite:
+            grouped = grouped.replace(
+                "first_attempt_at <= referred_at + 0",
+                "julianday(first_attempt_at) - julianday(referred_at) <= 3.0",
+            )
+        stmts = [
+            grouped,
+            FLOOR_SECONDS.format(
+                secs_attempt=secs("first_attempt_at"), secs_contact=secs("first_contact_at"), p=p
+            ),
+        ]
+    return [*stmts, FLOOR_REPEATS.format(p=p), FLOOR_KITS.format(p=p)]
 
 
-def timed(db: Database, fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
+def floor_sqlite(path: Path, period: Period, milestones: bool) -> float:
+    conn = sqlite3.connect(path)
+    start = period.start_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    end = period.end_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    now = DEMO_NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
+    stmts = floor_statements(True, milestones)
+    dates = (period.start.isoformat(), period.end.isoformat())
+
+    def run() -> None:
+        for sql in stmts[:-1]:
+            conn.execute(sql, (start, end)).fetchall()
+        conn.execute(stmts[-1], dates).fetchall()
+        conn.execute(FLOOR_OVERDUE.format(p="?"), (now,)).fetchall()
+
+    try:
+        return median_time(run, 7)
+    finally:
+        conn.close()
+
+
+def naive(at: datetime) -> datetime:
+    return at.replace(tzinfo=None)
+
+
+def floor_postgres(url: str, period: Period, milestones: bool) -> float:
+    import psycopg
+
+    stmts = floor_statements(False, milestones)
+    with psycopg.connect(url) as conn:
+
+        def run() -> None:
+            with conn.cursor() as cur:
+                for sql in stmts[:-1]:
+                    cur.execute(sql, (naive(period.start_at), naive(period.end_at)))
+                    cur.fetchall()
+                cur.execute(stmts[-1], (period.start, period.end))
+                cur.fetchall()
+                cur.execute(FLOOR_OVERDUE.format(p="%s"), (naive(DEMO_NOW),))
+                cur.fetchall()
+
+        return median_time(run, 7)
+
+
+def periods(db: Database) -> dict[str, Period]:
+    with db.session() as s:
+        latest = s.execute(text("SELECT max(referred_at) FROM case_file")).scalar()
+    today = date.fromisoformat(str(latest)[:10])
+    return {
+        "1_month": Period.last_month(today),
+        "12_months": Period(today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)),
+    }
+
+
+def run_backend(
+    db: Database, backend: str, size: str, runs: int, floor: Any, milestones: bool
+) -> bool:
+    ok = True
+    with db.session() as s:
+        lead = actor_of(s.scalars(select(User).where(User.username == "lead")).one())
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=DEMO_NOW.tzinfo)
+    for label, period in periods(db).items():
+
+        def report(p: Period = period) -> None:
+            with db.session() as s:
+                engagement_report(s, lead, p, by=BY, now=now)
+
+        median = median_time(report, runs)
+        ok &= emit(
+            f"report_{label}_{backend}_{size}",
+            median,
+            TARGETS[size] if label == "12_months" else None,
+            floor(period),
+            period=period.slug,
+            floor_over="milestone columns" if milestones else "per-case subqueries",
+            revision=head_revision(),
+        )
+    quarter = periods(db)["12_months"]
+
+    def drill() -> None:
         with db.session() as s:
-            fn(s)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+            cases_behind(s, lead, quarter, "engaged", ("area", "B5"), now=now)
+
+    emit(f"report_drill_down_12_months_{backend}_{size}", median_time(drill, runs), None)
+    return ok
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--cases", type=int, default=100_000)
-    ap.add_argument("--suggested-indexes", action="store_true")
+    ap.add_argument("--sizes", default="100k,1m")
+    ap.add_argument("--no-pg", action="store_true")
     args = ap.parse_args()
-    path = cached_database(args.cases)
-    if args.suggested_indexes:
-        path = with_suggested_indexes(path)
-    db = open_database("sqlite:///" + str(path), migrate=False)
-    with db.session() as s:
-        lead = actor_of(s.scalar(select(User).where(User.username == "lead")))
-        latest = s.execute(text("SELECT max(referred_at) FROM case_file")).scalar()
-    today = date.fromisoformat(str(latest)[:10])
-    periods = {
-        "this_month": Period.this_month(today),
-        "last_month": Period.last_month(today),
-        "this_quarter": Period.this_quarter(today),
-        "last_12_months": Period(
-            today.replace(day=1) - timedelta(days=365), today + timedelta(days=1)
-        ),
-    }
-    suffix = "_suggested_indexes" if args.suggested_indexes else ""
-    by = ("worker", "area", "month")
-    for name, period in periods.items():
-        median = timed(db, lambda s, p=period: engagement_report(s, lead, p, by=by), args.runs)
-        label = (
-            "report_all_figures_100k"
-            if name == "this_quarter"
-            else f"report_all_figures_100k_{name}"
-        )
-        print(
-            json.dumps(
-                {
-                    "name": label + suffix,
-                    "median_s": round(median, 4),
-                    "target_s": TARGET_S,
-                    "period": period.slug,
-                }
+    ok = True
+    for size in args.sizes.split(","):
+        cases = SIZES[size]
+        if size == "1m" and not list(bench_folder().glob(f"demo-{cases}-*.sqlite")):
+            print("# no cached 1M database; skipping 1M", file=sys.stderr)
+            continue
+        path = cached_sqlite(cases)
+        db = open_database("sqlite:///" + str(path), migrate=False)
+        try:
+            milestones = has_milestones(db)
+            ok &= run_backend(
+                db,
+                "sqlite",
+                size,
+                args.runs,
+                lambda p, f=path, m=milestones: floor_sqlite(f, p, m),
+                milestones,
             )
-        )
-    quarter = periods["this_quarter"]
-    median = timed(
-        db, lambda s: cases_behind(s, lead, quarter, "engaged", ("area", "B5")), args.runs
-    )
-    print(
-        json.dumps(
-            {
-                "name": "report_drill_down_100k" + suffix,
-                "median_s": round(median, 4),
-                "target_s": TARGET_S,
-            }
-        )
-    )
-    db.dispose()
+        finally:
+            db.dispose()
+        if args.no_pg:
+            continue
+        pg = cached_postgres(cases)
+        if pg is None:
+            print("# FOLLOWUP_BENCH_PG_URL not set; skipping PostgreSQL", file=sys.stderr)
+            continue
+        try:
+            milestones = has_milestones(pg)
+            url = pg.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            ok &= run_backend(
+                pg,
+                "pg",
+                size,
+                args.runs,
+                lambda p, u=url, m=milestones: floor_postgres(u, p, m),
+                milestones,
+            )
+        finally:
+            pg.dispose()
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor
-from followup.casework import consent, team_rules
+from followup.casework import consent, milestones, team_rules
 from followup.casework.lifecycle import (
     load_case_for_edit,
     record_contact_attempt,
@@ -254,7 +254,8 @@ def _audit(
 
 
 def _after(session: Session, case: Case) -> None:
-    # The next attempt due and the case version follow whatever now counts.
+    # The milestones, the next attempt due and the case version follow whatever now counts.
+    milestones.refresh(session, case)
     refresh_next_action(session, case)
     touch(case)
     session.flush()

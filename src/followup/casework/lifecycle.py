@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from followup import audit, vocab
 from followup.access import Actor, require
-from followup.casework import consent, contact_gate, team_rules
+from followup.casework import consent, contact_gate, milestones, team_rules
 from followup.db.models import (
     Case,
     CaseStatusChange,
@@ -132,16 +132,19 @@ def set_status(
 ) -> None:
     """Move the case to ``to_status``, with its history row and audit entry (no checks)."""
     before = case.status
+    at = datetime.now(UTC)
     case.status = to_status
     session.add(
         CaseStatusChange(
             case_id=case.id,
             from_status=before,
             to_status=to_status,
+            changed_at=at,
             changed_by_id=actor.id,
             reason=reason,
         )
     )
+    milestones.status_reached(case, to_status, at)
     audit.record(
         session, actor.id, AuditAction.UPDATE, "case", case.id, {"status": [before, to_status]}
     )
@@ -424,6 +427,7 @@ def record_contact_attempt(
         set_status(
             session, actor, case, CaseStatus.ENGAGED, "spoke with the person; support accepted"
         )
+    milestones.refresh(session, case)
     refresh_next_action(session, case)
     touch(case)
     session.flush()

@@ -103,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="integrity check of the database and schema version")
     add_db_option(p)
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=500,
+        metavar="N",
+        help="recompute the report milestones of N random cases and compare (0: skip)",
+    )
+    p.add_argument(
+        "--repair", action="store_true", help="recompute the milestones of the cases that differ"
+    )
     p.add_argument("--json", action="store_true")
 
     add_users_parser(sub)
@@ -206,6 +216,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     path = None
     chain = None
+    milestones = None
     unreadable = False
     try:
         db = open_db(args, migrate=False, checking=True)
@@ -232,6 +243,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                 except DatabaseDamaged as exc:
                     report["problems"].append(str(exc))
                     report["ok"] = False
+                if report["ok"] and args.sample > 0:
+                    from followup.casework.milestones import compare_sample
+
+                    with db.session(write=args.repair) as s:
+                        milestones = compare_sample(s, args.sample, repair=args.repair)
         finally:
             db.dispose()
     warnings = [w for w in (network_share_warning(path) if path else None,) if w]
@@ -240,8 +256,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         report["ok"] = False
     if chain is not None and chain.warning:
         warnings.append(chain.warning)
+    extra: dict[str, Any] = {}
+    if milestones is not None:
+        extra["milestones"] = milestones.as_json()
+        if milestones.repaired:
+            warnings.append(milestones.describe())
+        elif not milestones.ok:
+            report["problems"].append(milestones.describe())
+            report["ok"] = False
     if args.json:
-        out(json.dumps({**report, "warnings": warnings}))
+        out(json.dumps({**report, **extra, "warnings": warnings}))
     else:
         out(f"Database: {report['database']}")
         out(
@@ -250,6 +274,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         if report["ok"]:
             out("Integrity: ok")
+        if milestones is not None and milestones.ok:
+            out(f"Report milestones: ok ({milestones.checked} cases recomputed and compared)")
         for problem in report["problems"]:
             out(f"Problem: {problem}")
         for warning in warnings:

@@ -239,6 +239,29 @@ class Case(Base):
         # The caseload's sorts, each with the case id after it for keyset paging, and each
         # for open cases alone too (migration 0017).
         *_caseload_sort_indexes(),
+        # The reports' cohort of a period (cases by referral time) with every column the
+        # figures read, so that a period costs its own cases and is read from the index alone.
+        Index(
+            "ix_case_file_report_cohort",
+            "referred_at",
+            "assigned_worker_id",
+            "area",
+            "first_attempt_at",
+            "first_contact_at",
+            "engaged_at",
+            "treatment_referred_at",
+            "in_treatment_at",
+            "closure_reason",
+        ),
+        # "Overdue now": open cases by when their next attempt is due.
+        Index(
+            "ix_case_file_open_due",
+            "next_action_due_at",
+            "assigned_worker_id",
+            "area",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -267,6 +290,15 @@ class Case(Base):
     reoverdose_at: Mapped[datetime | None] = mapped_column(index=True)
     reoverdose_acknowledged_at: Mapped[datetime | None]
     reoverdose_acknowledged_by_id: Mapped[int | None]
+    # Milestones, kept by ``casework.milestones`` from the case's attempts and status history
+    # in the same transaction as the change, for the reports: the first attempt and the first
+    # contact (attempts not voided), and when the case first reached Engaged, Referred and In
+    # treatment (or beyond).
+    first_attempt_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    engaged_at: Mapped[datetime | None]
+    treatment_referred_at: Mapped[datetime | None]
+    in_treatment_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="cases")
     assigned_worker: Mapped[User | None] = relationship()

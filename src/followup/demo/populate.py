@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.accounts import hash_password
+from followup.casework import milestones
 from followup.db.engine import Database, enforced_by_server
 from followup.db.models import (
     Case,
@@ -163,6 +164,7 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
                 gc.enable()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, [t for t, _ in tables])
+        milestones.backfill(session, reset=False)  # the report milestones, from the rows above
         session.merge(Setting(key="demo", value="1"))
         result = DemoResult(
             cases=len(writer.cases),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from followup import audit
 from followup.access import Actor, require
-from followup.casework import reoverdose, team_rules
+from followup.casework import milestones, reoverdose, team_rules
 from followup.db.models import (
     Case,
     CaseStatusChange,
@@ -201,6 +201,7 @@ def merge(session: Session, actor: Actor, review_id: int) -> int:
     moved["folded"] = folded
     if folded and open_case is not None:
         moved["alert"] = _raise_alert(session, open_case, folded)
+        milestones.refresh(session, open_case)
 
     merged.merged_into_id = kept.id
     review.state = MatchReviewState.SAME_PERSON
@@ -348,6 +349,12 @@ def undo_merge(session: Session, actor: Actor, merge_id: int) -> None:
                 .where(model.id.in_(moved[key]))
                 .values(person_id=record.merged_person_id)
             )
+    session.flush()
+    # The restored cases and the one they had joined, from their facts as they now stand.
+    milestones.recompute(
+        session,
+        [f["case"]["id"] for f in moved.get("folded", [])] + ([alert["case"]] if alert else []),
+    )
     merged = session.get(Person, record.merged_person_id)
     assert merged is not None
     merged.merged_into_id = None

@@ -238,23 +238,35 @@ def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
     t = _Tally()
-    sqlite = q.is_sqlite(session)
-    a = q.attempt_facts(session, period)
-    cols = [
-        a.c.worker,
-        a.c.area,
-        a.c.month,
+    # One range of the cohort index: every per-case fact is a milestone column of the case.
+    month = q.month_of(session, Case.referred_at)
+    to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
+    to_contact = q.seconds_between(session, Case.first_contact_at, Case.referred_at)
+    cols: list[Any] = [
+        Case.assigned_worker_id.label("worker"),
+        Case.area.label("area"),
+        month.label("month"),
         func.count().label("received"),
-        func.count(a.c.to_attempt).label("attempted"),
-        func.count(a.c.to_contact).label("contacted"),
-        func.sum(case((a.c.to_attempt <= limit_s, 1), else_=0)).label("in_time"),
+        func.count(Case.first_attempt_at).label("attempted"),
+        func.count(Case.first_contact_at).label("contacted"),
+        func.sum(case((to_attempt <= limit_s, 1), else_=0)).label("in_time"),
+        func.sum(case((q.engaged_now(), 1), else_=0)).label("engaged"),
+        func.count(Case.treatment_referred_at).label("referred"),
+        func.count(Case.in_treatment_at).label("in_treatment"),
     ]
-    if sqlite:  # no median aggregate: bring back each slice's seconds, computed in SQL
-        cols += [
-            func.group_concat(a.c.to_attempt).label("sa"),
-            func.group_concat(a.c.to_contact).label("sc"),
-        ]
-    for r in session.execute(select(*cols).group_by(a.c.worker, a.c.area, a.c.month)):
+    # Each slice's seconds, computed in SQL, for the medians of every breakdown row at once
+    # (one pass over the cohort instead of a percentile per grouping set).
+    cols += [
+        q.joined_values(session, to_attempt).label("sa"),
+        q.joined_values(session, to_contact).label("sc"),
+    ]
+    cohort = q.in_period(Case.referred_at, period)
+    # The team's and each breakdown row's seconds, gathered as the rows come.
+    seconds: dict[GroupKey | None, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    targets = [(b, BREAKDOWNS.index(b)) for b in by]
+    for r in session.connection().execute(
+        select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
+    ):
         s = (r.worker, r.area, r.month)
         t.add(
             s,
@@ -262,27 +274,17 @@ def _collect(
             attempted=r.attempted,
             contacted=r.contacted,
             first_attempt_in_time=r.in_time,
+            engaged=r.engaged,
+            referred=r.referred,
+            in_treatment=r.in_treatment,
         )
-        if sqlite:
-            t.seconds[s] = (
-                [float(x) for x in (r.sa or "").split(",") if x],
-                [float(x) for x in (r.sc or "").split(",") if x],
-            )
-    if not sqlite:
-        _pg_medians(session, a, by, t)
-
-    st = q.status_facts(session, period)
-    for r in session.execute(
-        select(
-            st.c.worker,
-            st.c.area,
-            st.c.month,
-            func.sum(st.c.engaged),
-            func.sum(st.c.referred),
-            func.sum(st.c.in_treatment),
-        ).group_by(st.c.worker, st.c.area, st.c.month)
-    ):
-        t.add((r[0], r[1], r[2]), engaged=r[3], referred=r[4], in_treatment=r[5])
+        sa = [float(x) for x in r.sa.split(",")] if r.sa else []
+        sc = [float(x) for x in r.sc.split(",")] if r.sc else []
+        for gk in (None, *((b, s[i]) for b, i in targets)):
+            lists = seconds[gk]
+            lists[0].extend(sa)
+            lists[1].extend(sc)
+    t.medians = {gk: (_median(a), _median(c)) for gk, (a, c) in seconds.items()}
 
     rep = (
         q.repeat_referrals(session, period)
@@ -316,30 +318,6 @@ def _collect(
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
     return t
-
-
-def _pg_medians(session: Session, a: Any, by: tuple[str, ...], t: _Tally) -> None:
-    """Medians on PostgreSQL: percentile_cont over the team and each breakdown at once."""
-    keys = {"worker": a.c.worker, "area": a.c.area, "month": a.c.month}
-    sets = ["()"] + [f"({keys[b].name})" for b in by]
-    grouping = [func.grouping(keys[b]).label(f"g_{b}") for b in by]
-    stmt = select(
-        *[keys[b] for b in by],
-        *grouping,
-        func.percentile_cont(0.5).within_group(a.c.to_attempt).label("ma"),
-        func.percentile_cont(0.5).within_group(a.c.to_contact).label("mc"),
-    ).group_by(func.grouping_sets(*[_raw(s) for s in sets]))
-    for r in session.execute(stmt):
-        m = r._mapping
-        rolled = [b for b in by if m[f"g_{b}"] == 0]  # the one column this row is grouped by
-        gk: GroupKey | None = (rolled[0], m[keys[rolled[0]]]) if rolled else None
-        t.medians[gk] = (m["ma"], m["mc"])
-
-
-def _raw(sql: str) -> Any:
-    from sqlalchemy import literal_column
-
-    return literal_column(sql)
 
 
 def _labels(session: Session, by: str, keys: Iterable[Any]) -> dict[Any, str]:

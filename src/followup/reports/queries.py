@@ -10,30 +10,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, extract, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
-from followup import vocab
-from followup.db.models import (
-    Case,
-    CaseStatusChange,
-    ContactAttempt,
-    NaloxoneSupply,
-    Referral,
-    not_voided,
-)
+from followup.casework.milestones import ENGAGED_STATUSES, REFERRED_STATUSES
+from followup.db.models import Case, NaloxoneSupply, Referral, not_voided
 from followup.errors import FollowupError
 from followup.reports.definitions import BREAKDOWNS, Period
-from followup.vocab import CaseStatus, ClosureReason
+from followup.vocab import ClosureReason
 
 __all__ = [
     "ENGAGED_STATUSES",
     "REFERRED_STATUSES",
     "GroupKey",
     "attempt_facts",
+    "engaged_now",
     "group_filter",
     "in_period",
     "is_sqlite",
+    "joined_values",
     "kits_in",
     "month_of",
     "overdue_now",
@@ -42,9 +50,6 @@ __all__ = [
     "status_facts",
 ]
 
-# A case that reached any of these statuses counts as engaged (or as referred).
-ENGAGED_STATUSES = (CaseStatus.ENGAGED, CaseStatus.REFERRED, CaseStatus.IN_TREATMENT)
-REFERRED_STATUSES = (CaseStatus.REFERRED, CaseStatus.IN_TREATMENT)
 
 GroupKey = tuple[str, "int | str | None"]
 
@@ -65,6 +70,13 @@ def seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement
     if is_sqlite(session):
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0)
     return func.round(extract("epoch", later - earlier))
+
+
+def joined_values(session: Session, value: Any) -> ColumnElement[str]:
+    """The group's non-NULL values as text joined by commas (for medians worked out in Python)."""
+    if is_sqlite(session):
+        return func.group_concat(value)
+    return func.string_agg(cast(value, Text), ",")
 
 
 def month_of(session: Session, column: Any) -> ColumnElement[str]:
@@ -96,44 +108,42 @@ def group_filter(session: Session, group: GroupKey | None, month_column: Any) ->
 # ------------------------------------------------------------------------- per-case facts
 
 
+def _cohort(session: Session, period: Period, group: GroupKey | None) -> list[Any]:
+    return [in_period(Case.referred_at, period), *group_filter(session, group, Case.referred_at)]
+
+
 def attempt_facts(session: Session, period: Period, group: GroupKey | None = None) -> Any:
-    """Per case of the cohort: its slice keys and the seconds to first attempt and contact."""
-    first_attempt = func.min(ContactAttempt.attempted_at)
-    first_contact = func.min(
-        case((ContactAttempt.outcome.in_(vocab.CONTACT_MADE_OUTCOMES), ContactAttempt.attempted_at))
-    )
-    inner = (
+    """Per case of the cohort: its slice keys and the seconds to first attempt and contact.
+
+    Read from the case's milestone columns (``casework.milestones``): a range of the cohort
+    index, with no subquery per case.
+    """
+    return (
         select(
             Case.id.label("id"),
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
             month_of(session, Case.referred_at).label("month"),
-            Case.referred_at.label("received"),
-            first_attempt.label("first_attempt"),
-            first_contact.label("first_contact"),
+            seconds_between(session, Case.first_attempt_at, Case.referred_at).label("to_attempt"),
+            seconds_between(session, Case.first_contact_at, Case.referred_at).label("to_contact"),
         )
-        .outerjoin(
-            ContactAttempt, and_(ContactAttempt.case_id == Case.id, not_voided(ContactAttempt))
-        )
-        .where(in_period(Case.referred_at, period), *group_filter(session, group, Case.referred_at))
-        .group_by(Case.id)
+        .where(*_cohort(session, period, group))
         .subquery()
     )
-    return select(
-        inner.c.id,
-        inner.c.worker,
-        inner.c.area,
-        inner.c.month,
-        seconds_between(session, inner.c.first_attempt, inner.c.received).label("to_attempt"),
-        seconds_between(session, inner.c.first_contact, inner.c.received).label("to_contact"),
-    ).subquery()
+
+
+def engaged_now() -> ColumnElement[bool]:
+    """Ever Engaged or beyond, or closed as engaged in treatment."""
+    return or_(
+        Case.engaged_at.is_not(None), Case.closure_reason == ClosureReason.ENGAGED_IN_TREATMENT
+    )
 
 
 def status_facts(session: Session, period: Period, group: GroupKey | None = None) -> Any:
     """Per case of the cohort: its slice keys and 1/0 for every stage it ever reached."""
 
-    def ever(statuses: tuple[str, ...], *also: ColumnElement[bool]) -> Any:
-        return func.max(case((or_(CaseStatusChange.to_status.in_(statuses), *also), 1), else_=0))
+    def flag(condition: ColumnElement[bool]) -> Any:
+        return case((condition, 1), else_=0)
 
     return (
         select(
@@ -141,15 +151,11 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
             month_of(session, Case.referred_at).label("month"),
-            ever(ENGAGED_STATUSES, Case.closure_reason == ClosureReason.ENGAGED_IN_TREATMENT).label(
-                "engaged"
-            ),
-            ever(REFERRED_STATUSES).label("referred"),
-            ever((CaseStatus.IN_TREATMENT,)).label("in_treatment"),
+            flag(engaged_now()).label("engaged"),
+            flag(Case.treatment_referred_at.is_not(None)).label("referred"),
+            flag(Case.in_treatment_at.is_not(None)).label("in_treatment"),
         )
-        .outerjoin(CaseStatusChange, CaseStatusChange.case_id == Case.id)
-        .where(in_period(Case.referred_at, period), *group_filter(session, group, Case.referred_at))
-        .group_by(Case.id)
+        .where(*_cohort(session, period, group))
         .subquery()
     )
 
@@ -185,4 +191,7 @@ def kits_in(period: Period) -> ColumnElement[bool]:
 
 
 def overdue_now(now: datetime) -> list[ColumnElement[bool]]:
-    return [Case.status != CaseStatus.CLOSED, Case.next_action_due_at < now]
+    """Open cases whose next attempt was due before ``now``. The status is written as a literal
+    so that both backends read it from the partial index of open cases (ix_case_file_open_due),
+    whose condition must appear in the query as it is written there."""
+    return [Case.status != literal_column("'closed'"), Case.next_action_due_at < now]
