@@ -161,10 +161,7 @@ class _DriverInsert:
         )
 
     def run(self, conn: Connection, rows: list[dict[str, Any]], ids: range | None = None) -> None:
-        extra = tuple(
-            d.arg if d.is_scalar else d.arg(None)
-            for _, d in self.defaults
-        )
+        extra = tuple(d.arg if d.is_scalar else d.arg(None) for _, d in self.defaults)
         processors = self.processors
         columns = self.columns
         params = []
