@@ -346,7 +346,11 @@ class _Import:
     def accept(self, raw_rows: list[RawRow]) -> None:
         s = self.summary
         if not self.itemise:
+            # Only this batch is held; earlier ones are in the database (this transaction).
+            # Rows itemised for the screen keep them, to say "same as row N".
             self.seen.clear()
+            self.matcher.forget_file()
+            self.writer.forget_people()
         parsed: list[ParsedRow] = []
         rejected: list[Rejected] = []
         for raw in raw_rows:
@@ -429,7 +433,7 @@ class _Import:
             )
 
     def _itemise(self, items: list[Resolved], case_ids: list[int]) -> None:
-        created = set(self.writer.cases_created)
+        created = self.writer
         for item, case_id in zip(items, case_ids, strict=True):
             p, match = item.parsed.person, item.match
             earlier = self.first_row.get(id(item.person))

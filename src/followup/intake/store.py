@@ -31,6 +31,7 @@ file or rolls everything back.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -270,11 +271,42 @@ class IntakeWriter:
         self.first_due = schedule.first_attempt_due(received_at)
         # person id -> open case id, for people seen in this import.
         self.open_case: dict[int, int] = {}
-        self.cases_created: list[int] = []
-        self._created: set[int] = set()  # the same, to look up
+        # The ids of the cases opened by this import, as ascending runs [first, past last]
+        # (an id out of order goes in ``_stray``), so that a long file costs no memory here.
+        self._runs: list[list[int]] = []
+        self._starts: list[int] = []
+        self._stray: set[int] = set()
         self.cases_attached: set[int] = set()
         # Cases that were closed and reopened by a new overdose in this import.
         self.cases_reopened: list[int] = []
+
+    @property
+    def cases_created(self) -> list[int]:
+        """The ids of the cases opened by this import, in the order they were opened."""
+        return [i for first, end in self._runs for i in range(first, end)] + sorted(self._stray)
+
+    def __contains__(self, case_id: object) -> bool:
+        """Whether this import opened the case."""
+        if not isinstance(case_id, int):
+            return False
+        k = bisect_right(self._starts, case_id) - 1
+        return (k >= 0 and case_id < self._runs[k][1]) or case_id in self._stray
+
+    def _note_opened(self, ids: list[int]) -> None:
+        runs = self._runs
+        for i in ids:
+            if runs and i == runs[-1][1]:
+                runs[-1][1] = i + 1
+            elif not runs or i > runs[-1][1]:
+                runs.append([i, i + 1])
+                self._starts.append(i)
+            else:
+                self._stray.add(i)
+
+    def forget_people(self) -> None:
+        """Drop the open cases remembered for people of earlier batches: they are found again
+        in the database (written in this same transaction) should they come up again."""
+        self.open_case.clear()
 
     def write(self, items: list[Resolved]) -> list[int]:
         """Write one batch; returns the case id of each item, in order."""
@@ -323,7 +355,7 @@ class IntakeWriter:
         self, items: list[Resolved], case_ids: list[int], referral_ids: list[int]
     ) -> None:
         """A new overdose on a case that was open (or reopened) before this import."""
-        created = self._created
+        created = self  # "in": opened by this import
         newest: dict[int, tuple[datetime, int]] = {}
         for item, case_id, rid in zip(items, case_ids, referral_ids, strict=True):
             if case_id in created:
@@ -530,8 +562,7 @@ class IntakeWriter:
         new_ids = _insert_returning_ids(self.session, Case, rows)
         for index, case_id in zip(openers, new_ids, strict=True):
             self.open_case[_person_id(items[index])] = case_id
-        self.cases_created.extend(new_ids)
-        self._created.update(new_ids)
+        self._note_opened(new_ids)
         _insert(
             self.session,
             CaseStatusChange,
