@@ -16,6 +16,7 @@ Every figure is one JSON object on its own line::
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -47,12 +48,28 @@ def _demo_name(cases: int, seed: int, revision: str) -> str:
 
 
 def cached_sqlite(cases: int, seed: int = 1) -> Path:
-    """The path of the demo SQLite file of ``cases`` cases at the current schema revision."""
+    """The path of the demo SQLite file of ``cases`` cases at the current schema revision.
+
+    Building it takes one process minutes; a second process asking for the same file waits on
+    a lock (``fcntl.flock`` on a ``.lock`` file beside it) and then finds it ready, instead of
+    deleting the first one's half-written file.
+    """
     folder = bench_folder()
     head = head_revision()
     path = folder / _demo_name(cases, seed, head)
     if path.exists():
         return path
+    with open(path.with_suffix(".lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if path.exists():  # built by another process while this one waited
+            return path
+        _build_sqlite(folder, path, cases, seed, head)
+    return path
+
+
+def _build_sqlite(folder: Path, path: Path, cases: int, seed: int, head: str) -> None:
+    # Only the holder of the lock gets here, so a leftover partial file is one whose builder
+    # died: it is safe to remove.
     partial = path.with_suffix(".partial")
     for leftover in folder.glob(partial.name + "*"):
         leftover.unlink()
@@ -75,7 +92,6 @@ def cached_sqlite(cases: int, seed: int = 1) -> Path:
             db.dispose()
     partial.rename(path)
     print(f"# ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return path
 
 
 def cached_database(cases: int, seed: int = 1) -> Database:

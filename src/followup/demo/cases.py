@@ -85,7 +85,7 @@ def _how(method: ContactMethod) -> ConsentMethod:
 
 
 class CaseWriter:
-    """Collects the rows of every case; ids are filled in later, in time order."""
+    """Collects the rows of a chunk of cases; ids are filled in later (see ``demo.populate``)."""
 
     def __init__(
         self,
@@ -108,6 +108,15 @@ class CaseWriter:
         self.consents: list[Row] = []
         self.treatment: list[Row] = []
         self.kits: list[Row] = []
+
+    def start_chunk(self) -> None:
+        """Forget the rows written so far: the next chunk of cases starts empty."""
+        self.cases = []
+        self.changes = []
+        self.attempts = []
+        self.consents = []
+        self.treatment = []
+        self.kits = []
 
     # ------------------------------------------------------------------------- helpers
 

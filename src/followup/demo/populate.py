@@ -3,7 +3,8 @@
 Everything is made up and cannot reach a real person: names from Faker, phone numbers from
 Ofcom's drama ranges, NHS numbers from the 999 test range, e-mail at example domains. The same
 seed and ``now`` give the same rows. Rows are written with bulk Core inserts and ids chosen
-here, in one transaction, so that 100,000 cases take well under a minute on SQLite.
+here, in chunks of ten thousand cases, a transaction each, so that memory stays flat and a
+million cases take a few minutes on SQLite.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import random
+from collections.abc import Sized
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -63,6 +65,9 @@ NOT_EMPTY = (
 # executemany, which re-evaluates each statement's set-up (such as the check constraints'
 # value lists) for every row. 30,000 parameters stay under every backend's limit.
 _PARAMETERS_PER_STATEMENT = 30_000
+# Cases made and written per transaction: enough that each statement is well used, few enough
+# that a chunk's rows take tens of megabytes.
+CHUNK_CASES = 10_000
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,13 @@ def _names(names: tuple[str, ...]) -> str:
 
 
 def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -> DemoResult:
-    """Fill an empty database with ``cases`` made-up cases; refuses one that holds cases."""
+    """Fill an empty database with ``cases`` made-up cases; refuses one that holds cases.
+
+    The cases are made and written in chunks of about ``CHUNK_CASES``, each in its own
+    transaction, and nothing is kept from one chunk to the next but the id counters, so memory
+    stays flat however many cases are asked for. The database is marked as a demonstration
+    database in the first transaction, before any case is written.
+    """
     if cases < 1:
         raise FollowupError("Ask for at least one demonstration case.")
     now = now or datetime.now(UTC)
@@ -137,49 +148,49 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
         created, kept, user_ids = _users(session)
         seeded, treatment, other = _services(session)
         _letterhead(session, user_ids["admin"])
-        master = random.Random(seed)
-        fake = Faker("en_GB")
-        fake.seed_instance(seed)
-        people = PeopleMaker(random.Random(master.getrandbits(64)), fake, now, cases)
-        writer = CaseWriter(
-            random.Random(master.getrandbits(64)),
-            now,
-            [user_ids[f"worker{i}"] for i in range(1, 9)],
-            user_ids["lead"],
-            treatment,
-            other,
-        )
-        # A million new rows would set off the cyclic garbage collector again and again, to
-        # find nothing: these rows hold no cycles.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            whos, referrals = _histories(people, writer, cases)
-            conn = session.connection()
-            tables = _numbered(conn, whos, referrals, writer)
-            for table, rows in tables:
-                _bulk_insert(conn, table, rows)
-        finally:
-            if collecting:
-                gc.enable()
-        if conn.dialect.name == "postgresql":
-            _reset_sequences(conn, [t for t, _ in tables])
-        milestones.backfill(session, reset=False)  # the report milestones, from the rows above
         session.merge(Setting(key="demo", value="1"))
-        result = DemoResult(
-            cases=len(writer.cases),
-            people=len(whos),
-            referrals=len(referrals),
-            attempts=len(writer.attempts),
-            consents=len(writer.consents),
-            kits=len(writer.kits),
-            treatment_referrals=len(writer.treatment),
-            status_changes=len(writer.changes),
-            services=seeded,
-            users=len(created),
-            users_created=tuple(created),
-            users_kept=tuple(kept),
-        )
+        ids = _Ids(session.connection())
+    master = random.Random(seed)
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    people = PeopleMaker(random.Random(master.getrandbits(64)), fake, now, cases)
+    writer = CaseWriter(
+        random.Random(master.getrandbits(64)),
+        now,
+        [user_ids[f"worker{i}"] for i in range(1, 9)],
+        user_ids["lead"],
+        treatment,
+        other,
+    )
+    totals = dict.fromkeys(("cases", "people", "referrals", "attempts", "consents", "kits",
+                            "treatment", "changes"), 0)  # fmt: skip
+    # A million new rows would set off the cyclic garbage collector again and again, to find
+    # nothing: the cycles between a chunk's rows are broken when they are numbered, and one
+    # collection after each chunk frees whatever is left.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while totals["cases"] < cases:
+            writer.start_chunk()
+            whos, referrals = _histories(people, writer, totals["cases"], cases)
+            tables = _numbered(ids, whos, referrals, writer)
+            with db.session() as session:
+                conn = session.connection()
+                for table, rows in tables:
+                    _bulk_insert(conn, table, rows)
+            made: tuple[Sized, ...] = (writer.cases, whos, referrals, writer.attempts, writer.consents, writer.kits, writer.treatment, writer.changes)  # fmt: skip
+            for key, written in zip(totals, made, strict=True):
+                totals[key] += len(written)
+            del whos, referrals, tables, made
+            writer.start_chunk()
+            gc.collect()
+            log.debug("Demonstration data: %d of %d cases written", totals["cases"], cases)
+    finally:
+        if collecting:
+            gc.enable()
+    with db.session() as session:
+        if session.connection().dialect.name == "postgresql":
+            _reset_sequences(session.connection(), ids.tables)
         audit.record(
             session,
             user_ids["admin"],
@@ -188,6 +199,22 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
             None,
             {"seed": seed, "cases": cases},
         )
+        # The report milestones, set-based over the finished rows, in this last transaction.
+        milestones.backfill(session, reset=False)
+    result = DemoResult(
+        cases=totals["cases"],
+        people=totals["people"],
+        referrals=totals["referrals"],
+        attempts=totals["attempts"],
+        consents=totals["consents"],
+        kits=totals["kits"],
+        treatment_referrals=totals["treatment"],
+        status_changes=totals["changes"],
+        services=seeded,
+        users=len(created),
+        users_created=tuple(created),
+        users_kept=tuple(kept),
+    )
     log.info(
         "Added demonstration data: %d cases, %d people, %d referrals",
         result.cases,
@@ -278,15 +305,19 @@ def _services(session: Session) -> tuple[int, list[int], list[int]]:
     return seeded, treatment, other
 
 
-def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[list[Who], list[Row]]:
-    """People and their referrals until ``cases`` cases are open or closed.
+def _histories(
+    people: PeopleMaker, writer: CaseWriter, made: int, cases: int
+) -> tuple[list[Who], list[Row]]:
+    """People and their referrals for one chunk: until the chunk holds ``CHUNK_CASES`` cases
+    or ``cases`` cases are made in all (``made`` of them by earlier chunks).
 
     A repeat overdose while a case is still open joins that case; a later one opens a new case
-    for the same person.
+    for the same person. Only the total limits a person's cases, so the rows do not depend on
+    the chunk size.
     """
     whos: list[Who] = []
     referrals: list[Row] = []
-    while len(writer.cases) < cases:
+    while len(writer.cases) < CHUNK_CASES and made + len(writer.cases) < cases:
         who = people.person()
         whos.append(who)
         case: Row | None = None
@@ -294,7 +325,7 @@ def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[lis
         for referral in who.referrals:
             if case is not None and open_until is not None and referral["received_at"] < open_until:
                 writer.attach(who, referral, case)
-            elif len(writer.cases) < cases and not who.died:
+            elif made + len(writer.cases) < cases and not who.died:
                 open_until = writer.open_case(who, referral)
                 case = referral["case_id"]
             else:
@@ -304,32 +335,50 @@ def _histories(people: PeopleMaker, writer: CaseWriter, cases: int) -> tuple[lis
     return whos, referrals
 
 
-def _numbered(
-    conn: Connection, whos: list[Who], referrals: list[Row], writer: CaseWriter
-) -> list[tuple[Table, list[Row]]]:
-    """Give every row its id in time order and turn references between rows into ids."""
+class _Ids:
+    """The next id of each demo table, read once before the first chunk and counted on here;
+    and each day's police reference sequence."""
 
-    def number(table: Table, rows: list[Row], key: str | None = None) -> None:
-        base = conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
-        if key is not None:
-            rows.sort(key=itemgetter(key))
-        for i, row in enumerate(rows, start=base + 1):
+    def __init__(self, conn: Connection) -> None:
+        self.tables = [table_of(m) for m in _MODELS]
+        self.next = {
+            t.name: (conn.scalar(select(func.coalesce(func.max(t.c.id), 0))) or 0) + 1
+            for t in self.tables
+        }
+        self.day_seq: dict[str, int] = {}
+
+    def number(self, table: Table, rows: list[Row]) -> None:
+        start = self.next[table.name]
+        for i, row in enumerate(rows, start=start):
             row["id"] = i
+        self.next[table.name] = start + len(rows)
 
+    def police_reference(self, incident_at: datetime) -> str:
+        stamp = incident_at.strftime("%Y%m%d")
+        seq = self.day_seq[stamp] = self.day_seq.get(stamp, 0) + 1
+        return f"{FORCE_PREFIX}-{stamp}-{seq:04d}"
+
+
+_MODELS = (Person, Case, Referral, CaseStatusChange, ConsentEntry, ContactAttempt,
+           TreatmentReferral, NaloxoneSupply)  # fmt: skip
+
+
+def _numbered(
+    ids: _Ids, whos: list[Who], referrals: list[Row], writer: CaseWriter
+) -> list[tuple[Table, list[Row]]]:
+    """Give every row of a chunk its id and turn references between rows into ids.
+
+    Ids follow the order the rows were made in: a person's referrals and cases one after the
+    other, and the rows of each case in time order, so these ids follow time within a case
+    and within a person's consent.
+    """
     people = [w.row for w in whos]
-    number(table_of(Person), people, "created_at")
-    referrals.sort(key=itemgetter("incident_at"))
-    day, seq = None, 0
     for r in referrals:
-        stamp = r["incident_at"].strftime("%Y%m%d")
-        seq = seq + 1 if stamp == day else 1
-        day = stamp
-        r["police_reference"] = f"{FORCE_PREFIX}-{stamp}-{seq:04d}"
-    number(table_of(Case), writer.cases, "referred_at")
-    number(table_of(Referral), referrals, "received_at")
-    # The rows of each case were written in time order, and a person's cases one after the
-    # other, so these ids already follow time within a case and within a person's consent.
+        r["police_reference"] = ids.police_reference(r["incident_at"])
     tables: list[tuple[Table, list[Row]]] = [
+        (table_of(Person), people),
+        (table_of(Case), writer.cases),
+        (table_of(Referral), referrals),
         (table_of(CaseStatusChange), writer.changes),
         (table_of(ConsentEntry), writer.consents),
         (table_of(ContactAttempt), writer.attempts),
@@ -337,7 +386,7 @@ def _numbered(
         (table_of(NaloxoneSupply), writer.kits),
     ]
     for table, rows in tables:
-        number(table, rows)
+        ids.number(table, rows)
     for c in writer.cases:
         c["incident_at"] = None
     for r in referrals:  # each case's latest overdose, for the caseload
@@ -353,11 +402,7 @@ def _numbered(
     for rows in (referrals, writer.changes, writer.consents, writer.attempts, writer.treatment, writer.kits):  # fmt: skip
         for r in rows:
             r["case_id"] = r["case_id"]["id"]
-    return [
-        (table_of(Person), people),
-        (table_of(Case), writer.cases),
-        (table_of(Referral), referrals),
-    ] + tables
+    return tables
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[Row]) -> None:

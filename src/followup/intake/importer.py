@@ -85,7 +85,7 @@ DEFAULT_FORCE_SETTING = "intake.default_force"
 NO_FORCE = "Force not stated"
 EMPTY_FILE = "the file holds no referrals"
 # Rows handled per batch: bounds memory, and sets how often progress and cancel are checked.
-CHUNK_ROWS = 500
+CHUNK_ROWS = 2000
 
 ProgressCallback = Callable[[int, float], None]
 """Called after each batch with (rows read so far, fraction of the file read, 0 to 1)."""
@@ -334,7 +334,10 @@ class _Import:
         self.now = now
         self.default_force = default_force(session)
         self.forces = _known_forces(session)
-        self.seen: dict[tuple[str, str], int] = {}  # reference -> the row it first came on
+        # reference -> the row it first came on: this batch's only, unless rows are itemised
+        # (a reference from an earlier batch is then found stored, as it was written in this
+        # same transaction), so that memory does not grow with the file.
+        self.seen: dict[tuple[str, str], int] = {}
         self.matcher = Matcher(session)
         self.writer = IntakeWriter(
             session, actor.id, now, summary.file_name, team_schedule(session)
@@ -342,6 +345,12 @@ class _Import:
 
     def accept(self, raw_rows: list[RawRow]) -> None:
         s = self.summary
+        if not self.itemise:
+            # Only this batch is held; earlier ones are in the database (this transaction).
+            # Rows itemised for the screen keep them, to say "same as row N".
+            self.seen.clear()
+            self.matcher.forget_file()
+            self.writer.forget_people()
         parsed: list[ParsedRow] = []
         rejected: list[Rejected] = []
         for raw in raw_rows:
@@ -390,6 +399,8 @@ class _Import:
         self.matcher.preload(row.person for row in fresh)
         items = [self._resolve(row) for row in fresh]
         case_ids = self.writer.write(items)
+        for item in items:  # written: the incoming details are no longer needed
+            item.person.incoming = None
         if self.itemise:
             self._itemise(items, case_ids)
             s.rows.sort(key=lambda r: r.row)  # in file order (nearly sorted already: cheap)
@@ -422,7 +433,7 @@ class _Import:
             )
 
     def _itemise(self, items: list[Resolved], case_ids: list[int]) -> None:
-        created = set(self.writer.cases_created)
+        created = self.writer
         for item, case_id in zip(items, case_ids, strict=True):
             p, match = item.parsed.person, item.match
             earlier = self.first_row.get(id(item.person))

@@ -293,6 +293,13 @@ class Matcher:
             return MatchResult(MatchOutcome.REVIEW, candidate, score)
         return MatchResult(MatchOutcome.NEW)
 
+    def forget_file(self) -> None:
+        """Drop the people created by earlier batches of this file: once written they are found
+        in the database like anyone known (in the same transaction), so memory stays flat on
+        a long file."""
+        self._file_by_nhs = {}
+        self._file_by_dob = defaultdict(list)
+
     def remember(self, candidate: Candidate) -> None:
         """Make a person created by this import a candidate for the rest of the file."""
         if candidate.nhs_number:

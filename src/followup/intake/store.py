@@ -31,11 +31,12 @@ file or rolls everything back.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Connection, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from followup.casework import reoverdose
@@ -132,6 +133,71 @@ def keep_rejected(
     )
 
 
+class _DriverInsert:
+    """One table's INSERT straight to the driver's ``executemany``, on SQLite.
+
+    SQLAlchemy's own executemany builds and checks a parameter dictionary per row, which costs
+    more than the insert itself; here each row becomes one tuple, through the same bind
+    processors SQLAlchemy would use (times as UTC text, dates, booleans), with the column
+    defaults of the model filled in once per batch for columns a row does not give.
+    """
+
+    def __init__(self, conn: Connection, table: Table, columns: tuple[str, ...]) -> None:
+        dialect = conn.dialect
+        given = set(columns)
+        self.defaults: list[tuple[str, Any]] = []
+        for column in table.columns:
+            default = column.default
+            if column.name in given or column.primary_key or default is None:
+                continue
+            if getattr(default, "is_scalar", False) or getattr(default, "is_callable", False):
+                self.defaults.append((column.name, default))
+        names = list(columns) + [name for name, _ in self.defaults]
+        self.columns = columns
+        self.processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+        quote = dialect.identifier_preparer.quote
+        self.sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]], ids: range | None = None) -> None:
+        extra = tuple(d.arg if d.is_scalar else d.arg(None) for _, d in self.defaults)
+        processors = self.processors
+        columns = self.columns
+        params = []
+        for row in rows:
+            values = tuple(map(row.get, columns)) + extra
+            params.append(
+                tuple(
+                    v if (f is None or v is None) else f(v)
+                    for f, v in zip(processors, values, strict=True)
+                )
+            )
+        if ids is not None:
+            params = [(i, *values) for i, values in zip(ids, params, strict=True)]
+        conn.exec_driver_sql(self.sql, params)
+
+
+def _driver_insert(
+    session: Session, model: type[Base], rows: list[dict[str, Any]], *, with_ids: bool = False
+) -> _DriverInsert:
+    """The cached driver insert of this model for rows with these keys (first row's order)."""
+    table = table_of(model)
+    columns = (("id",) if with_ids else ()) + tuple(rows[0])
+    cache: dict[tuple[str, tuple[str, ...]], _DriverInsert] = session.info.setdefault(
+        "followup.intake.inserts", {}
+    )
+    key = (table.name, columns)
+    insert_ = cache.get(key)
+    if insert_ is None:
+        insert_ = cache[key] = _DriverInsert(session.connection(), table, columns)
+        if with_ids:  # the id comes in front of the row's values, not from the row
+            insert_.columns = columns[1:]
+            insert_.processors = insert_.processors[1:]
+    return insert_
+
+
 def _insert_returning_ids(
     session: Session, model: type[Base], rows: list[dict[str, Any]]
 ) -> list[int]:
@@ -145,13 +211,14 @@ def _insert_returning_ids(
         # one writer at a time commit, and in WAL mode a transaction whose snapshot is out of
         # date cannot write at all (the import then fails whole and can simply be repeated).
         start = session.scalar(select(func.max(table.c.id))) or 0
-        ids = list(range(start + 1, start + 1 + len(rows)))
-        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
-        return ids
+        ids = range(start + 1, start + 1 + len(rows))
+        insert_ = _driver_insert(session, model, rows, with_ids=True)
+        insert_.run(session.connection(), rows, ids)
+        return list(ids)
     if enforced_by_server(session):
         # Row-level security hides a new referral on another worker's case from its importer
         # (RETURNING would need to read it back): take the ids from the sequence first.
-        ids = list(
+        found = list(
             session.scalars(
                 text(
                     "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
@@ -159,8 +226,8 @@ def _insert_returning_ids(
                 {"t": table.name, "n": len(rows)},
             )
         )
-        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
-        return ids
+        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, found, strict=True)])
+        return found
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(session.scalars(stmt, rows))
 
@@ -177,7 +244,11 @@ def _naive_utc(when: datetime) -> datetime:
 
 
 def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if rows:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        _driver_insert(session, model, rows).run(session.connection(), rows)
+    else:
         session.execute(insert(table_of(model)), rows)
 
 
@@ -200,12 +271,42 @@ class IntakeWriter:
         self.first_due = schedule.first_attempt_due(received_at)
         # person id -> open case id, for people seen in this import.
         self.open_case: dict[int, int] = {}
-        self.cases_created: list[int] = []
+        # The ids of the cases opened by this import, as ascending runs [first, past last]
+        # (an id out of order goes in ``_stray``), so that a long file costs no memory here.
+        self._runs: list[list[int]] = []
+        self._starts: list[int] = []
+        self._stray: set[int] = set()
         self.cases_attached: set[int] = set()
         # Cases that were closed and reopened by a new overdose in this import.
         self.cases_reopened: list[int] = []
-        # case id -> next action due, for the open cases above.
-        self._due: dict[int, datetime | None] = {}
+
+    @property
+    def cases_created(self) -> list[int]:
+        """The ids of the cases opened by this import, in the order they were opened."""
+        return [i for first, end in self._runs for i in range(first, end)] + sorted(self._stray)
+
+    def __contains__(self, case_id: object) -> bool:
+        """Whether this import opened the case."""
+        if not isinstance(case_id, int):
+            return False
+        k = bisect_right(self._starts, case_id) - 1
+        return (k >= 0 and case_id < self._runs[k][1]) or case_id in self._stray
+
+    def _note_opened(self, ids: list[int]) -> None:
+        runs = self._runs
+        for i in ids:
+            if runs and i == runs[-1][1]:
+                runs[-1][1] = i + 1
+            elif not runs or i > runs[-1][1]:
+                runs.append([i, i + 1])
+                self._starts.append(i)
+            else:
+                self._stray.add(i)
+
+    def forget_people(self) -> None:
+        """Drop the open cases remembered for people of earlier batches: they are found again
+        in the database (written in this same transaction) should they come up again."""
+        self.open_case.clear()
 
     def write(self, items: list[Resolved]) -> list[int]:
         """Write one batch; returns the case id of each item, in order."""
@@ -254,7 +355,7 @@ class IntakeWriter:
         self, items: list[Resolved], case_ids: list[int], referral_ids: list[int]
     ) -> None:
         """A new overdose on a case that was open (or reopened) before this import."""
-        created = set(self.cases_created)
+        created = self  # "in": opened by this import
         newest: dict[int, tuple[datetime, int]] = {}
         for item, case_id, rid in zip(items, case_ids, referral_ids, strict=True):
             if case_id in created:
@@ -282,7 +383,6 @@ class IntakeWriter:
                 reoverdose.raise_alert(
                     self.session, case_id, rid, incident_at, self.received_at, self.schedule
                 )
-            self._due[case_id] = self.first_due
 
     # ---------------------------------------------------------------------------- people
 
@@ -377,10 +477,9 @@ class IntakeWriter:
                 .where(t.c.person_id.in_(chunk), t.c.status != CaseStatus.CLOSED)
                 .order_by(t.c.opened_at, t.c.id)
             )
-            for case_id, person_id, due in rows:
+            for case_id, person_id, _due in rows:
                 # The most recently opened open case wins (ordered ascending, last one kept).
                 self.open_case[person_id] = case_id
-                self._due[case_id] = due
         self._reopen_recent([p for p in wanted if p not in self.open_case])
 
     def _reopen_recent(self, person_ids: list[int]) -> None:
@@ -409,7 +508,6 @@ class IntakeWriter:
                 )
             for person_id, case_id in found.items():
                 self.open_case[person_id] = case_id
-                self._due[case_id] = None
                 self.cases_reopened.append(case_id)
 
     def _open_cases_from_server(self, person_ids: list[int]) -> None:
@@ -421,9 +519,8 @@ class IntakeWriter:
             ),
             {"people": person_ids, "none": []},
         )
-        for person_id, case_id, due in rows:
+        for person_id, case_id, _due in rows:
             self.open_case[person_id] = case_id
-            self._due[case_id] = due.replace(tzinfo=UTC) if due is not None else None
 
     def _assign_cases(self, items: list[Resolved]) -> list[int]:
         planned: dict[int, int] = {}  # person id -> index of the item opening their case
@@ -465,8 +562,7 @@ class IntakeWriter:
         new_ids = _insert_returning_ids(self.session, Case, rows)
         for index, case_id in zip(openers, new_ids, strict=True):
             self.open_case[_person_id(items[index])] = case_id
-            self._due[case_id] = self.first_due
-        self.cases_created.extend(new_ids)
+        self._note_opened(new_ids)
         _insert(
             self.session,
             CaseStatusChange,

@@ -10,7 +10,7 @@ table), and kept from now on by ``casework.milestones`` in the same transaction 
 ``ix_case_file_open_due`` (open cases only) gives "overdue now" from an index.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02
 """
 
