@@ -255,7 +255,7 @@ class Case(Base):
         ),
         # "Overdue now": open cases by when their next attempt is due.
         Index(
-            "ix_case_file_open_due",
+            "ix_case_file_overdue",
             "next_action_due_at",
             "assigned_worker_id",
             "area",

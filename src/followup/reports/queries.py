@@ -192,6 +192,6 @@ def kits_in(period: Period) -> ColumnElement[bool]:
 
 def overdue_now(now: datetime) -> list[ColumnElement[bool]]:
     """Open cases whose next attempt was due before ``now``. The status is written as a literal
-    so that both backends read it from the partial index of open cases (ix_case_file_open_due),
+    so that both backends read it from the partial index of open cases (ix_case_file_overdue),
     whose condition must appear in the query as it is written there."""
     return [Case.status != literal_column("'closed'"), Case.next_action_due_at < now]

@@ -7,7 +7,7 @@ filled here from the attempts and the status history, set-based (one grouped pas
 table), and kept from now on by ``casework.milestones`` in the same transaction as the change.
 
 ``ix_case_file_report_cohort`` covers a period's cases with every column the figures read;
-``ix_case_file_open_due`` (open cases only) gives "overdue now" from an index.
+``ix_case_file_overdue`` (open cases only) gives "overdue now" from an index.
 
 Revision ID: 0018
 Revises: 0017
@@ -71,7 +71,7 @@ def upgrade() -> None:
         ],
     )
     op.create_index(
-        "ix_case_file_open_due",
+        "ix_case_file_overdue",
         "case_file",
         ["next_action_due_at", "assigned_worker_id", "area"],
         sqlite_where=sa.text("status <> 'closed'"),
@@ -82,7 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_case_file_open_due", table_name="case_file")
+    op.drop_index("ix_case_file_overdue", table_name="case_file")
     op.drop_index("ix_case_file_report_cohort", table_name="case_file")
     for name in reversed(_MILESTONES):
         op.execute(f"ALTER TABLE case_file DROP COLUMN {name}")
