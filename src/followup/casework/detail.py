@@ -341,6 +341,9 @@ class _Corrections:
 
 
 def _values(row: Any, kind: str) -> dict[str, Any]:
+    mapping = getattr(row, "_mapping", None)  # a plain row: its columns by name, no lookups
+    if mapping is not None:
+        return {k: mapping[k] for k in corrections.AMEND_FIELDS[kind] if k in mapping}
     return {k: getattr(row, k) for k in corrections.AMEND_FIELDS[kind] if hasattr(row, k)}
 
 
