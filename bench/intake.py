@@ -157,6 +157,7 @@ def referral_file(base: Path, rows: int, folder: Path) -> Path:
         ).all()
     db.dispose()
     path = folder / "referrals.csv"
+    known_here: list[tuple[str, str, date, str | None]] = []
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.DictWriter(fh, fieldnames=KNOWN_FIELDS)
         out.writeheader()
@@ -176,8 +177,13 @@ def referral_file(base: Path, rows: int, folder: Path) -> Path:
                 "notes": "Found unresponsive – £5 in pocket",
             }  # fmt: skip
             roll = rng.random()
-            if roll < 0.10:  # a repeat overdose of a known person
-                first, last, dob, nhs = rng.choice(known)
+            if i % 97 == 0:  # into an empty database, repeats of people earlier in the file
+                known_here.append((r["first_name"], r["last_name"],
+                                   datetime.strptime(r["date_of_birth"], "%d/%m/%Y").date(), None))  # fmt: skip
+            if roll < 0.10 and (
+                known or len(known_here) > 1
+            ):  # a repeat overdose of a known person
+                first, last, dob, nhs = rng.choice(known or known_here[:-1])
                 r["date_of_birth"] = dob.strftime("%d/%m/%Y")
                 if nhs and rng.random() < 0.5:
                     r["nhs_number"] = nhs
