@@ -9,6 +9,7 @@
 - ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
+- ``milestones``: Per-case report milestones (first attempt, first contact, engaged, referred, in treatment), kept by every writer.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
 - ``next_step``: What the next step on a case is, in words, from the schedule and consent.
 - ``notes``: Case notes: free text about a case that is not a contact attempt, timestamped and signed.
@@ -29,6 +30,7 @@ __all__ = [
     "directory",
     "drafts",
     "lifecycle",
+    "milestones",
     "my_work",
     "next_step",
     "notes",
