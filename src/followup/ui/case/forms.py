@@ -209,10 +209,16 @@ def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:
     headers = list(headers)
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
+    _compact(table, name)
+    return table
+
+
+def _compact(table: QTableView, name: str) -> None:
+    """The read-only look every case-view table shares: whole rows, no editing, fixed rows."""
     table.setAccessibleName(name)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
     table.setTabKeyNavigation(False)
@@ -222,7 +228,6 @@ def read_only_table(headers: Iterable[str], name: str) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setHighlightSections(False)
-    return table
 
 
 class RowsModel(QAbstractTableModel):
@@ -277,19 +282,7 @@ def rows_table(headers: Iterable[str], name: str) -> QTableView:
     """A read-only table of many rows (attempts, the timeline) through a ``RowsModel``."""
     table = QTableView()
     table.setModel(RowsModel(headers, table))
-    table.setAccessibleName(name)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    table.horizontalHeader().setHighlightSections(False)
+    _compact(table, name)
     return table
 
 
