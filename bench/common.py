@@ -67,6 +67,17 @@ def cached_sqlite(cases: int, seed: int = 1) -> Path:
     return path
 
 
+def sized_demo(label: str, seed: int = 1) -> Path | None:
+    """The cached demo file for a size label ("100k", "1m"). A million cases take many minutes
+    to build, so that size is used only once a file of it exists (an older revision's is
+    upgraded); otherwise this says so and gives None, and the caller leaves those figures out."""
+    cases = SIZES[label]
+    if cases >= 1_000_000 and not any(bench_folder().glob(_demo_name(cases, seed, "*"))):
+        print(f"# no cached {label} demo file: the {label} figures are left out", file=sys.stderr)
+        return None
+    return cached_sqlite(cases, seed)
+
+
 def _build_sqlite(folder: Path, path: Path, cases: int, seed: int, head: str) -> None:
     # Only the holder of the lock gets here, so a leftover partial file is one whose builder
     # died: it is safe to remove.

@@ -31,8 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import SIZES, bench_folder, cached_sqlite, emit  # noqa: E402
-from followup.db.migrate import head_revision  # noqa: E402
+from common import emit, sized_demo  # noqa: E402
 
 USER, PASSWORD = "worker1", "demo"  # the demonstration data's worker and password
 
@@ -128,15 +127,9 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     for label in args.sizes.split(","):
-        cases = SIZES[label]
-        if cases >= 1_000_000:
-            source = bench_folder() / f"demo-{cases}-seed1-{head_revision()}.sqlite"
-            if not source.exists():
-                print(f"# no {source.name}: the {label} figures are left out", file=sys.stderr)
-                continue
-        else:
-            source = cached_sqlite(cases)
-        figures(label, source, args.runs, args.without, env)
+        source = sized_demo(label)
+        if source is not None:
+            figures(label, source, args.runs, args.without, env)
     return 0
 
 

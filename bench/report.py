@@ -28,11 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     DEMO_NOW,
     SIZES,
-    bench_folder,
     cached_postgres,
-    cached_sqlite,
     emit,
     median_time,
+    sized_demo,
 )
 from followup.accounts import actor_of
 from followup.db.engine import Database
@@ -223,11 +222,9 @@ def main() -> None:
     args = ap.parse_args()
     ok = True
     for size in args.sizes.split(","):
-        cases = SIZES[size]
-        if size == "1m" and not list(bench_folder().glob(f"demo-{cases}-*.sqlite")):
-            print("# no cached 1M database; skipping 1M", file=sys.stderr)
+        path = sized_demo(size)
+        if path is None:
             continue
-        path = cached_sqlite(cases)
         db = open_database("sqlite:///" + str(path), migrate=False)
         try:
             milestones = has_milestones(db)
@@ -243,7 +240,7 @@ def main() -> None:
             db.dispose()
         if args.no_pg:
             continue
-        pg = cached_postgres(cases)
+        pg = cached_postgres(SIZES[size])
         if pg is None:
             print("# FOLLOWUP_BENCH_PG_URL not set; skipping PostgreSQL", file=sys.stderr)
             continue

@@ -197,19 +197,12 @@ def emit(
 
 def cli_main(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> int:
     sys.path.insert(0, str(HERE))
-    from common import SIZES, bench_folder, cached_sqlite
-    from followup.db.migrate import head_revision
+    from common import sized_demo
 
     for label in args.sizes.split(","):
-        cases = SIZES[label]
-        if cases >= 1_000_000:
-            source = bench_folder() / f"demo-{cases}-seed1-{head_revision()}.sqlite"
-            if not source.exists():
-                print(f"# no {source.name}: the {label} figures are left out", file=sys.stderr)
-                continue
-        else:
-            source = cached_sqlite(cases)
-        cli_figures(label, source, args.runs, env, tmp)
+        source = sized_demo(label)
+        if source is not None:
+            cli_figures(label, source, args.runs, env, tmp)
     return 0
 
 
