@@ -1,4 +1,4 @@
-"""DejaVu Sans for letters: registered once per process, embedded in every PDF, and fast.
+"""DejaVu Sans for every PDF Followup makes: registered once per process, embedded, and fast.
 
 ReportLab builds, formats and compresses each font subset (the glyphs, the widths array and
 the ToUnicode map) again for every PDF, which costs more than drawing a short letter. Here

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from followup.access import Actor, require
 from followup.files import write_atomically
+from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
 from followup.reports.definitions import FIGURES, FUNNEL, MEDIANS, RATES, Period
 from followup.reports.engagement import (
     EngagementReport,
@@ -53,6 +54,22 @@ __all__ = [
 
 SMALL_NUMBER = 5
 _BLUE, _GREEN = colors.HexColor("#2b6cb0"), colors.HexColor("#2f855a")
+# The frame inside A4's 15 mm side margins: every table is laid out to this width, wrapping its
+# cells, so that no column runs off the page.
+FRAME_WIDTH = A4[0] - 30 * mm
+
+
+def _styles() -> dict[str, Any]:
+    """ReportLab's sample styles in DejaVu Sans, which is embedded (Helvetica is not)."""
+    sample = getSampleStyleSheet()
+    return {
+        "Title": sample["Title"].clone("FollowupTitle", fontName=FONT_BOLD),
+        "Normal": sample["Normal"].clone("FollowupNormal", fontName=FONT),
+        "cell": sample["BodyText"].clone("FollowupCell", fontName=FONT, fontSize=7, leading=8.5),
+        "head": sample["BodyText"].clone(
+            "FollowupHead", fontName=FONT_BOLD, fontSize=7, leading=8.5
+        ),
+    }
 
 
 def _pct(value: float | None) -> str:
@@ -70,7 +87,7 @@ def _esc(text: str) -> str:
 def funnel_chart(report: EngagementReport) -> Drawing:
     """Bar chart of the funnel, received to in treatment."""
     stages = report.funnel()
-    d = Drawing(170 * mm, 70 * mm)
+    d = Drawing(170 * mm, 70 * mm, initialFontName=FONT)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 15 * mm, 12 * mm, 150 * mm, 50 * mm
     chart.data = [[n for _, _, n in stages]]
@@ -82,15 +99,25 @@ def funnel_chart(report: EngagementReport) -> Drawing:
     chart.barLabelFormat = "%d"
     chart.barLabels.nudge = 6
     chart.barLabels.fontSize = 7
+    chart.barLabels.fontName = FONT
+    _chart_fonts(chart)
     d.add(chart)
-    d.add(String(15 * mm, 66 * mm, "Funnel: cases received in the period", fontSize=9))
+    d.add(
+        String(15 * mm, 66 * mm, "Funnel: cases received in the period", fontSize=9, fontName=FONT)
+    )
     return d
+
+
+def _chart_fonts(chart: VerticalBarChart) -> None:
+    chart.categoryAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
 
 
 def trend_chart(report: EngagementReport) -> Drawing:
     """Month-by-month referrals received and engaged."""
     months = report.groups.get("month", ())
-    d = Drawing(170 * mm, 75 * mm)
+    d = Drawing(170 * mm, 75 * mm, initialFontName=FONT)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 15 * mm, 18 * mm, 150 * mm, 48 * mm
     chart.data = [
@@ -105,14 +132,26 @@ def trend_chart(report: EngagementReport) -> Drawing:
     chart.valueAxis.valueMax = max([1] + [g.figures.received for g in months])
     chart.bars[0].fillColor = _BLUE
     chart.bars[1].fillColor = _GREEN
+    _chart_fonts(chart)
     d.add(chart)
     legend = Legend()
-    legend.x, legend.y = 120 * mm, 72 * mm
+    # One row, right of the title and above the bars, so it never covers a bar.
+    legend.x, legend.y = 112 * mm, 73 * mm
+    legend.alignment = "right"  # each swatch before its words
+    legend.columnMaximum = 1
+    legend.deltax = 32 * mm
     legend.fontSize = 7
+    legend.fontName = FONT
     legend.colorNamePairs = [(_BLUE, "Referrals received"), (_GREEN, "Engaged")]
     d.add(legend)
     d.add(
-        String(15 * mm, 71 * mm, "Month by month (by month the referral was received)", fontSize=9)
+        String(
+            15 * mm,
+            71 * mm,
+            "Month by month (by month the referral was received)",
+            fontSize=9,
+            fontName=FONT,
+        )
     )
     return d
 
@@ -157,6 +196,8 @@ def _area_rows(report: EngagementReport) -> list[_Row]:
 
 
 def _slice_table(title: str, rows: list[_Row]) -> Table:
+    """One row per month or area; the headings and the first column wrap within the frame."""
+    styles = _styles()
     header = [
         title,
         "Received",
@@ -166,11 +207,13 @@ def _slice_table(title: str, rows: list[_Row]) -> Table:
         "Contact",
         "Engagement",
         "Treatment entry",
-        "Median h to 1st attempt",
+        "Median hours to 1st attempt",
     ]
-    data = [header] + [
+    # 6.5 pt headings: the widest word ("Engagement") then fits its column unbroken.
+    head = styles["head"].clone("FollowupSliceHead", fontSize=6.5, leading=8)
+    data: list[list[Any]] = [[Paragraph(_esc(h), head) for h in header]] + [
         [
-            r.label,
+            Paragraph(_esc(r.label), styles["cell"]),
             r.f.received,
             r.f.engaged,
             r.f.in_treatment,
@@ -182,15 +225,20 @@ def _slice_table(title: str, rows: list[_Row]) -> Table:
         ]
         for r in rows
     ]
-    t = Table(data, repeatRows=1, hAlign="LEFT")
+    first = 30 * mm
+    rest = (FRAME_WIDTH - first) / (len(header) - 1)
+    t = Table(data, colWidths=[first] + [rest] * (len(header) - 1), repeatRows=1, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("FONTSIZE", (0, 0), (-1, -1), 7),
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
@@ -199,9 +247,11 @@ def _slice_table(title: str, rows: list[_Row]) -> Table:
 
 def summary_table(report: EngagementReport) -> Table:
     t = report.totals
-    rows = [["Figure", "Value", "Definition"]]
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
+    styles = _styles()
+    small = styles["cell"]
+    rows: list[list[Any]] = [
+        [Paragraph(h, styles["head"]) for h in ("Figure", "Value", "Definition")]
+    ]
     for key in (
         *FUNNEL,
         "first_attempt_in_time",
@@ -224,8 +274,8 @@ def summary_table(report: EngagementReport) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("FONTSIZE", (0, 0), (-1, -1), 7),
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e2e8f0")),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -239,7 +289,8 @@ def summary_table(report: EngagementReport) -> Table:
 def render_commissioner_pdf(report: EngagementReport, organisation: str = "") -> tuple[bytes, int]:
     """The PDF bytes and page count for a report (which must not hold worker rows)."""
     header = about_line("commissioner_pdf", report.period, report.made_at)[2:]
-    styles = getSampleStyleSheet()
+    register_fonts()
+    styles = _styles()
     buf = io.BytesIO()
     pages = 0
 
@@ -247,7 +298,7 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
         nonlocal pages
         pages += 1
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(FONT, 7)
         canvas.drawString(15 * mm, A4[1] - 10 * mm, header)
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"Page {doc.page}")
         canvas.restoreState()
@@ -263,6 +314,7 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
         subject=header,
         author=organisation or "Followup",
         creator="Followup",
+        initialFontName=FONT,
     )
     t = report.totals
     story = [
@@ -295,7 +347,8 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
         Spacer(1, 4 * mm),
         _slice_table("Area (postcode district)", _area_rows(report)),
     ]
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    with RENDER_LOCK:  # the fonts' subset caches are shared by every PDF being made
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buf.getvalue(), pages
 
 

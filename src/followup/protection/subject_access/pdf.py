@@ -487,6 +487,7 @@ def render_subject_access_pdf(pack: SubjectAccessPack) -> bytes:
         author="",
         subject="",
         creator="Followup",
+        initialFontName=FONT,  # the canvas's first font too: Helvetica would not be embedded
     )
     with RENDER_LOCK:
         doc.build(story(pack), canvasmaker=_numbered_canvas(footer))
