@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean package-linux
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+# The Linux package (build/followup_<version>_<arch>.deb); see packaging/README.md. The Windows
+# installer is built on Windows: powershell -ExecutionPolicy Bypass -File packaging\windows\build.ps1
+package-linux: $(STAMP_RUN)
+	PYTHON=$(BIN)/python packaging/linux/build-deb.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

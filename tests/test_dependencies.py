@@ -20,6 +20,14 @@ def _requirement(name: str) -> Requirement:
 def test_pyside6_6_12_0_is_kept_out():
     """6.12.0 drops a reference to None whenever a model's data() returns None; a long scroll
     through a large caseload then aborts with "Fatal Python error: none_dealloc"."""
-    pyside = _requirement("PySide6")
-    assert "6.12.0" not in pyside.specifier
-    assert "6.11.3" in pyside.specifier and "6.12.1" in pyside.specifier
+    for name in ("PySide6-Essentials", "PySide6-Addons"):
+        pyside = _requirement(name)
+        assert "6.12.0" not in pyside.specifier
+        assert "6.11.3" in pyside.specifier and "6.12.1" in pyside.specifier
+
+
+def test_qt_comes_without_the_metapackage():
+    """The PySide6 metapackage would make every install depend on it by name; Followup names
+    the two wheels it uses, and the installers bundle only the Qt modules imported."""
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    assert not [r for r in project["dependencies"] if Requirement(r).name.lower() == "pyside6"]

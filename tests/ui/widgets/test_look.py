@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 import followup.ui
@@ -30,6 +30,18 @@ def styled(qapp: QApplication):
     apply_look(qapp)
     yield qapp
     qapp.setStyleSheet("")
+    qapp.setWindowIcon(QIcon())
+
+
+def test_every_window_shows_the_app_icon(styled, qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    icon = window.windowIcon()
+    assert not icon.isNull()
+    assert icon.pixmap(64, 64).toImage().pixelColor(32, 6).name() == "#005a70"  # its blue edge
+    assert styled.desktopFileName() == "followup"  # as packaging/linux/followup.desktop
 
 
 def text_colour(widget: QWidget) -> str:

@@ -215,6 +215,10 @@ class AppFlow(QObject):
 
             if isinstance(self.dialog, SignInDialog):  # the dialog shown while opening
                 self.dialog.set_database(opened.db)
+        log.info(
+            "Database open; the %s dialog can be used",
+            "first-administrator" if opened.needs_first_admin else "sign-in",
+        )
         self.ready.emit()
 
     def fail(self, message: str) -> None:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from importlib import resources
 
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "ROLE_PROPERTY",
     "TOTAL_ROW_BACKGROUND",
     "StyleRole",
+    "app_icon",
     "apply_look",
     "set_role",
     "style_sheet",
@@ -88,6 +89,17 @@ def style_sheet() -> str:
     return resources.files("followup").joinpath("resources/followup.qss").read_text("utf-8")
 
 
+def app_icon() -> QIcon:
+    """Followup's icon (``resources/icons``), as every window shows it."""
+    icon = QIcon()
+    with resources.as_file(resources.files("followup") / "resources" / "icons") as folder:
+        icon.addFile(str(folder / "followup-256.png"))
+    return icon
+
+
 def apply_look(app: QApplication) -> None:
-    """Style the whole app from the one sheet (once, at start-up)."""
+    """Style the whole app from the one sheet and give every window the app's icon (once, at
+    start-up). The desktop file name ties the windows to the installed ``followup.desktop``."""
     app.setStyleSheet(style_sheet())
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("followup")
