@@ -20,7 +20,6 @@ from followup.db.engine import Database
 from followup.db.models import Case
 from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow, Seek
 from followup.errors import PermissionDenied
-from followup.validation import normalise_phone
 from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
@@ -55,7 +54,11 @@ def scoped_query(actor: Actor, q: CaseQuery) -> CaseQuery:
 def _with_search_phone(q: CaseQuery) -> CaseQuery:
     """The query with its search text read as a phone number, which storage cannot do."""
     text = q.search.strip()
-    return replace(q, search_phone=normalise_phone(text) if text else None)
+    if not any(ch.isdigit() for ch in text):  # no digit, no phone number: skip phonenumbers
+        return replace(q, search_phone=None)
+    from followup.validation import normalise_phone
+
+    return replace(q, search_phone=normalise_phone(text))
 
 
 def count_cases(session: Session, actor: Actor, q: CaseQuery) -> int:

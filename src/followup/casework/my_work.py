@@ -3,14 +3,19 @@ then overdue, then due today, then later.
 
 Each item says what the next step is and by when, when the overdose was and how long ago, the
 last contact, and the person's risk markers (``casework.next_step``).
+
+``work_list`` can stop each group at its most urgent ``per_group`` cases and count the rest in
+the database, so that a worker with thousands of open cases gets their list as fast as one with
+a few hundred; ``my_work`` is every case.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from followup.access import Actor, require
@@ -21,7 +26,7 @@ from followup.db.queries import incident_columns
 from followup.errors import PermissionDenied
 from followup.vocab import CaseStatus
 
-__all__ = ["BUCKET_ORDER", "WorkItem", "my_work"]
+__all__ = ["BUCKET_ORDER", "WorkItem", "WorkList", "my_work", "work_list"]
 
 BUCKET_ORDER = ("alert", "overdue", "today", "later")
 
@@ -44,10 +49,33 @@ class WorkItem:
     risk: str = ""
 
 
+@dataclass(frozen=True)
+class WorkList:
+    """The cases shown, most urgent first, and how many open cases each group has in all."""
+
+    items: list[WorkItem]
+    counts: dict[str, int]  # by bucket, BUCKET_ORDER's keys
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
 def my_work(
     session: Session, actor: Actor, worker_id: int | None = None, now: datetime | None = None
 ) -> list[WorkItem]:
     """A worker's open cases: new overdoses, overdue, due today, then the rest by due time."""
+    return work_list(session, actor, worker_id, now).items
+
+
+def work_list(
+    session: Session,
+    actor: Actor,
+    worker_id: int | None = None,
+    now: datetime | None = None,
+    per_group: int | None = None,
+) -> WorkList:
+    """``my_work``, each group cut to its first ``per_group`` cases (None: all of them)."""
     require(actor, "view_own_cases")
     worker_id = worker_id or actor.id
     if worker_id != actor.id and not actor.can("view_all_cases"):
@@ -56,7 +84,8 @@ def my_work(
     local_midnight = (now.astimezone() + timedelta(days=1)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    rows = session.execute(
+    mine = and_(Case.assigned_worker_id == worker_id, Case.status != CaseStatus.CLOSED)
+    query = (
         select(
             Case.id,
             Case.version,
@@ -74,8 +103,31 @@ def my_work(
             Person.no_fixed_abode,
         )
         .join(Person, Person.id == Case.person_id)
-        .where(Case.assigned_worker_id == worker_id, Case.status != CaseStatus.CLOSED)
-    ).all()
+        .where(mine)
+    )
+    counts: dict[str, int] | None = None
+    if per_group is not None:
+        group = _group_number(now, local_midnight)
+        counts = dict.fromkeys(BUCKET_ORDER, 0)
+        for number, n in session.connection().execute(
+            select(group, func.count()).where(mine).group_by(group)
+        ):
+            counts[BUCKET_ORDER[number]] = n
+        ranked = (
+            select(
+                Case.id,
+                func.row_number()
+                .over(
+                    partition_by=group,
+                    order_by=(Case.next_action_due_at.is_(None), Case.next_action_due_at, Case.id),
+                )
+                .label("place"),
+            )
+            .where(mine)
+            .subquery()
+        )
+        query = query.where(Case.id.in_(select(ranked.c.id).where(ranked.c.place <= per_group)))
+    rows = session.connection().execute(query).all()  # Core rows: thousands of cases at 1M
     steps = next_step.step_info(
         session,
         (next_step.CaseFacts(r.id, r.person_id, r.status, r.round_started_at) for r in rows),
@@ -117,4 +169,13 @@ def my_work(
     order = {key: i for i, key in enumerate(BUCKET_ORDER)}
     far = datetime.max.replace(tzinfo=UTC)
     items.sort(key=lambda i: (order[i.bucket], i.next_action_due_at or far, i.case_id))
-    return items
+    if counts is None:
+        counts = {key: sum(1 for i in items if i.bucket == key) for key in BUCKET_ORDER}
+    return WorkList(items, counts)
+
+
+def _group_number(now: datetime, local_midnight: datetime) -> Any:
+    """The group of a case as its place in BUCKET_ORDER, in SQL (as ``work_list`` sorts them)."""
+    due = Case.next_action_due_at
+    alerted = and_(Case.reoverdose_at.is_not(None), Case.reoverdose_acknowledged_at.is_(None))
+    return case((alerted, 0), (due < now, 1), (due < local_midnight, 2), else_=3)

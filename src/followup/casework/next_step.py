@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from followup import vocab
 from followup.casework.consent import ConsentState
 from followup.casework.schedule import Schedule
-from followup.db.models import ConsentEntry, ContactAttempt
+from followup.db.models import Case, ConsentEntry, ContactAttempt
 from followup.uktime import short_date, uk_today
 from followup.vocab import CaseStatus, ConsentMethod, ConsentScope
 
@@ -96,6 +96,12 @@ def describe(
     return f"Review: all {len(days) + 1} scheduled attempts made; next try {how}"
 
 
+# The enumerations by stored value: a dictionary lookup costs far less than Enum(value).
+_SCOPES = {m.value: m for m in ConsentScope}
+_STATES = {m.value: m for m in vocab.ConsentState}
+_METHODS = {m.value: m for m in ConsentMethod}
+
+
 def consents_of(
     session: Session, person_ids: Iterable[int], today: date | None = None
 ) -> dict[int, dict[str, ConsentState]]:
@@ -104,8 +110,8 @@ def consents_of(
     today = today or uk_today()
     latest: dict[int, dict[str, Any]] = {p: {} for p in ids}
     if ids:
-        # Plain rows, not ORM objects: a caseload page asks for a few hundred people.
-        for entry in session.execute(
+        # Plain Core rows, not the ORM's: My work asks for every open case of a worker.
+        for entry in session.connection().execute(
             select(
                 ConsentEntry.person_id,
                 ConsentEntry.scope,
@@ -121,9 +127,9 @@ def consents_of(
     return {
         person_id: {
             scope: ConsentState(
-                scope=ConsentScope(scope),
-                state=vocab.ConsentState(e.state),
-                method=ConsentMethod(e.method),
+                scope=_SCOPES[scope],
+                state=_STATES[e.state],
+                method=_METHODS[e.method],
                 recorded_at=e.recorded_at,
                 expires_on=e.expires_on,
                 expired=bool(e.expires_on and e.expires_on < today),
@@ -164,31 +170,57 @@ class StepInfo:
 def step_info(
     session: Session, cases: Iterable[CaseFacts], schedule: Schedule
 ) -> dict[int, StepInfo]:
-    """The next step and the last contact attempt of each case, in two queries."""
+    """The next step and the last contact attempt of each case, in two queries.
+
+    The database ranks the attempts: one row a case (its newest attempt, and how many attempts
+    the current round has), so that My work's thousands of cases cost no more rows than cases.
+    """
     facts = list(cases)
     if not facts:
         return {}
     ids = sorted({f.case_id for f in facts})
-    attempts: dict[int, list[tuple[datetime, str, str]]] = {i: [] for i in ids}
-    for case_id, at, method, outcome in session.execute(
+    in_this_round = or_(
+        Case.round_started_at.is_(None), ContactAttempt.attempted_at >= Case.round_started_at
+    )
+    ranked = (
         select(
             ContactAttempt.case_id,
             ContactAttempt.attempted_at,
             ContactAttempt.method,
             ContactAttempt.outcome,
+            func.row_number()
+            .over(
+                partition_by=ContactAttempt.case_id,
+                order_by=(ContactAttempt.attempted_at.desc(), ContactAttempt.id.desc()),
+            )
+            .label("newest_first"),
+            func.sum(case((in_this_round, 1), else_=0))
+            .over(partition_by=ContactAttempt.case_id)
+            .label("in_round"),
         )
+        .join(Case, Case.id == ContactAttempt.case_id)
         .where(ContactAttempt.case_id.in_(ids))
-        .order_by(ContactAttempt.attempted_at, ContactAttempt.id)
-    ):
-        attempts[case_id].append((at, method, outcome))
+        .subquery()
+    )
+    newest: dict[int, tuple[LastContact, int]] = {
+        case_id: (LastContact(at, method, outcome), in_round)
+        for case_id, at, method, outcome, in_round in session.connection()
+        .execute(
+            select(
+                ranked.c.case_id,
+                ranked.c.attempted_at,
+                ranked.c.method,
+                ranked.c.outcome,
+                ranked.c.in_round,
+            ).where(ranked.c.newest_first == 1)
+        )
+        .all()
+    }
     consents = consents_of(session, (f.person_id for f in facts))
     out: dict[int, StepInfo] = {}
     for f in facts:
-        made = attempts[f.case_id]
-        start = f.round_started_at
-        in_round = made if start is None else [a for a in made if a[0] >= start]
-        last = LastContact(*made[-1]) if made else None
-        step = describe(f.status, len(in_round), schedule, consents.get(f.person_id, {}))
+        last, in_round = newest.get(f.case_id, (None, 0))
+        step = describe(f.status, in_round, schedule, consents.get(f.person_id, {}))
         out[f.case_id] = StepInfo(step, last)
     return out
 

@@ -13,9 +13,7 @@ import argparse
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from followup.access import Actor, require
 from followup.cli.support import (
@@ -30,6 +28,9 @@ from followup.cli.support import (
 )
 from followup.errors import FollowupError
 from followup.vocab import SERVICE_TYPES
+
+if TYPE_CHECKING:  # the ORM loads only for a command that reads or writes settings
+    from sqlalchemy.orm import Session
 
 __all__ = ["SETTINGS", "add_settings_parsers", "cmd_services", "cmd_settings"]
 

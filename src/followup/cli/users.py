@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.access import Actor, require
 from followup.cli.support import (
@@ -34,10 +34,12 @@ from followup.cli.support import (
     read_new_password,
     sign_in_user,
 )
-from followup.db.engine import Database
 from followup.errors import FollowupError
 from followup.uktime import DATE_TIME_FORMAT, DATE_TIME_SECONDS_FORMAT, to_uk
 from followup.vocab import ROLES, Role, label
+
+if TYPE_CHECKING:  # SQLAlchemy loads only for a command that opens the database
+    from followup.db.engine import Database
 
 __all__ = ["acting_admin", "add_users_parser", "cmd_users", "cmd_users_add"]
 

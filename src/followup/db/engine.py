@@ -300,6 +300,9 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
         event.listen(engine, "handle_error", _sqlite_errors(u, path))
         return engine
     if backend == "postgresql":
+        from followup.db.models import add_postgresql_options
+
+        add_postgresql_options()  # the models' PostgreSQL-only options, now that it is used
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
         engine = create_engine(

@@ -10,6 +10,7 @@ across every referral.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -35,6 +36,7 @@ from followup.db.types import UTCDateTime, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
+    "add_postgresql_options",
     "AuditEvent",
     "AuditPrivateValue",
     "Base",
@@ -198,6 +200,31 @@ def person_display_name(first: str | None, last: str | None, description: str | 
     return f"Unnamed: {description}" if description else "Unnamed person"
 
 
+# The partial indexes' predicate on PostgreSQL, put on them by ``add_postgresql_options`` when
+# the first PostgreSQL engine is made (``db.engine.make_engine``): naming a dialect's option
+# imports that dialect (all its drivers, asyncio among them), which a command line that only
+# reads a SQLite file should not wait for.
+_POSTGRESQL_WHERE: list[tuple[Index, Any]] = []
+
+
+def _partial_index(name: str, *columns: str, where: Any) -> Index:
+    """An index of the rows ``where`` holds for (SQLite now, PostgreSQL once it is used)."""
+    index = Index(name, *columns, sqlite_where=where)
+    _POSTGRESQL_WHERE.append((index, where))
+    return index
+
+
+def add_postgresql_options() -> None:
+    """Give the partial indexes their PostgreSQL predicate (before any PostgreSQL DDL, schema
+    comparison or migration); any thread may call it, as often as it likes."""
+    while _POSTGRESQL_WHERE:
+        try:
+            index, where = _POSTGRESQL_WHERE.pop()
+        except IndexError:  # another thread took the last one
+            return
+        index.dialect_kwargs["postgresql_where"] = where
+
+
 def _caseload_sort_indexes() -> list[Index]:
     sorts = {
         "reference": "police_reference",
@@ -209,13 +236,7 @@ def _caseload_sort_indexes() -> list[Index]:
     }
     open_only = text("status <> 'closed'")
     indexes = [
-        Index(
-            f"ix_case_file_open_{name}",
-            column,
-            "id",
-            sqlite_where=open_only,
-            postgresql_where=open_only,
-        )
+        _partial_index(f"ix_case_file_open_{name}", column, "id", where=open_only)
         for name, column in sorts.items()
     ]
     # police_reference, next_action_due_at and incident_at have an index of their own already.
@@ -254,13 +275,12 @@ class Case(Base):
             "closure_reason",
         ),
         # "Overdue now": open cases by when their next attempt is due.
-        Index(
+        _partial_index(
             "ix_case_file_overdue",
             "next_action_due_at",
             "assigned_worker_id",
             "area",
-            sqlite_where=text("status <> 'closed'"),
-            postgresql_where=text("status <> 'closed'"),
+            where=text("status <> 'closed'"),
         ),
     )
 

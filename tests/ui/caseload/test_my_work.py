@@ -88,3 +88,25 @@ def test_my_work_follows_changes_made_in_a_case(ui_db, team, qtbot):
     assert work.items[0].case_id == case_id
     window.cases.close_tab(0)
     assert window.cases.isHidden() and not window.stack.isHidden()
+
+
+def test_a_long_group_lists_its_most_urgent_cases_and_counts_the_rest(
+    ui_db, team, qtbot, monkeypatch
+):
+    from followup.ui.caseload import my_work
+
+    monkeypatch.setattr(my_work, "PER_GROUP", 2)
+    for first, hours in (("Third", -10), ("First", -50), ("Second", -30), ("Fourth", -2)):
+        make_case(ui_db, team, status="contacting", first=first, due_hours=hours)
+    make_case(ui_db, team, status="contacting", first="Later", due_hours=24 * 5)
+    view, opened = make_view(qtbot, ui_db, team["worker1"])
+    rows = view.rows()
+    assert rows[0] == ("Overdue (4)",)
+    assert [r[2] for r in rows[1:3]] == ["First McTestface", "Second McTestface"]
+    assert rows[3][0] == "… and 2 more; the Caseload lists them all"
+    assert rows[4:6] == [("Due today (0)",), ("Later (1)",)]
+    assert [r[2] for r in rows[6:]] == ["Later McTestface"]
+    assert view.summary.text() == "Your open cases: 5 — 4 overdue, 0 due today"
+    view.tree.setCurrentItem(view.tree.topLevelItem(0).child(2))
+    qtbot.keyClick(view.tree, Qt.Key.Key_Return)  # the count is not a case: nothing opens
+    assert opened == []

@@ -5,7 +5,8 @@ Each row says what the next step is and when it is due, when the overdose was an
 days ago, the last contact and the risk markers. Overdue cases and new overdoses carry an icon
 and words, not colour alone. A lead can look at any worker's list. The list is read in the
 background and again whenever the view is shown or a case changes; Enter or a double-click
-opens the case.
+opens the case. Each group lists its ``PER_GROUP`` most urgent cases and says how many more it
+has (the Caseload lists them all), so that thousands of open cases cost no more to show.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 from followup import accounts, vocab
 from followup.access import Actor
 from followup.casework import reoverdose
-from followup.casework.my_work import WorkItem, my_work
+from followup.casework.my_work import WorkItem, WorkList, work_list
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.ui.widgets.messages import InlineMessage
@@ -45,6 +46,7 @@ __all__ = [
     "CASE_ID_ROLE",
     "HEADERS",
     "MyWorkView",
+    "PER_GROUP",
     "WorkTree",
     "due_cell",
     "load_work",
@@ -71,9 +73,12 @@ HEADERS = (
 WIDTHS = (230, 150, 190, 90, 300, 120, 70, 190)
 
 
-def load_work(db: Database, actor: Actor, worker_id: int | None) -> list[WorkItem]:
+PER_GROUP = 300  # cases listed in each group; the rest are counted
+
+
+def load_work(db: Database, actor: Actor, worker_id: int | None) -> WorkList:
     with db.session() as s:
-        return my_work(s, actor, worker_id)
+        return work_list(s, actor, worker_id, per_group=PER_GROUP)
 
 
 def due_cell(item: WorkItem) -> str:
@@ -229,13 +234,13 @@ class MyWorkView(QWidget):
             name="my work",
         )
 
-    def _show(self, items: list[WorkItem]) -> None:
+    def _show(self, work: WorkList) -> None:
         self.message.clear_message()
         current = self.current_case_id()
-        self.items = items
+        items = self.items = work.items
         self.tree.clear()
         warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        counts = {key: sum(1 for i in items if i.bucket == key) for key, _ in BUCKETS}
+        counts = work.counts
         bold = QFont(self.tree.font())
         bold.setBold(True)
         select = None
@@ -250,7 +255,9 @@ class MyWorkView(QWidget):
                 group.setForeground(0, QBrush(ERROR_COLOUR))
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
+            shown = 0
             for item in (i for i in items if i.bucket == key):
+                shown += 1
                 row = QTreeWidgetItem(cells(item))
                 row.setData(0, CASE_ID_ROLE, item.case_id)
                 if key in ("alert", "overdue"):
@@ -261,6 +268,13 @@ class MyWorkView(QWidget):
                 group.addChild(row)
                 if select is None or item.case_id == current:
                     select = row
+            if counts[key] > shown:
+                more = QTreeWidgetItem(
+                    [f"… and {counts[key] - shown} more; the Caseload lists them all"]
+                )
+                more.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                group.addChild(more)
+                more.setFirstColumnSpanned(True)
             group.setExpanded(True)
         self.tree.setIndentation(12)
         if select is not None:
@@ -269,7 +283,7 @@ class MyWorkView(QWidget):
         alerts = f", {counts['alert']} new overdose" if counts["alert"] else ""
         alerts += "s" if counts["alert"] > 1 else ""
         self.summary.setText(
-            f"{whose} open cases: {len(items)} — {counts['overdue']} overdue, "
+            f"{whose} open cases: {work.total} — {counts['overdue']} overdue, "
             f"{counts['today']} due today{alerts}"
         )
         self._update_acknowledge()
