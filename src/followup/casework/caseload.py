@@ -18,7 +18,7 @@ from followup.casework import next_step, team_rules
 from followup.db import queries
 from followup.db.engine import Database
 from followup.db.models import Case
-from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow, Seek
+from followup.db.queries import SORT_KEYS, CaseQuery, CaseRecord, CaseRow, Seek, case_row
 from followup.errors import PermissionDenied
 from followup.validation import normalise_phone
 from followup.vocab import AuditAction, CaseStatus
@@ -26,14 +26,17 @@ from followup.vocab import AuditAction, CaseStatus
 __all__ = [
     "SORT_KEYS",
     "CaseQuery",
+    "CaseRecord",
     "CaseRow",
     "Seek",
     "apply_step",
     "can_view",
+    "case_row",
     "count_and_record",
     "count_cases",
     "list_cases",
     "list_page",
+    "list_records",
     "record_search",
     "scoped_query",
     "step_infos",
@@ -124,6 +127,16 @@ def list_page(
         for r in rows:
             apply_step(r, infos[r.id])
     return rows, seek
+
+
+def list_records(
+    session: Session, actor: Actor, q: CaseQuery, after: Seek | None = None, limit: int = 200
+) -> tuple[list[CaseRecord], Seek | None]:
+    """``list_page`` without next steps, as driver records that ``case_row`` makes rows of:
+    a screen that holds many rows and shows a few makes rows only of those it shows."""
+    return queries.fetch_case_records(
+        session, _with_search_phone(scoped_query(actor, q)), after, limit
+    )
 
 
 def step_infos(session: Session, rows: Iterable[CaseRow]) -> dict[int, next_step.StepInfo]:

@@ -25,8 +25,10 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    type_coerce,
     union,
 )
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
 from followup.db.models import Case, CaseNote, Person, Referral, User, person_display_name
@@ -35,10 +37,13 @@ from followup.vocab import CASE_STATUSES, CaseStatus
 __all__ = [
     "SORT_KEYS",
     "CaseQuery",
+    "CaseRecord",
     "CaseRow",
     "Seek",
     "age_on",
+    "case_row",
     "count_cases",
+    "fetch_case_records",
     "fetch_cases",
     "incident_columns",
     "search_condition",
@@ -371,11 +376,23 @@ def count_cases(session: Session, q: CaseQuery) -> int:
     return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session))) or 0
 
 
-def fetch_cases(
+CaseRecord = tuple[Any, ...]
+"""One caseload row as the driver hands it over (``case_row`` makes a ``CaseRow`` of it)."""
+
+
+def _raw(expr: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
+    """The expression read as the driver gives it, without SQLAlchemy's per-row conversion:
+    a scrolled caseload reads a hundred thousand rows and shows a few dozen of them, so the
+    times and dates of a row are converted only when the row is shown (``case_row``)."""
+    return type_coerce(expr, NullType())
+
+
+def fetch_case_records(
     session: Session, q: CaseQuery, after: Seek | None, limit: int
-) -> tuple[list[CaseRow], Seek | None]:
+) -> tuple[list[CaseRecord], Seek | None]:
     """Up to ``limit`` cases of the query, in its sort, after ``after`` (None: from the top),
-    and the seek for the next page (None when these were the last).
+    as driver records (``case_row``), and the seek for the next page (None when these were
+    the last).
 
     Keyset paging: each page is an index range read from where the last one ended, so the
     thousandth page costs what the first does (``OFFSET`` would sort and skip every earlier
@@ -398,13 +415,15 @@ def fetch_cases(
         Person.no_fixed_abode,
         *incident_columns(),
     ]
+    dialect = session.get_bind().dialect
     base = (
-        _filtered(columns, q, _dialect(session))
+        _filtered([_raw(c) for c in columns], q, dialect.name)
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
     )
-    today = q.now.date()
-    rows: list[CaseRow] = []
+    connection = session.connection()
+    width = len(columns)
+    rows: list[CaseRecord] = []
     seek = after
     segments = _segments(q)
     first = 0 if after is None else after.segment
@@ -417,43 +436,80 @@ def fetch_cases(
             want = limit - len(rows)
             if want <= 0:
                 break
-            stmt = base.add_columns(*(k.label(f"seek_{i}") for i, k in enumerate(keys)))
+            stmt = base.add_columns(*(_raw(k) for k in keys))
             for cond in (condition, step):
                 if cond is not None:
                     stmt = stmt.where(cond)
             stmt = stmt.order_by(*(k.desc() if down else k.asc() for k in keys)).limit(want)
-            found = session.execute(stmt).all()
-            rows += [_case_row(r, q.now, today) for r in found]
+            found = connection.execute(stmt).all()
             if found:
-                last = found[-1]._mapping
-                seek = Seek(number, tuple(last[f"seek_{i}"] for i in range(len(keys))))
+                rows += [tuple(r[:width]) for r in found]
+                seek = Seek(number, _seek_values(keys, found[-1][width:], dialect))
         if len(rows) >= limit:
             return rows, seek
     return rows, None
 
 
-def _case_row(r: Any, now: datetime, today: date) -> CaseRow:
+def _seek_values(
+    keys: tuple[SQLColumnExpression[Any], ...], raw: Any, dialect: Any
+) -> tuple[Any, ...]:
+    """The sort values of a page's last row, read raw, converted as their types read them."""
+    values = []
+    for key, value in zip(keys, raw, strict=True):
+        convert = key.type._cached_result_processor(dialect, None)  # noqa: SLF001
+        values.append(convert(value) if convert is not None and value is not None else value)
+    return tuple(values)
+
+
+def fetch_cases(
+    session: Session, q: CaseQuery, after: Seek | None, limit: int
+) -> tuple[list[CaseRow], Seek | None]:
+    """``fetch_case_records`` as ``CaseRow`` objects."""
+    records, seek = fetch_case_records(session, q, after, limit)
+    return [case_row(r, q.now) for r in records], seek
+
+
+def case_row(record: CaseRecord, now: datetime) -> CaseRow:
+    """The caseload row of a driver record of ``fetch_case_records``."""
+    (
+        case_id,
+        reference,
+        first_name,
+        last_name,
+        description,
+        born,
+        area,
+        status,
+        worker,
+        referred_at,
+        due,
+        person_id,
+        round_started_at,
+        no_fixed_abode,
+        incident,
+        overdoses,
+        last_overdose,
+    ) = record
+    due = _aware(due)
+    if isinstance(born, str):
+        born = date.fromisoformat(born)
     return CaseRow(
-        id=r.id,
-        police_reference=r.police_reference,
-        person=person_display_name(r.first_name, r.last_name, r.description),
-        age=age_on(r.date_of_birth, today),
-        area=r.area or "",
-        status=r.status,
-        worker=r.display_name or "",
-        referred_at=r.referred_at,
-        next_action_due_at=r.next_action_due_at,
-        overdue=bool(
-            r.next_action_due_at is not None
-            and r.next_action_due_at < now
-            and r.status != CaseStatus.CLOSED
-        ),
-        person_id=r.person_id,
-        incident_at=_aware(r.incident),
-        round_started_at=r.round_started_at,
-        overdoses=r.overdoses or 0,
-        last_overdose_at=_aware(r.last_overdose),
-        no_fixed_abode=bool(r.no_fixed_abode),
+        id=case_id,
+        police_reference=reference,
+        person=person_display_name(first_name, last_name, description),
+        age=age_on(born, now.date()),
+        area=area or "",
+        status=status,
+        worker=worker or "",
+        referred_at=_aware(referred_at),  # type: ignore[arg-type]  # never empty
+        next_action_due_at=due,
+        overdue=bool(due is not None and due < now and status != CaseStatus.CLOSED),
+        person_id=person_id,
+        incident_at=_aware(incident),
+        round_started_at=_aware(round_started_at),
+        overdoses=overdoses or 0,
+        last_overdose_at=_aware(last_overdose),
+        no_fixed_abode=bool(no_fixed_abode),
     )
 
 

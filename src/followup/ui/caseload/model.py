@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
-from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow, Seek
+from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRecord, CaseRow, Seek
 from followup.casework.next_step import risk_text
 from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
@@ -57,6 +57,14 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
+# The roles ``data`` answers, as ints: looking an enum member up costs more than the answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass(frozen=True)
@@ -88,18 +96,29 @@ assert tuple(c.sort_key for c in COLUMNS if c.sort_key) == SORT_KEYS
 
 
 class CaseLine:
-    """One caseload row, formatted for the screen a cell at a time, when Qt asks for it: a
-    scrolled caseload holds many rows, the screen shows a few dozen."""
+    """One caseload row, formatted for the screen when Qt first asks for it, and then kept: a
+    scrolled caseload holds many rows, the screen shows a few dozen. A row of a later page
+    arrives as the driver's record and becomes a ``CaseRow`` only once it is shown."""
 
-    __slots__ = ("_now", "row")
+    __slots__ = ("_cells", "_now", "_record", "_row")
 
-    def __init__(self, row: CaseRow, now: datetime) -> None:
-        self.row = row
+    def __init__(self, row: CaseRow | CaseRecord, now: datetime) -> None:
+        self._row: CaseRow | None = row if isinstance(row, CaseRow) else None
+        self._record: CaseRecord | None = None if isinstance(row, CaseRow) else row
         self._now = now
+        self._cells: tuple[str, ...] | None = None
+
+    @property
+    def row(self) -> CaseRow:
+        if self._row is None:
+            assert self._record is not None
+            self._row = caseload.case_row(self._record, self._now)
+            self._record = None
+        return self._row
 
     @property
     def case_id(self) -> int:
-        return self.row.id
+        return self._row.id if self._row is not None else int(self._record[0])  # type: ignore[index]
 
     @property
     def overdue(self) -> bool:
@@ -111,9 +130,18 @@ class CaseLine:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return tuple(self.cell(c) for c in range(len(COLUMNS)))
+        if self._cells is None:
+            self._cells = tuple(self._cell(c) for c in range(len(COLUMNS)))
+        return self._cells
 
     def cell(self, column: int) -> str:
+        return self.cells[column]
+
+    def steps_changed(self) -> None:
+        """Its next step and last contact have arrived: format it again when next shown."""
+        self._cells = None
+
+    def _cell(self, column: int) -> str:
         row = self.row
         if column == 0:
             return row.police_reference
@@ -159,10 +187,15 @@ def load_page(
     steps: bool = True,
 ) -> tuple[list[CaseLine], Seek | None]:
     """One page of the caseload after ``after``, on a pool thread with its own session; with
-    ``steps`` False the next steps and last contacts are left for ``load_steps``."""
+    ``steps`` False the next steps and last contacts are left for ``load_steps``, and each
+    row is made only when it is shown."""
     with db.session() as s:
-        rows, seek = caseload.list_page(s, actor, query, after, limit, steps=steps)
-    return [CaseLine(r, query.now) for r in rows], seek
+        if steps:
+            rows, seek = caseload.list_page(s, actor, query, after, limit)
+            return [CaseLine(r, query.now) for r in rows], seek
+        records, seek = caseload.list_records(s, actor, query, after, limit)
+    now = query.now
+    return [CaseLine(r, now) for r in records], seek
 
 
 def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, Any]:
@@ -334,6 +367,7 @@ class CaseloadModel(QAbstractTableModel):
             info = infos.get(line.case_id)
             if info is not None:
                 caseload.apply_step(line.row, info)
+                line.steps_changed()
         if first < len(self._lines) and self._lines[first] is lines[0]:
             last = first + len(lines) - 1
             self.dataChanged.emit(
@@ -379,33 +413,36 @@ class CaseloadModel(QAbstractTableModel):
             return column.tip or None
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        # Qt asks each cell on screen for a dozen roles at every paint: the common answers
+        # come first, from the row's formatted cells, with the roles as plain ints.
         if not index.isValid():
             return None
-        line = self._lines[index.row()]
+        row = index.row()
+        line = self._lines[row]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if col in STEP_COLUMNS and not line.row.steps_known:
-                self._want_steps(index.row())
+                self._want_steps(row)
                 return ""
-            return line.cell(col)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return line.person
-        if col == DUE_COLUMN and line.overdue:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(OVERDUE_COLOUR)
-            if role == Qt.ItemDataRole.FontRole:
-                return self._bold
-            if role == Qt.ItemDataRole.DecorationRole:
-                return self._overdue_icon()
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "The next action on this case is overdue."
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[col].numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return line.cells[col]
+        if role == _ALIGNMENT:
+            return _RIGHT if COLUMNS[col].numeric else None
         if role == CASE_ID_ROLE:
             return line.case_id
         if role == OVERDUE_ROLE:
             return line.overdue
+        if col == 1 and role == _TOOLTIP:
+            return line.person
+        if col == DUE_COLUMN and line.overdue:
+            if role == _FOREGROUND:
+                return QBrush(OVERDUE_COLOUR)
+            if role == _FONT:
+                return self._bold
+            if role == _DECORATION:
+                return self._overdue_icon()
+            if role == _TOOLTIP:
+                return "The next action on this case is overdue."
         return None
 
     def _overdue_icon(self) -> QIcon:
