@@ -8,7 +8,8 @@ service and never the storage layer. Opening one case is ``casework.detail.open_
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,9 @@ __all__ = [
     "CaseQuery",
     "CaseRecord",
     "CaseRow",
+    "RowDetails",
     "Seek",
+    "apply_details",
     "apply_step",
     "can_view",
     "case_row",
@@ -38,6 +41,7 @@ __all__ = [
     "list_page",
     "list_records",
     "record_search",
+    "row_details",
     "scoped_query",
     "step_infos",
 ]
@@ -132,11 +136,40 @@ def list_page(
 def list_records(
     session: Session, actor: Actor, q: CaseQuery, after: Seek | None = None, limit: int = 200
 ) -> tuple[list[CaseRecord], Seek | None]:
-    """``list_page`` without next steps, as driver records that ``case_row`` makes rows of:
-    a screen that holds many rows and shows a few makes rows only of those it shows."""
+    """``list_page`` without next steps and overdoses, as driver records that ``case_row``
+    makes rows of: a screen that holds many rows and shows a few makes rows only of those it
+    shows, and asks ``row_details`` for their next steps and overdoses."""
     return queries.fetch_case_records(
-        session, _with_search_phone(scoped_query(actor, q)), after, limit
+        session, _with_search_phone(scoped_query(actor, q)), after, limit, risk=False
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RowDetails:
+    """What a row of ``list_records`` lacks: its next step and last contact, and the
+    person's overdoses (None when the row has them already)."""
+
+    step: next_step.StepInfo
+    overdoses: tuple[int, datetime | None] | None
+
+
+def row_details(session: Session, rows: Iterable[CaseRow]) -> dict[int, RowDetails]:
+    """The details (``RowDetails``) of each of these rows' cases, in three queries."""
+    rows = list(rows)
+    steps = step_infos(session, rows)
+    risks = queries.overdoses_of(session, (r.person_id for r in rows if not r.risk_known))
+    return {
+        r.id: RowDetails(steps[r.id], None if r.risk_known else risks.get(r.person_id, (0, None)))
+        for r in rows
+    }
+
+
+def apply_details(row: CaseRow, details: RowDetails) -> None:
+    """Put ``row_details`` on its row."""
+    apply_step(row, details.step)
+    if details.overdoses is not None:
+        row.overdoses, row.last_overdose_at = details.overdoses
+        row.risk_known = True
 
 
 def step_infos(session: Session, rows: Iterable[CaseRow]) -> dict[int, next_step.StepInfo]:

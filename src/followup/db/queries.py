@@ -8,6 +8,7 @@ Name and reference searches are prefix range scans so that they use the indexes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -28,8 +29,8 @@ from sqlalchemy import (
     type_coerce,
     union,
 )
-from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from followup.db.models import Case, CaseNote, Person, Referral, User, person_display_name
 from followup.vocab import CASE_STATUSES, CaseStatus
@@ -46,6 +47,7 @@ __all__ = [
     "fetch_case_records",
     "fetch_cases",
     "incident_columns",
+    "overdoses_of",
     "search_condition",
     "status_condition",
 ]
@@ -101,6 +103,7 @@ class CaseRow:
     last_contact: str = ""
     last_contact_at: datetime | None = None
     steps_known: bool = False  # whether the three above have been filled
+    risk_known: bool = True  # whether ``overdoses`` and ``last_overdose_at`` have been read
 
     def days_since_referral(self, now: datetime) -> int:
         return max(0, (now - self.referred_at).days)
@@ -376,8 +379,9 @@ def count_cases(session: Session, q: CaseQuery) -> int:
     return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session))) or 0
 
 
-CaseRecord = tuple[Any, ...]
+CaseRecord = Sequence[Any]
 """One caseload row as the driver hands it over (``case_row`` makes a ``CaseRow`` of it)."""
+_RECORD_WIDTH = 17
 
 
 def _raw(expr: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
@@ -388,11 +392,12 @@ def _raw(expr: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
 
 
 def fetch_case_records(
-    session: Session, q: CaseQuery, after: Seek | None, limit: int
+    session: Session, q: CaseQuery, after: Seek | None, limit: int, *, risk: bool = True
 ) -> tuple[list[CaseRecord], Seek | None]:
     """Up to ``limit`` cases of the query, in its sort, after ``after`` (None: from the top),
     as driver records (``case_row``), and the seek for the next page (None when these were
-    the last).
+    the last). Without ``risk`` the person's overdoses are left out (two lookups a row, most
+    of a page's cost), for ``overdoses_of`` to read for the rows that are shown.
 
     Keyset paging: each page is an index range read from where the last one ended, so the
     thousandth page costs what the first does (``OFFSET`` would sort and skip every earlier
@@ -415,6 +420,8 @@ def fetch_case_records(
         Person.no_fixed_abode,
         *incident_columns(),
     ]
+    if not risk:
+        columns[-2:] = [literal_column("NULL"), literal_column("NULL")]
     dialect = session.get_bind().dialect
     base = (
         _filtered([_raw(c) for c in columns], q, dialect.name)
@@ -422,7 +429,7 @@ def fetch_case_records(
         .outerjoin(User, User.id == Case.assigned_worker_id)
     )
     connection = session.connection()
-    width = len(columns)
+    assert len(columns) == _RECORD_WIDTH
     rows: list[CaseRecord] = []
     seek = after
     segments = _segments(q)
@@ -443,8 +450,8 @@ def fetch_case_records(
             stmt = stmt.order_by(*(k.desc() if down else k.asc() for k in keys)).limit(want)
             found = connection.execute(stmt).all()
             if found:
-                rows += [tuple(r[:width]) for r in found]
-                seek = Seek(number, _seek_values(keys, found[-1][width:], dialect))
+                rows += found  # rows with the sort values after the record's columns
+                seek = Seek(number, _seek_values(keys, found[-1][_RECORD_WIDTH:], dialect))
         if len(rows) >= limit:
             return rows, seek
     return rows, None
@@ -456,7 +463,8 @@ def _seek_values(
     """The sort values of a page's last row, read raw, converted as their types read them."""
     values = []
     for key, value in zip(keys, raw, strict=True):
-        convert = key.type._cached_result_processor(dialect, None)  # noqa: SLF001
+        kind = getattr(key, "type", None) or NullType()
+        convert = kind.result_processor(dialect, None)
         values.append(convert(value) if convert is not None and value is not None else value)
     return tuple(values)
 
@@ -489,7 +497,7 @@ def case_row(record: CaseRecord, now: datetime) -> CaseRow:
         incident,
         overdoses,
         last_overdose,
-    ) = record
+    ) = record[:_RECORD_WIDTH]
     due = _aware(due)
     if isinstance(born, str):
         born = date.fromisoformat(born)
@@ -510,7 +518,23 @@ def case_row(record: CaseRecord, now: datetime) -> CaseRow:
         overdoses=overdoses or 0,
         last_overdose_at=_aware(last_overdose),
         no_fixed_abode=bool(no_fixed_abode),
+        risk_known=overdoses is not None,
     )
+
+
+def overdoses_of(
+    session: Session, person_ids: Iterable[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """Each person's police referrals: how many, and the latest overdose (for those with any)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    found = session.execute(
+        select(Referral.person_id, func.count(Referral.id), _raw(func.max(Referral.incident_at)))
+        .where(Referral.person_id.in_(ids))
+        .group_by(Referral.person_id)
+    )
+    return {person: (count, _aware(last)) for person, count, last in found}
 
 
 def _dialect(session: Session) -> str:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -47,11 +54,13 @@ __all__ = [
 ]
 
 PAGE_SIZE = 200
-# The next step and last contact of later pages are read for the rows Qt shows, this many
+# The next step, last contact and overdoses of later pages are read for the rows Qt shows, this many
 # at a time: scrolling to the end then reads them for a screenful, not for every case.
 STEP_BLOCK = 100
-MAX_PAGE_GROWTH = 10
-STEP_COLUMNS = (8, 10)
+SHOWN_BLOCKS = 3
+STEPS_PAUSE_MS = 100  # scrolling that pauses this long has stopped on the rows shown
+MAX_PAGE_GROWTH = 25
+STEP_COLUMNS = frozenset((8, 10, 11))
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -64,6 +73,7 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _FONT = int(Qt.ItemDataRole.FontRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_LOOK_ROLES = frozenset((_TOOLTIP, _FOREGROUND, _FONT, _DECORATION))
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
@@ -92,21 +102,26 @@ COLUMNS: tuple[Column, ...] = (
     Column("Risk", "", 190, tip="Overdoses known, the last one, no fixed abode"),
 )
 DUE_COLUMN = 7
+NUMERIC_COLUMNS = frozenset(i for i, c in enumerate(COLUMNS) if c.numeric)
 assert tuple(c.sort_key for c in COLUMNS if c.sort_key) == SORT_KEYS
 
 
 class CaseLine:
     """One caseload row, formatted for the screen when Qt first asks for it, and then kept: a
     scrolled caseload holds many rows, the screen shows a few dozen. A row of a later page
-    arrives as the driver's record and becomes a ``CaseRow`` only once it is shown."""
+    arrives as the driver's record and becomes a ``CaseRow`` only once it is shown.
 
-    __slots__ = ("_cells", "_now", "_record", "_row")
+    ``texts`` are its formatted cells (None until first shown); ``waiting`` says that its
+    next step, last contact and overdoses are still to be read (``load_steps``)."""
+
+    __slots__ = ("_now", "_record", "_row", "texts", "waiting")
 
     def __init__(self, row: CaseRow | CaseRecord, now: datetime) -> None:
         self._row: CaseRow | None = row if isinstance(row, CaseRow) else None
         self._record: CaseRecord | None = None if isinstance(row, CaseRow) else row
         self._now = now
-        self._cells: tuple[str, ...] | None = None
+        self.texts: tuple[str, ...] | None = None
+        self.waiting = True
 
     @property
     def row(self) -> CaseRow:
@@ -130,16 +145,20 @@ class CaseLine:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        if self._cells is None:
-            self._cells = tuple(self._cell(c) for c in range(len(COLUMNS)))
-        return self._cells
+        return self.texts or self.format()
 
     def cell(self, column: int) -> str:
         return self.cells[column]
 
+    def format(self) -> tuple[str, ...]:
+        """Its cells as the screen shows them, kept in ``texts``."""
+        self.waiting = not self.row.steps_known
+        self.texts = tuple(self._cell(c) for c in range(len(COLUMNS)))
+        return self.texts
+
     def steps_changed(self) -> None:
         """Its next step and last contact have arrived: format it again when next shown."""
-        self._cells = None
+        self.texts = None
 
     def _cell(self, column: int) -> str:
         row = self.row
@@ -198,10 +217,10 @@ def load_page(
     return [CaseLine(r, now) for r in records], seek
 
 
-def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, Any]:
-    """The next steps and last contacts of these rows, on a pool thread."""
+def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, caseload.RowDetails]:
+    """The next steps, last contacts and overdoses of these rows, on a pool thread."""
     with db.session() as s:
-        return dict(caseload.step_infos(s, rows))
+        return caseload.row_details(s, rows)
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
@@ -234,6 +253,11 @@ class CaseloadModel(QAbstractTableModel):
         self._lines: list[CaseLine] = []
         self._seek: Seek | None = None  # where the next page starts
         self._step_blocks: set[int] = set()  # blocks of STEP_BLOCK rows asked for their steps
+        # Blocks shown since the last pause in scrolling, the latest last: someone scrolling
+        # through a long caseload passes many blocks, and only those left on screen are read.
+        self._shown_blocks: dict[int, None] = {}
+        self._steps_timer = QTimer(self, singleShot=True, interval=STEPS_PAUSE_MS)
+        self._steps_timer.timeout.connect(self._read_shown_steps)
         self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
         self._answers = LatestOnly()
         self._total: int | None = None
@@ -296,6 +320,7 @@ class CaseloadModel(QAbstractTableModel):
         self.beginResetModel()
         self._lines = list(lines)
         self._step_blocks = set()
+        self._shown_blocks.clear()
         self._exhausted = self._seek is None
         self.endResetModel()
         self._set_loading(False)
@@ -344,8 +369,24 @@ class CaseloadModel(QAbstractTableModel):
         self.page_loaded.emit(len(self._lines))
 
     def _want_steps(self, row: int) -> None:
-        """Read the next steps of the block of rows around ``row`` in the background."""
+        """Read the next steps of the block of rows around ``row`` in the background, once
+        the scrolling pauses with it on screen."""
         block = row // STEP_BLOCK
+        if block in self._step_blocks or block in self._shown_blocks:
+            return  # read, or waiting for the pause
+        self._shown_blocks[block] = None
+        self._steps_timer.start()
+
+    def _read_shown_steps(self) -> None:
+        if self._fetching:  # still scrolling on: the next page first
+            self._steps_timer.start()
+            return
+        # A screenful spans at most SHOWN_BLOCKS blocks: the ones asked for last.
+        for block in list(self._shown_blocks)[-SHOWN_BLOCKS:]:
+            self._read_steps(block)
+        self._shown_blocks.clear()
+
+    def _read_steps(self, block: int) -> None:
         if block in self._step_blocks:
             return
         self._step_blocks.add(block)
@@ -366,12 +407,12 @@ class CaseloadModel(QAbstractTableModel):
         for line in lines:
             info = infos.get(line.case_id)
             if info is not None:
-                caseload.apply_step(line.row, info)
+                caseload.apply_details(line.row, info)
                 line.steps_changed()
         if first < len(self._lines) and self._lines[first] is lines[0]:
             last = first + len(lines) - 1
             self.dataChanged.emit(
-                self.index(first, STEP_COLUMNS[0]), self.index(last, STEP_COLUMNS[-1])
+                self.index(first, min(STEP_COLUMNS)), self.index(last, max(STEP_COLUMNS))
             )
 
     # ------------------------------------------------------------------ sorting
@@ -414,35 +455,42 @@ class CaseloadModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
-        # Qt asks each cell on screen for a dozen roles at every paint: the common answers
-        # come first, from the row's formatted cells, with the roles as plain ints.
-        if not index.isValid():
-            return None
-        row = index.row()
-        line = self._lines[row]
-        col = index.column()
+        # Qt asks each cell on screen for half a dozen roles at every paint: the text comes
+        # first, formatted once a row (``CaseLine.texts``), and roles are compared as ints.
         if role == _DISPLAY:
-            if col in STEP_COLUMNS and not line.row.steps_known:
+            row = index.row()
+            if row < 0:
+                return None
+            line = self._lines[row]
+            texts = line.texts or line.format()
+            col = index.column()
+            if line.waiting and col in STEP_COLUMNS:
                 self._want_steps(row)
                 return ""
-            return line.cells[col]
+            return texts[col]
         if role == _ALIGNMENT:
-            return _RIGHT if COLUMNS[col].numeric else None
-        if role == CASE_ID_ROLE:
-            return line.case_id
-        if role == OVERDUE_ROLE:
-            return line.overdue
-        if col == 1 and role == _TOOLTIP:
-            return line.person
-        if col == DUE_COLUMN and line.overdue:
+            return _RIGHT if index.column() in NUMERIC_COLUMNS else None
+        if role in _LOOK_ROLES:
+            row, col = index.row(), index.column()
+            if row < 0:
+                return None
+            if col == 1 and role == _TOOLTIP:
+                return self._lines[row].person
+            if col != DUE_COLUMN or not self._lines[row].overdue:
+                return None
             if role == _FOREGROUND:
                 return QBrush(OVERDUE_COLOUR)
             if role == _FONT:
                 return self._bold
             if role == _DECORATION:
                 return self._overdue_icon()
-            if role == _TOOLTIP:
-                return "The next action on this case is overdue."
+            return "The next action on this case is overdue."
+        if role in (CASE_ID_ROLE, OVERDUE_ROLE):
+            row = index.row()
+            if row < 0:
+                return None
+            line = self._lines[row]
+            return line.case_id if role == CASE_ID_ROLE else line.overdue
         return None
 
     def _overdue_icon(self) -> QIcon:
