@@ -25,6 +25,7 @@ from followup.validation import normalise_phone
 from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
+    "SEARCH_COUNT",
     "SORT_KEYS",
     "CaseQuery",
     "CaseRecord",
@@ -47,6 +48,10 @@ __all__ = [
 ]
 
 
+# A search in the caseload counts its cases up to this many ("More than 1,000 cases").
+SEARCH_COUNT = 1000
+
+
 def scoped_query(actor: Actor, q: CaseQuery) -> CaseQuery:
     """The caseload query narrowed to what this user may see."""
     if actor.can("view_all_cases"):
@@ -65,45 +70,54 @@ def _with_search_phone(q: CaseQuery) -> CaseQuery:
     return replace(q, search_phone=normalise_phone(text) if text else None)
 
 
-def count_cases(session: Session, actor: Actor, q: CaseQuery) -> int:
-    """How many cases the query finds among those this user may see."""
-    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
+def count_cases(session: Session, actor: Actor, q: CaseQuery, most: int | None = None) -> int:
+    """How many cases the query finds among those this user may see; with ``most``, counting
+    stops after that many (``most + 1``: more than ``most``)."""
+    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)), most)
 
 
-def record_search(session: Session, actor: Actor, q: CaseQuery, found: int) -> None:
+def record_search(
+    session: Session, actor: Actor, q: CaseQuery, found: int, most: int | None = None
+) -> None:
     """Audit a search (anything typed in the search box): the fields used and how many cases
-    matched. What was typed can be a name, so it goes to the private values that the
-    retention run removes."""
+    matched (or, past ``most``, that more than ``most`` did). What was typed can be a name,
+    so it goes to the private values that the retention run removes."""
     if not q.search.strip():
         return
     fields = ["text"]
     fields += ["status"] if q.statuses else []
     fields += ["worker"] if q.worker_id is not None else []
     fields += ["overdue"] if q.overdue_only else []
+    details: dict[str, object] = {"screen": "caseload", "fields": fields, "results": found}
+    if most is not None and found > most:
+        details.update(results=most, more=True)
     audit.record_with_private(
         session,
         actor.id,
         AuditAction.VIEW,
         "search",
         None,
-        {"screen": "caseload", "fields": fields, "results": found},
+        details,
         {"text": q.search.strip()[:200]},
         None,
     )
 
 
-def count_and_record(db: Database, actor: Actor, q: CaseQuery) -> int:
+def count_and_record(db: Database, actor: Actor, q: CaseQuery, most: int | None = None) -> int:
     """Count the cases a query finds and, for a search, audit it, in two short transactions.
+    With ``most`` a search counts no further than that (``count_cases``): a search that
+    finds every demo phone number needs its first page, not a count of half the database.
 
     The audit is written in a transaction of its own that starts with the write: on SQLite a
     transaction that reads and then writes cannot wait for another writer (two searches at
     once would fail as busy), one that starts by writing simply waits its turn.
     """
+    searching = bool(q.search.strip())
     with db.session() as s:
-        found = count_cases(s, actor, q)
-    if q.search.strip():
+        found = count_cases(s, actor, q, most if searching else None)
+    if searching:
         with db.session() as s:
-            record_search(s, actor, q, found)
+            record_search(s, actor, q, found, most)
     return found
 
 

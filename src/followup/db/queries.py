@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    false,
     func,
     literal_column,
     or_,
@@ -41,7 +42,10 @@ __all__ = [
     "CaseRecord",
     "CaseRow",
     "Seek",
+    "BROAD_SEARCH",
     "age_on",
+    "broad_search",
+    "found_people",
     "case_row",
     "count_cases",
     "fetch_case_records",
@@ -53,6 +57,8 @@ __all__ = [
 ]
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
+# A search that finds more people than this by an index range is broad (``broad_search``).
+BROAD_SEARCH = 500
 # A value sorting after every real one, for the upper end of a prefix range.
 _HIGH = "\U0010ffff"
 
@@ -136,33 +142,99 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _partial_number(text: str, digits: str, sqlite: bool) -> ColumnElement[bool]:
+def _phone_start(text: str, digits: str) -> str | None:
+    """The start of a stored phone number (+44…) that these typed digits are, if they are."""
+    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
+        return "+44" + digits[1:]
+    if text.startswith("+"):
+        return "+" + digits
+    return None
+
+
+def _people_condition(text: str) -> ColumnElement[bool] | None:
+    """For a search that finds people by an index range (the start of a phone number, the
+    start of a name), the condition on ``person``; None for any other search."""
+    text = text.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
+        return None  # an NHS number: one person
+    if re.fullmatch(r"\+?[\d\s()-]+", text):
+        number = re.sub(r"\D", "", text)
+        start = _phone_start(text, number) if len(number) >= 4 else None
+        if start is None or (len(number) >= 9 and re.fullmatch(r"\+?[\d\s()-]{7,}", text)):
+            return None  # part of a number anywhere, or a whole phone number
+        return _prefix(Person.phone, start)
+    return _name_condition(text)
+
+
+def _name_condition(text: str) -> ColumnElement[bool]:
+    tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
+    return and_(
+        *(
+            or_(
+                _prefix(func.lower(Person.last_name), token),
+                _prefix(func.lower(Person.first_name), token),
+            )
+            for token in tokens
+        )
+    )
+
+
+def broad_search(session: Session, text: str) -> bool:
+    """Whether the search finds people by an index range that holds many of them (over
+    ``BROAD_SEARCH`` people: "07700 900", "smi"). Such a search is answered by walking the
+    sort's index and keeping the cases whose person matches, which stops after a page;
+    a narrow one by looking its few people up and sorting their cases."""
+    people = _people_condition(text)
+    if people is None:
+        return False
+    first = select(Person.id).where(people).limit(BROAD_SEARCH + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(first)) or 0) > BROAD_SEARCH
+
+
+def found_people(session: Session, text: str) -> list[int] | None:
+    """For a search for part of a number anywhere ("943 476"), its people, when there are
+    at most ``BROAD_SEARCH`` of them; None for any other search. The trigram index finds
+    them, and the caseload then looks their cases up by person: given the lookup as a
+    subquery, the database cannot tell how few they are and walks the open cases instead."""
+    text = text.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if not re.fullmatch(r"\+?[\d\s()-]+", text) or re.fullmatch(r"\d{10}", digits):
+        return None
+    number = re.sub(r"\D", "", text)
+    if len(number) < 4 or _phone_start(text, number) is not None:
+        return None
+    if len(number) >= 9 and re.fullmatch(r"\+?[\d\s()-]{7,}", text):
+        return None  # a whole phone number, perhaps
+    found = _number_people(number, _dialect(session) == "sqlite").limit(BROAD_SEARCH + 1)
+    ids = [int(i) for i in session.scalars(found)]
+    return ids if len(ids) <= BROAD_SEARCH else None
+
+
+def _partial_number(text: str, digits: str, sqlite: bool, broad: bool) -> ColumnElement[bool]:
     """People whose phone or NHS number holds these digits ("943 476", "900 123"), or whose
     phone starts with them when they start as a phone number does ("07700 900", "+44 7700").
     A phone is stored as +44…: the start of one is a range of the phone index, anywhere else
     the trigram index finds it."""
-    start = None
-    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
-        start = "+44" + digits[1:]
-    elif text.startswith("+"):
-        start = "+" + digits
+    start = _phone_start(text, digits)
     if start is not None:
-        return Case.person_id.in_(select(Person.id).where(_prefix(Person.phone, start)))
-    phone = digits
+        return _of_people(_prefix(Person.phone, start), broad)
+    return Case.person_id.in_(_number_people(digits, sqlite))
+
+
+def _number_people(digits: str, sqlite: bool) -> Any:
+    """The ids of the people whose phone or NHS number holds these digits anywhere."""
     if sqlite:
-        people = union(
+        return union(
             select(_person_search.c.rowid).where(
-                _person_search.c.phone.op("MATCH")(_fts_phrase(phone))
+                _person_search.c.phone.op("MATCH")(_fts_phrase(digits))
             ),
             select(_person_search.c.rowid).where(
                 _person_search.c.nhs_number.op("MATCH")(_fts_phrase(digits))
             ),
         )
-        return Case.person_id.in_(people)
-    return Case.person_id.in_(
-        select(Person.id).where(
-            or_(Person.phone.contains(phone), Person.nhs_number.contains(digits))
-        )
+    return select(Person.id).where(
+        or_(Person.phone.contains(digits), Person.nhs_number.contains(digits))
     )
 
 
@@ -185,8 +257,24 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
+def _of_people(people: ColumnElement[bool], broad: bool) -> ColumnElement[bool]:
+    """Cases whose person meets the condition: for a broad search checked case by case
+    (``broad_search``), otherwise gathered from the people first."""
+    if broad:
+        # The person table of its own, even where the query joins ``person`` too.
+        return (
+            select(Person.id).where(Person.id == Case.person_id, people).correlate_except(Person)
+        ).exists()
+    return Case.person_id.in_(select(Person.id).where(people))
+
+
 def search_condition(
-    text: str, phone: str | None = None, dialect: str = "sqlite"
+    text: str,
+    phone: str | None = None,
+    dialect: str = "sqlite",
+    *,
+    broad: bool = False,
+    people: list[int] | None = None,
 ) -> ColumnElement[bool] | None:
     """The WHERE clause for what was typed in the search box, or None for nothing typed.
 
@@ -198,6 +286,12 @@ def search_condition(
     text = text.strip()
     if not text:
         return None
+    if people is not None:  # found already (``found_people``)
+        if not people:
+            return false()
+        return Case.person_id.in_(
+            bindparam("search_people", people, expanding=True, literal_execute=True)
+        )
     sqlite = dialect == "sqlite"
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
@@ -208,26 +302,18 @@ def search_condition(
     if re.fullmatch(r"\+?[\d\s()-]+", text):
         number = re.sub(r"\D", "", text)
         if len(number) >= 4:
-            return _partial_number(text, number, sqlite)
+            return _partial_number(text, number, sqlite, broad)
     upper = text.upper()
-    tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
-    people = select(Person.id).where(
-        *(
-            or_(
-                _prefix(func.lower(Person.last_name), token),
-                _prefix(func.lower(Person.first_name), token),
-            )
-            for token in tokens
-        )
-    )
-    matching_cases = union(
+    others = (
         select(Case.id).where(_prefix(Case.police_reference, upper)),
         select(Referral.case_id).where(Referral.police_reference == upper),
-        select(Case.id).where(Case.person_id.in_(people)),
         # A case note that holds the text.
         _note_cases(text, sqlite),
     )
-    return Case.id.in_(matching_cases)
+    if broad:
+        return or_(_of_people(_name_condition(text), True), Case.id.in_(union(*others)))
+    named = select(Person.id).where(_name_condition(text))
+    return Case.id.in_(union(select(Case.id).where(Case.person_id.in_(named)), *others))
 
 
 def status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool] | None:
@@ -250,10 +336,36 @@ def _literal(value: str) -> BindParameter[str]:
     return bindparam(None, value, literal_execute=True)
 
 
-def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery, dialect: str) -> Select[Any]:
+@dataclass(frozen=True)
+class _Search:
+    """How a query's search is best answered (``broad_search``, ``found_people``)."""
+
+    broad: bool = False
+    people: list[int] | None = None
+    # Whether a count walks the cases too: only for the start of a phone number, which many
+    # people share. The many people a name finds are counted from the people (a count stops
+    # after ``most`` cases, and most cases of a name's many people are closed).
+    broad_count: bool = False
+
+
+def _plan_search(session: Session, q: CaseQuery) -> _Search:
+    if not q.search.strip():
+        return _Search()
+    people = found_people(session, q.search)
+    if people is not None:
+        return _Search(people=people)
+    broad = broad_search(session, q.search)
+    return _Search(broad=broad, broad_count=broad and bool(re.match(r"[+\d]", q.search.strip())))
+
+
+def _filtered(
+    columns: list[SQLColumnExpression[Any]], q: CaseQuery, dialect: str, search: _Search
+) -> Select[Any]:
     """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
     stmt = select(*columns).select_from(Case)
-    cond = search_condition(q.search, q.search_phone, dialect)
+    cond = search_condition(
+        q.search, q.search_phone, dialect, broad=search.broad, people=search.people
+    )
     if cond is not None:
         stmt = stmt.where(cond)
     if q.statuses:
@@ -375,8 +487,15 @@ def incident_columns() -> tuple[Any, Any, Any]:
     )
 
 
-def count_cases(session: Session, q: CaseQuery) -> int:
-    return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session))) or 0
+def count_cases(session: Session, q: CaseQuery, most: int | None = None) -> int:
+    """How many cases the query finds; with ``most``, counting stops after that many and
+    more (``most + 1`` means "more than ``most``")."""
+    planned = _plan_search(session, q)
+    search = _Search(broad=planned.broad_count, people=planned.people)
+    if most is None:
+        return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session), search)) or 0
+    first = _filtered([Case.id], q, _dialect(session), search).limit(most + 1).subquery()
+    return session.scalar(select(func.count()).select_from(first)) or 0
 
 
 CaseRecord = Sequence[Any]
@@ -424,7 +543,7 @@ def fetch_case_records(
         columns[-2:] = [literal_column("NULL"), literal_column("NULL")]
     dialect = session.get_bind().dialect
     base = (
-        _filtered([_raw(c) for c in columns], q, dialect.name)
+        _filtered([_raw(c) for c in columns], q, dialect.name, _plan_search(session, q))
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
     )

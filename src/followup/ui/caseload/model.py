@@ -224,8 +224,9 @@ def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, caseload.RowDetai
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
-    """The count, and for a search its audit event (``caseload.count_and_record``)."""
-    return caseload.count_and_record(db, actor, query)
+    """The count, and for a search its audit event (``caseload.count_and_record``); a search
+    counts up to ``caseload.SEARCH_COUNT`` and one more."""
+    return caseload.count_and_record(db, actor, query, caseload.SEARCH_COUNT)
 
 
 class CaseloadModel(QAbstractTableModel):
@@ -277,6 +278,14 @@ class CaseloadModel(QAbstractTableModel):
     @property
     def total(self) -> int | None:
         return self._total
+
+    @property
+    def more_than(self) -> int | None:
+        """When the count stopped short (a search finding very many): the count it passed."""
+        total, most = self._total, caseload.SEARCH_COUNT
+        if total is not None and total > most and self._query.search.strip():
+            return most
+        return None
 
     @property
     def loading(self) -> bool:
