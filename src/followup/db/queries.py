@@ -43,6 +43,7 @@ __all__ = [
     "CaseRow",
     "Seek",
     "BROAD_SEARCH",
+    "FOUND_PEOPLE",
     "age_on",
     "broad_search",
     "found_people",
@@ -58,7 +59,9 @@ __all__ = [
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
 # A search that finds more people than this by an index range is broad (``broad_search``).
-BROAD_SEARCH = 500
+BROAD_SEARCH = 5000
+# A search for part of a number anywhere that finds at most this many people names them.
+FOUND_PEOPLE = 500
 # A value sorting after every real one, for the upper end of a prefix range.
 _HIGH = "\U0010ffff"
 
@@ -194,7 +197,7 @@ def broad_search(session: Session, text: str) -> bool:
 
 def found_people(session: Session, text: str) -> list[int] | None:
     """For a search for part of a number anywhere ("943 476"), its people, when there are
-    at most ``BROAD_SEARCH`` of them; None for any other search. The trigram index finds
+    at most ``FOUND_PEOPLE`` of them; None for any other search. The trigram index finds
     them, and the caseload then looks their cases up by person: given the lookup as a
     subquery, the database cannot tell how few they are and walks the open cases instead."""
     text = text.strip()
@@ -206,9 +209,9 @@ def found_people(session: Session, text: str) -> list[int] | None:
         return None
     if len(number) >= 9 and re.fullmatch(r"\+?[\d\s()-]{7,}", text):
         return None  # a whole phone number, perhaps
-    found = _number_people(number, _dialect(session) == "sqlite").limit(BROAD_SEARCH + 1)
+    found = _number_people(number, _dialect(session) == "sqlite").limit(FOUND_PEOPLE + 1)
     ids = [int(i) for i in session.scalars(found)]
-    return ids if len(ids) <= BROAD_SEARCH else None
+    return ids if len(ids) <= FOUND_PEOPLE else None
 
 
 def _partial_number(text: str, digits: str, sqlite: bool, broad: bool) -> ColumnElement[bool]:
