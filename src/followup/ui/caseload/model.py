@@ -53,13 +53,13 @@ __all__ = [
     "load_steps",
 ]
 
-PAGE_SIZE = 200
-# The next step, last contact and overdoses of later pages are read for the rows Qt shows, this many
-# at a time: scrolling to the end then reads them for a screenful, not for every case.
+PAGE_SIZE = 100  # three screenfuls: the first page comes with its next steps, so keep it short
+# The next step, last contact and overdoses of later pages are read for the rows Qt shows,
+# this many at a time: scrolling to the end then reads them for a screenful, not every case.
 STEP_BLOCK = 100
 SHOWN_BLOCKS = 3
 STEPS_PAUSE_MS = 100  # scrolling that pauses this long has stopped on the rows shown
-MAX_PAGE_GROWTH = 25
+MAX_PAGE_GROWTH = 50
 STEP_COLUMNS = frozenset((8, 10, 11))
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
