@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -45,7 +45,7 @@ __all__ = [
     "BROAD_SEARCH",
     "FOUND_PEOPLE",
     "age_on",
-    "broad_search",
+    "range_people",
     "found_people",
     "case_row",
     "count_cases",
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
-# A search that finds more people than this by an index range is broad (``broad_search``).
+# A search that finds more people than this by an index range is broad (``range_people``).
 BROAD_SEARCH = 5000
 # A search for part of a number anywhere that finds at most this many people names them.
 FOUND_PEOPLE = 500
@@ -183,16 +183,20 @@ def _name_condition(text: str) -> ColumnElement[bool]:
     )
 
 
-def broad_search(session: Session, text: str) -> bool:
-    """Whether the search finds people by an index range that holds many of them (over
-    ``BROAD_SEARCH`` people: "07700 900", "smi"). Such a search is answered by walking the
-    sort's index and keeping the cases whose person matches, which stops after a page;
-    a narrow one by looking its few people up and sorting their cases."""
+def range_people(session: Session, text: str) -> tuple[bool, list[int] | None]:
+    """For a search that finds people by an index range (``_people_condition``): whether it
+    is broad, finding over ``BROAD_SEARCH`` people ("07700 900" in the demo, "smi" among a
+    million cases), and if not, its people. A broad search is answered by walking the sort's
+    index and keeping the cases whose person matches, which stops after a page; a narrow one
+    by looking up its people's cases, given as a list: as a subquery the database cannot
+    tell how few they are. (False, None) for any other search."""
     people = _people_condition(text)
     if people is None:
-        return False
-    first = select(Person.id).where(people).limit(BROAD_SEARCH + 1).subquery()
-    return (session.scalar(select(func.count()).select_from(first)) or 0) > BROAD_SEARCH
+        return False, None
+    ids = [int(i) for i in session.scalars(select(Person.id).where(people).limit(BROAD_SEARCH + 1))]
+    if len(ids) > BROAD_SEARCH:
+        return True, None
+    return False, ids
 
 
 def found_people(session: Session, text: str) -> list[int] | None:
@@ -214,14 +218,16 @@ def found_people(session: Session, text: str) -> list[int] | None:
     return ids if len(ids) <= FOUND_PEOPLE else None
 
 
-def _partial_number(text: str, digits: str, sqlite: bool, broad: bool) -> ColumnElement[bool]:
+def _partial_number(
+    text: str, digits: str, sqlite: bool, broad: bool, named: list[int] | None = None
+) -> ColumnElement[bool]:
     """People whose phone or NHS number holds these digits ("943 476", "900 123"), or whose
     phone starts with them when they start as a phone number does ("07700 900", "+44 7700").
     A phone is stored as +44…: the start of one is a range of the phone index, anywhere else
     the trigram index finds it."""
     start = _phone_start(text, digits)
     if start is not None:
-        return _of_people(_prefix(Person.phone, start), broad)
+        return _of_people(_prefix(Person.phone, start), broad, named)
     return Case.person_id.in_(_number_people(digits, sqlite))
 
 
@@ -260,9 +266,14 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-def _of_people(people: ColumnElement[bool], broad: bool) -> ColumnElement[bool]:
+def _of_people(
+    people: ColumnElement[bool], broad: bool, named: list[int] | None = None
+) -> ColumnElement[bool]:
     """Cases whose person meets the condition: for a broad search checked case by case
-    (``broad_search``), otherwise gathered from the people first."""
+    (``range_people``), otherwise gathered from the people first (``named``, when found
+    already)."""
+    if named is not None:
+        return Case.person_id.in_(_id_list("named_people", named))
     if broad:
         # The person table of its own, even where the query joins ``person`` too.
         return (
@@ -278,6 +289,7 @@ def search_condition(
     *,
     broad: bool = False,
     people: list[int] | None = None,
+    named: list[int] | None = None,
 ) -> ColumnElement[bool] | None:
     """The WHERE clause for what was typed in the search box, or None for nothing typed.
 
@@ -292,9 +304,7 @@ def search_condition(
     if people is not None:  # found already (``found_people``)
         if not people:
             return false()
-        return Case.person_id.in_(
-            bindparam("search_people", people, expanding=True, literal_execute=True)
-        )
+        return Case.person_id.in_(_id_list("search_people", people))
     sqlite = dialect == "sqlite"
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
@@ -305,7 +315,7 @@ def search_condition(
     if re.fullmatch(r"\+?[\d\s()-]+", text):
         number = re.sub(r"\D", "", text)
         if len(number) >= 4:
-            return _partial_number(text, number, sqlite, broad)
+            return _partial_number(text, number, sqlite, broad, named)
     upper = text.upper()
     others = (
         select(Case.id).where(_prefix(Case.police_reference, upper)),
@@ -315,8 +325,13 @@ def search_condition(
     )
     if broad:
         return or_(_of_people(_name_condition(text), True), Case.id.in_(union(*others)))
-    named = select(Person.id).where(_name_condition(text))
-    return Case.id.in_(union(select(Case.id).where(Case.person_id.in_(named)), *others))
+    people_cases = select(Case.id).where(_of_people(_name_condition(text), False, named))
+    return Case.id.in_(union(people_cases, *others))
+
+
+def _id_list(name: str, ids: list[int]) -> BindParameter[list[int]]:
+    """Ids written into the SQL (they are ints), so that the database knows how many."""
+    return bindparam(name, [int(i) for i in ids], expanding=True, literal_execute=True)
 
 
 def status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool] | None:
@@ -341,10 +356,11 @@ def _literal(value: str) -> BindParameter[str]:
 
 @dataclass(frozen=True)
 class _Search:
-    """How a query's search is best answered (``broad_search``, ``found_people``)."""
+    """How a query's search is best answered (``range_people``, ``found_people``)."""
 
     broad: bool = False
     people: list[int] | None = None
+    named: list[int] | None = None
     # Whether a count walks the cases too: only for the start of a phone number, which many
     # people share. The many people a name finds are counted from the people (a count stops
     # after ``most`` cases, and most cases of a name's many people are closed).
@@ -357,8 +373,9 @@ def _plan_search(session: Session, q: CaseQuery) -> _Search:
     people = found_people(session, q.search)
     if people is not None:
         return _Search(people=people)
-    broad = broad_search(session, q.search)
-    return _Search(broad=broad, broad_count=broad and bool(re.match(r"[+\d]", q.search.strip())))
+    broad, named = range_people(session, q.search)
+    phone = bool(re.match(r"[+\d]", q.search.strip()))
+    return _Search(broad=broad, named=named, broad_count=broad and phone)
 
 
 def _filtered(
@@ -367,7 +384,12 @@ def _filtered(
     """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
     stmt = select(*columns).select_from(Case)
     cond = search_condition(
-        q.search, q.search_phone, dialect, broad=search.broad, people=search.people
+        q.search,
+        q.search_phone,
+        dialect,
+        broad=search.broad,
+        people=search.people,
+        named=search.named,
     )
     if cond is not None:
         stmt = stmt.where(cond)
@@ -494,7 +516,7 @@ def count_cases(session: Session, q: CaseQuery, most: int | None = None) -> int:
     """How many cases the query finds; with ``most``, counting stops after that many and
     more (``most + 1`` means "more than ``most``")."""
     planned = _plan_search(session, q)
-    search = _Search(broad=planned.broad_count, people=planned.people)
+    search = replace(planned, broad=planned.broad_count)
     if most is None:
         return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session), search)) or 0
     first = _filtered([Case.id], q, _dialect(session), search).limit(most + 1).subquery()
