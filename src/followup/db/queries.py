@@ -2,7 +2,13 @@
 
 Search understands what a worker types: an NHS number, a phone number in any UK spelling,
 a police reference, or parts of a name in any order ("Smith, John" or "john smi").
-Name and reference searches are prefix range scans so that they use the indexes.
+Name and reference searches are prefix range scans so that they use the indexes. A search
+that many people match (the start of a phone number every demo phone shares) walks the
+sort's index and stops after a page; one that few match hands their ids to the case query.
+
+Pages after the first are read as driver records (``fetch_case_records``), without
+SQLAlchemy's per-row conversions: a scrolled caseload reads a hundred thousand rows and shows
+a few dozen, which become ``CaseRow`` objects (``case_row``) when they are shown.
 """
 
 from __future__ import annotations
