@@ -67,7 +67,7 @@ SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "
 # A search that finds more people than this by an index range is broad (``range_people``).
 BROAD_SEARCH = 5000
 # A search for part of a number anywhere that finds at most this many people names them.
-FOUND_PEOPLE = 500
+FOUND_PEOPLE = 5000
 # A value sorting after every real one, for the upper end of a prefix range.
 _HIGH = "\U0010ffff"
 
