@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from followup.casework.caseload import count_cases, list_cases, list_page
+from followup.casework.caseload import count_and_record, count_cases, list_cases, list_page
 from followup.casework.detail import open_case
 from followup.db import models as m
+from followup.db import queries
 from followup.db.queries import SORT_KEYS, CaseQuery
 from followup.errors import NotFound, PermissionDenied
 from followup.vocab import CASE_STATUSES
@@ -122,32 +124,66 @@ def test_lead_sees_every_case_and_worker_only_their_own(database, team, caseload
             list_cases(s, team["admin"], CaseQuery())
 
 
-@pytest.mark.parametrize(
-    ("search", "expected"),
-    [
-        ("mctestface", ["TST-0001", "TST-0005"]),
-        ("McTestface, Testy", ["TST-0001"]),
-        ("testy mct", ["TST-0001"]),
-        ("o'exa", ["TST-0002"]),
-        ("999 000 0018", ["TST-0001"]),
-        ("07700 900001", ["TST-0001"]),
-        ("+44 121 496 0001", ["TST-0002"]),
-        # Part of a phone number, from its start as written or from anywhere in it, and part
-        # of an NHS number (trigram indexes: FTS5 on SQLite, pg_trgm on PostgreSQL).
-        ("07700 900", ["TST-0001"]),
-        ("0121 496", ["TST-0002"]),
-        ("+44 7700", ["TST-0001"]),
-        ("496 0001", ["TST-0002"]),
-        ("900 001", ["TST-0001"]),
-        ("990 000 01", ["TST-0001"]),
-        ("tst-0003", ["TST-0003"]),
-        ("TST-000", ["TST-0001", "TST-0002", "TST-0003", "TST-0004", "TST-0005"]),
-        ("nobody", []),
-    ],
-)
+SEARCHES = [
+    ("mctestface", ["TST-0001", "TST-0005"]),
+    ("McTestface, Testy", ["TST-0001"]),
+    ("testy mct", ["TST-0001"]),
+    ("o'exa", ["TST-0002"]),
+    ("999 000 0018", ["TST-0001"]),
+    ("07700 900001", ["TST-0001"]),
+    ("+44 121 496 0001", ["TST-0002"]),
+    # Part of a phone number, from its start as written or from anywhere in it, and part
+    # of an NHS number (trigram indexes: FTS5 on SQLite, pg_trgm on PostgreSQL).
+    ("07700 900", ["TST-0001"]),
+    ("0121 496", ["TST-0002"]),
+    ("+44 7700", ["TST-0001"]),
+    ("496 0001", ["TST-0002"]),
+    ("900 001", ["TST-0001"]),
+    ("990 000 01", ["TST-0001"]),
+    ("tst-0003", ["TST-0003"]),
+    ("TST-000", ["TST-0001", "TST-0002", "TST-0003", "TST-0004", "TST-0005"]),
+    ("nobody", []),
+]
+
+
+@pytest.mark.parametrize(("search", "expected"), SEARCHES)
 def test_search_by_name_nhs_number_phone_and_reference(database, team, caseload, search, expected):
     with database.session() as s:
         assert sorted(refs(s, team["lead"], search=search)) == expected
+
+
+@pytest.mark.parametrize(("search", "expected"), SEARCHES)
+def test_a_search_that_finds_very_many_people_finds_the_same_cases(
+    database, team, caseload, monkeypatch, search, expected
+):
+    """A search that many people match ("07700 900" among a million) walks the cases in the
+    sort's order and keeps those whose person matches; one for part of a number that few
+    match looks them up first. Told that every search is broad and no number's people are
+    few, the caseload finds and counts the same cases."""
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    monkeypatch.setattr(queries, "FOUND_PEOPLE", 0)
+    q = CaseQuery(now=NOW, search=search)
+    with database.session() as s:
+        assert sorted(refs(s, team["lead"], search=search)) == expected
+        assert count_cases(s, team["lead"], q) == len(expected)
+        assert count_cases(s, team["lead"], q, most=1000) == len(expected)
+
+
+def test_a_search_counts_no_further_than_asked_and_the_audit_says_so(database, team, caseload):
+    q = CaseQuery(now=NOW, search="TST-000")  # all five
+    with database.session() as s:
+        assert count_cases(s, team["lead"], q, most=2) == 3  # more than two
+        assert count_cases(s, team["lead"], q, most=5) == 5
+    assert count_and_record(database, team["lead"], q, most=2) == 3
+    with database.session() as s:
+        event = s.scalars(
+            select(m.AuditEvent)
+            .where(m.AuditEvent.entity == "search")
+            .order_by(m.AuditEvent.id.desc())
+        ).first()
+    assert event is not None
+    details = json.loads(event.details or "{}")
+    assert details["results"] == 2 and details["more"] is True
 
 
 def test_filters_status_worker_unassigned_and_overdue(database, team, caseload):

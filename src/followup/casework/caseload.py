@@ -8,7 +8,8 @@ service and never the storage layer. Opening one case is ``casework.detail.open_
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,25 +19,36 @@ from followup.casework import next_step, team_rules
 from followup.db import queries
 from followup.db.engine import Database
 from followup.db.models import Case
-from followup.db.queries import SORT_KEYS, CaseQuery, CaseRow, Seek
+from followup.db.queries import SORT_KEYS, CaseQuery, CaseRecord, CaseRow, Seek, case_row
 from followup.errors import PermissionDenied
 from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
+    "SEARCH_COUNT",
     "SORT_KEYS",
     "CaseQuery",
+    "CaseRecord",
     "CaseRow",
+    "RowDetails",
     "Seek",
+    "apply_details",
     "apply_step",
     "can_view",
+    "case_row",
     "count_and_record",
     "count_cases",
     "list_cases",
     "list_page",
+    "list_records",
     "record_search",
+    "row_details",
     "scoped_query",
     "step_infos",
 ]
+
+
+# A search in the caseload counts its cases up to this many ("More than 1,000 cases").
+SEARCH_COUNT = 1000
 
 
 def scoped_query(actor: Actor, q: CaseQuery) -> CaseQuery:
@@ -61,45 +73,54 @@ def _with_search_phone(q: CaseQuery) -> CaseQuery:
     return replace(q, search_phone=normalise_phone(text))
 
 
-def count_cases(session: Session, actor: Actor, q: CaseQuery) -> int:
-    """How many cases the query finds among those this user may see."""
-    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)))
+def count_cases(session: Session, actor: Actor, q: CaseQuery, most: int | None = None) -> int:
+    """How many cases the query finds among those this user may see; with ``most``, counting
+    stops after that many (``most + 1``: more than ``most``)."""
+    return queries.count_cases(session, _with_search_phone(scoped_query(actor, q)), most)
 
 
-def record_search(session: Session, actor: Actor, q: CaseQuery, found: int) -> None:
+def record_search(
+    session: Session, actor: Actor, q: CaseQuery, found: int, most: int | None = None
+) -> None:
     """Audit a search (anything typed in the search box): the fields used and how many cases
-    matched. What was typed can be a name, so it goes to the private values that the
-    retention run removes."""
+    matched (or, past ``most``, that more than ``most`` did). What was typed can be a name,
+    so it goes to the private values that the retention run removes."""
     if not q.search.strip():
         return
     fields = ["text"]
     fields += ["status"] if q.statuses else []
     fields += ["worker"] if q.worker_id is not None else []
     fields += ["overdue"] if q.overdue_only else []
+    details: dict[str, object] = {"screen": "caseload", "fields": fields, "results": found}
+    if most is not None and found > most:
+        details.update(results=most, more=True)
     audit.record_with_private(
         session,
         actor.id,
         AuditAction.VIEW,
         "search",
         None,
-        {"screen": "caseload", "fields": fields, "results": found},
+        details,
         {"text": q.search.strip()[:200]},
         None,
     )
 
 
-def count_and_record(db: Database, actor: Actor, q: CaseQuery) -> int:
+def count_and_record(db: Database, actor: Actor, q: CaseQuery, most: int | None = None) -> int:
     """Count the cases a query finds and, for a search, audit it, in two short transactions.
+    With ``most`` a search counts no further than that (``count_cases``): a search that
+    finds every demo phone number needs its first page, not a count of half the database.
 
     The audit is written in a transaction of its own that starts with the write: on SQLite a
     transaction that reads and then writes cannot wait for another writer (two searches at
     once would fail as busy), one that starts by writing simply waits its turn.
     """
+    searching = bool(q.search.strip())
     with db.session() as s:
-        found = count_cases(s, actor, q)
-    if q.search.strip():
+        found = count_cases(s, actor, q, most if searching else None)
+    if searching:
         with db.session() as s:
-            record_search(s, actor, q, found)
+            record_search(s, actor, q, found, most)
     return found
 
 
@@ -127,6 +148,45 @@ def list_page(
         for r in rows:
             apply_step(r, infos[r.id])
     return rows, seek
+
+
+def list_records(
+    session: Session, actor: Actor, q: CaseQuery, after: Seek | None = None, limit: int = 200
+) -> tuple[list[CaseRecord], Seek | None]:
+    """``list_page`` without next steps and overdoses, as driver records that ``case_row``
+    makes rows of: a screen that holds many rows and shows a few makes rows only of those it
+    shows, and asks ``row_details`` for their next steps and overdoses."""
+    return queries.fetch_case_records(
+        session, _with_search_phone(scoped_query(actor, q)), after, limit, risk=False
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RowDetails:
+    """What a row of ``list_records`` lacks: its next step and last contact, and the
+    person's overdoses (None when the row has them already)."""
+
+    step: next_step.StepInfo
+    overdoses: tuple[int, datetime | None] | None
+
+
+def row_details(session: Session, rows: Iterable[CaseRow]) -> dict[int, RowDetails]:
+    """The details (``RowDetails``) of each of these rows' cases, in three queries."""
+    rows = list(rows)
+    steps = step_infos(session, rows)
+    risks = queries.overdoses_of(session, (r.person_id for r in rows if not r.risk_known))
+    return {
+        r.id: RowDetails(steps[r.id], None if r.risk_known else risks.get(r.person_id, (0, None)))
+        for r in rows
+    }
+
+
+def apply_details(row: CaseRow, details: RowDetails) -> None:
+    """Put ``row_details`` on its row."""
+    apply_step(row, details.step)
+    if details.overdoses is not None:
+        row.overdoses, row.last_overdose_at = details.overdoses
+        row.risk_known = True
 
 
 def step_infos(session: Session, rows: Iterable[CaseRow]) -> dict[int, next_step.StepInfo]:

@@ -2,13 +2,20 @@
 
 Search understands what a worker types: an NHS number, a phone number in any UK spelling,
 a police reference, or parts of a name in any order ("Smith, John" or "john smi").
-Name and reference searches are prefix range scans so that they use the indexes.
+Name and reference searches are prefix range scans so that they use the indexes. A search
+that many people match (the start of a phone number every demo phone shares) walks the
+sort's index and stops after a page; one that few match hands their ids to the case query.
+
+Pages after the first are read as driver records (``fetch_case_records``), without
+SQLAlchemy's per-row conversions: a scrolled caseload reads a hundred thousand rows and shows
+a few dozen, which become ``CaseRow`` objects (``case_row``) when they are shown.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,14 +27,17 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    false,
     func,
     literal_column,
     or_,
     select,
     table,
+    type_coerce,
     union,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from followup.db.models import Case, CaseNote, Person, Referral, User, person_display_name
 from followup.vocab import CASE_STATUSES, CaseStatus
@@ -35,17 +45,29 @@ from followup.vocab import CASE_STATUSES, CaseStatus
 __all__ = [
     "SORT_KEYS",
     "CaseQuery",
+    "CaseRecord",
     "CaseRow",
     "Seek",
+    "BROAD_SEARCH",
+    "FOUND_PEOPLE",
     "age_on",
+    "range_people",
+    "found_people",
+    "case_row",
     "count_cases",
+    "fetch_case_records",
     "fetch_cases",
     "incident_columns",
+    "overdoses_of",
     "search_condition",
     "status_condition",
 ]
 
 SORT_KEYS = ("reference", "person", "age", "area", "status", "worker", "days", "due")
+# A search that finds more people than this by an index range is broad (``range_people``).
+BROAD_SEARCH = 5000
+# A search for part of a number anywhere that finds at most this many people names them.
+FOUND_PEOPLE = 5000
 # A value sorting after every real one, for the upper end of a prefix range.
 _HIGH = "\U0010ffff"
 
@@ -96,6 +118,7 @@ class CaseRow:
     last_contact: str = ""
     last_contact_at: datetime | None = None
     steps_known: bool = False  # whether the three above have been filled
+    risk_known: bool = True  # whether ``overdoses`` and ``last_overdose_at`` have been read
 
     def days_since_referral(self, now: datetime) -> int:
         return max(0, (now - self.referred_at).days)
@@ -128,33 +151,105 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _partial_number(text: str, digits: str, sqlite: bool) -> ColumnElement[bool]:
+def _phone_start(text: str, digits: str) -> str | None:
+    """The start of a stored phone number (+44…) that these typed digits are, if they are."""
+    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
+        return "+44" + digits[1:]
+    if text.startswith("+"):
+        return "+" + digits
+    return None
+
+
+def _people_condition(text: str) -> ColumnElement[bool] | None:
+    """For a search that finds people by an index range (the start of a phone number, the
+    start of a name), the condition on ``person``; None for any other search."""
+    text = text.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
+        return None  # an NHS number: one person
+    if re.fullmatch(r"\+?[\d\s()-]+", text):
+        number = re.sub(r"\D", "", text)
+        start = _phone_start(text, number) if len(number) >= 4 else None
+        if start is None or (len(number) >= 9 and re.fullmatch(r"\+?[\d\s()-]{7,}", text)):
+            return None  # part of a number anywhere, or a whole phone number
+        return _prefix(Person.phone, start)
+    return _name_condition(text)
+
+
+def _name_condition(text: str) -> ColumnElement[bool]:
+    tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
+    return and_(
+        *(
+            or_(
+                _prefix(func.lower(Person.last_name), token),
+                _prefix(func.lower(Person.first_name), token),
+            )
+            for token in tokens
+        )
+    )
+
+
+def range_people(session: Session, text: str) -> tuple[bool, list[int] | None]:
+    """For a search that finds people by an index range (``_people_condition``): whether it
+    is broad, finding over ``BROAD_SEARCH`` people ("07700 900" in the demo, "smi" among a
+    million cases), and if not, its people. A broad search is answered by walking the sort's
+    index and keeping the cases whose person matches, which stops after a page; a narrow one
+    by looking up its people's cases, given as a list: as a subquery the database cannot
+    tell how few they are. (False, None) for any other search."""
+    people = _people_condition(text)
+    if people is None:
+        return False, None
+    ids = [int(i) for i in session.scalars(select(Person.id).where(people).limit(BROAD_SEARCH + 1))]
+    if len(ids) > BROAD_SEARCH:
+        return True, None
+    return False, ids
+
+
+def found_people(session: Session, text: str) -> list[int] | None:
+    """For a search for part of a number anywhere ("943 476"), its people, when there are
+    at most ``FOUND_PEOPLE`` of them; None for any other search. The trigram index finds
+    them, and the caseload then looks their cases up by person: given the lookup as a
+    subquery, the database cannot tell how few they are and walks the open cases instead."""
+    text = text.strip()
+    digits = re.sub(r"[\s-]", "", text)
+    if not re.fullmatch(r"\+?[\d\s()-]+", text) or re.fullmatch(r"\d{10}", digits):
+        return None
+    number = re.sub(r"\D", "", text)
+    if len(number) < 4 or _phone_start(text, number) is not None:
+        return None
+    if len(number) >= 9 and re.fullmatch(r"\+?[\d\s()-]{7,}", text):
+        return None  # a whole phone number, perhaps
+    found = _number_people(number, _dialect(session) == "sqlite").limit(FOUND_PEOPLE + 1)
+    ids = [int(i) for i in session.scalars(found)]
+    return ids if len(ids) <= FOUND_PEOPLE else None
+
+
+def _partial_number(
+    text: str, digits: str, sqlite: bool, broad: bool, named: list[int] | None = None
+) -> ColumnElement[bool]:
     """People whose phone or NHS number holds these digits ("943 476", "900 123"), or whose
     phone starts with them when they start as a phone number does ("07700 900", "+44 7700").
     A phone is stored as +44…: the start of one is a range of the phone index, anywhere else
     the trigram index finds it."""
-    start = None
-    if digits.startswith("0"):  # the UK trunk prefix: no NHS number starts with 0
-        start = "+44" + digits[1:]
-    elif text.startswith("+"):
-        start = "+" + digits
+    start = _phone_start(text, digits)
     if start is not None:
-        return Case.person_id.in_(select(Person.id).where(_prefix(Person.phone, start)))
-    phone = digits
+        return _of_people(_prefix(Person.phone, start), broad, named)
+    return Case.person_id.in_(_number_people(digits, sqlite))
+
+
+def _number_people(digits: str, sqlite: bool) -> Any:
+    """The ids of the people whose phone or NHS number holds these digits anywhere."""
     if sqlite:
-        people = union(
+        return union(
             select(_person_search.c.rowid).where(
-                _person_search.c.phone.op("MATCH")(_fts_phrase(phone))
+                _person_search.c.phone.op("MATCH")(_fts_phrase(digits))
             ),
             select(_person_search.c.rowid).where(
                 _person_search.c.nhs_number.op("MATCH")(_fts_phrase(digits))
             ),
         )
-        return Case.person_id.in_(people)
-    return Case.person_id.in_(
-        select(Person.id).where(
-            or_(Person.phone.contains(phone), Person.nhs_number.contains(digits))
-        )
+    return select(Person.id).where(
+        or_(Person.phone.contains(digits), Person.nhs_number.contains(digits))
     )
 
 
@@ -177,8 +272,30 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
+def _of_people(
+    people: ColumnElement[bool], broad: bool, named: list[int] | None = None
+) -> ColumnElement[bool]:
+    """Cases whose person meets the condition: for a broad search checked case by case
+    (``range_people``), otherwise gathered from the people first (``named``, when found
+    already)."""
+    if named is not None:
+        return Case.person_id.in_(_id_list("named_people", named))
+    if broad:
+        # The person table of its own, even where the query joins ``person`` too.
+        return (
+            select(Person.id).where(Person.id == Case.person_id, people).correlate_except(Person)
+        ).exists()
+    return Case.person_id.in_(select(Person.id).where(people))
+
+
 def search_condition(
-    text: str, phone: str | None = None, dialect: str = "sqlite"
+    text: str,
+    phone: str | None = None,
+    dialect: str = "sqlite",
+    *,
+    broad: bool = False,
+    people: list[int] | None = None,
+    named: list[int] | None = None,
 ) -> ColumnElement[bool] | None:
     """The WHERE clause for what was typed in the search box, or None for nothing typed.
 
@@ -190,6 +307,10 @@ def search_condition(
     text = text.strip()
     if not text:
         return None
+    if people is not None:  # found already (``found_people``)
+        if not people:
+            return false()
+        return Case.person_id.in_(_id_list("search_people", people))
     sqlite = dialect == "sqlite"
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"\d{10}", digits) and not digits.startswith("0"):
@@ -200,26 +321,23 @@ def search_condition(
     if re.fullmatch(r"\+?[\d\s()-]+", text):
         number = re.sub(r"\D", "", text)
         if len(number) >= 4:
-            return _partial_number(text, number, sqlite)
+            return _partial_number(text, number, sqlite, broad, named)
     upper = text.upper()
-    tokens = [t for t in re.split(r"[\s,]+", text.lower()) if t]
-    people = select(Person.id).where(
-        *(
-            or_(
-                _prefix(func.lower(Person.last_name), token),
-                _prefix(func.lower(Person.first_name), token),
-            )
-            for token in tokens
-        )
-    )
-    matching_cases = union(
+    others = (
         select(Case.id).where(_prefix(Case.police_reference, upper)),
         select(Referral.case_id).where(Referral.police_reference == upper),
-        select(Case.id).where(Case.person_id.in_(people)),
         # A case note that holds the text.
         _note_cases(text, sqlite),
     )
-    return Case.id.in_(matching_cases)
+    if broad:
+        return or_(_of_people(_name_condition(text), True), Case.id.in_(union(*others)))
+    people_cases = select(Case.id).where(_of_people(_name_condition(text), False, named))
+    return Case.id.in_(union(people_cases, *others))
+
+
+def _id_list(name: str, ids: list[int]) -> BindParameter[list[int]]:
+    """Ids written into the SQL (they are ints), so that the database knows how many."""
+    return bindparam(name, [int(i) for i in ids], expanding=True, literal_execute=True)
 
 
 def status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool] | None:
@@ -242,10 +360,43 @@ def _literal(value: str) -> BindParameter[str]:
     return bindparam(None, value, literal_execute=True)
 
 
-def _filtered(columns: list[SQLColumnExpression[Any]], q: CaseQuery, dialect: str) -> Select[Any]:
+@dataclass(frozen=True)
+class _Search:
+    """How a query's search is best answered (``range_people``, ``found_people``)."""
+
+    broad: bool = False
+    people: list[int] | None = None
+    named: list[int] | None = None
+    # Whether a count walks the cases too: only for the start of a phone number, which many
+    # people share. The many people a name finds are counted from the people (a count stops
+    # after ``most`` cases, and most cases of a name's many people are closed).
+    broad_count: bool = False
+
+
+def _plan_search(session: Session, q: CaseQuery) -> _Search:
+    if not q.search.strip():
+        return _Search()
+    people = found_people(session, q.search)
+    if people is not None:
+        return _Search(people=people)
+    broad, named = range_people(session, q.search)
+    phone = bool(re.match(r"[+\d]", q.search.strip()))
+    return _Search(broad=broad, named=named, broad_count=broad and phone)
+
+
+def _filtered(
+    columns: list[SQLColumnExpression[Any]], q: CaseQuery, dialect: str, search: _Search
+) -> Select[Any]:
     """The filtered cases; callers join ``person`` and ``user_account`` only when they need them."""
     stmt = select(*columns).select_from(Case)
-    cond = search_condition(q.search, q.search_phone, dialect)
+    cond = search_condition(
+        q.search,
+        q.search_phone,
+        dialect,
+        broad=search.broad,
+        people=search.people,
+        named=search.named,
+    )
     if cond is not None:
         stmt = stmt.where(cond)
     if q.statuses:
@@ -367,15 +518,36 @@ def incident_columns() -> tuple[Any, Any, Any]:
     )
 
 
-def count_cases(session: Session, q: CaseQuery) -> int:
-    return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session))) or 0
+def count_cases(session: Session, q: CaseQuery, most: int | None = None) -> int:
+    """How many cases the query finds; with ``most``, counting stops after that many and
+    more (``most + 1`` means "more than ``most``")."""
+    planned = _plan_search(session, q)
+    search = replace(planned, broad=planned.broad_count)
+    if most is None:
+        return session.scalar(_filtered([func.count(Case.id)], q, _dialect(session), search)) or 0
+    first = _filtered([Case.id], q, _dialect(session), search).limit(most + 1).subquery()
+    return session.scalar(select(func.count()).select_from(first)) or 0
 
 
-def fetch_cases(
-    session: Session, q: CaseQuery, after: Seek | None, limit: int
-) -> tuple[list[CaseRow], Seek | None]:
+CaseRecord = Sequence[Any]
+"""One caseload row as the driver hands it over (``case_row`` makes a ``CaseRow`` of it)."""
+_RECORD_WIDTH = 17
+
+
+def _raw(expr: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
+    """The expression read as the driver gives it, without SQLAlchemy's per-row conversion:
+    a scrolled caseload reads a hundred thousand rows and shows a few dozen of them, so the
+    times and dates of a row are converted only when the row is shown (``case_row``)."""
+    return type_coerce(expr, NullType())
+
+
+def fetch_case_records(
+    session: Session, q: CaseQuery, after: Seek | None, limit: int, *, risk: bool = True
+) -> tuple[list[CaseRecord], Seek | None]:
     """Up to ``limit`` cases of the query, in its sort, after ``after`` (None: from the top),
-    and the seek for the next page (None when these were the last).
+    as driver records (``case_row``), and the seek for the next page (None when these were
+    the last). Without ``risk`` the person's overdoses are left out (two lookups a row, most
+    of a page's cost), for ``overdoses_of`` to read for the rows that are shown.
 
     Keyset paging: each page is an index range read from where the last one ended, so the
     thousandth page costs what the first does (``OFFSET`` would sort and skip every earlier
@@ -398,13 +570,17 @@ def fetch_cases(
         Person.no_fixed_abode,
         *incident_columns(),
     ]
+    if not risk:
+        columns[-2:] = [literal_column("NULL"), literal_column("NULL")]
+    dialect = session.get_bind().dialect
     base = (
-        _filtered(columns, q, _dialect(session))
+        _filtered([_raw(c) for c in columns], q, dialect.name, _plan_search(session, q))
         .join(Person, Person.id == Case.person_id)
         .outerjoin(User, User.id == Case.assigned_worker_id)
     )
-    today = q.now.date()
-    rows: list[CaseRow] = []
+    connection = session.connection()
+    assert len(columns) == _RECORD_WIDTH
+    rows: list[CaseRecord] = []
     seek = after
     segments = _segments(q)
     first = 0 if after is None else after.segment
@@ -417,44 +593,98 @@ def fetch_cases(
             want = limit - len(rows)
             if want <= 0:
                 break
-            stmt = base.add_columns(*(k.label(f"seek_{i}") for i, k in enumerate(keys)))
+            stmt = base.add_columns(*(_raw(k) for k in keys))
             for cond in (condition, step):
                 if cond is not None:
                     stmt = stmt.where(cond)
             stmt = stmt.order_by(*(k.desc() if down else k.asc() for k in keys)).limit(want)
-            found = session.execute(stmt).all()
-            rows += [_case_row(r, q.now, today) for r in found]
+            found = connection.execute(stmt).all()
             if found:
-                last = found[-1]._mapping
-                seek = Seek(number, tuple(last[f"seek_{i}"] for i in range(len(keys))))
+                rows += found  # rows with the sort values after the record's columns
+                seek = Seek(number, _seek_values(keys, found[-1][_RECORD_WIDTH:], dialect))
         if len(rows) >= limit:
             return rows, seek
     return rows, None
 
 
-def _case_row(r: Any, now: datetime, today: date) -> CaseRow:
+def _seek_values(
+    keys: tuple[SQLColumnExpression[Any], ...], raw: Any, dialect: Any
+) -> tuple[Any, ...]:
+    """The sort values of a page's last row, read raw, converted as their types read them."""
+    values = []
+    for key, value in zip(keys, raw, strict=True):
+        kind = getattr(key, "type", None) or NullType()
+        convert = kind.result_processor(dialect, None)
+        values.append(convert(value) if convert is not None and value is not None else value)
+    return tuple(values)
+
+
+def fetch_cases(
+    session: Session, q: CaseQuery, after: Seek | None, limit: int
+) -> tuple[list[CaseRow], Seek | None]:
+    """``fetch_case_records`` as ``CaseRow`` objects."""
+    records, seek = fetch_case_records(session, q, after, limit)
+    return [case_row(r, q.now) for r in records], seek
+
+
+def case_row(record: CaseRecord, now: datetime) -> CaseRow:
+    """The caseload row of a driver record of ``fetch_case_records``."""
+    (
+        case_id,
+        reference,
+        first_name,
+        last_name,
+        description,
+        born,
+        area,
+        status,
+        worker,
+        referred_at,
+        due,
+        person_id,
+        round_started_at,
+        no_fixed_abode,
+        incident,
+        overdoses,
+        last_overdose,
+    ) = record[:_RECORD_WIDTH]
+    due = _aware(due)
+    if isinstance(born, str):
+        born = date.fromisoformat(born)
     return CaseRow(
-        id=r.id,
-        police_reference=r.police_reference,
-        person=person_display_name(r.first_name, r.last_name, r.description),
-        age=age_on(r.date_of_birth, today),
-        area=r.area or "",
-        status=r.status,
-        worker=r.display_name or "",
-        referred_at=r.referred_at,
-        next_action_due_at=r.next_action_due_at,
-        overdue=bool(
-            r.next_action_due_at is not None
-            and r.next_action_due_at < now
-            and r.status != CaseStatus.CLOSED
-        ),
-        person_id=r.person_id,
-        incident_at=_aware(r.incident),
-        round_started_at=r.round_started_at,
-        overdoses=r.overdoses or 0,
-        last_overdose_at=_aware(r.last_overdose),
-        no_fixed_abode=bool(r.no_fixed_abode),
+        id=case_id,
+        police_reference=reference,
+        person=person_display_name(first_name, last_name, description),
+        age=age_on(born, now.date()),
+        area=area or "",
+        status=status,
+        worker=worker or "",
+        referred_at=_aware(referred_at),  # type: ignore[arg-type]  # never empty
+        next_action_due_at=due,
+        overdue=bool(due is not None and due < now and status != CaseStatus.CLOSED),
+        person_id=person_id,
+        incident_at=_aware(incident),
+        round_started_at=_aware(round_started_at),
+        overdoses=overdoses or 0,
+        last_overdose_at=_aware(last_overdose),
+        no_fixed_abode=bool(no_fixed_abode),
+        risk_known=overdoses is not None,
     )
+
+
+def overdoses_of(
+    session: Session, person_ids: Iterable[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """Each person's police referrals: how many, and the latest overdose (for those with any)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    found = session.execute(
+        select(Referral.person_id, func.count(Referral.id), _raw(func.max(Referral.incident_at)))
+        .where(Referral.person_id.in_(ids))
+        .group_by(Referral.person_id)
+    )
+    return {person: (count, _aware(last)) for person, count, last in found}
 
 
 def _dialect(session: Session) -> str:

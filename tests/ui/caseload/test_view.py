@@ -196,3 +196,18 @@ def test_model_is_lazy_and_drops_superseded_answers(ui_db, team, caseload, qtbot
     qtbot.waitUntil(lambda: not model.loading and model.total is not None, timeout=WAIT)
     qtbot.wait(100)  # any answer to the first query arrives by now, and must be ignored
     assert [model.line(r).cells[0] for r in range(model.rowCount())] == ["TST-0002"]
+
+
+def test_a_search_that_finds_very_many_cases_says_more_than(
+    ui_any_db, team, caseload, make_view, qtbot, monkeypatch
+):
+    """A search counts its cases only so far (a phone prefix every case shares needs its first
+    page, not a count of the database); the count says so instead of giving a wrong number."""
+    from followup.casework import caseload as service
+
+    monkeypatch.setattr(service, "SEARCH_COUNT", 2)
+    view = make_view(ui_any_db, team["lead"])
+    assert view.count_label.text() == "4 cases"  # no search: every open case counted
+    qtbot.keyClicks(view.search, "TST-000")
+    qtbot.waitUntil(lambda: view.count_label.text() == "More than 2 cases", timeout=WAIT)
+    assert sorted(refs(view)) == ["TST-0001", "TST-0002", "TST-0003", "TST-0004"]

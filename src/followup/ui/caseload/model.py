@@ -13,14 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from followup import vocab
 from followup.access import Actor
 from followup.casework import caseload
-from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRow, Seek
+from followup.casework.caseload import SORT_KEYS, CaseQuery, CaseRecord, CaseRow, Seek
 from followup.casework.next_step import risk_text
 from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
@@ -46,17 +53,28 @@ __all__ = [
     "load_steps",
 ]
 
-PAGE_SIZE = 200
-# The next step and last contact of later pages are read for the rows Qt shows, this many
-# at a time: scrolling to the end then reads them for a screenful, not for every case.
+PAGE_SIZE = 100  # three screenfuls: the first page comes with its next steps, so keep it short
+# The next step, last contact and overdoses of later pages are read for the rows Qt shows,
+# this many at a time: scrolling to the end then reads them for a screenful, not every case.
 STEP_BLOCK = 100
-MAX_PAGE_GROWTH = 10
-STEP_COLUMNS = (8, 10)
+SHOWN_BLOCKS = 3
+STEPS_PAUSE_MS = 100  # scrolling that pauses this long has stopped on the rows shown
+MAX_PAGE_GROWTH = 50
+STEP_COLUMNS = frozenset((8, 10, 11))
 OVERDUE_COLOUR = ERROR_COLOUR  # and the row says "Overdue": never colour alone
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
+# The roles ``data`` answers, as ints: looking an enum member up costs more than the answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_LOOK_ROLES = frozenset((_TOOLTIP, _FOREGROUND, _FONT, _DECORATION))
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 @dataclass(frozen=True)
@@ -84,22 +102,38 @@ COLUMNS: tuple[Column, ...] = (
     Column("Risk", "", 190, tip="Overdoses known, the last one, no fixed abode"),
 )
 DUE_COLUMN = 7
+NUMERIC_COLUMNS = frozenset(i for i, c in enumerate(COLUMNS) if c.numeric)
 assert tuple(c.sort_key for c in COLUMNS if c.sort_key) == SORT_KEYS
 
 
 class CaseLine:
-    """One caseload row, formatted for the screen a cell at a time, when Qt asks for it: a
-    scrolled caseload holds many rows, the screen shows a few dozen."""
+    """One caseload row, formatted for the screen when Qt first asks for it, and then kept: a
+    scrolled caseload holds many rows, the screen shows a few dozen. A row of a later page
+    arrives as the driver's record and becomes a ``CaseRow`` only once it is shown.
 
-    __slots__ = ("_now", "row")
+    ``texts`` are its formatted cells (None until first shown); ``waiting`` says that its
+    next step, last contact and overdoses are still to be read (``load_steps``)."""
 
-    def __init__(self, row: CaseRow, now: datetime) -> None:
-        self.row = row
+    __slots__ = ("_now", "_record", "_row", "texts", "waiting")
+
+    def __init__(self, row: CaseRow | CaseRecord, now: datetime) -> None:
+        self._row: CaseRow | None = row if isinstance(row, CaseRow) else None
+        self._record: CaseRecord | None = None if isinstance(row, CaseRow) else row
         self._now = now
+        self.texts: tuple[str, ...] | None = None
+        self.waiting = True
+
+    @property
+    def row(self) -> CaseRow:
+        if self._row is None:
+            assert self._record is not None
+            self._row = caseload.case_row(self._record, self._now)
+            self._record = None
+        return self._row
 
     @property
     def case_id(self) -> int:
-        return self.row.id
+        return self._row.id if self._row is not None else int(self._record[0])  # type: ignore[index]
 
     @property
     def overdue(self) -> bool:
@@ -111,9 +145,22 @@ class CaseLine:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return tuple(self.cell(c) for c in range(len(COLUMNS)))
+        return self.texts or self.format()
 
     def cell(self, column: int) -> str:
+        return self.cells[column]
+
+    def format(self) -> tuple[str, ...]:
+        """Its cells as the screen shows them, kept in ``texts``."""
+        self.waiting = not self.row.steps_known
+        self.texts = tuple(self._cell(c) for c in range(len(COLUMNS)))
+        return self.texts
+
+    def steps_changed(self) -> None:
+        """Its next step and last contact have arrived: format it again when next shown."""
+        self.texts = None
+
+    def _cell(self, column: int) -> str:
         row = self.row
         if column == 0:
             return row.police_reference
@@ -159,21 +206,27 @@ def load_page(
     steps: bool = True,
 ) -> tuple[list[CaseLine], Seek | None]:
     """One page of the caseload after ``after``, on a pool thread with its own session; with
-    ``steps`` False the next steps and last contacts are left for ``load_steps``."""
+    ``steps`` False the next steps and last contacts are left for ``load_steps``, and each
+    row is made only when it is shown."""
     with db.session() as s:
-        rows, seek = caseload.list_page(s, actor, query, after, limit, steps=steps)
-    return [CaseLine(r, query.now) for r in rows], seek
+        if steps:
+            rows, seek = caseload.list_page(s, actor, query, after, limit)
+            return [CaseLine(r, query.now) for r in rows], seek
+        records, seek = caseload.list_records(s, actor, query, after, limit)
+    now = query.now
+    return [CaseLine(r, now) for r in records], seek
 
 
-def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, Any]:
-    """The next steps and last contacts of these rows, on a pool thread."""
+def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, caseload.RowDetails]:
+    """The next steps, last contacts and overdoses of these rows, on a pool thread."""
     with db.session() as s:
-        return dict(caseload.step_infos(s, rows))
+        return caseload.row_details(s, rows)
 
 
 def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
-    """The count, and for a search its audit event (``caseload.count_and_record``)."""
-    return caseload.count_and_record(db, actor, query)
+    """The count, and for a search its audit event (``caseload.count_and_record``); a search
+    counts up to ``caseload.SEARCH_COUNT`` and one more."""
+    return caseload.count_and_record(db, actor, query, caseload.SEARCH_COUNT)
 
 
 class CaseloadModel(QAbstractTableModel):
@@ -201,6 +254,11 @@ class CaseloadModel(QAbstractTableModel):
         self._lines: list[CaseLine] = []
         self._seek: Seek | None = None  # where the next page starts
         self._step_blocks: set[int] = set()  # blocks of STEP_BLOCK rows asked for their steps
+        # Blocks shown since the last pause in scrolling, the latest last: someone scrolling
+        # through a long caseload passes many blocks, and only those left on screen are read.
+        self._shown_blocks: dict[int, None] = {}
+        self._steps_timer = QTimer(self, singleShot=True, interval=STEPS_PAUSE_MS)
+        self._steps_timer.timeout.connect(self._read_shown_steps)
         self._query = CaseQuery(statuses=vocab.OPEN_STATUSES)
         self._answers = LatestOnly()
         self._total: int | None = None
@@ -220,6 +278,14 @@ class CaseloadModel(QAbstractTableModel):
     @property
     def total(self) -> int | None:
         return self._total
+
+    @property
+    def more_than(self) -> int | None:
+        """When the count stopped short (a search finding very many): the count it passed."""
+        total, most = self._total, caseload.SEARCH_COUNT
+        if total is not None and total > most and self._query.search.strip():
+            return most
+        return None
 
     @property
     def loading(self) -> bool:
@@ -263,6 +329,7 @@ class CaseloadModel(QAbstractTableModel):
         self.beginResetModel()
         self._lines = list(lines)
         self._step_blocks = set()
+        self._shown_blocks.clear()
         self._exhausted = self._seek is None
         self.endResetModel()
         self._set_loading(False)
@@ -311,8 +378,24 @@ class CaseloadModel(QAbstractTableModel):
         self.page_loaded.emit(len(self._lines))
 
     def _want_steps(self, row: int) -> None:
-        """Read the next steps of the block of rows around ``row`` in the background."""
+        """Read the next steps of the block of rows around ``row`` in the background, once
+        the scrolling pauses with it on screen."""
         block = row // STEP_BLOCK
+        if block in self._step_blocks or block in self._shown_blocks:
+            return  # read, or waiting for the pause
+        self._shown_blocks[block] = None
+        self._steps_timer.start()
+
+    def _read_shown_steps(self) -> None:
+        if self._fetching:  # still scrolling on: the next page first
+            self._steps_timer.start()
+            return
+        # A screenful spans at most SHOWN_BLOCKS blocks: the ones asked for last.
+        for block in list(self._shown_blocks)[-SHOWN_BLOCKS:]:
+            self._read_steps(block)
+        self._shown_blocks.clear()
+
+    def _read_steps(self, block: int) -> None:
         if block in self._step_blocks:
             return
         self._step_blocks.add(block)
@@ -333,11 +416,12 @@ class CaseloadModel(QAbstractTableModel):
         for line in lines:
             info = infos.get(line.case_id)
             if info is not None:
-                caseload.apply_step(line.row, info)
+                caseload.apply_details(line.row, info)
+                line.steps_changed()
         if first < len(self._lines) and self._lines[first] is lines[0]:
             last = first + len(lines) - 1
             self.dataChanged.emit(
-                self.index(first, STEP_COLUMNS[0]), self.index(last, STEP_COLUMNS[-1])
+                self.index(first, min(STEP_COLUMNS)), self.index(last, max(STEP_COLUMNS))
             )
 
     # ------------------------------------------------------------------ sorting
@@ -379,33 +463,43 @@ class CaseloadModel(QAbstractTableModel):
             return column.tip or None
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        line = self._lines[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col in STEP_COLUMNS and not line.row.steps_known:
-                self._want_steps(index.row())
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        # Qt asks each cell on screen for half a dozen roles at every paint: the text comes
+        # first, formatted once a row (``CaseLine.texts``), and roles are compared as ints.
+        if role == _DISPLAY:
+            row = index.row()
+            if row < 0:
+                return None
+            line = self._lines[row]
+            texts = line.texts or line.format()
+            col = index.column()
+            if line.waiting and col in STEP_COLUMNS:
+                self._want_steps(row)
                 return ""
-            return line.cell(col)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return line.person
-        if col == DUE_COLUMN and line.overdue:
-            if role == Qt.ItemDataRole.ForegroundRole:
+            return texts[col]
+        if role == _ALIGNMENT:
+            return _RIGHT if index.column() in NUMERIC_COLUMNS else None
+        if role in _LOOK_ROLES:
+            row, col = index.row(), index.column()
+            if row < 0:
+                return None
+            if col == 1 and role == _TOOLTIP:
+                return self._lines[row].person
+            if col != DUE_COLUMN or not self._lines[row].overdue:
+                return None
+            if role == _FOREGROUND:
                 return QBrush(OVERDUE_COLOUR)
-            if role == Qt.ItemDataRole.FontRole:
+            if role == _FONT:
                 return self._bold
-            if role == Qt.ItemDataRole.DecorationRole:
+            if role == _DECORATION:
                 return self._overdue_icon()
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "The next action on this case is overdue."
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[col].numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == CASE_ID_ROLE:
-            return line.case_id
-        if role == OVERDUE_ROLE:
-            return line.overdue
+            return "The next action on this case is overdue."
+        if role in (CASE_ID_ROLE, OVERDUE_ROLE):
+            row = index.row()
+            if row < 0:
+                return None
+            line = self._lines[row]
+            return line.case_id if role == CASE_ID_ROLE else line.overdue
         return None
 
     def _overdue_icon(self) -> QIcon:

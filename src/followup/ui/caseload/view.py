@@ -63,7 +63,9 @@ class CaseTable(RowTable):
             self.setColumnWidth(i, column.width)
 
 
-def count_text(total: int) -> str:
+def count_text(total: int, more_than: int | None = None) -> str:
+    if more_than is not None:
+        return f"More than {more_than:,} cases"
     return "1 case" if total == 1 else f"{total:,} cases"
 
 
@@ -219,7 +221,8 @@ class CaseloadView(QWidget):
     # ------------------------------------------------------------------ results
 
     def _show_total(self, total: int) -> None:
-        self.count_label.setText("Counting…" if total < 0 else count_text(total))
+        more = self.model.more_than
+        self.count_label.setText("Counting…" if total < 0 else count_text(total, more))
 
     def _show_failure(self, message: str) -> None:
         self.message.warn(message)
