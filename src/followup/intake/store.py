@@ -163,20 +163,33 @@ class _DriverInsert:
 
     def run(self, conn: Connection, rows: list[dict[str, Any]], ids: range | None = None) -> None:
         extra = tuple(d.arg if d.is_scalar else d.arg(None) for _, d in self.defaults)
-        processors = self.processors
         columns = self.columns
-        params = []
-        for row in rows:
-            values = tuple(map(row.get, columns)) + extra
-            params.append(
-                tuple(
-                    v if (f is None or v is None) else f(v)
-                    for f, v in zip(processors, values, strict=True)
-                )
+        getters = [row.get for row in rows]
+        # Column by column: a column without a bind processor (text, most of a row) is taken
+        # as it is, and a processed value that repeats (the time received, on every row; an
+        # incident time or a date of birth shared by many rows) is converted once.
+        values: list[Any] = []
+        for name, process in zip(columns, self.processors, strict=False):
+            column = [get(name) for get in getters]
+            if process is not None:
+                done: dict[Any, Any] = {None: None}
+                for k, v in enumerate(column):
+                    try:
+                        column[k] = done[v]
+                    except KeyError:
+                        column[k] = done[v] = process(v)
+                    except TypeError:  # not hashable: converted each time
+                        column[k] = process(v)
+            values.append(column)
+        for (_, _default), value, process in zip(
+            self.defaults, extra, self.processors[len(columns) :], strict=True
+        ):
+            values.append(
+                [value if process is None or value is None else process(value)] * len(rows)
             )
         if ids is not None:
-            params = [(i, *values) for i, values in zip(ids, params, strict=True)]
-        conn.exec_driver_sql(self.sql, params)
+            values.insert(0, list(ids))
+        conn.exec_driver_sql(self.sql, list(zip(*values, strict=True)))
 
 
 def _driver_insert(
