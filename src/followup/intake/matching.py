@@ -76,7 +76,15 @@ def name_score(a: str, b: str) -> float:
 
 def names_nested(a: str, b: str) -> bool:
     """One name's words all appear in the other ("khan" in "aisha khan")."""
-    return bool(a and b) and (set(a.split()) <= set(b.split()) or set(b.split()) <= set(a.split()))
+    if not (a and b):
+        return False
+    words_a, words_b = _words(a), _words(b)
+    return words_a <= words_b or words_b <= words_a
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(key: str) -> frozenset[str]:
+    return frozenset(key.split())
 
 
 @dataclass(eq=False)
@@ -214,9 +222,10 @@ class Matcher:
 
     def _hold(self, row: _PersonRow) -> None:
         """Keep a known person, by birth date, as a candidate for this batch."""
-        key = _name_key(row.first_name or "", row.last_name or "")
+        # By position (the order of ``_COLUMNS``): much cheaper than by name, per person.
+        key = _name_key(row[1] or "", row[2] or "")
         if key:  # an unnamed person is never matched by name
-            self._db_by_dob.setdefault(row.date_of_birth, []).append((key, row))
+            self._db_by_dob.setdefault(row[3], []).append((key, row))
 
     def _preload_from_server(self, nhs: list[str], dobs: list[date]) -> None:
         """On a team server, where a worker may not read everyone: the server's definer
@@ -285,8 +294,8 @@ class Matcher:
                 if isinstance(held, Candidate):
                     other = held.nhs_number
                 else:  # a known person's NHS number may have been filled in by this batch
-                    made = self._db_by_id.get(held.id)
-                    other = made.nhs_number if made is not None else held.nhs_number
+                    made = self._db_by_id.get(held[0])
+                    other = made.nhs_number if made is not None else held[4]
                 if other and other != person.nhs_number:
                     continue  # two different NHS numbers are two different people
             if not candidate_key:
