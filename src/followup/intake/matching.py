@@ -106,6 +106,8 @@ class Candidate:
     email: str | None = None
     in_file: bool = False
     incoming: IncomingPerson | None = None
+    # Details learnt from this file's rows that the stored record does not have yet.
+    unsaved: set[str] = field(default_factory=set)
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -337,4 +339,5 @@ class Matcher:
         """A linked person gained details from this referral (blanks filled in)."""
         if person.nhs_number and not candidate.nhs_number:
             candidate.nhs_number = person.nhs_number
+            candidate.unsaved.add("nhs_number")  # written with the batch (``IntakeWriter``)
             self._file_by_nhs.setdefault(person.nhs_number, candidate)

@@ -467,11 +467,18 @@ class IntakeWriter:
                 notes.append(None)
                 continue
             c, p = item.person, item.parsed.person
+            # A blank of the record, or one this batch's matching has already filled in
+            # memory (``Matcher.learn``) and that is not yet written.
             fill = {
                 name: getattr(p, name)
                 for name in _FILLABLE
-                if getattr(p, name) and not getattr(c, name)
+                if getattr(p, name)
+                and (
+                    not getattr(c, name)
+                    or (name in c.unsaved and getattr(c, name) == getattr(p, name))
+                )
             }
+            c.unsaved.difference_update(fill)
             differ = [
                 f"{name.replace('_', ' ')} given with this referral: {getattr(p, name)}"
                 for name in _DIFFERENCES
