@@ -19,8 +19,12 @@ Figures (one JSON line each):
   own, against 150 MB; with the peak of the same process at a tenth of the rows beside it, to
   show that memory does not grow with the file.
 
+With ``FOLLOWUP_BENCH_PG_URL`` (a superuser URL) the two timed figures are measured on
+PostgreSQL too (``..._pg``): the people are built once per revision into a database used as
+the template of each run's copy, and the floor is psycopg's ``executemany`` of the same rows.
+
     .venv/bin/python bench/intake.py [--runs 5] [--people 100000] [--rows 10000]
-        [--empty-rows 100000] [--rss-rows 0]
+        [--empty-rows 100000] [--rss-rows 0] [--no-trace] [--no-pg]
 """
 
 from __future__ import annotations
@@ -430,7 +434,7 @@ def peak_rss_of_import(people: int, rows: int) -> float:
     return int(out.stdout.split()[-1]) / 1024
 
 
-def timed(base: Path, rows: int, runs: int, name: str, target: float) -> None:
+def timed(base: Path, rows: int, runs: int, name: str, target: float, trace: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="followup-bench-intake-") as tmp:
         folder = Path(tmp)
         file = referral_file(base, rows, folder)
@@ -441,9 +445,10 @@ def timed(base: Path, rows: int, runs: int, name: str, target: float) -> None:
             floors.append(floor_run(base, file, folder))
             print(f"# {elapsed:.2f} s (floor {floors[-1]:.2f} s), {details}", file=sys.stderr)
         # Memory is traced in a separate, untimed run (tracing slows Python down).
-        _, _, peak = one_run(base, file, folder, trace=True)
-    emit(name, statistics.median(times), target, statistics.median(floors),
-         peak_traced_mb=round(peak, 1))  # fmt: skip
+        extra = {}
+        if trace:
+            extra["peak_traced_mb"] = round(one_run(base, file, folder, trace=True)[2], 1)
+    emit(name, statistics.median(times), target, statistics.median(floors), **extra)
 
 
 def main() -> None:
@@ -453,13 +458,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--empty-rows", type=int, default=100_000)
     parser.add_argument("--rss-rows", type=int, default=0)
+    parser.add_argument("--no-trace", action="store_true", help="leave out the traced run")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     args = parser.parse_args()
+    trace = not args.no_trace
     timed(base_database(args.people), args.rows, args.runs,
-          f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people", 1.3)  # fmt: skip
+          f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people", 1.3, trace)  # fmt: skip
     if args.empty_rows:
         timed(base_database(0), args.empty_rows, max(1, args.runs // 2),
-              f"intake_{args.empty_rows // 1000}k_rows_into_empty", 10.0)  # fmt: skip
-    if pg_admin_url():
+              f"intake_{args.empty_rows // 1000}k_rows_into_empty", 10.0, trace)  # fmt: skip
+    if pg_admin_url() and not args.no_pg:
         timed_pg(args.people, args.rows, args.runs,
                  f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people_pg", 1.3)  # fmt: skip
         if args.empty_rows:
