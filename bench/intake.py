@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -369,7 +370,7 @@ def _pg_drop(name: str) -> None:
 
 
 def one_run_pg(template: str, file: Path) -> tuple[float, dict]:
-    url = _pg_copy(template, "followup_bench_intake_run")
+    url = _pg_copy(template, f"followup_bench_intake_run_{os.getpid()}")
     try:
         started = time.perf_counter()
         db = open_database(url)
@@ -379,14 +380,14 @@ def one_run_pg(template: str, file: Path) -> tuple[float, dict]:
         db.dispose()
         return time.perf_counter() - started, summary.audit_details()
     finally:
-        _pg_drop("followup_bench_intake_run")
+        _pg_drop(f"followup_bench_intake_run_{os.getpid()}")
 
 
 def floor_run_pg(template: str, file: Path) -> float:
     """The floor on PostgreSQL: the same rows by the bare psycopg ``executemany``."""
     import psycopg
 
-    url = _pg_copy(template, "followup_bench_intake_floor")
+    url = _pg_copy(template, f"followup_bench_intake_floor_{os.getpid()}")
     try:
         started = time.perf_counter()
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
@@ -400,7 +401,7 @@ def floor_run_pg(template: str, file: Path) -> float:
             conn.commit()
         return time.perf_counter() - started
     finally:
-        _pg_drop("followup_bench_intake_floor")
+        _pg_drop(f"followup_bench_intake_floor_{os.getpid()}")
 
 
 def timed_pg(people: int, rows: int, runs: int, name: str, target: float) -> None:
