@@ -19,8 +19,12 @@ Figures (one JSON line each):
   own, against 150 MB; with the peak of the same process at a tenth of the rows beside it, to
   show that memory does not grow with the file.
 
+With ``FOLLOWUP_BENCH_PG_URL`` (a superuser URL) the two timed figures are measured on
+PostgreSQL too (``..._pg``): the people are built once per revision into a database used as
+the template of each run's copy, and the floor is psycopg's ``executemany`` of the same rows.
+
     .venv/bin/python bench/intake.py [--runs 5] [--people 100000] [--rows 10000]
-        [--empty-rows 100000] [--rss-rows 0]
+        [--empty-rows 100000] [--rss-rows 0] [--no-trace] [--no-pg]
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -39,17 +44,19 @@ import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from followup.accounts import actor_of, hash_password
+from followup.db.engine import Database
 from followup.db.migrate import head_revision, open_database
 from followup.db.models import Case, Person, User
 from followup.intake.importer import import_file
 from followup.intake.read import KNOWN_FIELDS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import emit
+from common import emit, pg_admin_url
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FIRST = (
@@ -110,6 +117,14 @@ def base_database(people: int) -> Path:
     for leftover in folder.glob(partial.name + "*"):
         leftover.unlink()
     db = open_database("sqlite:///" + str(partial), create=True)
+    _fill(db, people)
+    db.dispose()
+    partial.rename(path)
+    return path
+
+
+def _fill(db: Database, people: int) -> None:
+    """The bench worker and ``people`` people, each with a case (70% closed long ago)."""
     rng = random.Random(1)
     with db.session() as s:
         s.add(User(username="bench", display_name="Bench Worker", role="worker",
@@ -140,9 +155,6 @@ def base_database(people: int) -> Path:
             })  # fmt: skip
         for start in range(0, len(cases), 5000):
             s.execute(insert(Case.__table__), cases[start : start + 5000])
-    db.dispose()
-    partial.rename(path)
-    return path
 
 
 def referral_file(base: Path, rows: int, folder: Path) -> Path:
@@ -226,19 +238,8 @@ def one_run(base: Path, file: Path, folder: Path, trace: bool = False) -> tuple[
     return elapsed, summary.audit_details(), peak
 
 
-def floor_run(base: Path, file: Path, folder: Path) -> float:
-    """The same file's rows inserted by the bare sqlite3 module (see the module docstring)."""
-    copy = folder / "floor.sqlite"
-    for leftover in folder.glob("floor.sqlite*"):
-        leftover.unlink()
-    shutil.copyfile(base, copy)
-    started = time.perf_counter()
-    conn = sqlite3.connect(copy, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("BEGIN IMMEDIATE")
-    person_id = conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0]
-    case_id = conn.execute("SELECT coalesce(max(id), 0) FROM case_file").fetchone()[0]
+def _floor_rows(file: Path, person_id: int, case_id: int) -> list[list[tuple]]:
+    """The floor's rows of each table (as ``FLOOR_SQL``), ids following the given ones."""
     now = NOW.replace(tzinfo=None).isoformat(" ") + ".000000"
     people, cases, changes, referrals, consents = [], [], [], [], []
     with file.open(encoding="utf-8", newline="") as fh:
@@ -254,12 +255,12 @@ def floor_run(base: Path, file: Path, folder: Path) -> float:
                 continue
             at = when.isoformat(" ") + ".000000"
             people.append((person_id, r["first_name"], r["last_name"], dob,
-                           r.get("nhs_number") or None, r["phone"], r["postcode"], 0, now, now))  # fmt: skip
+                           r.get("nhs_number") or None, r["phone"], r["postcode"], False, now, now))  # fmt: skip
             cases.append((case_id, person_id, "new", r["police_reference"], now, now, at, 1))
             changes.append((case_id, "new", now, "police referral imported"))
             referrals.append((case_id, person_id, r["police_reference"], r["force"], at,
                               r["incident_location"], r["incident_postcode"], r["officer_id"],
-                              r["officer_name"], r["station"], r["naloxone_doses"],
+                              r["officer_name"], r["station"], int(r["naloxone_doses"]),
                               r["naloxone_product"], r["ambulance_called"] == "Y",
                               r["conveyed_to_hospital"] == "Y", r["substances"],
                               r["consent_to_share"][:1].upper() if r["consent_to_share"] in "YN" else "unknown",
@@ -268,36 +269,153 @@ def floor_run(base: Path, file: Path, folder: Path) -> float:
                 for scope in ("contact_phone", "contact_sms", "contact_letter"):
                     consents.append((person_id, case_id, scope, "given",
                                      "verbal_at_scene_via_police", at, r["officer_name"]))  # fmt: skip
-    conn.executemany(
-        "INSERT INTO person (id, first_name, last_name, date_of_birth, nhs_number, phone, "
-        "postcode, no_fixed_abode, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        people,
-    )
-    conn.executemany(
-        "INSERT INTO case_file (id, person_id, status, police_reference, referred_at, opened_at, "
-        "incident_at, version) VALUES (?,?,?,?,?,?,?,?)",
-        cases,
-    )
-    conn.executemany(
-        "INSERT INTO case_status_change (case_id, to_status, changed_at, reason) VALUES (?,?,?,?)",
-        changes,
-    )
-    conn.executemany(
-        "INSERT INTO referral (case_id, person_id, police_reference, force, incident_at, "
-        "incident_location, incident_postcode, officer_id, officer_name, station, "
-        "naloxone_doses, naloxone_product, ambulance_called, conveyed_to_hospital, substances, "
-        "consent_at_scene, notes, received_at, source_file) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        referrals,
-    )
-    conn.executemany(
-        "INSERT INTO consent_entry (person_id, case_id, scope, state, method, recorded_at, "
-        "source) VALUES (?,?,?,?,?,?,?)",
-        consents,
-    )
+    return [people, cases, changes, referrals, consents]
+
+
+FLOOR_SQL = (
+    "INSERT INTO person (id, first_name, last_name, date_of_birth, nhs_number, phone, "
+    "postcode, no_fixed_abode, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO case_file (id, person_id, status, police_reference, referred_at, opened_at, "
+    "incident_at, version) VALUES (?,?,?,?,?,?,?,?)",
+    "INSERT INTO case_status_change (case_id, to_status, changed_at, reason) VALUES (?,?,?,?)",
+    "INSERT INTO referral (case_id, person_id, police_reference, force, incident_at, "
+    "incident_location, incident_postcode, officer_id, officer_name, station, "
+    "naloxone_doses, naloxone_product, ambulance_called, conveyed_to_hospital, substances, "
+    "consent_at_scene, notes, received_at, source_file) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO consent_entry (person_id, case_id, scope, state, method, recorded_at, "
+    "source) VALUES (?,?,?,?,?,?,?)",
+)
+
+
+def floor_run(base: Path, file: Path, folder: Path) -> float:
+    """The same file's rows inserted by the bare sqlite3 module (see the module docstring)."""
+    copy = folder / "floor.sqlite"
+    for leftover in folder.glob("floor.sqlite*"):
+        leftover.unlink()
+    shutil.copyfile(base, copy)
+    started = time.perf_counter()
+    conn = sqlite3.connect(copy, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("BEGIN IMMEDIATE")
+    person_id = conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0]
+    case_id = conn.execute("SELECT coalesce(max(id), 0) FROM case_file").fetchone()[0]
+    for sql, rows in zip(FLOOR_SQL, _floor_rows(file, person_id, case_id), strict=True):
+        conn.executemany(sql, rows)
     conn.execute("COMMIT")
     conn.close()
     return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_admin() -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_base(people: int) -> str:
+    """The name of a PostgreSQL database holding the same ``people`` (built once per revision),
+    used as the template of each run's copy."""
+    name = f"followup_bench_intake_{people}_{head_revision()}".lower()
+    engine = _pg_admin()
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                return name
+            print(f"# building {people:,} people into PostgreSQL {name} (once)", file=sys.stderr)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_partial"'))
+            conn.execute(text(f'CREATE DATABASE "{name}_partial"'))
+        db = open_database(_pg_url(name + "_partial"), create=True)
+        try:
+            _fill(db, people)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE"))
+        finally:
+            db.dispose()
+        with engine.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"'))
+    finally:
+        engine.dispose()
+    return name
+
+
+def _pg_copy(template: str, name: str) -> str:
+    engine = _pg_admin()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        engine.dispose()
+    return _pg_url(name)
+
+
+def _pg_drop(name: str) -> None:
+    engine = _pg_admin()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def one_run_pg(template: str, file: Path) -> tuple[float, dict]:
+    url = _pg_copy(template, f"followup_bench_intake_run_{os.getpid()}")
+    try:
+        started = time.perf_counter()
+        db = open_database(url)
+        with db.session() as s:
+            actor = actor_of(s.scalars(select(User).where(User.username == "bench")).one())
+        summary = import_file(db, actor, file, now=NOW)
+        db.dispose()
+        return time.perf_counter() - started, summary.audit_details()
+    finally:
+        _pg_drop(f"followup_bench_intake_run_{os.getpid()}")
+
+
+def floor_run_pg(template: str, file: Path) -> float:
+    """The floor on PostgreSQL: the same rows by the bare psycopg ``executemany``."""
+    import psycopg
+
+    url = _pg_copy(template, f"followup_bench_intake_floor_{os.getpid()}")
+    try:
+        started = time.perf_counter()
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT coalesce(max(id), 0) FROM person")
+                person_id = cur.fetchone()[0]
+                cur.execute("SELECT coalesce(max(id), 0) FROM case_file")
+                case_id = cur.fetchone()[0]
+                for sql, rows in zip(FLOOR_SQL, _floor_rows(file, person_id, case_id), strict=True):
+                    cur.executemany(sql.replace("?", "%s"), rows)
+            conn.commit()
+        return time.perf_counter() - started
+    finally:
+        _pg_drop(f"followup_bench_intake_floor_{os.getpid()}")
+
+
+def timed_pg(people: int, rows: int, runs: int, name: str, target: float) -> None:
+    template = pg_base(people)
+    with tempfile.TemporaryDirectory(prefix="followup-bench-intake-") as tmp:
+        folder = Path(tmp)
+        file = referral_file(base_database(people), rows, folder)  # the same file as SQLite's
+        times, floors = [], []
+        for _ in range(runs):
+            elapsed, details = one_run_pg(template, file)
+            times.append(elapsed)
+            floors.append(floor_run_pg(template, file))
+            print(f"# pg {elapsed:.2f} s (floor {floors[-1]:.2f} s), {details}", file=sys.stderr)
+    emit(name, statistics.median(times), target, statistics.median(floors))
 
 
 def peak_rss_of_import(people: int, rows: int) -> float:
@@ -317,7 +435,7 @@ def peak_rss_of_import(people: int, rows: int) -> float:
     return int(out.stdout.split()[-1]) / 1024
 
 
-def timed(base: Path, rows: int, runs: int, name: str, target: float) -> None:
+def timed(base: Path, rows: int, runs: int, name: str, target: float, trace: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="followup-bench-intake-") as tmp:
         folder = Path(tmp)
         file = referral_file(base, rows, folder)
@@ -328,9 +446,10 @@ def timed(base: Path, rows: int, runs: int, name: str, target: float) -> None:
             floors.append(floor_run(base, file, folder))
             print(f"# {elapsed:.2f} s (floor {floors[-1]:.2f} s), {details}", file=sys.stderr)
         # Memory is traced in a separate, untimed run (tracing slows Python down).
-        _, _, peak = one_run(base, file, folder, trace=True)
-    emit(name, statistics.median(times), target, statistics.median(floors),
-         peak_traced_mb=round(peak, 1))  # fmt: skip
+        extra = {}
+        if trace:
+            extra["peak_traced_mb"] = round(one_run(base, file, folder, trace=True)[2], 1)
+    emit(name, statistics.median(times), target, statistics.median(floors), **extra)
 
 
 def main() -> None:
@@ -340,12 +459,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--empty-rows", type=int, default=100_000)
     parser.add_argument("--rss-rows", type=int, default=0)
+    parser.add_argument("--no-trace", action="store_true", help="leave out the traced run")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     args = parser.parse_args()
+    trace = not args.no_trace
     timed(base_database(args.people), args.rows, args.runs,
-          f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people", 1.3)  # fmt: skip
+          f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people", 1.3, trace)  # fmt: skip
     if args.empty_rows:
         timed(base_database(0), args.empty_rows, max(1, args.runs // 2),
-              f"intake_{args.empty_rows // 1000}k_rows_into_empty", 10.0)  # fmt: skip
+              f"intake_{args.empty_rows // 1000}k_rows_into_empty", 10.0, trace)  # fmt: skip
+    if pg_admin_url() and not args.no_pg:
+        timed_pg(args.people, args.rows, args.runs,
+                 f"intake_{args.rows // 1000}k_rows_into_{args.people // 1000}k_people_pg", 1.3)  # fmt: skip
+        if args.empty_rows:
+            timed_pg(0, args.empty_rows, max(1, args.runs // 2),
+                     f"intake_{args.empty_rows // 1000}k_rows_into_empty_pg", 10.0)  # fmt: skip
     if args.rss_rows:
         tenth = peak_rss_of_import(0, args.rss_rows // 10)
         peak = peak_rss_of_import(0, args.rss_rows)

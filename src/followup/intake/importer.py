@@ -44,7 +44,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -297,14 +297,20 @@ def _stored_references(session: Session, rows: list[ParsedRow]) -> set[tuple[str
             )
             found.update(wanted[(f.casefold(), r)] for f, r in facts if (f.casefold(), r) in wanted)
             continue
-        found.update(
-            (force, reference)
-            for force, reference in session.execute(
-                select(Referral.force, Referral.police_reference).where(
-                    tuple_(Referral.force, Referral.police_reference).in_(chunk)
+        # One force at a time: ``force = ? AND police_reference IN (...)`` searches the unique
+        # index, where a pair ``IN`` list makes SQLite read every stored referral.
+        by_force: dict[str, list[str]] = {}
+        for force, reference in chunk:
+            by_force.setdefault(force, []).append(reference)
+        for force, references in by_force.items():
+            found.update(
+                (force, reference)
+                for reference in session.scalars(
+                    select(Referral.police_reference).where(
+                        Referral.force == force, Referral.police_reference.in_(references)
+                    )
                 )
             )
-        )
     return found
 
 

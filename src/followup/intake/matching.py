@@ -76,7 +76,15 @@ def name_score(a: str, b: str) -> float:
 
 def names_nested(a: str, b: str) -> bool:
     """One name's words all appear in the other ("khan" in "aisha khan")."""
-    return bool(a and b) and (set(a.split()) <= set(b.split()) or set(b.split()) <= set(a.split()))
+    if not (a and b):
+        return False
+    words_a, words_b = _words(a), _words(b)
+    return words_a <= words_b or words_b <= words_a
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(key: str) -> frozenset[str]:
+    return frozenset(key.split())
 
 
 @dataclass(eq=False)
@@ -98,6 +106,8 @@ class Candidate:
     email: str | None = None
     in_file: bool = False
     incoming: IncomingPerson | None = None
+    # Details learnt from this file's rows that the stored record does not have yet.
+    unsaved: set[str] = field(default_factory=set)
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -170,12 +180,17 @@ def _batches(values: Iterable[object]) -> Iterable[list[object]]:
 
 
 class Matcher:
-    """Finds the person for each incoming referral; ``preload`` each batch of rows first."""
+    """Finds the person for each incoming referral; ``preload`` each batch of rows first.
+
+    Known people fetched by birth date are held as rows with their name key and become a
+    ``Candidate`` only when one is chosen (most are compared and dropped), one object per
+    person for the batch, so that details it gains are seen by later rows of the batch.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._db_by_nhs: dict[str, Candidate] = {}
-        self._db_by_dob: dict[date, list[Candidate]] = defaultdict(list)
+        self._db_by_dob: dict[date, list[tuple[str, _PersonRow]]] = {}
         self._file_by_nhs: dict[str, Candidate] = {}
         self._file_by_dob: dict[date, list[Candidate]] = defaultdict(list)
         self._db_by_id: dict[int, Candidate] = {}
@@ -187,24 +202,32 @@ class Matcher:
         nhs = {p.nhs_number for p in people if p.nhs_number} - set(self._file_by_nhs)
         dobs = {p.date_of_birth for p in people if p.date_of_birth and p.named}
         # Only this batch's candidates are held, so memory stays bounded on a long file.
-        self._db_by_nhs, self._db_by_dob, self._db_by_id = {}, defaultdict(list), {}
+        self._db_by_nhs, self._db_by_dob, self._db_by_id = {}, {}, {}
         if enforced_by_server(self.session):
             self._preload_from_server(sorted(nhs), sorted(dobs))
             return
+        conn = self.session.connection()  # Core rows: no ORM bookkeeping per person
         for chunk in _batches(sorted(nhs)):
-            rows = self.session.execute(select(*_COLUMNS).where(Person.nhs_number.in_(chunk)))
+            rows = conn.execute(select(*_COLUMNS).where(Person.nhs_number.in_(chunk)))
             for row in rows:
                 kept = self._follow_merges(row)
                 if kept is not None and row.nhs_number not in self._db_by_nhs:
                     self._db_by_nhs[row.nhs_number] = kept
         for chunk in _batches(sorted(dobs)):
-            rows = self.session.execute(
+            rows = conn.execute(
                 select(*_COLUMNS).where(
                     Person.date_of_birth.in_(chunk), Person.merged_into_id.is_(None)
                 )
             )
             for row in rows:
-                self._db_by_dob[row.date_of_birth].append(self._known(row))
+                self._hold(row)
+
+    def _hold(self, row: _PersonRow) -> None:
+        """Keep a known person, by birth date, as a candidate for this batch."""
+        # By position (the order of ``_COLUMNS``): much cheaper than by name, per person.
+        key = _name_key(row[1] or "", row[2] or "")
+        if key:  # an unnamed person is never matched by name
+            self._db_by_dob.setdefault(row[3], []).append((key, row))
 
     def _preload_from_server(self, nhs: list[str], dobs: list[date]) -> None:
         """On a team server, where a worker may not read everyone: the server's definer
@@ -223,13 +246,14 @@ class Matcher:
             )
             rows.update((row.id, row) for row in found)
         self._server_rows = rows
+        wanted_nhs, wanted_dobs = set(nhs), set(dobs)
         for row in rows.values():
-            if row.nhs_number in nhs:
+            if row.nhs_number in wanted_nhs:
                 kept = self._follow_merges(row)
                 if kept is not None and row.nhs_number not in self._db_by_nhs:
                     self._db_by_nhs[row.nhs_number] = kept
-            if row.date_of_birth in dobs and row.merged_into_id is None:
-                self._db_by_dob[row.date_of_birth].append(self._known(row))
+            if row.date_of_birth in wanted_dobs and row.merged_into_id is None:
+                self._hold(row)
 
     def _known(self, row: _PersonRow) -> Candidate:
         candidate = self._db_by_id.get(row.id)
@@ -262,26 +286,30 @@ class Matcher:
         if not (person.date_of_birth and person.named):
             return MatchResult(MatchOutcome.NEW)
         key = name_key(person.first_name, person.last_name)
-        best: tuple[float, bool, Candidate] | None = None
-        pool = self._file_by_dob.get(person.date_of_birth, []) + self._db_by_dob.get(
-            person.date_of_birth, []
-        )
-        for candidate in pool:
-            if (
-                person.nhs_number
-                and candidate.nhs_number != person.nhs_number
-                and (candidate.nhs_number)
-            ):
-                continue  # two different NHS numbers are two different people
-            if not candidate.key:
+        best: tuple[float, bool, Candidate | _PersonRow] | None = None
+        pool: list[tuple[str, Candidate | _PersonRow]] = [
+            (c.key, c) for c in self._file_by_dob.get(person.date_of_birth, ())
+        ]
+        pool += self._db_by_dob.get(person.date_of_birth, ())
+        for candidate_key, held in pool:
+            if person.nhs_number:
+                if isinstance(held, Candidate):
+                    other = held.nhs_number
+                else:  # a known person's NHS number may have been filled in by this batch
+                    made = self._db_by_id.get(held[0])
+                    other = made.nhs_number if made is not None else held[4]
+                if other and other != person.nhs_number:
+                    continue  # two different NHS numbers are two different people
+            if not candidate_key:
                 continue
-            score = name_score(key, candidate.key)
-            nested = names_nested(key, candidate.key)
+            score = name_score(key, candidate_key)
+            nested = names_nested(key, candidate_key)
             if best is None or (score, nested) > best[:2]:
-                best = (score, nested, candidate)
+                best = (score, nested, held)
         if best is None:
             return MatchResult(MatchOutcome.NEW)
-        score, nested, candidate = best
+        score, nested, held = best
+        candidate = held if isinstance(held, Candidate) else self._known(held)
         genders_differ = (
             bool(person.gender and candidate.gender)
             and (person.gender != candidate.gender)
@@ -311,4 +339,5 @@ class Matcher:
         """A linked person gained details from this referral (blanks filled in)."""
         if person.nhs_number and not candidate.nhs_number:
             candidate.nhs_number = person.nhs_number
+            candidate.unsaved.add("nhs_number")  # written with the batch (``IntakeWriter``)
             self._file_by_nhs.setdefault(person.nhs_number, candidate)

@@ -456,6 +456,8 @@ class _CsvRecords:
         )
 
     def _record(self, cells: list[str], line: int, original: str) -> RawRow:
+        if "\x00" not in original and len(cells) <= len(self.columns):
+            return self._plain_record(cells, line, original)
         fields: dict[str, str] = {}
         extras: list[tuple[str, str]] = []
         problems: list[tuple[str, str]] = []
@@ -482,6 +484,18 @@ class _CsvRecords:
             line=line,
             text=_storable(original),
         )
+
+    def _plain_record(self, cells: list[str], line: int, original: str) -> RawRow:
+        """``_record`` for the usual record: no NUL anywhere, no cell beyond the header."""
+        fields: dict[str, str] = {}
+        extras: list[tuple[str, str]] = []
+        for (name, known), value in zip(self.columns, cells, strict=False):
+            text = value.strip()
+            if known:
+                fields[name] = text
+            elif text:
+                extras.append((name, text))
+        return RawRow(self.row_number, fields, extras, problems=[], line=line, text=original)
 
 
 # --------------------------------------------------------------------------------- JSON

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from followup import validation
@@ -67,6 +68,12 @@ _GENDERS = {
     "u": Gender.NOT_KNOWN,
 }  # fmt: skip
 
+# The same values come again and again in a file (postcodes, phone numbers, stations, times):
+# the pure conversions below remember their recent answers (bounded, so memory stays flat).
+_SEEN = 1 << 14
+_postcode = lru_cache(maxsize=_SEEN)(validation.normalise_postcode)
+_phone = lru_cache(maxsize=_SEEN)(validation.normalise_phone_quick)
+
 # Column widths of the model; longer text is left out (PostgreSQL would refuse it).
 _MAX = {
     "police_reference": 64,
@@ -82,7 +89,11 @@ _MAX = {
 
 def parse_incident_datetime(text: str) -> datetime:
     """ISO 8601 or UK dd/mm/yyyy HH:MM (day first) as aware UTC; ValueError says why not."""
-    value = text.strip()
+    return _incident_datetime(text.strip())
+
+
+@lru_cache(maxsize=_SEEN)
+def _incident_datetime(value: str) -> datetime:
     if _ISO_DATETIME.fullmatch(value):
         if len(value) == 10:
             raise ValueError("give the time of the incident as well as the date")
@@ -114,6 +125,11 @@ def parse_incident_datetime(text: str) -> datetime:
 
 def parse_birth_date(text: str, today: date) -> date:
     """A date of birth (dd/mm/yyyy or ISO); a spreadsheet's trailing midnight is allowed."""
+    return _birth_date(text.strip(), today)
+
+
+@lru_cache(maxsize=_SEEN)
+def _birth_date(text: str, today: date) -> date:
     value = re.sub(r"[ T]00:00(:00)?$", "", text.strip())
     try:
         born = validation.parse_uk_date(value)
@@ -330,13 +346,9 @@ def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | 
         else:
             person.nhs_number = validation.normalise_nhs_number(nhs_text)
     person.address = r.long_text("address")
-    person.postcode = r.checked(
-        "postcode", validation.normalise_postcode, "not a UK postcode, so left out"
-    )
+    person.postcode = r.checked("postcode", _postcode, "not a UK postcode, so left out")
     person.no_fixed_abode = bool(r.boolean("no_fixed_abode"))
-    person.phone = r.checked(
-        "phone", validation.normalise_phone_quick, "cannot be a UK phone number, so left out"
-    )
+    person.phone = r.checked("phone", _phone, "cannot be a UK phone number, so left out")
     person.email = r.checked("email", _email, "not an email address, so left out")
 
     consent_text = r.text("consent_to_share")
@@ -352,7 +364,7 @@ def parse_row(raw: RawRow, *, now: datetime, default_force: str) -> ParsedRow | 
     referral = {
         "incident_location": r.long_text("incident_location"),
         "incident_postcode": r.checked(
-            "incident_postcode", validation.normalise_postcode, "not a UK postcode, so left out"
+            "incident_postcode", _postcode, "not a UK postcode, so left out"
         ),
         "officer_id": r.text("officer_id"),
         "officer_name": r.text("officer_name"),

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, select, text, update
+from sqlalchemy import case as when_then
 from sqlalchemy.orm import Session
 
 from followup.casework import reoverdose
@@ -134,7 +136,8 @@ def keep_rejected(
 
 
 class _DriverInsert:
-    """One table's INSERT straight to the driver's ``executemany``, on SQLite.
+    """One table's INSERT straight to the driver's ``executemany`` (sqlite3, or psycopg, which
+    sends a batch in one pipeline).
 
     SQLAlchemy's own executemany builds and checks a parameter dictionary per row, which costs
     more than the insert itself; here each row becomes one tuple, through the same bind
@@ -156,27 +159,43 @@ class _DriverInsert:
         self.columns = columns
         self.processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
         quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' * len(names))})"
+            f"VALUES ({', '.join([mark] * len(names))})"
         )
 
-    def run(self, conn: Connection, rows: list[dict[str, Any]], ids: range | None = None) -> None:
+    def run(
+        self, conn: Connection, rows: list[dict[str, Any]], ids: Sequence[int] | None = None
+    ) -> None:
         extra = tuple(d.arg if d.is_scalar else d.arg(None) for _, d in self.defaults)
-        processors = self.processors
         columns = self.columns
-        params = []
-        for row in rows:
-            values = tuple(map(row.get, columns)) + extra
-            params.append(
-                tuple(
-                    v if (f is None or v is None) else f(v)
-                    for f, v in zip(processors, values, strict=True)
-                )
+        getters = [row.get for row in rows]
+        # Column by column: a column without a bind processor (text, most of a row) is taken
+        # as it is, and a processed value that repeats (the time received, on every row; an
+        # incident time or a date of birth shared by many rows) is converted once.
+        values: list[Any] = []
+        for name, process in zip(columns, self.processors, strict=False):
+            column = [get(name) for get in getters]
+            if process is not None:
+                done: dict[Any, Any] = {None: None}
+                for k, v in enumerate(column):
+                    try:
+                        column[k] = done[v]
+                    except KeyError:
+                        column[k] = done[v] = process(v)
+                    except TypeError:  # not hashable: converted each time
+                        column[k] = process(v)
+            values.append(column)
+        for (_, _default), value, process in zip(
+            self.defaults, extra, self.processors[len(columns) :], strict=True
+        ):
+            values.append(
+                [value if process is None or value is None else process(value)] * len(rows)
             )
         if ids is not None:
-            params = [(i, *values) for i, values in zip(ids, params, strict=True)]
-        conn.exec_driver_sql(self.sql, params)
+            values.insert(0, list(ids))
+        conn.exec_driver_sql(self.sql, list(zip(*values, strict=True)))
 
 
 def _driver_insert(
@@ -215,21 +234,17 @@ def _insert_returning_ids(
         insert_ = _driver_insert(session, model, rows, with_ids=True)
         insert_.run(session.connection(), rows, ids)
         return list(ids)
-    if enforced_by_server(session):
-        # Row-level security hides a new referral on another worker's case from its importer
-        # (RETURNING would need to read it back): take the ids from the sequence first.
-        found = list(
-            session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
-                ),
-                {"t": table.name, "n": len(rows)},
-            )
+    # PostgreSQL: the ids from the sequence first (one query), then the rows with them. Also
+    # needed on a team server, where row-level security hides a new referral on another
+    # worker's case from its importer, so RETURNING could not read it back.
+    found = list(
+        session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
         )
-        session.execute(insert(table), [{**r, "id": i} for r, i in zip(rows, found, strict=True)])
-        return found
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.scalars(stmt, rows))
+    )
+    _driver_insert(session, model, rows, with_ids=True).run(session.connection(), rows, found)
+    return found
 
 
 def _person_id(item: Resolved) -> int:
@@ -244,12 +259,8 @@ def _naive_utc(when: datetime) -> datetime:
 
 
 def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "sqlite":
+    if rows:
         _driver_insert(session, model, rows).run(session.connection(), rows)
-    else:
-        session.execute(insert(table_of(model)), rows)
 
 
 class IntakeWriter:
@@ -363,26 +374,52 @@ class IntakeWriter:
             seen = newest.get(case_id)
             if seen is None or item.parsed.incident_at >= seen[0]:
                 newest[case_id] = (item.parsed.incident_at, rid)
-        on_server = enforced_by_server(self.session)
+        if not enforced_by_server(self.session):
+            self._raise_alerts_here(sorted(newest.items()))
+            return
         for case_id, (incident_at, rid) in sorted(newest.items()):
-            if on_server:
-                # Whoever holds the case: the server raises the alert on it for intake.
-                self.session.execute(
-                    text(
-                        "SELECT followup_new_overdose(:case, :referral, :incident, :received, :due)"
-                    ),
-                    {
-                        "case": case_id,
-                        "referral": rid,
-                        "incident": _naive_utc(incident_at),
-                        "received": _naive_utc(self.received_at),
-                        "due": _naive_utc(self.first_due),
-                    },
-                )
-            else:
-                reoverdose.raise_alert(
-                    self.session, case_id, rid, incident_at, self.received_at, self.schedule
-                )
+            # Whoever holds the case: the server raises the alert on it for intake.
+            self.session.execute(
+                text("SELECT followup_new_overdose(:case, :referral, :incident, :received, :due)"),
+                {
+                    "case": case_id,
+                    "referral": rid,
+                    "incident": _naive_utc(incident_at),
+                    "received": _naive_utc(self.received_at),
+                    "due": _naive_utc(self.first_due),
+                },
+            )
+
+    def _raise_alerts_here(self, alerts: list[tuple[int, tuple[datetime, int]]]) -> None:
+        """``reoverdose.raise_alert`` for every case of the batch in one executemany: the same
+        values (``reoverdose.alert_values``) and the same rule for the case's latest incident."""
+        if not alerts:
+            return
+        t = table_of(Case)
+        incident = bindparam("b_incident", type_=t.c.incident_at.type)
+        fixed = reoverdose.alert_values(0, self.received_at, self.received_at, self.schedule)
+        del fixed["reoverdose_referral_id"], fixed["reoverdose_at"]
+        stmt = (
+            update(t)
+            .where(t.c.id == bindparam("b_case"), t.c.status != CaseStatus.CLOSED)
+            .values(
+                **fixed,
+                reoverdose_referral_id=bindparam("b_referral"),
+                reoverdose_at=incident,
+                incident_at=when_then(
+                    (t.c.incident_at.is_(None) | (t.c.incident_at < incident), incident),
+                    else_=t.c.incident_at,
+                ),
+                version=t.c.version + 1,
+            )
+        )
+        self.session.connection().execute(
+            stmt,
+            [
+                {"b_case": case_id, "b_referral": rid, "b_incident": incident_at}
+                for case_id, (incident_at, rid) in alerts
+            ],
+        )
 
     # ---------------------------------------------------------------------------- people
 
@@ -430,11 +467,18 @@ class IntakeWriter:
                 notes.append(None)
                 continue
             c, p = item.person, item.parsed.person
+            # A blank of the record, or one this batch's matching has already filled in
+            # memory (``Matcher.learn``) and that is not yet written.
             fill = {
                 name: getattr(p, name)
                 for name in _FILLABLE
-                if getattr(p, name) and not getattr(c, name)
+                if getattr(p, name)
+                and (
+                    not getattr(c, name)
+                    or (name in c.unsaved and getattr(c, name) == getattr(p, name))
+                )
             }
+            c.unsaved.difference_update(fill)
             differ = [
                 f"{name.replace('_', ' ')} given with this referral: {getattr(p, name)}"
                 for name in _DIFFERENCES
