@@ -265,10 +265,16 @@ def require_attempt(
     return gate
 
 
-def letter_problem(session: Session, person: Person) -> str | None:
-    """Why a letter to ``person`` may not be made or sent now, or None (the letter gate)."""
+def letter_problem(
+    session: Session,
+    person: Person,
+    consents: Mapping[str, consent.ConsentState] | None = None,
+) -> str | None:
+    """Why a letter to ``person`` may not be made or sent now, or None (the letter gate).
+
+    ``consents`` is the person's ``consent.consent_states`` when the caller has them already."""
     facts = ContactFacts(
-        consents=consent.consent_states(session, person.id),
+        consents=consents if consents is not None else consent.consent_states(session, person.id),
         has_address=bool((person.address or "").strip()),
         no_fixed_abode=bool(person.no_fixed_abode),
     )
