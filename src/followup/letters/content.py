@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -169,6 +170,12 @@ class Gathered:
     latest_referral: dict[int, Referral | None] = field(default_factory=dict)
     person_referrals: dict[int, int] = field(default_factory=dict)
     treatments: dict[int, list[TreatmentReferral]] = field(default_factory=dict)
+    services: dict[int, Service] = field(default_factory=dict)
+
+    @cached_property
+    def today_text(self) -> str:
+        """Today as every letter of the run dates it."""
+        return long_date(self.today)
 
     @classmethod
     def load(
@@ -221,6 +228,12 @@ class Gathered:
                 .order_by(TreatmentReferral.referred_on.desc(), TreatmentReferral.id.desc())
             ):
                 self.treatments[tr.case_id].append(tr)
+        wanted = {t.service_id for c in cases for t in self.treatments[c]} - set(self.services)
+        if wanted:
+            self.services.update(
+                (service.id, service)
+                for service in session.scalars(select(Service).where(Service.id.in_(wanted)))
+            )
 
 
 def _consent_rows(
@@ -307,7 +320,7 @@ def build_letter(
         "worker_name": worker,
         "service_name": ctx.head.name,
         "service_phone": ctx.head.phone.strip(),
-        "today": long_date(ctx.today),
+        "today": ctx.today_text,
         "case_reference": str(case.id),
         "note": clean(request.note).strip(),
     }
@@ -360,7 +373,7 @@ def _person_letter(
     _check_field(values["note"], "the note")
     return LetterContent(
         recipient=recipient,
-        date_text=long_date(ctx.today),
+        date_text=ctx.today_text,
         reference=str(case.id),
         body=fill(body, values),
         to_person=True,
@@ -396,7 +409,7 @@ def _professional_letter(
                 "Record the treatment referral (service and date) on the case "
                 "first; the letter goes to that service."
             )
-        service = session.get(Service, tr.service_id)
+        service = ctx.services.get(tr.service_id)
         assert service is not None
         lines = address_lines(service.address)
         if not lines and not service.secure_email:
@@ -425,7 +438,7 @@ def _professional_letter(
         )
     return LetterContent(
         recipient=recipient,
-        date_text=long_date(ctx.today),
+        date_text=ctx.today_text,
         reference=str(case.id),
         body=fill(body, values),
         to_person=False,
