@@ -29,6 +29,8 @@ __all__ = [
     "consent_in_force",
     "consent_states",
     "consent_states_of",
+    "entry_records",
+    "entry_states",
     "histories",
     "refusal",
     "history",
@@ -141,6 +143,48 @@ def _states(latest: Mapping[str, Any], today: date) -> dict[str, ConsentState]:
     return states
 
 
+def entry_states(
+    entries: Iterable[ConsentEntry], today: date | None = None
+) -> dict[str, ConsentState]:
+    """``consent_states`` from a person's entries read already (voided ones are passed over)."""
+    latest: dict[str, ConsentEntry] = {}
+    for entry in sorted(
+        (e for e in entries if e.voided_at is None), key=lambda e: (e.recorded_at, e.id)
+    ):
+        latest[entry.scope] = entry
+    return _states(latest, today or uk_today())
+
+
+def entry_records(entries: Iterable[ConsentEntry], names: Mapping[int, str]) -> list[ConsentRecord]:
+    """``history`` from a person's entries read already, with ``names`` of users by id."""
+    return [
+        _record(e, names.get(e.recorded_by_id or 0, ""))
+        for e in sorted(
+            (e for e in entries if e.voided_at is None),
+            key=lambda e: (e.recorded_at, e.id),
+            reverse=True,
+        )
+    ]
+
+
+def _record(e: ConsentEntry, recorded_by: str | None) -> ConsentRecord:
+    return ConsentRecord(
+        id=e.id,
+        scope=e.scope,
+        state=e.state,
+        method=e.method,
+        recorded_at=e.recorded_at,
+        recorded_by=recorded_by or "",
+        source=e.source or "",
+        expires_on=e.expires_on,
+        evidence=e.evidence or "",
+        voided_at=e.voided_at,
+        voided_by_id=e.voided_by_id,
+        void_reason=e.void_reason or "",
+        amends_id=e.amends_id,
+    )
+
+
 def consent_states(
     session: Session, person_id: int, today: date | None = None
 ) -> dict[str, ConsentState]:
@@ -177,23 +221,7 @@ def histories(
         if not include_voided:
             query = query.where(not_voided(ConsentEntry))
         for e, name in session.execute(query):
-            found[e.person_id].append(
-                ConsentRecord(
-                    id=e.id,
-                    scope=e.scope,
-                    state=e.state,
-                    method=e.method,
-                    recorded_at=e.recorded_at,
-                    recorded_by=name or "",
-                    source=e.source or "",
-                    expires_on=e.expires_on,
-                    evidence=e.evidence or "",
-                    voided_at=e.voided_at,
-                    voided_by_id=e.voided_by_id,
-                    void_reason=e.void_reason or "",
-                    amends_id=e.amends_id,
-                )
-            )
+            found[e.person_id].append(_record(e, name))
     return found
 
 
