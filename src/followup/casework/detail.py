@@ -712,7 +712,11 @@ def case_detail(
         method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
-        unable_to_contact_problem=unable_to_contact_problem(session, case.id),
+        unable_to_contact_problem=unable_to_contact_problem(
+            session,
+            case.id,
+            [(a.attempted_at, a.method) for a in read.attempts if a.voided_at is None],
+        ),
         referral_problem=treatment.referral_problem(session, case, states),
         can_edit=can_edit(actor, case),
         letters=letters,
