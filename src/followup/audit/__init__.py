@@ -16,10 +16,11 @@ those values with the person; the event stays.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from followup.audit import chain  # imported for its listener: chains every SQLite audit event
@@ -27,7 +28,7 @@ from followup.db.engine import enforced_by_server
 from followup.db.models import AuditEvent, AuditPrivateValue
 from followup.vocab import AuditAction
 
-__all__ = ["chain", "changes", "record", "record_with_private", "search"]
+__all__ = ["chain", "changes", "record", "record_many", "record_with_private", "search"]
 
 
 def _plain(value: Any) -> Any:
@@ -64,6 +65,43 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(
+    session: Session,
+    actor_id: int | None,
+    action: AuditAction,
+    entity: str,
+    events: Sequence[tuple[int | None, dict[str, Any] | None]],
+) -> None:
+    """Write one event per (entity id, details) of ``events``, in that order, with one
+    statement (a batch of letters): the same rows, and on SQLite the same chain, as
+    ``record`` once for each. The session is flushed first, so they come after anything
+    it holds."""
+    if not events:
+        return
+    if enforced_by_server(session):
+        for entity_id, details in events:
+            record(session, actor_id, action, entity, entity_id, details)
+        return
+    session.flush()
+    rows: list[dict[str, Any]] = [
+        {
+            "at": None,
+            "user_id": actor_id,
+            "username": None,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "details": json.dumps(details, default=_plain, sort_keys=True) if details else None,
+            "chain": None,
+        }
+        for entity_id, details in events
+    ]
+    connection = session.connection()
+    chain.chain_rows(connection, rows)
+    # Core, not the ORM: the rows carry their chain already (no per-row listener).
+    connection.execute(insert(cast(Table, AuditEvent.__table__)), rows)
 
 
 def record_with_private(

@@ -42,7 +42,7 @@ import logging
 import secrets
 import sqlite3
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -72,6 +72,7 @@ __all__ = [
     "KEYRING_SERVICE",
     "SETTING_KEY",
     "ChainReport",
+    "chain_rows",
     "chain_value",
     "event_payload",
     "stored_secret",
@@ -243,6 +244,38 @@ def _chain_new_event(_mapper: Mapper[Any], connection: Connection, target: Audit
     target.chain = cast(
         str, func.followup_audit_chain(secret, previous, literal(payload, String()))
     )
+
+
+def chain_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Give SQLite audit event rows about to be inserted together, in this order, by one Core
+    statement (``audit.record_many``), their time and their chain: the same chain the
+    listener gives one event at a time. The write lock is taken first, so the newest chain
+    read here stays the newest until these rows are in."""
+    for row in rows:
+        if row.get("at") is None:
+            row["at"] = utcnow()
+    if connection.dialect.name != "sqlite" or not rows:
+        return
+    key = _key_for_writing(connection)
+    if key is None or key.lost:
+        log.warning(
+            "The audit trail's key is not in this keyring; %d events were not chained", len(rows)
+        )
+        return
+    previous = connection.execute(
+        select(AuditEvent.chain).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar()
+    for row in rows:
+        payload = event_payload(
+            row["at"],
+            row.get("user_id"),
+            row.get("username"),
+            row["action"],
+            row.get("entity"),
+            row.get("entity_id"),
+            row.get("details"),
+        )
+        row["chain"] = previous = chain_value(key.secret, previous, payload)
 
 
 # ------------------------------------------------------------------------------ checking

@@ -7,8 +7,10 @@ here, each with the sentence that explains a refusal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +28,11 @@ __all__ = [
     "ConsentState",
     "consent_in_force",
     "consent_states",
+    "consent_states_of",
+    "entry_records",
+    "entry_states",
+    "histories",
+    "refusal",
     "history",
     "record",
     "require_contact_allowed",
@@ -94,24 +101,33 @@ class ConsentRecord:
     amends_id: int | None = None
 
 
-def _latest(session: Session, person_id: int) -> dict[str, ConsentEntry]:
-    entries = session.scalars(
-        select(ConsentEntry)
-        .where(ConsentEntry.person_id == person_id, not_voided(ConsentEntry))
-        .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
-    )
-    latest: dict[str, ConsentEntry] = {}
-    for entry in entries:
-        latest[entry.scope] = entry
-    return latest
-
-
-def consent_states(
-    session: Session, person_id: int, today: date | None = None
-) -> dict[str, ConsentState]:
-    """Every scope's state in force, in the order of DESIGN.md."""
+def consent_states_of(
+    session: Session, person_ids: Iterable[int], today: date | None = None
+) -> dict[int, dict[str, ConsentState]]:
+    """Each person's states in force (as ``consent_states``), in one query per 500 people:
+    a batch of letters reads everyone's consent once instead of once a letter."""
     today = today or uk_today()
-    latest = _latest(session, person_id)
+    ids = sorted(set(person_ids))
+    latest: dict[int, dict[str, Any]] = {p: {} for p in ids}
+    for start in range(0, len(ids), 500):
+        # Plain rows, not ORM objects: only what the state in force needs.
+        for entry in session.execute(
+            select(
+                ConsentEntry.person_id,
+                ConsentEntry.scope,
+                ConsentEntry.state,
+                ConsentEntry.method,
+                ConsentEntry.recorded_at,
+                ConsentEntry.expires_on,
+            )
+            .where(ConsentEntry.person_id.in_(ids[start : start + 500]), not_voided(ConsentEntry))
+            .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
+        ):
+            latest[entry.person_id][entry.scope] = entry
+    return {person_id: _states(entries, today) for person_id, entries in latest.items()}
+
+
+def _states(latest: Mapping[str, Any], today: date) -> dict[str, ConsentState]:
     # Keyed by ConsentScope members, which are the stored strings.
     states: dict[str, ConsentState] = {}
     for scope in vocab.CONSENT_SCOPES:
@@ -127,6 +143,55 @@ def consent_states(
     return states
 
 
+def entry_states(
+    entries: Iterable[ConsentEntry], today: date | None = None
+) -> dict[str, ConsentState]:
+    """``consent_states`` from a person's entries read already (voided ones are passed over)."""
+    latest: dict[str, ConsentEntry] = {}
+    for entry in sorted(
+        (e for e in entries if e.voided_at is None), key=lambda e: (e.recorded_at, e.id)
+    ):
+        latest[entry.scope] = entry
+    return _states(latest, today or uk_today())
+
+
+def entry_records(entries: Iterable[ConsentEntry], names: Mapping[int, str]) -> list[ConsentRecord]:
+    """``history`` from a person's entries read already, with ``names`` of users by id."""
+    return [
+        _record(e, names.get(e.recorded_by_id or 0, ""))
+        for e in sorted(
+            (e for e in entries if e.voided_at is None),
+            key=lambda e: (e.recorded_at, e.id),
+            reverse=True,
+        )
+    ]
+
+
+def _record(e: ConsentEntry, recorded_by: str | None) -> ConsentRecord:
+    return ConsentRecord(
+        id=e.id,
+        scope=e.scope,
+        state=e.state,
+        method=e.method,
+        recorded_at=e.recorded_at,
+        recorded_by=recorded_by or "",
+        source=e.source or "",
+        expires_on=e.expires_on,
+        evidence=e.evidence or "",
+        voided_at=e.voided_at,
+        voided_by_id=e.voided_by_id,
+        void_reason=e.void_reason or "",
+        amends_id=e.amends_id,
+    )
+
+
+def consent_states(
+    session: Session, person_id: int, today: date | None = None
+) -> dict[str, ConsentState]:
+    """Every scope's state in force, in the order of DESIGN.md."""
+    return consent_states_of(session, [person_id], today)[person_id]
+
+
 def consent_in_force(session: Session, person_id: int, scope: ConsentScope) -> bool:
     """Whether consent for ``scope`` is given now (and not expired)."""
     return consent_states(session, person_id)[scope].in_force
@@ -137,33 +202,27 @@ def history(
 ) -> list[ConsentRecord]:
     """Every consent entry of the person that counts, newest first; with ``include_voided``
     also those corrected (entered in error or amended), as the timeline shows them."""
-    query = (
-        select(ConsentEntry, User.display_name)
-        .outerjoin(User, User.id == ConsentEntry.recorded_by_id)
-        .where(ConsentEntry.person_id == person_id)
-        .order_by(ConsentEntry.recorded_at.desc(), ConsentEntry.id.desc())
-    )
-    if not include_voided:
-        query = query.where(not_voided(ConsentEntry))
-    rows = session.execute(query).all()
-    return [
-        ConsentRecord(
-            id=e.id,
-            scope=e.scope,
-            state=e.state,
-            method=e.method,
-            recorded_at=e.recorded_at,
-            recorded_by=name or "",
-            source=e.source or "",
-            expires_on=e.expires_on,
-            evidence=e.evidence or "",
-            voided_at=e.voided_at,
-            voided_by_id=e.voided_by_id,
-            void_reason=e.void_reason or "",
-            amends_id=e.amends_id,
+    return histories(session, [person_id], include_voided=include_voided)[person_id]
+
+
+def histories(
+    session: Session, person_ids: Iterable[int], *, include_voided: bool = False
+) -> dict[int, list[ConsentRecord]]:
+    """``history`` of each person, in one query per 500 people."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[ConsentRecord]] = {p: [] for p in ids}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(ConsentEntry, User.display_name)
+            .outerjoin(User, User.id == ConsentEntry.recorded_by_id)
+            .where(ConsentEntry.person_id.in_(ids[start : start + 500]))
+            .order_by(ConsentEntry.recorded_at.desc(), ConsentEntry.id.desc())
         )
-        for e, name in rows
-    ]
+        if not include_voided:
+            query = query.where(not_voided(ConsentEntry))
+        for e, name in session.execute(query):
+            found[e.person_id].append(_record(e, name))
+    return found
 
 
 def record(
@@ -240,18 +299,34 @@ def require_contact_allowed(session: Session, person_id: int, method: ContactMet
         )
 
 
-def require_in_force(session: Session, person_id: int, scope: ConsentScope, purpose: str) -> None:
-    """Refuse ``purpose`` unless consent for ``scope`` is in force, saying what is missing."""
-    state = consent_states(session, person_id)[scope]
+def require_in_force(
+    session: Session,
+    person_id: int,
+    scope: ConsentScope,
+    purpose: str,
+    *,
+    states: Mapping[str, ConsentState] | None = None,
+) -> None:
+    """Refuse ``purpose`` unless consent for ``scope`` is in force, saying what is missing.
+
+    ``states`` is the person's ``consent_states`` when the caller has read them already."""
+    state = (states if states is not None else consent_states(session, person_id))[scope]
+    problem = refusal(state, purpose)
+    if problem:
+        raise RuleViolation(problem)
+
+
+def refusal(state: ConsentState, purpose: str) -> str | None:
+    """Why ``purpose`` may not go ahead with this state of consent in force, or None."""
     if state.in_force:
-        return
+        return None
     if state.state is None:
         why = "has not been recorded"
     elif state.expired:
         why = f"expired on {short_date(state.expires_on)}"
     else:
         why = f"was {state.state}"
-    raise RuleViolation(
-        f"{purpose[0].upper()}{purpose[1:]} needs the person's consent to {SCOPE_TEXT[scope]}, "
-        f"which {why}."
+    return (
+        f"{purpose[0].upper()}{purpose[1:]} needs the person's consent to "
+        f"{SCOPE_TEXT[state.scope]}, which {why}."
     )

@@ -207,31 +207,50 @@ def allowed_methods(facts: ContactFacts) -> AllowedMethods:
     )
 
 
-def case_facts(session: Session, case: Case, person: Person | None = None) -> ContactFacts:
-    """The facts of ``case`` (and its person) that the gate reads."""
+def case_facts(
+    session: Session,
+    case: Case,
+    person: Person | None = None,
+    *,
+    consents: Mapping[str, consent.ConsentState] | None = None,
+    remote_attempted: bool | None = None,
+) -> ContactFacts:
+    """The facts of ``case`` (and its person) that the gate reads; ``consents`` and
+    ``remote_attempted`` when the caller has read them already (the case screen)."""
     person = person or session.get(Person, case.person_id)
     assert person is not None  # a case always has its person
-    remote = session.scalar(
-        select(ContactAttempt.id)
-        .where(
-            ContactAttempt.case_id == case.id,
-            ContactAttempt.method.in_(REMOTE_METHODS),
-            not_voided(ContactAttempt),
+    if remote_attempted is None:
+        remote_attempted = (
+            session.scalar(
+                select(ContactAttempt.id)
+                .where(
+                    ContactAttempt.case_id == case.id,
+                    ContactAttempt.method.in_(REMOTE_METHODS),
+                    not_voided(ContactAttempt),
+                )
+                .limit(1)
+            )
+            is not None
         )
-        .limit(1)
-    )
     return ContactFacts(
-        consents=consent.consent_states(session, person.id),
+        consents=consents if consents is not None else consent.consent_states(session, person.id),
         has_phone=bool((person.phone or "").strip()),
         has_address=bool((person.address or "").strip()),
         no_fixed_abode=bool(person.no_fixed_abode),
-        remote_attempted=remote is not None,
+        remote_attempted=remote_attempted,
     )
 
 
-def case_gates(session: Session, case: Case) -> dict[str, MethodGate]:
+def case_gates(
+    session: Session,
+    case: Case,
+    person: Person | None = None,
+    *,
+    consents: Mapping[str, consent.ConsentState] | None = None,
+    remote_attempted: bool | None = None,
+) -> dict[str, MethodGate]:
     """Every method's gate for ``case``, keyed by the stored method value."""
-    facts = case_facts(session, case)
+    facts = case_facts(session, case, person, consents=consents, remote_attempted=remote_attempted)
     return {m: method_gate(m, facts) for m in vocab.CONTACT_METHODS}
 
 
@@ -265,10 +284,16 @@ def require_attempt(
     return gate
 
 
-def letter_problem(session: Session, person: Person) -> str | None:
-    """Why a letter to ``person`` may not be made or sent now, or None (the letter gate)."""
+def letter_problem(
+    session: Session,
+    person: Person,
+    consents: Mapping[str, consent.ConsentState] | None = None,
+) -> str | None:
+    """Why a letter to ``person`` may not be made or sent now, or None (the letter gate).
+
+    ``consents`` is the person's ``consent.consent_states`` when the caller has them already."""
     facts = ContactFacts(
-        consents=consent.consent_states(session, person.id),
+        consents=consents if consents is not None else consent.consent_states(session, person.id),
         has_address=bool((person.address or "").strip()),
         no_fixed_abode=bool(person.no_fixed_abode),
     )

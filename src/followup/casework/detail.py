@@ -370,6 +370,9 @@ class _Read:
     attempts: list[Row[Any]]
     treatments: list[tuple[TreatmentReferral, str]]  # with the service's name
     letters: list[tuple[int, str, datetime, int | None]]  # id, template, made, author; newest first
+    # The person's consent entries, voided too: the states in force, the history, the gates
+    # and the timeline all come from this one read.
+    consents: list[ConsentEntry]
 
 
 def _read(session: Session, case: Case) -> _Read:
@@ -395,6 +398,9 @@ def _read(session: Session, case: Case) -> _Read:
                 .order_by(TreatmentReferral.referred_on, TreatmentReferral.id)
             )
         ],
+        consents=list(
+            session.scalars(select(ConsentEntry).where(ConsentEntry.person_id == case.person_id))
+        ),
         letters=[
             (lid, template, made, author)
             for lid, template, made, author in session.execute(
@@ -419,9 +425,7 @@ def _timeline(
             TimelineEntry(r.incident_at, "referral", f"Police referral {r.police_reference}{doses}")
         )
     attempts = read.attempts
-    consents = list(
-        session.scalars(select(ConsentEntry).where(ConsentEntry.person_id == case.person_id))
-    )
+    consents = read.consents
     treatments = read.treatments
     kits = list(session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)))
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)))
@@ -667,7 +671,16 @@ def case_detail(
         LetterRow(lid, template, made, names.get(author or 0, ""))
         for lid, template, made, author in read.letters
     )
-    gates = contact_gate.case_gates(session, case)
+    states = consent.entry_states(read.consents)
+    gates = contact_gate.case_gates(
+        session,
+        case,
+        person,
+        consents=states,
+        remote_attempted=any(
+            a.voided_at is None and a.method in contact_gate.REMOTE_METHODS for a in read.attempts
+        ),
+    )
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
     if audit_view:
@@ -689,8 +702,8 @@ def case_detail(
         overdoses=overdoses,
         person=_person(person),
         referrals=_referrals(read),
-        consents=consent.consent_states(session, person.id),
-        consent_history=tuple(consent.history(session, person.id)),
+        consents=states,
+        consent_history=tuple(consent.entry_records(read.consents, names)),
         attempts=attempts,
         treatments=treatments,
         kits=kits,
@@ -699,8 +712,12 @@ def case_detail(
         method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
         next_status_problem=transition_problem(session, case, next_status) if next_status else None,
-        unable_to_contact_problem=unable_to_contact_problem(session, case.id),
-        referral_problem=treatment.referral_problem(session, case),
+        unable_to_contact_problem=unable_to_contact_problem(
+            session,
+            case.id,
+            [(a.attempted_at, a.method) for a in read.attempts if a.voided_at is None],
+        ),
+        referral_problem=treatment.referral_problem(session, case, states),
         can_edit=can_edit(actor, case),
         letters=letters,
         method_gates=gates,

@@ -8,6 +8,7 @@ is refused with ``StaleEdit`` rather than overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -231,12 +232,21 @@ class AttemptSummary:
         return (self.last - self.first).total_seconds() / 86400
 
 
-def attempt_summary(session: Session, case_id: int) -> AttemptSummary:
-    rows = session.execute(
-        select(ContactAttempt.attempted_at, ContactAttempt.method).where(
-            ContactAttempt.case_id == case_id, not_voided(ContactAttempt)
-        )
-    ).all()
+def attempt_summary(
+    session: Session,
+    case_id: int,
+    attempts: Iterable[tuple[datetime, str]] | None = None,
+) -> AttemptSummary:
+    """The case's attempts that count; ``attempts`` (time, method) when read already."""
+    rows = (
+        list(attempts)
+        if attempts is not None
+        else session.execute(
+            select(ContactAttempt.attempted_at, ContactAttempt.method).where(
+                ContactAttempt.case_id == case_id, not_voided(ContactAttempt)
+            )
+        ).all()
+    )
     times = [r[0] for r in rows]
     return AttemptSummary(
         count=len(rows),
@@ -246,10 +256,13 @@ def attempt_summary(session: Session, case_id: int) -> AttemptSummary:
     )
 
 
-def unable_to_contact_problem(session: Session, case_id: int) -> str | None:
-    """Why the case may not yet be closed as unable to contact, or None when it may."""
+def unable_to_contact_problem(
+    session: Session, case_id: int, attempts: Iterable[tuple[datetime, str]] | None = None
+) -> str | None:
+    """Why the case may not yet be closed as unable to contact, or None when it may
+    (``attempts``: the (time, method) of those that count, when the caller has them)."""
     rules = team_rules.closure_rules(session)
-    s = attempt_summary(session, case_id)
+    s = attempt_summary(session, case_id, attempts)
     missing = []
     if s.count < rules.min_attempts:
         missing.append(f"{rules.min_attempts} attempts (so far {s.count})")

@@ -113,10 +113,22 @@ def set_setting(
 
 
 def _int(session: Session, key: str) -> int:
-    try:
-        return int(get_setting(session, key) or DEFAULTS[key])
-    except ValueError:
-        return int(DEFAULTS[key])
+    return _ints(session, key)[0]
+
+
+def _ints(session: Session, *keys: str) -> list[int]:
+    """The settings ``keys`` as whole numbers (their defaults where unset or unreadable), in
+    one query."""
+    stored = dict(
+        session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all()
+    )
+    values = []
+    for key in keys:
+        try:
+            values.append(int(stored.get(key) or DEFAULTS[key]))
+        except ValueError:
+            values.append(int(DEFAULTS[key]))
+    return values
 
 
 def schedule(session: Session) -> Schedule:
@@ -134,11 +146,13 @@ def schedule(session: Session) -> Schedule:
 
 def closure_rules(session: Session) -> ClosureRules:
     """The team's rule for closing a case as unable to contact."""
-    return ClosureRules(
-        min_attempts=_int(session, "closure.unable_to_contact.min_attempts"),
-        min_days=_int(session, "closure.unable_to_contact.min_days"),
-        min_methods=_int(session, "closure.unable_to_contact.min_methods"),
+    attempts, days, methods = _ints(
+        session,
+        "closure.unable_to_contact.min_attempts",
+        "closure.unable_to_contact.min_days",
+        "closure.unable_to_contact.min_methods",
     )
+    return ClosureRules(min_attempts=attempts, min_days=days, min_methods=methods)
 
 
 # How many days after an entry its author may still correct it (a lead may at any time).

@@ -7,6 +7,7 @@ service's own supply, separate from the doses police gave at the incident.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -112,15 +113,22 @@ def _booked_in_future(booked: datetime | None) -> None:
         )
 
 
-def referral_problem(session: Session, case: Case) -> str | None:
-    """Why the case cannot be referred to treatment now, or None when it can."""
+def referral_problem(
+    session: Session, case: Case, consents: Mapping[str, consent.ConsentState] | None = None
+) -> str | None:
+    """Why the case cannot be referred to treatment now, or None when it can (``consents``:
+    the person's states in force, when the caller has read them)."""
     if case.status not in (CaseStatus.ENGAGED, CaseStatus.REFERRED, CaseStatus.IN_TREATMENT):
         return (
             "Refer to treatment once the person has engaged (spoken with you and accepted support)."
         )
     try:
         consent.require_in_force(
-            session, case.person_id, ConsentScope.SHARE_WITH_TREATMENT, "a referral to treatment"
+            session,
+            case.person_id,
+            ConsentScope.SHARE_WITH_TREATMENT,
+            "a referral to treatment",
+            states=consents,
         )
     except RuleViolation as exc:
         return str(exc)

@@ -30,7 +30,7 @@ followed by a blank page, so double-sided printing never puts two people on one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -62,10 +62,9 @@ from followup.letters.content import (
 )
 from followup.letters.making import (
     LetterRecord,
-    audit_created,
     may_make_letters,
     record_of,
-    store_letter,
+    store_letters,
 )
 from followup.letters.render import combine_pdfs, lay_out, render_letter
 from followup.letters.settings import letterhead, template_bodies
@@ -149,22 +148,28 @@ def letterhead_gaps(session: Session) -> dict[str, str]:
 
 
 def letter_problem(
-    session: Session, person: Person, template: str, gaps: dict[str, str] | None = None
+    session: Session,
+    person: Person,
+    template: str,
+    gaps: dict[str, str] | None = None,
+    consents: Mapping[str, consent.ConsentState] | None = None,
 ) -> str | None:
     """Why a letter of ``template`` to or about ``person`` would be refused now, or None.
 
-    ``gaps`` is ``letterhead_gaps``, read once for many letters (read here when not given).
+    ``gaps`` is ``letterhead_gaps``, read once for many letters (read here when not given);
+    ``consents`` the person's ``consent.consent_states``, when the caller has read them.
     """
     gap = (letterhead_gaps(session) if gaps is None else gaps).get(template)
     if gap:
         return gap
     s = spec(template)
+    states = consents if consents is not None else consent.consent_states(session, person.id)
     if s.to_person:
-        return contact_gate.letter_problem(session, person)  # the attempt log's gate too
-    try:
-        consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
-    except RuleViolation as exc:
-        return str(exc)
+        # the attempt log's gate too
+        return contact_gate.letter_problem(session, person, states)
+    problem = consent.refusal(states[s.consent_scope], s.consent_purpose)
+    if problem:
+        return problem
     if template == LetterTemplate.GP_NOTIFICATION:
         return gp_letter_problem(session, person)
     return None
@@ -374,6 +379,12 @@ def render_batch(
         ctx = Gathered.load(session, letterhead(session), template_bodies(session))
         requests = [i.request if isinstance(i, DueLetter) else i for i in items]
         cases = _load_cases(session, {r.case_id for r in requests})
+        stored_ids = [i.letter_id for i in items if isinstance(i, DueLetter) and i.made]
+        stored = _load_letters(session, stored_ids)
+        # What every letter rests on, read once for the batch rather than once a letter.
+        ctx.prefetch(
+            session, [(cases[r.case_id], r.template) for r in requests if r.case_id in cases]
+        )
         # Each entry: a stored letter, or one made now (its request and PDF).
         entries: list[LetterRecord | tuple[LetterRequest, bytes]] = []
         skipped: list[SkippedLetter] = []
@@ -384,7 +395,7 @@ def render_batch(
             request = requests[done - 1]
             case = cases.get(request.case_id)
             stored_id = item.letter_id if isinstance(item, DueLetter) else None
-            letter = session.get(Letter, stored_id) if stored_id is not None else None
+            letter = stored.get(stored_id) if stored_id is not None else None
             if (
                 case is None
                 or not may_make_letters(actor, case)
@@ -398,13 +409,13 @@ def render_batch(
                     )
                 )
             elif letter is not None:
-                problem = letter_problem(session, case.person, letter.template, {})
+                problem = letter_problem(
+                    session, case.person, letter.template, {}, ctx.consents[case.person_id]
+                )
                 if problem:
                     skipped.append(SkippedLetter(case.id, letter.template, problem))
                 else:
-                    author = session.get(User, letter.author_id) if letter.author_id else None
-                    record = record_of(letter, author.display_name if author else "")
-                    entries.append(record)
+                    entries.append(record_of(letter, ctx.users.get(letter.author_id or 0, "")))
             else:
                 try:
                     laid = lay_out(
@@ -422,15 +433,31 @@ def render_batch(
         if cancelled is not None and cancelled():
             session.rollback()
             return BatchResult(None, 0, (), tuple(skipped), cancelled=True)
-        new = [
-            store_letter(session, actor, e[0].case_id, e[0].template, e[1])
-            for e in entries
-            if not isinstance(e, LetterRecord)
-        ]
-        session.flush()
-        audit_created(session, actor, new)
-        fresh = iter([record_of(letter, actor.display_name) for letter in new])
+        # One statement for the new letters and one for their audit events.
+        fresh = iter(
+            store_letters(
+                session,
+                actor,
+                [
+                    (e[0].case_id, e[0].template, e[1])
+                    for e in entries
+                    if not isinstance(e, LetterRecord)
+                ],
+            )
+        )
         records = tuple(e if isinstance(e, LetterRecord) else next(fresh) for e in entries)
     return BatchResult(
         combined.pdf, combined.pages, records, tuple(skipped), starts=combined.starts
     )
+
+
+def _load_letters(session: Session, ids: Sequence[int | None]) -> dict[int, Letter]:
+    """The stored letters of a batch, in a query per 500."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, Letter] = {}
+    for start in range(0, len(wanted), 500):
+        for letter in session.scalars(
+            select(Letter).where(Letter.id.in_(wanted[start : start + 500]))
+        ):
+            found[letter.id] = letter
+    return found

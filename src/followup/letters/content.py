@@ -12,8 +12,10 @@ the person is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -151,12 +153,29 @@ def _check_field(text: str, where: str) -> None:
 
 @dataclass
 class Gathered:
-    """Shared look-ups for a run of letters, so a batch does not repeat them per letter."""
+    """Shared look-ups for a run of letters, so a batch does not repeat them per letter.
+
+    What each letter rests on (its person's consent, and for a letter to a professional the
+    latest police referral, the person's referrals, their consent history and the case's
+    treatment referrals) is read by ``prefetch`` for many cases at once, in the batch's own
+    transaction; ``build_letter`` reads it for a case not prefetched, the same way.
+    """
 
     head: Letterhead
     bodies: dict[str, str]
     today: date
     users: dict[int, str]
+    consents: dict[int, dict[str, consent.ConsentState]] = field(default_factory=dict)
+    histories: dict[int, list[consent.ConsentRecord]] = field(default_factory=dict)
+    latest_referral: dict[int, Referral | None] = field(default_factory=dict)
+    person_referrals: dict[int, int] = field(default_factory=dict)
+    treatments: dict[int, list[TreatmentReferral]] = field(default_factory=dict)
+    services: dict[int, Service] = field(default_factory=dict)
+
+    @cached_property
+    def today_text(self) -> str:
+        """Today as every letter of the run dates it."""
+        return long_date(self.today)
 
     @classmethod
     def load(
@@ -165,20 +184,62 @@ class Gathered:
         users = dict(session.execute(select(User.id, User.display_name)).all())
         return cls(head, bodies, today or uk_today(), users)
 
-
-def _latest_referral(session: Session, case_id: int) -> Referral | None:
-    return session.scalars(
-        select(Referral)
-        .where(Referral.case_id == case_id)
-        .order_by(Referral.incident_at.desc(), Referral.id.desc())
-        .limit(1)
-    ).first()
+    def prefetch(self, session: Session, letters: Iterable[tuple[Case, str]]) -> None:
+        """Read what the letters of these (case, template) pairs rest on, a query per kind."""
+        people: set[int] = set()
+        professional: dict[int, int] = {}  # case id: person id
+        for case, template in letters:
+            if case.person_id not in self.consents:
+                people.add(case.person_id)
+            if not spec(template).to_person and case.id not in self.latest_referral:
+                professional[case.id] = case.person_id
+        if people:
+            self.consents.update(consent.consent_states_of(session, people, self.today))
+        if not professional:
+            return
+        cases = sorted(professional)
+        persons = sorted(set(professional.values()) - set(self.histories))
+        self.histories.update(consent.histories(session, persons))
+        self.person_referrals.update(dict.fromkeys(persons, 0))
+        for start in range(0, len(persons), 500):
+            self.person_referrals.update(
+                (person_id, count)
+                for person_id, count in session.execute(
+                    select(Referral.person_id, func.count())
+                    .where(Referral.person_id.in_(persons[start : start + 500]))
+                    .group_by(Referral.person_id)
+                ).all()
+            )
+        self.latest_referral.update(dict.fromkeys(cases))
+        self.treatments.update({c: [] for c in cases})
+        for start in range(0, len(cases), 500):
+            chunk = cases[start : start + 500]
+            # Oldest first: the last one kept per case is the latest.
+            for referral in session.scalars(
+                select(Referral)
+                .where(Referral.case_id.in_(chunk))
+                .order_by(Referral.incident_at, Referral.id)
+            ):
+                self.latest_referral[referral.case_id] = referral
+            # Newest first, as a letter picks the latest.
+            for tr in session.scalars(
+                select(TreatmentReferral)
+                .where(TreatmentReferral.case_id.in_(chunk), not_voided(TreatmentReferral))
+                .order_by(TreatmentReferral.referred_on.desc(), TreatmentReferral.id.desc())
+            ):
+                self.treatments[tr.case_id].append(tr)
+        wanted = {t.service_id for c in cases for t in self.treatments[c]} - set(self.services)
+        if wanted:
+            self.services.update(
+                (service.id, service)
+                for service in session.scalars(select(Service).where(Service.id.in_(wanted)))
+            )
 
 
 def _consent_rows(
-    session: Session, person_id: int, scope: ConsentScope
+    history: list[consent.ConsentRecord], scope: ConsentScope
 ) -> tuple[tuple[str, str], ...]:
-    entry = next((e for e in consent.history(session, person_id) if e.scope == scope), None)
+    entry = next((e for e in history if e.scope == scope), None)
     if entry is None:  # cannot happen once require_in_force has passed
         return (("Consent", "Not recorded"),)
     state = vocab.label(entry.state)
@@ -195,15 +256,9 @@ def _consent_rows(
 
 
 def _person_rows(
-    session: Session, person: Person, referral: Referral | None, worker: str, head: Letterhead
+    person: Person, referral: Referral | None, overdoses: int, worker: str, head: Letterhead
 ) -> list[tuple[str, str]]:
     address = ", ".join(address_lines(person.address, person.postcode))
-    overdoses = (
-        session.scalar(
-            select(func.count()).select_from(Referral).where(Referral.person_id == person.id)
-        )
-        or 0
-    )
     doses = "None recorded"
     if referral is not None and referral.naloxone_doses:
         doses = f"{referral.naloxone_doses} dose{'s' if referral.naloxone_doses != 1 else ''}"
@@ -235,12 +290,20 @@ def build_letter(
     """The text of one letter for ``case``, or a ``RuleViolation`` saying why not."""
     s = spec(request.template)
     person = case.person
+    if case.person_id not in ctx.consents or (
+        not s.to_person and case.id not in ctx.latest_referral
+    ):
+        ctx.prefetch(session, [(case, request.template)])
+    states = ctx.consents[case.person_id]
     if s.to_person:
-        problem = contact_gate.letter_problem(session, person)  # the attempt log's gate too
+        # the attempt log's gate too
+        problem = contact_gate.letter_problem(session, person, states)
         if problem:
             raise RuleViolation(problem)
     else:
-        consent.require_in_force(session, person.id, s.consent_scope, s.consent_purpose)
+        consent.require_in_force(
+            session, person.id, s.consent_scope, s.consent_purpose, states=states
+        )
     if request.template == LetterTemplate.GP_NOTIFICATION:
         problem = gp_letter_problem(session, person)
         if problem:
@@ -257,7 +320,7 @@ def build_letter(
         "worker_name": worker,
         "service_name": ctx.head.name,
         "service_phone": ctx.head.phone.strip(),
-        "today": long_date(ctx.today),
+        "today": ctx.today_text,
         "case_reference": str(case.id),
         "note": clean(request.note).strip(),
     }
@@ -310,7 +373,7 @@ def _person_letter(
     _check_field(values["note"], "the note")
     return LetterContent(
         recipient=recipient,
-        date_text=long_date(ctx.today),
+        date_text=ctx.today_text,
         reference=str(case.id),
         body=fill(body, values),
         to_person=True,
@@ -327,30 +390,26 @@ def _professional_letter(
     worker: str,
 ) -> LetterContent:
     person = case.person
-    referral = _latest_referral(session, case.id)
+    referral = ctx.latest_referral[case.id]
     values["full_name"] = values["full_name"] or person.display_name
     values["first_name"] = values["first_name"] or values["full_name"]
     values["date_of_birth"] = short_date(person.date_of_birth, NOT_KNOWN)
     values["nhs_number"] = nhs_display(person.nhs_number)
     values["incident_date"] = long_date(referral.incident_at) if referral else "a date not recorded"
     right_lines: tuple[str, ...] = ()
-    rows = _person_rows(session, person, referral, worker, ctx.head)
+    rows = _person_rows(person, referral, ctx.person_referrals[person.id], worker, ctx.head)
     s = spec(request.template)
     if request.template == LetterTemplate.TREATMENT_REFERRAL:
-        q = select(TreatmentReferral).where(
-            TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral)
+        tr = next(
+            (t for t in ctx.treatments[case.id] if request.treatment_referral_id in (None, t.id)),
+            None,
         )
-        if request.treatment_referral_id is not None:
-            q = q.where(TreatmentReferral.id == request.treatment_referral_id)
-        tr = session.scalars(
-            q.order_by(TreatmentReferral.referred_on.desc(), TreatmentReferral.id.desc()).limit(1)
-        ).first()
         if tr is None:
             raise RuleViolation(
                 "Record the treatment referral (service and date) on the case "
                 "first; the letter goes to that service."
             )
-        service = session.get(Service, tr.service_id)
+        service = ctx.services.get(tr.service_id)
         assert service is not None
         lines = address_lines(service.address)
         if not lines and not service.secure_email:
@@ -379,7 +438,7 @@ def _professional_letter(
         )
     return LetterContent(
         recipient=recipient,
-        date_text=long_date(ctx.today),
+        date_text=ctx.today_text,
         reference=str(case.id),
         body=fill(body, values),
         to_person=False,
@@ -389,7 +448,7 @@ def _professional_letter(
             Section(title, tuple(rows)),
             Section(
                 "The consent this letter rests on",
-                _consent_rows(session, person.id, s.consent_scope),
+                _consent_rows(ctx.histories[person.id], s.consent_scope),
             ),
         ),
     )

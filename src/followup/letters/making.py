@@ -17,16 +17,17 @@ short session of its own. ``followup.letters.batch`` has the letters due and bat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
 from followup.db.models import Case, Letter, LetterPrint, User
+from followup.db.types import utcnow
 from followup.errors import NotFound
 from followup.letters.content import Gathered, LetterRequest, build_letter
 from followup.letters.render import render_letter
@@ -41,14 +42,13 @@ __all__ = [
     "create_letter",
     "letter_pdf",
     "letters_for_case",
-    "audit_created",
     "case_for_letters",
     "may_make_letters",
     "preview_letter",
     "record_print",
     "record_of",
     "record_prints",
-    "store_letter",
+    "store_letters",
 ]
 
 
@@ -121,25 +121,47 @@ def preview_letter(session: Session, actor: Actor, request: LetterRequest) -> by
     return render_letter(content, ctx.head)
 
 
-def store_letter(session: Session, actor: Actor, case_id: int, template: str, pdf: bytes) -> Letter:
-    """Add a letter and its audit event to the session (the caller flushes)."""
-    digest = hashlib.sha256(pdf).hexdigest()
-    letter = Letter(case_id=case_id, template=template, author_id=actor.id, sha256=digest, pdf=pdf)
-    session.add(letter)
-    return letter
-
-
-def audit_created(session: Session, actor: Actor, letters: Iterable[Letter]) -> None:
-    """Audit each letter made (after the flush that gave them their ids)."""
-    for letter in letters:
-        audit.record(
-            session,
-            actor.id,
-            AuditAction.CREATE,
-            "letter",
-            letter.id,
-            {"case_id": letter.case_id, "template": letter.template, "sha256": letter.sha256},
+def store_letters(
+    session: Session, actor: Actor, made: Sequence[tuple[int, str, bytes]]
+) -> list[LetterRecord]:
+    """Store the letters made, each (case id, template, PDF), with their SHA-256, and audit
+    each as a create: one statement for the letters and one for their audit events, however
+    many there are. Returns them as stored, in the same order."""
+    if not made:
+        return []
+    at = [utcnow() for _ in made]
+    digests = [hashlib.sha256(pdf).hexdigest() for _, _, pdf in made]
+    ids = session.scalars(
+        insert(Letter).returning(Letter.id, sort_by_parameter_order=True),
+        [
+            {
+                "case_id": case_id,
+                "template": template,
+                "author_id": actor.id,
+                "created_at": created_at,
+                "sha256": digest,
+                "pdf": pdf,
+                "state": LetterState.DUE,
+            }
+            for (case_id, template, pdf), created_at, digest in zip(made, at, digests, strict=True)
+        ],
+    ).all()
+    audit.record_many(
+        session,
+        actor.id,
+        AuditAction.CREATE,
+        "letter",
+        [
+            (letter_id, {"case_id": case_id, "template": template, "sha256": digest})
+            for letter_id, (case_id, template, _), digest in zip(ids, made, digests, strict=True)
+        ],
+    )
+    return [
+        LetterRecord(letter_id, case_id, template, actor.display_name, created_at, digest, pdf)
+        for letter_id, (case_id, template, pdf), created_at, digest in zip(
+            ids, made, at, digests, strict=True
         )
+    ]
 
 
 def record_of(letter: Letter, author: str) -> LetterRecord:
@@ -185,10 +207,7 @@ def create_letter(
     ctx = Gathered.load(session, letterhead(session), template_bodies(session))
     content = build_letter(session, case, request, ctx, actor.display_name)
     pdf = render_letter(content, ctx.head)
-    letter = store_letter(session, actor, case.id, template, pdf)
-    session.flush()
-    audit_created(session, actor, [letter])
-    return record_of(letter, actor.display_name)
+    return store_letters(session, actor, [(case.id, template, pdf)])[0]
 
 
 def letters_for_case(session: Session, actor: Actor, case_id: int) -> list[LetterSummary]:

@@ -198,18 +198,19 @@ class AttemptPanel(CaseSection):
         self.count.setText(
             "No attempts yet." if n == 0 else f"{n} attempt{'s' if n != 1 else ''} so far:"
         )
-        rows_model(self.table).set_rows(
-            (
-                (
-                    short_date_time(a.at),
-                    vocab.label(a.method) + (" (seeking consent)" if a.seeking_consent else ""),
-                    vocab.label(a.outcome),
-                    a.worker,
-                    a.notes,
-                )
-                for a in detail.attempts
-            ),
-        )
+        attempts = detail.attempts
+
+        def attempt_row(i: int) -> tuple[str, ...]:
+            a = attempts[i]
+            return (
+                short_date_time(a.at),
+                vocab.label(a.method) + (" (seeking consent)" if a.seeking_consent else ""),
+                vocab.label(a.outcome),
+                a.worker,
+                a.notes,
+            )
+
+        rows_model(self.table).set_lazy_rows(len(attempts), attempt_row)
         self._method_changed()
 
     def current_gate(self) -> contact_gate.MethodGate | None:

@@ -232,24 +232,55 @@ def _compact(table: QTableView, name: str) -> None:
 
 class RowsModel(QAbstractTableModel):
     """Rows of plain text for a read-only table: no item objects, only the rows in view are
-    asked for. A struck row (a corrected entry) is drawn struck through, with a note."""
+    asked for. A struck row (a corrected entry) is drawn struck through, with a note.
+
+    ``set_lazy_rows`` gives the number of rows and how to make one: a row's text is made the
+    first time it is shown, so a case with hundreds of attempts formats only the screenful
+    in view when it opens."""
 
     def __init__(self, headers: Iterable[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.headers = list(headers)
-        self.rows: list[tuple[str, ...]] = []
+        self._rows: list[tuple[str, ...] | None] = []
+        self._row_of: Callable[[int], tuple[str, ...]] | None = None
         self.struck: list[bool] = []
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
 
+    @property
+    def rows(self) -> list[tuple[str, ...]]:
+        """Every row's text (made now for the rows not yet shown)."""
+        return [self.row(i) for i in range(len(self._rows))]
+
+    def row(self, index: int) -> tuple[str, ...]:
+        made = self._rows[index]
+        if made is None:
+            assert self._row_of is not None
+            made = self._rows[index] = tuple(self._row_of(index))
+        return made
+
     def set_rows(self, rows: Iterable[Iterable[str]], struck: Iterable[bool] | None = None) -> None:
         self.beginResetModel()
-        self.rows = [tuple(r) for r in rows]
-        self.struck = list(struck) if struck is not None else [False] * len(self.rows)
+        self._rows = [tuple(r) for r in rows]
+        self._row_of = None
+        self.struck = list(struck) if struck is not None else [False] * len(self._rows)
+        self.endResetModel()
+
+    def set_lazy_rows(
+        self,
+        count: int,
+        row_of: Callable[[int], Iterable[str]],
+        struck: Iterable[bool] | None = None,
+    ) -> None:
+        """``count`` rows, row ``i`` being ``row_of(i)``, made when first asked for."""
+        self.beginResetModel()
+        self._rows = [None] * count
+        self._row_of = lambda i: tuple(row_of(i))
+        self.struck = list(struck) if struck is not None else [False] * count
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
@@ -267,9 +298,9 @@ class RowsModel(QAbstractTableModel):
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.rows[index.row()][index.column()]
+            return self.row(index.row())[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = self.rows[index.row()][index.column()]
+            text = self.row(index.row())[index.column()]
             if self.struck[index.row()]:
                 text = f"{text}\n(corrected: no longer counts)"
             return plain_tip(text)

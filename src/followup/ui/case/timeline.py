@@ -107,16 +107,29 @@ class CaseTimeline(QWidget):
         layout.addWidget(self.message)
 
     def show_entries(self, entries: tuple[TimelineEntry, ...]) -> None:
+        # Each row: its entry, and whether it is the line under a corrected entry. The text
+        # of a row is made when it is first shown (a long case has hundreds).
         self._entries = []
-        rows: list[tuple[tuple[str, str, str, str], bool]] = []
+        lines: list[bool] = []
+        struck: list[bool] = []
         for e in entries:
-            when = short_date(e.day) if e.day is not None else short_date_time(e.at)
-            rows.append(((when, KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by), e.voided))
             self._entries.append(e)
+            lines.append(False)
+            struck.append(e.voided)
             if e.correction:
-                rows.append((("", "Correction", e.correction, ""), False))
                 self._entries.append(e)
-        self.model.set_rows((cells for cells, _ in rows), (struck for _, struck in rows))
+                lines.append(True)
+                struck.append(False)
+        shown = self._entries
+
+        def row_of(i: int) -> tuple[str, str, str, str]:
+            e = shown[i]
+            if lines[i]:
+                return ("", "Correction", e.correction, "")
+            when = short_date(e.day) if e.day is not None else short_date_time(e.at)
+            return (when, KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
+
+        self.model.set_lazy_rows(len(shown), row_of, struck)
         self.message.clear_message()
         self._refit_all()
 

@@ -342,9 +342,11 @@ class CaseView(QWidget):
         self._services = opened.services
         if TREATMENT_TAB in self._built:
             self.treatment.set_services(opened.services)
+        # Filled in while still hidden, then shown once: each widget shown or hidden inside
+        # a visible window would be polished and laid out again on its own.
+        self._show(opened.detail)
         self.status.hide()
         self.body.show()
-        self._show(opened.detail)
         if self._actor.can("assign"):
             db, actor = self._db, self._actor
             self._runner.run(
