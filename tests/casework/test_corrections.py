@@ -164,6 +164,25 @@ def test_consent_entered_in_error_is_no_longer_in_force(database, team, case):
     assert entry(d, "consent", entry_id)[0].voided
 
 
+def test_consent_entered_in_error_leaves_the_next_steps_of_lists_too(database, team, case):
+    """My work and the caseload read consent for many people at once (next_step.consents_of):
+    an entry marked in error must stop counting there as it does on the case."""
+    from followup.casework import next_step
+
+    with database.session() as s:
+        person_id = s.get(m.Case, case).person_id
+        assert next_step.consents_of(s, [person_id])[person_id]["contact_phone"].state == "given"
+        entry_id = s.scalar(select(m.ConsentEntry.id).where(m.ConsentEntry.person_id == person_id))
+    with database.session() as s:
+        corrections.mark_entered_in_error(
+            s, team["lead"], case, None, "consent", entry_id, "Officer recorded another person"
+        )
+    with database.session() as s:
+        listed = next_step.consents_of(s, [person_id])[person_id]
+        assert "contact_phone" not in listed or listed["contact_phone"].state is None
+        assert consent.consent_states(s, person_id)["contact_phone"].state is None
+
+
 def test_amended_consent_takes_the_corrected_state(database, team, case):
     with database.session() as s:
         person_id = s.get(m.Case, case).person_id

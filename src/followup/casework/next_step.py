@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from followup import vocab
 from followup.casework.consent import ConsentState
 from followup.casework.schedule import Schedule
-from followup.db.models import Case, ConsentEntry, ContactAttempt
+from followup.db.models import Case, ConsentEntry, ContactAttempt, not_voided
 from followup.uktime import short_date, uk_today
 from followup.vocab import CaseStatus, ConsentMethod, ConsentScope
 
@@ -120,7 +120,7 @@ def consents_of(
                 ConsentEntry.recorded_at,
                 ConsentEntry.expires_on,
             )
-            .where(ConsentEntry.person_id.in_(ids))
+            .where(ConsentEntry.person_id.in_(ids), not_voided(ConsentEntry))
             .order_by(ConsentEntry.recorded_at, ConsentEntry.id)
         ):
             latest[entry.person_id][entry.scope] = entry
