@@ -36,7 +36,7 @@ Chunk = Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
 _PARAMETERS_PER_STATEMENT = 30_000
 # The page cache during the build, in KiB (a negative cache_size): room for the hot pages of
 # the tables and, at the end, for the index builds' sorting.
-_BUILD_CACHE_KIB = 96 * 1024
+_BUILD_CACHE_KIB = 64 * 1024
 # The trigram search tables kept by triggers on a table the demo writes (migration 0017).
 _SEARCH_INDEXES = {"person": "person_search"}
 
