@@ -2,9 +2,9 @@
 
 Everything is made up and cannot reach a real person: names from Faker, phone numbers from
 Ofcom's drama ranges, NHS numbers from the 999 test range, e-mail at example domains. The same
-seed and ``now`` give the same rows. Rows are written with bulk Core inserts and ids chosen
-here, in chunks of ten thousand cases, a transaction each, so that memory stays flat and a
-million cases take a few minutes on SQLite.
+seed and ``now`` give the same rows. The rows are made as tuples with ids chosen here, in
+chunks of ten thousand cases, and written in bulk a chunk at a time (``demo.bulk``), so that
+memory stays flat and a million cases take minutes.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from __future__ import annotations
 import gc
 import logging
 import random
-from collections.abc import Sized
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from itertools import chain
-from operator import itemgetter
 
 from faker import Faker
-from sqlalchemy import Connection, Date, Table, func, select, text, update
+from sqlalchemy import Connection, Table, func, select, text, update
 from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.accounts import hash_password
-from followup.casework import milestones
 from followup.db.engine import Database, enforced_by_server
 from followup.db.models import (
     Case,
@@ -40,8 +36,16 @@ from followup.db.models import (
     User,
     table_of,
 )
-from followup.db.types import UTCDateTime
-from followup.demo.cases import CaseWriter
+from followup.demo.bulk import Chunk, bulk_loading
+from followup.demo.cases import (
+    ATTEMPT_COLUMNS,
+    CASE_COLUMNS,
+    CHANGE_COLUMNS,
+    CONSENT_COLUMNS,
+    KIT_COLUMNS,
+    TREATMENT_COLUMNS,
+    CaseWriter,
+)
 from followup.demo.data import (
     DEMO_LETTERHEAD,
     DEMO_PASSWORD,
@@ -49,11 +53,11 @@ from followup.demo.data import (
     DEMO_USERS,
     FORCE_PREFIX,
 )
-from followup.demo.people import PeopleMaker, Row, Who
+from followup.demo.people import PERSON_COLUMNS, REFERRAL_COLUMNS, PeopleMaker, Row
 from followup.errors import FollowupError
 from followup.vocab import AuditAction, ServiceType
 
-__all__ = ["NOT_EMPTY", "DemoResult", "populate"]
+__all__ = ["CHUNK_CASES", "NOT_EMPTY", "DemoResult", "populate"]
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +65,6 @@ NOT_EMPTY = (
     "This database already holds cases; demonstration data goes only into an empty database, "
     "so it never mixes with real data. Use a new database file with --db."
 )
-# Rows per INSERT statement: many rows per statement is several times faster on SQLite than
-# executemany, which re-evaluates each statement's set-up (such as the check constraints'
-# value lists) for every row. 30,000 parameters stay under every backend's limit.
-_PARAMETERS_PER_STATEMENT = 30_000
 # Cases made and written per transaction: enough that each statement is well used, few enough
 # that a chunk's rows take tens of megabytes.
 CHUNK_CASES = 10_000
@@ -134,7 +134,8 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
     The cases are made and written in chunks of about ``CHUNK_CASES``, each in its own
     transaction, and nothing is kept from one chunk to the next but the id counters, so memory
     stays flat however many cases are asked for. The database is marked as a demonstration
-    database in the first transaction, before any case is written.
+    database in the first transaction, before any case is written. Each case's report
+    milestones are written with it, as casework would have kept them.
     """
     if cases < 1:
         raise FollowupError("Ask for at least one demonstration case.")
@@ -161,30 +162,37 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
         user_ids["lead"],
         treatment,
         other,
+        ids.next,
     )
-    totals = dict.fromkeys(("cases", "people", "referrals", "attempts", "consents", "kits",
-                            "treatment", "changes"), 0)  # fmt: skip
-    # A million new rows would set off the cyclic garbage collector again and again, to find
-    # nothing: the cycles between a chunk's rows are broken when they are numbered, and one
-    # collection after each chunk frees whatever is left.
+    # What DemoResult counts, under the name of the table it counts.
+    totals = dict.fromkeys(("person", "case_file", "referral", "case_status_change",
+                            "consent_entry", "contact_attempt", "treatment_referral",
+                            "naloxone_supply"), 0)  # fmt: skip
+    # The rows are tuples of plain values, with no cycles between them: the cyclic garbage
+    # collector, set off again and again by millions of new tuples, would find nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while totals["cases"] < cases:
+        with bulk_loading(db, [t.name for t in ids.tables]) as loader:
+            while totals["case_file"] < cases:
+                writer.start_chunk()
+                persons, referrals = _histories(people, writer, ids, totals["case_file"], cases)
+                chunk: Chunk = (
+                    ("person", PERSON_COLUMNS, persons),
+                    ("case_file", CASE_COLUMNS, [c.row() for c in writer.cases]),
+                    ("referral", REFERRAL_COLUMNS, referrals),
+                    ("case_status_change", CHANGE_COLUMNS, writer.changes),
+                    ("consent_entry", CONSENT_COLUMNS, writer.consents),
+                    ("contact_attempt", ATTEMPT_COLUMNS, writer.attempts),
+                    ("treatment_referral", TREATMENT_COLUMNS, writer.treatment),
+                    ("naloxone_supply", KIT_COLUMNS, writer.kits),
+                )
+                loader.write(chunk)
+                for table, _columns, rows in chunk:
+                    totals[table] += len(rows)
+                del chunk, persons, referrals
+                log.debug("Demonstration data: %d of %d cases written", totals["case_file"], cases)
             writer.start_chunk()
-            whos, referrals = _histories(people, writer, totals["cases"], cases)
-            tables = _numbered(ids, whos, referrals, writer)
-            with db.session() as session:
-                conn = session.connection()
-                for table, rows in tables:
-                    _bulk_insert(conn, table, rows)
-            made: tuple[Sized, ...] = (writer.cases, whos, referrals, writer.attempts, writer.consents, writer.kits, writer.treatment, writer.changes)  # fmt: skip
-            for key, written in zip(totals, made, strict=True):
-                totals[key] += len(written)
-            del whos, referrals, tables, made
-            writer.start_chunk()
-            gc.collect()
-            log.debug("Demonstration data: %d of %d cases written", totals["cases"], cases)
     finally:
         if collecting:
             gc.enable()
@@ -199,17 +207,15 @@ def populate(db: Database, cases: int, seed: int, now: datetime | None = None) -
             None,
             {"seed": seed, "cases": cases},
         )
-        # The report milestones, set-based over the finished rows, in this last transaction.
-        milestones.backfill(session, reset=False)
     result = DemoResult(
-        cases=totals["cases"],
-        people=totals["people"],
-        referrals=totals["referrals"],
-        attempts=totals["attempts"],
-        consents=totals["consents"],
-        kits=totals["kits"],
-        treatment_referrals=totals["treatment"],
-        status_changes=totals["changes"],
+        cases=totals["case_file"],
+        people=totals["person"],
+        referrals=totals["referral"],
+        attempts=totals["contact_attempt"],
+        consents=totals["consent_entry"],
+        kits=totals["naloxone_supply"],
+        treatment_referrals=totals["treatment_referral"],
+        status_changes=totals["case_status_change"],
         services=seeded,
         users=len(created),
         users_created=tuple(created),
@@ -232,17 +238,22 @@ def _users(session: Session) -> tuple[list[str], list[str], dict[str, int]]:
     created: list[str] = []
     kept: list[str] = []
     users: dict[str, User] = {}
+    # One hash for them all: the password is the same and published, so a salt of each user's
+    # own would protect nothing, and each hash costs a second of CPU and 128 MB by design.
+    shared_hash = ""
     for username, role, display_name in DEMO_USERS:
         user = existing.get(username)
         if user is not None:
             kept.append(username)
         else:
+            if not on_server and not shared_hash:
+                shared_hash = hash_password(DEMO_PASSWORD)
             user = User(
                 username=username,
                 display_name=display_name,
                 role=role,
                 active=True,
-                password_hash="" if on_server else hash_password(DEMO_PASSWORD),
+                password_hash=shared_hash,
             )
             session.add(user)
             created.append(username)
@@ -306,38 +317,47 @@ def _services(session: Session) -> tuple[int, list[int], list[int]]:
 
 
 def _histories(
-    people: PeopleMaker, writer: CaseWriter, made: int, cases: int
-) -> tuple[list[Who], list[Row]]:
+    people: PeopleMaker, writer: CaseWriter, ids: _Ids, made: int, cases: int
+) -> tuple[list[Row], list[Row]]:
     """People and their referrals for one chunk: until the chunk holds ``CHUNK_CASES`` cases
     or ``cases`` cases are made in all (``made`` of them by earlier chunks).
 
     A repeat overdose while a case is still open joins that case; a later one opens a new case
     for the same person. Only the total limits a person's cases, so the rows do not depend on
-    the chunk size.
+    the chunk size. Ids follow the order the rows are made in: a person's referrals and cases
+    one after the other, and the rows of each case in time order, so these ids follow time
+    within a case and within a person's consent.
     """
-    whos: list[Who] = []
+    persons: list[Row] = []
     referrals: list[Row] = []
+    person0, referral0 = ids.next["person"], ids.next["referral"]
     while len(writer.cases) < CHUNK_CASES and made + len(writer.cases) < cases:
         who = people.person()
-        whos.append(who)
-        case: Row | None = None
+        who.id = person0 + len(persons)
+        case = None
         open_until: datetime | None = None
-        for referral in who.referrals:
-            if case is not None and open_until is not None and referral["received_at"] < open_until:
-                writer.attach(who, referral, case)
+        for overdose in who.referrals:
+            if case is not None and open_until is not None and overdose.received_at < open_until:
+                reference = ids.police_reference(overdose.incident_at)
+                writer.attach(who, overdose, case)
             elif made + len(writer.cases) < cases and not who.died:
-                open_until = writer.open_case(who, referral)
-                case = referral["case_id"]
+                reference = ids.police_reference(overdose.incident_at)
+                case, open_until = writer.open_case(who, overdose, reference)
             else:
                 break
-            referrals.append(referral)
-            who.row["updated_at"] = referral["received_at"]
-    return whos, referrals
+            referrals.append(
+                overdose.row((referral0 + len(referrals), case.id, who.id), reference, who)
+            )
+            who.updated_at = overdose.received_at
+        persons.append(who.row())
+    ids.next["person"] += len(persons)
+    ids.next["referral"] += len(referrals)
+    return persons, referrals
 
 
 class _Ids:
-    """The next id of each demo table, read once before the first chunk and counted on here;
-    and each day's police reference sequence."""
+    """The next id of each demo table, read once before the first chunk and counted on from
+    there (by ``_histories`` and the ``CaseWriter``); and each day's police reference sequence."""
 
     def __init__(self, conn: Connection) -> None:
         self.tables = [table_of(m) for m in _MODELS]
@@ -347,12 +367,6 @@ class _Ids:
         }
         self.day_seq: dict[str, int] = {}
 
-    def number(self, table: Table, rows: list[Row]) -> None:
-        start = self.next[table.name]
-        for i, row in enumerate(rows, start=start):
-            row["id"] = i
-        self.next[table.name] = start + len(rows)
-
     def police_reference(self, incident_at: datetime) -> str:
         stamp = incident_at.strftime("%Y%m%d")
         seq = self.day_seq[stamp] = self.day_seq.get(stamp, 0) + 1
@@ -361,83 +375,6 @@ class _Ids:
 
 _MODELS = (Person, Case, Referral, CaseStatusChange, ConsentEntry, ContactAttempt,
            TreatmentReferral, NaloxoneSupply)  # fmt: skip
-
-
-def _numbered(
-    ids: _Ids, whos: list[Who], referrals: list[Row], writer: CaseWriter
-) -> list[tuple[Table, list[Row]]]:
-    """Give every row of a chunk its id and turn references between rows into ids.
-
-    Ids follow the order the rows were made in: a person's referrals and cases one after the
-    other, and the rows of each case in time order, so these ids follow time within a case
-    and within a person's consent.
-    """
-    people = [w.row for w in whos]
-    for r in referrals:
-        r["police_reference"] = ids.police_reference(r["incident_at"])
-    tables: list[tuple[Table, list[Row]]] = [
-        (table_of(Person), people),
-        (table_of(Case), writer.cases),
-        (table_of(Referral), referrals),
-        (table_of(CaseStatusChange), writer.changes),
-        (table_of(ConsentEntry), writer.consents),
-        (table_of(ContactAttempt), writer.attempts),
-        (table_of(TreatmentReferral), writer.treatment),
-        (table_of(NaloxoneSupply), writer.kits),
-    ]
-    for table, rows in tables:
-        ids.number(table, rows)
-    for c in writer.cases:
-        c["incident_at"] = None
-    for r in referrals:  # each case's latest overdose, for the caseload
-        c = r["case_id"]
-        if c["incident_at"] is None or c["incident_at"] < r["incident_at"]:
-            c["incident_at"] = r["incident_at"]
-    for c in writer.cases:
-        c["person_id"] = c["person_id"]["id"]
-        c["police_reference"] = c["police_reference"]["police_reference"]
-    for rows in (referrals, writer.consents, writer.kits):
-        for r in rows:
-            r["person_id"] = r["person_id"]["id"]
-    for rows in (referrals, writer.changes, writer.consents, writer.attempts, writer.treatment, writer.kits):  # fmt: skip
-        for r in rows:
-            r["case_id"] = r["case_id"]["id"]
-    return tables
-
-
-def _bulk_insert(conn: Connection, table: Table, rows: list[Row]) -> None:
-    """Insert plain rows with multi-row INSERT statements straight to the driver.
-
-    On SQLite, dates and times are written as text the way SQLAlchemy's own types write them
-    (UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``); PostgreSQL's driver takes them as they are.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    if conn.dialect.name == "sqlite":
-        for name in columns:
-            kind = table.c[name].type
-            if isinstance(kind, UTCDateTime):
-                for row in rows:
-                    value = row[name]
-                    if value is not None:
-                        text_value = value.isoformat(" ")
-                        row[name] = text_value if value.microsecond else text_value + ".000000"
-            elif isinstance(kind, Date):
-                for row in rows:
-                    if row[name] is not None:
-                        row[name] = row[name].isoformat()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer.quote
-    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
-    one = "(" + ", ".join([mark] * len(columns)) + ")"
-    per = max(1, _PARAMETERS_PER_STATEMENT // len(columns))
-    full = head + ", ".join([one] * per)
-    values = itemgetter(*columns)
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
-        conn.exec_driver_sql(sql, tuple(chain.from_iterable(map(values, chunk))))
 
 
 def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
