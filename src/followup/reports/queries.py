@@ -17,14 +17,14 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     extract,
     func,
     literal_column,
     or_,
     select,
+    true,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from followup.casework.milestones import ENGAGED_STATUSES, REFERRED_STATUSES
 from followup.db.models import Case, NaloxoneSupply, Referral, not_voided
@@ -163,20 +163,14 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
 def repeat_referrals(
     session: Session, period: Period, group: GroupKey | None = None
 ) -> Select[int | None]:
-    earlier = aliased(Referral)
-    had_earlier = exists().where(
-        earlier.person_id == Referral.person_id,
-        or_(
-            earlier.received_at < Referral.received_at,
-            and_(earlier.received_at == Referral.received_at, earlier.id < Referral.id),
-        ),
-    )
+    """The cases of the period's repeat referrals, one row per referral: a range of
+    ``ix_referral_repeat`` (the flag the database keeps on each referral, migration 0019)."""
     return (
         select(Referral.case_id)
         .join(Case, Case.id == Referral.case_id)
         .where(
+            Referral.repeat_overdose == true(),
             in_period(Referral.received_at, period),
-            had_earlier,
             *group_filter(session, group, Referral.received_at),
         )
     )
