@@ -253,6 +253,9 @@ class Case(Base):
             "in_treatment_at",
             "closure_reason",
         ),
+        # A case's slice keys by its id, for the report's joins from kits and repeat
+        # referrals (migration 0019): read from this small index, not the wide row.
+        Index("ix_case_file_slice", "id", "assigned_worker_id", "area"),
         # "Overdue now": open cases by when their next attempt is due.
         Index(
             "ix_case_file_overdue",

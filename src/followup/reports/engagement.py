@@ -285,10 +285,12 @@ def _collect(
     kit_month = q.month_of(session, NaloxoneSupply.supplied_on)
     kits = _Tally.COUNTS.index("naloxone_kits")
     for r in session.connection().execute(
-        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
-        .join(Case, Case.id == NaloxoneSupply.case_id)
-        .where(q.kits_in(period))
-        .group_by(Case.assigned_worker_id, Case.area, kit_month)
+        q.case_slice_hint(
+            select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+            .join(Case, Case.id == NaloxoneSupply.case_id)
+            .where(q.kits_in(period))
+            .group_by(Case.assigned_worker_id, Case.area, kit_month)
+        )
     ):
         t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
 
