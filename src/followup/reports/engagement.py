@@ -156,15 +156,17 @@ class _Tally:
 
     def groups(self, s: Slice) -> list[GroupKey | None]:
         """The team and the breakdown rows a fine slice counts in."""
-        return [None, *((b, s[i]) for b, i in self.targets)]
+        return [None] + [(b, s[i]) for b, i in self.targets]
 
     def add(self, groups: list[GroupKey | None], first: int, values: tuple[Any, ...]) -> None:
         """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to these rows."""
-        empty = [0] * len(self.COUNTS)
-        vals = [0] * first + [int(v or 0) for v in values]
-        vals += [0] * (len(self.COUNTS) - len(vals))
+        last = first + len(values)
+        vals = [int(v or 0) for v in values]
         for g in groups:
-            self.counts[g] = list(map(add, self.counts.get(g, empty), vals))
+            acc = self.counts.get(g)
+            if acc is None:
+                acc = self.counts[g] = [0] * len(self.COUNTS)
+            acc[first:last] = map(add, acc[first:last], vals)
 
 
 def _hours(seconds: float | None) -> float | None:
