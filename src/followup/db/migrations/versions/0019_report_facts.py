@@ -36,8 +36,8 @@ _BACKFILL = (
     "SELECT id, row_number() OVER (PARTITION BY person_id ORDER BY received_at, id) AS n "
     "FROM referral) AS f WHERE referral.id = f.id"
 )
-# One person's referrals (``{person}``: NEW.person_id or OLD.person_id), written only where
-# the flag changes.
+# One person's referrals (``{person}``: new.person_id or old.person_id), written only where
+# the flag changes: for a removed referral or one moved to another person or time.
 _EARLIER = (
     "EXISTS (SELECT 1 FROM referral e WHERE e.person_id = referral.person_id "
     "AND (e.received_at < referral.received_at "
@@ -47,13 +47,35 @@ _SQLITE_PERSON = (
     f"UPDATE referral SET repeat_overdose = {_EARLIER} "
     f"WHERE person_id = {{person}} AND repeat_overdose IS NOT {_EARLIER};"
 )
+# A new referral (intake's every row): two index probes of the person's referrals, and a write
+# only where a flag changes (the new one is a repeat; the rare later-received ones become one).
+_NEW_EARLIER = (
+    "EXISTS (SELECT 1 FROM referral e WHERE e.person_id = new.person_id "
+    "AND (e.received_at < new.received_at "
+    "OR (e.received_at = new.received_at AND e.id < new.id)))"
+)
+_LATER_THAN_NEW = (
+    "person_id = new.person_id AND (received_at > new.received_at "
+    "OR (received_at = new.received_at AND id > new.id))"
+)
+_SQLITE_INSERT = (
+    f"UPDATE referral SET repeat_overdose = {_NEW_EARLIER} "
+    f"WHERE id = new.id AND repeat_overdose IS NOT {_NEW_EARLIER}; "
+    f"UPDATE referral SET repeat_overdose = 1 WHERE {_LATER_THAN_NEW} AND repeat_overdose = 0;"
+)
 _SQLITE_TRIGGERS = (
-    ("referral_repeat_insert", "AFTER INSERT ON referral", ("new",)),
-    ("referral_repeat_delete", "AFTER DELETE ON referral", ("old",)),
+    ("referral_repeat_insert", "AFTER INSERT ON referral", _SQLITE_INSERT),
+    (
+        "referral_repeat_delete",
+        "AFTER DELETE ON referral",
+        _SQLITE_PERSON.format(person="old.person_id"),
+    ),
     (
         "referral_repeat_update",
         "AFTER UPDATE OF person_id, received_at ON referral",
-        ("old", "new"),
+        _SQLITE_PERSON.format(person="old.person_id")
+        + " "
+        + _SQLITE_PERSON.format(person="new.person_id"),
     ),
 )
 _PG_FUNCTION = f"""
@@ -63,7 +85,11 @@ DECLARE
     v_people integer[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        v_people := ARRAY[NEW.person_id];
+        UPDATE referral SET repeat_overdose = {_NEW_EARLIER}
+        WHERE id = NEW.id AND repeat_overdose IS DISTINCT FROM {_NEW_EARLIER};
+        UPDATE referral SET repeat_overdose = true
+        WHERE {_LATER_THAN_NEW} AND NOT repeat_overdose;
+        RETURN NULL;
     ELSIF TG_OP = 'DELETE' THEN
         v_people := ARRAY[OLD.person_id];
     ELSE
@@ -95,8 +121,7 @@ def upgrade() -> None:
         ["supplied_on", "voided_at", "case_id", "quantity"],
     )
     if op.get_bind().dialect.name == "sqlite":
-        for name, when, rows in _SQLITE_TRIGGERS:
-            body = " ".join(_SQLITE_PERSON.format(person=f"{r}.person_id") for r in rows)
+        for name, when, body in _SQLITE_TRIGGERS:
             op.execute(f"CREATE TRIGGER {name} {when} FOR EACH ROW BEGIN {body} END")
     else:
         op.execute(_PG_FUNCTION)
@@ -112,7 +137,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name, _when, _rows in _SQLITE_TRIGGERS:
+        for name, _when, _body in _SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     else:
         for name, _when in _PG_TRIGGERS:
