@@ -226,6 +226,11 @@ def _seconds(joined: str | None) -> list[int]:
     return list(map(int, joined.split(","))) if joined else []
 
 
+def _rows(session: Session, stmt: Any) -> Sequence[Any]:
+    """All the rows of ``stmt`` at once (one fetch, not one call per row)."""
+    return session.connection().execute(stmt).all()
+
+
 def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
@@ -253,8 +258,8 @@ def _collect(
     cohort = q.in_period(Case.referred_at, period)
     # The team's and each breakdown row's seconds, gathered as the rows come.
     seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
-    for r in session.connection().execute(
-        select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
+    for r in _rows(
+        session, select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
     ):
         groups = t.groups((r[0], r[1], r[2]))
         t.add(groups, 0, tuple(r[3:10]))
@@ -277,29 +282,32 @@ def _collect(
         .subquery()
     )
     repeats = _Tally.COUNTS.index("repeat_overdoses")
-    for r in session.connection().execute(
+    for r in _rows(
+        session,
         select(rep.c.worker, rep.c.area, rep.c.month, func.count()).group_by(
             rep.c.worker, rep.c.area, rep.c.month
-        )
+        ),
     ):
         t.add(t.groups((r[0], r[1], r[2])), repeats, (r[3],))
 
     kit_month = q.month_of(session, NaloxoneSupply.supplied_on)
     kits = _Tally.COUNTS.index("naloxone_kits")
-    for r in session.connection().execute(
+    for r in _rows(
+        session,
         q.case_slice_hint(
             select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
             .join(Case, Case.id == NaloxoneSupply.case_id)
             .where(q.kits_in(period))
             .group_by(Case.assigned_worker_id, Case.area, kit_month)
-        )
+        ),
     ):
         t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
 
-    for r in session.connection().execute(
+    for r in _rows(
+        session,
         select(Case.assigned_worker_id, Case.area, func.count())
         .where(*q.overdue_now(now))
-        .group_by(Case.assigned_worker_id, Case.area)
+        .group_by(Case.assigned_worker_id, Case.area),
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
     return t
