@@ -7,7 +7,9 @@ is already cached. The floor is the same funnel, counts, seconds for the medians
 snapshot by one hand-written SQL statement per figure group over the case's milestone columns,
 run by the bare driver (sqlite3 / psycopg) in the same run. On a database from before the
 milestone columns (schema 0016 and older) the floor is the same raw SQL over the per-case
-subqueries instead, so that a before/after comparison has a floor on both sides.
+subqueries instead, so that a before/after comparison has a floor on both sides; from schema
+0019 the floor counts repeat overdoses from the referral's stored flag, before it from the
+correlated subquery.
 
     .venv/bin/python bench/report.py [--runs 7] [--sizes 100k,1m] [--no-pg]
 """
@@ -82,20 +84,33 @@ SELECT count(*) FROM referral r WHERE r.received_at >= {p} AND r.received_at < {
 AND EXISTS (SELECT 1 FROM referral e WHERE e.person_id = r.person_id
             AND (e.received_at < r.received_at OR (e.received_at = r.received_at AND e.id < r.id)))
 """
+# From schema 0019 the database keeps a repeat flag on each referral.
+FLOOR_REPEATS_FLAG = """
+SELECT count(*) FROM referral r WHERE r.repeat_overdose = {true}
+AND r.received_at >= {p} AND r.received_at < {p}
+"""
 FLOOR_KITS = """
 SELECT sum(quantity) FROM naloxone_supply
 WHERE supplied_on >= {p} AND supplied_on < {p} AND voided_at IS NULL
 """
 
 
-def has_milestones(db: Database) -> bool:
+def has_column(db: Database, table: str, column: str) -> bool:
     from sqlalchemy import inspect
 
     with db.engine.connect() as conn:
-        return "first_attempt_at" in {c["name"] for c in inspect(conn).get_columns("case_file")}
+        return column in {c["name"] for c in inspect(conn).get_columns(table)}
 
 
-def floor_statements(sqlite: bool, milestones: bool) -> list[str]:
+def has_milestones(db: Database) -> bool:
+    return has_column(db, "case_file", "first_attempt_at")
+
+
+def has_repeat_flag(db: Database) -> bool:
+    return has_column(db, "referral", "repeat_overdose")
+
+
+def floor_statements(sqlite: bool, milestones: bool, flag: bool = False) -> list[str]:
     p = "?" if sqlite else "%s"
     if sqlite:
         month, month_c = "substr(referred_at, 1, 7)", "substr(c.referred_at, 1, 7)"
@@ -125,15 +140,20 @@ def floor_statements(sqlite: bool, milestones: bool) -> list[str]:
                 secs_attempt=secs("first_attempt_at"), secs_contact=secs("first_contact_at"), p=p
             ),
         ]
-    return [*stmts, FLOOR_REPEATS.format(p=p), FLOOR_KITS.format(p=p)]
+    repeats = (
+        FLOOR_REPEATS_FLAG.format(p=p, true="1" if sqlite else "true")
+        if flag
+        else FLOOR_REPEATS.format(p=p)
+    )
+    return [*stmts, repeats, FLOOR_KITS.format(p=p)]
 
 
-def floor_sqlite(path: Path, period: Period, milestones: bool) -> float:
+def floor_sqlite(path: Path, period: Period, milestones: bool, flag: bool) -> float:
     conn = sqlite3.connect(path)
     start = period.start_at.strftime("%Y-%m-%d %H:%M:%S.%f")
     end = period.end_at.strftime("%Y-%m-%d %H:%M:%S.%f")
     now = DEMO_NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
-    stmts = floor_statements(True, milestones)
+    stmts = floor_statements(True, milestones, flag)
     dates = (period.start.isoformat(), period.end.isoformat())
 
     def run() -> None:
@@ -152,10 +172,10 @@ def naive(at: datetime) -> datetime:
     return at.replace(tzinfo=None)
 
 
-def floor_postgres(url: str, period: Period, milestones: bool) -> float:
+def floor_postgres(url: str, period: Period, milestones: bool, flag: bool) -> float:
     import psycopg
 
-    stmts = floor_statements(False, milestones)
+    stmts = floor_statements(False, milestones, flag)
     with psycopg.connect(url) as conn:
 
         def run() -> None:
@@ -227,13 +247,13 @@ def main() -> None:
             continue
         db = open_database("sqlite:///" + str(path), migrate=False)
         try:
-            milestones = has_milestones(db)
+            milestones, flag = has_milestones(db), has_repeat_flag(db)
             ok &= run_backend(
                 db,
                 "sqlite",
                 size,
                 args.runs,
-                lambda p, f=path, m=milestones: floor_sqlite(f, p, m),
+                lambda p, f=path, m=milestones, r=flag: floor_sqlite(f, p, m, r),
                 milestones,
             )
         finally:
@@ -245,14 +265,14 @@ def main() -> None:
             print("# FOLLOWUP_BENCH_PG_URL not set; skipping PostgreSQL", file=sys.stderr)
             continue
         try:
-            milestones = has_milestones(pg)
+            milestones, flag = has_milestones(pg), has_repeat_flag(pg)
             url = pg.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             ok &= run_backend(
                 pg,
                 "pg",
                 size,
                 args.runs,
-                lambda p, u=url, m=milestones: floor_postgres(u, p, m),
+                lambda p, u=url, m=milestones, r=flag: floor_postgres(u, p, m, r),
                 milestones,
             )
         finally:

@@ -15,6 +15,11 @@ time can only be set, never moved). ``recompute`` and ``backfill`` do the same f
 for many cases at once, in set-based SQL, and ``compare_sample`` checks a sample of stored
 milestones against the facts for `followup check`.
 
+A referral's ``repeat_overdose`` (the person already had an earlier referral) is kept by the
+database's own triggers (migration 0019) on every write of a referral, whatever path makes it;
+``expected_repeats`` gives it from the referrals themselves, ``compare_sample`` checks it for
+the sampled cases' referrals, and ``refresh_repeats`` sets it again for some people.
+
 Closing a case as "engaged in treatment" counts as engaged in the reports without a
 milestone: the case's own ``closure_reason`` says so (and the rules allow it only from In
 treatment, which has its milestone). A reopening adds a change to Contacting or New, which is
@@ -29,11 +34,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from followup import vocab
-from followup.db.models import Case, CaseStatusChange, ContactAttempt, not_voided, table_of
+from followup.db.models import (
+    Case,
+    CaseStatusChange,
+    ContactAttempt,
+    Referral,
+    not_voided,
+    table_of,
+)
 from followup.vocab import CaseStatus
 
 __all__ = [
@@ -45,8 +57,10 @@ __all__ = [
     "backfill",
     "compare_sample",
     "expected",
+    "expected_repeats",
     "recompute",
     "refresh",
+    "refresh_repeats",
     "status_reached",
 ]
 
@@ -189,12 +203,62 @@ def backfill(session: Session, *, reset: bool = True) -> None:
     session.expire_all()
 
 
+# ------------------------------------------------------------------- repeat overdoses
+
+REPEAT = "repeat_overdose"
+
+
+def _had_earlier(referral: Any) -> Any:
+    """Whether the person of ``referral`` (a referral table) had a referral before it."""
+    e = aliased(table_of(Referral))
+    return exists().where(
+        e.c.person_id == referral.c.person_id,
+        or_(
+            e.c.received_at < referral.c.received_at,
+            and_(e.c.received_at == referral.c.received_at, e.c.id < referral.c.id),
+        ),
+    )
+
+
+def expected_repeats(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+    """{referral id: (case id, whether it is a repeat)} for the referrals of these cases, as
+    the person's referrals give it now."""
+    r = table_of(Referral)
+    out: dict[int, tuple[int, bool]] = {}
+    for start in range(0, len(case_ids), _CHUNK):
+        chunk = list(case_ids[start : start + _CHUNK])
+        for rid, case_id, repeat in session.execute(
+            select(r.c.id, r.c.case_id, _had_earlier(r)).where(r.c.case_id.in_(chunk))
+        ):
+            out[int(rid)] = (int(case_id), bool(repeat))
+    return out
+
+
+def refresh_repeats(session: Session, person_ids: Iterable[int]) -> int:
+    """Set the repeat flag of every referral of these people from their referrals (what the
+    triggers do on each write); returns how many people."""
+    ids = sorted(set(int(i) for i in person_ids))
+    r = table_of(Referral)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute(
+            update(r).where(r.c.person_id.in_(chunk)).values(repeat_overdose=_had_earlier(r))
+        )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Referral) and obj.person_id in ids:
+            session.expire(obj, [REPEAT])
+    return len(ids)
+
+
+# ------------------------------------------------------------------------- the check
+
+
 @dataclass(frozen=True)
 class Mismatch:
     case_id: int
-    milestone: str
-    stored: datetime | None
-    expected: datetime | None
+    milestone: str  # a milestone, or "repeat_overdose" for one of the case's referrals
+    stored: datetime | bool | None
+    expected: datetime | bool | None
 
 
 @dataclass(frozen=True)
@@ -225,11 +289,12 @@ class SampleCheck:
         if self.repaired:
             return (
                 f"Repaired the report milestones of {self.repaired} of {self.checked} sampled "
-                f"cases, which did not match their attempts and status history: {shown}{more}."
+                f"cases, which did not match their attempts, status history and referrals: "
+                f"{shown}{more}."
             )
         return (
             f"{len(cases)} of {self.checked} sampled cases have report milestones that do not "
-            f"match their attempts and status history: {shown}{more}. Run `followup check "
+            f"match their attempts, status history and referrals: {shown}{more}. Run `followup check "
             "--repair` to recompute them."
         )
 
@@ -250,7 +315,9 @@ class SampleCheck:
         }
 
 
-def _text(value: datetime | None) -> str:
+def _text(value: datetime | bool | None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "none" if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -296,13 +363,30 @@ def compare_sample(
             select(t.c.id, *[t.c[m] for m in MILESTONES]).where(t.c.id.in_(chunk))
         ):
             stored[int(r.id)] = {m: getattr(r, m) for m in MILESTONES}
-    mismatches = tuple(
+    mismatches = [
         Mismatch(case_id, m, stored[case_id][m], values[m])
         for case_id, values in sorted(want.items())
         for m in MILESTONES
         if stored[case_id][m] != values[m]
-    )
+    ]
+    # The repeat flag of each of these cases' referrals.
+    ref = table_of(Referral)
+    flags = expected_repeats(session, ids)
+    people: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for rid, person_id, flag in session.execute(
+            select(ref.c.id, ref.c.person_id, ref.c.repeat_overdose).where(ref.c.case_id.in_(chunk))
+        ):
+            case_id, repeat = flags[int(rid)]
+            if bool(flag) != repeat:
+                mismatches.append(Mismatch(case_id, REPEAT, bool(flag), repeat))
+                people.add(int(person_id))
+    mismatches.sort(key=lambda m: m.case_id)
     repaired = 0
     if repair and mismatches:
-        repaired = recompute(session, {m.case_id for m in mismatches})
-    return SampleCheck(checked=len(want), mismatches=mismatches, repaired=repaired)
+        cases = {m.case_id for m in mismatches}
+        recompute(session, {m.case_id for m in mismatches if m.milestone != REPEAT})
+        refresh_repeats(session, people)
+        repaired = len(cases)
+    return SampleCheck(checked=len(want), mismatches=tuple(mismatches), repaired=repaired)

@@ -108,10 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=500,
         metavar="N",
-        help="recompute the report milestones of N random cases and compare (0: skip)",
+        help="recompute the report milestones of N random cases, and the repeat-overdose "
+        "flags of their referrals, and compare (0: skip)",
     )
     p.add_argument(
-        "--repair", action="store_true", help="recompute the milestones of the cases that differ"
+        "--repair",
+        action="store_true",
+        help="recompute the milestones and flags of the cases that differ",
     )
     p.add_argument("--json", action="store_true")
 

@@ -274,6 +274,9 @@ class Case(Base):
             "in_treatment_at",
             "closure_reason",
         ),
+        # A case's slice keys by its id, for the report's joins from kits and repeat
+        # referrals (migration 0019): read from this small index, not the wide row.
+        Index("ix_case_file_slice", "id", "assigned_worker_id", "area"),
         # "Overdue now": open cases by when their next attempt is due.
         _partial_index(
             "ix_case_file_overdue",
@@ -355,6 +358,8 @@ class Referral(Base):
         CheckConstraint("naloxone_doses BETWEEN 0 AND 10", name="naloxone_doses_range"),
         # Covers repeat overdoses: a person's earlier referrals.
         Index("ix_referral_person_received", "person_id", "received_at"),
+        # A period's repeat overdoses, with their cases, as one range (migration 0019).
+        Index("ix_referral_repeat", "repeat_overdose", "received_at", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -379,6 +384,10 @@ class Referral(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source_file: Mapped[str | None] = mapped_column(String(255))
+    # The person already had an earlier referral (received before this one, or at the same
+    # time with a lower id). Kept by the database's own triggers (migration 0019) whenever a
+    # referral is added, moved to another person, re-timed or removed; never set by the app.
+    repeat_overdose: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     case: Mapped[Case] = relationship(back_populates="referrals")
     person: Mapped[Person] = relationship(back_populates="referrals")
@@ -527,6 +536,8 @@ class NaloxoneSupply(Correctable, Base):
         one_of("supply_type", vocab.SUPPLY_TYPES),
         one_of("resupply_reason", vocab.RESUPPLY_REASONS),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
+        # A period's kits that count, with their case and quantity, from the index alone.
+        Index("ix_naloxone_supply_report", "supplied_on", "voided_at", "case_id", "quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,13 +13,13 @@ contact and progress count whenever they happened, up to the moment the report i
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from operator import add
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import BigInteger, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -129,10 +129,12 @@ def _normalise_by(by: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 Slice = tuple["int | None", "str | None", "str | None"]  # worker, area, month
+Bucket = tuple[dict[str, int], list[float], list[float]]
 
 
 class _Tally:
-    """Counts per fine slice (worker, area, month), as the database returned them."""
+    """Counts and medians per breakdown row (and for the team, key None), added up while the
+    database's rows per fine slice (worker, area, month) come in."""
 
     COUNTS = (
         "received",
@@ -146,30 +148,32 @@ class _Tally:
         "naloxone_kits",
     )
 
-    def __init__(self) -> None:
-        self.counts: dict[Slice, dict[str, int]] = defaultdict(
-            lambda: dict.fromkeys(self.COUNTS, 0)
-        )
+    def __init__(self, by: tuple[str, ...]) -> None:
+        self.targets = [(b, BREAKDOWNS.index(b)) for b in by]
+        self.counts: dict[GroupKey | None, list[int]] = {}
         self.overdue: dict[tuple[int | None, str | None], int] = {}
-        # Seconds lists per fine slice (SQLite), or medians per (by, key) (PostgreSQL).
-        self.seconds: dict[Slice, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
         self.medians: dict[GroupKey | None, tuple[float | None, float | None]] = {}
 
-    def add(self, s: Slice, **values: int | None) -> None:
-        row = self.counts[s]
-        for k, v in values.items():
-            row[k] += int(v or 0)
+    def groups(self, s: Slice) -> list[GroupKey | None]:
+        """The team and the breakdown rows a fine slice counts in."""
+        return [None] + [(b, s[i]) for b, i in self.targets]
 
-
-def _project(s: Slice, by: str | None) -> Any:
-    return None if by is None else s[BREAKDOWNS.index(by)]
+    def add(self, groups: list[GroupKey | None], first: int, values: tuple[Any, ...]) -> None:
+        """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to these rows."""
+        last = first + len(values)
+        vals = [int(v or 0) for v in values]
+        for g in groups:
+            acc = self.counts.get(g)
+            if acc is None:
+                acc = self.counts[g] = [0] * len(self.COUNTS)
+            acc[first:last] = map(add, acc[first:last], vals)
 
 
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(float(seconds) / 3600, 2)
 
 
-def _median(values: list[float]) -> float | None:
+def _median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
@@ -177,34 +181,18 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _buckets(
-    t: _Tally, by: str | None
-) -> dict[Any, tuple[dict[str, int], list[float], list[float]]]:
-    """The fine slices added up into the rows of one breakdown (or the team, for None)."""
-    out: dict[Any, tuple[dict[str, int], list[float], list[float]]] = {}
-    for s, row in t.counts.items():
-        key = _project(s, by)
-        if key not in out:
-            out[key] = (dict.fromkeys(_Tally.COUNTS, 0), [], [])
-        counts, attempts, contacts = out[key]
-        for k, v in row.items():
-            counts[k] += v
-        if s in t.seconds:
-            attempts.extend(t.seconds[s][0])
-            contacts.extend(t.seconds[s][1])
-    return out
+def _buckets(t: _Tally, by: str | None) -> dict[Any, Bucket]:
+    """The rows of one breakdown (or the team, for None), by key."""
+    return {
+        (None if g is None else g[1]): (dict(zip(_Tally.COUNTS, c, strict=True)), [], [])
+        for g, c in t.counts.items()
+        if (g is None if by is None else g is not None and g[0] == by)
+    }
 
 
-def _figures(
-    t: _Tally,
-    bucket: tuple[dict[str, int], list[float], list[float]] | None,
-    group: GroupKey | None,
-) -> Figures:
-    c, attempts, contacts = bucket or (dict.fromkeys(_Tally.COUNTS, 0), [], [])
-    if t.medians:
-        to_attempt, to_contact = t.medians.get(group, (None, None))
-    else:
-        to_attempt, to_contact = _median(attempts), _median(contacts)
+def _figures(t: _Tally, bucket: Bucket | None, group: GroupKey | None) -> Figures:
+    c = bucket[0] if bucket else dict.fromkeys(_Tally.COUNTS, 0)
+    to_attempt, to_contact = t.medians.get(group, (None, None))
     overdue: int | None = None
     if group is None or group[0] != "month":
         by, key = group or (None, None)
@@ -234,10 +222,19 @@ def _figures(
     )
 
 
+def _seconds(joined: str | None) -> list[int]:
+    return list(map(int, joined.split(","))) if joined else []
+
+
+def _rows(session: Session, stmt: Any) -> Sequence[Any]:
+    """All the rows of ``stmt`` at once (one fetch, not one call per row)."""
+    return session.connection().execute(stmt).all()
+
+
 def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
-    t = _Tally()
+    t = _Tally(by)
     # One range of the cohort index: every per-case fact is a milestone column of the case.
     month = q.month_of(session, Case.referred_at)
     to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
@@ -253,38 +250,27 @@ def _collect(
         func.sum(case((q.engaged_now(), 1), else_=0)).label("engaged"),
         func.count(Case.treatment_referred_at).label("referred"),
         func.count(Case.in_treatment_at).label("in_treatment"),
-    ]
-    # Each slice's seconds, computed in SQL, for the medians of every breakdown row at once
-    # (one pass over the cohort instead of a percentile per grouping set).
-    cols += [
-        q.joined_values(session, to_attempt).label("sa"),
-        q.joined_values(session, to_contact).label("sc"),
+        # Each slice's whole seconds, for the medians of every breakdown row at once (one
+        # pass over the cohort instead of a percentile per grouping set).
+        q.joined_values(session, cast(to_attempt, BigInteger)).label("sa"),
+        q.joined_values(session, cast(to_contact, BigInteger)).label("sc"),
     ]
     cohort = q.in_period(Case.referred_at, period)
     # The team's and each breakdown row's seconds, gathered as the rows come.
-    seconds: dict[GroupKey | None, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
-    targets = [(b, BREAKDOWNS.index(b)) for b in by]
-    for r in session.connection().execute(
-        select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
+    seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
+    for r in _rows(
+        session, select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
     ):
-        s = (r.worker, r.area, r.month)
-        t.add(
-            s,
-            received=r.received,
-            attempted=r.attempted,
-            contacted=r.contacted,
-            first_attempt_in_time=r.in_time,
-            engaged=r.engaged,
-            referred=r.referred,
-            in_treatment=r.in_treatment,
-        )
-        sa = [float(x) for x in r.sa.split(",")] if r.sa else []
-        sc = [float(x) for x in r.sc.split(",")] if r.sc else []
-        for gk in (None, *((b, s[i]) for b, i in targets)):
-            lists = seconds[gk]
+        groups = t.groups((r[0], r[1], r[2]))
+        t.add(groups, 0, tuple(r[3:10]))
+        sa, sc = _seconds(r.sa), _seconds(r.sc)
+        for g in groups:
+            lists = seconds.get(g)
+            if lists is None:
+                lists = seconds[g] = ([], [])
             lists[0].extend(sa)
             lists[1].extend(sc)
-    t.medians = {gk: (_median(a), _median(c)) for gk, (a, c) in seconds.items()}
+    t.medians = {g: (_median(a), _median(c)) for g, (a, c) in seconds.items()}
 
     rep = (
         q.repeat_referrals(session, period)
@@ -295,26 +281,33 @@ def _collect(
         )
         .subquery()
     )
-    for r in session.execute(
+    repeats = _Tally.COUNTS.index("repeat_overdoses")
+    for r in _rows(
+        session,
         select(rep.c.worker, rep.c.area, rep.c.month, func.count()).group_by(
             rep.c.worker, rep.c.area, rep.c.month
-        )
+        ),
     ):
-        t.add((r[0], r[1], r[2]), repeat_overdoses=r[3])
+        t.add(t.groups((r[0], r[1], r[2])), repeats, (r[3],))
 
     kit_month = q.month_of(session, NaloxoneSupply.supplied_on)
-    for r in session.execute(
-        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
-        .join(Case, Case.id == NaloxoneSupply.case_id)
-        .where(q.kits_in(period))
-        .group_by(Case.assigned_worker_id, Case.area, kit_month)
+    kits = _Tally.COUNTS.index("naloxone_kits")
+    for r in _rows(
+        session,
+        q.case_slice_hint(
+            select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+            .join(Case, Case.id == NaloxoneSupply.case_id)
+            .where(q.kits_in(period))
+            .group_by(Case.assigned_worker_id, Case.area, kit_month)
+        ),
     ):
-        t.add((r[0], r[1], r[2]), naloxone_kits=r[3])
+        t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
 
-    for r in session.execute(
+    for r in _rows(
+        session,
         select(Case.assigned_worker_id, Case.area, func.count())
         .where(*q.overdue_now(now))
-        .group_by(Case.assigned_worker_id, Case.area)
+        .group_by(Case.assigned_worker_id, Case.area),
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
     return t
