@@ -39,6 +39,15 @@ _PARAMETERS_PER_STATEMENT = 30_000
 _BUILD_CACHE_KIB = 64 * 1024
 # The trigram search tables kept by triggers on a table the demo writes (migration 0017).
 _SEARCH_INDEXES = {"person": "person_search"}
+# The triggers that keep each referral's repeat flag (migration 0019) probe the person's
+# referrals through an index: with the indexes deferred, each insert would scan the table. They
+# are deferred too, and the flags set once at the end by one window over the referrals.
+_REPEAT_TRIGGERS = "referral_repeat_%"
+_REPEAT_FLAGS = (
+    "UPDATE referral SET repeat_overdose = (f.n > 1) FROM ("
+    "SELECT id, row_number() OVER (PARTITION BY person_id ORDER BY received_at, id) AS n "
+    "FROM referral) AS f WHERE referral.id = f.id AND referral.repeat_overdose IS NOT (f.n > 1)"
+)
 
 
 class _Loader:
@@ -130,6 +139,12 @@ def _drop_indexes(conn: Connection, tables: Sequence[str]) -> list[str]:
                     "AND name = ? AND tbl_name = ?",
                     (f"{search}_insert", table),
                 ).all()
+        if "referral" in tables:
+            rows += conn.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'referral' AND name LIKE ?",
+                (_REPEAT_TRIGGERS,),
+            ).all()
         for kind, name, _sql in rows:
             conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
     log.debug("Demonstration data: %d indexes and triggers deferred to the end", len(rows))
@@ -146,3 +161,5 @@ def _remake_indexes(conn: Connection, statements: list[str]) -> None:
         for search in _SEARCH_INDEXES.values():
             if any(f" {search}_insert " in sql for sql in statements):
                 conn.exec_driver_sql(f"INSERT INTO {search}({search}) VALUES ('rebuild')")
+        if any(" referral_repeat_" in sql for sql in statements):
+            conn.exec_driver_sql(_REPEAT_FLAGS)
