@@ -11,6 +11,7 @@ the list filters.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QWidget
@@ -122,7 +123,7 @@ def unreached_controls(root: QWidget) -> list[str]:
         QPlainTextEdit,
         QTextEdit,
     )
-    reached = {id(i.object()) for i in walk(root)}
+    reached = {_address(i.object()) for i in walk(root) if i.object() is not None}
     return [
         f"{type(w).__name__} {w.objectName()!r}"
         for w in root.findChildren(QWidget)
@@ -130,7 +131,7 @@ def unreached_controls(root: QWidget) -> list[str]:
         and w.isVisibleTo(root)
         and w.isVisible()
         and w.focusPolicy() != Qt.FocusPolicy.NoFocus
-        and id(w) not in reached
+        and _address(w) not in reached
         and not _inside_composite(w, root)
     ]
 
@@ -144,3 +145,8 @@ def _inside_composite(widget: QWidget, root: QWidget) -> bool:
             return True
         parent = parent.parentWidget()
     return False
+
+
+def _address(obj: object) -> int:
+    # Python wrappers of one C++ object can come and go: compare the C++ objects.
+    return int(shiboken6.getCppPointer(obj)[0])

@@ -108,6 +108,44 @@ def test_dialogs_opened_from_a_case_and_the_caseload(ui_db, team, caseload, qtbo
     assert problems == {}, pformat(problems)
 
 
+def test_dialogs_of_intake_letters_help_and_the_lock(ui_db, team, caseload, qtbot, tmp_path):
+    from followup.intake.importer import import_file
+    from followup.ui.help.about import AboutDialog
+    from followup.ui.help.guide import GuideDialog
+    from followup.ui.help.keys_dialog import ShortcutsDialog
+    from followup.ui.intake.import_dialog import ImportSummaryDialog
+    from followup.ui.intake.import_preview import ImportPreviewDialog
+    from followup.ui.letters.dialog import NewLetterDialog
+    from followup.ui.shell.idle_lock import LockScreen
+    from followup.ui.shell.org_setup import OrgSetupDialog
+    from followup.ui.shortcuts import SHORTCUTS
+    from tests.intake.helpers import row, write_csv
+
+    lead = team["lead"]
+    path = write_csv(
+        tmp_path / "police.csv", [row(police_reference="TST-A11Y-1"), row(police_reference="")]
+    )
+    preview = import_file(ui_db, lead, path, dry_run=True)
+    summary = import_file(ui_db, lead, path)
+    dialogs = {
+        "import preview": ImportPreviewDialog(preview),
+        "import summary": ImportSummaryDialog(summary),
+        "new letter": NewLetterDialog(ui_db, lead, caseload["TST-0001"]),
+        "organisation": OrgSetupDialog(ui_db, team["admin"]),
+        "lock screen": LockScreen(),
+        "about": AboutDialog(ui_db),
+        "guide": GuideDialog(),
+        "shortcuts": ShortcutsDialog(SHORTCUTS),
+    }
+    problems = {}
+    for name, dialog in dialogs.items():
+        shown(qtbot, dialog)
+        settled(qtbot, dialog)
+        if unnamed := unnamed_controls(dialog) + unreached_controls(dialog):
+            problems[name] = unnamed
+    assert problems == {}, pformat(problems)
+
+
 def test_the_filter_lists_are_named_by_what_they_filter(ui_db, team, caseload, qtbot):
     window = window_for(qtbot, ui_db, team["lead"])
     window.show_view(list(window.views).index("Caseload"))

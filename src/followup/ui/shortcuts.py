@@ -53,10 +53,6 @@ class Shortcut:
     scope: Scope = Scope.WINDOW
     group: str = "Cases"
 
-    @property
-    def key_text(self) -> str:
-        return " or ".join(self.keys)
-
 
 NEW_ATTEMPT = Shortcut(
     "New contact attempt",
@@ -65,7 +61,7 @@ NEW_ATTEMPT = Shortcut(
 )
 FIND_CASE = Shortcut("Find a case", ("Ctrl+F",), "Anywhere: goes to the caseload's search box")
 REFRESH = Shortcut(
-    "Read again", ("F5",), "Reads the case or the view in front again from the database"
+    "Refresh", ("F5",), "Reads the case or the view in front again from the database"
 )
 CLOSE_CASE = Shortcut("Close the case", ("Ctrl+W",), "Closes the case in front")
 SAVE_FORM = Shortcut(

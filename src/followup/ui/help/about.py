@@ -120,9 +120,8 @@ def database_in_use(db: Database) -> str:
 
 def about_html(db: Database) -> str:
     e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(lib.name)}</td><td>{e(_version(lib.package))}</td><td>{e(lib.licence)}</td></tr>"
-        for lib in LIBRARIES
+    libraries = "".join(
+        f"<li>{e(lib.name)} {e(_version(lib.package))}: {e(lib.licence)}</li>" for lib in LIBRARIES
     )
     fonts = "".join(
         f"<li>{e(font.name)} ({e(name)}): {e(font.licence)}; licence text in "
@@ -136,9 +135,7 @@ def about_html(db: Database) -> str:
         f"<h3>Database in use</h3><p>{e(database_in_use(db))}</p>"
         f"<h3>Fonts shipped with Followup</h3><ul>{fonts}</ul>"
         f"<h3>Data shipped with Followup</h3><ul>{data}</ul>"
-        "<h3>Libraries</h3>"
-        "<table cellpadding='3'><tr><th align='left'>Library</th><th align='left'>Version</th>"
-        f"<th align='left'>Licence</th></tr>{rows}</table>"
+        f"<h3>Libraries, with their versions and licences</h3><ul>{libraries}</ul>"
     )
 
 

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -29,7 +28,7 @@ COLUMNS = ("Keys", "Action", "Where it works")
 
 def native_keys(shortcut: Shortcut) -> str:
     """The keys as this computer writes them (Ctrl on Windows and Linux)."""
-    return " or ".join(
+    return ", ".join(
         QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in shortcut.keys
     )
 
@@ -56,10 +55,11 @@ class ShortcutsDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.table.setItem(row, col, item)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # A short table: sized to its words once (room for the focus ring), the last stretched.
+        self.table.resizeColumnsToContents()
+        for col in (0, 1):
+            self.table.setColumnWidth(col, self.table.columnWidth(col) + 16)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.resizeRowsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
