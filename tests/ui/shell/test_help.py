@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMenu
 
-from followup.db.engine import sqlite_path
+from followup.db.engine import sqlite_path, where_it_is
 from followup.ui.help.about import AboutDialog
 from followup.ui.help.guide import GuideDialog
 from followup.ui.help.keys_dialog import ShortcutsDialog
@@ -76,7 +76,8 @@ def test_about_names_the_version_the_database_file_and_the_licences(ui_db, team,
 
 
 def test_about_shows_a_team_server_without_its_password(qtbot):
-    server = SimpleNamespace(url="postgresql+psycopg://wendy:s3cret-Pa55@db.example:5432/team")
+    url = "postgresql+psycopg://wendy:s3cret-Pa55@db.example:5432/team"
+    server = SimpleNamespace(location=where_it_is(url))  # the server's Database says this
     dialog = AboutDialog(server)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     text = dialog.text.toPlainText()
@@ -160,3 +161,11 @@ def test_the_window_lists_only_what_its_user_may_use(ui_db, team, qtbot):
     names = [name for _k, name, _w in dialog.rows()]
     assert "Import referrals…" not in names  # an administrator imports nothing
     assert "Go to Users" in names
+
+
+def test_about_names_the_database_on_each_backend(ui_any_db, team, qtbot):
+    window = make_window(qtbot, ui_any_db, team["worker1"])
+    text = trigger(window, "About Followup").text.toPlainText()
+    assert ui_any_db.location in text
+    if not ui_any_db.is_sqlite:
+        assert ui_any_db.location.startswith("Server: postgresql")

@@ -105,3 +105,15 @@ def test_f5_reads_the_case_in_front_again(ui_db, team, caseload, qtbot):
         s.get(m.Person, page.detail.person_id).first_name = "Renamed"
     press(qtbot, window, Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier)
     qtbot.waitUntil(lambda: "Renamed McTestface" in page.header.text(), timeout=WAIT)
+
+
+def test_behind_the_lock_screen_the_keys_do_nothing(ui_db, team, caseload, qtbot):
+    from followup.ui.shell.idle_lock import IdleLock
+
+    window = make_window(qtbot, ui_db, team["lead"])
+    window.idle_lock = IdleLock(window, ui_db, team["lead"])
+    window.idle_lock.lock()
+    for name in ("User guide", "Find a case", "Go to Inbox"):
+        window.actions_by_name[name].trigger()
+    assert window.help.dialog is None
+    assert window.sidebar.currentItem().text() == "My work"

@@ -13,9 +13,7 @@ from importlib import metadata, resources
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
-from sqlalchemy.engine import make_url
 
-from followup.db.engine import sqlite_path
 from followup.ui.widgets.screens import fit_to_screen
 
 if TYPE_CHECKING:
@@ -109,13 +107,7 @@ def shipped_fonts() -> list[tuple[str, Bundled]]:
 
 def database_in_use(db: Database) -> str:
     """The SQLite file's path, or the server's URL with the password hidden."""
-    path = sqlite_path(db.url)
-    if path is not None:
-        return f"SQLite file: {path}"
-    url = make_url(db.url)
-    if url.get_backend_name() == "sqlite":
-        return "SQLite, in memory"
-    return f"Server: {url.render_as_string(hide_password=True)}"
+    return db.location
 
 
 def about_html(db: Database) -> str:

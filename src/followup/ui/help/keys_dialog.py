@@ -70,7 +70,10 @@ class ShortcutsDialog(QDialog):
         fit_to_screen(self, 760, 560)
 
     def rows(self) -> list[tuple[str, str, str]]:
-        return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
-        ]
+        """Each row as shown: keys, action, where it works."""
+
+        def cell(r: int, c: int) -> str:
+            item = self.table.item(r, c)
+            return item.text() if item is not None else ""
+
+        return [(cell(r, 0), cell(r, 1), cell(r, 2)) for r in range(self.table.rowCount())]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -303,7 +304,7 @@ class MainWindow(QMainWindow):
             cases_menu.addAction(self._action(shortcut, slot))
         views_menu = self.menuBar().addMenu("&Views")
         for n, shortcut in enumerate(keys.view_shortcuts(self._specs)):
-            views_menu.addAction(self._action(shortcut, lambda n=n: self.show_view(n)))
+            views_menu.addAction(self._action(shortcut, partial(self.show_view, n)))
         if actor.can("import"):
             from followup.ui.intake.import_menu import ImportMenu
 
@@ -326,7 +327,12 @@ class MainWindow(QMainWindow):
         self.help = HelpMenu(self, self._action)
 
     def _action(self, shortcut: keys.Shortcut, slot: Callable[[], object]) -> QAction:
-        action = keys.add_action(self, shortcut, slot)
+        def unless_locked() -> None:
+            # Behind the lock screen the keys do nothing: no case, view or dialog shows.
+            if self.idle_lock is None or not self.idle_lock.locked:
+                slot()
+
+        action = keys.add_action(self, shortcut, unless_locked)
         self.actions_by_name[shortcut.name] = action
         return action
 
