@@ -155,3 +155,29 @@ def test_the_filter_lists_are_named_by_what_they_filter(ui_db, team, caseload, q
     assert names["Status"] == "ComboBox"
     assert names["Worker"] == "ComboBox"
     assert "All open" not in names  # the value is not what the list is called
+
+
+def test_the_walk_finds_what_a_screen_reader_could_not_name(qtbot):
+    from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QPushButton
+
+    from followup.ui.widgets.named import label_for
+
+    root = QWidget()
+    form = QFormLayout(root)
+    root.search = QLineEdit()  # no label, no name
+    root.filter = QComboBox()  # only its value, "All open", would be read
+    root.filter.addItem("All open")
+    root.filter.setAccessibleName("Status")  # not enough on Linux: no label points at it
+    root.icon = QPushButton()  # a button without words
+    for widget in (root.search, root.filter, root.icon):
+        form.addRow(widget)
+    shown(qtbot, root)
+    assert sorted(unnamed_controls(root)) == [
+        "Button QWidget.icon (QPushButton)",
+        "ComboBox QWidget.filter (QComboBox)",
+        "EditableText QWidget.search (QLineEdit)",
+    ]
+    root.search.setAccessibleName("Search cases")
+    form.addRow(label_for("Status", root.filter))
+    root.icon.setAccessibleName("Refresh")
+    assert unnamed_controls(root) == []
