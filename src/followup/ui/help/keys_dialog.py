@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -59,7 +60,7 @@ class ShortcutsDialog(QDialog):
         self.table.resizeColumnsToContents()
         for col in (0, 1):
             self.table.setColumnWidth(col, self.table.columnWidth(col) + 16)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -68,6 +69,11 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         fit_to_screen(self, 760, 560)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The last column's width is known only now: long sentences wrap onto a second line.
+        self.table.resizeRowsToContents()
 
     def rows(self) -> list[tuple[str, str, str]]:
         """Each row as shown: keys, action, where it works."""
