@@ -64,6 +64,7 @@ __all__ = [
     "explain_connection_error",
     "make_engine",
     "sqlite_path",
+    "where_it_is",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,18 @@ def describe(url: str | URL) -> str:
     if u.get_backend_name() == "sqlite":
         return f"the database file {u.database}"
     return f"the PostgreSQL database {u.database} on {u.host or 'localhost'}:{u.port or 5432}"
+
+
+def where_it_is(url: str | URL) -> str:
+    """The database as a person finds it again: the SQLite file's path, or the server's URL
+    with any password shown as ``***`` (for Help › About)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"SQLite file: {path}"
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return "SQLite, in memory"
+    return f"Server: {u.render_as_string(hide_password=True)}"
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -385,6 +398,11 @@ class Database:
     @property
     def description(self) -> str:
         return describe(self.url)
+
+    @property
+    def location(self) -> str:
+        """The file's path or the server's URL, password hidden (see ``where_it_is``)."""
+        return where_it_is(self.url)
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

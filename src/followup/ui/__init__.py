@@ -1,6 +1,8 @@
 """The desktop app (Qt): main window, views, item models, dialogs and background tasks.
 
-Nothing outside this package imports Qt.
+Nothing outside this package imports Qt. ``shortcuts`` is the one list of keyboard shortcuts
+(the main window's actions and Help › Keyboard shortcuts are made from it); ``help`` is the
+Help menu: user guide, shortcuts, About.
 """
 
 __all__ = [
@@ -8,9 +10,11 @@ __all__ = [
     "case",
     "caseload",
     "dashboard",
+    "help",
     "intake",
     "letters",
     "shell",
+    "shortcuts",
     "system_libs",
     "tasks",
     "widgets",

@@ -168,12 +168,15 @@ def test_enter_and_double_click_open_the_case(ui_db, team, caseload, make_view, 
     assert view.opened == [caseload["TST-0002"], caseload["TST-0001"]]
 
 
-def test_ctrl_f_focuses_the_search_box(ui_db, team, caseload, make_view, qtbot):
+def test_focus_search_puts_the_cursor_in_the_search_box(ui_db, team, caseload, make_view, qtbot):
+    # Ctrl+F is the main window's (it works with a case open): tests/ui/shell/test_shortcuts.py
     view = make_view(ui_db, team["lead"])
     view.activateWindow()
+    view.search.setText("Testy")
     view.table.setFocus()
-    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    view.focus_search()
     qtbot.waitUntil(view.search.hasFocus, timeout=WAIT)
+    assert view.search.selectedText() == "Testy"
 
 
 def test_model_is_lazy_and_drops_superseded_answers(ui_db, team, caseload, qtbot):

@@ -43,6 +43,7 @@ from followup.audit.search import AuditFilters, AuditRow, AuditUser
 from followup.ui.tasks import LatestOnly, TaskRunner, Ticket, message_to
 from followup.ui.widgets.dates import date_of
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.named import label_for
 from followup.uktime import DATE_TIME_SECONDS_FORMAT, QT_DATE_FORMAT, to_uk, uk_local_to_utc
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ class AuditView(QWidget):
         self.model = AuditModel(db, actor, self._runner, self)
 
         self.user_filter = QComboBox()
-        self.user_filter.setAccessibleName("User")
+        self.user_label = label_for("User", self.user_filter, "Shows only this user's events")
         self.user_filter.addItem("Anyone", None)
         self.case_filter = QLineEdit(placeholderText="Case number")
         self.case_filter.setValidator(QIntValidator(1, 2_000_000_000, self))
@@ -248,7 +249,9 @@ class AuditView(QWidget):
         self.case_filter.setMaximumWidth(130)
         self.case_filter.setAccessibleName("Case number")
         self.action_filter = QComboBox()
-        self.action_filter.setAccessibleName("Action")
+        self.action_label = label_for(
+            "Action", self.action_filter, "Shows only events of this kind"
+        )
         self.action_filter.addItem("Any action", None)
         for action in vocab.AUDIT_ACTIONS:
             self.action_filter.addItem(vocab.label(action), action)
@@ -277,8 +280,10 @@ class AuditView(QWidget):
             self.table.setColumnWidth(i, width)
 
         filters = QHBoxLayout()
+        filters.addWidget(self.user_label)
         filters.addWidget(self.user_filter)
         filters.addWidget(self.case_filter)
+        filters.addWidget(self.action_label)
         filters.addWidget(self.action_filter)
         filters.addWidget(QLabel("From"))
         filters.addWidget(self.from_date)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -41,6 +40,7 @@ from followup.ui.case.forms import (
     select_data,
     vocab_combo,
 )
+from followup.ui.shortcuts import SAVE_FORM, add_action
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import short_date_time
@@ -117,7 +117,7 @@ class AttemptPanel(CaseSection):
             ("&Method", self.method, 0, 0),
             ("&Outcome", self.outcome, 0, 2),
             ("&When", self.when, 1, 0),
-            ("&Note", self.note, 1, 2),
+            ("No&te", self.note, 1, 2),
         )
         for text, field, grid_row, col in fields:
             label = QLabel(text)
@@ -164,10 +164,7 @@ class AttemptPanel(CaseSection):
         self.number.textChanged.connect(self._update_availability)
         self.save.clicked.connect(self.submit)
         self.note.returnPressed.connect(self.submit)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.submit)
+        self.save_action = add_action(self, SAVE_FORM, self.submit)
 
     # ------------------------------------------------------------------ showing
 

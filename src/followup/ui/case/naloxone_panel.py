@@ -172,7 +172,7 @@ class NaloxonePanel(CaseSection):
             ("&Quantity", self.quantity),
             ("&Recipient", self.recipient),
             ("Supp&ly", self.supply_type),
-            ("Resupply reaso&n", self.resupply_reason),
+            ("Resupply rea&son", self.resupply_reason),
             ("&Batch", self.batch),
         )
         for i, (text, widget) in enumerate(fields):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 from followup.casework import notes
 from followup.casework.detail import CaseDetail
 from followup.ui.case.forms import CaseSection, edit_block_reason, plain_label
+from followup.ui.shortcuts import SAVE_FORM, add_action
 from followup.ui.widgets.messages import InlineMessage
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class NotesPanel(CaseSection):
         self.text.setPlaceholderText(
             "Anything about the case that is not a contact attempt: who said what, a plan, a risk"
         )
-        self.save = QPushButton("Add &note")
+        self.save = QPushButton("Add no&te")
         self.save.setToolTip("Ctrl+Enter")
         self.count = plain_label("", selectable=False)
         self.message = InlineMessage()
@@ -70,8 +69,7 @@ class NotesPanel(CaseSection):
         )
         layout.addStretch(1)
         self.save.clicked.connect(self.submit)
-        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self, self.submit)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_action = add_action(self, SAVE_FORM, self.submit)
 
     def show_detail(self, detail: CaseDetail) -> None:
         blocked = edit_block_reason(detail)

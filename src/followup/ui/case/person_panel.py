@@ -109,7 +109,7 @@ class PersonPanel(CaseSection):
         form.addRow("&Description", self.description)
         form.addRow("Date of &birth", self.date_of_birth)
         form.addRow("&Gender", self.gender)
-        form.addRow("&NHS number", self.fields["nhs_number"])
+        form.addRow("NHS n&umber", self.fields["nhs_number"])
         form.addRow("&Address", self.address)
         form.addRow("&Postcode", self.fields["postcode"])
         form.addRow("", self.no_fixed_abode)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QScrollArea,
@@ -215,8 +215,6 @@ class CaseView(QWidget):
                 self.lifecycle.message,
             )
         )
-        shortcut = QShortcut(QKeySequence("Ctrl+L"), self, self.focus_quick_log)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self._runner.run(
             lambda: open_case_data(db, actor, case_id), self._opened, self._fail, name="open case"

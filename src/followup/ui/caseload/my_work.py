@@ -36,6 +36,7 @@ from followup.casework.my_work import WorkItem, WorkList, work_list
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.named import label_for
 from followup.uktime import short_date_time
 
 if TYPE_CHECKING:
@@ -154,14 +155,14 @@ class MyWorkView(QWidget):
         font.setBold(True)
         title.setFont(font)
         self.worker = QComboBox()
-        self.worker.setAccessibleName("Whose work")
+        self.worker_label = label_for("Whose work", self.worker, "Shows this worker's list")
         self.worker.addItem(f"{actor.display_name} (me)", actor.id)
         self.worker.setVisible(actor.can("view_all_cases"))
+        self.worker_label.setVisible(actor.can("view_all_cases"))
         self.worker.setMinimumWidth(220)
         self.summary = QLabel("Loading…")
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("F5")
-        self.refresh_button.setShortcut("F5")
         self.message = InlineMessage()
         self.acknowledge_button = QPushButton("Acknowledge new overdose")
         self.acknowledge_button.setToolTip(
@@ -184,6 +185,7 @@ class MyWorkView(QWidget):
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(16)
+        top.addWidget(self.worker_label)
         top.addWidget(self.worker)
         top.addWidget(self.summary, 1)
         top.addWidget(self.acknowledge_button)

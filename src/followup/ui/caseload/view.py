@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +31,7 @@ from followup.ui.caseload.model import COLUMNS, DUE_COLUMN, CaseloadModel
 from followup.ui.caseload.reassign import ReassignBar
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.named import label_for
 from followup.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
@@ -93,18 +93,27 @@ class CaseloadView(QWidget):
         )
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Ctrl+F")
+        self.search.setAccessibleName("Search cases")
+        self.search.setAccessibleDescription(
+            "Type part of a name, a police reference, an NHS number or a phone number"
+        )
         self.search.setMinimumWidth(320)
         self.status_filter = QComboBox()
         self.status_filter.addItem("All open", vocab.OPEN_STATUSES)
         for status in vocab.CASE_STATUSES:
             self.status_filter.addItem(vocab.label(status), (status,))
         self.status_filter.addItem("All statuses", ())
-        self.status_filter.setAccessibleName("Status")
+        self.status_label = label_for(
+            "Status", self.status_filter, "Shows only the cases with this status"
+        )
         self.worker_filter = QComboBox()
-        self.worker_filter.setAccessibleName("Worker")
+        self.worker_label = label_for(
+            "Worker", self.worker_filter, "Shows only the cases of this worker"
+        )
         self.worker_filter.addItem("All workers", ALL_WORKERS)
         self.worker_filter.addItem("Unassigned", UNASSIGNED)
         self.worker_filter.setVisible(actor.can("view_all_cases"))
+        self.worker_label.setVisible(actor.can("view_all_cases"))
         self.overdue_only = QCheckBox("Overdue only")
         self.count_label = QLabel("")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -125,7 +134,9 @@ class CaseloadView(QWidget):
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_label)
         filters.addWidget(self.status_filter)
+        filters.addWidget(self.worker_label)
         filters.addWidget(self.worker_filter)
         filters.addWidget(self.overdue_only)
         filters.addWidget(self.count_label)
@@ -149,7 +160,6 @@ class CaseloadView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self.reassign.update_selection)
         self.model.modelReset.connect(self.reassign.update_selection)
         self.reassign.moved.connect(self.refresh)
-        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
 
         if actor.can("view_all_cases"):
             self._load_workers()

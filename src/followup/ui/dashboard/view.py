@@ -43,6 +43,7 @@ from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_
 from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.named import label_for
 from followup.uktime import QT_DATE_FORMAT, long_date, short_date_time, uk_today
 
 if TYPE_CHECKING:
@@ -114,14 +115,16 @@ class DashboardView(QWidget):
 
         # -- period and exports
         self.period_choice = QComboBox()
-        self.period_choice.setAccessibleName("Period")
+        period_label = label_for(
+            "Period", self.period_choice, "The figures below are for this period"
+        )
         self.period_choice.addItems(PERIOD_CHOICES)
         self.first_day = self._date_edit("First day")
         self.last_day = self._date_edit("Last day")
         self.to_label = QLabel("to")
         self.export_buttons: dict[str, QPushButton] = {}
         top = QHBoxLayout()
-        top.addWidget(QLabel("Period"))
+        top.addWidget(period_label)
         top.addWidget(self.period_choice)
         top.addWidget(self.first_day)
         top.addWidget(self.to_label)

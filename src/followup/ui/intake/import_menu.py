@@ -20,6 +20,7 @@ from followup.intake.importer import ImportSummary
 from followup.settings import AppPaths
 from followup.ui.intake.folder_watcher import FolderWatcher, ImportFolderDialog, results_text
 from followup.ui.intake.import_dialog import ImportFlow
+from followup.ui.shortcuts import IMPORT_REFERRALS
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -55,7 +56,7 @@ class ImportMenu(QObject):
 
         menu = window.menuBar().addMenu("&Import")
         self.import_action = QAction("Import referrals…", window)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setShortcuts([QKeySequence(k) for k in IMPORT_REFERRALS.keys])
         self.import_action.setStatusTip("Import a police referral file (CSV or JSON)")
         self.import_action.triggered.connect(lambda: self.flow.start())
         self.folder_action = QAction("Import folder…", window)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -49,6 +49,7 @@ from followup.ui.intake.inbox_data import (
 from followup.ui.intake.match_dialog import MatchDialog
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.named import label_for
 from followup.ui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
@@ -197,7 +198,6 @@ class InboxView(QWidget):
         self.take_button = QPushButton("Take case")
         self.take_button.setToolTip("Put the selected case in your own caseload")
         self.worker_choice = QComboBox()
-        self.worker_choice.setAccessibleName("Worker to assign to")
         self.worker_choice.setMinimumWidth(180)
         # Wide enough for "Testworker One — 12 open, 3 overdue" once the loads have arrived.
         self.worker_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -206,7 +206,9 @@ class InboxView(QWidget):
         self.refresh_button.setToolTip("F5")
         can_assign = actor.can("assign")
         self.take_button.setVisible(actor.can("take_case") and not can_assign)
-        assign_label = QLabel("Assign selected to:")
+        assign_label = label_for(
+            "Assign selected to:", self.worker_choice, "The worker the selected cases go to"
+        )
         for widget in (assign_label, self.worker_choice, self.assign_button):
             widget.setVisible(can_assign)
         case_buttons = QHBoxLayout()
@@ -278,7 +280,6 @@ class InboxView(QWidget):
         self.worker_choice.currentIndexChanged.connect(self._update_buttons)
         self.matches_table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.merges_table.selectionModel().selectionChanged.connect(self._update_buttons)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         self._update_buttons()
         if can_assign:
             self._load_workers()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -165,7 +164,6 @@ class RejectedView(QWidget):
         self.dismiss_reason.textChanged.connect(self._update_buttons)
         self.editor.textChanged.connect(self._update_buttons)
         self.refresh_button.clicked.connect(self.refresh)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         self._show_selected()
         RefreshWhenShown(self, self.refresh, every_show=True)
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from followup.access import Actor
 from followup.errors import FollowupError
 from followup.settings import load_local_settings, save_local_settings
+from followup.ui import shortcuts as keys
 from followup.ui.tasks import RefreshWhenShown, refresher, wait_for_tasks
 from followup.ui.widgets.screens import geometry_text, restore_geometry
 
@@ -283,30 +285,95 @@ class MainWindow(QMainWindow):
         self.database_label = QLabel(f"Database: {db.description}")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.database_label)
-        if actor.can("import"):
-            from followup.ui.intake.import_menu import ImportMenu
-
-            self.imports = ImportMenu(self, db, actor)
-            self.imports.imported.connect(self._refresh_views)
 
         self.cases.case_changed.connect(self._refresh_views)
         self.cases.all_closed.connect(self.show_views)
         self.sidebar.itemClicked.connect(self.show_views)
         self.sidebar.currentRowChanged.connect(self.show_views)
+        # Every shortcut is an action of this window (made from followup.ui.shortcuts, which
+        # Help › Keyboard shortcuts lists), so it works wherever the focus is, a case included.
+        self.shortcut_list = keys.window_shortcuts(self._specs, can_import=actor.can("import"))
+        self.actions_by_name: dict[str, QAction] = {}
+        cases_menu = self.menuBar().addMenu("&Cases")
+        for shortcut, slot in (
+            (keys.NEW_ATTEMPT, self.new_contact_attempt),
+            (keys.FIND_CASE, self.find_case),
+            (keys.REFRESH, self.read_again),
+            (keys.CLOSE_CASE, self._close_current_case),
+        ):
+            cases_menu.addAction(self._action(shortcut, slot))
+        views_menu = self.menuBar().addMenu("&Views")
+        for n, shortcut in enumerate(keys.view_shortcuts(self._specs)):
+            views_menu.addAction(self._action(shortcut, partial(self.show_view, n)))
+        if actor.can("import"):
+            from followup.ui.intake.import_menu import ImportMenu
+
+            self.imports = ImportMenu(self, db, actor)
+            self.imports.imported.connect(self._refresh_views)
+            self.actions_by_name[keys.IMPORT_REFERRALS.name] = self.imports.import_action
         account = self.menuBar().addMenu("&Account")
-        self.sign_out_action = account.addAction("&Sign out")
-        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action = self._action(keys.SIGN_OUT, self.sign_out)
+        self.sign_out_action.setText("&Sign out")
         self.sign_out_action.setStatusTip(
             "Sign out without quitting: your unsaved work is kept, and anyone can sign in"
         )
-        self.sign_out_action.triggered.connect(self.sign_out)
-        self.switch_user_action = account.addAction("S&witch user…")
-        self.switch_user_action.setShortcut(QKeySequence("Ctrl+Shift+U"))
+        account.addAction(self.sign_out_action)
+        self.switch_user_action = self._action(keys.SWITCH_USER, self.sign_out)
+        self.switch_user_action.setText("S&witch user…")
         self.switch_user_action.setStatusTip("Let someone else sign in; your unsaved work is kept")
-        self.switch_user_action.triggered.connect(self.sign_out)
-        QShortcut(QKeySequence("Ctrl+W"), self, self._close_current_case)
-        for n in range(min(len(self.views), 9)):
-            QShortcut(QKeySequence(f"Alt+{n + 1}"), self, lambda n=n: self.show_view(n))
+        account.addAction(self.switch_user_action)
+        from followup.ui.help.menu import HelpMenu
+
+        self.help = HelpMenu(self, self._action)
+
+    def _action(self, shortcut: keys.Shortcut, slot: Callable[[], object]) -> QAction:
+        def unless_locked() -> None:
+            # Behind the lock screen the keys do nothing: no case, view or dialog shows.
+            if self.idle_lock is None or not self.idle_lock.locked:
+                slot()
+
+        action = keys.add_action(self, shortcut, unless_locked)
+        self.actions_by_name[shortcut.name] = action
+        return action
+
+    def case_in_front(self) -> CaseView | None:
+        """The opened case the user is looking at, if any."""
+        from followup.ui.case.view import CaseView
+
+        page = self.cases.currentWidget()
+        return page if self.cases.isVisible() and isinstance(page, CaseView) else None
+
+    def new_contact_attempt(self) -> None:
+        case = self.case_in_front()
+        if case is None:
+            self.statusBar().showMessage("Open a case first, then log a contact attempt.", 10_000)
+            return
+        case.focus_quick_log()
+
+    def find_case(self) -> None:
+        """Show the caseload and put the cursor in its search box."""
+        if "Caseload" not in self._specs:
+            self.statusBar().showMessage("Your role has no caseload to search.", 10_000)
+            return
+        self.show_view(list(self._specs).index("Caseload"))
+        self.show_views()
+        view = self.views["Caseload"]
+        focus = getattr(view, "focus_search", None)
+        if callable(focus):
+            focus()
+
+    def read_again(self) -> None:
+        """F5: the case the cursor is in, else the view in front, is read again."""
+        case = self.case_in_front()
+        focus = self.focusWidget()
+        if case is not None and (
+            not self.stack.isVisible() or (focus is not None and case.isAncestorOf(focus))
+        ):
+            case.reload()
+            return
+        refresh = getattr(self.current_view(), "refresh", None)
+        if callable(refresh):
+            refresh()
 
     def _build_view(self, title: str) -> QWidget:
         view = self._specs[title].build(self._ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QIcon
@@ -85,8 +86,11 @@ def set_role(widget: QWidget, role: StyleRole) -> None:
 
 
 def style_sheet() -> str:
-    """The text of ``resources/followup.qss``."""
-    return resources.files("followup").joinpath("resources/followup.qss").read_text("utf-8")
+    """The text of ``resources/followup.qss``, its images' paths made absolute."""
+    folder = resources.files("followup").joinpath("resources")
+    text = folder.joinpath("followup.qss").read_text("utf-8")
+    # The sheet names its images from resources/ ("url(icons/…)"); Qt opens them by path.
+    return text.replace("url(icons/", f"url({Path(str(folder)).as_posix()}/icons/")
 
 
 def app_icon() -> QIcon:
