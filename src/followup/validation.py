@@ -9,11 +9,13 @@ valid, so demonstrations and tests never need a real person's number.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import phonenumbers
 from stdnum.exceptions import ValidationError
 from stdnum.gb import nhs
+
+from followup.uktime import uk_today
 
 __all__ = [
     "date_of_birth_problem",
@@ -132,7 +134,7 @@ def parse_uk_date(value: str) -> date:
 
 
 def date_of_birth_problem(born: date, today: date | None = None) -> str | None:
-    today = today or datetime.now().date()
+    today = today or uk_today()
     if born > today:
         return "the date of birth is in the future"
     if born.year < today.year - 120:

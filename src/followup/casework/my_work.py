@@ -19,6 +19,7 @@ from followup.casework.reoverdose import alert_text
 from followup.db.models import Case, Person, person_display_name
 from followup.db.queries import incident_columns
 from followup.errors import PermissionDenied
+from followup.uktime import to_uk
 from followup.vocab import CaseStatus
 
 __all__ = ["BUCKET_ORDER", "WorkItem", "my_work"]
@@ -53,7 +54,8 @@ def my_work(
     if worker_id != actor.id and not actor.can("view_all_cases"):
         raise PermissionDenied("A worker sees only their own work; a team lead can see anyone's.")
     now = now or datetime.now(UTC)
-    local_midnight = (now.astimezone() + timedelta(days=1)).replace(
+    # The end of today on the UK clock, whatever the computer's own time zone.
+    local_midnight = (to_uk(now) + timedelta(days=1)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     rows = session.execute(
