@@ -1,0 +1,92 @@
+"""UK time whatever the computer's zone: the same letters and exports on a host set to UTC
+(Citrix, remote desktops) and on one set to New York as on a laptop in London (the screens:
+tests/ui/test_uk_time.py).
+
+Each test runs with the process's zone changed (``machine_zone``: ``TZ`` and ``time.tzset()``),
+then put back.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+
+import openpyxl
+from sqlalchemy import select
+
+from followup.db import models as m
+from followup.letters.making import create_letter
+from followup.reports.exports import export_cases_csv, export_cases_xlsx
+from followup.uktime import short_date_time
+from tests.letters.helpers import (  # noqa: F401 - fixtures
+    flat,
+    letter_case_fixture,
+    letterhead_set_fixture,
+    pdf_text,
+)
+
+# 14:30 on the UK clock in summer (BST, UTC+1) is 13:30 UTC and 09:30 in New York.
+SUMMER_INCIDENT = datetime(2026, 7, 14, 13, 30, tzinfo=UTC)
+# 23:30 UTC on 14 July is already 15 July in the UK; it is still the 14th in New York.
+LATE_SUMMER_NIGHT = datetime(2026, 7, 14, 23, 30, tzinfo=UTC)
+# A summer appointment far enough ahead never to be in the past.
+APPOINTMENT = datetime(2031, 7, 16, 13, 30, tzinfo=UTC)  # Wednesday, 14:30 BST
+
+
+def test_the_zone_really_changed(machine_zone):
+    """Guard: the fixture moves the computer's clock, so the tests below mean something."""
+    local = SUMMER_INCIDENT.astimezone()  # the computer's zone, as a careless call would use
+    assert local.strftime("%H:%M") == {"UTC": "13:30", "America/New_York": "09:30"}[machine_zone]
+    assert short_date_time(SUMMER_INCIDENT) == "14/07/2026 14:30"
+
+
+def test_letters_say_the_uk_time(machine_zone, database, team, letter_case):
+    with database.session() as s:
+        referral = s.scalars(select(m.Referral).where(m.Referral.case_id == letter_case)).one()
+        referral.incident_at = LATE_SUMMER_NIGHT
+    with database.session() as s:
+        appointment = create_letter(
+            s,
+            team["worker1"],
+            letter_case,
+            "appointment",
+            appointment_time=APPOINTMENT,
+            appointment_place="The Community Centre, 3 High Street, Testtown",
+        )
+        summary = create_letter(s, team["worker1"], letter_case, "treatment_referral")
+    text = flat(pdf_text(appointment.pdf))
+    assert "Wednesday 16 July 2031" in text and "2:30pm" in text
+    assert "1:30pm" not in text and "9:30am" not in text
+    # The incident came in at 00:30 on 15 July, UK time.
+    assert "Incident date 15/07/2026" in flat(pdf_text(summary.pdf))
+
+
+def test_exports_say_the_uk_time(machine_zone, database, team, tmp_path):
+    with database.session() as s:
+        person = m.Person(first_name="Testy", last_name="Summertime", phone="+447700900123")
+        s.add(person)
+        s.flush()
+        s.add(
+            m.Case(
+                person_id=person.id,
+                police_reference="TST-SUMMER",
+                status="new",
+                referred_at=SUMMER_INCIDENT,
+                next_action_due_at=LATE_SUMMER_NIGHT,
+            )
+        )
+    with database.session() as s:
+        export_cases_csv(s, team["lead"], tmp_path / "cases.csv")
+        export_cases_xlsx(s, team["lead"], tmp_path / "cases.xlsx")
+    with open(tmp_path / "cases.csv", encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["referral_received"] == "2026-07-14T14:30+01:00"
+    assert row["next_action_due"] == "2026-07-15T00:30+01:00"
+    sheet = openpyxl.load_workbook(tmp_path / "cases.xlsx")["Cases"]
+    header = [c.value for c in sheet[1]]
+    values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert values["Referral received (UK time)"] == datetime(2026, 7, 14, 14, 30)
+    assert values["Next action due (UK time)"] == datetime(2026, 7, 15, 0, 30)
+    about = openpyxl.load_workbook(tmp_path / "cases.xlsx")["About"]
+    made = next(r[1].value for r in about.iter_rows() if r[0].value == "Made")
+    assert made.endswith("UK time")
