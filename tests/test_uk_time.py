@@ -9,6 +9,7 @@ then put back.
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, datetime
 
 import openpyxl
@@ -16,8 +17,9 @@ from sqlalchemy import select
 
 from followup.db import models as m
 from followup.letters.making import create_letter
+from followup.protection.backup.rotation import automatic_backup
 from followup.reports.exports import export_cases_csv, export_cases_xlsx
-from followup.uktime import short_date_time
+from followup.uktime import now_utc, short_date_time, to_uk
 from tests.letters.helpers import (  # noqa: F401 - fixtures
     flat,
     letter_case_fixture,
@@ -90,3 +92,14 @@ def test_exports_say_the_uk_time(machine_zone, database, team, tmp_path):
     about = openpyxl.load_workbook(tmp_path / "cases.xlsx")["About"]
     made = next(r[1].value for r in about.iter_rows() if r[0].value == "Made")
     assert made.endswith("UK time")
+
+
+def test_backup_names_carry_the_uk_clock(machine_zone, sqlite_database, tmp_path):
+    """A backup made now is named with the UK time, not the computer's (New York is hours
+    behind, so its name would say the wrong day in the evening)."""
+    before = to_uk(now_utc()).replace(tzinfo=None, second=0, microsecond=0)
+    info = automatic_backup(sqlite_database, tmp_path)
+    after = to_uk(now_utc()).replace(tzinfo=None)
+    assert info is not None
+    stamp = re.search(r"-(\d{8}-\d{6})-", info.path.name).group(1)
+    assert before <= datetime.strptime(stamp, "%Y%m%d-%H%M%S") <= after
