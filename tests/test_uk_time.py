@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import openpyxl
 from sqlalchemy import select
 
+from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.letters.making import create_letter
 from followup.protection.backup.rotation import automatic_backup
@@ -103,3 +104,30 @@ def test_backup_names_carry_the_uk_clock(machine_zone, sqlite_database, tmp_path
     assert info is not None
     stamp = re.search(r"-(\d{8}-\d{6})-", info.path.name).group(1)
     assert before <= datetime.strptime(stamp, "%Y%m%d-%H%M%S") <= after
+
+
+def test_due_today_ends_at_uk_midnight(machine_zone, database, team):
+    """At 21:00 BST a case due at 00:30 BST is due tomorrow, though in New York (16:00) it is
+    still that day there."""
+    now = datetime(2026, 7, 14, 20, 0, tzinfo=UTC)
+    due = {"tonight": datetime(2026, 7, 14, 22, 30, tzinfo=UTC), "tomorrow": LATE_SUMMER_NIGHT}
+    ids = {}
+    with database.session() as s:
+        for key, when in due.items():
+            person = m.Person(first_name="Testy", last_name=f"Due{key.title()}")
+            s.add(person)
+            s.flush()
+            case = m.Case(
+                person_id=person.id,
+                police_reference=f"TST-{key}",
+                status="contacting",
+                referred_at=datetime(2026, 7, 13, 9, 0, tzinfo=UTC),
+                assigned_worker_id=team["worker1"].id,
+                next_action_due_at=when,
+            )
+            s.add(case)
+            s.flush()
+            ids[key] = case.id
+    with database.session() as s:
+        buckets = {w.case_id: w.bucket for w in my_work(s, team["worker1"], now=now)}
+    assert buckets[ids["tonight"]] == "today" and buckets[ids["tomorrow"]] == "later"
