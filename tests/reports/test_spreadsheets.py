@@ -14,7 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from followup.cli import main
 from followup.db import models as m
@@ -26,6 +29,7 @@ from followup.reports.exports import (
     export_tables_xlsx,
 )
 from followup.spreadsheets import XLSX_DATE_FORMAT, XLSX_TIME_FORMAT
+from followup.validation import display_phone
 from tests.reports.test_engagement import MARCH, NOW, build_dataset
 
 SUMMER = datetime(2025, 7, 14, 13, 30, tzinfo=UTC)  # 14:30 BST
@@ -262,3 +266,13 @@ def test_the_command_line_writes_both_workbooks(
     made = json.loads(capsys.readouterr().out)
     assert made["kind"] == "tables_xlsx" and made["rows"] == 7
     assert "By area" in openpyxl.load_workbook(tmp_path / "tables.xlsx").sheetnames
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(r"\+447[0-9]{9}", fullmatch=True))
+def test_phones_are_written_as_phonenumbers_writes_them(e164):
+    """The quick way for mobiles gives exactly what phonenumbers' national form gives."""
+    expected = phonenumbers.format_number(
+        phonenumbers.parse(e164, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    assert display_phone(e164) == expected
