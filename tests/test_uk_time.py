@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import openpyxl
 from sqlalchemy import select
 
+import followup
 from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.letters.making import create_letter
@@ -131,3 +133,22 @@ def test_due_today_ends_at_uk_midnight(machine_zone, database, team):
     with database.session() as s:
         buckets = {w.case_id: w.bucket for w in my_work(s, team["worker1"], now=now)}
     assert buckets[ids["tonight"]] == "today" and buckets[ids["tomorrow"]] == "later"
+
+
+def test_no_code_reads_the_computers_own_zone():
+    """Every wall-clock time goes through followup.uktime: no naive now, no bare astimezone(),
+    no localtime, no date.today() (each would follow the computer's zone), and every Qt
+    date-and-time editor is put on the UK clock (followup.ui.widgets.dates.on_uk_clock)."""
+    source = Path(followup.__file__).parent
+    careless = re.compile(
+        r"datetime\.now\(\)|\.astimezone\(\)|time\.localtime|date\.today\(\)|toLocalTime"
+    )
+    found = []
+    for path in sorted(source.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            if careless.search(code):
+                found.append(f"{path.relative_to(source)}:{number}: {line.strip()}")
+            if "QDateTimeEdit(" in code and "on_uk_clock(" not in code and "class " not in code:
+                found.append(f"{path.relative_to(source)}:{number}: {line.strip()}")
+    assert found == []
