@@ -383,3 +383,20 @@ def test_dashboard_and_drill_down_on_each_backend(ui_any_db, team, make_dashboar
     expected = behind(ui_any_db, lead, view, "contact_rate")
     assert listed_ids(view) == expected
     assert view.drill_view.model.total == view.report.totals.contacted == 5
+
+
+def test_a_name_typed_without_a_type_gets_the_type_chosen(monkeypatch, tmp_path, qtbot):
+    """In the save dialog a lead types "march" and picks CSV or Excel: the file gets that type."""
+    for chosen, suffix in (
+        ("Excel workbooks (*.xlsx)", ".xlsx"),
+        ("CSV files for other programs (*.csv)", ".csv"),
+    ):
+        monkeypatch.setattr(
+            exports.QFileDialog,
+            "getSaveFileName",
+            lambda *a, c=chosen: (str(tmp_path / "march"), c),
+        )
+        path = exports.choose_save_path(None, "Export", "x.xlsx", exports.CASES_FILTER)
+        assert path == tmp_path / f"march{suffix}"
+    monkeypatch.setattr(exports.QFileDialog, "getSaveFileName", lambda *a: ("", ""))
+    assert exports.choose_save_path(None, "Export", "x.xlsx", exports.CASES_FILTER) is None
