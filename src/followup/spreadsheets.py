@@ -28,11 +28,13 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from followup.errors import FollowupError
 from followup.files import safe_cell, write_atomically
 from followup.uktime import DATE_FORMAT, to_uk
 
 __all__ = [
     "XLSX_DATE_FORMAT",
+    "XLSX_ROW_LIMIT",
     "XLSX_TIME_FORMAT",
     "CellKind",
     "Column",
@@ -46,6 +48,7 @@ __all__ = [
 XLSX_DATE_FORMAT = "dd/mm/yyyy"
 XLSX_TIME_FORMAT = "dd/mm/yyyy hh:mm"
 _SHEET_NAME_LIMIT = 31  # Excel refuses a longer sheet name
+XLSX_ROW_LIMIT = 1_048_575  # rows below the header that Excel and LibreOffice can open
 
 
 class CellKind(StrEnum):
@@ -142,6 +145,39 @@ def _write_cell(sheet: Any, row: int, col: int, kind: CellKind, value: Any, f: _
         sheet.write_string(row, col, value if isinstance(value, str) else str(value))
 
 
+def _fill(
+    book: Any, sheets: Sequence[Sheet], about: Sequence[tuple[str, str]], counts: list[int]
+) -> None:
+    """Write every table, then the "About" sheet; ``counts`` gets each table's row count."""
+    title = dict(about).get("What", "Followup export")
+    book.set_properties({"title": title, "comments": "; ".join(f"{k}: {v}" for k, v in about)})
+    f = _Formats(book)
+    for table in sheets:
+        sheet = book.add_worksheet(table.name[:_SHEET_NAME_LIMIT])
+        kinds = [c.kind for c in table.columns]
+        for col, column in enumerate(table.columns):
+            sheet.set_column(col, col, column.width)
+            sheet.write_string(0, col, column.heading, f.heading)
+        count = 0
+        for count, values in enumerate(table.rows, start=1):
+            if count > XLSX_ROW_LIMIT:
+                raise FollowupError(
+                    f"More than {XLSX_ROW_LIMIT:,} rows will not fit in a spreadsheet; "
+                    "choose a shorter period, or export CSV for another program."
+                )
+            for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+                _write_cell(sheet, count, col, kind, value, f)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(count, 1), len(table.columns) - 1)
+        counts.append(count)
+    sheet = book.add_worksheet("About")
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, 70)
+    for row, (label, text) in enumerate(about):
+        sheet.write_string(row, 0, label, f.label)
+        sheet.write_string(row, 1, text)
+
+
 def write_xlsx(target: Path, sheets: Sequence[Sheet], about: Sequence[tuple[str, str]]) -> int:
     """A workbook of typed cells, one worksheet per table and an "About" sheet last; written
     whole or not at all. Returns the number of rows in the first table."""
@@ -159,29 +195,10 @@ def write_xlsx(target: Path, sheets: Sequence[Sheet], about: Sequence[tuple[str,
                 "strings_to_urls": False,
             },
         )
-        title = dict(about).get("What", "Followup export")
-        book.set_properties({"title": title, "comments": "; ".join(f"{k}: {v}" for k, v in about)})
-        f = _Formats(book)
-        for table in sheets:
-            sheet = book.add_worksheet(table.name[:_SHEET_NAME_LIMIT])
-            kinds = [c.kind for c in table.columns]
-            for col, column in enumerate(table.columns):
-                sheet.set_column(col, col, column.width)
-                sheet.write_string(0, col, column.heading, f.heading)
-            count = 0
-            for count, values in enumerate(table.rows, start=1):
-                for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
-                    _write_cell(sheet, count, col, kind, value, f)
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(count, 1), len(table.columns) - 1)
-            counts.append(count)
-        sheet = book.add_worksheet("About")
-        sheet.set_column(0, 0, 12)
-        sheet.set_column(1, 1, 70)
-        for row, (label, text) in enumerate(about):
-            sheet.write_string(row, 0, label, f.label)
-            sheet.write_string(row, 1, text)
-        book.close()
+        try:
+            _fill(book, sheets, about, counts)
+        finally:
+            book.close()  # also on a refusal: its temporary files are closed, the file dropped
 
     write_atomically(target, write, binary=True)
     return counts[0] if counts else 0

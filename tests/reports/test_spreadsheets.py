@@ -19,8 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from followup import spreadsheets
 from followup.cli import main
 from followup.db import models as m
+from followup.errors import FollowupError
 from followup.reports.engagement import engagement_report
 from followup.reports.exports import (
     CASE_SHEET,
@@ -276,3 +278,13 @@ def test_phones_are_written_as_phonenumbers_writes_them(e164):
         phonenumbers.parse(e164, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL
     )
     assert display_phone(e164) == expected
+
+
+def test_too_many_rows_for_a_spreadsheet_are_refused_and_nothing_is_left(monkeypatch, tmp_path):
+    monkeypatch.setattr(spreadsheets, "XLSX_ROW_LIMIT", 3)
+    columns = [spreadsheets.Column("n", "N", spreadsheets.CellKind.WHOLE)]
+    rows = ([n] for n in range(10))
+    sheet = spreadsheets.Sheet("Rows", columns, rows)
+    with pytest.raises(FollowupError, match="will not fit in a spreadsheet; choose a shorter"):
+        spreadsheets.write_xlsx(tmp_path / "big.xlsx", [sheet], [("What", "test")])
+    assert list(tmp_path.iterdir()) == []
