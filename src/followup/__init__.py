@@ -1,7 +1,7 @@
 """Followup: case management for post-overdose follow-up and treatment referral.
 
 The kernel (``errors``, ``vocab``, ``validation``, ``settings``, ``logs``, ``files``,
-``uktime``) holds no rules and no storage; ``access``, ``accounts`` and ``passwords`` are
+``spreadsheets``, ``uktime``) holds no rules and no storage; ``access``, ``accounts`` and ``passwords`` are
 roles, sign-in and the password rule, and ``user_admin`` manages users on either kind of
 database; each capability is a package (``intake``,
 ``casework``, ``letters``, ``reports``, ``protection`` …); ``db`` is storage and ``ui`` the
@@ -29,6 +29,7 @@ __all__ = [
     "protection",
     "reports",
     "settings",
+    "spreadsheets",
     "startup",
     "ui",
     "uktime",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A negative number as a spreadsheet writes it back (no leading zero, so "-05" keeps its quote).
+_PLAIN_NUMBER = re.compile(r"-(0|[1-9]\d*)(\.\d+)?")
 CSV_ENCODING = "utf-8-sig"  # with a byte-order mark, so Excel reads UTF-8 correctly
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
@@ -86,13 +89,19 @@ def private_folder(path: Path, *, tighten: bool = False) -> Path:
 
 
 def safe_cell(value: Any) -> str:
-    """A value as spreadsheet-safe text: formula-like starts are prefixed with a quote."""
+    """A value as spreadsheet-safe CSV text: a quote in front only where it would run as a formula.
+
+    A cell starting with =, +, -, @, a tab or a carriage return is what Excel and LibreOffice
+    read as a formula (OWASP's CSV injection list), so it gets a quote. A plain number such as
+    ``-5`` or ``-0.25`` is left alone: a spreadsheet reads it as that number and runs nothing.
+    Phones are exported in national form (``07700 900123``), which starts with neither.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

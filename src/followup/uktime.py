@@ -27,6 +27,7 @@ __all__ = [
     "short_date_time",
     "to_uk",
     "uk_local_to_utc",
+    "uk_now",
     "uk_today",
 ]
 
@@ -58,6 +59,11 @@ def uk_local_to_utc(local: datetime) -> datetime:
     if local.tzinfo is not None:
         return local.astimezone(UTC)
     return local.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def uk_now() -> datetime:
+    """Now on the UK wall clock, naive: for the time stamps in file names (backups)."""
+    return to_uk(now_utc()).replace(tzinfo=None)
 
 
 def uk_today(now: datetime | None = None) -> date:

@@ -9,11 +9,13 @@ valid, so demonstrations and tests never need a real person's number.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import phonenumbers
 from stdnum.exceptions import ValidationError
 from stdnum.gb import nhs
+
+from followup.uktime import uk_today
 
 __all__ = [
     "date_of_birth_problem",
@@ -89,10 +91,18 @@ def normalise_phone_quick(value: str) -> str | None:
     return e164 if phonenumbers.is_valid_number(number) else None
 
 
+_UK_MOBILE = re.compile(r"\+44(7[1-57-9]\d{2})(\d{6})")
+
+
 def display_phone(e164: str | None) -> str:
     """A stored number as people write it in the UK: 07700 900123, 0121 496 0123."""
     if not e164:
         return ""
+    # Mobiles, most of the numbers stored, the way phonenumbers writes them (07700 900123),
+    # without its parse: about 0.3 ms a number, half a minute over a 100,000-case export.
+    mobile = _UK_MOBILE.fullmatch(e164)
+    if mobile:
+        return f"0{mobile.group(1)} {mobile.group(2)}"
     try:
         parsed = phonenumbers.parse(e164, "GB")
     except phonenumbers.NumberParseException:
@@ -132,7 +142,7 @@ def parse_uk_date(value: str) -> date:
 
 
 def date_of_birth_problem(born: date, today: date | None = None) -> str | None:
-    today = today or datetime.now().date()
+    today = today or uk_today()
     if born > today:
         return "the date of birth is in the future"
     if born.year < today.year - 120:

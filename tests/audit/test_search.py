@@ -197,7 +197,7 @@ def test_export_is_safe_complete_and_itself_audited(database, team, trail, tmp_p
     with target.open(encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.reader(fh))
     assert lines[0][0].startswith("# Followup audit trail; filters:")
-    assert lines[1][:3] == ["event_id", "time_utc", "user"]
+    assert lines[1][:3] == ["event_id", "time", "user"]
     body = lines[2:]
     assert len(body) == count
     cells = [c for row in body for c in row]

@@ -29,9 +29,10 @@ from tests.reports.test_engagement import MARCH, NOW, build_dataset
 
 
 def read_csv(path):
+    """The header (the first line: no comment above it) and the rows."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    return rows[0], rows[1], rows[2:]
+    return rows[0], rows[1:]
 
 
 def audit_events(db):
@@ -48,7 +49,13 @@ def audit_events(db):
         ("=1+1", "'=1+1"),
         ("+44 7700 900123", "'+44 7700 900123"),
         ("+447700900123", "'+447700900123"),
-        ("-5", "'-5"),
+        # A plain number runs nothing and is read as that number: no quote.
+        ("-5", "-5"),
+        ("-0.25", "-0.25"),
+        # Anything more is quoted: a leading zero would be lost, an expression would run.
+        ("-05", "'-05"),
+        ("-1+2", "'-1+2"),
+        ("-A1", "'-A1"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("\tTab", "'\tTab"),
         ("\rCR", "'\rCR"),
@@ -86,28 +93,34 @@ def test_case_csv_is_safe_to_open_and_reads_back(database, team, tmp_path):
     out = tmp_path / "cases.csv"
     with database.session() as s:
         result = export_cases_csv(s, team["lead"], out, MARCH, now=NOW)
-    about, header, rows = read_csv(out)
-    assert about[0].startswith(
-        "# Followup case list; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC"
-    )
+    header, rows = read_csv(out)
     assert header[:3] == ["case_id", "police_reference", "person"]
+    assert header[9:12] == ["referral_received", "first_attempt", "next_action_due"]
     assert result.rows == len(rows) == 8  # the seven March cases and the odd one
     by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
     row = by_id[odd]
-    assert (row["person"], row["police_reference"], row["area"]) == ("'=1+1", "'-5", "'@SUM")
-    assert row["phone"] == "'+447700900123" and row["nhs_number"] == "9990000123"
+    assert (row["person"], row["police_reference"], row["area"]) == ("'=1+1", "-5", "'@SUM")
+    assert row["phone"] == "07700 900123" and row["nhs_number"] == "9990000123"
+    # Phones in national form, times in UK time with their offset (GMT in March).
+    c1 = by_id[ids["C1"]]
+    assert c1["phone"].startswith("07700 900") and c1["date_of_birth"] == "02/01/1980"
+    assert c1["referral_received"] == "2025-03-01T00:00+00:00"
+    assert c1["first_attempt"] == "2025-03-01T10:00+00:00"
     assert by_id[ids["C4"]]["overdue"] == "yes" and by_id[ids["C1"]]["overdue"] == "no"
     assert by_id[ids["C6"]]["worker"] == "Unassigned"
-    # No cell anywhere starts with a formula character.
+    # No cell anywhere starts with a formula character, but for a plain negative number.
     for r in rows:
-        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in r)
-    # Drill-down export: exactly the ids given.
+        assert not any(
+            cell.startswith(("=", "+", "-", "@", "\t", "\r")) and cell != "-5" for cell in r
+        )
+    # Drill-down export: exactly the ids given. C7 came in at midnight UTC on 1 April: 01:00
+    # on the UK clock, in summer time.
     with database.session() as s:
         export_cases_csv(s, team["lead"], out, case_ids=[ids["C7"], ids["C8"]], now=NOW)
-    about, _, rows = read_csv(out)
-    assert "all cases" in about[0] and sorted(int(r[0]) for r in rows) == sorted(
-        [ids["C7"], ids["C8"]]
-    )
+    header, rows = read_csv(out)
+    by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
+    assert sorted(by_id) == sorted([ids["C7"], ids["C8"]])
+    assert by_id[ids["C7"]]["referral_received"] == "2025-04-01T01:00+01:00"
 
 
 def test_exports_are_audited_without_personal_data_and_refused_to_workers(database, team, tmp_path):
@@ -144,7 +157,7 @@ def test_commissioner_pdf_has_the_figures_and_no_personal_data(database, team, t
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert result.pages == len(reader.pages) >= 1
     assert (
-        "Followup summary for commissioners; period 01/03/2025 to 31/03/2025; made 20/04/2025 12:00 UTC"
+        "Followup summary for commissioners; period 01/03/2025 to 31/03/2025; made 20/04/2025 13:00 UK time"
         in text
     )
     assert "01/03/2025 to 31/03/2025" in reader.metadata.subject
@@ -170,10 +183,7 @@ def test_ndtms_extract_holds_only_consented_people(database, team, tmp_path):
         result = export_ndtms_csv(s, team["lead"], out, MARCH, now=NOW)
         d = s.scalar(select(m.Person.id).where(m.Person.first_name == "Sample"))
         c = s.scalar(select(m.Person.id).where(m.Person.first_name == "Dummy"))
-    about, header, rows = read_csv(out)
-    assert about[0].startswith(
-        "# Followup consented extract (NDTMS style); period 01/03/2025 to 31/03/2025"
-    )
+    header, rows = read_csv(out)
     assert header == [
         "client_reference",
         "initials",

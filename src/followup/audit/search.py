@@ -30,7 +30,7 @@ from followup.access import Actor, require
 from followup.db.models import AuditEvent, AuditPrivateValue, Case, User
 from followup.errors import FollowupError
 from followup.files import write_safe_csv
-from followup.uktime import DATE_TIME_FORMAT
+from followup.uktime import DATE_TIME_FORMAT, to_uk
 from followup.vocab import AuditAction
 
 __all__ = [
@@ -76,7 +76,7 @@ REMOVED_BY_RETENTION = "(removed by retention)"
 
 EXPORT_COLUMNS = (
     "event_id",
-    "time_utc",
+    "time",  # UK time with its offset: 2026-07-14T14:30:05+01:00
     "user",
     "user_name",
     "action",
@@ -311,12 +311,12 @@ def export_audit(session: Session, actor: Actor, filters: AuditFilters, path: Pa
     about = (
         f"# Followup audit trail; filters: "
         f"{json.dumps(described, sort_keys=True) if described else 'none'}; "
-        f"made {made.strftime(DATE_TIME_FORMAT)} UTC by {actor.username}"
+        f"made {to_uk(made).strftime(DATE_TIME_FORMAT)} UK time by {actor.username}"
     )
     rows = (
         (
             r.id,
-            r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            to_uk(r.at).isoformat(timespec="seconds"),
             r.username,
             r.user_display_name,
             r.action,

@@ -24,6 +24,7 @@ from followup.casework.reoverdose import alert_text
 from followup.db.models import Case, Person, person_display_name
 from followup.db.queries import incident_columns
 from followup.errors import PermissionDenied
+from followup.uktime import to_uk
 from followup.vocab import CaseStatus
 
 __all__ = ["BUCKET_ORDER", "WorkItem", "WorkList", "my_work", "work_list"]
@@ -81,7 +82,8 @@ def work_list(
     if worker_id != actor.id and not actor.can("view_all_cases"):
         raise PermissionDenied("A worker sees only their own work; a team lead can see anyone's.")
     now = now or datetime.now(UTC)
-    local_midnight = (now.astimezone() + timedelta(days=1)).replace(
+    # The end of today on the UK clock, whatever the computer's own time zone.
+    local_midnight = (to_uk(now) + timedelta(days=1)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     mine = and_(Case.assigned_worker_id == worker_id, Case.status != CaseStatus.CLOSED)

@@ -47,12 +47,24 @@ def add_report_parsers(sub: Any) -> None:
     p = sub.add_parser("export", help="exports for team leads (audited)")
     exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
     for name, text in (
-        ("cases", "the case list as spreadsheet-safe CSV (default: every case)"),
+        (
+            "cases",
+            "the case list (default: every case) as CSV for other programs, or with --excel "
+            "as an Excel workbook for people",
+        ),
+        ("tables", "the dashboard's tables (by worker, area and month) as an Excel workbook"),
         ("commissioners", "the PDF summary for commissioners (aggregates only)"),
         ("ndtms", "CSV extract of consented cases, in the style of NDTMS"),
     ):
         px = exports.add_parser(name, help=text)
         px.add_argument("file", metavar="FILE", help="file to write, or a folder for a dated name")
+        if name == "cases":
+            px.add_argument(
+                "--excel",
+                action="store_true",
+                help="write an Excel workbook (.xlsx) instead of CSV (also chosen by a FILE "
+                "ending .xlsx)",
+            )
         _add_period(px)
         add_db_option(px)
         add_user_option(px)
@@ -122,7 +134,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from followup.reports.definitions import period_from_args
-    from followup.reports.exports import export_cases_csv, export_ndtms_csv
+    from followup.reports.exports import (
+        export_cases_csv,
+        export_cases_xlsx,
+        export_ndtms_csv,
+        export_tables_xlsx,
+    )
     from followup.reports.pdf import export_commissioner_pdf
 
     kind = args.export_command
@@ -133,8 +150,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         actor = sign_in_user(db, args)
         with db.session() as s:
-            if kind == "cases":
+            if kind == "cases" and (args.excel or args.file.lower().endswith(".xlsx")):
+                result = export_cases_xlsx(s, actor, args.file, period)
+            elif kind == "cases":
                 result = export_cases_csv(s, actor, args.file, period)
+            elif kind == "tables":
+                result = export_tables_xlsx(s, actor, args.file, chosen)
             elif kind == "ndtms":
                 result = export_ndtms_csv(s, actor, args.file, chosen)
             else:

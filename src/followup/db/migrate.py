@@ -18,7 +18,6 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -40,6 +39,7 @@ from followup.errors import (
     MaintenanceStopped,
 )
 from followup.files import create_private_file, private_folder
+from followup.uktime import uk_now
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -180,7 +180,7 @@ def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
     if source is None or not source.exists() or source.stat().st_size == 0:
         return None
     private_folder(backup_dir)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = uk_now().strftime("%Y%m%d-%H%M%S")
     target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite"
     n = 1
     while target.exists():

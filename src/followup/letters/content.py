@@ -359,7 +359,9 @@ def _person_letter(
                 "An appointment letter needs the time and the place of the appointment."
             )
         when = to_uk(request.appointment_time)
-        now = to_uk(now_utc()) if when.tzinfo else datetime.now()
+        # A naive appointment time is UK wall-clock time: compare it with the UK clock, not
+        # the computer's.
+        now = to_uk(now_utc()) if when.tzinfo else to_uk(now_utc()).replace(tzinfo=None)
         if when < now:
             raise RuleViolation(
                 "The appointment time has already passed; choose a time in the future."

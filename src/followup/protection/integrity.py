@@ -25,6 +25,7 @@ from typing import Any
 from followup.db import health
 from followup.db.engine import SQLITE_MAGIC, Database, sqlite_path
 from followup.errors import DatabaseUnavailable, FollowupError, MaintenanceStopped
+from followup.uktime import uk_now
 
 __all__ = [
     "NETWORK_FILESYSTEMS",
@@ -114,7 +115,7 @@ def set_aside_damaged(path: Path, now: datetime | None = None) -> Path:
     Nothing is written to it; SQLite finds the renamed -wal beside the renamed file if anyone
     tries to salvage it later.
     """
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or uk_now()).strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
     while aside.exists():

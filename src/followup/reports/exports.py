@@ -1,11 +1,13 @@
-"""CSV exports for team leads: the case list, and the consented extract for treatment data.
+"""Exports for team leads: the case list (CSV or Excel), the dashboard's tables (Excel), and the
+consented extract for treatment data (CSV).
 
 Every export needs the lead's "export" permission, is audited (kind, period, row count; never
 personal data), is written to a temporary file and moved into place only when complete, and
-says in its first row which period it covers and when it was made. Every cell is made safe
-to open in a spreadsheet: one starting with =, +, -, @, a tab or a carriage return gets a
-single quote in front, so it shows as text instead of running as a formula. That includes
-UK phone numbers in international form (+447700900123 becomes '+447700900123).
+names its period and the time it was made in its file name. The rows are described once
+(``followup.spreadsheets.Column``) and written either as CSV for machines (the header first,
+times in UK time with their offset, a quote only where a cell would run as a formula) or as an
+Excel workbook of typed cells for people (dates as dates, times in UK time, text as text; what
+it is, its period and when it was made on its "About" sheet). Phones are in national form.
 """
 
 from __future__ import annotations
@@ -34,22 +36,30 @@ from followup.db.models import (
     person_display_name,
 )
 from followup.errors import FollowupError
-from followup.files import write_safe_csv
-from followup.reports.definitions import Period
-from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT
+from followup.reports.definitions import FIGURES, HOURS, RATE, Period
+from followup.reports.engagement import Figures, engagement_report
+from followup.spreadsheets import CellKind, Column, Sheet, write_csv, write_xlsx
+from followup.uktime import DATE_TIME_FORMAT, to_uk
+from followup.validation import display_phone
 from followup.vocab import AuditAction, CaseStatus, ConsentScope, ConsentState, Gender
 
 __all__ = [
     "CASE_COLUMNS",
+    "CASE_SHEET",
     "KIND_TEXT",
     "NDTMS_COLUMNS",
     "NO_FIXED_ABODE_DISTRICT",
+    "NDTMS_SHEET",
     "SEX_CODES",
+    "TABLE_BREAKDOWNS",
     "ExportResult",
     "about_line",
     "client_reference",
+    "about_rows",
     "export_cases_csv",
+    "export_cases_xlsx",
     "export_ndtms_csv",
+    "export_tables_xlsx",
     "initials",
     "record_export",
     "resolve_target",
@@ -62,6 +72,8 @@ log = logging.getLogger(__name__)
 
 KIND_TEXT = {
     "cases_csv": "Followup case list",
+    "cases_xlsx": "Followup case list (Excel)",
+    "tables_xlsx": "Followup dashboard tables (Excel)",
     "ndtms_csv": "Followup consented extract (NDTMS style)",
     "commissioner_pdf": "Followup summary for commissioners",
 }
@@ -92,7 +104,9 @@ class ExportResult:
     def describe(self) -> str:
         what = KIND_TEXT[self.kind]
         period = f" for {self.period.label}" if self.period else ""
-        if self.kind == "commissioner_pdf":
+        if self.kind == "tables_xlsx":
+            size = f"{self.rows} cases in the figures"
+        elif self.kind == "commissioner_pdf":
             size = f"{self.rows} cases summarised, {self.pages} pages"
         else:
             size = f"{self.rows} row{'s' if self.rows != 1 else ''}"
@@ -100,21 +114,33 @@ class ExportResult:
 
 
 def about_line(kind: str, period: Period | None, made_at: datetime) -> str:
-    """The first line of every export: what it is, the period, and when it was made."""
+    """What an export is, its period, and when it was made (UK time): the PDF's page header."""
     covers = f"period {period.label}" if period else "all cases"
-    made = made_at.astimezone(UTC).strftime(DATE_TIME_FORMAT)
-    return f"# {KIND_TEXT[kind]}; {covers}; made {made} UTC"
+    made = to_uk(made_at).strftime(DATE_TIME_FORMAT)
+    return f"# {KIND_TEXT[kind]}; {covers}; made {made} UK time"
+
+
+def about_rows(kind: str, period: Period | None, made_at: datetime) -> list[tuple[str, str]]:
+    """A workbook's "About" sheet: what it is, its period, and when it was made (UK time)."""
+    return [
+        ("What", KIND_TEXT[kind]),
+        ("Period", period.label if period else "All cases"),
+        ("Made", f"{to_uk(made_at).strftime(DATE_TIME_FORMAT)} UK time"),
+        ("Holds", "Personal data: keep it within the team." if kind == "cases_xlsx" else ""),
+    ]
 
 
 def suggested_filename(kind: str, period: Period | None, made_at: datetime) -> str:
     """A file name naming the period and the time made, for save dialogs and folders."""
     stem = {
         "cases_csv": "followup-cases",
+        "cases_xlsx": "followup-cases",
+        "tables_xlsx": "followup-dashboard-tables",
         "ndtms_csv": "followup-ndtms-extract",
         "commissioner_pdf": "followup-commissioner-summary",
     }[kind]
     covers = period.slug if period else "all"
-    ext = "pdf" if kind == "commissioner_pdf" else "csv"
+    ext = kind.rpartition("_")[2]
     return f"{stem}_{covers}_made-{made_at.astimezone(UTC):%Y%m%dT%H%MZ}.{ext}"
 
 
@@ -143,48 +169,35 @@ def record_export(
     log.info("Export %s made: %d rows", kind, rows)
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _day(value: date | datetime | None) -> str:
-    return value.strftime(DATE_FORMAT) if value else ""
-
-
 # ------------------------------------------------------------------------- the case list
 
-CASE_COLUMNS = (
-    "case_id",
-    "police_reference",
-    "person",
-    "date_of_birth",
-    "nhs_number",
-    "phone",
-    "area",
-    "status",
-    "worker",
-    "referral_received_utc",
-    "first_attempt_utc",
-    "next_action_due_utc",
-    "overdue",
-    "closed_utc",
-    "closure_reason",
+CASE_SHEET: tuple[Column, ...] = (
+    Column("case_id", "Case", CellKind.WHOLE, 8),
+    Column("police_reference", "Police reference", CellKind.TEXT, 18),
+    Column("person", "Person", CellKind.TEXT, 26),
+    Column("date_of_birth", "Date of birth", CellKind.DATE, 12),
+    Column("nhs_number", "NHS number", CellKind.TEXT, 13),
+    Column("phone", "Phone", CellKind.TEXT, 15),
+    Column("area", "Area", CellKind.TEXT, 8),
+    Column("status", "Status", CellKind.TEXT, 16),
+    Column("worker", "Worker", CellKind.TEXT, 20),
+    Column("referral_received", "Referral received (UK time)", CellKind.TIME, 17),
+    Column("first_attempt", "First attempt (UK time)", CellKind.TIME, 17),
+    Column("next_action_due", "Next action due (UK time)", CellKind.TIME, 17),
+    Column("overdue", "Overdue", CellKind.YES_NO, 9),
+    Column("closed", "Closed (UK time)", CellKind.TIME, 17),
+    Column("closure_reason", "Closure reason", CellKind.TEXT, 22),
 )
+CASE_COLUMNS = tuple(c.key for c in CASE_SHEET)
 
 
-def export_cases_csv(
+def _case_rows(
     session: Session,
-    actor: Actor,
-    path: str | Path,
-    period: Period | None = None,
-    case_ids: Sequence[int] | None = None,
-    now: datetime | None = None,
-) -> ExportResult:
-    """The case list as CSV: the cases received in ``period`` (all cases when None), or exactly
-    ``case_ids`` (a drill-down), for use within the team. Holds personal data."""
-    require(actor, "export")
-    now = now or datetime.now(UTC)
-    target = resolve_target(path, "cases_csv", period, now)
+    period: Period | None,
+    case_ids: Sequence[int] | None,
+    now: datetime,
+) -> Iterable[list[Any]]:
+    """The case list's rows as typed values, in the order of ``CASE_SHEET``."""
     first_attempt = (
         select(func.min(ContactAttempt.attempted_at))
         .where(ContactAttempt.case_id == Case.id, not_voided(ContactAttempt))
@@ -217,53 +230,162 @@ def export_cases_csv(
         stmt = stmt.where(Case.referred_at >= period.start_at, Case.referred_at < period.end_at)
     if case_ids is not None:
         stmt = stmt.where(Case.id.in_(list(case_ids)))
+    for r in session.execute(stmt.execution_options(yield_per=2000)):
+        overdue = (
+            r.status != CaseStatus.CLOSED
+            and r.next_action_due_at is not None
+            and r.next_action_due_at < now
+        )
+        yield [
+            r.id,
+            r.police_reference,
+            person_display_name(r.first_name, r.last_name, r.description),
+            r.date_of_birth,
+            r.nhs_number,
+            display_phone(r.phone),
+            r.area,
+            vocab.label(r.status),
+            r.display_name or "Unassigned",
+            r.referred_at,
+            r.first_attempt,
+            r.next_action_due_at,
+            overdue,
+            r.closed_at,
+            vocab.label(r.closure_reason),
+        ]
 
-    def rows() -> Iterable[list[Any]]:
-        for r in session.execute(stmt.execution_options(yield_per=2000)):
-            overdue = (
-                r.status != CaseStatus.CLOSED
-                and r.next_action_due_at is not None
-                and r.next_action_due_at < now
-            )
-            yield [
-                r.id,
-                r.police_reference,
-                person_display_name(r.first_name, r.last_name, r.description),
-                _day(r.date_of_birth),
-                r.nhs_number,
-                r.phone,
-                r.area,
-                vocab.label(r.status),
-                r.display_name or "Unassigned",
-                _when(r.referred_at),
-                _when(r.first_attempt),
-                _when(r.next_action_due_at),
-                overdue,
-                _when(r.closed_at),
-                vocab.label(r.closure_reason),
-            ]
 
-    n = write_safe_csv(target, about_line("cases_csv", period, now), CASE_COLUMNS, rows())
+def export_cases_csv(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    period: Period | None = None,
+    case_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """The case list as CSV: the cases received in ``period`` (all cases when None), or exactly
+    ``case_ids`` (a drill-down), for use within the team. Holds personal data."""
+    require(actor, "export")
+    now = now or datetime.now(UTC)
+    target = resolve_target(path, "cases_csv", period, now)
+    n = write_csv(target, CASE_SHEET, _case_rows(session, period, case_ids, now))
     record_export(session, actor, "cases_csv", period, n)
     return ExportResult("cases_csv", target, n, period, now)
 
 
+def export_cases_xlsx(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    period: Period | None = None,
+    case_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """The case list as an Excel workbook of typed cells, for people to read, sort and filter;
+    the same cases as ``export_cases_csv``. Holds personal data."""
+    require(actor, "export")
+    now = now or datetime.now(UTC)
+    target = resolve_target(path, "cases_xlsx", period, now)
+    sheet = Sheet("Cases", CASE_SHEET, _case_rows(session, period, case_ids, now))
+    n = write_xlsx(target, [sheet], about_rows("cases_xlsx", period, now))
+    record_export(session, actor, "cases_xlsx", period, n)
+    return ExportResult("cases_xlsx", target, n, period, now)
+
+
+# ------------------------------------------------------------------- the dashboard's tables
+
+# The dashboard's breakdowns, each a worksheet: (report key, sheet name, name column heading).
+TABLE_BREAKDOWNS = (
+    ("worker", "By worker", "Worker"),
+    ("area", "By area", "Area (postcode district)"),
+    ("month", "By month", "Month"),
+)
+_TABLE_FIGURES = (
+    "received",
+    "attempted",
+    "contacted",
+    "engaged",
+    "referred",
+    "in_treatment",
+    "first_attempt_in_time_rate",
+    "contact_rate",
+    "engagement_rate",
+    "treatment_entry_rate",
+    "median_hours_to_first_attempt",
+    "median_hours_to_first_contact",
+    "overdue",
+    "repeat_overdoses",
+    "naloxone_kits",
+)
+
+
+def _figure_column(key: str) -> Column:
+    kind = {RATE: CellKind.RATE, HOURS: CellKind.HOURS}.get(FIGURES[key].kind, CellKind.WHOLE)
+    return Column(key, FIGURES[key].label, kind, 13)
+
+
+def _table_rows(rows: Iterable[tuple[str, Figures]]) -> list[list[Any]]:
+    return [[label, *(figures.value(k) for k in _TABLE_FIGURES)] for label, figures in rows]
+
+
+def export_tables_xlsx(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    period: Period,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Every table of the dashboard for ``period`` (by worker, by area, by month, each with the
+    whole team's line last) as one Excel workbook, the figures as numbers. Names workers."""
+    require(actor, "export")
+    now = now or datetime.now(UTC)
+    target = resolve_target(path, "tables_xlsx", period, now)
+    report = engagement_report(
+        session, actor, period, by=tuple(b for b, _, _ in TABLE_BREAKDOWNS), now=now
+    )
+    figures = [_figure_column(k) for k in _TABLE_FIGURES]
+    sheets = [
+        Sheet(
+            name,
+            [Column(by, heading, CellKind.TEXT, 26), *figures],
+            _table_rows(
+                [
+                    *((g.label, g.figures) for g in report.groups.get(by, ())),
+                    ("Whole team", report.totals),
+                ]
+            ),
+        )
+        for by, name, heading in TABLE_BREAKDOWNS
+    ]
+    write_xlsx(target, sheets, about_rows("tables_xlsx", period, now))
+    record_export(session, actor, "tables_xlsx", period, report.totals.received)
+    return ExportResult("tables_xlsx", target, report.totals.received, period, now)
+
+
 # -------------------------------------------------------------- the consented NDTMS extract
 
-NDTMS_COLUMNS = (
-    "client_reference",
-    "initials",
-    "date_of_birth",
-    "sex",
-    "postcode_district",
-    "referral_date",
-    "referral_source",
-    "triage_date",
-    "treatment_start_date",
-    "exit_date",
-    "exit_reason_code",
-    "substances",
+NDTMS_SHEET: tuple[Column, ...] = tuple(
+    Column(
+        key,
+        key,
+        CellKind.DATE if key.endswith("_date") or key == "date_of_birth" else CellKind.TEXT,
+    )
+    for key in (
+        "client_reference",
+        "initials",
+        "date_of_birth",
+        "sex",
+        "postcode_district",
+        "referral_date",
+        "referral_source",
+        "triage_date",
+        "treatment_start_date",
+        "exit_date",
+        "exit_reason_code",
+        "substances",
+    )
 )
+NDTMS_COLUMNS = tuple(c.key for c in NDTMS_SHEET)
 
 
 def sharing_in_force(today: date) -> Any:
@@ -359,18 +481,18 @@ def export_ndtms_csv(
             yield [
                 client_reference(r.person_id),
                 initials(r.first_name, r.last_name),
-                _day(r.date_of_birth),
+                r.date_of_birth,
                 SEX_CODES.get(r.gender or "", "U"),
                 district,
-                _day(r.referred_at),
+                r.referred_at,
                 "police",
-                _day(r.assessment_booked_for) if r.assessment_attended else "",
-                _day(r.treatment_started_on),
-                _day(r.exit_on),
+                r.assessment_booked_for if r.assessment_attended else None,
+                r.treatment_started_on,
+                r.exit_on,
                 r.exit_reason or "",
                 ";".join(s.strip().lower() for s in (r.substances or "").split(";") if s.strip()),
             ]
 
-    n = write_safe_csv(target, about_line("ndtms_csv", period, now), NDTMS_COLUMNS, rows())
+    n = write_csv(target, NDTMS_SHEET, rows())
     record_export(session, actor, "ndtms_csv", period, n)
     return ExportResult("ndtms_csv", target, n, period, now)

@@ -41,7 +41,7 @@ from followup.reports.exports import (
     record_export,
     resolve_target,
 )
-from followup.uktime import DATE_TIME_FORMAT
+from followup.uktime import DATE_TIME_FORMAT, to_uk
 
 __all__ = [
     "SMALL_NUMBER",
@@ -323,7 +323,7 @@ def render_commissioner_pdf(report: EngagementReport, organisation: str = "") ->
             _esc(
                 f"{organisation + ', ' if organisation else ''}period "
                 f"{report.period.label}. "
-                f"Made {report.made_at.astimezone(UTC).strftime(DATE_TIME_FORMAT)} UTC."
+                f"Made {to_uk(report.made_at).strftime(DATE_TIME_FORMAT)} UK time."
             ),
             styles["Normal"],
         ),

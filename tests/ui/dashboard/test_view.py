@@ -8,6 +8,7 @@ import csv
 import json
 from datetime import date
 
+import openpyxl
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import select
@@ -268,7 +269,12 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
         return folder  # a folder: the suggested name is used inside it
 
     monkeypatch.setattr(exports, "choose_save_path", choose)
-    for kind, rows in (("cases_csv", 7), ("commissioner_pdf", 7), ("ndtms_csv", None)):
+    for kind, rows in (
+        ("cases_xlsx", 7),
+        ("tables_xlsx", 7),
+        ("commissioner_pdf", 7),
+        ("ndtms_csv", None),
+    ):
         view.export_buttons[kind].click()
         qtbot.waitUntil(
             lambda k=kind: (
@@ -279,7 +285,8 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
         assert "for 01/03/2025 to 31/03/2025" in view.message.text()
         assert asked[-1].startswith(
             {
-                "cases_csv": "followup-cases_2025-03-01_to_2025-03-31_made-",
+                "cases_xlsx": "followup-cases_2025-03-01_to_2025-03-31_made-",
+                "tables_xlsx": "followup-dashboard-tables_2025-03-01_to_2025-03-31_made-",
                 "commissioner_pdf": "followup-commissioner-summary_2025-03-01_to_2025-03-31_made-",
                 "ndtms_csv": "followup-ndtms-extract_2025-03-01_to_2025-03-31_made-",
             }[kind]
@@ -289,19 +296,27 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
         if rows is not None:
             assert event["rows"] == rows
     files = sorted(p.name for p in folder.iterdir())
-    assert len(files) == 3 and any(f.endswith(".pdf") for f in files)
+    assert len(files) == 4 and {f.rpartition(".")[2] for f in files} == {"xlsx", "pdf", "csv"}
+
+    # The case list as CSV for other programs: the file type chosen in the dialog decides.
+    monkeypatch.setattr(exports, "choose_save_path", lambda *a: folder / "for-pandas.csv")
+    view.export_buttons["cases_xlsx"].click()
+    qtbot.waitUntil(lambda: (folder / "for-pandas.csv").exists(), timeout=WAIT)
+    qtbot.waitUntil(lambda: view.export_buttons["cases_xlsx"].isEnabled(), timeout=WAIT)
+    assert export_events(ui_db)[-1]["kind"] == "cases_csv"
+    assert (folder / "for-pandas.csv").read_text(encoding="utf-8-sig").startswith("case_id,")
 
     # A folder that is not there: the service's sentence, and nothing written or audited.
     monkeypatch.setattr(exports, "choose_save_path", lambda *a: tmp_path / "missing" / "cases.csv")
-    view.export_buttons["cases_csv"].click()
+    view.export_buttons["cases_xlsx"].click()
     qtbot.waitUntil(lambda: "There is no folder" in view.message.text(), timeout=WAIT)
-    assert view.export_buttons["cases_csv"].isEnabled()
-    assert len(export_events(ui_db)) == 3
+    assert view.export_buttons["cases_xlsx"].isEnabled()
+    assert len(export_events(ui_db)) == 5
 
     # A cancelled dialog does nothing.
     monkeypatch.setattr(exports, "choose_save_path", lambda *a: None)
     view.export_buttons["ndtms_csv"].click()
-    assert len(export_events(ui_db)) == 3
+    assert len(export_events(ui_db)) == 5
 
 
 def test_exporting_a_drill_down_writes_exactly_its_cases(
@@ -323,9 +338,23 @@ def test_exporting_a_drill_down_writes_exactly_its_cases(
     qtbot.waitUntil(lambda: view.drill_view.message.text().startswith("Wrote"), timeout=WAIT)
     with target.open(encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.reader(fh))
-    assert lines[0][0].startswith("# Followup case list")
-    assert sorted(int(r[0]) for r in lines[2:]) == expected
+    assert lines[0][0] == "case_id"  # the header first: no comment line above it
+    assert sorted(int(r[0]) for r in lines[1:]) == expected
     assert export_events(ui_db)[-1]["rows"] == 3
+
+    # The same cases as an Excel workbook, the case numbers as numbers.
+    workbook = tmp_path / "kits.xlsx"
+    monkeypatch.setattr(exports, "choose_save_path", lambda *a: workbook)
+    view.drill_view.export_button.click()
+    qtbot.waitUntil(lambda: workbook.exists(), timeout=WAIT)
+    qtbot.waitUntil(lambda: view.drill_view.export_button.isEnabled(), timeout=WAIT)
+    sheet = openpyxl.load_workbook(workbook, read_only=True)["Cases"]
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == expected
+    assert export_events(ui_db)[-1] == {
+        "kind": "cases_xlsx",
+        "period": "all",  # kits can be for cases received before the period
+        "rows": 3,
+    }
 
 
 def test_only_leads_get_the_dashboard(ui_db, team, qtbot):
@@ -354,3 +383,20 @@ def test_dashboard_and_drill_down_on_each_backend(ui_any_db, team, make_dashboar
     expected = behind(ui_any_db, lead, view, "contact_rate")
     assert listed_ids(view) == expected
     assert view.drill_view.model.total == view.report.totals.contacted == 5
+
+
+def test_a_name_typed_without_a_type_gets_the_type_chosen(monkeypatch, tmp_path, qtbot):
+    """In the save dialog a lead types "march" and picks CSV or Excel: the file gets that type."""
+    for chosen, suffix in (
+        ("Excel workbooks (*.xlsx)", ".xlsx"),
+        ("CSV files for other programs (*.csv)", ".csv"),
+    ):
+        monkeypatch.setattr(
+            exports.QFileDialog,
+            "getSaveFileName",
+            lambda *a, c=chosen: (str(tmp_path / "march"), c),
+        )
+        path = exports.choose_save_path(None, "Export", "x.xlsx", exports.CASES_FILTER)
+        assert path == tmp_path / f"march{suffix}"
+    monkeypatch.setattr(exports.QFileDialog, "getSaveFileName", lambda *a: ("", ""))
+    assert exports.choose_save_path(None, "Export", "x.xlsx", exports.CASES_FILTER) is None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -34,6 +33,7 @@ from followup.protection.backup.common import (
 from followup.protection.backup.digest import Verified, check_digest, digest_path, write_digest
 from followup.protection.backup.postgres import pg_dump, pg_restore
 from followup.protection.backup.sqlite import restore_sqlite
+from followup.uktime import uk_now
 from followup.vocab import AuditAction
 
 __all__ = ["backup_database", "restore_database"]
@@ -63,7 +63,7 @@ def backup_database(
     stem = source.stem if source else (make_url(url).database or "followup")
     if target.is_dir():
         ext = "dump" if backend == "postgresql" else "sqlite"
-        target = free_name(target, stem, datetime.now(), label, ext)
+        target = free_name(target, stem, uk_now(), label, ext)
     else:
         check_backup_folder(target.parent)
         _refuse_overwrite(target)

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -28,6 +27,7 @@ from followup.protection.backup.common import (
     refuse_newer,
 )
 from followup.protection.backup.digest import write_digest
+from followup.uktime import uk_now
 
 __all__ = ["DUMP_MAGIC", "dump_revision", "find_tool", "pg_dump", "pg_restore"]
 
@@ -178,7 +178,7 @@ def pg_restore(url: str, source: Path, folder: Path) -> tuple[str, Path | None]:
         if "alembic_version" in present:
             check_backup_folder(folder)
             stem = make_url(url).database or "followup"
-            safety = free_name(folder, stem, datetime.now(), "before-restore", "dump")
+            safety = free_name(folder, stem, uk_now(), "before-restore", "dump")
             pg_dump(url, safety)
             write_digest(safety)  # so that it can itself be restored, checked
         extra = sorted(present - _dump_tables(source))

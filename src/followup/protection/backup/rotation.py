@@ -27,6 +27,7 @@ from followup.protection.backup.common import (
 from followup.protection.backup.database import backup_database
 from followup.protection.backup.digest import Verified, check_digest, digest_path
 from followup.settings import AppPaths, load_local_settings
+from followup.uktime import uk_now
 
 __all__ = [
     "AUTO_LABEL",
@@ -170,7 +171,7 @@ def automatic_backup(
     source = sqlite_path(db.url)
     if source is None:
         return None
-    now = now or datetime.now()
+    now = now or uk_now()  # backup names carry UK wall-clock time
     schedule = schedule or Schedule()
     check_backup_folder(folder)
     mine = [b for b in backup_files(folder, source.stem) if b.label == AUTO_LABEL]

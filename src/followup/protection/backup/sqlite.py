@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from followup.db import health
@@ -33,6 +32,7 @@ from followup.protection.backup.common import (
 )
 from followup.protection.backup.digest import write_digest
 from followup.protection.integrity import set_aside_damaged
+from followup.uktime import uk_now
 
 __all__ = ["restore_sqlite"]
 
@@ -167,7 +167,7 @@ def restore_sqlite(
         check_backup_folder(folder)
         safety = set_aside = None
         if lock is not None:
-            safety = free_name(folder, target.stem, datetime.now(), "before-restore", "sqlite")
+            safety = free_name(folder, target.stem, uk_now(), "before-restore", "sqlite")
             copy_sqlite(lock, safety, where)
             write_digest(safety)  # so that it can itself be restored, checked
             src = sqlite3.connect(staging)

@@ -33,7 +33,7 @@ from followup import vocab
 from followup.casework import corrections
 from followup.casework.detail import TimelineEntry
 from followup.ui.case.forms import CaseAction, OptionalDate, plain_label, select_data, vocab_combo
-from followup.ui.widgets.dates import date_of, qdate_of, qdatetime_of, uk_time_of
+from followup.ui.widgets.dates import date_of, on_uk_clock, qdate_of, qdatetime_of, uk_time_of
 from followup.ui.widgets.messages import InlineMessage
 from followup.uktime import QT_DATE_FORMAT, QT_DATE_TIME_FORMAT, to_uk
 
@@ -51,7 +51,7 @@ Field = tuple[str, QWidget, Callable[[], Any]]
 
 
 def _datetime_edit(name: str, value: datetime | None) -> QDateTimeEdit:
-    edit = QDateTimeEdit()
+    edit = on_uk_clock(QDateTimeEdit())
     edit.setDisplayFormat(QT_DATE_TIME_FORMAT)
     edit.setCalendarPopup(True)
     edit.setAccessibleName(name)

@@ -35,6 +35,7 @@ from followup.access import Actor
 from followup.casework.detail import CaseDetail
 from followup.ui.widgets.dates import (
     date_of,
+    on_uk_clock,
     qdate_of,
     qdatetime_of,
     uk_now_for_editor,
@@ -115,7 +116,9 @@ class NowEdit(QDateTimeEdit):
     """A date and time that means "now" until the user changes it (then it means what they set)."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(uk_now_for_editor(), parent)
+        super().__init__(parent)
+        on_uk_clock(self)
+        self.setDateTime(uk_now_for_editor())
         self.setDisplayFormat(QT_DATE_TIME_FORMAT)
         self.setCalendarPopup(True)
         self.setAccessibleName(name)
@@ -151,9 +154,11 @@ class OptionalDate(QWidget):
         self._with_time = with_time
         self.check = QCheckBox(text)
         self.check.setAccessibleName(f"{name} recorded")
-        self.edit: QDateTimeEdit = (
-            QDateTimeEdit(uk_now_for_editor()) if with_time else QDateEdit(uk_today_for_editor())
-        )
+        self.edit: QDateTimeEdit = on_uk_clock(QDateTimeEdit() if with_time else QDateEdit())
+        if with_time:
+            self.edit.setDateTime(uk_now_for_editor())
+        else:
+            self.edit.setDate(uk_today_for_editor())
         self.edit.setDisplayFormat(QT_DATE_TIME_FORMAT if with_time else QT_DATE_FORMAT)
         self.edit.setCalendarPopup(True)
         self.edit.setAccessibleName(name)

@@ -105,8 +105,8 @@ class DrillDownView(QWidget):
         self.count_label = QLabel("")
         self.export_button = QPushButton("Export these cases…")
         self.export_button.setToolTip(
-            "Save exactly these cases as a spreadsheet-safe CSV file (needs the lead role; "
-            "audited)."
+            "Save exactly these cases as an Excel workbook, or as a CSV file for other "
+            "programs (needs the lead role; audited)."
         )
         self.export_button.setEnabled(actor.can("export"))
         self.message = InlineMessage()

@@ -34,7 +34,7 @@ from followup.access import Actor
 from followup.letters.making import LetterRecord, LetterRequest, create_letter, preview_letter
 from followup.ui.letters.choices import LetterCase, load_letter_case
 from followup.ui.tasks import TaskRunner, message_to
-from followup.ui.widgets.dates import qdatetime_of, wall_clock_of
+from followup.ui.widgets.dates import on_uk_clock, qdatetime_of, wall_clock_of
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.pdf_preview import PdfPreview
@@ -91,7 +91,8 @@ class NewLetterDialog(QDialog):
         self.templates_layout.addWidget(self.loading)
 
         self.appointment_box = QGroupBox("Appointment")
-        self.appointment_time = QDateTimeEdit(qdatetime_of(next_working_morning()))
+        self.appointment_time = on_uk_clock(QDateTimeEdit())
+        self.appointment_time.setDateTime(qdatetime_of(next_working_morning()))
         self.appointment_time.setCalendarPopup(True)
         self.appointment_time.setDisplayFormat(QT_LONG_DATE_TIME_FORMAT)
         self.appointment_time.setAccessibleName("Appointment time")
