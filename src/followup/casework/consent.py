@@ -127,6 +127,11 @@ def consent_states_of(
     return {person_id: _states(entries, today) for person_id, entries in latest.items()}
 
 
+# Stored strings to their members by a dict lookup: My work turns thousands of rows at once.
+_STATES = {m.value: m for m in vocab.ConsentState}
+_METHODS = {m.value: m for m in ConsentMethod}
+
+
 def _states(latest: Mapping[str, Any], today: date) -> dict[str, ConsentState]:
     # Keyed by ConsentScope members, which are the stored strings.
     states: dict[str, ConsentState] = {}
@@ -134,8 +139,8 @@ def _states(latest: Mapping[str, Any], today: date) -> dict[str, ConsentState]:
         e = latest.get(scope)
         states[scope] = ConsentState(
             scope=scope,
-            state=vocab.ConsentState(e.state) if e else None,
-            method=ConsentMethod(e.method) if e else None,
+            state=_STATES[e.state] if e else None,
+            method=_METHODS[e.method] if e else None,
             recorded_at=e.recorded_at if e else None,
             expires_on=e.expires_on if e else None,
             expired=bool(e and e.expires_on and e.expires_on < today),
