@@ -522,4 +522,4 @@ def test_docs_define_every_figure():
         assert d.numerator in doc, key
     # The generated table in the doc is the current one.
     assert metrics_markdown() in doc
-    assert "+44" in doc
+    assert "national form, `07700 900123`" in doc  # how the CSV writes phones
