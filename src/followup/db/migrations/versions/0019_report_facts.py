@@ -58,10 +58,18 @@ _LATER_THAN_NEW = (
     "person_id = new.person_id AND (received_at > new.received_at "
     "OR (received_at = new.received_at AND id > new.id))"
 )
+# The unary plus keeps SQLite off ix_referral_repeat for the later-received ones: an import's
+# rows share one time received, so that index's range (not a repeat, received at or after the
+# new one) holds every row the import has written so far, and each insert walked it all. The
+# person's own referrals (ix_referral_person_received) are a handful.
+_SQLITE_LATER_THAN_NEW = (
+    "person_id = new.person_id AND +repeat_overdose = 0 AND (+received_at > new.received_at "
+    "OR (+received_at = new.received_at AND id > new.id))"
+)
 _SQLITE_INSERT = (
     f"UPDATE referral SET repeat_overdose = {_NEW_EARLIER} "
     f"WHERE id = new.id AND repeat_overdose IS NOT {_NEW_EARLIER}; "
-    f"UPDATE referral SET repeat_overdose = 1 WHERE {_LATER_THAN_NEW} AND repeat_overdose = 0;"
+    f"UPDATE referral SET repeat_overdose = 1 WHERE {_SQLITE_LATER_THAN_NEW};"
 )
 _SQLITE_TRIGGERS = (
     ("referral_repeat_insert", "AFTER INSERT ON referral", _SQLITE_INSERT),
