@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -140,8 +141,26 @@ def test_cancel_after_the_first_batch_writes_nothing(ui_db, team, parent, choose
     assert _referrals(ui_db) == 0
 
 
-def test_cancel_in_the_background_writes_nothing(ui_db, team, parent, choose_file, tmp_path, qtbot):
-    path = write_csv(tmp_path / "bigger.csv", [row() for _ in range(CHUNK_ROWS * 8)])
+def test_cancel_in_the_background_writes_nothing(
+    ui_db, team, parent, choose_file, tmp_path, qtbot, monkeypatch
+):
+    path = write_csv(tmp_path / "bigger.csv", [row() for _ in range(CHUNK_ROWS * 3)])
+    real_import = import_dialog.import_file
+
+    def held_import(*args, progress, cancelled, **kwargs):
+        """The real import, held after each batch of the real run until Cancel is pressed
+        (or 10 s pass): a fast machine would otherwise finish before the click lands."""
+
+        def report(rows, fraction):
+            progress(rows, fraction)
+            if not kwargs.get("dry_run"):
+                deadline = time.monotonic() + WAIT / 1000
+                while not cancelled() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+
+        return real_import(*args, progress=report, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(import_dialog, "import_file", held_import)
     flow = ImportFlow(ui_db, team["lead"], parent)
     choose_file(path)
     flow.start()
