@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -21,6 +21,8 @@ from followup.casework.my_work import my_work
 from followup.db import models as m
 from followup.letters.making import create_letter
 from followup.protection.backup.rotation import automatic_backup
+from followup.reports.definitions import Period
+from followup.reports.engagement import cases_behind, engagement_report
 from followup.reports.exports import export_cases_csv, export_cases_xlsx
 from followup.uktime import now_utc, short_date_time, to_uk
 from tests.letters.helpers import (  # noqa: F401 - fixtures
@@ -133,6 +135,42 @@ def test_due_today_ends_at_uk_midnight(machine_zone, database, team):
     with database.session() as s:
         buckets = {w.case_id: w.bucket for w in my_work(s, team["worker1"], now=now)}
     assert buckets[ids["tonight"]] == "today" and buckets[ids["tomorrow"]] == "later"
+
+
+def test_report_days_and_months_are_uk_ones(machine_zone, database, team):
+    """A referral at 23:30 UTC on 31 May came in at 00:30 BST on 1 June: the dashboard's June,
+    its month breakdown and the cases behind June's count hold it, and May does not; one at
+    22:30 UTC (23:30 BST on 31 May) stays in May."""
+    ids = {}
+    with database.session() as s:
+        for key, when in (
+            ("may", datetime(2026, 5, 31, 22, 30, tzinfo=UTC)),
+            ("june", datetime(2026, 5, 31, 23, 30, tzinfo=UTC)),
+        ):
+            person = m.Person(first_name="Testy", last_name=f"Month{key.title()}")
+            s.add(person)
+            s.flush()
+            case = m.Case(
+                person_id=person.id,
+                police_reference=f"TST-{key}",
+                status="new",
+                referred_at=when,
+                assigned_worker_id=team["worker1"].id,
+            )
+            s.add(case)
+            s.flush()
+            ids[key] = case.id
+    may = Period.custom(date(2026, 5, 1), date(2026, 5, 31))
+    june = Period.custom(date(2026, 6, 1), date(2026, 6, 30))
+    both = Period.custom(date(2026, 5, 1), date(2026, 6, 30))
+    lead = team["lead"]
+    with database.session() as s:
+        assert engagement_report(s, lead, may).totals.received == 1
+        assert engagement_report(s, lead, june).totals.received == 1
+        months = engagement_report(s, lead, both, by="month").groups["month"]
+        assert [(g.key, g.figures.received) for g in months] == [("2026-05", 1), ("2026-06", 1)]
+        assert cases_behind(s, lead, both, "received", ("month", "2026-06")) == [ids["june"]]
+        assert cases_behind(s, lead, may, "received") == [ids["may"]]
 
 
 def test_no_code_reads_the_computers_own_zone():

@@ -20,6 +20,7 @@ from followup.reports.definitions import (
     period_from_args,
 )
 from followup.reports.engagement import cases_behind, engagement_report
+from followup.uktime import uk_local_to_utc
 
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1))
 SPRING = Period.custom(date(2025, 3, 1), date(2025, 4, 30))
@@ -27,7 +28,10 @@ NOW = datetime(2025, 4, 20, 12, 0, tzinfo=UTC)  # the moment of the overdue snap
 
 
 def t(month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0):
-    return datetime(2025, month, day, hour, minute, second, micro, tzinfo=UTC)
+    """A UK wall-clock time (British Summer Time from 30 March 2025), stored as UTC: a period's
+    days and months are UK ones, so C6 at 23:59:59.9 BST on 31 March (22:59:59.9 UTC) is in
+    March and C7 at midnight BST on 1 April (23:00 UTC on 31 March) is not."""
+    return uk_local_to_utc(datetime(2025, month, day, hour, minute, second, micro))
 
 
 def build_dataset(db, team) -> dict[str, int]:

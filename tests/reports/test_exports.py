@@ -113,14 +113,14 @@ def test_case_csv_is_safe_to_open_and_reads_back(database, team, tmp_path):
         assert not any(
             cell.startswith(("=", "+", "-", "@", "\t", "\r")) and cell != "-5" for cell in r
         )
-    # Drill-down export: exactly the ids given. C7 came in at midnight UTC on 1 April: 01:00
-    # on the UK clock, in summer time.
+    # Drill-down export: exactly the ids given. C7 came in at midnight on the UK clock on
+    # 1 April, in summer time (23:00 UTC on 31 March), and the CSV says so with its offset.
     with database.session() as s:
         export_cases_csv(s, team["lead"], out, case_ids=[ids["C7"], ids["C8"]], now=NOW)
     header, rows = read_csv(out)
     by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
     assert sorted(by_id) == sorted([ids["C7"], ids["C8"]])
-    assert by_id[ids["C7"]]["referral_received"] == "2025-04-01T01:00+01:00"
+    assert by_id[ids["C7"]]["referral_received"] == "2025-04-01T00:00+01:00"
 
 
 def test_exports_are_audited_without_personal_data_and_refused_to_workers(database, team, tmp_path):

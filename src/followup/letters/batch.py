@@ -70,7 +70,7 @@ from followup.letters.render import combine_pdfs, lay_out, render_letter
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.states import stored_letters_open
 from followup.letters.templates import spec
-from followup.uktime import short_date
+from followup.uktime import short_date, uk_local_to_utc
 from followup.vocab import CaseStatus, ConsentScope, ConsentState, LetterState, LetterTemplate
 
 __all__ = [
@@ -242,7 +242,7 @@ def letters_due(
         .order_by(TreatmentReferral.case_id, TreatmentReferral.referred_on)
     ):
         last = last_referral_letter.get(case_id)
-        if last is None or last < datetime.combine(referred_on, time(), UTC):
+        if last is None or last < uk_local_to_utc(datetime.combine(referred_on, time())):
             wanted.append(
                 (
                     case_id,

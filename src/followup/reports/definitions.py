@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from followup.errors import FollowupError
-from followup.uktime import short_date, uk_today
+from followup.uktime import short_date, uk_local_to_utc, uk_today
 
 __all__ = [
     "BREAKDOWNS",
@@ -26,9 +26,12 @@ __all__ = [
     "FigureDefinition",
     "Period",
     "metrics_markdown",
+    "month_start",
+    "next_month_start",
     "parse_day",
     "period_from_args",
     "tooltip",
+    "uk_midnight",
 ]
 
 # Figures whose value is a fraction of another; shown as percentages.
@@ -266,7 +269,9 @@ def metrics_markdown() -> str:
 class Period:
     """Whole days ``[start, end)``: ``end`` is the day after the last day of the period.
 
-    Days are UTC days, as times are stored in UTC.
+    Days are UK days (Europe/London): a period starts at midnight on the UK wall clock of its
+    first day, which is 23:00 UTC the evening before in summer time, and its months are UK
+    calendar months (``reports.queries.month_of``).
     """
 
     start: date
@@ -282,11 +287,13 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+        """UK midnight at the start of the first day, as the aware UTC time stored times use."""
+        return uk_midnight(self.start)
 
     @property
     def end_at(self) -> datetime:
-        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC)
+        """UK midnight at the start of the day after the last day."""
+        return uk_midnight(self.end)
 
     @property
     def label(self) -> str:
@@ -340,6 +347,23 @@ class Period:
                 "The period must end on or after the day it starts; check the dates."
             )
         return cls(first_day, last_day + timedelta(days=1))
+
+
+def uk_midnight(day: date) -> datetime:
+    """The aware UTC time of midnight at the start of ``day`` on the UK wall clock."""
+    return uk_local_to_utc(datetime.combine(day, time()))
+
+
+def month_start(key: str) -> date:
+    """The 1st of the month ``key`` ('YYYY-MM')."""
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
+
+
+def next_month_start(key: str) -> date:
+    """The 1st of the month after ``key`` ('YYYY-MM')."""
+    first = month_start(key)
+    return date(first.year + 1, 1, 1) if first.month == 12 else first.replace(month=first.month + 1)
 
 
 def parse_day(value: str) -> date:

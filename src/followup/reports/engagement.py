@@ -236,7 +236,7 @@ def _collect(
 ) -> _Tally:
     t = _Tally(by)
     # One range of the cohort index: every per-case fact is a milestone column of the case.
-    month = q.month_of(session, Case.referred_at)
+    month = q.month_of(session, Case.referred_at, period)
     to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
     to_contact = q.seconds_between(session, Case.first_contact_at, Case.referred_at)
     cols: list[Any] = [
@@ -277,7 +277,7 @@ def _collect(
         .add_columns(
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
-            q.month_of(session, Referral.received_at).label("month"),
+            q.month_of(session, Referral.received_at, period).label("month"),
         )
         .subquery()
     )
@@ -290,7 +290,7 @@ def _collect(
     ):
         t.add(t.groups((r[0], r[1], r[2])), repeats, (r[3],))
 
-    kit_month = q.month_of(session, NaloxoneSupply.supplied_on)
+    kit_month = q.month_of(session, NaloxoneSupply.supplied_on, period)
     kits = _Tally.COUNTS.index("naloxone_kits")
     for r in _rows(
         session,

@@ -7,11 +7,13 @@ that the same queries run on both and agree to the second.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    DateTime,
     Select,
     Text,
     and_,
@@ -29,7 +31,13 @@ from sqlalchemy.orm import Session
 from followup.casework.milestones import ENGAGED_STATUSES, REFERRED_STATUSES
 from followup.db.models import Case, NaloxoneSupply, Referral, not_voided
 from followup.errors import FollowupError
-from followup.reports.definitions import BREAKDOWNS, Period
+from followup.reports.definitions import (
+    BREAKDOWNS,
+    Period,
+    month_start,
+    next_month_start,
+    uk_midnight,
+)
 from followup.vocab import ClosureReason
 
 __all__ = [
@@ -40,6 +48,7 @@ __all__ = [
     "case_slice_hint",
     "engaged_now",
     "group_filter",
+    "in_month",
     "in_period",
     "is_sqlite",
     "joined_values",
@@ -80,15 +89,54 @@ def joined_values(session: Session, value: Any) -> ColumnElement[str]:
     return func.string_agg(cast(value, Text), ",")
 
 
-def month_of(session: Session, column: Any) -> ColumnElement[str]:
-    """'YYYY-MM' of a UTC time or a date."""
+def _is_date(column: Any) -> bool:
+    """A calendar date (a kit's day of supply), already a UK day, rather than a UTC time."""
+    return isinstance(column.type, Date) and not isinstance(column.type, DateTime)
+
+
+def _time_literal(session: Session, value: datetime) -> ColumnElement[Any]:
+    """A UTC time written into the SQL as stored: the same text in SELECT and GROUP BY, which
+    PostgreSQL needs to see that the two are one expression (bound parameters differ)."""
+    naive = value.astimezone(UTC).replace(tzinfo=None)
     if is_sqlite(session):
-        return func.substr(column, 1, 7)
-    return func.to_char(column, "YYYY-MM")
+        return literal_column(f"'{naive.strftime('%Y-%m-%d %H:%M:%S.%f')}'")
+    return literal_column(f"TIMESTAMP '{naive.isoformat(sep=' ')}'")
+
+
+def month_of(session: Session, column: Any, period: Period) -> ColumnElement[str]:
+    """'YYYY-MM' of the UK calendar month a time in ``period`` falls in, or of a date.
+
+    Times are stored in UTC, and a UK month starts at UK midnight (23:00 UTC the evening
+    before in summer time), so a time's month is found from the period's month boundaries;
+    every time read is in the period, so nothing falls outside them.
+    """
+    if _is_date(column):
+        if is_sqlite(session):
+            return func.substr(column, 1, 7)
+        return func.to_char(column, "YYYY-MM")
+    keys = period.months()
+    # One comparison per month: a bare constant (a one-month period) is no expression to
+    # PostgreSQL's GROUP BY, so even one month is a CASE.
+    whens: list[tuple[Any, Any]] = [
+        (
+            column < _time_literal(session, uk_midnight(next_month_start(key))),
+            literal_column(f"'{key}'"),
+        )
+        for key in keys
+    ]
+    return case(*whens, else_=literal_column(f"'{keys[-1]}'"))
 
 
 def in_period(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start_at, column < period.end_at)
+
+
+def in_month(column: Any, key: str) -> ColumnElement[bool]:
+    """Within the UK calendar month ``key`` ('YYYY-MM'): a range, so an index serves it."""
+    first, after = month_start(key), next_month_start(key)
+    if _is_date(column):
+        return and_(column >= first, column < after)
+    return and_(column >= uk_midnight(first), column < uk_midnight(after))
 
 
 def group_filter(session: Session, group: GroupKey | None, month_column: Any) -> list[Any]:
@@ -102,7 +150,9 @@ def group_filter(session: Session, group: GroupKey | None, month_column: Any) ->
     if by == "area":
         return [Case.area.is_(None) if key is None else Case.area == key]
     if by == "month":
-        return [month_of(session, month_column) == key]
+        if not isinstance(key, str):
+            raise FollowupError("A month is written as 2026-11.")
+        return [in_month(month_column, key)]
     raise FollowupError(f"A breakdown is by {', '.join(BREAKDOWNS)}, not {by!r}.")
 
 
@@ -124,7 +174,7 @@ def attempt_facts(session: Session, period: Period, group: GroupKey | None = Non
             Case.id.label("id"),
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
-            month_of(session, Case.referred_at).label("month"),
+            month_of(session, Case.referred_at, period).label("month"),
             seconds_between(session, Case.first_attempt_at, Case.referred_at).label("to_attempt"),
             seconds_between(session, Case.first_contact_at, Case.referred_at).label("to_contact"),
         )
@@ -151,7 +201,7 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
             Case.id.label("id"),
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
-            month_of(session, Case.referred_at).label("month"),
+            month_of(session, Case.referred_at, period).label("month"),
             flag(engaged_now()).label("engaged"),
             flag(Case.treatment_referred_at.is_not(None)).label("referred"),
             flag(Case.in_treatment_at.is_not(None)).label("in_treatment"),
