@@ -163,9 +163,7 @@ def test_network_engagement_counts_only_cases_reached_through_family_or_friends(
         by_worker = {g.label: g.figures.engaged_network for g in report.groups["worker"]}
         assert by_worker == {"Walt Worker": 1, "Wendy Worker": 1}  # N5 (W2), N3 (W1)
         # Drill-down lists exactly those cases.
-        assert cases_behind(s, lead, MARCH, "engaged_network") == sorted(
-            [data["N3"], data["N5"]]
-        )
+        assert cases_behind(s, lead, MARCH, "engaged_network") == sorted([data["N3"], data["N5"]])
         w1 = ("worker", team["worker1"].id)
         assert cases_behind(s, lead, MARCH, "engaged_network", w1) == [data["N3"]]
         # February's case reached through family counts in February.
