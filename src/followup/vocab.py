@@ -128,6 +128,9 @@ class ContactMethod(StrEnum):
     OUTREACH = "outreach"
     VIA_PARTNER = "via_partner"
     EMAIL = "email"
+    # Contact made through the person's family or friends, not with the person themselves
+    # (reported as "engaged through their network"; see reports.network).
+    VIA_FAMILY = "via_family"
 
 
 class ContactOutcome(StrEnum):
@@ -278,6 +281,7 @@ _SPECIAL_LABELS = {
     "gp": "GP",
     "Y": "Yes",
     "N": "No",
+    "via_family": "Through family or friends",
 }
 
 

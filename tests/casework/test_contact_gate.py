@@ -166,6 +166,7 @@ def test_allowed_methods_names_those_allowed_now_and_those_seeking_consent(datab
         ContactMethod.OUTREACH,
         ContactMethod.VIA_PARTNER,
         ContactMethod.EMAIL,
+        ContactMethod.VIA_FAMILY,
     )  # no letter (refused), no home visit before a call, text or letter
     assert allowed.seeking == {ContactMethod.PHONE}
     after_a_call = contact_gate.allowed_methods(

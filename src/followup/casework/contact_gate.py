@@ -93,6 +93,8 @@ OUTCOMES: dict[str, tuple[ContactOutcome, ...]] = {
         Out.RETURNED_MAIL,
         Out.OTHER,
     ),
+    # "Spoke" here is speaking with a family member or friend about the person.
+    ContactMethod.VIA_FAMILY: (Out.MESSAGE_SENT, Out.SPOKE_ENGAGED, Out.SPOKE_DECLINED, Out.OTHER),
 }
 
 NO_POSTAL_ADDRESS = (
@@ -108,6 +110,7 @@ _METHOD_TEXT = {
     ContactMethod.OUTREACH: "outreach",
     ContactMethod.VIA_PARTNER: "contact through a partner",
     ContactMethod.EMAIL: "an email",
+    ContactMethod.VIA_FAMILY: "contact through family or friends",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from followup.errors import FollowupError
+from followup.reports.benchmarks import benchmarks_markdown
 from followup.uktime import short_date, uk_local_to_utc, uk_today
 
 __all__ = [
@@ -94,7 +95,8 @@ _DEFS = (
         COUNT,
         "Of the referrals received, the cases with at least one attempt where the worker "
         "spoke with the person (outcome: spoke, engaged or spoke, declined), at any time up "
-        "to now.",
+        "to now. An attempt through family or friends where the worker spoke with them counts "
+        "too (see Engaged through their network).",
         "",
         _COHORT,
         "The cases counted.",
@@ -234,10 +236,32 @@ _DEFS = (
         "the date the kits were supplied falls in the period.",
         "The cases the kits were recorded on.",
     ),
+    FigureDefinition(
+        "engaged_network",
+        "Engaged through their network",
+        COUNT,
+        "Of the cases counted in Engaged, those reached only through the person's family or "
+        "friends: every attempt where the worker spoke with someone (outcome: spoke, engaged "
+        "or spoke, declined; attempts entered in error left out) was made through family or "
+        "friends (method: Through family or friends), and there was at least one. Part of "
+        "Engaged, shown on its own, as Massachusetts' Post Overdose Support Teams report "
+        "engagement through a survivor's social network.",
+        "",
+        _COHORT,
+        "The cases counted.",
+    ),
 )
 
 FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _DEFS}
-FUNNEL = ("received", "attempted", "contacted", "engaged", "referred", "in_treatment")
+FUNNEL = (
+    "received",
+    "attempted",
+    "contacted",
+    "engaged",
+    "engaged_network",
+    "referred",
+    "in_treatment",
+)
 RATES = ("first_attempt_in_time_rate", "contact_rate", "engagement_rate", "treatment_entry_rate")
 MEDIANS = ("median_hours_to_first_attempt", "median_hours_to_first_contact")
 BREAKDOWNS = ("worker", "area", "month")
@@ -259,7 +283,20 @@ def metrics_markdown() -> str:
             f"| {d.label} | `{d.key}` | {d.numerator} | {d.denominator or '-'} | "
             f"{d.period_date} | {d.drill_down} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _BENCHMARKS_INTRO + benchmarks_markdown()
+
+
+_BENCHMARKS_INTRO = """
+## Published programmes to compare with
+
+The dashboard shows these published figures beside our engagement and treatment-entry rates
+(`followup.reports.benchmarks`; each figure's tooltip gives its source and how its definition
+differs). Their definitions are not ours: read them as a rough guide, not a target. Our figure
+beside each is the count named over Referrals received, for the period on the dashboard. The
+sources were read in stored copies of the pages named, not on the live sites; the last column
+says what could be checked, and where a citation could not be.
+
+"""
 
 
 # ---------------------------------------------------------------------------------- period

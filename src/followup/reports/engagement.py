@@ -29,6 +29,7 @@ from followup.db.models import Case, NaloxoneSupply, Referral, User
 from followup.errors import FollowupError
 from followup.reports import queries as q
 from followup.reports.definitions import BREAKDOWNS, FIGURES, FUNNEL, Period
+from followup.reports.network import network_engaged
 from followup.reports.queries import GroupKey
 from followup.vocab import AuditAction
 
@@ -67,6 +68,8 @@ class Figures:
     overdue: int | None = 0
     repeat_overdoses: int = 0
     naloxone_kits: int = 0
+    # Part of Engaged: engaged only through family or friends (reports.network).
+    engaged_network: int = 0
 
     def value(self, key: str) -> int | float | None:
         figure: int | float | None = getattr(self, key)
@@ -146,6 +149,7 @@ class _Tally:
         "in_treatment",
         "repeat_overdoses",
         "naloxone_kits",
+        "engaged_network",
     )
 
     def __init__(self, by: tuple[str, ...]) -> None:
@@ -219,6 +223,7 @@ def _figures(t: _Tally, bucket: Bucket | None, group: GroupKey | None) -> Figure
         overdue=overdue,
         repeat_overdoses=c["repeat_overdoses"],
         naloxone_kits=c["naloxone_kits"],
+        engaged_network=c["engaged_network"],
     )
 
 
@@ -302,6 +307,16 @@ def _collect(
         ),
     ):
         t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
+
+    net = network_engaged(session, period)
+    network = _Tally.COUNTS.index("engaged_network")
+    for r in _rows(
+        session,
+        select(net.c.worker, net.c.area, net.c.month, func.count()).group_by(
+            net.c.worker, net.c.area, net.c.month
+        ),
+    ):
+        t.add(t.groups((r[0], r[1], r[2])), network, (r[3],))
 
     for r in _rows(
         session,
@@ -461,6 +476,8 @@ def cases_behind(
             "treatment_entry_rate": st.c.in_treatment,
         }[figure]
         stmt = select(st.c.id).where(column == 1)
+    elif figure == "engaged_network":
+        stmt = select(network_engaged(session, period, group).c.id)
     elif figure == "repeat_overdoses":
         stmt = q.repeat_referrals(session, period, group).distinct()
     elif figure == "naloxone_kits":

@@ -316,6 +316,7 @@ _TABLE_FIGURES = (
     "overdue",
     "repeat_overdoses",
     "naloxone_kits",
+    "engaged_network",
 )
 
 

@@ -106,6 +106,7 @@ def test_figures_are_the_services_and_change_with_the_period(ui_db, team, make_d
         "attempted": 5,
         "contacted": 4,
         "engaged": 3,
+        "engaged_network": 0,  # nobody reached only through family or friends
         "referred": 2,
         "in_treatment": 2,
     }

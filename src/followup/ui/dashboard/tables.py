@@ -51,6 +51,7 @@ HEADINGS = {
     "overdue": "Overdue\nnow",
     "repeat_overdoses": "Repeat\noverdoses",
     "naloxone_kits": "Naloxone\nkits",
+    "engaged_network": "Engaged via\nnetwork",
 }
 FIGURE_COLUMNS: tuple[str, ...] = (
     *FUNNEL,

@@ -34,6 +34,7 @@ from followup.reports.engagement import EngagementReport, cases_behind, engageme
 from followup.reports.exports import ExportResult
 from followup.reports.queries import GroupKey
 from followup.ui.dashboard import exports
+from followup.ui.dashboard.benchmarks import BenchmarksPanel
 from followup.ui.dashboard.charts import FunnelChart, TrendChart
 from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
@@ -208,6 +209,8 @@ class DashboardView(QWidget):
         board.addWidget(self.note)
         board.addWidget(self.message)
         board.addLayout(tiles)
+        self.benchmarks = BenchmarksPanel()  # published programmes beside our rates
+        board.addWidget(self.benchmarks)
         board.addWidget(body, 1)
 
         # -- drill-down
@@ -318,6 +321,7 @@ class DashboardView(QWidget):
         for tile in self.tiles.values():
             tile.show_figures(report.totals)
         self.funnel.show_funnel(report.funnel())
+        self.benchmarks.show_figures(report.totals)
         self.trend.show_months(report.groups.get("month", ()))
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)

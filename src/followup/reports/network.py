@@ -1,0 +1,57 @@
+"""The cases engaged through their network: reached only through family or friends.
+
+Massachusetts' Post Overdose Support Teams count a survivor as engaged when the team reached
+them "either directly or through contact with their social network" (see
+``reports.benchmarks``). Our Engaged is the case's status; this module picks out the engaged
+cases whose worker never spoke with the person themselves: every attempt where the worker
+spoke with someone (outcome spoke, engaged or spoke, declined; attempts entered in error left
+out) was made through family or friends (method ``via_family``), and there was at least one.
+The figure is ``engaged_network`` in ``reports.definitions``; it is part of Engaged, shown
+on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from followup import vocab
+from followup.db.models import Case, ContactAttempt, not_voided
+from followup.reports import queries as q
+from followup.reports.definitions import Period
+from followup.reports.queries import GroupKey
+
+__all__ = ["network_engaged"]
+
+
+def network_engaged(session: Session, period: Period, group: GroupKey | None = None) -> Any:
+    """Per engaged case of the cohort reached only through its network: id and slice keys.
+
+    Only cases with a first contact can qualify, so the cohort index narrows the attempts read
+    to those of engaged, contacted cases.
+    """
+    a = ContactAttempt
+    month = q.month_of(session, Case.referred_at)
+    direct = func.sum(case((a.method != vocab.ContactMethod.VIA_FAMILY, 1), else_=0))
+    return (
+        select(
+            Case.id.label("id"),
+            Case.assigned_worker_id.label("worker"),
+            Case.area.label("area"),
+            month.label("month"),
+        )
+        .join(a, a.case_id == Case.id)
+        .where(
+            q.in_period(Case.referred_at, period),
+            *q.group_filter(session, group, Case.referred_at),
+            Case.first_contact_at.is_not(None),
+            q.engaged_now(),
+            not_voided(a),
+            a.outcome.in_(vocab.CONTACT_MADE_OUTCOMES),
+        )
+        .group_by(Case.id, Case.assigned_worker_id, Case.area, month)
+        .having(direct == 0)
+        .subquery()
+    )
