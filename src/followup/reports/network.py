@@ -33,7 +33,7 @@ def network_engaged(session: Session, period: Period, group: GroupKey | None = N
     to those of engaged, contacted cases.
     """
     a = ContactAttempt
-    month = q.month_of(session, Case.referred_at)
+    month = q.month_of(session, Case.referred_at, period)
     direct = func.sum(case((a.method != vocab.ContactMethod.VIA_FAMILY, 1), else_=0))
     return (
         select(
