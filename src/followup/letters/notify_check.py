@@ -177,17 +177,19 @@ def check_layout(boxes: Iterable[Box], *, address_lines: int = 0) -> None:
         raise _refusal(problem)
 
 
-def _page_sizes_mm(pdf: bytes) -> Sequence[tuple[float, float, int]]:
+def _read(pdf: bytes) -> tuple[str, Sequence[tuple[float, float, int]]]:
+    """A PDF's keywords and each page's width and height (mm) and rotation."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
+    keywords = str((reader.metadata or {}).get("/Keywords", ""))
     sizes = []
     for page in reader.pages:
         box = page.mediabox
         sizes.append(
             (float(box.width) / 72 * 25.4, float(box.height) / 72 * 25.4, page.rotation or 0)
         )
-    return sizes
+    return keywords, sizes
 
 
 def check_pdf(pdf: bytes) -> None:
@@ -198,12 +200,8 @@ def check_pdf(pdf: bytes) -> None:
     a letter made before has its address where Notify would not find it, and is refused with
     a sentence saying to make it again. Every page must be A4 portrait.
     """
-    from pypdf import PdfReader
-
     try:
-        reader = PdfReader(io.BytesIO(pdf))
-        keywords = str((reader.metadata or {}).get("/Keywords", ""))
-        sizes = _page_sizes_mm(pdf)
+        keywords, sizes = _read(pdf)
     except Exception as exc:  # a damaged file: never print what cannot be read
         raise _refusal("the stored file cannot be read as a PDF") from exc
     for number, (width, height, rotation) in enumerate(sizes, start=1):

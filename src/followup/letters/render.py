@@ -531,18 +531,25 @@ def combine_pdfs(pdfs: Sequence[bytes]) -> CombinedPdf:
     The letters' own pages are copied unchanged (a stored letter is the record of what was
     sent); a letter with an odd number of pages is followed by a blank A4 page. The letters
     ReportLab drew are joined by ``followup.pdf.join`` (fast, and the fonts and logo they
-    share written once); any other PDF makes the whole batch go through pypdf instead.
+    share written once); any other PDF makes the whole batch go through pypdf instead. The
+    whole carries the Notify layout marker only when every letter in it does.
     """
+    marker = LAYOUT_MARKER.encode()
+    keywords = LAYOUT_MARKER if all(marker in pdf for pdf in pdfs) else ""
     try:
         joined = join_pdfs(
-            pdfs, blank_after_odd=(PAGE_W, PAGE_H), title="Letters", creator="Followup"
+            pdfs,
+            blank_after_odd=(PAGE_W, PAGE_H),
+            title="Letters",
+            creator="Followup",
+            keywords=keywords,
         )
     except Unsupported:
-        return _combine_with_pypdf(pdfs)
+        return _combine_with_pypdf(pdfs, keywords)
     return CombinedPdf(joined.pdf, joined.pages, joined.starts)
 
 
-def _combine_with_pypdf(pdfs: Sequence[bytes]) -> CombinedPdf:
+def _combine_with_pypdf(pdfs: Sequence[bytes], keywords: str) -> CombinedPdf:
     writer = PdfWriter()
     starts: list[int] = []
     for pdf in pdfs:
@@ -551,6 +558,8 @@ def _combine_with_pypdf(pdfs: Sequence[bytes]) -> CombinedPdf:
         if len(writer.pages) % 2:
             writer.add_blank_page(PAGE_W, PAGE_H)
     writer.add_metadata({"/Title": "Letters", "/Creator": "Followup"})
+    if keywords:
+        writer.add_metadata({"/Keywords": keywords})
     buffer = io.BytesIO()
     writer.write(buffer)
     return CombinedPdf(buffer.getvalue(), len(writer.pages), tuple(starts))
