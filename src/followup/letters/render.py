@@ -380,16 +380,23 @@ def _draw_first_page_head(canvas: Canvas, page: _Page, laid: LaidOut, head: Lett
         )
     page.part = "the letterhead"
     name = clean(head.name).strip()
-    size = _fit_size(name, FONT_BOLD, 13, 105 * mm, 8)
-    page.draw(RIGHT, NAME_BASELINE, FONT_BOLD, size, name, align="right")
+    # Right of the logo (or of the left half), on more lines if it must.
+    logo_right = page.boxes[-1].right * mm if head.logo else PAGE_W / 2 - 20 * mm
+    name_width = RIGHT - max(logo_right + 5 * mm, RIGHT - 105 * mm)
+    size = _fit_size(name, FONT_BOLD, 13, name_width, 9)
+    y = NAME_BASELINE
+    for part in wrap(name, FONT_BOLD, size, name_width):
+        page.draw(RIGHT, y, FONT_BOLD, size, part, align="right")
+        y += size * 1.2
     # The details sit in the right-hand column, which Notify keeps free down to the body.
     column = RIGHT - COLUMN_X
-    y = NAME_BASELINE + 13
+    y += 13 - size * 1.2
     for line in _letterhead_lines(head):
         line_size = _fit_size(line, FONT, 8.5, column, 6.5)
         for part in wrap(line, FONT, line_size, column):
             page.draw(RIGHT, y, FONT, line_size, part, 0.25, align="right")
             y += 10.5
+    head_end = y - 10.5  # the last letterhead baseline
 
     page.part = "the address"
     size, lines = laid.window
@@ -401,7 +408,7 @@ def _draw_first_page_head(canvas: Canvas, page: _Page, laid: LaidOut, head: Lett
     # Notify reads everything in the address block as the address, so this marking sits
     # with the date and reference rather than above the address.
     page.part = "the date and reference"
-    y = max(50 * mm, y + 8 * mm)
+    y = max(50 * mm, head_end + 7 * mm)
     page.draw(COLUMN_X, y, FONT_BOLD, 9.5, "Private and confidential")
     y += 14
     for line in (
