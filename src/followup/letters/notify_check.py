@@ -182,7 +182,8 @@ def _read(pdf: bytes) -> tuple[str, Sequence[tuple[float, float, int]]]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    keywords = str((reader.metadata or {}).get("/Keywords", ""))
+    info = reader.metadata
+    keywords = str(info.get("/Keywords", "")) if info is not None else ""
     sizes = []
     for page in reader.pages:
         box = page.mediabox
