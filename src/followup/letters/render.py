@@ -13,8 +13,8 @@ checks every letter before its PDF is returned; docs/letters.md), so a service t
 through Notify can upload Followup's PDFs unchanged:
 
 * letterhead: logo top left (at most 70 × 20 mm from 20 mm, 8 mm), the organisation's name
-  right-aligned to 190 mm in the top 30 mm; its address, phone and email right-aligned to
-  190 mm in the column from 125 mm;
+  right-aligned to 190 mm beside it, in the top 30 mm; its address, phone and email
+  right-aligned to 190 mm in the column from 125 mm;
 * address block: the recipient's lines, and nothing else, inside ``WINDOW`` = 24.6–120 mm
   from the left and 39.5–66.3 mm from the top, at most seven lines (Notify reads the address
   from there, and a C5 window envelope shows it);
