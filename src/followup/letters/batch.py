@@ -66,6 +66,7 @@ from followup.letters.making import (
     record_of,
     store_letters,
 )
+from followup.letters.notify_check import NotifyLayoutRefused, check_pdf
 from followup.letters.render import combine_pdfs, lay_out, render_letter
 from followup.letters.settings import letterhead, template_bodies
 from followup.letters.states import stored_letters_open
@@ -412,6 +413,11 @@ def render_batch(
                 problem = letter_problem(
                     session, case.person, letter.template, {}, ctx.consents[case.person_id]
                 )
+                if not problem:
+                    try:  # a stored letter is printed as it is, so it must be in the format
+                        check_pdf(letter.pdf)
+                    except NotifyLayoutRefused as exc:
+                        problem = str(exc)
                 if problem:
                     skipped.append(SkippedLetter(case.id, letter.template, problem))
                 else:

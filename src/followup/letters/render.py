@@ -7,15 +7,21 @@ link, an image or a style to the PDF. Text is set in DejaVu Sans, a TrueType fon
 the package and embedded in every PDF (the PDF base fonts have no glyphs beyond Latin-1), and
 Arabic or Hebrew runs are shaped and put in visual order before they are drawn.
 
-Page geometry (A4, 210 × 297 mm, measured from the top-left corner of the page):
+Page geometry (A4, 210 × 297 mm, measured from the top-left corner of the page) is GOV.UK
+Notify's printable format for precompiled letters (``followup.letters.notify_check``, which
+checks every letter before its PDF is returned; docs/letters.md), so a service that posts
+through Notify can upload Followup's PDFs unchanged:
 
-* letterhead: logo top left (at most 70 × 22 mm from 20 mm, 12 mm), organisation name,
-  address and phone right-aligned to 190 mm, above a rule at 41 mm;
-* envelope window: the recipient block sits inside ``WINDOW`` = 20–110 mm from the left and
-  45–80 mm from the top, where a UK DL (A4 folded in three) or C5 (folded once) window
-  envelope with a standard 90 × 35 mm window shows it; text starts 4 mm in from the edges;
-* date and reference right of the window from 125 mm; body from 92 mm down to 25 mm above
-  the bottom edge; footer 12 mm above the bottom edge; DL fold marks at 99 and 198 mm.
+* letterhead: logo top left (at most 70 × 20 mm from 20 mm, 8 mm), the organisation's name
+  right-aligned to 190 mm beside it, in the top 30 mm; its address, phone and email
+  right-aligned to 190 mm in the column from 125 mm;
+* address block: the recipient's lines, and nothing else, inside ``WINDOW`` = 24.6–120 mm
+  from the left and 39.5–66.3 mm from the top, at most seven lines (Notify reads the address
+  from there, and a C5 window envelope shows it);
+* "Private and confidential", date and reference in the column from 125 mm, under the
+  letterhead; body from 95 mm (first baseline at 99 mm) down to 25 mm above the bottom edge;
+  footer 12 mm above the bottom edge; nothing within 15 mm of the left or right edge (no
+  fold marks: Notify's printer folds, and there is nowhere outside the text to put them).
 
 Speed: rendering a letter is dominated by embedding the font subset, which
 ``followup.pdf.fonts`` caches by the set of characters used (most letters in plain English
@@ -38,6 +44,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from followup.errors import RuleViolation
+from followup.letters.notify_check import (
+    ADDRESS_AREA,
+    LAYOUT_MARKER,
+    MAX_ADDRESS_LINES,
+    Box,
+    check_layout,
+)
 from followup.letters.templates import banned_word, discretion_refusal
 from followup.pdf.fonts import FONT, FONT_BOLD, RENDER_LOCK, register_fonts
 from followup.pdf.join import Unsupported, join_pdfs
@@ -62,10 +75,15 @@ __all__ = [
 
 PAGE_W, PAGE_H = A4
 LEFT, RIGHT = 20 * mm, PAGE_W - 20 * mm
-# The envelope window, as (left, top, right, bottom) in mm from the top-left corner.
-WINDOW = (20.0, 45.0, 110.0, 80.0)
-_WINDOW_PAD = 4.0
-BODY_TOP, CONTINUED_TOP, BODY_BOTTOM = 92 * mm, 22 * mm, 25 * mm
+# The address block, as (left, top, right, bottom) in mm from the top-left corner.
+WINDOW = (ADDRESS_AREA.left, ADDRESS_AREA.top, ADDRESS_AREA.right, ADDRESS_AREA.bottom)
+_WINDOW_PAD = 0.6
+# Baselines: the first line's capitals and accents start just below 95 mm.
+BODY_TOP, CONTINUED_TOP, BODY_BOTTOM = 99 * mm, 22 * mm, 25 * mm
+COLUMN_X = 125 * mm  # the right-hand column: letterhead details, date and reference
+NAME_BASELINE = 14 * mm
+# Where DejaVu Sans's glyphs reach above and below the baseline, as a share of the size.
+ASCENT, DESCENT = 0.76, 0.241
 BODY_SIZE, BODY_LEADING = 10.5, 14.5
 TABLE_SIZE, TABLE_LEADING, LABEL_WIDTH = 9.5, 13.0, 52 * mm
 
@@ -197,20 +215,20 @@ def _paginate(rows: list[_Row]) -> list[list[_Row]]:
 
 
 def _window_lines(recipient: Sequence[str]) -> tuple[float, list[str]]:
-    """The recipient lines at the largest size that fits the envelope window."""
+    """The recipient lines at the largest size that fits the address block (at most seven)."""
     left, top, right, bottom = WINDOW
     width = (right - left - 2 * _WINDOW_PAD) * mm
+    room = (bottom - top - 2 * _WINDOW_PAD) * mm
     lines = [clean(line).strip() for line in recipient if clean(line).strip()]
     for size in (10, 9.5, 9, 8.5, 8):
-        leading = size * 1.2
         wrapped = [part for line in lines for part in wrap(line, FONT, size, width)]
-        first = (top + _WINDOW_PAD) * mm + size * 0.76  # ascent of DejaVu Sans
-        last = first + leading * len(wrapped)  # one extra line for "Private and confidential"
-        if last + size * 0.24 <= (bottom - _WINDOW_PAD / 2) * mm:
+        height = size * (ASCENT + DESCENT) + size * 1.2 * (len(wrapped) - 1)
+        if len(wrapped) <= MAX_ADDRESS_LINES and height <= room:
             return size, wrapped
     raise RuleViolation(
-        "The address is too long to fit in the envelope window; shorten it to at most six "
-        "short lines and try again."
+        "The address is too long to fit in the envelope window (GOV.UK Notify's address "
+        f"block takes at most {MAX_ADDRESS_LINES} lines of about 50 letters); shorten it and "
+        "try again. Nothing was printed or saved."
     )
 
 
@@ -292,11 +310,14 @@ def logo_reader(logo: bytes) -> ImageReader:
 class _Page:
     """One text object per page: far cheaper than a drawString call per line."""
 
-    def __init__(self, canvas: Canvas) -> None:
+    def __init__(self, canvas: Canvas, number: int, boxes: list[Box]) -> None:
         self.canvas = canvas
         self.text = canvas.beginText()
         self.font: tuple[str, float] | None = None
         self.gray = 0.0
+        self.number = number
+        self.boxes = boxes  # where everything on the page was drawn, for notify_check
+        self.part = "the letter's text"
 
     def draw(
         self,
@@ -311,10 +332,21 @@ class _Page:
         shown = visual(text)
         if not shown:
             return
+        width = pdfmetrics.stringWidth(shown, font, size)
         if align == "right":
-            x -= pdfmetrics.stringWidth(shown, font, size)
+            x -= width
         elif align == "centre":
-            x -= pdfmetrics.stringWidth(shown, font, size) / 2
+            x -= width / 2
+        self.boxes.append(
+            Box(
+                self.number,
+                self.part,
+                x / mm,
+                (y_from_top - size * ASCENT) / mm,
+                (x + width) / mm,
+                (y_from_top + size * DESCENT) / mm,
+            )
+        )
         if self.font != (font, size):
             self.text.setFont(font, size)
             self.font = (font, size)
@@ -340,57 +372,72 @@ def _draw_first_page_head(canvas: Canvas, page: _Page, laid: LaidOut, head: Lett
     if head.logo:
         reader = logo_reader(head.logo)
         w, h = reader.getSize()
-        scale = min(70 * mm / w, 22 * mm / h)
-        canvas.drawImage(reader, LEFT, PAGE_H - 12 * mm - h * scale, w * scale, h * scale)
+        scale = min(70 * mm / w, 20 * mm / h)
+        top = 8 * mm
+        canvas.drawImage(reader, LEFT, PAGE_H - top - h * scale, w * scale, h * scale)
+        page.boxes.append(
+            Box(1, "the logo", LEFT / mm, top / mm, (LEFT + w * scale) / mm, (top + h * scale) / mm)
+        )
+    page.part = "the letterhead"
     name = clean(head.name).strip()
-    size = _fit_size(name, FONT_BOLD, 13, 105 * mm, 8)
-    page.draw(RIGHT, 17 * mm, FONT_BOLD, size, name, align="right")
-    for i, line in enumerate(_letterhead_lines(head)):
-        line_size = _fit_size(line, FONT, 8.5, 105 * mm, 6.5)
-        page.draw(RIGHT, 17 * mm + 13 + i * 10.5, FONT, line_size, line, 0.25, align="right")
-    canvas.setStrokeGray(0.6)
-    canvas.setLineWidth(0.5)
-    canvas.line(LEFT, PAGE_H - 41 * mm, RIGHT, PAGE_H - 41 * mm)
-    # Fold marks for a DL envelope: A4 folded in three.
-    for fold in (99, 198):
-        canvas.line(5 * mm, PAGE_H - fold * mm, 9 * mm, PAGE_H - fold * mm)
+    # Right of the logo (or of the left half), on more lines if it must.
+    logo_right = page.boxes[-1].right * mm if head.logo else PAGE_W / 2 - 20 * mm
+    name_width = RIGHT - max(logo_right + 5 * mm, RIGHT - 105 * mm)
+    size = _fit_size(name, FONT_BOLD, 13, name_width, 9)
+    y = NAME_BASELINE
+    for part in wrap(name, FONT_BOLD, size, name_width):
+        page.draw(RIGHT, y, FONT_BOLD, size, part, align="right")
+        y += size * 1.2
+    # The details sit in the right-hand column, which Notify keeps free down to the body.
+    column = RIGHT - COLUMN_X
+    y += 13 - size * 1.2
+    for line in _letterhead_lines(head):
+        line_size = _fit_size(line, FONT, 8.5, column, 6.5)
+        for part in wrap(line, FONT, line_size, column):
+            page.draw(RIGHT, y, FONT, line_size, part, 0.25, align="right")
+            y += 10.5
+    head_end = y - 10.5  # the last letterhead baseline
 
+    page.part = "the address"
     size, lines = laid.window
     x = (WINDOW[0] + _WINDOW_PAD) * mm
-    y = (WINDOW[1] + _WINDOW_PAD) * mm + size * 0.76
-    page.draw(x, y, FONT_BOLD, size - 1.5, "Private and confidential")
-    for i, line in enumerate(lines, start=1):
+    y = (WINDOW[1] + _WINDOW_PAD) * mm + size * ASCENT
+    for i, line in enumerate(lines):
         page.draw(x, y + i * size * 1.2, FONT, size, line)
 
-    right_x = 125 * mm
-    right_width = RIGHT - right_x
-    y = 52 * mm
+    # Notify reads everything in the address block as the address, so this marking sits
+    # with the date and reference rather than above the address.
+    page.part = "the date and reference"
+    y = max(50 * mm, head_end + 7 * mm)
+    page.draw(COLUMN_X, y, FONT_BOLD, 9.5, "Private and confidential")
+    y += 14
     for line in (
         f"Date: {content.date_text}",
         f"Our reference: {content.reference}",
         *content.right_lines,
     ):
-        for part in wrap(clean(line), FONT, 9.5, right_width):
-            page.draw(right_x, y, FONT, 9.5, part)
+        for part in wrap(clean(line), FONT, 9.5, column):
+            page.draw(COLUMN_X, y, FONT, 9.5, part)
             y += 12.5
+    page.part = "the letter's text"
 
 
 def _draw_footer(
     page: _Page, content: LetterContent, head: Letterhead, number: int, total: int
 ) -> None:
+    page.part = "the footer"
+    width = RIGHT - LEFT
     footer = f"{clean(head.name).strip()}  ·  Page {number} of {total}"
-    page.draw(PAGE_W / 2, PAGE_H - 12 * mm, FONT, 8, footer, 0.4, align="centre")
+    size = _fit_size(footer, FONT, 8, width, 6)
+    page.draw(PAGE_W / 2, PAGE_H - 12 * mm, FONT, size, footer, 0.4, align="centre")
     if not content.to_person:
-        page.draw(
-            PAGE_W / 2,
-            PAGE_H - 12 * mm - 10,
-            FONT,
-            7.5,
+        notice = (
             "Confidential: personal and health information. If this reached you by "
-            "mistake, please tell us and destroy it.",
-            0.4,
-            align="centre",
+            "mistake, please tell us and destroy it."
         )
+        size = _fit_size(notice, FONT, 7.5, width, 6)
+        page.draw(PAGE_W / 2, PAGE_H - 12 * mm - 10, FONT, size, notice, 0.4, align="centre")
+    page.part = "the letter's text"
 
 
 @dataclass(frozen=True)
@@ -410,10 +457,15 @@ def lay_out(content: LetterContent, head: Letterhead) -> LaidOut:
 
 
 def _draw(canvas: Canvas, laid: LaidOut, head: Letterhead) -> int:
-    """Draw one letter on ``canvas``; returns its number of pages."""
+    """Draw one letter on ``canvas``; returns its number of pages.
+
+    Refused (``NotifyLayoutRefused``) when anything drawn lies outside GOV.UK Notify's
+    printable format; the caller then throws the canvas away, so nothing is printed or saved.
+    """
     content = laid.content
+    boxes: list[Box] = []
     for number, rows in enumerate(laid.pages, start=1):
-        page = _Page(canvas)
+        page = _Page(canvas, number, boxes)
         if number == 1:
             _draw_first_page_head(canvas, page, laid, head)
         y = BODY_TOP if number == 1 else CONTINUED_TOP
@@ -423,6 +475,7 @@ def _draw(canvas: Canvas, laid: LaidOut, head: Letterhead) -> int:
             y += row.height
         _draw_footer(page, content, head, number, len(laid.pages))
         page.finish()
+    check_layout(boxes, address_lines=len(laid.window[1]))
     return len(laid.pages)
 
 
@@ -433,6 +486,7 @@ def _canvas(buffer: io.BytesIO) -> Canvas:
     canvas.setAuthor("")
     canvas.setSubject("")
     canvas.setCreator("Followup")
+    canvas.setKeywords(LAYOUT_MARKER)  # laid out for GOV.UK Notify (notify_check.check_pdf)
     return canvas
 
 
@@ -484,18 +538,25 @@ def combine_pdfs(pdfs: Sequence[bytes]) -> CombinedPdf:
     The letters' own pages are copied unchanged (a stored letter is the record of what was
     sent); a letter with an odd number of pages is followed by a blank A4 page. The letters
     ReportLab drew are joined by ``followup.pdf.join`` (fast, and the fonts and logo they
-    share written once); any other PDF makes the whole batch go through pypdf instead.
+    share written once); any other PDF makes the whole batch go through pypdf instead. The
+    whole carries the Notify layout marker only when every letter in it does.
     """
+    marker = LAYOUT_MARKER.encode()
+    keywords = LAYOUT_MARKER if all(marker in pdf for pdf in pdfs) else ""
     try:
         joined = join_pdfs(
-            pdfs, blank_after_odd=(PAGE_W, PAGE_H), title="Letters", creator="Followup"
+            pdfs,
+            blank_after_odd=(PAGE_W, PAGE_H),
+            title="Letters",
+            creator="Followup",
+            keywords=keywords,
         )
     except Unsupported:
-        return _combine_with_pypdf(pdfs)
+        return _combine_with_pypdf(pdfs, keywords)
     return CombinedPdf(joined.pdf, joined.pages, joined.starts)
 
 
-def _combine_with_pypdf(pdfs: Sequence[bytes]) -> CombinedPdf:
+def _combine_with_pypdf(pdfs: Sequence[bytes], keywords: str) -> CombinedPdf:
     writer = PdfWriter()
     starts: list[int] = []
     for pdf in pdfs:
@@ -504,6 +565,8 @@ def _combine_with_pypdf(pdfs: Sequence[bytes]) -> CombinedPdf:
         if len(writer.pages) % 2:
             writer.add_blank_page(PAGE_W, PAGE_H)
     writer.add_metadata({"/Title": "Letters", "/Creator": "Followup"})
+    if keywords:
+        writer.add_metadata({"/Keywords": keywords})
     buffer = io.BytesIO()
     writer.write(buffer)
     return CombinedPdf(buffer.getvalue(), len(writer.pages), tuple(starts))

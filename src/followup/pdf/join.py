@@ -158,16 +158,17 @@ class _Writer:
             )
         )
 
-    def output(self, title: str, creator: str) -> bytes:
+    def output(self, title: str, creator: str, keywords: str = "") -> bytes:
         self.bodies[_CATALOG - 1] = b"\n<< /Type /Catalog /Pages %d 0 R >>\n" % _PAGES
         self.bodies[_PAGES - 1] = b"\n<< /Type /Pages /Count %d /Kids [ %s ] >>\n" % (
             len(self.kids),
             b" ".join(b"%d 0 R" % k for k in self.kids),
         )
-        self.bodies[_INFO - 1] = b"\n<< /Title %s /Creator %s /Producer %s >>\n" % (
+        self.bodies[_INFO - 1] = b"\n<< /Title %s /Creator %s /Producer %s%s >>\n" % (
             _string(title),
             _string(creator),
             _string(creator),
+            b" /Keywords " + _string(keywords) if keywords else b"",
         )
         parts = [b"%PDF-1.4\n%\x93\x8c\x8b\x9e\n"]
         size = len(parts[0])
@@ -201,6 +202,7 @@ def join_pdfs(
     blank_after_odd: tuple[float, float] | None = None,
     title: str = "",
     creator: str = "",
+    keywords: str = "",
 ) -> Joined:
     """The pages of ``pdfs`` in order, in one PDF; objects the same in several written once.
 
@@ -216,4 +218,4 @@ def join_pdfs(
         writer.join(pdf)
         if blank_after_odd is not None and len(writer.kids) % 2:
             writer.blank(*blank_after_odd)
-    return Joined(writer.output(title, creator), len(writer.kids), tuple(starts))
+    return Joined(writer.output(title, creator, keywords), len(writer.kids), tuple(starts))

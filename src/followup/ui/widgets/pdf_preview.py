@@ -39,6 +39,7 @@ from followup.access import Actor
 from followup.errors import FollowupError
 from followup.files import write_atomically
 from followup.letters.making import record_prints
+from followup.letters.notify_check import check_pdf
 from followup.letters.printing import send_to_cups, uses_cups
 from followup.ui.tasks import TaskRunner, message_to
 from followup.ui.widgets.messages import InlineMessage
@@ -361,6 +362,7 @@ class PdfPreview(QWidget):
                 return False
 
             def run() -> tuple[int, str]:
+                check_pdf(pdf)  # GOV.UK Notify's printable format; refused: nothing prints
                 job = send_to_cups(pdf, choice.queue, copies=choice.copies)
                 where = f"Printer {choice.queue}"
                 with db.session(write=True) as s:
@@ -375,6 +377,7 @@ class PdfPreview(QWidget):
             destination = printer_destination(printer)
 
             def run() -> tuple[int, str]:
+                check_pdf(pdf)
                 printed = print_pdf(pdf, printer)
                 with db.session(write=True) as s:
                     record_prints(s, actor, ids, destination)
@@ -405,6 +408,7 @@ class PdfPreview(QWidget):
         pdf, ids, db, actor = self._pdf, self._letter_ids, self._db, self._actor
 
         def run() -> str:
+            check_pdf(pdf)  # GOV.UK Notify's printable format; refused: nothing is written
             # Whole and private to the user (0600); a failure says why, in one sentence.
             write_atomically(path, lambda fh: fh.write(pdf), binary=True)
             with db.session(write=True) as s:
