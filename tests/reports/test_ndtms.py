@@ -54,7 +54,16 @@ def build(db, team) -> dict[str, int]:
         s.flush()
         rows = (
             ("adult", "Testperson", "Alpha", "male", date(1980, 1, 2), "b5 7rt", 5, "given"),
-            ("refused", "Testperson", "Bravo", "female", date(1990, 6, 15), "B12 9ZZ", 6, "refused"),
+            (
+                "refused",
+                "Testperson",
+                "Bravo",
+                "female",
+                date(1990, 6, 15),
+                "B12 9ZZ",
+                6,
+                "refused",
+            ),
             ("young", "Testperson", "Charlie", "male", date(2007, 3, 8), "B5 1AA", 7, "given"),
             ("unborn", "Testperson", "Delta", None, date(2025, 4, 1), "B5 1AB", 8, "given"),
             ("unasked", "Testperson", "Echo", "not_known", date(1970, 1, 1), "B5 1AC", 9, None),
@@ -155,7 +164,9 @@ def test_one_person_mapped_field_by_field_and_the_checks(database, team, tmp_pat
     assert result.dataset_version == "cds-p" and result.rows == len(rows) == 2
     key = client_key(database)
     person = ids["adult_person"]
-    expected_client = "FU" + hmac.new(key, f"person:{person}".encode(), hashlib.sha256).hexdigest()[:16].upper()
+    expected_client = (
+        "FU" + hmac.new(key, f"person:{person}".encode(), hashlib.sha256).hexdigest()[:16].upper()
+    )
     assert rows[0] == {
         "AGNCY": "N9999",
         "CLIENTID": expected_client,
@@ -206,16 +217,18 @@ def test_dataset_version_chooses_the_fields_and_the_name(database, team, tmp_pat
     with database.session() as s:
         older = ndtms.export_ndtms_csv(s, team["lead"], tmp_path, MARCH, now=NOW, version="CDS-O")
     header, rows = read_csv(older.path)
-    assert older.path.name == "followup-ndtms-cds-o_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
+    assert (
+        older.path.name == "followup-ndtms-cds-o_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
+    )
     assert "NALOXISS" not in header and header[-1] == "DISRSN" and len(rows) == 2
     assert "NDTMS adult core dataset O" in older.describe()
     with database.session() as s:
         newest = ndtms.export_ndtms_csv(s, team["lead"], tmp_path, MARCH, now=NOW)
     assert newest.path.name.startswith("followup-ndtms-cds-p_2025-03-01_to_2025-03-31")
     assert ndtms.DEFAULT_VERSION == "cds-p"
-    with pytest.raises(FollowupError, match="no NDTMS dataset version 'cds-z'; choose one of"):
-        with database.session() as s:
-            ndtms.export_ndtms_csv(s, team["lead"], tmp_path / "z.csv", MARCH, version="cds-z")
+    refused = pytest.raises(FollowupError, match="no NDTMS dataset version 'cds-z'; choose one of")
+    with refused, database.session() as s:
+        ndtms.export_ndtms_csv(s, team["lead"], tmp_path / "z.csv", MARCH, version="cds-z")
     assert not (tmp_path / "z.csv").exists()
 
 
@@ -234,13 +247,23 @@ def test_a_failing_write_leaves_nothing_and_workers_are_refused(database, team, 
     assert events == []
 
 
-def test_cli_json_lists_what_was_left_out(monkeypatch, capsys, sqlite_database, sqlite_url, team, tmp_path):
+def test_cli_json_lists_what_was_left_out(
+    monkeypatch, capsys, sqlite_database, sqlite_url, team, tmp_path
+):
     ids = build(sqlite_database, team)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     monkeypatch.setenv("FOLLOWUP_USER", "lead")
     monkeypatch.setenv("FOLLOWUP_PASSWORD", "pass-lead")
     db = sqlite_url.removeprefix("sqlite:///")
-    args = ["export", "ndtms", str(tmp_path / "n.csv"), "--from", "2025-03-01", "--to", "2025-03-31"]
+    args = [
+        "export",
+        "ndtms",
+        str(tmp_path / "n.csv"),
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+    ]
     code = main([*args, "--dataset-version", "cds-o", "--agency", "N1234", "--json", "--db", db])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -249,7 +272,10 @@ def test_cli_json_lists_what_was_left_out(monkeypatch, capsys, sqlite_database, 
     assert got["refused_consent_rows"] == 1
     assert got["excluded"] == [
         {"case_id": ids["young"], "reasons": ["under 18 on the referral date"]},
-        {"case_id": ids["unborn"], "reasons": ["the date of birth is not before the referral date"]},
+        {
+            "case_id": ids["unborn"],
+            "reasons": ["the date of birth is not before the referral date"],
+        },
         {"case_id": ids["unasked"], "reasons": ["NDTMS consent not recorded"]},
     ]
     assert read_csv(tmp_path / "n.csv")[1][0]["AGNCY"] == "N1234"

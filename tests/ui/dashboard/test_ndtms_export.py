@@ -14,7 +14,12 @@ from tests.ui.dashboard.test_view import WAIT, choose_period, loaded, make_dashb
 
 
 def test_the_ndtms_button_writes_the_extract_and_lists_what_was_left_out(
-    ui_any_db, team, make_dashboard, qtbot, tmp_path, monkeypatch  # noqa: F811
+    ui_any_db,
+    team,
+    make_dashboard,  # noqa: F811 (the fixture imported above)
+    qtbot,
+    tmp_path,
+    monkeypatch,
 ):
     ids = build(ui_any_db, team)
     view = make_dashboard(ui_any_db, team["lead"])
@@ -30,7 +35,9 @@ def test_the_ndtms_button_writes_the_extract_and_lists_what_was_left_out(
     view.export_buttons["ndtms_csv"].click()
     qtbot.waitUntil(lambda: view.exclusions_dialog is not None, timeout=WAIT)
     assert asked[0].startswith("followup-ndtms-cds-p_2025-03-01_to_2025-03-31_made-")
-    assert view.message.text().startswith("Wrote Followup NDTMS extract (NDTMS adult core dataset P)")
+    assert view.message.text().startswith(
+        "Wrote Followup NDTMS extract (NDTMS adult core dataset P)"
+    )
     assert "(2 rows)" in view.message.text() and "3 cases left out" in view.message.text()
 
     with (tmp_path / asked[0]).open(encoding="utf-8-sig", newline="") as fh:
