@@ -603,7 +603,7 @@ def ndtms_markdown() -> str:
         out.append("|---|---|---|---|---|---|")
         for f in v.fields:
             codes = ", ".join(f"{k} → `{c}`" for k, c in f.codes.items()) if f.codes else ""
-            confirmed = "yes" if f.confirmed else "**could not be confirmed**"
+            confirmed = "yes, in the source cited" if f.confirmed else "**could not be confirmed**"
             if f.note:
                 confirmed += f": {f.note}"
             out.append(
