@@ -97,6 +97,8 @@ class ConsentScope(StrEnum):
     HOME_VISIT = "home_visit"
     SHARE_WITH_TREATMENT = "share_with_treatment"
     SHARE_WITH_GP = "share_with_gp"
+    # Reporting the person's treatment episode to NDTMS (docs/ndtms_extract.md; migration 0025).
+    NDTMS_REPORTING = "ndtms_reporting"
 
 
 class ConsentState(StrEnum):

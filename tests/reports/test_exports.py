@@ -19,11 +19,8 @@ from followup.errors import PermissionDenied
 from followup.files import safe_cell
 from followup.reports.definitions import Period
 from followup.reports.engagement import engagement_report
-from followup.reports.exports import (
-    export_cases_csv,
-    export_ndtms_csv,
-    suggested_filename,
-)
+from followup.reports.exports import export_cases_csv
+from followup.reports.ndtms import export_ndtms_csv, suggested_filename
 from followup.reports.pdf import export_commissioner_pdf
 from tests.reports.test_engagement import MARCH, NOW, build_dataset
 
@@ -132,7 +129,8 @@ def test_exports_are_audited_without_personal_data_and_refused_to_workers(databa
     events = audit_events(database)
     assert events == [
         {"kind": "cases_csv", "period": "2025-03-01_to_2025-03-31", "rows": 7},
-        {"kind": "ndtms_csv", "period": "2025-03-01_to_2025-03-31", "rows": 2},
+        # Nobody in this data set has NDTMS consent recorded: every March case is left out.
+        {"kind": "ndtms_csv", "period": "2025-03-01_to_2025-03-31", "rows": 0},
         {"kind": "commissioner_pdf", "period": "2025-03-01_to_2025-03-31", "rows": 7},
     ]
     for export, name in (
@@ -176,74 +174,25 @@ def test_commissioner_pdf_has_the_figures_and_no_personal_data(database, team, t
         assert worker not in text
 
 
-def test_ndtms_extract_holds_only_consented_people(database, team, tmp_path):
+def test_ndtms_extract_leaves_out_people_without_ndtms_consent(database, team, tmp_path):
+    # Sharing with treatment is not NDTMS consent: every March case is left out and listed.
     build_dataset(database, team)
     out = tmp_path / "ndtms.csv"
     with database.session() as s:
         result = export_ndtms_csv(s, team["lead"], out, MARCH, now=NOW)
-        d = s.scalar(select(m.Person.id).where(m.Person.first_name == "Sample"))
-        c = s.scalar(select(m.Person.id).where(m.Person.first_name == "Dummy"))
     header, rows = read_csv(out)
-    assert header == [
-        "client_reference",
-        "initials",
-        "date_of_birth",
-        "sex",
-        "postcode_district",
-        "referral_date",
-        "referral_source",
-        "triage_date",
-        "treatment_start_date",
-        "exit_date",
-        "exit_reason_code",
-        "substances",
-    ]
-    # March cases with sharing in force: C1 (person D) and C10 (person C). Not C5 (withdrawn),
-    # not C3 (expired 01/04/2025), not the people never asked.
-    assert result.rows == 2
-    assert rows == [
-        [
-            f"FU{d:08d}",
-            "SE",
-            "02/01/1980",
-            "M",
-            "B5",
-            "01/03/2025",
-            "police",
-            "",
-            "10/03/2025",
-            "",
-            "",
-            "heroin;crack cocaine",
-        ],
-        [
-            f"FU{c:08d}",
-            "DP",
-            "02/01/1980",
-            "I",
-            "B12",
-            "12/03/2025",
-            "police",
-            "18/03/2025",
-            "20/03/2025",
-            "28/03/2025",
-            "treatment_completed_drug_free",
-            "heroin;crack cocaine",
-        ],
-    ]
-    joined = out.read_text(encoding="utf-8-sig")
-    for private in ("Sample", "Exampleson", "+447700900", "999000000", "TST-"):
-        assert private not in joined
+    assert header[:4] == ["AGNCY", "CLIENTID", "EPISODID", "CONSENT"] and rows == []
+    assert len(result.excluded) == 7
+    assert {e.reasons for e in result.excluded} == {("NDTMS consent not recorded",)}
 
 
 def test_a_folder_gets_a_dated_file_name(database, team, tmp_path):
     build_dataset(database, team)
     with database.session() as s:
         result = export_ndtms_csv(s, team["lead"], tmp_path, MARCH, now=NOW)
-    assert result.path.name == suggested_filename("ndtms_csv", MARCH, NOW)
+    assert result.path.name == suggested_filename("cds-p", MARCH, NOW)
     assert (
-        result.path.name
-        == "followup-ndtms-extract_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
+        result.path.name == "followup-ndtms-cds-p_2025-03-01_to_2025-03-31_made-20250420T1200Z.csv"
     )
 
 
@@ -330,7 +279,7 @@ def test_cli_exports(cli, tmp_path):
         "export", "ndtms", str(tmp_path), "--from", "2025-03-01", "--to", "2025-03-31"
     )
     assert code == 0, err
-    assert "(2 rows)" in out
+    assert "(0 rows)" in out and "7 cases left out" in out
     code, _, err = cli("export", "cases", str(tmp_path / "w.csv"), user="worker1")
     assert code == 2 and "does not allow you to export data" in err
     assert not (tmp_path / "w.csv").exists()

@@ -54,6 +54,7 @@ SCOPE_TEXT: dict[str, str] = {
     ConsentScope.HOME_VISIT: "home visits",
     ConsentScope.SHARE_WITH_TREATMENT: "sharing with a treatment service",
     ConsentScope.SHARE_WITH_GP: "sharing with their GP",
+    ConsentScope.NDTMS_REPORTING: "reporting to NDTMS (national treatment data)",
 }
 
 

@@ -54,7 +54,7 @@ def add_report_parsers(sub: Any) -> None:
         ),
         ("tables", "the dashboard's tables (by worker, area and month) as an Excel workbook"),
         ("commissioners", "the PDF summary for commissioners (aggregates only)"),
-        ("ndtms", "CSV extract of consented cases, in the style of NDTMS"),
+        ("ndtms", "the NDTMS extract (CSV): checked rows under the NDTMS field names"),
     ):
         px = exports.add_parser(name, help=text)
         px.add_argument("file", metavar="FILE", help="file to write, or a folder for a dated name")
@@ -65,6 +65,13 @@ def add_report_parsers(sub: Any) -> None:
                 help="write an Excel workbook (.xlsx) instead of CSV (also chosen by a FILE "
                 "ending .xlsx)",
             )
+        if name == "ndtms":
+            px.add_argument(
+                "--dataset-version",
+                metavar="VERSION",
+                help="the NDTMS dataset version, cds-o or cds-p (default: the newest, cds-p)",
+            )
+            px.add_argument("--agency", help="the NDTMS agency code (default: the team setting)")
         _add_period(px)
         add_db_option(px)
         add_user_option(px)
@@ -137,9 +144,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from followup.reports.exports import (
         export_cases_csv,
         export_cases_xlsx,
-        export_ndtms_csv,
         export_tables_xlsx,
     )
+    from followup.reports.ndtms import NdtmsResult, export_ndtms_csv
     from followup.reports.pdf import export_commissioner_pdf
 
     kind = args.export_command
@@ -157,12 +164,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             elif kind == "tables":
                 result = export_tables_xlsx(s, actor, args.file, chosen)
             elif kind == "ndtms":
-                result = export_ndtms_csv(s, actor, args.file, chosen)
+                result = export_ndtms_csv(
+                    s, actor, args.file, chosen, version=args.dataset_version, agency=args.agency
+                )
             else:
                 result = export_commissioner_pdf(s, actor, args.file, chosen)
     finally:
         db.dispose()
-    if args.json:
+    if isinstance(result, NdtmsResult):
+        out(json.dumps(result.as_json()) if args.json else result.report_text())
+    elif args.json:
         out(
             json.dumps(
                 {

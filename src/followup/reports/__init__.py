@@ -2,9 +2,10 @@
 
 - ``definitions``: The team-lead figures as written definitions, and the reporting period.
 - ``engagement``: Team-lead figures as plain dataclasses: the funnel, rates, medians, and their breakdowns.
-- ``exports``: Exports for team leads: the case list (CSV or Excel), the dashboard's tables (Excel), and the consented extract for treatment data (CSV).
+- ``exports``: Exports for team leads: the case list (CSV or Excel), the dashboard's tables (Excel), and the NDTMS extract (CSV, in followup.reports.ndtms).
+- ``ndtms``: The NDTMS extract: what Followup holds, under the published NDTMS field names, one dataset version at a time.
 - ``pdf``: The PDF summary for commissioners: the period's funnel, rates, trend and areas, no people.
 - ``queries``: The SQL behind the team-lead figures: per-case facts and the dialect helpers they need.
 """
 
-__all__ = ["definitions", "engagement", "exports", "pdf", "queries"]
+__all__ = ["definitions", "engagement", "exports", "ndtms", "pdf", "queries"]

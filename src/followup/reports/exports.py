@@ -1,5 +1,5 @@
 """Exports for team leads: the case list (CSV or Excel), the dashboard's tables (Excel), and the
-consented extract for treatment data (CSV).
+NDTMS extract (CSV, in followup.reports.ndtms).
 
 Every export needs the lead's "export" permission, is audited (kind, period, row count; never
 personal data), is written to a temporary file and moved into place only when complete, and
@@ -15,22 +15,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor, require
 from followup.db.models import (
     Case,
-    ConsentEntry,
     ContactAttempt,
     Person,
-    Referral,
-    TreatmentReferral,
     User,
     not_voided,
     person_display_name,
@@ -41,29 +38,21 @@ from followup.reports.engagement import Figures, engagement_report
 from followup.spreadsheets import CellKind, Column, Sheet, write_csv, write_xlsx
 from followup.uktime import DATE_TIME_FORMAT, to_uk
 from followup.validation import display_phone
-from followup.vocab import AuditAction, CaseStatus, ConsentScope, ConsentState, Gender
+from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
     "CASE_COLUMNS",
     "CASE_SHEET",
     "KIND_TEXT",
-    "NDTMS_COLUMNS",
-    "NO_FIXED_ABODE_DISTRICT",
-    "NDTMS_SHEET",
-    "SEX_CODES",
     "TABLE_BREAKDOWNS",
     "ExportResult",
     "about_line",
-    "client_reference",
     "about_rows",
     "export_cases_csv",
     "export_cases_xlsx",
-    "export_ndtms_csv",
     "export_tables_xlsx",
-    "initials",
     "record_export",
     "resolve_target",
-    "sharing_in_force",
     "suggested_filename",
 ]
 
@@ -74,20 +63,9 @@ KIND_TEXT = {
     "cases_csv": "Followup case list",
     "cases_xlsx": "Followup case list (Excel)",
     "tables_xlsx": "Followup dashboard tables (Excel)",
-    "ndtms_csv": "Followup consented extract (NDTMS style)",
+    "ndtms_csv": "Followup NDTMS extract",
     "commissioner_pdf": "Followup summary for commissioners",
 }
-
-# Person.gender to the sex codes of the extract (see docs/ndtms_extract.md).
-SEX_CODES: dict[str, str] = {
-    Gender.MALE: "M",
-    Gender.FEMALE: "F",
-    Gender.NON_BINARY: "I",
-    Gender.OTHER: "I",
-    Gender.NOT_KNOWN: "U",
-}
-# The pseudo-postcode district NHS data uses for people of no fixed abode.
-NO_FIXED_ABODE_DISTRICT = "ZZ99"
 
 
 @dataclass(frozen=True)
@@ -136,7 +114,7 @@ def suggested_filename(kind: str, period: Period | None, made_at: datetime) -> s
         "cases_csv": "followup-cases",
         "cases_xlsx": "followup-cases",
         "tables_xlsx": "followup-dashboard-tables",
-        "ndtms_csv": "followup-ndtms-extract",
+        "ndtms_csv": "followup-ndtms",
         "commissioner_pdf": "followup-commissioner-summary",
     }[kind]
     covers = period.slug if period else "all"
@@ -361,139 +339,3 @@ def export_tables_xlsx(
     write_xlsx(target, sheets, about_rows("tables_xlsx", period, now))
     record_export(session, actor, "tables_xlsx", period, report.totals.received)
     return ExportResult("tables_xlsx", target, report.totals.received, period, now)
-
-
-# -------------------------------------------------------------- the consented NDTMS extract
-
-NDTMS_SHEET: tuple[Column, ...] = tuple(
-    Column(
-        key,
-        key,
-        CellKind.DATE if key.endswith("_date") or key == "date_of_birth" else CellKind.TEXT,
-    )
-    for key in (
-        "client_reference",
-        "initials",
-        "date_of_birth",
-        "sex",
-        "postcode_district",
-        "referral_date",
-        "referral_source",
-        "triage_date",
-        "treatment_start_date",
-        "exit_date",
-        "exit_reason_code",
-        "substances",
-    )
-)
-NDTMS_COLUMNS = tuple(c.key for c in NDTMS_SHEET)
-
-
-def sharing_in_force(today: date) -> Any:
-    """SQL: the case's person has ``share_with_treatment`` consent in force today.
-
-    The latest entry for the scope (by time recorded, then id, as in ``followup.casework.consent``) is
-    "given" and not past its expiry date.
-    """
-    entry, later = aliased(ConsentEntry), aliased(ConsentEntry)
-    newer = exists().where(
-        later.person_id == entry.person_id,
-        later.scope == entry.scope,
-        later.voided_at.is_(None),
-        or_(
-            later.recorded_at > entry.recorded_at,
-            and_(later.recorded_at == entry.recorded_at, later.id > entry.id),
-        ),
-    )
-    return exists().where(
-        entry.person_id == Case.person_id,
-        entry.scope == ConsentScope.SHARE_WITH_TREATMENT,
-        entry.state == ConsentState.GIVEN,
-        entry.voided_at.is_(None),
-        or_(entry.expires_on.is_(None), entry.expires_on >= today),
-        ~newer,
-    )
-
-
-def client_reference(person_id: int) -> str:
-    return f"FU{person_id:08d}"
-
-
-def initials(first: str | None, last: str | None) -> str:
-    return "".join(part.strip()[0].upper() for part in (first, last) if part and part.strip())
-
-
-def export_ndtms_csv(
-    session: Session,
-    actor: Actor,
-    path: str | Path,
-    period: Period,
-    now: datetime | None = None,
-) -> ExportResult:
-    """One row per case received in ``period`` whose person has consented to sharing with
-    treatment (in force when the extract is made); fields in docs/ndtms_extract.md."""
-    require(actor, "export")
-    now = now or datetime.now(UTC)
-    target = resolve_target(path, "ndtms_csv", period, now)
-    other = aliased(TreatmentReferral)
-    latest_treatment = (
-        select(func.max(other.id))
-        .where(other.case_id == Case.id, other.voided_at.is_(None))
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    substances = (
-        select(Referral.substances)
-        .where(Referral.case_id == Case.id)
-        .order_by(Referral.received_at, Referral.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(
-            Case.person_id,
-            Person.first_name,
-            Person.last_name,
-            Person.date_of_birth,
-            Person.gender,
-            Person.no_fixed_abode,
-            Case.area,
-            Case.referred_at,
-            TreatmentReferral.assessment_booked_for,
-            TreatmentReferral.assessment_attended,
-            TreatmentReferral.treatment_started_on,
-            TreatmentReferral.exit_on,
-            TreatmentReferral.exit_reason,
-            substances.label("substances"),
-        )
-        .join(Person, Person.id == Case.person_id)
-        .outerjoin(TreatmentReferral, TreatmentReferral.id == latest_treatment)
-        .where(
-            Case.referred_at >= period.start_at,
-            Case.referred_at < period.end_at,
-            sharing_in_force(now.date()),
-        )
-        .order_by(Case.referred_at, Case.id)
-    )
-
-    def rows() -> Iterable[list[Any]]:
-        for r in session.execute(stmt):
-            district = NO_FIXED_ABODE_DISTRICT if r.no_fixed_abode else (r.area or "")
-            yield [
-                client_reference(r.person_id),
-                initials(r.first_name, r.last_name),
-                r.date_of_birth,
-                SEX_CODES.get(r.gender or "", "U"),
-                district,
-                r.referred_at,
-                "police",
-                r.assessment_booked_for if r.assessment_attended else None,
-                r.treatment_started_on,
-                r.exit_on,
-                r.exit_reason or "",
-                ";".join(s.strip().lower() for s in (r.substances or "").split(";") if s.strip()),
-            ]
-
-    n = write_csv(target, NDTMS_SHEET, rows())
-    record_export(session, actor, "ndtms_csv", period, n)
-    return ExportResult("ndtms_csv", target, n, period, now)

@@ -46,7 +46,7 @@ def test_the_banner_names_the_person_and_what_is_known(ui_db, team, qtbot):
     assert f"Repeat overdose: 2, latest {short_date(last)}" in header.text()
     assert header.consents.text() == (
         "Consent: Phone: given  ·  Text: given  ·  Letter: given  ·  Home visit: not asked  ·  "
-        "Share with treatment: not asked  ·  Share with GP: not asked"
+        "Share with treatment: not asked  ·  Share with GP: not asked  ·  NDTMS: not asked"
     )
     # Every line fits the window's width: it wraps rather than running off the screen.
     for label in (header.identity, header.where, header.consents, header.facts):

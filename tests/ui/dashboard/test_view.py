@@ -289,7 +289,7 @@ def test_exports_write_files_named_for_the_period_and_are_audited(
                 "cases_xlsx": "followup-cases_2025-03-01_to_2025-03-31_made-",
                 "tables_xlsx": "followup-dashboard-tables_2025-03-01_to_2025-03-31_made-",
                 "commissioner_pdf": "followup-commissioner-summary_2025-03-01_to_2025-03-31_made-",
-                "ndtms_csv": "followup-ndtms-extract_2025-03-01_to_2025-03-31_made-",
+                "ndtms_csv": "followup-ndtms-cds-p_2025-03-01_to_2025-03-31_made-",
             }[kind]
         )
         event = export_events(ui_db)[-1]

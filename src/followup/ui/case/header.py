@@ -38,6 +38,7 @@ CONSENT_SHORT = {
     vocab.ConsentScope.HOME_VISIT: "Home visit",
     vocab.ConsentScope.SHARE_WITH_TREATMENT: "Share with treatment",
     vocab.ConsentScope.SHARE_WITH_GP: "Share with GP",
+    vocab.ConsentScope.NDTMS_REPORTING: "NDTMS",
 }
 SEP = "  ·  "
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from followup.access import Actor
 from followup.letters import settings
-from followup.reports import exports
+from followup.reports import exports, ndtms
 from followup.reports.definitions import Period
 
 if TYPE_CHECKING:
@@ -82,10 +82,11 @@ COMMISSIONERS = ExportKind(
 NDTMS = ExportKind(
     "ndtms_csv",
     "NDTMS extract (CSV)…",
-    "Save the NDTMS-style extract",
+    "Save the NDTMS extract",
     "CSV files (*.csv)",
-    "One row per case received in the period whose person consents to sharing with treatment, "
-    "in the style of the national drug treatment dataset. Needs the lead role; audited.",
+    "One row per case received in the period under the NDTMS field names (the newest dataset "
+    "version); cases that fail the checks (18 or over, date of birth before the referral, "
+    "NDTMS consent recorded) are left out and listed. Needs the lead role; audited.",
 )
 PERIOD_EXPORTS = (CASES, TABLES, COMMISSIONERS, NDTMS)
 _SUFFIX = re.compile(r"\(\*(\.\w+)\)")
@@ -109,6 +110,8 @@ def choose_save_path(
 
 
 def suggested_name(kind: str, period: Period | None, made_at: datetime | None = None) -> str:
+    if kind == "ndtms_csv" and period is not None:
+        return ndtms.suggested_filename(ndtms.DEFAULT_VERSION, period, made_at or datetime.now(UTC))
     return exports.suggested_filename(kind, period, made_at or datetime.now(UTC))
 
 
@@ -132,7 +135,7 @@ def run_export(
         if kind == "tables_xlsx":
             return exports.export_tables_xlsx(s, actor, path, period)
         if kind == "ndtms_csv":
-            return exports.export_ndtms_csv(s, actor, path, period)
+            return ndtms.export_ndtms_csv(s, actor, path, period)
         from followup.reports.pdf import export_commissioner_pdf
 
         organisation = settings.letterhead(s).name

@@ -39,6 +39,7 @@ from followup.ui.dashboard.charts import FunnelChart, TrendChart
 from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
+from followup.ui.dashboard.ndtms_dialog import ExclusionsDialog, show_exclusions
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
@@ -124,6 +125,7 @@ class DashboardView(QWidget):
         self.last_day = self._date_edit("Last day")
         self.to_label = QLabel("to")
         self.export_buttons: dict[str, QPushButton] = {}
+        self.exclusions_dialog: ExclusionsDialog | None = None
         top = QHBoxLayout()
         top.addWidget(period_label)
         top.addWidget(self.period_choice)
@@ -406,6 +408,7 @@ class DashboardView(QWidget):
     def _exported(self, button: QPushButton, result: ExportResult) -> None:
         button.setEnabled(True)
         self.message.say(result.describe())
+        self.exclusions_dialog = show_exclusions(self, result)  # an NDTMS extract's left-outs
 
     def _export_failed(self, button: QPushButton, message: str) -> None:
         button.setEnabled(self._actor.can("export"))
