@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0025"
-down_revision: str | None = "0019_report_facts"  # the revision id of 0019
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
