@@ -160,9 +160,11 @@ def test_acknowledging_hides_the_alert_for_that_user_only(database, team, tmp_pa
         event = s.scalars(select(m.AuditEvent).where(m.AuditEvent.entity == "spike_alert")).one()
         assert event.user_id == team["lead"].id
         assert spikes.unacknowledged(s, team["admin"]) == []  # not for administrators
-    with database.session(write=True) as s:
-        with pytest.raises(RuleViolation, match="already acknowledged"):
-            spikes.acknowledge(s, team["lead"], info.id)
+    with (
+        database.session(write=True) as s,
+        pytest.raises(RuleViolation, match="already acknowledged"),
+    ):
+        spikes.acknowledge(s, team["lead"], info.id)
 
 
 def test_workers_see_only_their_own_cases_behind_an_alert_and_a_prompt(database, team, tmp_path):

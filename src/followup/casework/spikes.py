@@ -513,7 +513,7 @@ def work_prompts(session: Session, actor: Actor, worker_id: int | None = None) -
     ).all()
     by_area: dict[str, list[tuple[int, str, str]]] = {}
     for area, case_id, reference, first, last, description in rows:
-        by_area.setdefault(area, []).append(
+        by_area.setdefault(area or "", []).append(
             (case_id, reference, person_display_name(first, last, description))
         )
     return [SpikePrompt(a, by_area[a.district]) for a in alerts if by_area.get(a.district)]
