@@ -23,6 +23,7 @@ from followup.cli.admin import (
     cmd_restore,
     cmd_retention,
 )
+from followup.cli.alerts import add_alerts_parser, cmd_alerts
 from followup.cli.reports import (
     add_report_parsers,
     cmd_export,
@@ -30,7 +31,6 @@ from followup.cli.reports import (
     cmd_report,
     cmd_subject_access,
 )
-from followup.cli.alerts import add_alerts_parser, cmd_alerts
 from followup.cli.settings import add_settings_parsers, cmd_services, cmd_settings
 from followup.cli.support import (
     EXIT_FAILED,
