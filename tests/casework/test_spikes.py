@@ -200,3 +200,11 @@ def test_workers_see_only_their_own_cases_behind_an_alert_and_a_prompt(database,
         spikes.acknowledge(s, team["worker1"], seen.id)
     with database.session() as s:
         assert spikes.work_prompts(s, team["worker1"]) == []
+
+
+def test_an_import_at_the_real_time_raises_its_alert(database, team, tmp_path):
+    path = write_csv(
+        tmp_path / "now.csv", [_row("B7 1AA", f"20/11/2026 1{h}:00") for h in (1, 2, 3)]
+    )
+    import_file(database, team["worker1"], path)  # received now, to the microsecond
+    assert [(a.district, a.referral_count) for a in _alerts(database)] == [("B7", 3)]

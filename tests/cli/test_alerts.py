@@ -57,7 +57,7 @@ def test_alerts_lists_the_spike_with_only_the_users_own_cases(cli, spike):
 def test_alerts_json_for_a_lead_names_every_case(cli, spike):
     code, out, err = cli("--json", user="lead")
     assert (code, err) == (0, "")
-    [alert] = json.loads(out)
+    [alert] = json.loads(out)["spike_alerts"]
     assert alert["district"] == "B5"
     assert alert["referrals"] == 3
     assert alert["window_start"] == "2026-11-20T01:15:00+00:00"

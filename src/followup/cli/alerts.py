@@ -45,24 +45,27 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.json:
+        # An object, so that other kinds of alert can sit beside the spikes.
         out(
             json.dumps(
-                [
-                    {
-                        "id": a.id,
-                        "district": a.district,
-                        "referrals": a.referral_count,
-                        "window_start": iso_utc(a.window_start),
-                        "window_end": iso_utc(a.window_end),
-                        "substances": a.substances,
-                        "raised_at": iso_utc(a.raised_at),
-                        "extended_at": iso_utc(a.extended_at),
-                        "acknowledged_at": iso_utc(a.acknowledged_at),
-                        "cases": [c.case_id for c in a.cases],
-                        "other_cases": a.hidden_cases,
-                    }
-                    for a in alerts
-                ]
+                {
+                    "spike_alerts": [
+                        {
+                            "id": a.id,
+                            "district": a.district,
+                            "referrals": a.referral_count,
+                            "window_start": iso_utc(a.window_start),
+                            "window_end": iso_utc(a.window_end),
+                            "substances": a.substances,
+                            "raised_at": iso_utc(a.raised_at),
+                            "extended_at": iso_utc(a.extended_at),
+                            "acknowledged_at": iso_utc(a.acknowledged_at),
+                            "cases": [c.case_id for c in a.cases],
+                            "other_cases": a.hidden_cases,
+                        }
+                        for a in alerts
+                    ]
+                }
             )
         )
         return EXIT_OK
