@@ -60,7 +60,7 @@ def test_three_incidents_in_one_district_within_a_day_raise_one_alert(database, 
         [info] = spikes.unacknowledged(s, team["lead"])
     # Incident times in UK time (GMT in November).
     assert info.text == (
-        "Spike in B5: 3 overdoses between 20/11/2026 08:00 to 21/11/2026 07:30 "
+        "Spike in B5: 3 overdoses from 20/11/2026 08:00 to 21/11/2026 07:30 "
         "(incident times); substances: heroin (2), spice (1)"
     )
     assert len(info.cases) == 3 and info.hidden_cases == 0

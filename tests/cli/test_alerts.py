@@ -47,7 +47,7 @@ def test_alerts_lists_the_spike_with_only_the_users_own_cases(cli, spike):
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].split(None, 1)[1] == (
-        "Spike in B5: 3 overdoses between 20/11/2026 01:15 to 20/11/2026 03:15 (incident "
+        "Spike in B5: 3 overdoses from 20/11/2026 01:15 to 20/11/2026 03:15 (incident "
         "times); substances: heroin (3), nitazene (1)  [NEW]"
     )
     assert lines[1].strip() == f"cases: {spike[0]}, 2 not yours"

@@ -316,7 +316,7 @@ class SpikeAlertInfo:
         """One line for the banner, the history and the command line (no personal data)."""
         noted = self.substances or "none noted"
         return (
-            f"Spike in {self.district}: {self.referral_count} overdoses between "
+            f"Spike in {self.district}: {self.referral_count} overdoses from "
             f"{self.window_text} (incident times); substances: {noted}"
         )
 

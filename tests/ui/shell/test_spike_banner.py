@@ -19,7 +19,7 @@ from tests.ui.accessibility import unnamed_controls
 
 WAIT = 5000
 SPIKE_TEXT = (
-    "Spike in B5: 3 overdoses between 20/11/2026 01:15 to 20/11/2026 03:15 (incident times); "
+    "Spike in B5: 3 overdoses from 20/11/2026 01:15 to 20/11/2026 03:15 (incident times); "
     "substances: heroin (3), nitazene (1)"
 )
 
