@@ -81,8 +81,16 @@ class SpikeRules:
 
 def rules(session: Session) -> SpikeRules:
     """The team's spike rule (settings ``spikes.threshold`` and ``spikes.window_hours``)."""
-    threshold, hours = team_rules._ints(session, THRESHOLD, WINDOW_HOURS)
+    threshold, hours = (_whole(session, key) for key in (THRESHOLD, WINDOW_HOURS))
     return SpikeRules(max(2, threshold), timedelta(hours=max(1, hours)))
+
+
+def _whole(session: Session, key: str) -> int:
+    """A whole-number setting; its default when unreadable (``set_rule`` stores only good ones)."""
+    try:
+        return int(team_rules.get_setting(session, key) or team_rules.DEFAULTS[key])
+    except ValueError:
+        return int(team_rules.DEFAULTS[key])
 
 
 def substances_summary(noted: Iterable[str | None]) -> str | None:
