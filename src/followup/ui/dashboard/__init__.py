@@ -6,6 +6,7 @@
 - ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
+- ``alerts``: The Alerts tab: the history of spike alerts.
 """
 
-__all__ = ["charts", "drill_down", "exports", "figures", "tables", "view"]
+__all__ = ["charts", "drill_down", "exports", "figures", "tables", "view", "alerts"]
