@@ -18,6 +18,7 @@
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
 - ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
+- ``spikes``: Spike alerts: several overdoses in one postcode district within a window.
 """
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "schedule",
     "team_rules",
     "treatment",
+    "spikes",
 ]

@@ -65,6 +65,8 @@ DEFAULTS = {
     "closure.unable_to_contact.min_methods": "2",
     "corrections.author_window_days": "7",
     "reoverdose.reopen_within_days": "90",
+    "spikes.threshold": "3",
+    "spikes.window_hours": "24",
 }
 # A new overdose of a person whose case closed within this many days reopens that case.
 REOPEN_WITHIN_DAYS = "reoverdose.reopen_within_days"
@@ -211,6 +213,8 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "closure.unable_to_contact.min_methods": (1, 4),
     "corrections.author_window_days": (0, 365),
     REOPEN_WITHIN_DAYS: (0, 365),
+    "spikes.threshold": (2, 50),  # referrals in one district within the window: a spike
+    "spikes.window_hours": (1, 168),
 }
 
 

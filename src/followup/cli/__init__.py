@@ -23,6 +23,7 @@ from followup.cli.admin import (
     cmd_restore,
     cmd_retention,
 )
+from followup.cli.alerts import add_alerts_parser, cmd_alerts
 from followup.cli.reports import (
     add_report_parsers,
     cmd_export,
@@ -54,6 +55,7 @@ from followup.uktime import short_date_time
 __all__ = [
     "COMMANDS",
     "admin",
+    "alerts",
     "reports",
     "settings",
     "support",
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parsers(sub)
     add_backup_parsers(sub)
     add_retention_parser(sub)
+    add_alerts_parser(sub)
     return parser
 
 
@@ -454,6 +457,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "subject-access": cmd_subject_access,
     "settings": cmd_settings,
     "services": cmd_services,
+    "alerts": cmd_alerts,
 }
 
 

@@ -138,6 +138,16 @@ def _team_settings() -> list[TeamSetting]:
             "reoverdose.reopen_within_days",
             "days after closure within which a new overdose reopens the case (0: never)",
         ),
+        _rule(
+            "spikes.threshold",
+            "spikes.threshold",
+            "referrals for incidents in one postcode district within the window: a spike alert",
+        ),
+        _rule(
+            "spikes.window_hours",
+            "spikes.window_hours",
+            "hours (by incident time) within which those referrals make a spike alert",
+        ),
     ]
 
 
@@ -156,6 +166,8 @@ SETTINGS = (
     "unable_to_contact.min_methods",
     "corrections.author_window_days",
     "reoverdose.reopen_within_days",
+    "spikes.threshold",
+    "spikes.window_hours",
     IDLE,
 )
 

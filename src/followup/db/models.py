@@ -368,7 +368,7 @@ class Referral(Base):
     # Indexed on its own for search by reference (the unique index leads with force).
     police_reference: Mapped[str] = mapped_column(String(64), index=True)
     force: Mapped[str] = mapped_column(String(100))
-    incident_at: Mapped[datetime]
+    incident_at: Mapped[datetime] = mapped_column(index=True)  # spike alerts (migration 0020)
     incident_location: Mapped[str | None] = mapped_column(Text)
     incident_postcode: Mapped[str | None] = mapped_column(String(10))
     officer_id: Mapped[str | None] = mapped_column(String(32))
@@ -730,3 +730,50 @@ def not_voided(model: type[Correctable]) -> ColumnElement[bool]:
 
 
 __all__ += ["CaseNote", "Correctable", "PersonChange", "not_voided"]
+
+
+class SpikeAlert(Base):
+    """A spike: ``referral_count`` referrals for incidents in one postcode district within the
+    team's window (``casework.spikes``); one per district and window, extended as more come."""
+
+    __tablename__ = "spike_alert"
+    __table_args__ = (Index("ix_spike_alert_district_window", "district", "window_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district: Mapped[str] = mapped_column(String(8))
+    # The first and the last incident time of its referrals.
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    referral_count: Mapped[int] = mapped_column(Integer)
+    # What the police noted, counted: "heroin (3), spice (1)"; never any person's details.
+    substances: Mapped[str | None] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    extended_at: Mapped[datetime | None]
+
+
+class SpikeAlertCase(Base):
+    """A referral behind a spike alert (its case is the referral's: a merge that moves the
+    referral moves it); a referral is behind one alert at most."""
+
+    __tablename__ = "spike_alert_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("spike_alert.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), unique=True)
+
+
+class SpikeAlertAck(Base):
+    """A user has seen a spike alert at ``referral_count`` referrals (a larger count shows it
+    to them again)."""
+
+    __tablename__ = "spike_alert_ack"
+    __table_args__ = (Index("ix_spike_alert_ack_alert_user", "alert_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("spike_alert.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    referral_count: Mapped[int] = mapped_column(Integer)
+
+
+__all__ += ["SpikeAlert", "SpikeAlertAck", "SpikeAlertCase"]

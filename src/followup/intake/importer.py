@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from followup import audit
 from followup.access import Actor, require
+from followup.casework import spikes
 from followup.casework.team_rules import schedule as team_schedule
 from followup.db.engine import Database, enforced_by_server
 from followup.db.models import Referral, Setting
@@ -348,6 +349,7 @@ class _Import:
         self.writer = IntakeWriter(
             session, actor.id, now, summary.file_name, team_schedule(session)
         )
+        self.spikes = spikes.Touched()  # incident districts written, for spike alerts
 
     def accept(self, raw_rows: list[RawRow]) -> None:
         s = self.summary
@@ -405,6 +407,10 @@ class _Import:
         self.matcher.preload(row.person for row in fresh)
         items = [self._resolve(row) for row in fresh]
         case_ids = self.writer.write(items)
+        self.spikes.note(
+            (item.parsed.referral.get("incident_postcode"), item.parsed.incident_at)
+            for item in items
+        )
         for item in items:  # written: the incoming details are no longer needed
             item.person.incoming = None
         if self.itemise:
@@ -553,6 +559,7 @@ def import_file(
                 if dry_run:
                     session.rollback()
                 else:
+                    spikes.detect(session, run.spikes.districts, now, now)
                     same_file()  # the bytes read are the bytes previewed, up to the commit
                     audit.record(
                         session,
@@ -600,6 +607,7 @@ def import_rows(
     summary = ImportSummary(file_name=file_name)
     run = _Import(session, actor, summary, now.astimezone(UTC), quarantine=False)
     run.accept(rows)
+    spikes.detect(session, run.spikes.districts, run.now, run.now)
     summary.cases_created = list(run.writer.cases_created)
     summary.cases_attached = sorted(run.writer.cases_attached)
     return summary

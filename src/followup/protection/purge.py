@@ -72,6 +72,8 @@ PURGE_DELETES: tuple[tuple[str, str], ...] = (
         "referral_id {referrals} OR incoming_person_id {people} OR candidate_person_id {people}",
     ),
     ("person_merge", "kept_person_id {people} OR merged_person_id {people}"),
+    # The alert itself stays: a count for a district, no person's details.
+    ("spike_alert_case", "referral_id {referrals}"),
     ("referral", "id {referrals}"),
     ("case_file", "id {cases}"),
     ("person", "id {people}"),  # last: its row count is the function's answer

@@ -94,6 +94,8 @@ PERSONAL_TABLES: tuple[str, ...] = (
 )
 # Rejected referrals kept by intake: leads read and decide them, any import adds them.
 QUARANTINE_TABLE = "quarantined_row"
+# Spike alerts (``casework.spikes``): counts for a district, raised by any import.
+SPIKE_TABLES = ("spike_alert", "spike_alert_case", "spike_alert_ack")
 # Read-only to every login: the owner writes them, through the definer functions.
 APPEND_ONLY = frozenset({"audit_event", "destruction_log", "audit_private_value"})
 # What Followup's own work deletes, and who: nothing else is deletable by any login.
@@ -1022,6 +1024,7 @@ def install_statements(roles: TeamRoles | None = None, schema: str = SCHEMA) -> 
         f"GRANT DELETE ON {', '.join(GROUP_DELETES)} TO {lead}",
         f"GRANT SELECT, INSERT, UPDATE ON {QUARANTINE_TABLE} TO {lead}",
         f"GRANT INSERT ON {QUARANTINE_TABLE} TO {worker}",
+        f"GRANT SELECT, INSERT, UPDATE ON {', '.join(SPIKE_TABLES)} TO {worker}, {lead}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {sch} TO {staff}",
         # No password material on the team server: the server's login roles hold it.
         f"UPDATE {sch}.user_account SET password_hash = '' WHERE password_hash <> ''",

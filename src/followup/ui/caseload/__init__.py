@@ -4,6 +4,7 @@
 - ``my_work``: My work: a worker's home view, overdue cases first, then those due today, then the rest.
 - ``reassign``: A lead's allocation actions: reassign the selected cases, or move a worker's whole caseload.
 - ``view``: The caseload: search, filters and the lazy table of cases; opening a case is handed upwards.
+- ``spike_prompts``: My work's prompts for spike alerts in a worker's districts.
 """
 
-__all__ = ["model", "my_work", "reassign", "view"]
+__all__ = ["model", "my_work", "reassign", "view", "spike_prompts"]

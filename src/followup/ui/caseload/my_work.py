@@ -33,6 +33,8 @@ from followup import accounts, vocab
 from followup.access import Actor
 from followup.casework import reoverdose
 from followup.casework.my_work import WorkItem, WorkList, work_list
+from followup.casework.spikes import SpikePrompt
+from followup.ui.caseload.spike_prompts import load_prompts, show_prompts
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.ui.widgets.messages import InlineMessage
@@ -230,11 +232,16 @@ class MyWorkView(QWidget):
         worker_id = self.worker.currentData()
         db, actor = self._db, self._actor
         self._runner.run(
-            lambda: load_work(db, actor, worker_id),
-            ticket.only(self._show),
+            lambda: (load_work(db, actor, worker_id), load_prompts(db, actor, worker_id)),
+            ticket.only(self._show_with_prompts),
             message_to(self.message.warn),
             name="my work",
         )
+
+    def _show_with_prompts(self, answer: tuple[WorkList, list[SpikePrompt]]) -> None:
+        work, prompts = answer
+        self._show(work)
+        show_prompts(self.tree, prompts, CASE_ID_ROLE)  # spike alerts in their districts
 
     def _show(self, work: WorkList) -> None:
         self.message.clear_message()

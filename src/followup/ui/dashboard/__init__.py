@@ -1,5 +1,7 @@
 """The team lead's dashboard: period, funnel and trend charts, tables, drill-down, exports.
 
+- ``alerts``: The Alerts tab: the history of spike alerts.
+- ``benchmarks``: Published post-overdose programmes' figures beside ours, with their sources.
 - ``charts``: The dashboard's two charts, drawn with Qt's own QtCharts: the funnel and the monthly trend.
 - ``drill_down``: The cases behind one figure of the dashboard: a fixed list of case ids, shown as a caseload.
 - ``exports``: The dashboard's exports: where to save (a dialog tests replace) and the export itself.
@@ -9,4 +11,14 @@
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
 """
 
-__all__ = ["charts", "drill_down", "exports", "figures", "ndtms_dialog", "tables", "view"]
+__all__ = [
+    "alerts",
+    "benchmarks",
+    "charts",
+    "drill_down",
+    "exports",
+    "figures",
+    "ndtms_dialog",
+    "tables",
+    "view",
+]

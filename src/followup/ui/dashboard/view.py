@@ -34,6 +34,7 @@ from followup.reports.engagement import EngagementReport, cases_behind, engageme
 from followup.reports.exports import ExportResult
 from followup.reports.queries import GroupKey
 from followup.ui.dashboard import exports
+from followup.ui.dashboard.alerts import AlertHistory
 from followup.ui.dashboard.benchmarks import BenchmarksPanel
 from followup.ui.dashboard.charts import FunnelChart, TrendChart
 from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
@@ -188,6 +189,8 @@ class DashboardView(QWidget):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.worker_table, "By worker")
         self.tables.addTab(self.area_table, "By area")
+        self.alerts = AlertHistory(db, actor, open_case, runner=self._runner)  # spike alerts
+        self.tables.addTab(self.alerts, "Alerts")
         hint = QLabel(
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."

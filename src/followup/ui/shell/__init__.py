@@ -7,6 +7,16 @@
 - ``main_window``: The main window: a sidebar of views, the chosen view, and the cases the user has opened.
 - ``org_setup``: The organisation set-up an administrator is offered on first start: three short steps.
 - ``sign_in``: Sign-in and first-administrator dialogs.
+- ``spike_banner``: The spike banner across the top of the main window.
 """
 
-__all__ = ["app", "backup_guard", "db_password", "idle_lock", "main_window", "org_setup", "sign_in"]
+__all__ = [
+    "app",
+    "backup_guard",
+    "db_password",
+    "idle_lock",
+    "main_window",
+    "org_setup",
+    "sign_in",
+    "spike_banner",
+]

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -279,7 +280,15 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(2, 2)
         splitter.setCollapsible(1, False)
         splitter.setSizes([130, 880, 400])
-        self.setCentralWidget(splitter)
+        from followup.ui.shell.spike_banner import SpikeBanner
+
+        self.spike_banner = SpikeBanner(db, actor, self._open_case_from_view)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.spike_banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
 
         self.user_label = QLabel(f"Signed in as {actor.display_name} ({actor.role})")
         self.database_label = QLabel(f"Database: {db.description}")
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
 
             self.imports = ImportMenu(self, db, actor)
             self.imports.imported.connect(self._refresh_views)
+            self.imports.imported.connect(self.spike_banner.refresh)
             self.actions_by_name[keys.IMPORT_REFERRALS.name] = self.imports.import_action
         account = self.menuBar().addMenu("&Account")
         self.sign_out_action = self._action(keys.SIGN_OUT, self.sign_out)
