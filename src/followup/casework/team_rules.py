@@ -65,6 +65,7 @@ DEFAULTS = {
     "closure.unable_to_contact.min_methods": "2",
     "corrections.author_window_days": "7",
     "reoverdose.reopen_within_days": "90",
+    "kits.expiry_warning_days": "60",  # casework.kits: a kit held near expiry is replaced
 }
 # A new overdose of a person whose case closed within this many days reopens that case.
 REOPEN_WITHIN_DAYS = "reoverdose.reopen_within_days"
@@ -211,6 +212,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     "closure.unable_to_contact.min_methods": (1, 4),
     "corrections.author_window_days": (0, 365),
     REOPEN_WITHIN_DAYS: (0, 365),
+    "kits.expiry_warning_days": (1, 365),
 }
 
 

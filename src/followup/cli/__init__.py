@@ -23,6 +23,7 @@ from followup.cli.admin import (
     cmd_restore,
     cmd_retention,
 )
+from followup.cli.kits import add_kits_parsers, cmd_kits
 from followup.cli.reports import (
     add_report_parsers,
     cmd_export,
@@ -54,6 +55,7 @@ from followup.uktime import short_date_time
 __all__ = [
     "COMMANDS",
     "admin",
+    "kits",
     "reports",
     "settings",
     "support",
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parsers(sub)
     add_backup_parsers(sub)
     add_retention_parser(sub)
+    add_kits_parsers(sub)
     return parser
 
 
@@ -454,6 +457,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "subject-access": cmd_subject_access,
     "settings": cmd_settings,
     "services": cmd_services,
+    "kits": cmd_kits,
 }
 
 

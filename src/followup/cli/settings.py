@@ -138,6 +138,11 @@ def _team_settings() -> list[TeamSetting]:
             "reoverdose.reopen_within_days",
             "days after closure within which a new overdose reopens the case (0: never)",
         ),
+        _rule(
+            "kits.expiry_warning_days",
+            "kits.expiry_warning_days",
+            "days before a kit held expires when open cases prompt to offer a replacement",
+        ),
     ]
 
 
@@ -156,6 +161,7 @@ SETTINGS = (
     "unable_to_contact.min_methods",
     "corrections.author_window_days",
     "reoverdose.reopen_within_days",
+    "kits.expiry_warning_days",
     IDLE,
 )
 
