@@ -33,6 +33,7 @@ from followup.vocab import AuditAction, CaseStatus, ConsentScope
 
 __all__ = [
     "CONTACT_SCOPES",
+    "CONTACT_SCOPE_NAMES",
     "EXPIRY_WARNING_DAYS",
     "ExpiringKit",
     "RecallEntry",
@@ -54,6 +55,13 @@ CONTACT_SCOPES: tuple[ConsentScope, ...] = (
     ConsentScope.CONTACT_LETTER,
     ConsentScope.HOME_VISIT,
 )
+# Their short names, as the recall list's columns and the command line name them.
+CONTACT_SCOPE_NAMES: dict[str, str] = {
+    ConsentScope.CONTACT_PHONE: "Phone",
+    ConsentScope.CONTACT_SMS: "Text",
+    ConsentScope.CONTACT_LETTER: "Letter",
+    ConsentScope.HOME_VISIT: "Home visit",
+}
 
 _CHUNK = 500
 

@@ -108,7 +108,8 @@ def cmd_kits(args: argparse.Namespace) -> int:
         return EXIT_OK
     for e in entries:
         consent = ", ".join(
-            f"{label(scope)}: {e.consent_text(scope).lower()}" for scope in kits.CONTACT_SCOPES
+            f"{name}: {e.consent_text(scope).lower()}"
+            for scope, name in kits.CONTACT_SCOPE_NAMES.items()
         )
         out(
             f"{e.case_id:>7}  {e.police_reference[:20]:<20} {e.person[:28]:<28} "
