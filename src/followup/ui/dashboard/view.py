@@ -38,6 +38,7 @@ from followup.ui.dashboard.charts import FunnelChart, TrendChart
 from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
+from followup.ui.dashboard.kits import KitsTab
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
@@ -185,6 +186,8 @@ class DashboardView(QWidget):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.worker_table, "By worker")
         self.tables.addTab(self.area_table, "By area")
+        self.kits_tab = KitsTab(db, actor, open_case, runner=self._runner)
+        self.tables.addTab(self.kits_tab, "Kits")
         hint = QLabel(
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
@@ -302,6 +305,7 @@ class DashboardView(QWidget):
             name="dashboard report",
         )
         self.drill_view.refresh()
+        self.kits_tab.refresh(period)
 
     def _loaded(self, report: EngagementReport) -> None:
         self.loading = False
