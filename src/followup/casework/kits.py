@@ -121,8 +121,9 @@ class ExpiringKit:
         }
 
 
-def _kits_held() -> Any:
-    """Each person's latest supply that counts (one row a person), as a subquery."""
+def _kits_held(people: Any = None) -> Any:
+    """Each person's latest supply that counts (one row a person), as a subquery; with
+    ``people`` (a select of person ids), only theirs."""
     ranked = (
         select(
             NaloxoneSupply.person_id,
@@ -138,7 +139,10 @@ def _kits_held() -> Any:
             )
             .label("newest_first"),
         )
-        .where(not_voided(NaloxoneSupply))
+        .where(
+            not_voided(NaloxoneSupply),
+            *([] if people is None else [NaloxoneSupply.person_id.in_(people)]),
+        )
         .subquery()
     )
     return (
@@ -148,9 +152,12 @@ def _kits_held() -> Any:
     )
 
 
-def _expiring_query(last_day: date) -> Any:
-    held = _kits_held()
-    return (
+def _expiring_query(last_day: date, case_ids: list[int] | None = None) -> Any:
+    if case_ids is None:
+        held = _kits_held()
+    else:  # a page of cases: rank only their people's kits (ix_naloxone_supply_person_latest)
+        held = _kits_held(select(Case.person_id).where(Case.id.in_(case_ids)))
+    query = (
         select(
             Case.id,
             Case.police_reference,
@@ -171,6 +178,7 @@ def _expiring_query(last_day: date) -> Any:
         .where(Case.status != CaseStatus.CLOSED, held.c.expires_on <= last_day)
         .order_by(held.c.expires_on, Case.id)
     )
+    return query if case_ids is None else query.where(Case.id.in_(case_ids))
 
 
 def _row(r: Any, today: date) -> ExpiringKit:
@@ -222,8 +230,7 @@ def replacement_prompts(
     prompts: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        query = _expiring_query(last_day).where(Case.id.in_(chunk))
-        for r in session.execute(query):
+        for r in session.execute(_expiring_query(last_day, chunk)):
             prompts[r.id] = prompt_text(r.expires_on, today)
     return prompts
 
