@@ -4,8 +4,9 @@
 - ``drill_down``: The cases behind one figure of the dashboard: a fixed list of case ids, shown as a caseload.
 - ``exports``: The dashboard's exports: where to save (a dialog tests replace) and the export itself.
 - ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
+- ``kits``: The dashboard's Kits tab: resupplies by reason, kits expiring, and a batch recall search.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
 """
 
-__all__ = ["charts", "drill_down", "exports", "figures", "tables", "view"]
+__all__ = ["charts", "drill_down", "exports", "figures", "kits", "tables", "view"]
