@@ -99,3 +99,14 @@ def test_only_administrators_change_settings(cli, run, db_file):
     code, _, err = cli("settings", "set", "retention.years", "9", env=as_wendy)
     _one_sentence(code, err)
     assert "does not allow you to change settings" in err
+
+
+def test_the_ndtms_agency_code_is_a_setting_checked_as_it_is_stored(cli):
+    """An administrator sets the NDTMS agency code once (the extract's AGNCY); a code with
+    spaces or punctuation is one sentence, and the stored code is kept."""
+    code, out, err = cli("settings", "set", "ndtms.agency_code", "n1234")
+    assert code == 0, err
+    code, _, err = cli("settings", "set", "ndtms.agency_code", "N 12;34")
+    _one_sentence(code, err)
+    assert "letters and digits only" in err
+    assert json.loads(cli("settings", "show", "--json")[1])["ndtms.agency_code"] == "N1234"

@@ -8,6 +8,7 @@
 - ``detail``: Everything the case screen shows, as one typed read model; opening a case.
 - ``directory``: The services directory that administrators keep: add, change, switch off.
 - ``drafts``: Unsaved work kept for a user who was signed out, to give back when they sign in again.
+- ``kits``: The naloxone kit lifecycle: kits near expiry on open cases, and a batch recall search.
 - ``lifecycle``: The case lifecycle and the recorded actions of a referral worker's day.
 - ``milestones``: Per-case report milestones (first attempt, first contact, engaged, referred, in treatment), kept by every writer.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
@@ -30,6 +31,7 @@ __all__ = [
     "detail",
     "directory",
     "drafts",
+    "kits",
     "lifecycle",
     "milestones",
     "my_work",

@@ -21,6 +21,7 @@ from followup import audit, vocab
 from followup.access import Actor
 from followup.casework import consent, contact_gate, corrections, team_rules, treatment
 from followup.casework.caseload import can_view
+from followup.casework.kits import replacement_prompts
 from followup.casework.lifecycle import (
     FORWARD,
     transition_problem,
@@ -227,6 +228,8 @@ class CaseDetail:
     letters: tuple[LetterRow, ...] = field(default=())
     # Each contact method's gate now (``contact_gate``): allowed, seeking consent, outcomes.
     method_gates: Mapping[str, contact_gate.MethodGate] = field(default_factory=dict)
+    # "Offer a replacement kit (expires …)" while the kit held is near expiry (``kits``).
+    kit_prompt: str = ""
 
     @property
     def overdose_count(self) -> int:
@@ -721,4 +724,5 @@ def case_detail(
         can_edit=can_edit(actor, case),
         letters=letters,
         method_gates=gates,
+        kit_prompt=replacement_prompts(session, [case.id]).get(case.id, ""),
     )

@@ -19,6 +19,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from followup import vocab
+from followup.casework import kits
 from followup.casework.consent import ConsentState, consent_states_of
 from followup.casework.schedule import Schedule
 from followup.db.models import Case, ContactAttempt
@@ -183,10 +184,14 @@ def step_info(
         .all()
     }
     consents = consents_of(session, (f.person_id for f in facts))
+    # An open case whose person's kit is near or past expiry: offer a replacement too.
+    replace_kit = kits.replacement_prompts(session, ids)
     out: dict[int, StepInfo] = {}
     for f in facts:
         last, in_round = newest.get(f.case_id, (None, 0))
         step = describe(f.status, in_round, schedule, consents.get(f.person_id, {}))
+        if f.case_id in replace_kit:
+            step = ". ".join(part for part in (step, replace_kit[f.case_id]) if part)
         out[f.case_id] = StepInfo(step, last)
     return out
 

@@ -6,6 +6,7 @@ DESIGN.md. Admins change them; everyone reads them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_FORCE",
     "SETUP_DONE",
     "mark_setup_done",
+    "NDTMS_AGENCY",
     "needs_organisation_setup",
     "default_force",
     "RULE_LIMITS",
@@ -67,7 +69,10 @@ DEFAULTS = {
     "reoverdose.reopen_within_days": "90",
     "spikes.threshold": "3",
     "spikes.window_hours": "24",
+    "kits.expiry_warning_days": "60",  # casework.kits: a kit held near expiry is replaced
 }
+# The agency code NDTMS gave the service, the AGNCY field of the NDTMS extract.
+NDTMS_AGENCY = "ndtms.agency_code"
 # A new overdose of a person whose case closed within this many days reopens that case.
 REOPEN_WITHIN_DAYS = "reoverdose.reopen_within_days"
 
@@ -215,6 +220,7 @@ RULE_LIMITS: dict[str, tuple[int, int]] = {
     REOPEN_WITHIN_DAYS: (0, 365),
     "spikes.threshold": (2, 50),  # referrals in one district within the window: a spike
     "spikes.window_hours": (1, 168),
+    "kits.expiry_warning_days": (1, 365),
 }
 
 
@@ -234,6 +240,13 @@ def set_rule(session: Session, actor: Actor, key: str, value: str) -> str:
                 "commas (for example 1,3,7,14)."
             )
         text = ",".join(str(d) for d in days)
+    elif key == NDTMS_AGENCY:
+        text = text.upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,16}", text):
+            raise RuleViolation(
+                f"{key} is the agency code NDTMS gave the service: letters and digits only, at "
+                "most 16 (for example N1234)."
+            )
     elif key in RULE_LIMITS:
         low, high = RULE_LIMITS[key]
         if not text.isdigit() or not low <= int(text) <= high:

@@ -24,6 +24,7 @@ from followup.cli.admin import (
     cmd_retention,
 )
 from followup.cli.alerts import add_alerts_parser, cmd_alerts
+from followup.cli.kits import add_kits_parsers, cmd_kits
 from followup.cli.reports import (
     add_report_parsers,
     cmd_export,
@@ -56,6 +57,7 @@ __all__ = [
     "COMMANDS",
     "admin",
     "alerts",
+    "kits",
     "reports",
     "settings",
     "support",
@@ -182,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_parsers(sub)
     add_retention_parser(sub)
     add_alerts_parser(sub)
+    add_kits_parsers(sub)
     return parser
 
 
@@ -458,6 +461,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "settings": cmd_settings,
     "services": cmd_services,
     "alerts": cmd_alerts,
+    "kits": cmd_kits,
 }
 
 

@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from followup.cli.kits import add_kits_report_parser, cmd_report_kits
 from followup.cli.support import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -43,6 +44,7 @@ def add_report_parsers(sub: Any) -> None:
     add_db_option(pe)
     add_user_option(pe)
     pe.add_argument("--json", action="store_true")
+    add_kits_report_parser(reports)
 
     p = sub.add_parser("export", help="exports for team leads (audited)")
     exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
@@ -123,6 +125,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from followup.reports.definitions import period_from_args
     from followup.reports.engagement import engagement_report
 
+    if args.report_command == "kits":
+        return cmd_report_kits(args)
     period = period_from_args(args.date_from, args.date_to)
     db = open_db(args, migrate=False)
     try:

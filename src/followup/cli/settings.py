@@ -148,6 +148,16 @@ def _team_settings() -> list[TeamSetting]:
             "spikes.window_hours",
             "hours (by incident time) within which those referrals make a spike alert",
         ),
+        _rule(
+            "kits.expiry_warning_days",
+            "kits.expiry_warning_days",
+            "days before a kit held expires when open cases prompt to offer a replacement",
+        ),
+        _rule(
+            "ndtms.agency_code",
+            "ndtms.agency_code",
+            "the agency code NDTMS gave the service (AGNCY in the NDTMS extract)",
+        ),
     ]
 
 
@@ -168,6 +178,8 @@ SETTINGS = (
     "reoverdose.reopen_within_days",
     "spikes.threshold",
     "spikes.window_hours",
+    "kits.expiry_warning_days",
+    "ndtms.agency_code",
     IDLE,
 )
 

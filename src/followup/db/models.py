@@ -538,6 +538,9 @@ class NaloxoneSupply(Correctable, Base):
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         # A period's kits that count, with their case and quantity, from the index alone.
         Index("ix_naloxone_supply_report", "supplied_on", "voided_at", "case_id", "quantity"),
+        # A batch recall in any case, and each person's latest kit (casework.kits; 0023).
+        Index("ix_naloxone_supply_batch_lower", text("lower(batch_number)")),
+        Index("ix_naloxone_supply_person_latest", "person_id", "supplied_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@
 - ``network``: The cases engaged through their network: reached only through family or friends.
 - ``pdf``: The PDF summary for commissioners: the period's funnel, rates, trend and areas, no people.
 - ``queries``: The SQL behind the team-lead figures: per-case facts and the dialect helpers they need.
+- ``resupplies``: Naloxone resupplies by reason over a period (the dashboard's Kits tab, `followup report kits`).
 """
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "network",
     "pdf",
     "queries",
+    "resupplies",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "FIGURES",
     "FUNNEL",
     "HOURS",
+    "KIT_FIGURES",
     "MEDIANS",
     "RATE",
     "RATES",
@@ -266,6 +267,25 @@ RATES = ("first_attempt_in_time_rate", "contact_rate", "engagement_rate", "treat
 MEDIANS = ("median_hours_to_first_attempt", "median_hours_to_first_contact")
 BREAKDOWNS = ("worker", "area", "month")
 
+# Figures of the dashboard's Kits tab (not of the engagement report's tiles and tables):
+# defined here and documented with the others.
+_KIT_DEFS = (
+    FigureDefinition(
+        "resupplies_by_reason",
+        "Resupplies by reason",
+        COUNT,
+        "Naloxone resupplies (supplies recorded as a resupply, not as a new supply), counted "
+        "for each resupply reason recorded: used on self, used on someone else, lost, expired, "
+        "confiscated and other. Each reason gives the number of resupplies recorded and the "
+        "number of kits they gave (the sum of their quantities). Supplies entered in error or "
+        "amended are not counted (an amendment's corrected entry is). Every caseload counts.",
+        "",
+        "the date the kits were supplied falls in the period.",
+        "No drill-down: the counts are shown on the Kits tab and by `followup report kits`.",
+    ),
+)
+KIT_FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _KIT_DEFS}
+
 
 def tooltip(key: str) -> str:
     """The definition of a figure, for the dashboard's tooltip."""
@@ -278,7 +298,7 @@ def metrics_markdown() -> str:
         "| figure | key | counts (numerator) | out of (denominator) | in the period when | drill-down shows |",
         "|---|---|---|---|---|---|",
     ]
-    for d in _DEFS:
+    for d in (*_DEFS, *_KIT_DEFS):
         lines.append(
             f"| {d.label} | `{d.key}` | {d.numerator} | {d.denominator or '-'} | "
             f"{d.period_date} | {d.drill_down} |"

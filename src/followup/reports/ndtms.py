@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 
 from followup.access import Actor, require
 from followup.casework import consent
-from followup.casework.team_rules import get_setting, set_setting
+from followup.casework.team_rules import NDTMS_AGENCY, get_setting, set_setting
 from followup.db.models import Case, NaloxoneSupply, Person, TreatmentReferral
 from followup.errors import FollowupError
 from followup.reports.definitions import Period
@@ -61,7 +61,7 @@ __all__ = [
     "suggested_filename",
 ]
 
-AGENCY_SETTING = "ndtms.agency_code"
+AGENCY_SETTING = NDTMS_AGENCY
 CLIENT_KEY_SETTING = "ndtms.client_id_key"
 MIN_AGE = 18
 

@@ -127,6 +127,9 @@ class NaloxonePanel(CaseSection):
         font = self.summary.font()
         font.setBold(True)
         self.summary.setFont(font)
+        # "Offer a replacement kit (expires …)": the kit held is near or past expiry.
+        self.replacement = InlineMessage()
+        self.replacement.setAccessibleName("Replacement kit due")
 
         self.supplied_on = QDateEdit(uk_today_for_editor())
         self.supplied_on.setDisplayFormat(QT_DATE_FORMAT)
@@ -204,6 +207,7 @@ class NaloxonePanel(CaseSection):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.replacement)
         layout.addWidget(box)
         layout.addWidget(self.table, 1)
 
@@ -249,6 +253,7 @@ class NaloxonePanel(CaseSection):
             )
         self._supply_type_changed()
         self.summary.setText(kits_text(detail))
+        self.replacement.warn(detail.kit_prompt)
         fill_table(
             self.table,
             (

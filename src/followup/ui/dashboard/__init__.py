@@ -7,6 +7,7 @@
 - ``exports``: The dashboard's exports: where to save (a dialog tests replace) and the export itself.
 - ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
 - ``ndtms_dialog``: After an NDTMS extract: the cases left out and why, in a dialog the lead can keep open.
+- ``kits``: The dashboard's Kits tab: resupplies by reason, kits expiring, and a batch recall search.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
 """
@@ -18,6 +19,7 @@ __all__ = [
     "drill_down",
     "exports",
     "figures",
+    "kits",
     "ndtms_dialog",
     "tables",
     "view",

@@ -40,6 +40,7 @@ from followup.ui.dashboard.charts import FunnelChart, TrendChart
 from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownView
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
+from followup.ui.dashboard.kits import KitsTab
 from followup.ui.dashboard.ndtms_dialog import ExclusionsDialog, show_exclusions
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
@@ -191,6 +192,8 @@ class DashboardView(QWidget):
         self.tables.addTab(self.area_table, "By area")
         self.alerts = AlertHistory(db, actor, open_case, runner=self._runner)  # spike alerts
         self.tables.addTab(self.alerts, "Alerts")
+        self.kits_tab = KitsTab(db, actor, open_case, runner=self._runner)
+        self.tables.addTab(self.kits_tab, "Kits")
         hint = QLabel(
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
@@ -310,6 +313,7 @@ class DashboardView(QWidget):
             name="dashboard report",
         )
         self.drill_view.refresh()
+        self.kits_tab.refresh(period)
 
     def _loaded(self, report: EngagementReport) -> None:
         self.loading = False
