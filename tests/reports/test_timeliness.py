@@ -176,3 +176,33 @@ def test_json_and_definitions(database, team, data):
             assert f"`{key}`" in metrics_markdown()
             assert tooltip(key).startswith("Time to first")
     assert len(TIMELINESS_FIGURES) == 12
+
+
+def test_the_counts_read_a_range_of_the_cohort_index(sqlite_database, team):
+    """The period costs its own cases: SQLite reads ``ix_case_file_report_cohort`` alone,
+    by a range of referral times, for the team and for a worker."""
+    from sqlalchemy import event
+
+    build_timeliness(sqlite_database, team)
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, params, context, executemany):
+        if "count(*)" in statement and "case_file" in statement:
+            seen.append((statement, params))
+
+    event.listen(sqlite_database.engine, "before_cursor_execute", keep)
+    try:
+        for actor in (team["lead"], team["worker1"]):
+            report(sqlite_database, actor, by=("worker", "area", "weekday"))
+    finally:
+        event.remove(sqlite_database.engine, "before_cursor_execute", keep)
+    assert len(seen) == 2
+    for statement, params in seen:
+        with sqlite_database.engine.connect() as conn:
+            plan = " ".join(
+                str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+            )
+        assert (
+            "COVERING INDEX ix_case_file_report_cohort (referred_at>? AND referred_at<?)" in plan
+        ), plan
+        assert "SCAN case_file" not in plan, plan

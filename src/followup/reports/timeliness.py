@@ -200,7 +200,9 @@ def _access(actor: Actor) -> tuple[list[ColumnElement[bool]], bool]:
     if actor.can("reports"):
         return [], False
     require(actor, "view_own_cases")
-    return [Case.assigned_worker_id == actor.id], True
+    # "+ 0" keeps the planners on the cohort index (a range of the period, the worker checked
+    # in the index): by an index of the worker they would read all their cases, of every period.
+    return [Case.assigned_worker_id + 0 == actor.id], True
 
 
 def _cohort(session: Session, actor: Actor, period: Period) -> tuple[list[Any], bool]:
