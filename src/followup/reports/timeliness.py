@@ -44,6 +44,7 @@ from followup.vocab import AuditAction
 
 __all__ = [
     "BUCKETS",
+    "BUCKET_LABELS",
     "MEASURES",
     "TIMELINESS_BY",
     "WEEKDAYS",
