@@ -51,6 +51,7 @@ __all__ = [
     "TimelinessReport",
     "TimelinessRow",
     "figure_key",
+    "record_timeliness",
     "timeliness_cases",
     "timeliness_report",
     "uk_offsets",
@@ -257,11 +258,16 @@ def timeliness_report(
     period: Period,
     by: str | Iterable[str] | None = None,
     now: datetime | None = None,
+    *,
+    record: bool = True,
 ) -> TimelinessReport:
     """Cases received in ``period`` by how soon their first attempt and first contact came.
 
     ``by`` is None, one of "worker", "area", "weekday", or several; every weekday is listed,
-    even one with no cases. A worker gets only the cases assigned to them.
+    even one with no cases. A worker gets only the cases assigned to them. The report is
+    audited in ``session`` unless ``record`` is False, when the caller audits it
+    (``record_timeliness``) in a transaction of its own that starts with the write, as the
+    dashboard does: on SQLite one that reads and then writes cannot wait for another writer.
     """
     wanted = _normalise_by(by)
     cohort, own_only = _cohort(session, actor, period)
@@ -309,6 +315,14 @@ def timeliness_report(
         labels = _labels(session, b, keys_)
         groups[b] = tuple(row(b, k, labels[k]) for k in _order(b, labels))
     totals = row(None, None, "Your cases" if own_only else "Whole team")
+    report = TimelinessReport(period, now, own_only, totals, groups)
+    if record:
+        record_timeliness(session, actor, report)
+    return report
+
+
+def record_timeliness(session: Session, actor: Actor, report: TimelinessReport) -> None:
+    """Audit a timeliness report like a search: the period, the breakdowns, how many cases."""
     audit.record(
         session,
         actor.id,
@@ -317,14 +331,13 @@ def timeliness_report(
         None,
         {
             "report": "timeliness",
-            "from": period.start,
-            "to": period.last_day,
-            "by": list(wanted),
-            "own_cases_only": own_only,
-            "cases": totals.received,
+            "from": report.period.start,
+            "to": report.period.last_day,
+            "by": list(report.groups),
+            "own_cases_only": report.own_cases_only,
+            "cases": report.totals.received,
         },
     )
-    return TimelinessReport(period, now, own_only, totals, groups)
 
 
 def timeliness_cases(

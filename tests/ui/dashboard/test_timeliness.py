@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from followup.reports.definitions import Period
 from followup.reports.timeliness import BUCKETS, TIMELINESS_BY, timeliness_report
 from followup.ui.dashboard.view import LAST_MONTH, DashboardView
 from tests.reports.timeliness_data import MARCH_2026, build_timeliness
@@ -17,6 +18,7 @@ from tests.ui.accessibility import unnamed_controls, unreached_controls
 
 WAIT = 20000  # a busy machine; waits for a state, never this long when all is well
 TODAY = date(2026, 4, 20)  # "last month" is March 2026
+APRIL_SO_FAR = Period(date(2026, 4, 1), date(2026, 4, 21))
 
 
 @pytest.fixture
@@ -27,6 +29,7 @@ def march_view(qtbot, team):
         qtbot.addWidget(view)
         view.resize(1400, 900)
         view.show()
+        qtbot.waitUntil(lambda: shown(view, APRIL_SO_FAR), timeout=WAIT)
         view.period_choice.setCurrentIndex(view.period_choice.findText(LAST_MONTH))
         qtbot.waitUntil(lambda: shown(view, MARCH_2026), timeout=WAIT)
         view.tables.setCurrentWidget(view.timeliness)

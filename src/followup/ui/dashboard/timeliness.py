@@ -36,6 +36,7 @@ from followup.reports.timeliness import (
     TimelinessReport,
     TimelinessRow,
     figure_key,
+    record_timeliness,
     timeliness_cases,
     timeliness_report,
 )
@@ -77,9 +78,13 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 def load_timeliness(db: Database, actor: Actor, period: Period) -> TimelinessReport:
-    """The tab's numbers, on a pool thread with its own session."""
+    """The tab's numbers, on a pool thread; read, then audited in a second short transaction
+    that starts with its write (so it waits its turn behind another writer)."""
     with db.session() as s:
-        return timeliness_report(s, actor, period, by=TIMELINESS_BY)
+        report = timeliness_report(s, actor, period, by=TIMELINESS_BY, record=False)
+    with db.session() as s:
+        record_timeliness(s, actor, report)
+    return report
 
 
 def load_timeliness_cases(

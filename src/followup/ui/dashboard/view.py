@@ -305,7 +305,6 @@ class DashboardView(QWidget):
             ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
-        self.timeliness.load(period)
         self.drill_view.refresh()
 
     def _loaded(self, report: EngagementReport) -> None:
@@ -326,6 +325,8 @@ class DashboardView(QWidget):
         self.trend.show_months(report.groups.get("month", ()))
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
+        # After the figures, not beside them: each report's audit entry is a write (SQLite).
+        self.timeliness.load(period)
 
     def _load_failed(self, message: str) -> None:
         self.loading = False
