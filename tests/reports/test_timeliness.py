@@ -206,3 +206,34 @@ def test_the_counts_read_a_range_of_the_cohort_index(sqlite_database, team):
             "COVERING INDEX ix_case_file_report_cohort (referred_at>? AND referred_at<?)" in plan
         ), plan
         assert "SCAN case_file" not in plan, plan
+
+
+def test_the_tables_workbook_holds_both_timeliness_tables(database, team, data, tmp_path):
+    import openpyxl
+
+    from followup.reports.exports import export_tables_xlsx
+
+    with database.session() as s:
+        export_tables_xlsx(s, team["lead"], tmp_path / "tables.xlsx", MARCH_2026, now=NOW)
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    for name, team_counts in (
+        ("Time to first attempt", TEAM_ATTEMPT),
+        ("Time to first contact", TEAM_CONTACT),
+    ):
+        rows = [[c.value for c in row] for row in book[name].iter_rows()]
+        assert rows[0] == [
+            "By",
+            "Row",
+            "Referrals received",
+            "Under 24 h",
+            "24–48 h",
+            "48–72 h",
+            "3–7 days",
+            "7 days or more",
+            "Not yet",
+        ]
+        assert rows[-1] == ["Whole team", "Whole team", 10, *team_counts]
+        monday = next(r for r in rows if r[:2] == ["Weekday received (UK)", "Monday"])
+        assert monday[2] == 2  # A1 and A9 (Monday 00:30 BST)
+        assert {r[0] for r in rows[1:-1]} == {"Worker", "Area", "Weekday received (UK)"}
+        assert all(isinstance(v, int) for r in rows[1:] for v in r[2:])

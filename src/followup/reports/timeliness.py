@@ -39,6 +39,7 @@ from followup.reports.definitions import (
 )
 from followup.reports.engagement import UNASSIGNED, UNKNOWN_AREA
 from followup.reports.queries import GroupKey
+from followup.spreadsheets import CellKind, Column, Sheet
 from followup.uktime import LONDON
 from followup.vocab import AuditAction
 
@@ -52,6 +53,7 @@ __all__ = [
     "TimelinessRow",
     "figure_key",
     "record_timeliness",
+    "timeliness_sheets",
     "timeliness_cases",
     "timeliness_report",
     "uk_offsets",
@@ -367,3 +369,34 @@ def timeliness_cases(
         else:
             raise FollowupError(f"Timeliness is by {', '.join(TIMELINESS_BY)}, not {by!r}.")
     return sorted(int(i) for i in session.scalars(select(Case.id).where(*where)))
+
+
+# ------------------------------------------------------------------------------- workbook
+
+_BY_HEADINGS = {"worker": "Worker", "area": "Area", "weekday": "Weekday received (UK)"}
+
+
+def timeliness_sheets(report: TimelinessReport) -> list[Sheet]:
+    """Two worksheets for the dashboard-tables workbook, first attempt and first contact: each
+    breakdown's rows (by worker, area, weekday) and the team's line last, counts as numbers."""
+    columns = [
+        Column("by", "By", CellKind.TEXT, 22),
+        Column("row", "Row", CellKind.TEXT, 26),
+        Column("received", "Referrals received", CellKind.WHOLE, 13),
+        *(Column(b, BUCKET_LABELS[b], CellKind.WHOLE, 13) for b in BUCKETS),
+    ]
+    team = "Your cases" if report.own_cases_only else "Whole team"
+    sheets = []
+    for measure, name in zip(
+        MEASURES, ("Time to first attempt", "Time to first contact"), strict=True
+    ):
+        rows: list[list[Any]] = [
+            [_BY_HEADINGS[by], r.label, r.received, *r.counts(measure)]
+            for by, group_rows in report.groups.items()
+            for r in group_rows
+        ]
+        rows.append(
+            [team, report.totals.label, report.totals.received, *report.totals.counts(measure)]
+        )
+        sheets.append(Sheet(name, columns, rows))
+    return sheets
