@@ -5,6 +5,7 @@
 - ``exports``: Exports for team leads: the case list (CSV or Excel), the dashboard's tables (Excel), and the consented extract for treatment data (CSV).
 - ``pdf``: The PDF summary for commissioners: the period's funnel, rates, trend and areas, no people.
 - ``queries``: The SQL behind the team-lead figures: per-case facts and the dialect helpers they need.
+- ``timeliness``: Timeliness in buckets: how long after receipt each case's first attempt and first contact came.
 """
 
-__all__ = ["definitions", "engagement", "exports", "pdf", "queries"]
+__all__ = ["definitions", "engagement", "exports", "pdf", "queries", "timeliness"]

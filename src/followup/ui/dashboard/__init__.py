@@ -6,6 +6,7 @@
 - ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
+- ``timeliness``: The dashboard's Timeliness tab: time from receipt to first attempt and to first contact, in buckets.
 """
 
-__all__ = ["charts", "drill_down", "exports", "figures", "tables", "view"]
+__all__ = ["charts", "drill_down", "exports", "figures", "tables", "timeliness", "view"]

@@ -10,6 +10,7 @@ dashboard's drill-down page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from followup.access import Actor
+from followup.errors import FollowupError
 from followup.reports.definitions import TIMELINESS_FIGURES, Period, tooltip
 from followup.reports.queries import GroupKey
 from followup.reports.timeliness import (
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BY_CHOICES",
+    "TimelinessAnswer",
     "TimelinessDrill",
     "TimelinessModel",
     "TimelinessPanel",
@@ -75,6 +78,8 @@ _NAME_TIPS = {
     "weekday": "The day of the week the referral was received, on the UK clock (BST in summer).",
 }
 _Index = QModelIndex | QPersistentModelIndex
+# What the background work answers: the report, or why it could not be made.
+TimelinessAnswer = TimelinessReport | str
 
 
 def load_timeliness(db: Database, actor: Actor, period: Period) -> TimelinessReport:
@@ -304,18 +309,39 @@ class TimelinessPanel(QWidget):
     # ------------------------------------------------------------------ loading
 
     def load(self, period: Period) -> None:
-        """Work the buckets out for ``period`` in the background."""
+        """Work the buckets out for ``period`` on the runner (the panel on its own)."""
         ticket = self._answers.ticket()
+        self._runner.run(
+            self.background(period),
+            ticket.only(self.show_answer),
+            ticket.only(message_to(self._failed)),
+            name="timeliness report",
+        )
+
+    def background(self, period: Period) -> Callable[[], TimelinessAnswer]:
+        """Say the buckets are being worked out for ``period``; the work, for a pool thread,
+        which answers the report or, when it could not be made, why (for ``show_answer``). The
+        dashboard runs it in its own task, after its figures."""
+        self._answers.ticket()  # an answer to an earlier request is no longer shown
         self.loading = True
         self.message.hide()
         self.note.setText(f"Working out the timeliness for {period.label}…")
         db, actor = self._db, self._actor
-        self._runner.run(
-            lambda: load_timeliness(db, actor, period),
-            ticket.only(self._loaded),
-            ticket.only(message_to(self._failed)),
-            name="timeliness report",
-        )
+
+        def work() -> TimelinessAnswer:
+            try:
+                return load_timeliness(db, actor, period)
+            except FollowupError as exc:
+                return str(exc)
+
+        return work
+
+    def show_answer(self, answer: TimelinessAnswer) -> None:
+        """Show what ``background``'s work answered."""
+        if isinstance(answer, str):
+            self._failed(answer)
+        else:
+            self._loaded(answer)
 
     def _loaded(self, report: TimelinessReport) -> None:
         self.loading = False

@@ -39,7 +39,7 @@ from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownVie
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
-from followup.ui.dashboard.timeliness import TimelinessPanel
+from followup.ui.dashboard.timeliness import TimelinessAnswer, TimelinessPanel
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
@@ -299,9 +299,12 @@ class DashboardView(QWidget):
         self.message.hide()
         self.note.setText(f"Working out the figures for {period.label}…")
         db, actor = self._db, self._actor
+        # The Timeliness tab in the same task, after the figures: on SQLite two reports at
+        # once would each write their audit entry while the other reads.
+        timeliness = self.timeliness.background(period)
         self._runner.run(
-            lambda: load_report(db, actor, period),
-            ticket.only(self._loaded),
+            lambda: (load_report(db, actor, period), timeliness()),
+            ticket.only(self._loaded_with_timeliness),
             ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
@@ -325,11 +328,14 @@ class DashboardView(QWidget):
         self.trend.show_months(report.groups.get("month", ()))
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
-        # After the figures, not beside them: each report's audit entry is a write (SQLite).
-        self.timeliness.load(period)
+
+    def _loaded_with_timeliness(self, both: tuple[EngagementReport, TimelinessAnswer]) -> None:
+        self._loaded(both[0])
+        self.timeliness.show_answer(both[1])
 
     def _load_failed(self, message: str) -> None:
         self.loading = False
+        self.timeliness.show_answer(message)
         self.note.setText("")
         self.message.warn(message)
 
