@@ -134,7 +134,14 @@ def test_the_tables_workbook_holds_every_dashboard_table(database, team, tmp_pat
         report = engagement_report(s, team["lead"], MARCH, by=("worker", "area", "month"), now=NOW)
     assert result.rows == report.totals.received == 7
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["By worker", "By area", "By month", "About"]
+    assert book.sheetnames == [
+        "By worker",
+        "By area",
+        "By month",
+        "Time to first attempt",
+        "Time to first contact",
+        "About",
+    ]
     for by, name in (("worker", "By worker"), ("area", "By area"), ("month", "By month")):
         rows = sheet_rows(book[name])
         expected = [*report.groups[by], None]

@@ -61,6 +61,7 @@ __all__ = [
     "reports",
     "settings",
     "support",
+    "timeliness",
     "users",
     "build_parser",
     "cmd_cases",

@@ -20,6 +20,7 @@ from followup.cli.support import (
     out,
     sign_in_user,
 )
+from followup.cli.timeliness import add_timeliness_parser, cmd_timeliness
 from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
 
 __all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
@@ -45,6 +46,7 @@ def add_report_parsers(sub: Any) -> None:
     add_user_option(pe)
     pe.add_argument("--json", action="store_true")
     add_kits_report_parser(reports)
+    add_timeliness_parser(reports, _add_period)
 
     p = sub.add_parser("export", help="exports for team leads (audited)")
     exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
@@ -127,6 +129,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.report_command == "kits":
         return cmd_report_kits(args)
+    if args.report_command == "timeliness":
+        return cmd_timeliness(args)
     period = period_from_args(args.date_from, args.date_to)
     db = open_db(args, migrate=False)
     try:

@@ -9,6 +9,7 @@
 - ``pdf``: The PDF summary for commissioners: the period's funnel, rates, trend and areas, no people.
 - ``queries``: The SQL behind the team-lead figures: per-case facts and the dialect helpers they need.
 - ``resupplies``: Naloxone resupplies by reason over a period (the dashboard's Kits tab, `followup report kits`).
+- ``timeliness``: Timeliness in buckets: how long after receipt each case's first attempt and first contact came.
 """
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "pdf",
     "queries",
     "resupplies",
+    "timeliness",
 ]

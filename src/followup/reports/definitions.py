@@ -25,6 +25,9 @@ __all__ = [
     "MEDIANS",
     "RATE",
     "RATES",
+    "TIMELINESS_BUCKETS",
+    "TIMELINESS_FIGURES",
+    "TIMELINESS_MEASURES",
     "FigureDefinition",
     "Period",
     "metrics_markdown",
@@ -285,11 +288,74 @@ _KIT_DEFS = (
     ),
 )
 KIT_FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _KIT_DEFS}
+# Timeliness in buckets (followup.reports.timeliness): for each measure, the cases of the
+# cohort by how long after receipt it came. Bounds in seconds, lower included, upper not.
+TIMELINESS_MEASURES = {
+    "attempt": ("first attempt", "first contact attempt"),
+    "contact": (
+        "first contact",
+        "first attempt where the worker spoke with the person (spoke, engaged or spoke, declined)",
+    ),
+}
+TIMELINESS_BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("under_24h", "Under 24 h", 0, 24 * 3600),
+    ("24_48h", "24–48 h", 24 * 3600, 48 * 3600),
+    ("48_72h", "48–72 h", 48 * 3600, 72 * 3600),
+    ("3_7d", "3–7 days", 72 * 3600, 7 * 24 * 3600),
+    ("7d_plus", "7 days or more", 7 * 24 * 3600, None),
+    ("not_yet", "Not yet", None, None),
+)
+
+
+def _bucket_words(low: int | None, high: int | None) -> str:
+    def hours(s: int) -> str:
+        return f"{s // 3600} hours"
+
+    if low is None:
+        return ""
+    if high is None:
+        return f"{hours(low)} (7 days) or more after the referral was received"
+    if low == 0:
+        return f"less than {hours(high)} after the referral was received (or at the same time)"
+    return f"{hours(low)} or more, but less than {hours(high)}, after the referral was received"
+
+
+def _timeliness_defs() -> tuple[FigureDefinition, ...]:
+    out = []
+    for measure, (name, what) in TIMELINESS_MEASURES.items():
+        for bucket, label, low, high in TIMELINESS_BUCKETS:
+            if low is None:
+                counts = (
+                    f"Of the referrals received, the cases with no {what} logged so far (up to "
+                    "the moment the report is made), so that every case is in one bucket."
+                )
+            else:
+                counts = (
+                    f"Of the referrals received, the cases whose {what} was logged "
+                    f"{_bucket_words(low, high)}, timed to the second; by weekday it is the "
+                    "UK day (Europe/London) the referral was received."
+                )
+            out.append(
+                FigureDefinition(
+                    f"{measure}_{bucket}",
+                    f"Time to {name}: {label}",
+                    COUNT,
+                    counts,
+                    "",
+                    _COHORT,
+                    "The cases counted.",
+                )
+            )
+    return tuple(out)
+
+
+_TIMELINESS_DEFS = _timeliness_defs()
+TIMELINESS_FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _TIMELINESS_DEFS}
 
 
 def tooltip(key: str) -> str:
     """The definition of a figure, for the dashboard's tooltip."""
-    return FIGURES[key].text
+    return (FIGURES.get(key) or TIMELINESS_FIGURES[key]).text
 
 
 def metrics_markdown() -> str:
@@ -298,7 +364,7 @@ def metrics_markdown() -> str:
         "| figure | key | counts (numerator) | out of (denominator) | in the period when | drill-down shows |",
         "|---|---|---|---|---|---|",
     ]
-    for d in (*_DEFS, *_KIT_DEFS):
+    for d in (*_DEFS, *_KIT_DEFS, *_TIMELINESS_DEFS):
         lines.append(
             f"| {d.label} | `{d.key}` | {d.numerator} | {d.denominator or '-'} | "
             f"{d.period_date} | {d.drill_down} |"

@@ -35,6 +35,7 @@ from followup.db.models import (
 from followup.errors import FollowupError
 from followup.reports.definitions import FIGURES, HOURS, RATE, Period
 from followup.reports.engagement import Figures, engagement_report
+from followup.reports.timeliness import TIMELINESS_BY, timeliness_report, timeliness_sheets
 from followup.spreadsheets import CellKind, Column, Sheet, write_csv, write_xlsx
 from followup.uktime import DATE_TIME_FORMAT, to_uk
 from followup.validation import display_phone
@@ -336,6 +337,10 @@ def export_tables_xlsx(
         )
         for by, name, heading in TABLE_BREAKDOWNS
     ]
+    # Timeliness in buckets, from its own service (the export itself is audited below).
+    sheets += timeliness_sheets(
+        timeliness_report(session, actor, period, by=TIMELINESS_BY, now=now, record=False)
+    )
     write_xlsx(target, sheets, about_rows("tables_xlsx", period, now))
     record_export(session, actor, "tables_xlsx", period, report.totals.received)
     return ExportResult("tables_xlsx", target, report.totals.received, period, now)

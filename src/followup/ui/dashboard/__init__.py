@@ -6,9 +6,10 @@
 - ``drill_down``: The cases behind one figure of the dashboard: a fixed list of case ids, shown as a caseload.
 - ``exports``: The dashboard's exports: where to save (a dialog tests replace) and the export itself.
 - ``figures``: How the dashboard writes a figure (7, 57%, 10.5 h), and the clickable tile that shows one.
-- ``ndtms_dialog``: After an NDTMS extract: the cases left out and why, in a dialog the lead can keep open.
 - ``kits``: The dashboard's Kits tab: resupplies by reason, kits expiring, and a batch recall search.
+- ``ndtms_dialog``: After an NDTMS extract: the cases left out and why, in a dialog the lead can keep open.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
+- ``timeliness``: The dashboard's Timeliness tab: time from receipt to first attempt and to first contact, in buckets.
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
 """
 
@@ -22,5 +23,6 @@ __all__ = [
     "kits",
     "ndtms_dialog",
     "tables",
+    "timeliness",
     "view",
 ]

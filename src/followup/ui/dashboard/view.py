@@ -43,6 +43,7 @@ from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.kits import KitsTab
 from followup.ui.dashboard.ndtms_dialog import ExclusionsDialog, show_exclusions
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
+from followup.ui.dashboard.timeliness import TimelinessAnswer, TimelinessPanel
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
@@ -190,10 +191,13 @@ class DashboardView(QWidget):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.worker_table, "By worker")
         self.tables.addTab(self.area_table, "By area")
-        self.alerts = AlertHistory(db, actor, open_case, runner=self._runner)  # spike alerts
-        self.tables.addTab(self.alerts, "Alerts")
+        self.timeliness = TimelinessPanel(db, actor, runner=self._runner)
+        self.timeliness.drill_ready.connect(self._show_drill)
+        self.tables.addTab(self.timeliness, "Timeliness")
         self.kits_tab = KitsTab(db, actor, open_case, runner=self._runner)
         self.tables.addTab(self.kits_tab, "Kits")
+        self.alerts = AlertHistory(db, actor, open_case, runner=self._runner)  # spike alerts
+        self.tables.addTab(self.alerts, "Alerts")
         hint = QLabel(
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
@@ -306,9 +310,12 @@ class DashboardView(QWidget):
         self.message.hide()
         self.note.setText(f"Working out the figures for {period.label}…")
         db, actor = self._db, self._actor
+        # The Timeliness tab in the same task, after the figures: on SQLite two reports at
+        # once would each write their audit entry while the other reads.
+        timeliness = self.timeliness.background(period)
         self._runner.run(
-            lambda: load_report(db, actor, period),
-            ticket.only(self._loaded),
+            lambda: (load_report(db, actor, period), timeliness()),
+            ticket.only(self._loaded_with_timeliness),
             ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
@@ -335,8 +342,13 @@ class DashboardView(QWidget):
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
 
+    def _loaded_with_timeliness(self, both: tuple[EngagementReport, TimelinessAnswer]) -> None:
+        self._loaded(both[0])
+        self.timeliness.show_answer(both[1])
+
     def _load_failed(self, message: str) -> None:
         self.loading = False
+        self.timeliness.show_answer(message)
         self.note.setText("")
         self.message.warn(message)
 
