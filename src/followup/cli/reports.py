@@ -19,6 +19,7 @@ from followup.cli.support import (
     out,
     sign_in_user,
 )
+from followup.cli.traceability import add_traceability_parser, cmd_traceability
 from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
 
 __all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
@@ -43,6 +44,7 @@ def add_report_parsers(sub: Any) -> None:
     add_db_option(pe)
     add_user_option(pe)
     pe.add_argument("--json", action="store_true")
+    add_traceability_parser(reports, _add_period)
 
     p = sub.add_parser("export", help="exports for team leads (audited)")
     exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
@@ -113,6 +115,8 @@ def _report_text(report: Any) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.report_command == "traceability":
+        return cmd_traceability(args)
     from followup.reports.definitions import period_from_args
     from followup.reports.engagement import engagement_report
 

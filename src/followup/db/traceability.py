@@ -33,7 +33,10 @@ ADDRESS_PLACEHOLDERS = (
 def traceability_sql(person: Any) -> ColumnElement[str]:
     """The class as a SQL expression over a ``person`` table (or alias)."""
     p = person.c
-    named = or_(func.trim(func.coalesce(p.first_name, "")) != "", func.trim(func.coalesce(p.last_name, "")) != "")
+    named = or_(
+        func.trim(func.coalesce(p.first_name, "")) != "",
+        func.trim(func.coalesce(p.last_name, "")) != "",
+    )
     line = func.trim(func.coalesce(p.address, ""))
     address = and_(
         not_(func.coalesce(p.no_fixed_abode, False)),

@@ -23,13 +23,20 @@ through the ORM without a class get it the same way (``followup.db.traceability`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from followup import validation
+from followup.db.models import Referral
 from followup.vocab import Traceability
 
 __all__ = [
     "ADDRESS_PLACEHOLDERS",
     "MIN_ADDRESS_CHARACTERS",
     "classify",
+    "latest_classes",
     "usable_address",
     "usable_phone",
 ]
@@ -50,7 +57,9 @@ ADDRESS_PLACEHOLDERS = (
 
 def usable_phone(phone: str | None) -> bool:
     """Whether ``phone`` is a number the service could ring (a UK number)."""
-    return bool(phone and phone.strip()) and validation.normalise_phone_quick(phone or "") is not None
+    return (
+        bool(phone and phone.strip()) and validation.normalise_phone_quick(phone or "") is not None
+    )
 
 
 def usable_address(address: str | None, postcode: str | None, no_fixed_abode: bool = False) -> bool:
@@ -84,3 +93,18 @@ def classify(
     if phone_ok:
         return Traceability.NAME_PHONE
     return Traceability.NAME_ONLY
+
+
+def latest_classes(session: Session, case_ids: Iterable[int]) -> dict[int, Traceability]:
+    """Each case's traceability: that of its latest referral (received last), for the inbox."""
+    wanted = sorted(set(case_ids))
+    found: dict[int, Traceability] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Referral.case_id, Referral.traceability)
+            .where(Referral.case_id.in_(wanted[start : start + 500]))
+            .order_by(Referral.received_at, Referral.id)
+        )
+        for case_id, value in rows:
+            found[case_id] = Traceability(value)
+    return found

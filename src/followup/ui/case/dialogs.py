@@ -47,20 +47,21 @@ def closure_problem(
     """Why the case cannot be closed with ``reason`` (the service's rules, said up front)."""
     if reason is None:
         return "Choose a closure reason."
+    if reason == vocab.ClosureReason.UNABLE_TO_CONTACT:
+        if detail.unable_to_contact_problem:
+            return detail.unable_to_contact_problem
+    elif (
+        reason == vocab.ClosureReason.ENGAGED_IN_TREATMENT
+        and detail.status != vocab.CaseStatus.IN_TREATMENT
+    ):
+        return "Closing as engaged in treatment needs the case to be In treatment first."
+    elif reason == vocab.ClosureReason.OTHER and not note.strip():
+        return "Say why in a note when the closure reason is Other."
     if never_contacted(detail):
         if no_contact_reason is None:
             return "Nobody has spoken with the person; choose why contact was never made."
         if no_contact_reason == vocab.NoContactReason.OTHER and not note.strip():
             return "Say why in a note when the no-contact reason is Other."
-    if reason == vocab.ClosureReason.UNABLE_TO_CONTACT:
-        return detail.unable_to_contact_problem
-    if (
-        reason == vocab.ClosureReason.ENGAGED_IN_TREATMENT
-        and detail.status != vocab.CaseStatus.IN_TREATMENT
-    ):
-        return "Closing as engaged in treatment needs the case to be In treatment first."
-    if reason == vocab.ClosureReason.OTHER and not note.strip():
-        return "Say why in a note when the closure reason is Other."
     return None
 
 
@@ -108,7 +109,10 @@ class CloseCaseDialog(QDialog):
 
     def check(self) -> None:
         problem = closure_problem(
-            self._detail, self.reason.currentData(), self.note.toPlainText(), self.no_contact_reason()
+            self._detail,
+            self.reason.currentData(),
+            self.note.toPlainText(),
+            self.no_contact_reason(),
         )
         # "Choose a reason" is no refusal; the others name the rule that stops the closure.
         self.problem.warn(problem if problem and self.reason.currentData() else "")

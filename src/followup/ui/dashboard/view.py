@@ -39,6 +39,7 @@ from followup.ui.dashboard.drill_down import WHOLE_TEAM, DrillDown, DrillDownVie
 from followup.ui.dashboard.exports import PERIOD_EXPORTS, ExportKind
 from followup.ui.dashboard.figures import SNAPSHOTS, FigureTile
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
+from followup.ui.dashboard.traceability import TraceabilityPanel
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
@@ -185,6 +186,8 @@ class DashboardView(QWidget):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.worker_table, "By worker")
         self.tables.addTab(self.area_table, "By area")
+        self.traceability = TraceabilityPanel(db, actor, self._runner)
+        self.tables.addTab(self.traceability, "Traceability")
         hint = QLabel(
             "Click a bar, a figure or double-click a table cell to list the cases behind it. "
             "Hover over a figure for its definition."
@@ -301,6 +304,7 @@ class DashboardView(QWidget):
             ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
+        self.traceability.load(period)
         self.drill_view.refresh()
 
     def _loaded(self, report: EngagementReport) -> None:
