@@ -34,6 +34,10 @@ CASES = [
 
 @pytest.fixture
 def worked(database):
+    return build_cases(database)
+
+
+def build_cases(database) -> dict[str, int]:
     """The cases above, one referral each, plus a repeat referral on T-1 in March (name only)."""
     ids = {}
     with database.session() as s:

@@ -70,9 +70,7 @@ def _fill(table: QTableWidget, rows: tuple[tuple[str, int], ...]) -> None:
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, key)
             if c:
-                item.setTextAlignment(
-                    int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                )
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
 
 
