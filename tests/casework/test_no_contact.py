@@ -20,7 +20,7 @@ def stored_reason(db, case_id):
         return s.get(m.Case, case_id).no_contact_reason
 
 
-def test_a_case_never_reached_needs_a_reason_to_close(database, team, case):
+def test_a_case_never_reached_needs_a_reason_to_close(database, team, case):  # noqa: F811
     w = team["worker1"]
     attempt(database, w, case, "phone", "no_answer", days_ago=3)
     attempt(database, w, case, "phone", "wrong_number", days_ago=2)
@@ -43,7 +43,7 @@ def test_a_case_never_reached_needs_a_reason_to_close(database, team, case):
     assert stored_reason(database, case) == "other"
 
 
-def test_a_case_where_the_worker_spoke_with_the_person_needs_none(database, team, case):
+def test_a_case_where_the_worker_spoke_with_the_person_needs_none(database, team, case):  # noqa: F811
     w = team["worker1"]
     attempt(database, w, case, "phone", "spoke_declined", days_ago=1)
     close(database, w, case, "declined", no_contact_reason="moved_away")
@@ -51,7 +51,7 @@ def test_a_case_where_the_worker_spoke_with_the_person_needs_none(database, team
     assert (status(database, case), stored_reason(database, case)) == ("closed", None)
 
 
-def test_a_voided_contact_does_not_count_as_contact(database, team, case):
+def test_a_voided_contact_does_not_count_as_contact(database, team, case):  # noqa: F811
     w = team["worker1"]
     attempt(database, w, case, "phone", "spoke_engaged", days_ago=1)
     with database.session() as s:
