@@ -27,12 +27,15 @@ def test_traceability_tab_shows_the_period_counts(ui_any_db, team, qtbot):
     view.resize(1400, 900)
     view.show()
     panel = view.traceability
+    qtbot.waitUntil(lambda: view.report is not None and not view.loading, timeout=WAIT)
     view.period_choice.setCurrentIndex(view.period_choice.findText(LAST_MONTH))
+    qtbot.waitUntil(lambda: view.report is not None and view.report.period == MARCH, timeout=WAIT)
+    assert panel.report is None  # not asked while its tab is hidden
+    view.tables.setCurrentWidget(panel)  # the user opens the tab
     qtbot.waitUntil(
         lambda: not panel.loading and panel.report is not None and panel.report.period == MARCH,
         timeout=WAIT,
     )
-    view.tables.setCurrentWidget(panel)
     assert view.tables.tabText(view.tables.indexOf(panel)) == "Traceability"
     assert rows(panel.by_class) == {
         "Name, address and phone": ("2", "22%"),

@@ -28,7 +28,7 @@ from followup import vocab
 from followup.access import Actor
 from followup.reports.definitions import TRACEABILITY, Period
 from followup.reports.traceability import TraceabilityReport, traceability_report
-from followup.ui.tasks import LatestOnly, TaskRunner, message_to
+from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
 
@@ -85,6 +85,10 @@ class TraceabilityPanel(QWidget):
         self._actor = actor
         self._runner = runner
         self._answers = LatestOnly()
+        # Asked only while the tab is on screen (or when it is next shown): its audited
+        # report is not written while the dashboard's own is (one SQLite writer at a time).
+        self._when_shown = RefreshWhenShown(self, self._load)
+        self._period: Period | None = None
         self.report: TraceabilityReport | None = None
         self.loading = False
         self.summary = QLabel("")
@@ -120,7 +124,15 @@ class TraceabilityPanel(QWidget):
         layout.addWidget(note)
 
     def load(self, period: Period) -> None:
-        """Work the tab's figures out for ``period`` in the background."""
+        """Work the tab's figures out for ``period`` in the background, now if the tab is on
+        screen, else when it is next shown."""
+        self._period = period
+        self._when_shown.request()
+
+    def _load(self) -> None:
+        period = self._period
+        if period is None:
+            return
         ticket = self._answers.ticket()
         self.loading = True
         self.message.hide()

@@ -304,7 +304,6 @@ class DashboardView(QWidget):
             ticket.only(message_to(self._load_failed)),
             name="dashboard report",
         )
-        self.traceability.load(period)
         self.drill_view.refresh()
 
     def _loaded(self, report: EngagementReport) -> None:
@@ -325,6 +324,7 @@ class DashboardView(QWidget):
         self.trend.show_months(report.groups.get("month", ()))
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
+        self.traceability.load(period)  # after the dashboard's own report: one writer
 
     def _load_failed(self, message: str) -> None:
         self.loading = False
