@@ -59,6 +59,12 @@ __all__ = [
     "SupplyType",
     "TreatmentExitReason",
     "label",
+    "NO_CONTACT_REASONS",
+    "NO_TRACE_REASONS",
+    "TRACEABILITY",
+    "UNTRACEABLE",
+    "NoContactReason",
+    "Traceability",
 ]
 
 
@@ -281,6 +287,10 @@ _SPECIAL_LABELS = {
     "sms": "Text message (SMS)",
     "verbal_at_scene_via_police": "Verbal at scene (via police)",
     "gp": "GP",
+    "full": "Name, address and phone",
+    "name_address": "Name and address",
+    "name_phone": "Name and phone",
+    "no_usable_details": "No usable address or phone",
     "Y": "Yes",
     "N": "No",
     "via_family": "Through family or friends",
@@ -323,3 +333,48 @@ class QuarantineState(StrEnum):
 
 
 QUARANTINE_STATES: tuple[QuarantineState, ...] = tuple(QuarantineState)
+
+
+class Traceability(StrEnum):
+    """How traceable a referral was at intake, from what the police gave with it.
+
+    The rules (a usable address, a usable phone) are in ``followup.intake.traceability``.
+    """
+
+    FULL = "full"  # a name, a usable address and a usable phone
+    NAME_ADDRESS = "name_address"  # a name and a usable address, no usable phone
+    NAME_PHONE = "name_phone"  # a name and a usable phone, no usable address
+    NAME_ONLY = "name_only"  # a name, but neither a usable address nor a usable phone
+    DESCRIPTION_ONLY = "description_only"  # no name: only a description of the person
+
+
+TRACEABILITY: tuple[Traceability, ...] = tuple(Traceability)
+# Classes with no way to reach the person: no usable address and no usable phone.
+UNTRACEABLE: tuple[Traceability, ...] = (Traceability.NAME_ONLY, Traceability.DESCRIPTION_ONLY)
+
+
+class NoContactReason(StrEnum):
+    """Why a case was closed without the worker ever speaking with the person."""
+
+    NO_USABLE_ADDRESS = "no_usable_address"
+    NO_USABLE_PHONE = "no_usable_phone"
+    NO_USABLE_DETAILS = "no_usable_details"  # neither an address nor a phone to try
+    WRONG_NUMBER = "wrong_number"
+    NOT_AT_ADDRESS = "not_at_address"
+    NO_RESPONSE_TO_ATTEMPTS = "no_response_to_attempts"
+    DECLINED_VIA_THIRD_PARTY = "declined_via_third_party"
+    MOVED_AWAY = "moved_away"
+    IN_CUSTODY = "in_custody"
+    DECEASED = "deceased"
+    OTHER = "other"
+
+
+NO_CONTACT_REASONS: tuple[NoContactReason, ...] = tuple(NoContactReason)
+# The reasons that say the person could never be traced from what the service was given.
+NO_TRACE_REASONS: tuple[NoContactReason, ...] = (
+    NoContactReason.NO_USABLE_ADDRESS,
+    NoContactReason.NO_USABLE_PHONE,
+    NoContactReason.NO_USABLE_DETAILS,
+    NoContactReason.WRONG_NUMBER,
+    NoContactReason.NOT_AT_ADDRESS,
+)

@@ -175,7 +175,12 @@ def test_home_visit_allowed_after_a_letter(database, team, case):
 def test_unable_to_contact_needs_three_attempts_seven_days_two_methods(database, team, case):
     w = team["worker1"]
     close = lambda: lifecycle.close_case(  # noqa: E731
-        s, w, case, "unable_to_contact", version(database, case)
+        s,
+        w,
+        case,
+        "unable_to_contact",
+        version(database, case),
+        no_contact_reason="no_response_to_attempts",
     )
     attempt(database, w, case, "phone", "no_answer", days_ago=10)
     attempt(database, w, case, "phone", "no_answer", days_ago=9)
@@ -262,9 +267,17 @@ def test_closure_needs_a_reason_and_other_needs_a_note(database, team, case):
     with pytest.raises(RuleViolation, match="Choose a closure reason"), database.session() as s:
         lifecycle.close_case(s, team["worker1"], case, "bored", None)
     with pytest.raises(RuleViolation, match="Say why in a note"), database.session() as s:
-        lifecycle.close_case(s, team["worker1"], case, "other", None)
+        lifecycle.close_case(s, team["worker1"], case, "other", None, no_contact_reason="other")
     with database.session() as s:
-        lifecycle.close_case(s, team["worker1"], case, "moved_away", None, note="Moved to Leeds")
+        lifecycle.close_case(
+            s,
+            team["worker1"],
+            case,
+            "moved_away",
+            None,
+            note="Moved to Leeds",
+            no_contact_reason="moved_away",
+        )
 
 
 def test_treatment_exit_rules(database, team, case):

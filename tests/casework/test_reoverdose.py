@@ -113,7 +113,14 @@ def test_a_case_closed_within_the_period_reopens_to_its_worker(database, team, t
     case_id = _worked_case(database, team, tmp_path)
     with database.session() as s:
         version = s.get(m.Case, case_id).version
-        close_case(s, team["worker1"], case_id, "declined", version)
+        close_case(
+            s,
+            team["worker1"],
+            case_id,
+            "declined",
+            version,
+            no_contact_reason="declined_via_third_party",
+        )
     _second(database, team["worker2"], tmp_path, LATER)
     with database.session() as s:
         case = s.get(m.Case, case_id)
@@ -142,7 +149,14 @@ def test_a_worker_no_longer_active_means_the_reopened_case_goes_to_the_inbox(
     case_id = _worked_case(database, team, tmp_path)
     with database.session() as s:
         version = s.get(m.Case, case_id).version
-        close_case(s, team["worker1"], case_id, "declined", version)
+        close_case(
+            s,
+            team["worker1"],
+            case_id,
+            "declined",
+            version,
+            no_contact_reason="declined_via_third_party",
+        )
     with database.session() as s:
         s.get(m.User, team["worker1"].id).active = False
     _second(database, team["lead"], tmp_path, LATER)
@@ -159,7 +173,14 @@ def test_a_case_closed_long_ago_stays_closed_and_a_new_case_opens(database, team
     case_id = _worked_case(database, team, tmp_path)
     with database.session() as s:
         version = s.get(m.Case, case_id).version
-        close_case(s, team["worker1"], case_id, "declined", version)
+        close_case(
+            s,
+            team["worker1"],
+            case_id,
+            "declined",
+            version,
+            no_contact_reason="declined_via_third_party",
+        )
     with database.session() as s:
         s.get(m.Case, case_id).closed_at = LATER - timedelta(days=91)
     summary = _second(database, team["worker2"], tmp_path, LATER)
@@ -178,7 +199,14 @@ def test_the_reopening_period_is_a_team_setting(database, team, tmp_path):
     case_id = _worked_case(database, team, tmp_path)
     with database.session() as s:
         version = s.get(m.Case, case_id).version
-        close_case(s, team["worker1"], case_id, "declined", version)
+        close_case(
+            s,
+            team["worker1"],
+            case_id,
+            "declined",
+            version,
+            no_contact_reason="declined_via_third_party",
+        )
     summary = _second(database, team["worker2"], tmp_path, LATER)
     assert len(summary.cases_created) == 1  # 0 days: never reopened
     with pytest.raises(RuleViolation, match="from 0 to 365"), database.session() as s:

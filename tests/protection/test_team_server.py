@@ -433,7 +433,14 @@ def test_a_recently_closed_case_reopens_to_its_worker_whoever_imports(server_tea
         with db.session() as s:
             take_case(s, worker_a, case_id)
         with db.session() as s:
-            close_case(s, worker_a, case_id, "declined", s.get(m.Case, case_id).version)
+            close_case(
+                s,
+                worker_a,
+                case_id,
+                "declined",
+                s.get(m.Case, case_id).version,
+                no_contact_reason="declined_via_third_party",
+            )
     finally:
         db.dispose()
     again = write_csv(

@@ -284,7 +284,9 @@ def test_casework_keeps_milestones_right_through_attempts_steps_and_corrections(
 
     # Closing and reopening add no milestone and take none away.
     with database.session() as s:
-        lifecycle.close_case(s, w, worked, "engaged_in_treatment", None)
+        lifecycle.close_case(
+            s, w, worked, "engaged_in_treatment", None, no_contact_reason="no_response_to_attempts"
+        )
     with database.session() as s:
         lifecycle.reopen_case(s, w, worked, None, "asked for help again")
     assert stored(database, worked) == reached

@@ -13,13 +13,14 @@
 - ``milestones``: Per-case report milestones (first attempt, first contact, engaged, referred, in treatment), kept by every writer.
 - ``my_work``: A worker's open cases for the "My work" screen: overdue, due today, later.
 - ``next_step``: What the next step on a case is, in words, from the schedule and consent.
+- ``no_contact``: Closing a case without contact: the worker says why the person was never reached.
 - ``notes``: Case notes: free text about a case that is not a contact attempt, timestamped and signed.
 - ``people``: Editing a person's details, with the same validation as intake.
 - ``reoverdose``: Re-overdose alerts: a new overdose of a person whose case is open or just closed.
 - ``schedule``: Timeliness: when the next contact attempt on a case is due.
+- ``spikes``: Spike alerts: several overdoses in one postcode district within a window.
 - ``team_rules``: Team-wide rules kept in the database, so every machine of a team applies the same ones.
 - ``treatment``: Treatment referrals and take-home naloxone kits recorded on a case.
-- ``spikes``: Spike alerts: several overdoses in one postcode district within a window.
 """
 
 __all__ = [
@@ -36,11 +37,12 @@ __all__ = [
     "milestones",
     "my_work",
     "next_step",
+    "no_contact",
     "notes",
     "people",
     "reoverdose",
     "schedule",
+    "spikes",
     "team_rules",
     "treatment",
-    "spikes",
 ]

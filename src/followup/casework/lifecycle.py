@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from followup import audit, vocab
 from followup.access import Actor, require
-from followup.casework import consent, contact_gate, milestones, team_rules
+from followup.casework import consent, contact_gate, milestones, no_contact, team_rules
 from followup.db.models import (
     Case,
     CaseStatusChange,
@@ -282,8 +282,13 @@ def close_case(
     closure_reason: str,
     expected_version: int | None,
     note: str | None = None,
+    no_contact_reason: str | None = None,
 ) -> None:
-    """Close a case for ``closure_reason`` (as a form gives it), if the rules allow it now."""
+    """Close a case for ``closure_reason`` (as a form gives it), if the rules allow it now.
+
+    A case where the worker never spoke with the person also needs ``no_contact_reason``
+    (``no_contact.require_reason``); it is kept only for such a case.
+    """
     case = load_case_for_edit(session, actor, case_id, expected_version)
     if case.status == CaseStatus.CLOSED:
         raise RuleViolation("This case is already closed.")
@@ -303,7 +308,9 @@ def close_case(
         )
     if closure_reason == ClosureReason.OTHER and not (note or "").strip():
         raise RuleViolation("Say why in a note when the closure reason is Other.")
+    without_contact = no_contact.require_reason(session, case.id, no_contact_reason, note)
     set_status(session, actor, case, CaseStatus.CLOSED, closure_reason)
+    case.no_contact_reason = without_contact
     case.closure_reason = closure_reason
     case.closure_note = (note or "").strip() or None
     case.closed_at = datetime.now(UTC)
@@ -325,6 +332,7 @@ def reopen_case(
     set_status(session, actor, case, CaseStatus.CONTACTING, reason.strip())
     case.closure_reason = None
     case.closure_note = None
+    case.no_contact_reason = None
     case.closed_at = None
     # A reopened case starts a fresh round of contact, due at once.
     case.round_started_at = datetime.now(UTC)

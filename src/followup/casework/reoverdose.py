@@ -138,6 +138,7 @@ def reopen_recent(
                 assigned_worker_id=r.assigned_worker_id if keep else None,
                 closure_reason=None,
                 closure_note=None,
+                no_contact_reason=None,
                 closed_at=None,
                 version=t.c.version + 1,
             )

@@ -57,12 +57,6 @@ __all__ = [
     "COMMANDS",
     "admin",
     "alerts",
-    "kits",
-    "reports",
-    "settings",
-    "support",
-    "timeliness",
-    "users",
     "build_parser",
     "cmd_cases",
     "cmd_check",
@@ -73,7 +67,14 @@ __all__ = [
     "cmd_set_password",
     "cmd_users",
     "cmd_users_add",
+    "kits",
     "main",
+    "reports",
+    "settings",
+    "support",
+    "timeliness",
+    "traceability",
+    "users",
 ]
 
 log = logging.getLogger("followup.cli")

@@ -21,6 +21,7 @@ from followup.cli.support import (
     sign_in_user,
 )
 from followup.cli.timeliness import add_timeliness_parser, cmd_timeliness
+from followup.cli.traceability import add_traceability_parser, cmd_traceability
 from followup.uktime import DATE_FORMAT, DATE_TIME_FORMAT, short_date
 
 __all__ = ["add_report_parsers", "cmd_export", "cmd_letters", "cmd_report", "cmd_subject_access"]
@@ -47,6 +48,7 @@ def add_report_parsers(sub: Any) -> None:
     pe.add_argument("--json", action="store_true")
     add_kits_report_parser(reports)
     add_timeliness_parser(reports, _add_period)
+    add_traceability_parser(reports, _add_period)
 
     p = sub.add_parser("export", help="exports for team leads (audited)")
     exports = p.add_subparsers(dest="export_command", parser_class=Parser, required=True)
@@ -124,6 +126,8 @@ def _report_text(report: Any) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.report_command == "traceability":
+        return cmd_traceability(args)
     from followup.reports.definitions import period_from_args
     from followup.reports.engagement import engagement_report
 

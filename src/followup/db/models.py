@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from followup import vocab
+from followup.db.traceability import traceability_of
 from followup.db.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -277,6 +278,7 @@ class Case(Base):
         # A case's slice keys by its id, for the report's joins from kits and repeat
         # referrals (migration 0019): read from this small index, not the wide row.
         Index("ix_case_file_slice", "id", "assigned_worker_id", "area"),
+        one_of("no_contact_reason", vocab.NO_CONTACT_REASONS),
         # "Overdue now": open cases by when their next attempt is due.
         _partial_index(
             "ix_case_file_overdue",
@@ -322,6 +324,9 @@ class Case(Base):
     engaged_at: Mapped[datetime | None]
     treatment_referred_at: Mapped[datetime | None]
     in_treatment_at: Mapped[datetime | None]
+    # Why a case closed without the worker ever speaking with the person (migration 0022);
+    # read only while the case is closed.
+    no_contact_reason: Mapped[str | None] = mapped_column(String(32))
 
     person: Mapped[Person] = relationship(back_populates="cases")
     assigned_worker: Mapped[User | None] = relationship()
@@ -350,6 +355,12 @@ class CaseStatusChange(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+def _referral_traceability(context: Any) -> str:
+    """The default class of a referral written without one: from its person's record."""
+    person_id = context.get_current_parameters().get("person_id")
+    return traceability_of(context.connection, Person.__table__, person_id)
+
+
 class Referral(Base):
     __tablename__ = "referral"
     __table_args__ = (
@@ -360,6 +371,7 @@ class Referral(Base):
         Index("ix_referral_person_received", "person_id", "received_at"),
         # A period's repeat overdoses, with their cases, as one range (migration 0019).
         Index("ix_referral_repeat", "repeat_overdose", "received_at", "case_id"),
+        one_of("traceability", vocab.TRACEABILITY),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -388,6 +400,10 @@ class Referral(Base):
     # time with a lower id). Kept by the database's own triggers (migration 0019) whenever a
     # referral is added, moved to another person, re-timed or removed; never set by the app.
     repeat_overdose: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # How traceable the referral was at intake (``followup.intake.traceability``; migration
+    # 0022). Intake sets it from the referral's own fields; a referral written without it
+    # gets it from its person's record.
+    traceability: Mapped[str] = mapped_column(String(20), default=_referral_traceability)
 
     case: Mapped[Case] = relationship(back_populates="referrals")
     person: Mapped[Person] = relationship(back_populates="referrals")

@@ -29,6 +29,7 @@ from followup.vocab import (
     ContactOutcome,
     KitRecipient,
     KitType,
+    NoContactReason,
     ResupplyReason,
     SceneConsent,
     SupplyType,
@@ -50,7 +51,7 @@ CASE_COLUMNS = (
     "id", "person_id", "status", "assigned_worker_id", "police_reference", "referred_at",
     "area", "next_action_due_at", "opened_at", "closed_at", "closure_reason", "closure_note",
     "version", "incident_at", "first_attempt_at", "first_contact_at", "engaged_at",
-    "treatment_referred_at", "in_treatment_at",
+    "treatment_referred_at", "in_treatment_at", "no_contact_reason",
 )  # fmt: skip
 CHANGE_COLUMNS = (
     "id", "case_id", "from_status", "to_status", "changed_at", "changed_by_id", "reason",
@@ -166,7 +167,7 @@ class DemoCase:
         "id", "person_id", "status", "assigned_worker_id", "police_reference", "referred_at",
         "area", "next_action_due_at", "closed_at", "closure_reason", "closure_note", "version",
         "incident_at", "first_attempt_at", "first_contact_at", "engaged_at",
-        "treatment_referred_at", "in_treatment_at",
+        "treatment_referred_at", "in_treatment_at", "no_contact_reason",
     )  # fmt: skip
 
     def __init__(self, id: int, who: Who, overdose: Overdose, reference: str) -> None:
@@ -188,6 +189,7 @@ class DemoCase:
         self.engaged_at: datetime | None = None
         self.treatment_referred_at: datetime | None = None
         self.in_treatment_at: datetime | None = None
+        self.no_contact_reason: str | None = None
 
     def row(self) -> Row:
         due, closed = self.next_action_due_at, self.closed_at
@@ -204,8 +206,36 @@ class DemoCase:
             closed and stamp(closed), self.closure_reason, self.closure_note, self.version,
             stamp(self.incident_at), first and stamp(first), contact and stamp(contact),
             engaged and stamp(engaged), referred and stamp(referred),
-            treated and stamp(treated),
+            treated and stamp(treated), self.no_contact_reason,
         )  # fmt: skip
+
+
+# Why a case closed without contact, by its closure reason (else from its attempts).
+_NO_CONTACT_BY_CLOSURE = {
+    DECLINED: NoContactReason.DECLINED_VIA_THIRD_PARTY.value,
+    CONSENT_WITHDRAWN: NoContactReason.DECLINED_VIA_THIRD_PARTY.value,
+    MOVED_AWAY: NoContactReason.MOVED_AWAY.value,
+    IN_CUSTODY: NoContactReason.IN_CUSTODY.value,
+    DECEASED: NoContactReason.DECEASED.value,
+    ALREADY_IN_TREATMENT: NoContactReason.OTHER.value,
+    INAPPROPRIATE: NoContactReason.OTHER.value,
+    OTHER_REASON: NoContactReason.OTHER.value,
+}
+
+
+def _no_contact_reason(closure_reason: str | None, attempts: list[Attempt]) -> str:
+    """The no-contact reason a worker would give for a case closed without contact."""
+    known = _NO_CONTACT_BY_CLOSURE.get(closure_reason or "")
+    if known:
+        return known
+    outcomes = {a[2] for a in attempts}
+    if not attempts:
+        return NoContactReason.NO_USABLE_DETAILS.value
+    if WRONG_NUMBER in outcomes:
+        return NoContactReason.WRONG_NUMBER.value
+    if NOT_AT_ADDRESS in outcomes or RETURNED_MAIL in outcomes:
+        return NoContactReason.NOT_AT_ADDRESS.value
+    return NoContactReason.NO_RESPONSE_TO_ATTEMPTS.value
 
 
 _DISTRICTS: dict[str | None, str | None] = {}
@@ -591,6 +621,8 @@ class CaseWriter:
         case.version = 1 + int(assigned) + sum(1 for t, _ in steps if t <= now)
         if status == CLOSED:
             case.closed_at = steps[-1][0]
+            if case.first_contact_at is None:  # as a worker must say when closing
+                case.no_contact_reason = _no_contact_reason(case.closure_reason, done)
         else:
             case.closure_reason = case.closure_note = None
             # As casework does: a due time only while the service is still trying to make contact.

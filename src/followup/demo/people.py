@@ -17,7 +17,8 @@ from typing import Any, Generic, TypeVar
 from faker import Faker
 
 from followup.demo import data as dd
-from followup.vocab import Gender, SceneConsent
+from followup.intake.traceability import classify
+from followup.vocab import Gender, SceneConsent, Traceability
 
 __all__ = [
     "DAY",
@@ -54,6 +55,7 @@ REFERRAL_COLUMNS = (
     "incident_location", "incident_postcode", "officer_id", "officer_name", "station",
     "naloxone_doses", "naloxone_product", "ambulance_called", "conveyed_to_hospital",
     "substances", "description", "consent_at_scene", "notes", "received_at", "source_file",
+    "traceability",
 )  # fmt: skip
 
 # Overdoses found by the police by hour of day: fewest before dawn, most from midday to late.
@@ -157,6 +159,7 @@ class Overdose:
             self.ambulance, self.conveyed, self.substances, who.description,
             self.consent_at_scene, self.notes, stamp(received),
             f"wmp-naloxone-referrals-{received.date().isoformat()}.csv",
+            who.traceability,
         )  # fmt: skip
 
 
@@ -167,6 +170,7 @@ class Who:
         "id", "first_name", "last_name", "description", "date_of_birth", "gender", "nhs_number",
         "address", "postcode", "phone", "email", "gp_practice", "no_fixed_abode", "created_at",
         "updated_at", "named", "can_phone", "mobile", "has_address", "referrals", "kits", "died",
+        "traceability",
     )  # fmt: skip
 
     def __init__(self, gender: str) -> None:
@@ -188,6 +192,7 @@ class Who:
         self.referrals: list[Overdose] = []
         self.kits = 0
         self.died = False
+        self.traceability = Traceability.DESCRIPTION_ONLY.value
 
     def settle(self) -> None:
         """Derive what the case histories ask about, once every detail is drawn."""
@@ -196,6 +201,15 @@ class Who:
         self.can_phone = phone is not None
         self.mobile = bool(phone and phone.startswith("+447"))
         self.has_address = self.address is not None
+        # Each demo referral gives the person's details as drawn (intake's rule).
+        self.traceability = classify(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            address=self.address,
+            postcode=self.postcode,
+            phone=phone,
+            no_fixed_abode=self.no_fixed_abode,
+        ).value
 
     def row(self) -> Row:
         dob = self.date_of_birth

@@ -9,6 +9,7 @@
 - ``read``: Reading police referral files: CSV or JSON, streamed row by row with bounded memory.
 - ``rules``: The row rules of police referral intake: what rejects a row and what is left out with a warning.
 - ``store``: Writing accepted referrals: people, cases, referrals, warnings, match reviews, scene consent.
+- ``traceability``: How traceable a referral is, from what the police gave with it (issue 17).
 """
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "read",
     "rules",
     "store",
+    "traceability",
 ]

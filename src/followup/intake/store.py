@@ -59,6 +59,7 @@ from followup.db.models import (
 from followup.intake.matching import QUERY_BATCH, Candidate, MatchResult
 from followup.intake.read import RawRow
 from followup.intake.rules import ParsedRow, Problem, officer_source
+from followup.intake.traceability import classify
 from followup.validation import postcode_district
 from followup.vocab import (
     CaseStatus,
@@ -644,6 +645,14 @@ class IntakeWriter:
             incident_at=p.incident_at,
             received_at=self.received_at,
             source_file=self.source_file,
+            traceability=classify(
+                first_name=p.person.first_name,
+                last_name=p.person.last_name,
+                address=p.person.address,
+                postcode=p.person.postcode,
+                phone=p.person.phone,
+                no_fixed_abode=p.person.no_fixed_abode,
+            ),
         )
         return row
 

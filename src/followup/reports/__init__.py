@@ -10,6 +10,7 @@
 - ``queries``: The SQL behind the team-lead figures: per-case facts and the dialect helpers they need.
 - ``resupplies``: Naloxone resupplies by reason over a period (the dashboard's Kits tab, `followup report kits`).
 - ``timeliness``: Timeliness in buckets: how long after receipt each case's first attempt and first contact came.
+- ``traceability``: The traceability figures of a period (issue 17): how many referrals could be traced at all.
 """
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "queries",
     "resupplies",
     "timeliness",
+    "traceability",
 ]

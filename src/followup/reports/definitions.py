@@ -28,6 +28,8 @@ __all__ = [
     "TIMELINESS_BUCKETS",
     "TIMELINESS_FIGURES",
     "TIMELINESS_MEASURES",
+    "TRACEABILITY",
+    "TRACEABILITY_DEFS",
     "FigureDefinition",
     "Period",
     "metrics_markdown",
@@ -351,6 +353,60 @@ def _timeliness_defs() -> tuple[FigureDefinition, ...]:
 
 _TIMELINESS_DEFS = _timeliness_defs()
 TIMELINESS_FIGURES: dict[str, FigureDefinition] = {d.key: d for d in _TIMELINESS_DEFS}
+# The traceability tab's figures (issue 17), kept apart from FIGURES: they are not the
+# engagement report's, and are shown and exported by ``followup.reports.traceability``.
+_UNTRACED = (
+    "no usable address, no usable phone, no usable address or phone, wrong number, not at address"
+)
+TRACEABILITY_DEFS = (
+    FigureDefinition(
+        "referrals_by_traceability",
+        "Referrals by traceability",
+        COUNT,
+        "Police referrals received in the period, each counted once under the traceability "
+        "class it was given at intake from what the police gave with it: Name, address and "
+        "phone; Name and address; Name and phone; Name only; Description only (no name). A "
+        "usable phone parses as a UK number; a usable address is a UK postcode or an address "
+        'line of at least five characters that is not a placeholder such as "unknown", '
+        "and never one marked no fixed abode. Repeat referrals count too.",
+        "",
+        "the referral was received in the period (its own received time).",
+        "The cases the referrals belong to.",
+    ),
+    FigureDefinition(
+        "not_traceable_at_intake",
+        "Not traceable at intake",
+        COUNT,
+        "Of the referrals by traceability, those classed Name only or Description only: no "
+        "usable address and no usable phone came with them.",
+        "police referrals received in the period (Referrals by traceability)",
+        "the referral was received in the period (its own received time).",
+        "The cases the referrals belong to.",
+    ),
+    FigureDefinition(
+        "closed_without_contact",
+        "Closed without contact",
+        COUNT,
+        "Of the referrals received (cases), those closed now without the worker ever "
+        "speaking with the person (no attempt, not voided, with outcome spoke, engaged or "
+        "spoke, declined), counted by the no-contact reason given at closure; cases closed "
+        "before the reason was asked show as Not recorded.",
+        _RECEIVED,
+        _COHORT,
+        "The cases counted.",
+    ),
+    FigureDefinition(
+        "never_traced",
+        "Never traced",
+        COUNT,
+        "Of the cases closed without contact, those whose no-contact reason says the details "
+        f"given never led to the person: {_UNTRACED}.",
+        _RECEIVED,
+        _COHORT,
+        "The cases counted.",
+    ),
+)
+TRACEABILITY: dict[str, FigureDefinition] = {d.key: d for d in TRACEABILITY_DEFS}
 
 
 def tooltip(key: str) -> str:
@@ -358,18 +414,22 @@ def tooltip(key: str) -> str:
     return (FIGURES.get(key) or TIMELINESS_FIGURES[key]).text
 
 
-def metrics_markdown() -> str:
-    """The definitions as the Markdown table kept in docs/metrics.md."""
+def metrics_markdown(definitions: tuple[FigureDefinition, ...] | None = None) -> str:
+    """The definitions as the Markdown table kept in docs/metrics.md (by default the
+    team-lead figures; ``TRACEABILITY_DEFS`` for the traceability tab's)."""
     lines = [
         "| figure | key | counts (numerator) | out of (denominator) | in the period when | drill-down shows |",
         "|---|---|---|---|---|---|",
     ]
-    for d in (*_DEFS, *_KIT_DEFS, *_TIMELINESS_DEFS):
+    for d in (*_DEFS, *_KIT_DEFS, *_TIMELINESS_DEFS) if definitions is None else definitions:
         lines.append(
             f"| {d.label} | `{d.key}` | {d.numerator} | {d.denominator or '-'} | "
             f"{d.period_date} | {d.drill_down} |"
         )
-    return "\n".join(lines) + "\n" + _BENCHMARKS_INTRO + benchmarks_markdown()
+    table = "\n".join(lines) + "\n"
+    if definitions is not None:
+        return table
+    return table + _BENCHMARKS_INTRO + benchmarks_markdown()
 
 
 _BENCHMARKS_INTRO = """

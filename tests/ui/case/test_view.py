@@ -377,10 +377,19 @@ def test_close_as_unable_to_contact_waits_for_the_threshold(ui_db, team, qtbot, 
     choose(dialog.reason, "other")
     assert dialog.problem.text() == "Say why in a note when the closure reason is Other."
     qtbot.keyClicks(dialog.note, "Moved to <b>Leeds</b>")
+    # Nobody was ever reached on this case, so the dialog also asks why (issue 17).
+    assert dialog.problem.text() == (
+        "Nobody has spoken with the person; choose why contact was never made."
+    )
+    choose(dialog.no_contact, "moved_away")
     assert ok.isEnabled()
 
     # ... and the service refuses it too, saying which rule, if it is asked anyway.
-    monkeypatch.setattr(dialogs, "ask_closure", lambda parent, detail: ("unable_to_contact", ""))
+    monkeypatch.setattr(
+        dialogs,
+        "ask_closure",
+        lambda parent, detail: ("unable_to_contact", "", "no_response_to_attempts"),
+    )
     qtbot.mouseClick(view.lifecycle.close_case, Qt.MouseButton.LeftButton)
     settle(qtbot, view)
     assert view.lifecycle.message.text().startswith("Closing as unable to contact needs 3 attempts")
@@ -408,7 +417,9 @@ def test_reopen_a_closed_case(ui_db, team, qtbot, monkeypatch):
     with ui_db.session() as s:
         from followup.casework import lifecycle
 
-        lifecycle.close_case(s, team["lead"], case_id, "moved_away", None)
+        lifecycle.close_case(
+            s, team["lead"], case_id, "moved_away", None, no_contact_reason="moved_away"
+        )
     view = open_view(qtbot, ui_db, team["worker1"], case_id)
     assert view.header.status.text() == "Closed"
     monkeypatch.setattr(dialogs, "ask_reopen_reason", lambda parent: "Back in the area")

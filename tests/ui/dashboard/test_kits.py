@@ -51,7 +51,11 @@ def test_leads_see_kits_expiring_recall_a_batch_and_resupplies(ui_any_db, team, 
     view.resize(1400, 900)
     view.show()
     tab = view.kits_tab
-    qtbot.waitUntil(lambda: tab.loaded is not None and not tab.loading, timeout=WAIT)
+    # The tab and the dashboard's own figures load on their own tasks: wait for both.
+    qtbot.waitUntil(
+        lambda: tab.loaded is not None and not tab.loading and view.report is not None,
+        timeout=WAIT,
+    )
     view.tables.setCurrentWidget(tab)
     assert view.tables.tabText(view.tables.currentIndex()) == "Kits"
 

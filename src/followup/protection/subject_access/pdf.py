@@ -64,6 +64,8 @@ VOCAB_KEYS = frozenset(
         "exit_reason",
         "consent_at_scene",
         "action",
+        "traceability",
+        "no_contact_reason",
     }
 )
 FIELD_LABELS = {

@@ -36,19 +36,32 @@ __all__ = [
 ]
 
 
-def closure_problem(detail: CaseDetail, reason: str | None, note: str) -> str | None:
+def never_contacted(detail: CaseDetail) -> bool:
+    """Whether nobody has spoken with the person on this case (``casework.no_contact``)."""
+    return not any(a.outcome in vocab.CONTACT_MADE_OUTCOMES for a in detail.attempts)
+
+
+def closure_problem(
+    detail: CaseDetail, reason: str | None, note: str, no_contact_reason: str | None = None
+) -> str | None:
     """Why the case cannot be closed with ``reason`` (the service's rules, said up front)."""
     if reason is None:
         return "Choose a closure reason."
     if reason == vocab.ClosureReason.UNABLE_TO_CONTACT:
-        return detail.unable_to_contact_problem
-    if (
+        if detail.unable_to_contact_problem:
+            return detail.unable_to_contact_problem
+    elif (
         reason == vocab.ClosureReason.ENGAGED_IN_TREATMENT
         and detail.status != vocab.CaseStatus.IN_TREATMENT
     ):
         return "Closing as engaged in treatment needs the case to be In treatment first."
-    if reason == vocab.ClosureReason.OTHER and not note.strip():
+    elif reason == vocab.ClosureReason.OTHER and not note.strip():
         return "Say why in a note when the closure reason is Other."
+    if never_contacted(detail):
+        if no_contact_reason is None:
+            return "Nobody has spoken with the person; choose why contact was never made."
+        if no_contact_reason == vocab.NoContactReason.OTHER and not note.strip():
+            return "Say why in a note when the no-contact reason is Other."
     return None
 
 
@@ -64,6 +77,11 @@ class CloseCaseDialog(QDialog):
         self.note.setAccessibleName("Closure note")
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText("Anything the next person to read this case should know")
+        # Asked only when nobody ever spoke with the person (issue 17: why never reached).
+        self.no_contact = vocab_combo(
+            vocab.NO_CONTACT_REASONS, "Why contact was never made", blank="Choose why…"
+        )
+        self.asks_no_contact = never_contacted(detail)
         self.problem = InlineMessage()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -71,6 +89,10 @@ class CloseCaseDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Close case")
         form = QFormLayout()
         form.addRow("&Reason", self.reason)
+        if self.asks_no_contact:
+            form.addRow("Why no &contact", self.no_contact)
+        else:
+            self.no_contact.hide()
         form.addRow("&Note", self.note)
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label(f"Close the case of {detail.person_name}?"))
@@ -79,23 +101,33 @@ class CloseCaseDialog(QDialog):
         layout.addWidget(self.buttons)
         self.reason.currentIndexChanged.connect(self.check)
         self.note.textChanged.connect(self.check)
+        self.no_contact.currentIndexChanged.connect(self.check)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.resize(460, 280)
         self.check()
 
     def check(self) -> None:
-        problem = closure_problem(self._detail, self.reason.currentData(), self.note.toPlainText())
+        problem = closure_problem(
+            self._detail,
+            self.reason.currentData(),
+            self.note.toPlainText(),
+            self.no_contact_reason(),
+        )
         # "Choose a reason" is no refusal; the others name the rule that stops the closure.
         self.problem.warn(problem if problem and self.reason.currentData() else "")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
 
-    def choice(self) -> tuple[str, str]:
-        return self.reason.currentData(), self.note.toPlainText()
+    def no_contact_reason(self) -> str | None:
+        return self.no_contact.currentData() if self.asks_no_contact else None
+
+    def choice(self) -> tuple[str, str, str | None]:
+        return self.reason.currentData(), self.note.toPlainText(), self.no_contact_reason()
 
 
-def ask_closure(parent: QWidget | None, detail: CaseDetail) -> tuple[str, str] | None:
-    """Ask for a closure reason and note; None when the user cancels."""
+def ask_closure(parent: QWidget | None, detail: CaseDetail) -> tuple[str, str, str | None] | None:
+    """Ask for a closure reason, note and (when nobody was ever reached) no-contact reason;
+    None when the user cancels."""
     dialog = CloseCaseDialog(detail, parent)
     try:
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None

@@ -107,10 +107,12 @@ class LifecycleBar(CaseSection):
         choice = dialogs.ask_closure(self, self._detail)
         if choice is None:
             return
-        reason, note = choice
+        reason, note, no_contact_reason = choice
 
         def apply(s: Session, actor: Actor, case_id: int, version: int) -> None:
-            lifecycle.close_case(s, actor, case_id, reason, version, note=note)
+            lifecycle.close_case(
+                s, actor, case_id, reason, version, note=note, no_contact_reason=no_contact_reason
+            )
 
         self.request(
             "close case",

@@ -10,6 +10,7 @@
 - ``ndtms_dialog``: After an NDTMS extract: the cases left out and why, in a dialog the lead can keep open.
 - ``tables``: The dashboard's tables by worker and by area: every figure per row, the team's total last.
 - ``timeliness``: The dashboard's Timeliness tab: time from receipt to first attempt and to first contact, in buckets.
+- ``traceability``: The dashboard's Traceability tab (issue 17): could the period's referrals be traced at all?
 - ``view``: The team lead's dashboard: a period, its funnel, rates, trend and breakdowns, and exports.
 """
 
@@ -24,5 +25,6 @@ __all__ = [
     "ndtms_dialog",
     "tables",
     "timeliness",
+    "traceability",
     "view",
 ]

@@ -44,6 +44,7 @@ from followup.ui.dashboard.kits import KitsTab
 from followup.ui.dashboard.ndtms_dialog import ExclusionsDialog, show_exclusions
 from followup.ui.dashboard.tables import BreakdownModel, BreakdownTable
 from followup.ui.dashboard.timeliness import TimelinessAnswer, TimelinessPanel
+from followup.ui.dashboard.traceability import TraceabilityPanel
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.dates import date_of, qdate_of
 from followup.ui.widgets.look import StyleRole, set_role
@@ -194,6 +195,8 @@ class DashboardView(QWidget):
         self.timeliness = TimelinessPanel(db, actor, runner=self._runner)
         self.timeliness.drill_ready.connect(self._show_drill)
         self.tables.addTab(self.timeliness, "Timeliness")
+        self.traceability = TraceabilityPanel(db, actor, self._runner)
+        self.tables.addTab(self.traceability, "Traceability")
         self.kits_tab = KitsTab(db, actor, open_case, runner=self._runner)
         self.tables.addTab(self.kits_tab, "Kits")
         self.alerts = AlertHistory(db, actor, open_case, runner=self._runner)  # spike alerts
@@ -341,6 +344,7 @@ class DashboardView(QWidget):
         self.trend.show_months(report.groups.get("month", ()))
         self.worker_model.set_rows(report.groups.get("worker", ()), report.totals)
         self.area_model.set_rows(report.groups.get("area", ()), report.totals)
+        self.traceability.load(period)  # after the dashboard's own report: one writer
 
     def _loaded_with_timeliness(self, both: tuple[EngagementReport, TimelinessAnswer]) -> None:
         self._loaded(both[0])

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from followup import vocab
 from followup.access import Actor
 from followup.casework import reoverdose
 from followup.intake import inbox
 from followup.intake.importer import referral_counts
+from followup.intake.traceability import latest_classes
 from followup.uktime import short_date, short_date_time
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ __all__ = [
     "MERGE_LIMIT",
     "OVERDOSE_COLUMN",
     "REVIEW_TEXT",
+    "TRACEABILITY_COLUMN",
     "WAITING_COLUMN",
     "AlertRow",
     "CaseRow",
@@ -77,6 +80,7 @@ class CaseRow:
     overdoses: int  # this person's police referrals; more than one is a repeat overdose
     overdose_dates: str
     needs_review: bool
+    untraceable: bool = False  # no usable address or phone at intake (issue 17)
 
 
 @dataclass(frozen=True)
@@ -119,9 +123,10 @@ CASE_HEADERS = (
     "Received",
     "Overdoses",
     "Match",
+    "Traceability",
 )
 # Waiting counts from the incident (the overdose), not from when the file arrived.
-WAITING_COLUMN, OVERDOSE_COLUMN, MATCH_COLUMN = 5, 7, 8
+WAITING_COLUMN, OVERDOSE_COLUMN, MATCH_COLUMN, TRACEABILITY_COLUMN = 5, 7, 8, 9
 ALERT_HEADERS = ("Police ref.", "Person", "Worker", "New overdose")
 MATCH_HEADERS = (
     "Police ref.",
@@ -151,6 +156,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
         cases = cases[:CASE_LIMIT]
         counts = referral_counts(s, [c.person_id for c in cases])
         repeats = inbox.overdose_dates(s, [p for p, n in counts.items() if n > 1])
+        traceability = latest_classes(s, [c.case_id for c in cases])
         merges = inbox.recent_merges(s, actor, MERGE_LIMIT) if actor.can("merge_people") else []
         alerts = reoverdose.open_alerts(s, actor) if actor.can("view_all_cases") else []
 
@@ -158,6 +164,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
     for c in cases:
         count = max(counts.get(c.person_id, 0), c.referral_count)
         dates = ", ".join(short_date(d) for d in repeats.get(c.person_id, []))
+        traced = traceability.get(c.case_id)
         case_rows.append(
             CaseRow(
                 case_id=c.case_id,
@@ -172,6 +179,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
                     short_date_time(c.received_at),
                     overdose_marker(count),
                     REVIEW_TEXT if c.needs_review else "",
+                    vocab.label(traced),
                 ),
                 received=(
                     f"Overdose on {short_date_time(c.incident_at)}; referral received "
@@ -182,6 +190,7 @@ def load_inbox(db: Database, actor: Actor, now: datetime) -> InboxData:
                 overdoses=count,
                 overdose_dates=dates,
                 needs_review=c.needs_review,
+                untraceable=traced in vocab.UNTRACEABLE,
             )
         )
     match_rows = [

@@ -41,6 +41,7 @@ from followup.ui.intake.inbox_data import (
     MATCH_HEADERS,
     MERGE_HEADERS,
     OVERDOSE_COLUMN,
+    TRACEABILITY_COLUMN,
     WAITING_COLUMN,
     CaseRow,
     InboxData,
@@ -106,6 +107,13 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
+TRACEABILITY_TIP = (
+    "What the police gave with the latest referral: a name, a usable address (a UK postcode "
+    "or a street line) and a UK phone number."
+)
+UNTRACEABLE_TIP = " No usable address or phone was given: the person may not be traceable."
+
+
 class CaseRowsModel(RowsModel):
     """New cases, with repeat overdoses and possible matches marked in words and an icon."""
 
@@ -114,8 +122,10 @@ class CaseRowsModel(RowsModel):
             return None
         row: CaseRow = self.rows[index.row()]
         column = index.column()
-        marked = (column == OVERDOSE_COLUMN and row.overdoses > 1) or (
-            column == MATCH_COLUMN and row.needs_review
+        marked = (
+            (column == OVERDOSE_COLUMN and row.overdoses > 1)
+            or (column == MATCH_COLUMN and row.needs_review)
+            or (column == TRACEABILITY_COLUMN and row.untraceable)
         )
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == WAITING_COLUMN:
@@ -124,6 +134,8 @@ class CaseRowsModel(RowsModel):
                 return f"{row.overdoses} overdoses known for this person: {row.overdose_dates}"
             if column == MATCH_COLUMN and row.needs_review:
                 return "This person may already be known; decide under Possible matches."
+            if column == TRACEABILITY_COLUMN:
+                return TRACEABILITY_TIP + (UNTRACEABLE_TIP if row.untraceable else "")
         if marked and role == Qt.ItemDataRole.FontRole:
             font = QFont()
             font.setBold(True)
