@@ -123,8 +123,9 @@ def run_export(
     period: Period | None,
     case_ids: Sequence[int] | None = None,
 ) -> exports.ExportResult:
-    """Write one export (on a pool thread, in its own session); raises the service's refusals."""
-    with db.session() as s:
+    """Write one export (on a pool thread, in its own session); raises the service's refusals.
+    Exports are audited, so the session takes the write lock first (see ``view.load_report``)."""
+    with db.session(write=True) as s:
         if kind in ("cases_csv", "cases_xlsx"):
             # The file type chosen decides; a folder gets the kind's own.
             as_csv = path.suffix.lower() == ".csv" if path.suffix else kind == "cases_csv"

@@ -87,7 +87,7 @@ def load_timeliness(db: Database, actor: Actor, period: Period) -> TimelinessRep
     that starts with its write (so it waits its turn behind another writer)."""
     with db.session() as s:
         report = timeliness_report(s, actor, period, by=TIMELINESS_BY, record=False)
-    with db.session() as s:
+    with db.session(write=True) as s:
         record_timeliness(s, actor, report)
     return report
 

@@ -39,8 +39,9 @@ __all__ = ["TraceabilityPanel", "load_traceability", "share"]
 
 
 def load_traceability(db: Database, actor: Actor, period: Period) -> TraceabilityReport:
-    """The tab's figures, on a pool thread with its own session."""
-    with db.session() as s:
+    """The tab's figures, on a pool thread with its own session (audited: the write lock
+    first, as ``view.load_report``)."""
+    with db.session(write=True) as s:
         return traceability_report(s, actor, period)
 
 

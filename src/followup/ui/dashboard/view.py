@@ -78,8 +78,10 @@ def utc_today() -> date:
 
 
 def load_report(db: Database, actor: Actor, period: Period) -> EngagementReport:
-    """The whole dashboard's figures, on a pool thread with its own session."""
-    with db.session() as s:
+    """The whole dashboard's figures, on a pool thread with its own session. The report is
+    audited, so on SQLite the session takes the write lock first: a read that turned into a
+    write would fail at once if another change had landed since the read began."""
+    with db.session(write=True) as s:
         return engagement_report(s, actor, period, by=BREAKDOWNS)
 
 
