@@ -70,6 +70,7 @@ BREAKDOWNS = ("worker", "area", "month")
 THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM = "This month", "Last month", "This quarter", "Custom…"
 PERIOD_CHOICES = (THIS_MONTH, LAST_MONTH, THIS_QUARTER, CUSTOM)
 TILES = (*RATES, *MEDIANS, *SNAPSHOTS)
+CHARTS_MIN_HEIGHT, TABLES_MIN_HEIGHT = 240, 280  # pixels
 DATE_PAUSE_MS = 400  # wait for the user to stop changing a date before asking again
 
 
@@ -95,6 +96,22 @@ def load_cases_behind(
 ) -> tuple[int, ...]:
     with db.session() as s:
         return tuple(cases_behind(s, actor, period, figure, group, now=now))
+
+
+class _FitsItsPage(QVBoxLayout):
+    """The dashboard's own layout, which asks the page it is shown in for no more height than
+    it needs at least.
+
+    Its wrapped labels give it a height for each width, and a scroll area makes the page that
+    tall; Qt's answer is every part's preferred height (1,480 pixels on a 1080-line screen), so
+    the tables under the charts were off the bottom of the screen. The least height plus what
+    the labels' wrapping adds at this width makes the page the screen's height when that fits,
+    and scrolls it when not.
+    """
+
+    def heightForWidth(self, width: int) -> int:
+        wrapping = super().heightForWidth(width) - super().heightForWidth(4 * width)
+        return self.minimumSize().height() + max(wrapping, 0)
 
 
 class DashboardView(QWidget):
@@ -210,6 +227,10 @@ class DashboardView(QWidget):
         set_role(hint, StyleRole.NOTE)
         self.tables.setCornerWidget(hint, Qt.Corner.TopRightCorner)
 
+        # The tabs below the charts hold tables of a dozen rows: never squeezed to their tab
+        # bar when the tiles and the published figures take the height (the page scrolls).
+        charts.setMinimumHeight(CHARTS_MIN_HEIGHT)
+        self.tables.setMinimumHeight(TABLES_MIN_HEIGHT)
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(charts)
         body.addWidget(self.tables)
@@ -236,7 +257,7 @@ class DashboardView(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.board)
         self.pages.addWidget(self.drill_view)
-        layout = QVBoxLayout(self)
+        layout = _FitsItsPage(self)
         layout.addWidget(self.pages)
 
         self._date_timer = QTimer(self, singleShot=True, interval=DATE_PAUSE_MS)
