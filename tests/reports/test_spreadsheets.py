@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from followup import spreadsheets
+from followup import spreadsheets, vocab
 from followup.cli import main
 from followup.db import models as m
 from followup.errors import FollowupError
@@ -30,6 +30,8 @@ from followup.reports.exports import (
     export_cases_xlsx,
     export_tables_xlsx,
 )
+from followup.reports.resupplies import resupplies_by_reason
+from followup.reports.traceability import traceability_report
 from followup.spreadsheets import XLSX_DATE_FORMAT, XLSX_TIME_FORMAT
 from followup.validation import display_phone
 from tests.reports.test_engagement import MARCH, NOW, build_dataset
@@ -140,7 +142,29 @@ def test_the_tables_workbook_holds_every_dashboard_table(database, team, tmp_pat
         "By month",
         "Time to first attempt",
         "Time to first contact",
+        "Traceability",
+        "Why no contact",
+        "Resupplies by reason",
         "About",
+    ]
+    # The tabs' own services give the same numbers as the workbook's sheets.
+    with database.session() as s:
+        traced = traceability_report(s, team["lead"], MARCH, now=NOW, record=False)
+        resupplied = resupplies_by_reason(s, team["lead"], MARCH)
+    classes = sheet_rows(book["Traceability"])
+    assert [(r["Traceability at intake"], r["Count"]) for r in classes] == [
+        *((vocab.label(k), n) for k, n in traced.by_class),
+        ("Total", traced.referrals),
+    ]
+    assert classes[-1]["Count"] == traced.referrals and traced.referrals >= 7
+    reasons = sheet_rows(book["Why no contact"])
+    assert reasons[-1] == {
+        "Why contact was never made": "Total",
+        "Count": traced.closed_without_contact,
+    }
+    kits = sheet_rows(book["Resupplies by reason"])
+    assert [(r["Resupply reason"], r["Resupplies"], r["Kits"]) for r in kits[:-1]] == [
+        (r.label, r.supplies, r.kits) for r in resupplied.reasons
     ]
     for by, name in (("worker", "By worker"), ("area", "By area"), ("month", "By month")):
         rows = sheet_rows(book[name])

@@ -35,7 +35,9 @@ from followup.db.models import (
 from followup.errors import FollowupError
 from followup.reports.definitions import FIGURES, HOURS, RATE, Period
 from followup.reports.engagement import Figures, engagement_report
+from followup.reports.resupplies import resupplies_by_reason, resupplies_sheet
 from followup.reports.timeliness import TIMELINESS_BY, timeliness_report, timeliness_sheets
+from followup.reports.traceability import traceability_report, traceability_sheets
 from followup.spreadsheets import CellKind, Column, Sheet, write_csv, write_xlsx
 from followup.uktime import DATE_TIME_FORMAT, to_uk
 from followup.validation import display_phone
@@ -341,6 +343,11 @@ def export_tables_xlsx(
     sheets += timeliness_sheets(
         timeliness_report(session, actor, period, by=TIMELINESS_BY, now=now, record=False)
     )
+    # Traceability and resupplies, from the services of their dashboard tabs.
+    sheets += traceability_sheets(
+        traceability_report(session, actor, period, now=now, record=False)
+    )
+    sheets.append(resupplies_sheet(resupplies_by_reason(session, actor, period)))
     write_xlsx(target, sheets, about_rows("tables_xlsx", period, now))
     record_export(session, actor, "tables_xlsx", period, report.totals.received)
     return ExportResult("tables_xlsx", target, report.totals.received, period, now)

@@ -16,8 +16,9 @@ from followup.access import Actor, require
 from followup.db.models import NaloxoneSupply
 from followup.reports.definitions import Period
 from followup.reports.queries import kits_in
+from followup.spreadsheets import CellKind, Column, Sheet
 
-__all__ = ["ReasonCount", "ResupplyReport", "resupplies_by_reason"]
+__all__ = ["ReasonCount", "ResupplyReport", "resupplies_by_reason", "resupplies_sheet"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,15 @@ def resupplies_by_reason(session: Session, actor: Actor, period: Period) -> Resu
         ReasonCount(str(reason), *found.get(reason, (0, 0))) for reason in vocab.RESUPPLY_REASONS
     )
     return ResupplyReport(period, reasons)
+
+
+def resupplies_sheet(report: ResupplyReport) -> Sheet:
+    """The Kits tab's resupplies by reason, as a worksheet of the dashboard-tables workbook."""
+    columns = [
+        Column("reason", "Resupply reason", CellKind.TEXT, 26),
+        Column("supplies", "Resupplies", CellKind.WHOLE, 12),
+        Column("kits", "Kits", CellKind.WHOLE, 10),
+    ]
+    rows: list[list[Any]] = [[r.label, r.supplies, r.kits] for r in report.reasons]
+    rows.append(["Total", report.supplies, sum(r.kits for r in report.reasons)])
+    return Sheet("Resupplies by reason", columns, rows)

@@ -31,6 +31,7 @@ from followup.db.models import Case, Referral
 from followup.errors import FollowupError
 from followup.reports import queries as q
 from followup.reports.definitions import TRACEABILITY, Period
+from followup.spreadsheets import CellKind, Column, Sheet
 from followup.vocab import AuditAction, CaseStatus
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "TraceabilityReport",
     "traceability_cases",
     "traceability_report",
+    "traceability_sheets",
 ]
 
 # The key of closed-without-contact cases whose reason was never asked (closed before 0022).
@@ -95,9 +97,15 @@ def _closed_without_contact(period: Period) -> list[Any]:
 
 
 def traceability_report(
-    session: Session, actor: Actor, period: Period, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    period: Period,
+    now: datetime | None = None,
+    *,
+    record: bool = True,
 ) -> TraceabilityReport:
-    """The traceability figures of ``period`` (a team lead's report, audited like the others)."""
+    """The traceability figures of ``period`` (a team lead's report, audited like the others;
+    ``record=False`` for an export, which audits itself)."""
     require(actor, "reports")
     counts = dict(
         session.execute(
@@ -117,6 +125,8 @@ def traceability_report(
     by_reason = tuple((str(r), int(closed.get(r, 0))) for r in vocab.NO_CONTACT_REASONS)
     by_reason += ((NOT_RECORDED, int(closed.get(None, 0))),)
     report = TraceabilityReport(period, now or datetime.now(UTC), by_class, by_reason)
+    if not record:
+        return report
     audit.record(
         session,
         actor.id,
@@ -162,3 +172,27 @@ def traceability_cases(
             where.append(Case.no_contact_reason == key)
         stmt = select(Case.id).where(*where)
     return sorted(session.scalars(stmt))
+
+
+def traceability_sheets(report: TraceabilityReport) -> list[Sheet]:
+    """Two worksheets for the dashboard-tables workbook: the period's referrals by
+    traceability class, and its cases closed without contact by the reason given."""
+    shown = [
+        ("Traceability", "Traceability at intake", report.by_class, report.referrals),
+        (
+            "Why no contact",
+            "Why contact was never made",
+            report.closed_by_reason,
+            report.closed_without_contact,
+        ),
+    ]
+    sheets = []
+    for name, heading, counts, total in shown:
+        columns = [
+            Column("row", heading, CellKind.TEXT, 34),
+            Column("count", "Count", CellKind.WHOLE, 10),
+        ]
+        rows: list[list[Any]] = [[vocab.label(key), n] for key, n in counts]
+        rows.append(["Total", total])
+        sheets.append(Sheet(name, columns, rows))
+    return sheets
