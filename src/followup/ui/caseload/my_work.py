@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QStyle,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -39,6 +38,7 @@ from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_
 from followup.ui.widgets.look import ERROR_COLOUR
 from followup.ui.widgets.messages import InlineMessage
 from followup.ui.widgets.named import label_for
+from followup.ui.widgets.row_table import OpenTree
 from followup.uktime import short_date_time
 
 if TYPE_CHECKING:
@@ -115,20 +115,8 @@ def cells(item: WorkItem) -> list[str]:
     ]
 
 
-class WorkTree(QTreeWidget):
-    """The grouped list; Enter on a case row opens it."""
-
-    def __init__(self, open_item: Callable[[QTreeWidgetItem], None]) -> None:
-        super().__init__()
-        self._open_item = open_item
-        self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        item = self.currentItem()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
-            self._open_item(item)
-            return
-        super().keyPressEvent(event)
+class WorkTree(OpenTree):
+    """The grouped list; Enter or a double-click on a case row opens it."""
 
 
 class MyWorkView(QWidget):

@@ -13,12 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,6 +28,7 @@ from followup.casework.spikes import SpikeAlertInfo
 from followup.ui.tasks import LatestOnly, RefreshWhenShown, TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.row_table import OpenTree
 from followup.uktime import short_date_time
 
 if TYPE_CHECKING:
@@ -69,18 +68,8 @@ def alert_cells(a: SpikeAlertInfo) -> list[str]:
     ]
 
 
-class _AlertTree(QTreeWidget):
-    def __init__(self, open_item: Callable[[QTreeWidgetItem], None]) -> None:
-        super().__init__()
-        self._open_item = open_item
-        self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        item = self.currentItem()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
-            self._open_item(item)
-            return
-        super().keyPressEvent(event)
+class _AlertTree(OpenTree):
+    """The alerts, each with its cases; Enter or a double-click on a case opens it."""
 
 
 class AlertHistory(QWidget):

@@ -15,12 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QStyle,
@@ -34,6 +32,7 @@ from followup.casework.spikes import SpikeAlertInfo
 from followup.ui.tasks import LatestOnly, TaskRunner, message_to
 from followup.ui.widgets.look import StyleRole, set_role
 from followup.ui.widgets.messages import InlineMessage
+from followup.ui.widgets.row_table import OpenList
 
 if TYPE_CHECKING:
     from followup.db.engine import Database
@@ -49,20 +48,8 @@ def load_unacknowledged(db: Database, actor: Actor) -> list[SpikeAlertInfo]:
         return spikes.unacknowledged(s, actor)
 
 
-class CaseList(QListWidget):
+class CaseList(OpenList):
     """The cases behind the alert; Enter or a double-click opens one."""
-
-    def __init__(self, open_item: Callable[[QListWidgetItem], None]) -> None:
-        super().__init__()
-        self._open_item = open_item
-        self.itemDoubleClicked.connect(open_item)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        item = self.currentItem()
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
-            self._open_item(item)
-            return
-        super().keyPressEvent(event)
 
 
 class SpikeBanner(QFrame):

@@ -1,16 +1,30 @@
 """A read-only table of rows that asks for the current row to be opened on Enter or a double-click.
 
 The caseload, the drill-down list and the inbox all list records this way; they differ only in
-their columns and selection.
+their columns and selection. ``OpenTree`` and ``OpenList`` do the same for a tree (My work, the
+alert history) and a list (the cases behind a spike alert).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QListWidget,
+    QListWidgetItem,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
-__all__ = ["RowTable"]
+__all__ = ["OpenList", "OpenTree", "RowTable"]
+
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 class RowTable(QTableView):
@@ -33,7 +47,7 @@ class RowTable(QTableView):
         self.horizontalHeader().setStretchLastSection(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+        if event.key() in _ENTER and self.currentIndex().isValid():
             self.open_requested.emit(self.currentIndex().row())
             return
         super().keyPressEvent(event)
@@ -44,3 +58,35 @@ class RowTable(QTableView):
             self.open_requested.emit(index.row())
             return
         super().mouseDoubleClickEvent(event)
+
+
+class OpenTree(QTreeWidget):
+    """A tree whose item is opened (``open_item(item)``) on Enter or a double-click."""
+
+    def __init__(self, open_item: Callable[[QTreeWidgetItem], None]) -> None:
+        super().__init__()
+        self._open_item = open_item
+        self.itemDoubleClicked.connect(lambda item, _col: open_item(item))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        if event.key() in _ENTER and item is not None:
+            self._open_item(item)
+            return
+        super().keyPressEvent(event)
+
+
+class OpenList(QListWidget):
+    """A list whose item is opened (``open_item(item)``) on Enter or a double-click."""
+
+    def __init__(self, open_item: Callable[[QListWidgetItem], None]) -> None:
+        super().__init__()
+        self._open_item = open_item
+        self.itemDoubleClicked.connect(open_item)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        if event.key() in _ENTER and item is not None:
+            self._open_item(item)
+            return
+        super().keyPressEvent(event)
