@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from followup import passwords  # noqa: E402
 from followup.access import Actor  # noqa: E402
 from followup.accounts import actor_of, create_user  # noqa: E402
-from followup.db.engine import Database  # noqa: E402
+from followup.db.engine import Database, sqlite_path  # noqa: E402
 from followup.db.migrate import open_database  # noqa: E402
 from followup.settings import AppPaths  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
@@ -142,10 +142,58 @@ def sqlite_url(tmp_path: Path) -> str:
     return "sqlite:///" + str(tmp_path / "followup.sqlite")
 
 
+# Migrating an empty database from nothing takes a second or two, and most tests want one:
+# each test process migrates one template per backend the first time a test asks, and every
+# test then gets its own copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on
+# PostgreSQL). The template holds only what the migrations write; tests of migrating itself
+# call open_database on an empty URL (``db_url``), which still migrates from nothing.
+_TEMPLATES: dict[str, str] = {}
+
+
+def _sqlite_template() -> Path:
+    path = _ROOT / f"template-{os.getpid()}.sqlite"
+    if "sqlite" not in _TEMPLATES:
+        db = open_database("sqlite:///" + str(path), create=True)
+        db.dispose()  # the last connection closing checkpoints the WAL into the file
+        _TEMPLATES["sqlite"] = str(path)
+    return path
+
+
+def _pg_template() -> str:
+    if "postgresql" not in _TEMPLATES:
+        url, name = _new_pg_database()
+        open_database(url, create=True).dispose()
+        _TEMPLATES["postgresql"] = name
+    return _TEMPLATES["postgresql"]
+
+
+def _migrated_copy(db_url: str) -> str:
+    """Turn the empty database at ``db_url`` into a copy of the migrated template."""
+    path = sqlite_path(db_url)
+    if path is not None:
+        shutil.copyfile(_sqlite_template(), path)
+        return db_url
+    template = _pg_template()
+    name = db_url.rpartition("/")[2]
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return db_url
+
+
+def pytest_unconfigure(config):
+    if PG_URL and "postgresql" in _TEMPLATES:
+        _drop_pg_database(_TEMPLATES.pop("postgresql"))
+
+
 @pytest.fixture
 def database(db_url: str, tmp_path: Path):
     """A migrated, empty database on each backend."""
-    db = open_database(db_url, create=True, backup_dir=tmp_path / "backups")
+    db = open_database(_migrated_copy(db_url), create=True, backup_dir=tmp_path / "backups")
     yield db
     db.dispose()
 
@@ -153,7 +201,7 @@ def database(db_url: str, tmp_path: Path):
 @pytest.fixture
 def sqlite_database(sqlite_url: str, tmp_path: Path):
     """A migrated, empty SQLite database, for tests that need only one backend."""
-    db = open_database(sqlite_url, create=True, backup_dir=tmp_path / "backups")
+    db = open_database(_migrated_copy(sqlite_url), create=True, backup_dir=tmp_path / "backups")
     yield db
     db.dispose()
 
