@@ -17,7 +17,7 @@ from followup.ui.tasks import (
     refresher,
 )
 
-WAIT = 5_000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 
 
 def _conflict() -> None:

@@ -16,7 +16,7 @@ from followup.casework import lifecycle
 from followup.db import models as m
 from followup.ui.case.view import CaseView
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 
 
 def make_case(

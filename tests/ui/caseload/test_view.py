@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from followup.ui.caseload.model import DUE_COLUMN, OVERDUE_COLOUR, OVERDUE_ROLE, CaseloadModel
 from followup.ui.caseload.view import CaseloadView
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 
 
 def refs(view: CaseloadView) -> list[str]:

@@ -23,7 +23,7 @@ from followup.ui.dashboard.view import CUSTOM, LAST_MONTH, THIS_MONTH, Dashboard
 from followup.ui.shell.main_window import MainWindow
 from tests.reports.test_engagement import MARCH, SPRING, build_dataset
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 TODAY = date(2025, 4, 20)  # "this month" is April 2025, "last month" March
 APRIL_SO_FAR = Period(date(2025, 4, 1), date(2025, 4, 21))
 BY = ("worker", "area", "month")

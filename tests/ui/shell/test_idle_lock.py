@@ -31,7 +31,7 @@ from followup.ui.shell.main_window import MainWindow
 from followup.ui.shell.sign_in import SignedIn
 from followup.ui.tasks import SyncTaskRunner, wait_for_tasks
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 SYNTHETIC = ("McTestface", "Examplewood", "Dummyson", "TST-000", "Testy", "07700 9000")
 
 

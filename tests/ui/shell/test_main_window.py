@@ -10,7 +10,7 @@ from followup.ui.caseload.my_work import MyWorkView
 from followup.ui.caseload.view import CaseloadView
 from followup.ui.shell.main_window import MainWindow
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 
 
 def make_window(qtbot, db, actor, demo=False) -> MainWindow:

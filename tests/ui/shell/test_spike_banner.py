@@ -17,7 +17,7 @@ from followup.ui.shell.main_window import MainWindow
 from tests.intake.helpers import NOW, nhs, row, write_csv
 from tests.ui.accessibility import unnamed_controls
 
-WAIT = 5000
+WAIT = 15_000  # a ceiling for a state to come on a busy machine, never waited out when all is well
 SPIKE_TEXT = (
     "Spike in B5: 3 overdoses from 20/11/2026 01:15 to 20/11/2026 03:15 (incident times); "
     "substances: heroin (3), nitazene (1)"
