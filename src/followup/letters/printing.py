@@ -118,8 +118,12 @@ class _UnixConnection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(_TIMEOUT)
-        sock.connect(self._path)
+        try:
+            sock.settimeout(_TIMEOUT)
+            sock.connect(self._path)
+        except OSError:
+            sock.close()  # never this connection's, so its close() would not close it
+            raise
         self.sock = sock
 
 
