@@ -299,12 +299,10 @@ def _collect(
     kits = _Tally.COUNTS.index("naloxone_kits")
     for r in _rows(
         session,
-        q.case_slice_hint(
-            select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
-            .join(Case, Case.id == NaloxoneSupply.case_id)
-            .where(q.kits_in(period))
-            .group_by(Case.assigned_worker_id, Case.area, kit_month)
-        ),
+        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+        .join(Case, Case.id == NaloxoneSupply.case_id)
+        .where(q.kits_in(period))
+        .group_by(Case.assigned_worker_id, Case.area, kit_month),
     ):
         t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
 

@@ -8,7 +8,7 @@ that the same queries run on both and agree to the second.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -45,7 +45,6 @@ __all__ = [
     "REFERRED_STATUSES",
     "GroupKey",
     "attempt_facts",
-    "case_slice_hint",
     "engaged_now",
     "group_filter",
     "in_month",
@@ -211,24 +210,12 @@ def status_facts(session: Session, period: Period, group: GroupKey | None = None
     )
 
 
-SLICE_INDEX = "ix_case_file_slice"
-
-
-_Stmt = TypeVar("_Stmt", bound=Select)  # type: ignore[type-arg]
-
-
-def case_slice_hint(stmt: _Stmt) -> _Stmt:
-    """Join rows to their case's worker and area through ``ix_case_file_slice``: SQLite would
-    otherwise read the wide case row by its id; PostgreSQL's planner finds the index itself."""
-    return stmt.with_hint(Case, f"INDEXED BY {SLICE_INDEX}", "sqlite")
-
-
 def repeat_referrals(
     session: Session, period: Period, group: GroupKey | None = None
 ) -> Select[int | None]:
     """The cases of the period's repeat referrals, one row per referral: a range of
     ``ix_referral_repeat`` (the flag the database keeps on each referral, migration 0019)."""
-    return case_slice_hint(
+    return (
         select(Referral.case_id)
         .join(Case, Case.id == Referral.case_id)
         .where(

@@ -74,6 +74,11 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _FONT = int(Qt.ItemDataRole.FontRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _LOOK_ROLES = frozenset((_TOOLTIP, _FOREGROUND, _FONT, _DECORATION))
+_CASE_ID = int(getattr(CASE_ID_ROLE, "value", CASE_ID_ROLE))
+_OVERDUE = int(getattr(OVERDUE_ROLE, "value", OVERDUE_ROLE))
+# Every role ``data`` answers other than the text: Qt asks each cell for seven roles a paint
+# (background and check state too), and the rest are answered None at the first test.
+_ANSWERED = frozenset((_ALIGNMENT, _CASE_ID, _OVERDUE, *_LOOK_ROLES))
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
@@ -477,6 +482,8 @@ class CaseloadModel(QAbstractTableModel):
                 self._want_steps(row)
                 return ""
             return texts[col]
+        if role not in _ANSWERED:
+            return None
         if role == _ALIGNMENT:
             return _RIGHT if index.column() in NUMERIC_COLUMNS else None
         if role in _LOOK_ROLES:
@@ -494,13 +501,11 @@ class CaseloadModel(QAbstractTableModel):
             if role == _DECORATION:
                 return self._overdue_icon()
             return "The next action on this case is overdue."
-        if role in (CASE_ID_ROLE, OVERDUE_ROLE):
-            row = index.row()
-            if row < 0:
-                return None
-            line = self._lines[row]
-            return line.case_id if role == CASE_ID_ROLE else line.overdue
-        return None
+        row = index.row()
+        if row < 0:
+            return None
+        line = self._lines[row]
+        return line.case_id if role == _CASE_ID else line.overdue
 
     def _overdue_icon(self) -> QIcon:
         if self._warning_icon is None:
