@@ -302,16 +302,22 @@ class RowsModel(QAbstractTableModel):
         index: QModelIndex | QPersistentModelIndex,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> object:
-        if role == Qt.ItemDataRole.DisplayRole:
+        # Asked for many roles per cell each paint: compare with plain ints, not enum members.
+        if role == _DISPLAY:
             return self.row(index.row())[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             text = self.row(index.row())[index.column()]
             if self.struck[index.row()]:
                 text = f"{text}\n(corrected: no longer counts)"
             return plain_tip(text)
-        if role == Qt.ItemDataRole.FontRole and self.struck[index.row()]:
+        if role == _FONT and self.struck[index.row()]:
             return self._struck_font
         return None
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
 
 
 def rows_table(headers: Iterable[str], name: str) -> QTableView:
