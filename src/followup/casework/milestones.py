@@ -1,12 +1,15 @@
 """A case's milestones: the per-case facts the reports count, kept on the case itself.
 
-Five columns of ``case_file``, each the earliest time of a fact of the case:
+Six columns of ``case_file``, each the earliest time of a fact of the case:
 
 - ``first_attempt_at``: its first contact attempt (attempts not voided);
 - ``first_contact_at``: its first attempt where the worker spoke with the person;
 - ``engaged_at``: when it first reached Engaged, Referred or In treatment (status history);
 - ``treatment_referred_at``: when it first reached Referred or In treatment;
-- ``in_treatment_at``: when it first reached In treatment.
+- ``in_treatment_at``: when it first reached In treatment;
+- ``first_direct_contact_at``: its first contact made by any method but through family or
+  friends (so an engaged case with a first contact and none of these was reached only
+  through its network).
 
 They are written in the same transaction as the change of the facts: ``refresh`` after an
 attempt is logged, amended or marked entered in error and after a merge or its undo, and
@@ -75,6 +78,7 @@ MILESTONES = (
     "engaged_at",
     "treatment_referred_at",
     "in_treatment_at",
+    "first_direct_contact_at",
 )
 _STATUS_MILESTONES: tuple[tuple[str, tuple[CaseStatus, ...]], ...] = (
     ("engaged_at", ENGAGED_STATUSES),
@@ -93,6 +97,14 @@ def _facts(case_id: Any) -> dict[str, Any]:
         .scalar_subquery(),
         "first_contact_at": select(func.min(a.attempted_at))
         .where(a.case_id == case_id, not_voided(a), a.outcome.in_(vocab.CONTACT_MADE_OUTCOMES))
+        .scalar_subquery(),
+        "first_direct_contact_at": select(func.min(a.attempted_at))
+        .where(
+            a.case_id == case_id,
+            not_voided(a),
+            a.outcome.in_(vocab.CONTACT_MADE_OUTCOMES),
+            a.method != vocab.ContactMethod.VIA_FAMILY,
+        )
         .scalar_subquery(),
     }
     for name, statuses in _STATUS_MILESTONES:
@@ -176,10 +188,13 @@ def _in(statuses: tuple[CaseStatus, ...]) -> str:
 
 BACKFILL_SQL: tuple[str, ...] = (
     "UPDATE case_file SET first_attempt_at = NULL, first_contact_at = NULL, engaged_at = NULL, "
-    "treatment_referred_at = NULL, in_treatment_at = NULL",
-    "UPDATE case_file SET first_attempt_at = f.first_attempt, first_contact_at = f.first_contact "
+    "treatment_referred_at = NULL, in_treatment_at = NULL, first_direct_contact_at = NULL",
+    "UPDATE case_file SET first_attempt_at = f.first_attempt, first_contact_at = f.first_contact, "
+    "first_direct_contact_at = f.first_direct "
     "FROM (SELECT case_id, min(attempted_at) AS first_attempt, "
-    f"min(CASE WHEN outcome IN ({_OUTCOMES}) THEN attempted_at END) AS first_contact "
+    f"min(CASE WHEN outcome IN ({_OUTCOMES}) THEN attempted_at END) AS first_contact, "
+    f"min(CASE WHEN outcome IN ({_OUTCOMES}) AND method <> '{vocab.ContactMethod.VIA_FAMILY.value}' "
+    "THEN attempted_at END) AS first_direct "
     "FROM contact_attempt WHERE voided_at IS NULL GROUP BY case_id) AS f "
     "WHERE case_file.id = f.case_id",
     "UPDATE case_file SET engaged_at = f.engaged, treatment_referred_at = f.referred, "

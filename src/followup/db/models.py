@@ -274,6 +274,7 @@ class Case(Base):
             "treatment_referred_at",
             "in_treatment_at",
             "closure_reason",
+            "first_direct_contact_at",
         ),
         # A case's slice keys by its id, for the report's joins from kits and repeat
         # referrals (migration 0019): read from this small index, not the wide row.
@@ -324,6 +325,9 @@ class Case(Base):
     engaged_at: Mapped[datetime | None]
     treatment_referred_at: Mapped[datetime | None]
     in_treatment_at: Mapped[datetime | None]
+    # The first contact made with the person themselves, not through family or friends
+    # (migration 0026): "Engaged through their network" is engaged with none.
+    first_direct_contact_at: Mapped[datetime | None]
     # Why a case closed without the worker ever speaking with the person (migration 0022);
     # read only while the case is closed.
     no_contact_reason: Mapped[str | None] = mapped_column(String(32))

@@ -51,7 +51,7 @@ CASE_COLUMNS = (
     "id", "person_id", "status", "assigned_worker_id", "police_reference", "referred_at",
     "area", "next_action_due_at", "opened_at", "closed_at", "closure_reason", "closure_note",
     "version", "incident_at", "first_attempt_at", "first_contact_at", "engaged_at",
-    "treatment_referred_at", "in_treatment_at", "no_contact_reason",
+    "treatment_referred_at", "in_treatment_at", "no_contact_reason", "first_direct_contact_at",
 )  # fmt: skip
 CHANGE_COLUMNS = (
     "id", "case_id", "from_status", "to_status", "changed_at", "changed_by_id", "reason",
@@ -144,6 +144,7 @@ _SHARING = Weighted(((BY_PHONE, 40), (IN_PERSON, 35), (WRITTEN, 25)))
 _CONTACT_SCOPES = (CONTACT_PHONE, CONTACT_SMS, CONTACT_LETTER)
 _ATTEMPT_NOTES = {str(k): v for k, v in dd.ATTEMPT_NOTES.items()}
 _CONTACT_MADE = frozenset(o.value for o in CONTACT_MADE_OUTCOMES)
+_VIA_FAMILY = ContactMethod.VIA_FAMILY.value
 _ENGAGED = frozenset(s.value for s in ENGAGED_STATUSES)
 _REFERRED = frozenset(s.value for s in REFERRED_STATUSES)
 _STILL_TRYING = (NEW, CONTACTING)  # the statuses in which a next attempt is due
@@ -167,7 +168,7 @@ class DemoCase:
         "id", "person_id", "status", "assigned_worker_id", "police_reference", "referred_at",
         "area", "next_action_due_at", "closed_at", "closure_reason", "closure_note", "version",
         "incident_at", "first_attempt_at", "first_contact_at", "engaged_at",
-        "treatment_referred_at", "in_treatment_at", "no_contact_reason",
+        "treatment_referred_at", "in_treatment_at", "no_contact_reason", "first_direct_contact_at",
     )  # fmt: skip
 
     def __init__(self, id: int, who: Who, overdose: Overdose, reference: str) -> None:
@@ -190,10 +191,12 @@ class DemoCase:
         self.treatment_referred_at: datetime | None = None
         self.in_treatment_at: datetime | None = None
         self.no_contact_reason: str | None = None
+        self.first_direct_contact_at: datetime | None = None
 
     def row(self) -> Row:
         due, closed = self.next_action_due_at, self.closed_at
         first, contact = self.first_attempt_at, self.first_contact_at
+        direct = self.first_direct_contact_at
         engaged, referred, treated = (
             self.engaged_at,
             self.treatment_referred_at,
@@ -206,7 +209,7 @@ class DemoCase:
             closed and stamp(closed), self.closure_reason, self.closure_note, self.version,
             stamp(self.incident_at), first and stamp(first), contact and stamp(contact),
             engaged and stamp(engaged), referred and stamp(referred),
-            treated and stamp(treated), self.no_contact_reason,
+            treated and stamp(treated), self.no_contact_reason, direct and stamp(direct),
         )  # fmt: skip
 
 
@@ -597,6 +600,9 @@ class CaseWriter:
         if done:  # the report milestones, as casework.milestones takes them from the facts
             case.first_attempt_at = min(a[0] for a in done)
             case.first_contact_at = min((a[0] for a in done if a[2] in _CONTACT_MADE), default=None)
+            case.first_direct_contact_at = min(
+                (a[0] for a in done if a[2] in _CONTACT_MADE and a[1] != _VIA_FAMILY), default=None
+            )
         changes = self.changes
         changes.append(
             (self._change0 + len(changes), case.id, None, NEW, stamp(received), None, None)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from followup import vocab
-from followup.db.models import Case, ContactAttempt, not_voided
+from followup.db.models import Case
 from followup.reports import queries as q
 from followup.reports.definitions import Period
 from followup.reports.queries import GroupKey
@@ -29,12 +28,11 @@ __all__ = ["network_engaged"]
 def network_engaged(session: Session, period: Period, group: GroupKey | None = None) -> Any:
     """Per engaged case of the cohort reached only through its network: id and slice keys.
 
-    Only cases with a first contact can qualify, so the cohort index narrows the attempts read
-    to those of engaged, contacted cases.
+    A case with a first contact and no first direct contact (milestones kept by casework,
+    ``casework.milestones``) spoke with someone only through family or friends, so this is a
+    range of the cohort index and never reads the attempts.
     """
-    a = ContactAttempt
     month = q.month_of(session, Case.referred_at, period)
-    direct = func.sum(case((a.method != vocab.ContactMethod.VIA_FAMILY, 1), else_=0))
     return (
         select(
             Case.id.label("id"),
@@ -42,16 +40,12 @@ def network_engaged(session: Session, period: Period, group: GroupKey | None = N
             Case.area.label("area"),
             month.label("month"),
         )
-        .join(a, a.case_id == Case.id)
         .where(
             q.in_period(Case.referred_at, period),
             *q.group_filter(session, group, Case.referred_at),
             Case.first_contact_at.is_not(None),
+            Case.first_direct_contact_at.is_(None),
             q.engaged_now(),
-            not_voided(a),
-            a.outcome.in_(vocab.CONTACT_MADE_OUTCOMES),
         )
-        .group_by(Case.id, Case.assigned_worker_id, Case.area, month)
-        .having(direct == 0)
         .subquery()
     )
