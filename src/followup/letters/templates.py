@@ -17,6 +17,7 @@ a discreet one (for example "Community Support Team", not "Drug and Alcohol Serv
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -269,6 +270,12 @@ def discretion_refusal(word: str, where: str) -> RuleViolation:
 
 def placeholders_in(body: str) -> list[str]:
     """The placeholder names ``body`` uses, in order; refuses a stray or empty brace."""
+    return list(_placeholder_names(body))
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholder_names(body: str) -> tuple[str, ...]:
+    # Read once per wording: a batch asks it of the same wording for every letter.
     names = []
     for match in _PLACEHOLDER.finditer(body):
         token = match.group(0)
@@ -283,7 +290,7 @@ def placeholders_in(body: str) -> list[str]:
         if not name:
             raise RuleViolation("The wording has an empty placeholder {}; put a name inside it.")
         names.append(name)
-    return names
+    return tuple(names)
 
 
 def check_wording(template: str, body: str) -> None:
@@ -314,31 +321,53 @@ def fill(body: str, values: dict[str, str]) -> str:
     """
     out_lines: list[str] = []
     dropped = False
-    for line in body.split("\n"):
-        if dropped and not line.strip() and (not out_lines or not out_lines[-1].strip()):
+    for line in _parsed(body):
+        if dropped and line.blank and (not out_lines or not out_lines[-1].strip()):
             # The blank line after a dropped one would leave a double gap.
             dropped = False
             continue
         dropped = False
-        had_placeholder = False
-        only_placeholders = True
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal had_placeholder
-            token = match.group(0)
-            if token == "{{":
-                return "{"
-            if token == "}}":
-                return "}"
-            had_placeholder = True
-            return values.get((match.group(1) or "").strip(), "")
-
-        stripped = _PLACEHOLDER.sub("", line).strip()
-        if stripped:
-            only_placeholders = False
-        filled = _PLACEHOLDER.sub(replace, line)
-        if had_placeholder and only_placeholders and not filled.strip():
+        filled = "".join(
+            part if isinstance(part, str) else values.get(part[0], "") for part in line.parts
+        )
+        if line.only_placeholders and not filled.strip():
             dropped = True
             continue
         out_lines.append(filled)
     return "\n".join(out_lines).strip("\n") + "\n"
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of wording, split into literal text and placeholders (each a 1-tuple)."""
+
+    parts: tuple[str | tuple[str], ...]
+    blank: bool  # nothing but white space
+    only_placeholders: bool  # at least one placeholder and no other text
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(body: str) -> tuple[_Line, ...]:
+    """The wording split once, so a batch fills the same wording for each letter cheaply."""
+    lines = []
+    for line in body.split("\n"):
+        parts: list[str | tuple[str]] = []
+        had_placeholder = False
+        at = 0
+        for match in _PLACEHOLDER.finditer(line):
+            if match.start() > at:
+                parts.append(line[at : match.start()])
+            token = match.group(0)
+            if token == "{{":
+                parts.append("{")
+            elif token == "}}":
+                parts.append("}")
+            else:  # a placeholder (a stray brace is one with no name)
+                had_placeholder = True
+                parts.append(((match.group(1) or "").strip(),))
+            at = match.end()
+        if at < len(line):
+            parts.append(line[at:])
+        only = had_placeholder and not _PLACEHOLDER.sub("", line).strip()
+        lines.append(_Line(tuple(parts), not line.strip(), only))
+    return tuple(lines)

@@ -42,11 +42,50 @@ class Joined:
     starts: tuple[int, ...]
 
 
+_KEYS = {key: re.compile(re.escape(key) + rb"\s+(\d+) 0 R") for key in (b"/Root", b"/Pages")}
+_ONE_SECTION = re.compile(rb"\s*0 (\d+)[ \t]*\r?\n")
+
+
 def _ref(body: bytes, key: bytes) -> int:
-    found = re.search(re.escape(key) + rb"\s+(\d+) 0 R", body)
+    found = _KEYS[key].search(body)
     if found is None:
         raise Unsupported(f"no {key.decode()} reference")
     return int(found.group(1))
+
+
+def _offsets(table: bytes) -> dict[int, int]:
+    """Each object's offset by number, from a classic cross-reference table's rows."""
+    one = _ONE_SECTION.match(table)
+    if one is not None:  # one section from object 0, as ReportLab writes it: rows in order
+        rows = _XREF_ROW.findall(table, one.end())
+        if len(rows) == int(one.group(1)) and not _XREF_ROW.sub(b"", table[one.end() :]).strip():
+            offsets = {}
+            for number, (offset, generation, kind) in enumerate(rows):
+                if kind == b"n":
+                    if generation != b"00000":
+                        raise Unsupported("an object of a later generation")
+                    offsets[number] = int(offset)
+            return offsets
+    offsets = {}
+    number = 0
+    for line in table.split(b"\n"):
+        line = line.strip()
+        if not line:
+            continue
+        row = _XREF_ROW.match(line)
+        if row is None:
+            try:
+                first, _count = line.split()
+                number = int(first)
+            except ValueError as exc:
+                raise Unsupported("a cross-reference table this joiner does not read") from exc
+            continue
+        if row.group(3) == b"n":
+            if row.group(2) != b"00000":
+                raise Unsupported("an object of a later generation")
+            offsets[number] = int(row.group(1))
+        number += 1
+    return offsets
 
 
 def _objects(pdf: bytes) -> tuple[dict[int, bytes], int]:
@@ -66,34 +105,18 @@ def _objects(pdf: bytes) -> tuple[dict[int, bytes], int]:
     trailer = pdf[trailer_at:at]
     if b"/Encrypt" in trailer or b"/Prev" in trailer:
         raise Unsupported("encrypted or updated")
-    table = pdf[xref + 4 : trailer_at].split(b"\n")
-    offsets: dict[int, int] = {}
-    number = 0
-    for line in table:
-        line = line.strip()
-        if not line:
-            continue
-        row = _XREF_ROW.match(line)
-        if row is None:
-            first, _count = line.split()
-            number = int(first)
-            continue
-        if row.group(3) == b"n":
-            if row.group(2) != b"00000":
-                raise Unsupported("an object of a later generation")
-            offsets[number] = int(row.group(1))
-        number += 1
-    ordered = sorted(offsets.items(), key=lambda item: item[1])
+    ordered = sorted(_offsets(pdf[xref + 4 : trailer_at]).items(), key=lambda item: item[1])
     objects: dict[int, bytes] = {}
     for i, (num, start) in enumerate(ordered):
         end = ordered[i + 1][1] if i + 1 < len(ordered) else xref
         head = b"%d 0 obj" % num
         if not pdf.startswith(head, start):
             raise Unsupported("an offset that misses its object")
-        body = pdf[start + len(head) : end].rstrip()
-        if not body.endswith(b"endobj"):
+        body_at = start + len(head)
+        close = pdf.rfind(b"endobj", body_at, end)
+        if close < 0 or pdf[close + 6 : end].strip():
             raise Unsupported("an object that does not end")
-        objects[num] = body[:-6]
+        objects[num] = pdf[body_at:close]  # the one copy of the object's bytes
     return objects, _ref(trailer, b"/Root")
 
 
@@ -137,8 +160,12 @@ class _Writer:
                 raise Unsupported("a reference cycle or a missing object")
             busy.add(old)
             body = objects[old]
-            head, mark, stream = body.partition(b"\nstream")
-            new = self.add(_REF.sub(renumber, head) + mark + stream)
+            split = body.find(b"\nstream")
+            head = body if split < 0 else body[:split]
+            if b" R" in head:  # a stream's own bytes are never renumbered
+                head = _REF.sub(renumber, head)
+                body = head if split < 0 else head + body[split:]
+            new = self.add(body)
             numbers[old] = new
             return new
 
