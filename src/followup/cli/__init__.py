@@ -9,6 +9,7 @@ or a file or database that cannot be used. Qt is imported only to start the desk
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -16,23 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from followup import __version__
-from followup.cli.admin import (
-    add_backup_parsers,
-    add_retention_parser,
-    cmd_backup,
-    cmd_restore,
-    cmd_retention,
-)
-from followup.cli.alerts import add_alerts_parser, cmd_alerts
-from followup.cli.kits import add_kits_parsers, cmd_kits
-from followup.cli.reports import (
-    add_report_parsers,
-    cmd_export,
-    cmd_letters,
-    cmd_report,
-    cmd_subject_access,
-)
-from followup.cli.settings import add_settings_parsers, cmd_services, cmd_settings
 from followup.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
@@ -49,15 +33,16 @@ from followup.cli.support import (
     sign_in_user,
     waiting_for_import,
 )
-from followup.cli.users import add_users_parser, cmd_users, cmd_users_add
 from followup.errors import FollowupError
 from followup.uktime import short_date_time
 
 __all__ = [
     "COMMANDS",
+    "PARSERS",
     "admin",
     "alerts",
     "build_parser",
+    "chosen_command",
     "cmd_cases",
     "cmd_check",
     "cmd_demo",
@@ -65,8 +50,6 @@ __all__ = [
     "cmd_import",
     "cmd_init",
     "cmd_set_password",
-    "cmd_users",
-    "cmd_users_add",
     "kits",
     "main",
     "reports",
@@ -80,12 +63,20 @@ __all__ = [
 log = logging.getLogger("followup.cli")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``command`` only that subcommand's (and its siblings' from the
+    same builder): a command then imports only its own module (see ``PARSERS``)."""
     parser = Parser(prog="followup", description="Post-overdose follow-up and referral.")
     parser.add_argument("--version", action="version", version=f"followup {__version__}")
     add_db_option(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    for commands, where in PARSERS:
+        if command is None or command in commands:
+            _load(where)(sub)
+    return parser
 
+
+def _add_init_parser(sub: Any) -> None:
     p = sub.add_parser("init", help="create or upgrade the database")
     add_db_option(p)
     p.add_argument(
@@ -107,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
 
+
+def _add_check_parser(sub: Any) -> None:
     p = sub.add_parser("check", help="integrity check of the database and schema version")
     add_db_option(p)
     p.add_argument(
@@ -124,18 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
 
-    add_users_parser(sub)
-    add_settings_parsers(sub)
 
+def _add_set_password_parser(sub: Any) -> None:
     p = sub.add_parser("set-password", help="store the team database password in the keyring")
     add_db_option(p)
 
+
+def _add_demo_parser(sub: Any) -> None:
     p = sub.add_parser("demo", help="fill an empty database with synthetic demonstration data")
     p.add_argument("--cases", type=int, required=True, metavar="N")
     p.add_argument("--seed", type=int, default=1, metavar="S")
     add_db_option(p)
     p.add_argument("--json", action="store_true")
 
+
+def _add_cases_parser(sub: Any) -> None:
     p = sub.add_parser("cases", help="list cases")
     p.add_argument("--search", default="", metavar="TEXT")
     p.add_argument("--status", action="append", metavar="S", help="repeat for several")
@@ -145,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_option(p)
     p.add_argument("--json", action="store_true")
 
+
+def _add_import_parser(sub: Any) -> None:
     p = sub.add_parser("import", help="import a police referral file (CSV or JSON)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="check and match, but write nothing")
@@ -152,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_option(p)
     p.add_argument("--json", action="store_true")
 
+
+def _add_letters_parser(sub: Any) -> None:
     p = sub.add_parser("letters", help="make one letter, or every letter due (--batch), as a PDF")
     p.add_argument("--case", type=int, metavar="ID")
     p.add_argument(
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_option(p)
     p.add_argument("--json", action="store_true")
 
+
+def _add_subject_access_parser(sub: Any) -> None:
     p = sub.add_parser(
         "subject-access", help="everything held about one person, as PDF and JSON (team leads)"
     )
@@ -181,13 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     add_user_option(p)
     p.add_argument("--json", action="store_true")
-
-    add_report_parsers(sub)
-    add_backup_parsers(sub)
-    add_retention_parser(sub)
-    add_alerts_parser(sub)
-    add_kits_parsers(sub)
-    return parser
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -446,44 +441,84 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_app(getattr(args, "db", None))
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "init": cmd_init,
-    "check": cmd_check,
-    "set-password": cmd_set_password,
-    "demo": cmd_demo,
-    "cases": cmd_cases,
-    "import": cmd_import,
-    "letters": cmd_letters,
-    "report": cmd_report,
-    "export": cmd_export,
-    "backup": cmd_backup,
-    "restore": cmd_restore,
-    "retention": cmd_retention,
-    "subject-access": cmd_subject_access,
-    "settings": cmd_settings,
-    "services": cmd_services,
-    "alerts": cmd_alerts,
-    "kits": cmd_kits,
+# The subcommands' parsers, in the order `followup --help` lists them: the commands each builder
+# adds, and where it is ("module:function"). A module is imported only when one of its
+# commands runs (or for the whole parser, for help), so that `followup cases` loads neither the
+# backup, settings and report modules nor what they import.
+PARSERS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("init",), "followup.cli:_add_init_parser"),
+    (("check",), "followup.cli:_add_check_parser"),
+    (("users",), "followup.cli.users:add_users_parser"),
+    (("settings", "services"), "followup.cli.settings:add_settings_parsers"),
+    (("set-password",), "followup.cli:_add_set_password_parser"),
+    (("demo",), "followup.cli:_add_demo_parser"),
+    (("cases",), "followup.cli:_add_cases_parser"),
+    (("import",), "followup.cli:_add_import_parser"),
+    (("letters",), "followup.cli:_add_letters_parser"),
+    (("subject-access",), "followup.cli:_add_subject_access_parser"),
+    (("report", "export"), "followup.cli.reports:add_report_parsers"),
+    (("backup", "restore"), "followup.cli.admin:add_backup_parsers"),
+    (("retention",), "followup.cli.admin:add_retention_parser"),
+    (("alerts",), "followup.cli.alerts:add_alerts_parser"),
+    (("kits",), "followup.cli.kits:add_kits_parsers"),
+)
+
+# Each subcommand's handler, "module:function", imported when the command runs.
+COMMANDS: dict[str, str] = {
+    "init": "followup.cli:cmd_init",
+    "check": "followup.cli:cmd_check",
+    "users": "followup.cli.users:cmd_users",
+    "set-password": "followup.cli:cmd_set_password",
+    "demo": "followup.cli:cmd_demo",
+    "cases": "followup.cli:cmd_cases",
+    "import": "followup.cli:cmd_import",
+    "letters": "followup.cli.reports:cmd_letters",
+    "report": "followup.cli.reports:cmd_report",
+    "export": "followup.cli.reports:cmd_export",
+    "backup": "followup.cli.admin:cmd_backup",
+    "restore": "followup.cli.admin:cmd_restore",
+    "retention": "followup.cli.admin:cmd_retention",
+    "subject-access": "followup.cli.reports:cmd_subject_access",
+    "settings": "followup.cli.settings:cmd_settings",
+    "services": "followup.cli.settings:cmd_services",
+    "alerts": "followup.cli.alerts:cmd_alerts",
+    "kits": "followup.cli.kits:cmd_kits",
 }
+
+
+def _load(where: str) -> Any:
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv``, found without the parser; None when there is none or
+    when help or the version comes first (the whole parser is then built)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("-h", "--help", "--version") or token == "--":
+            return None
+        if token.startswith("-"):
+            if "=" not in token and len(token) >= 3 and "--db".startswith(token):
+                next(tokens, None)  # --db URL (or an abbreviation of it)
+            continue
+        return token if token in COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from followup.logs import configure_logging
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(chosen_command(argv)).parse_args(argv)
     except UsageError as exc:
         sys.stderr.write(f"followup: {exc}\n")
         return EXIT_FAILED
     configure_logging()
     command: Any = args.command
     handler: Callable[[argparse.Namespace], int]
-    if command is None:
-        handler = cmd_gui
-    elif command == "users":
-        handler = cmd_users
-    else:
-        handler = COMMANDS[command]
+    handler = cmd_gui if command is None else _load(COMMANDS[command])
     try:
         return handler(args)
     except FollowupError as exc:
