@@ -220,9 +220,27 @@ def upgrade(
     from alembic import command  # only now: a migration is needed
 
     cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection if db.is_sqlite else None
+        if isinstance(raw, sqlite3.Connection):
+            # SQLite's own procedure for changing a table: foreign keys off outside the
+            # transaction, checked whole before it commits. With them on, dropping the old copy
+            # of a table that refers to itself (an attempt amends another) checked every row
+            # against every other: hours for half a million attempts.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseUnavailable(
+                        f"Upgraded, {db.description} would hold records that refer to "
+                        "records that are not there, so the upgrade was undone and nothing "
+                        "changed; run `followup check` on it."
+                    )
+        finally:
+            if isinstance(raw, sqlite3.Connection):
+                raw.execute("PRAGMA foreign_keys=ON")
     log.info("Database schema upgraded from %s to %s", state.current, state.head)
     return schema_state(db)
 
