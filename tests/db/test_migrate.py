@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -25,21 +24,13 @@ from followup.db.migrate import (
 )
 from followup.db.models import Base
 from followup.errors import DatabaseTooNew, DatabaseUnavailable
+from tests.db.revisions import upgrade_to
 
 EARLIER = [
     s.revision
     for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()
     if s.revision != head_revision()
 ]
-
-
-def _upgrade_to(url: str, revision: str) -> None:
-    db = Database(url, make_engine(url, create=True))
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    db.dispose()
 
 
 def _digest(path: Path) -> str:
@@ -52,7 +43,7 @@ def test_there_is_more_than_one_revision_to_upgrade_from():
 
 @pytest.mark.parametrize("revision", EARLIER)
 def test_upgrade_from_every_earlier_revision_keeps_data(db_url, tmp_path, revision):
-    _upgrade_to(db_url, revision)
+    upgrade_to(db_url, revision)
     raw = Database(db_url, make_engine(db_url))
     with raw.engine.begin() as conn:
         conn.execute(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from followup.db.engine import Database, make_engine
 from followup.db.migrate import alembic_config, open_database
+from tests.db.revisions import upgrade_to
 
 BEFORE = "0019_report_facts"
 
@@ -26,17 +27,8 @@ PEOPLE = [
 ]  # fmt: skip
 
 
-def _upgrade(url: str, revision: str) -> None:
-    db = Database(url, make_engine(url, create=True))
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    db.dispose()
-
-
 def test_backfill_classes_existing_referrals_by_the_intake_rules(db_url, tmp_path):
-    _upgrade(db_url, BEFORE)
+    upgrade_to(db_url, BEFORE)
     raw = Database(db_url, make_engine(db_url))
     with raw.engine.begin() as conn:
         for n, (person, _) in enumerate(PEOPLE, 1):
@@ -89,7 +81,7 @@ def test_backfill_classes_existing_referrals_by_the_intake_rules(db_url, tmp_pat
 
 
 def test_downgrade_removes_both_columns(db_url):
-    _upgrade(db_url, "head")
+    upgrade_to(db_url, "head")
     db = Database(db_url, make_engine(db_url))
     cfg = alembic_config()
     with db.engine.begin() as conn:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
 from followup.db.engine import Database, make_engine
-from followup.db.migrate import alembic_config, open_database
+from followup.db.migrate import open_database
 from followup.db.models import Case
+from tests.db.revisions import upgrade_to
 
 BEFORE = "0022"
 
@@ -33,17 +33,8 @@ ATTEMPTS = {
 EXPECTED = {1: None, 2: datetime(2026, 1, 4, 11, 0, tzinfo=UTC), 3: None, 4: None}
 
 
-def _upgrade(url: str, revision: str) -> None:
-    db = Database(url, make_engine(url, create=True))
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    db.dispose()
-
-
 def test_the_first_direct_contact_is_filled_in_from_the_attempts(db_url, tmp_path):
-    _upgrade(db_url, BEFORE)
+    upgrade_to(db_url, BEFORE)
     raw = Database(db_url, make_engine(db_url))
     with raw.engine.begin() as conn:
         conn.execute(

@@ -14,24 +14,14 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from followup.db.engine import Database, make_engine
-from followup.db.migrate import alembic_config, head_revision, open_database
+from followup.db.migrate import head_revision, open_database
 from followup.errors import DatabaseUnavailable
+from tests.db.revisions import upgrade_to
 
 BEFORE = "0019_report_facts"  # before 0021 rebuilds contact_attempt
-
-
-def _at(url: str, revision: str) -> None:
-    db = Database(url, make_engine(url, create=True))
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    db.dispose()
 
 
 def _one_case_with_an_amended_attempt(path) -> None:
@@ -57,7 +47,7 @@ def _one_case_with_an_amended_attempt(path) -> None:
 def test_an_upgrade_keeps_the_links_and_enforces_them_again(tmp_path):
     path = tmp_path / "older.sqlite"
     url = f"sqlite:///{path}"
-    _at(url, BEFORE)
+    upgrade_to(url, BEFORE)
     _one_case_with_an_amended_attempt(path)
 
     db = open_database(url, backup_dir=tmp_path / "backups")
@@ -82,7 +72,7 @@ def test_an_upgrade_keeps_the_links_and_enforces_them_again(tmp_path):
 def test_a_file_with_broken_links_is_refused_whole(tmp_path):
     path = tmp_path / "broken.sqlite"
     url = f"sqlite:///{path}"
-    _at(url, BEFORE)
+    upgrade_to(url, BEFORE)
     _one_case_with_an_amended_attempt(path)
     raw = sqlite3.connect(path)  # foreign keys are off in a bare connection
     raw.execute("UPDATE contact_attempt SET amends_id = 77 WHERE id = 2")
