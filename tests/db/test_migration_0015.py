@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from followup.db.engine import Database, make_engine
 from followup.db.migrate import open_database
 from followup.db.types import UTCDateTime
-from tests.db.test_migrate import _upgrade_to
+from tests.db.revisions import upgrade_to
 
 INCIDENT = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 RECEIVED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -54,7 +54,7 @@ CONSENT = _table(
 
 
 def _old_database(url: str) -> None:
-    _upgrade_to(url, "0012")
+    upgrade_to(url, "0012")
     raw = Database(url, make_engine(url))
     with raw.engine.begin() as conn:
         conn.execute(sa.insert(USER).values(
