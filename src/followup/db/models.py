@@ -375,6 +375,9 @@ class Referral(Base):
         Index("ix_referral_person_received", "person_id", "received_at"),
         # A period's repeat overdoses, with their cases, as one range (migration 0019).
         Index("ix_referral_repeat", "repeat_overdose", "received_at", "case_id"),
+        # Each person's first referral, the one that is not a repeat: the repeat-flag trigger's
+        # one probe when a referral arrives (migration 0027).
+        _partial_index("ix_referral_first", "person_id", where=text("NOT repeat_overdose")),
         one_of("traceability", vocab.TRACEABILITY),
     )
 
