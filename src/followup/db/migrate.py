@@ -16,7 +16,8 @@ import functools
 import logging
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
@@ -43,6 +44,7 @@ from followup.uktime import uk_now
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine import Connection
 
 __all__ = [
     "IntegrityReport",
@@ -200,6 +202,26 @@ def backup_sqlite(db: Database, backup_dir: Path, label: str) -> Path | None:
     return target
 
 
+@contextmanager
+def _foreign_keys_checked_at_commit(conn: Connection) -> Iterator[bool]:
+    """On SQLite, foreign keys off while the block runs (yields True: the caller checks them
+    whole before it commits); elsewhere nothing (yields False).
+
+    SQLite's own procedure for changing a table: foreign keys off outside the transaction,
+    checked whole before it commits. With them on, dropping the old copy of a table that refers
+    to itself (an attempt amends another) checked every row against every other: hours for half
+    a million attempts."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        yield False
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield True
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(
     db: Database,
     backup_dir: Path | None = None,
@@ -220,27 +242,19 @@ def upgrade(
     from alembic import command  # only now: a migration is needed
 
     cfg = alembic_config()
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection if db.is_sqlite else None
-        if isinstance(raw, sqlite3.Connection):
-            # SQLite's own procedure for changing a table: foreign keys off outside the
-            # transaction, checked whole before it commits. With them on, dropping the old copy
-            # of a table that refers to itself (an attempt amends another) checked every row
-            # against every other: hours for half a million attempts.
-            raw.execute("PRAGMA foreign_keys=OFF")
-        try:
-            with conn.begin():
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-                if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise DatabaseUnavailable(
-                        f"Upgraded, {db.description} would hold records that refer to "
-                        "records that are not there, so the upgrade was undone and nothing "
-                        "changed; run `followup check` on it."
-                    )
-        finally:
-            if isinstance(raw, sqlite3.Connection):
-                raw.execute("PRAGMA foreign_keys=ON")
+    with (
+        db.engine.connect() as conn,
+        _foreign_keys_checked_at_commit(conn) as sqlite,
+        conn.begin(),
+    ):
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+            raise DatabaseUnavailable(
+                f"Upgraded, {db.description} would hold records that refer to "
+                "records that are not there, so the upgrade was undone and nothing "
+                "changed; run `followup check` on it."
+            )
     log.info("Database schema upgraded from %s to %s", state.current, state.head)
     return schema_state(db)
 
