@@ -18,6 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 __all__ = ["ADDRESS_PLACEHOLDERS", "MIN_ADDRESS_CHARACTERS", "traceability_of", "traceability_sql"]
 
 MIN_ADDRESS_CHARACTERS = 5
+# What the police write when they have no address; compared whole, lower case (intake
+# compares the referral's own address with the same list).
 ADDRESS_PLACEHOLDERS = (
     "unknown",
     "not known",

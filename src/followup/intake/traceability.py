@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from followup import validation
 from followup.db.models import Referral
+from followup.db.traceability import ADDRESS_PLACEHOLDERS, MIN_ADDRESS_CHARACTERS
 from followup.vocab import Traceability
 
 __all__ = [
@@ -40,19 +41,6 @@ __all__ = [
     "usable_address",
     "usable_phone",
 ]
-
-MIN_ADDRESS_CHARACTERS = 5
-# What the police write when they have no address; compared whole, lower case.
-ADDRESS_PLACEHOLDERS = (
-    "unknown",
-    "not known",
-    "no fixed abode",
-    "homeless",
-    "not given",
-    "refused",
-    "no address",
-    "not stated",
-)
 
 
 def usable_phone(phone: str | None) -> bool:
