@@ -82,15 +82,17 @@ def app_paths(tmp_path: Path) -> AppPaths:
     return paths
 
 
-def _new_pg_database() -> tuple[str, str]:
-    """Create an empty database on the test server; returns (url, name)."""
+def _new_pg_database(template: str | None = None) -> tuple[str, str]:
+    """Create an empty database on the test server (a copy of ``template`` if given); returns
+    (url, name)."""
     assert PG_URL
     name = "followup_test_" + uuid.uuid4().hex[:12]
     admin = create_engine(
         PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     base, _, _ = PG_URL.rpartition("/")
     return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1), name
@@ -132,7 +134,11 @@ def db_url(request, tmp_path: Path):
         if os.environ.get("FOLLOWUP_REQUIRE_PG"):
             pytest.fail(f"FOLLOWUP_REQUIRE_PG is set but {PG_ENV} is not")
         pytest.skip(PG_SKIP_REASON)
-    url, name = _new_pg_database()
+    # A test that wants a migrated database gets the template's copy at once (``database``).
+    wants_migrated = "database" in request.fixturenames
+    url, name = _new_pg_database(_pg_template() if wants_migrated else None)
+    if wants_migrated:
+        _FROM_TEMPLATE.add(url)
     yield url
     _drop_pg_database(name)
 
@@ -148,6 +154,8 @@ def sqlite_url(tmp_path: Path) -> str:
 # PostgreSQL). The template holds only what the migrations write; tests of migrating itself
 # call open_database on an empty URL (``db_url``), which still migrates from nothing.
 _TEMPLATES: dict[str, str] = {}
+# The PostgreSQL URLs ``db_url`` made as copies of the template.
+_FROM_TEMPLATE: set[str] = set()
 
 
 def _sqlite_template() -> Path:
@@ -168,20 +176,13 @@ def _pg_template() -> str:
 
 
 def _migrated_copy(db_url: str) -> str:
-    """Turn the empty database at ``db_url`` into a copy of the migrated template."""
+    """The migrated copy at ``db_url``: on SQLite the template's file copied over the empty
+    one; on PostgreSQL ``db_url`` already made it from the template (one CREATE DATABASE)."""
     path = sqlite_path(db_url)
     if path is not None:
         shutil.copyfile(_sqlite_template(), path)
         return db_url
-    template = _pg_template()
-    name = db_url.rpartition("/")[2]
-    admin = create_engine(
-        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
+    assert db_url in _FROM_TEMPLATE, "db_url copies the template for tests that use database"
     return db_url
 
 
