@@ -13,13 +13,14 @@ contact and progress count whenever they happened, up to the moment the report i
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from operator import add
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, case, cast, func, select
+from sqlalchemy import BigInteger, Select, case, cast, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -154,6 +155,8 @@ class _Tally:
 
     def __init__(self, by: tuple[str, ...]) -> None:
         self.targets = [(b, BREAKDOWNS.index(b)) for b in by]
+        # Per fine slice while the rows come in; per breakdown row once ``roll_up`` is done.
+        self.fine: dict[Slice, list[int]] = {}
         self.counts: dict[GroupKey | None, list[int]] = {}
         self.overdue: dict[tuple[int | None, str | None], int] = {}
         self.medians: dict[GroupKey | None, tuple[float | None, float | None]] = {}
@@ -162,15 +165,23 @@ class _Tally:
         """The team and the breakdown rows a fine slice counts in."""
         return [None] + [(b, s[i]) for b, i in self.targets]
 
-    def add(self, groups: list[GroupKey | None], first: int, values: tuple[Any, ...]) -> None:
-        """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to these rows."""
-        last = first + len(values)
-        vals = [int(v or 0) for v in values]
-        for g in groups:
-            acc = self.counts.get(g)
-            if acc is None:
-                acc = self.counts[g] = [0] * len(self.COUNTS)
-            acc[first:last] = map(add, acc[first:last], vals)
+    def add(self, s: Slice, first: int, values: tuple[Any, ...]) -> None:
+        """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to a fine slice."""
+        acc = self.fine.get(s)
+        if acc is None:
+            acc = self.fine[s] = [0] * len(self.COUNTS)
+        for i, v in enumerate(values, first):
+            acc[i] += int(v or 0)
+
+    def roll_up(self) -> None:
+        """Add the fine slices up into the team's and each breakdown row's counts."""
+        for s, values in self.fine.items():
+            for g in self.groups(s):
+                acc = self.counts.get(g)
+                if acc is None:
+                    self.counts[g] = list(values)
+                else:
+                    acc[:] = map(add, acc, values)
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -231,6 +242,11 @@ def _seconds(joined: str | None) -> list[int]:
     return list(map(int, joined.split(","))) if joined else []
 
 
+# The case's slice keys by its id: SQLite's planner otherwise reads each repeat referral's
+# case from its wide row (twice the statement's time at 100,000 cases).
+_SLICE_INDEX = "INDEXED BY ix_case_file_slice"
+
+
 def _rows(session: Session, stmt: Any) -> Sequence[Any]:
     """All the rows of ``stmt`` at once (one fetch, not one call per row)."""
     return session.connection().execute(stmt).all()
@@ -240,36 +256,49 @@ def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
     t = _Tally(by)
-    # One range of the cohort index: every per-case fact is a milestone column of the case.
-    month = q.month_of(session, Case.referred_at, period)
+    # Per month of the period, one range per worker and area of ix_case_file_report_slices
+    # (every per-case fact is a milestone column of the case), read in group order: SQLite
+    # sorts every row of a GROUP BY that no index orders, most of this statement's cost.
     to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
     to_contact = q.seconds_between(session, Case.first_contact_at, Case.referred_at)
-    cols: list[Any] = [
-        Case.assigned_worker_id.label("worker"),
-        Case.area.label("area"),
-        month.label("month"),
+    counts: list[Any] = [
         func.count().label("received"),
         func.count(Case.first_attempt_at).label("attempted"),
         func.count(Case.first_contact_at).label("contacted"),
-        func.sum(case((to_attempt <= limit_s, 1), else_=0)).label("in_time"),
         func.sum(case((q.engaged_now(), 1), else_=0)).label("engaged"),
         func.count(Case.treatment_referred_at).label("referred"),
         func.count(Case.in_treatment_at).label("in_treatment"),
         # Each slice's whole seconds, for the medians of every breakdown row at once (one
-        # pass over the cohort instead of a percentile per grouping set).
+        # pass over the cohort instead of a percentile per grouping set), and for the
+        # first attempts in time (counted from them, not worked out a second time).
         q.joined_values(session, cast(to_attempt, BigInteger)).label("sa"),
         q.joined_values(session, cast(to_contact, BigInteger)).label("sc"),
     ]
-    cohort = q.in_period(Case.referred_at, period)
-    # The team's and each breakdown row's seconds, gathered as the rows come.
-    seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
-    for r in _rows(
-        session, select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
-    ):
-        groups = t.groups((r[0], r[1], r[2]))
-        t.add(groups, 0, tuple(r[3:10]))
+    months = [
+        select(
+            Case.assigned_worker_id.label("worker"),
+            Case.area.label("area"),
+            literal_column(f"'{key}'").label("month"),  # 'YYYY-MM' from Period.months()
+            *counts,
+        )
+        .where(Case.referred_at >= low, Case.referred_at < high)
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, low, high in q.month_ranges(period)
+    ]
+    # Each fine slice's seconds, sorted: a breakdown row's values are then runs already in
+    # order, which the sort for its median merges.
+    slice_seconds: list[tuple[Slice, list[int], list[int]]] = []
+    for r in _rows(session, union_all(*months) if len(months) > 1 else months[0]):
+        sl: Slice = (r[0], r[1], r[2])
         sa, sc = _seconds(r.sa), _seconds(r.sc)
-        for g in groups:
+        sa.sort()
+        sc.sort()
+        in_time = bisect_right(sa, limit_s)  # how many first attempts within the limit
+        t.add(sl, 0, (r.received, r.attempted, r.contacted, in_time, *r[6:9]))
+        slice_seconds.append((sl, sa, sc))
+    seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
+    for sl, sa, sc in slice_seconds:
+        for g in t.groups(sl):
             lists = seconds.get(g)
             if lists is None:
                 lists = seconds[g] = ([], [])
@@ -279,6 +308,7 @@ def _collect(
 
     rep = (
         q.repeat_referrals(session, period)
+        .with_hint(Case, _SLICE_INDEX, "sqlite")
         .add_columns(
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
@@ -293,7 +323,7 @@ def _collect(
             rep.c.worker, rep.c.area, rep.c.month
         ),
     ):
-        t.add(t.groups((r[0], r[1], r[2])), repeats, (r[3],))
+        t.add((r[0], r[1], r[2]), repeats, (r[3],))
 
     kit_month = q.month_of(session, NaloxoneSupply.supplied_on, period)
     kits = _Tally.COUNTS.index("naloxone_kits")
@@ -304,7 +334,7 @@ def _collect(
         .where(q.kits_in(period))
         .group_by(Case.assigned_worker_id, Case.area, kit_month),
     ):
-        t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
+        t.add((r[0], r[1], r[2]), kits, (r[3],))
 
     net = network_engaged(session, period)
     network = _Tally.COUNTS.index("engaged_network")
@@ -314,7 +344,7 @@ def _collect(
             net.c.worker, net.c.area, net.c.month
         ),
     ):
-        t.add(t.groups((r[0], r[1], r[2])), network, (r[3],))
+        t.add((r[0], r[1], r[2]), network, (r[3],))
 
     for r in _rows(
         session,
@@ -323,6 +353,7 @@ def _collect(
         .group_by(Case.assigned_worker_id, Case.area),
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
+    t.roll_up()
     return t
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "joined_values",
     "kits_in",
     "month_of",
+    "month_ranges",
     "overdue_now",
     "repeat_referrals",
     "seconds_between",
@@ -124,6 +125,22 @@ def month_of(session: Session, column: Any, period: Period) -> ColumnElement[str
         for key in keys
     ]
     return case(*whens, else_=literal_column(f"'{keys[-1]}'"))
+
+
+def month_ranges(period: Period) -> list[tuple[str, datetime, datetime]]:
+    """Each UK calendar month of ``period`` as ('YYYY-MM', from, to): the part of the period
+    in it, from UK midnight to UK midnight, ``to`` exclusive. A time of the period is in
+    exactly one, the month ``month_of`` gives it."""
+    keys = period.months()
+    last = len(keys) - 1
+    return [
+        (
+            key,
+            period.start_at if i == 0 else uk_midnight(month_start(key)),
+            period.end_at if i == last else uk_midnight(next_month_start(key)),
+        )
+        for i, key in enumerate(keys)
+    ]
 
 
 def in_period(column: Any, period: Period) -> ColumnElement[bool]:
