@@ -12,12 +12,9 @@ contact and progress count whenever they happened, up to the moment the report i
 
 from __future__ import annotations
 
-import statistics
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from operator import add
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, case, cast, func, literal_column, select, union_all
@@ -165,31 +162,72 @@ class _Tally:
         """The team and the breakdown rows a fine slice counts in."""
         return [None] + [(b, s[i]) for b, i in self.targets]
 
-    def add(self, s: Slice, first: int, values: tuple[Any, ...]) -> None:
-        """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to a fine slice."""
+    def add(self, s: Slice, index: int, value: Any) -> None:
+        """Add ``value`` to the count ``COUNTS[index]`` of a fine slice."""
         acc = self.fine.get(s)
         if acc is None:
             acc = self.fine[s] = [0] * len(self.COUNTS)
-        for i, v in enumerate(values, first):
-            acc[i] += int(v or 0)
+        acc[index] += int(value or 0)
 
     def roll_up(self) -> None:
         """Add the fine slices up into the team's and each breakdown row's counts."""
+        rows: dict[GroupKey | None, list[list[int]]] = {}
         for s, values in self.fine.items():
             for g in self.groups(s):
-                acc = self.counts.get(g)
-                if acc is None:
-                    self.counts[g] = list(values)
+                got = rows.get(g)
+                if got is None:
+                    rows[g] = [values]
                 else:
-                    acc[:] = map(add, acc, values)
+                    got.append(values)
+        self.counts = {g: [sum(col) for col in zip(*got, strict=True)] for g, got in rows.items()}
 
 
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(float(seconds) / 3600, 2)
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return statistics.median(values) if values else None
+def _median(ordered: Sequence[int]) -> float | None:
+    """The median of values already in order (as ``statistics.median`` gives it)."""
+    n = len(ordered)
+    if not n:
+        return None
+    i = n // 2
+    return ordered[i] if n % 2 else (ordered[i - 1] + ordered[i]) / 2
+
+
+def _medians(
+    t: _Tally, slices: list[tuple[Slice, list[int], list[int]]]
+) -> dict[GroupKey | None, tuple[float | None, float | None]]:
+    """Each breakdown row's and the team's medians of the fine slices' seconds. Every
+    breakdown divides the whole cohort, so the team's values are one breakdown's rows, each
+    already sorted: its sort only merges them."""
+    lists: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
+    for sl, sa, sc in slices:
+        for g in t.groups(sl)[1:]:
+            pair = lists.get(g)
+            if pair is None:
+                pair = lists[g] = ([], [])
+            pair[0].extend(sa)
+            pair[1].extend(sc)
+    for a, c in lists.values():
+        a.sort()
+        c.sort()
+    first = t.targets[0][0] if t.targets else None
+    team: tuple[list[int], list[int]] = ([], [])
+    if first is None:
+        for _, sa, sc in slices:
+            team[0].extend(sa)
+            team[1].extend(sc)
+    else:
+        for g, (a, c) in lists.items():
+            if g is not None and g[0] == first:
+                team[0].extend(a)
+                team[1].extend(c)
+    if slices:
+        team[0].sort()
+        team[1].sort()
+        lists[None] = team
+    return {g: (_median(a), _median(c)) for g, (a, c) in lists.items()}
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -285,26 +323,16 @@ def _collect(
         .group_by(Case.assigned_worker_id, Case.area)
         for key, low, high in q.month_ranges(period)
     ]
-    # Each fine slice's seconds, sorted: a breakdown row's values are then runs already in
-    # order, which the sort for its median merges.
+    # Each fine slice's whole seconds, to first attempt and to first contact.
     slice_seconds: list[tuple[Slice, list[int], list[int]]] = []
     for r in _rows(session, union_all(*months) if len(months) > 1 else months[0]):
         sl: Slice = (r[0], r[1], r[2])
         sa, sc = _seconds(r.sa), _seconds(r.sc)
-        sa.sort()
-        sc.sort()
-        in_time = bisect_right(sa, limit_s)  # how many first attempts within the limit
-        t.add(sl, 0, (r.received, r.attempted, r.contacted, in_time, *r[6:9]))
+        # How many first attempts came within the limit.
+        in_time = sum(1 for v in sa if v <= limit_s)
+        t.fine[sl] = [r.received, r.attempted, r.contacted, in_time, *r[6:9], 0, 0, 0]
         slice_seconds.append((sl, sa, sc))
-    seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
-    for sl, sa, sc in slice_seconds:
-        for g in t.groups(sl):
-            lists = seconds.get(g)
-            if lists is None:
-                lists = seconds[g] = ([], [])
-            lists[0].extend(sa)
-            lists[1].extend(sc)
-    t.medians = {g: (_median(a), _median(c)) for g, (a, c) in seconds.items()}
+    t.medians = _medians(t, slice_seconds)
 
     rep = (
         q.repeat_referrals(session, period)
@@ -323,7 +351,7 @@ def _collect(
             rep.c.worker, rep.c.area, rep.c.month
         ),
     ):
-        t.add((r[0], r[1], r[2]), repeats, (r[3],))
+        t.add((r[0], r[1], r[2]), repeats, r[3])
 
     kit_month = q.month_of(session, NaloxoneSupply.supplied_on, period)
     kits = _Tally.COUNTS.index("naloxone_kits")
@@ -334,7 +362,7 @@ def _collect(
         .where(q.kits_in(period))
         .group_by(Case.assigned_worker_id, Case.area, kit_month),
     ):
-        t.add((r[0], r[1], r[2]), kits, (r[3],))
+        t.add((r[0], r[1], r[2]), kits, r[3])
 
     net = network_engaged(session, period)
     network = _Tally.COUNTS.index("engaged_network")
@@ -344,7 +372,7 @@ def _collect(
             net.c.worker, net.c.area, net.c.month
         ),
     ):
-        t.add((r[0], r[1], r[2]), network, (r[3],))
+        t.add((r[0], r[1], r[2]), network, r[3])
 
     for r in _rows(
         session,
