@@ -285,6 +285,16 @@ def _seconds(joined: str | None) -> list[int]:
 _SLICE_INDEX = "INDEXED BY ix_case_file_slice"
 
 
+def _key(month: str) -> Any:
+    """A month's 'YYYY-MM' (from ``Period.months()``, never user input) as a constant."""
+    return literal_column(f"'{month}'")
+
+
+def _union(parts: list[Any]) -> Any:
+    """One statement of the months' statements."""
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 def _rows(session: Session, stmt: Any) -> Sequence[Any]:
     """All the rows of ``stmt`` at once (one fetch, not one call per row)."""
     return session.connection().execute(stmt).all()
@@ -316,7 +326,7 @@ def _collect(
         select(
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
-            literal_column(f"'{key}'").label("month"),  # 'YYYY-MM' from Period.months()
+            _key(key).label("month"),
             *counts,
         )
         .where(Case.referred_at >= low, Case.referred_at < high)
@@ -325,44 +335,41 @@ def _collect(
     ]
     # Each fine slice's whole seconds, to first attempt and to first contact.
     slice_seconds: list[tuple[Slice, list[int], list[int]]] = []
-    for r in _rows(session, union_all(*months) if len(months) > 1 else months[0]):
+    for r in _rows(session, _union(months)):
         sl: Slice = (r[0], r[1], r[2])
         sa, sc = _seconds(r.sa), _seconds(r.sc)
         # How many first attempts came within the limit.
-        in_time = sum(1 for v in sa if v <= limit_s)
+        in_time = sum(map(limit_s.__ge__, sa))
         t.fine[sl] = [r.received, r.attempted, r.contacted, in_time, *r[6:9], 0, 0, 0]
         slice_seconds.append((sl, sa, sc))
     t.medians = _medians(t, slice_seconds)
 
-    rep = (
-        q.repeat_referrals(session, period)
+    # The period's repeat referrals and kits a month at a time, each month's grouped by the
+    # case's worker and area: no month worked out per row, and on PostgreSQL each month's
+    # few cases found by their id rather than by hashing every case.
+    repeats = [
+        select(Case.assigned_worker_id, Case.area, _key(key), func.count())
+        .select_from(Referral)
+        .join(Case, Case.id == Referral.case_id)
         .with_hint(Case, _SLICE_INDEX, "sqlite")
-        .add_columns(
-            Case.assigned_worker_id.label("worker"),
-            Case.area.label("area"),
-            q.month_of(session, Referral.received_at, period).label("month"),
-        )
-        .subquery()
-    )
-    repeats = _Tally.COUNTS.index("repeat_overdoses")
-    for r in _rows(
-        session,
-        select(rep.c.worker, rep.c.area, rep.c.month, func.count()).group_by(
-            rep.c.worker, rep.c.area, rep.c.month
-        ),
-    ):
-        t.add((r[0], r[1], r[2]), repeats, r[3])
+        .where(q.is_repeat(), Referral.received_at >= low, Referral.received_at < high)
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, low, high in q.month_ranges(period)
+    ]
+    index = _Tally.COUNTS.index("repeat_overdoses")
+    for r in _rows(session, _union(repeats)):
+        t.add((r[0], r[1], r[2]), index, r[3])
 
-    kit_month = q.month_of(session, NaloxoneSupply.supplied_on, period)
-    kits = _Tally.COUNTS.index("naloxone_kits")
-    for r in _rows(
-        session,
-        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+    kits = [
+        select(Case.assigned_worker_id, Case.area, _key(key), func.sum(NaloxoneSupply.quantity))
         .join(Case, Case.id == NaloxoneSupply.case_id)
-        .where(q.kits_in(period))
-        .group_by(Case.assigned_worker_id, Case.area, kit_month),
-    ):
-        t.add((r[0], r[1], r[2]), kits, r[3])
+        .where(q.kits_between(first, after))
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, first, after in q.month_days(period)
+    ]
+    index = _Tally.COUNTS.index("naloxone_kits")
+    for r in _rows(session, _union(kits)):
+        t.add((r[0], r[1], r[2]), index, r[3])
 
     net = network_engaged(session, period)
     network = _Tally.COUNTS.index("engaged_network")
