@@ -276,6 +276,21 @@ class Case(Base):
             "closure_reason",
             "first_direct_contact_at",
         ),
+        # The same columns led by the slice keys (migration 0028): on SQLite, whose GROUP BY
+        # sorts, the report reads each month as a range per worker and area in group order.
+        Index(
+            "ix_case_file_report_slices",
+            "assigned_worker_id",
+            "area",
+            "referred_at",
+            "first_attempt_at",
+            "first_contact_at",
+            "engaged_at",
+            "treatment_referred_at",
+            "in_treatment_at",
+            "closure_reason",
+            "first_direct_contact_at",
+        ),
         # A case's slice keys by its id, for the report's joins from kits and repeat
         # referrals (migration 0019): read from this small index, not the wide row.
         Index("ix_case_file_slice", "id", "assigned_worker_id", "area"),

@@ -12,14 +12,12 @@ contact and progress count whenever they happened, up to the moment the report i
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from operator import add
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, case, cast, func, select
+from sqlalchemy import BigInteger, Select, case, cast, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from followup import audit
@@ -154,6 +152,8 @@ class _Tally:
 
     def __init__(self, by: tuple[str, ...]) -> None:
         self.targets = [(b, BREAKDOWNS.index(b)) for b in by]
+        # Per fine slice while the rows come in; per breakdown row once ``roll_up`` is done.
+        self.fine: dict[Slice, list[int]] = {}
         self.counts: dict[GroupKey | None, list[int]] = {}
         self.overdue: dict[tuple[int | None, str | None], int] = {}
         self.medians: dict[GroupKey | None, tuple[float | None, float | None]] = {}
@@ -162,23 +162,72 @@ class _Tally:
         """The team and the breakdown rows a fine slice counts in."""
         return [None] + [(b, s[i]) for b, i in self.targets]
 
-    def add(self, groups: list[GroupKey | None], first: int, values: tuple[Any, ...]) -> None:
-        """Add ``values`` (counts in ``COUNTS`` order from index ``first``) to these rows."""
-        last = first + len(values)
-        vals = [int(v or 0) for v in values]
-        for g in groups:
-            acc = self.counts.get(g)
-            if acc is None:
-                acc = self.counts[g] = [0] * len(self.COUNTS)
-            acc[first:last] = map(add, acc[first:last], vals)
+    def add(self, s: Slice, index: int, value: Any) -> None:
+        """Add ``value`` to the count ``COUNTS[index]`` of a fine slice."""
+        acc = self.fine.get(s)
+        if acc is None:
+            acc = self.fine[s] = [0] * len(self.COUNTS)
+        acc[index] += int(value or 0)
+
+    def roll_up(self) -> None:
+        """Add the fine slices up into the team's and each breakdown row's counts."""
+        rows: dict[GroupKey | None, list[list[int]]] = {}
+        for s, values in self.fine.items():
+            for g in self.groups(s):
+                got = rows.get(g)
+                if got is None:
+                    rows[g] = [values]
+                else:
+                    got.append(values)
+        self.counts = {g: [sum(col) for col in zip(*got, strict=True)] for g, got in rows.items()}
 
 
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(float(seconds) / 3600, 2)
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return statistics.median(values) if values else None
+def _median(ordered: Sequence[int]) -> float | None:
+    """The median of values already in order (as ``statistics.median`` gives it)."""
+    n = len(ordered)
+    if not n:
+        return None
+    i = n // 2
+    return ordered[i] if n % 2 else (ordered[i - 1] + ordered[i]) / 2
+
+
+def _medians(
+    t: _Tally, slices: list[tuple[Slice, list[int], list[int]]]
+) -> dict[GroupKey | None, tuple[float | None, float | None]]:
+    """Each breakdown row's and the team's medians of the fine slices' seconds. Every
+    breakdown divides the whole cohort, so the team's values are one breakdown's rows, each
+    already sorted: its sort only merges them."""
+    lists: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
+    for sl, sa, sc in slices:
+        for g in t.groups(sl)[1:]:
+            pair = lists.get(g)
+            if pair is None:
+                pair = lists[g] = ([], [])
+            pair[0].extend(sa)
+            pair[1].extend(sc)
+    for a, c in lists.values():
+        a.sort()
+        c.sort()
+    first = t.targets[0][0] if t.targets else None
+    team: tuple[list[int], list[int]] = ([], [])
+    if first is None:
+        for _, sa, sc in slices:
+            team[0].extend(sa)
+            team[1].extend(sc)
+    else:
+        for g, (a, c) in lists.items():
+            if g is not None and g[0] == first:
+                team[0].extend(a)
+                team[1].extend(c)
+    if slices:
+        team[0].sort()
+        team[1].sort()
+        lists[None] = team
+    return {g: (_median(a), _median(c)) for g, (a, c) in lists.items()}
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -231,6 +280,21 @@ def _seconds(joined: str | None) -> list[int]:
     return list(map(int, joined.split(","))) if joined else []
 
 
+# The case's slice keys by its id: SQLite's planner otherwise reads each repeat referral's
+# case from its wide row (twice the statement's time at 100,000 cases).
+_SLICE_INDEX = "INDEXED BY ix_case_file_slice"
+
+
+def _key(month: str) -> Any:
+    """A month's 'YYYY-MM' (from ``Period.months()``, never user input) as a constant."""
+    return literal_column(f"'{month}'")
+
+
+def _union(parts: list[Any]) -> Any:
+    """One statement of the months' statements."""
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 def _rows(session: Session, stmt: Any) -> Sequence[Any]:
     """All the rows of ``stmt`` at once (one fetch, not one call per row)."""
     return session.connection().execute(stmt).all()
@@ -240,71 +304,72 @@ def _collect(
     session: Session, period: Period, by: tuple[str, ...], now: datetime, limit_s: int
 ) -> _Tally:
     t = _Tally(by)
-    # One range of the cohort index: every per-case fact is a milestone column of the case.
-    month = q.month_of(session, Case.referred_at, period)
+    # Per month of the period, one range per worker and area of ix_case_file_report_slices
+    # (every per-case fact is a milestone column of the case), read in group order: SQLite
+    # sorts every row of a GROUP BY that no index orders, most of this statement's cost.
     to_attempt = q.seconds_between(session, Case.first_attempt_at, Case.referred_at)
     to_contact = q.seconds_between(session, Case.first_contact_at, Case.referred_at)
-    cols: list[Any] = [
-        Case.assigned_worker_id.label("worker"),
-        Case.area.label("area"),
-        month.label("month"),
+    counts: list[Any] = [
         func.count().label("received"),
         func.count(Case.first_attempt_at).label("attempted"),
         func.count(Case.first_contact_at).label("contacted"),
-        func.sum(case((to_attempt <= limit_s, 1), else_=0)).label("in_time"),
         func.sum(case((q.engaged_now(), 1), else_=0)).label("engaged"),
         func.count(Case.treatment_referred_at).label("referred"),
         func.count(Case.in_treatment_at).label("in_treatment"),
         # Each slice's whole seconds, for the medians of every breakdown row at once (one
-        # pass over the cohort instead of a percentile per grouping set).
+        # pass over the cohort instead of a percentile per grouping set), and for the
+        # first attempts in time (counted from them, not worked out a second time).
         q.joined_values(session, cast(to_attempt, BigInteger)).label("sa"),
         q.joined_values(session, cast(to_contact, BigInteger)).label("sc"),
     ]
-    cohort = q.in_period(Case.referred_at, period)
-    # The team's and each breakdown row's seconds, gathered as the rows come.
-    seconds: dict[GroupKey | None, tuple[list[int], list[int]]] = {}
-    for r in _rows(
-        session, select(*cols).where(cohort).group_by(Case.assigned_worker_id, Case.area, month)
-    ):
-        groups = t.groups((r[0], r[1], r[2]))
-        t.add(groups, 0, tuple(r[3:10]))
-        sa, sc = _seconds(r.sa), _seconds(r.sc)
-        for g in groups:
-            lists = seconds.get(g)
-            if lists is None:
-                lists = seconds[g] = ([], [])
-            lists[0].extend(sa)
-            lists[1].extend(sc)
-    t.medians = {g: (_median(a), _median(c)) for g, (a, c) in seconds.items()}
-
-    rep = (
-        q.repeat_referrals(session, period)
-        .add_columns(
+    months = [
+        select(
             Case.assigned_worker_id.label("worker"),
             Case.area.label("area"),
-            q.month_of(session, Referral.received_at, period).label("month"),
+            _key(key).label("month"),
+            *counts,
         )
-        .subquery()
-    )
-    repeats = _Tally.COUNTS.index("repeat_overdoses")
-    for r in _rows(
-        session,
-        select(rep.c.worker, rep.c.area, rep.c.month, func.count()).group_by(
-            rep.c.worker, rep.c.area, rep.c.month
-        ),
-    ):
-        t.add(t.groups((r[0], r[1], r[2])), repeats, (r[3],))
+        .where(Case.referred_at >= low, Case.referred_at < high)
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, low, high in q.month_ranges(period)
+    ]
+    # Each fine slice's whole seconds, to first attempt and to first contact.
+    slice_seconds: list[tuple[Slice, list[int], list[int]]] = []
+    for r in _rows(session, _union(months)):
+        sl: Slice = (r[0], r[1], r[2])
+        sa, sc = _seconds(r.sa), _seconds(r.sc)
+        # How many first attempts came within the limit.
+        in_time = sum(map(limit_s.__ge__, sa))
+        t.fine[sl] = [r.received, r.attempted, r.contacted, in_time, *r[6:9], 0, 0, 0]
+        slice_seconds.append((sl, sa, sc))
+    t.medians = _medians(t, slice_seconds)
 
-    kit_month = q.month_of(session, NaloxoneSupply.supplied_on, period)
-    kits = _Tally.COUNTS.index("naloxone_kits")
-    for r in _rows(
-        session,
-        select(Case.assigned_worker_id, Case.area, kit_month, func.sum(NaloxoneSupply.quantity))
+    # The period's repeat referrals and kits a month at a time, each month's grouped by the
+    # case's worker and area: no month worked out per row, and on PostgreSQL each month's
+    # few cases found by their id rather than by hashing every case.
+    repeats = [
+        select(Case.assigned_worker_id, Case.area, _key(key), func.count())
+        .select_from(Referral)
+        .join(Case, Case.id == Referral.case_id)
+        .with_hint(Case, _SLICE_INDEX, "sqlite")
+        .where(q.is_repeat(), Referral.received_at >= low, Referral.received_at < high)
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, low, high in q.month_ranges(period)
+    ]
+    index = _Tally.COUNTS.index("repeat_overdoses")
+    for r in _rows(session, _union(repeats)):
+        t.add((r[0], r[1], r[2]), index, r[3])
+
+    kits = [
+        select(Case.assigned_worker_id, Case.area, _key(key), func.sum(NaloxoneSupply.quantity))
         .join(Case, Case.id == NaloxoneSupply.case_id)
-        .where(q.kits_in(period))
-        .group_by(Case.assigned_worker_id, Case.area, kit_month),
-    ):
-        t.add(t.groups((r[0], r[1], r[2])), kits, (r[3],))
+        .where(q.kits_between(first, after))
+        .group_by(Case.assigned_worker_id, Case.area)
+        for key, first, after in q.month_days(period)
+    ]
+    index = _Tally.COUNTS.index("naloxone_kits")
+    for r in _rows(session, _union(kits)):
+        t.add((r[0], r[1], r[2]), index, r[3])
 
     net = network_engaged(session, period)
     network = _Tally.COUNTS.index("engaged_network")
@@ -314,7 +379,7 @@ def _collect(
             net.c.worker, net.c.area, net.c.month
         ),
     ):
-        t.add(t.groups((r[0], r[1], r[2])), network, (r[3],))
+        t.add((r[0], r[1], r[2]), network, r[3])
 
     for r in _rows(
         session,
@@ -323,6 +388,7 @@ def _collect(
         .group_by(Case.assigned_worker_id, Case.area),
     ):
         t.overdue[(r[0], r[1])] = int(r[2])
+    t.roll_up()
     return t
 
 

@@ -7,7 +7,7 @@ that the same queries run on both and agree to the second.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -49,10 +49,14 @@ __all__ = [
     "group_filter",
     "in_month",
     "in_period",
+    "is_repeat",
     "is_sqlite",
     "joined_values",
+    "kits_between",
     "kits_in",
+    "month_days",
     "month_of",
+    "month_ranges",
     "overdue_now",
     "repeat_referrals",
     "seconds_between",
@@ -124,6 +128,37 @@ def month_of(session: Session, column: Any, period: Period) -> ColumnElement[str
         for key in keys
     ]
     return case(*whens, else_=literal_column(f"'{keys[-1]}'"))
+
+
+def month_ranges(period: Period) -> list[tuple[str, datetime, datetime]]:
+    """Each UK calendar month of ``period`` as ('YYYY-MM', from, to): the part of the period
+    in it, from UK midnight to UK midnight, ``to`` exclusive. A time of the period is in
+    exactly one, the month ``month_of`` gives it."""
+    keys = period.months()
+    last = len(keys) - 1
+    return [
+        (
+            key,
+            period.start_at if i == 0 else uk_midnight(month_start(key)),
+            period.end_at if i == last else uk_midnight(next_month_start(key)),
+        )
+        for i, key in enumerate(keys)
+    ]
+
+
+def month_days(period: Period) -> list[tuple[str, date, date]]:
+    """Each calendar month of ``period`` as ('YYYY-MM', first day, day after), the part of the
+    period in it, for calendar dates (a kit's day of supply)."""
+    keys = period.months()
+    last = len(keys) - 1
+    return [
+        (
+            key,
+            period.start if i == 0 else month_start(key),
+            period.end if i == last else next_month_start(key),
+        )
+        for i, key in enumerate(keys)
+    ]
 
 
 def in_period(column: Any, period: Period) -> ColumnElement[bool]:
@@ -219,7 +254,7 @@ def repeat_referrals(
         select(Referral.case_id)
         .join(Case, Case.id == Referral.case_id)
         .where(
-            Referral.repeat_overdose == true(),
+            is_repeat(),
             in_period(Referral.received_at, period),
             *group_filter(session, group, Referral.received_at),
         )
@@ -227,11 +262,21 @@ def repeat_referrals(
 
 
 def kits_in(period: Period) -> ColumnElement[bool]:
+    return kits_between(period.start, period.end)
+
+
+def kits_between(first: date, after: date) -> ColumnElement[bool]:
+    """The kits that count, supplied from ``first`` to the day before ``after``."""
     return and_(
-        NaloxoneSupply.supplied_on >= period.start,
-        NaloxoneSupply.supplied_on < period.end,
+        NaloxoneSupply.supplied_on >= first,
+        NaloxoneSupply.supplied_on < after,
         not_voided(NaloxoneSupply),
     )
+
+
+def is_repeat() -> ColumnElement[bool]:
+    """A repeat referral: the person had an earlier one (the flag kept since 0019)."""
+    return Referral.repeat_overdose == true()
 
 
 def overdue_now(now: datetime) -> list[ColumnElement[bool]]:
