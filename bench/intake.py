@@ -281,8 +281,8 @@ FLOOR_SQL = (
     "INSERT INTO referral (case_id, person_id, police_reference, force, incident_at, "
     "incident_location, incident_postcode, officer_id, officer_name, station, "
     "naloxone_doses, naloxone_product, ambulance_called, conveyed_to_hospital, substances, "
-    "consent_at_scene, notes, received_at, source_file) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "consent_at_scene, notes, received_at, source_file, traceability) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'name_only')",
     "INSERT INTO consent_entry (person_id, case_id, scope, state, method, recorded_at, "
     "source) VALUES (?,?,?,?,?,?,?)",
 )

@@ -455,3 +455,30 @@ def test_header_only_imports_nothing_and_says_the_file_holds_no_referrals(databa
     summary = _import(database, team["worker1"], write_csv(tmp_path / "h.csv", []))
     assert summary.as_json()["imported"] == 0 and summary.empty and not summary.clean
     assert "h.csv: the file holds no referrals" in summary.describe()
+
+
+def test_an_import_on_sqlite_writes_with_a_larger_page_cache_then_gives_it_back(
+    sqlite_database, team, tmp_path
+):
+    # With SQLite's default 2 MB the indexes of a large file outgrow the cache and every row
+    # spills to the write-ahead log: a 100,000-row file took 205 s instead of 117 s.
+    from sqlalchemy import event
+
+    from followup.intake.importer import IMPORT_CACHE_KIB
+
+    seen: list[int] = []
+
+    def cache_at_write(conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO person"):
+            raw = conn.connection.driver_connection
+            seen.append(raw.execute("PRAGMA cache_size").fetchone()[0])
+
+    engine = sqlite_database.engine
+    event.listen(engine, "before_cursor_execute", cache_at_write)
+    try:
+        _import(sqlite_database, team["worker1"], write_csv(tmp_path / "a.csv", [row()]))
+    finally:
+        event.remove(engine, "before_cursor_execute", cache_at_write)
+    assert seen == [-IMPORT_CACHE_KIB]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -495,6 +497,28 @@ def _rejected_outcome(raw: RawRow, problems: list[Problem]) -> RowOutcome:
     )
 
 
+# An import writes its whole file in one transaction. SQLite's page cache is 2 MB by default, and
+# once the person, case and referral tables' indexes outgrow it (tens of thousands of rows)
+# every further row spills pages to the write-ahead log and reads them back: 100,000 rows into
+# an empty file took 205 s, against 124 s with this cache (at load 5; 40,000 rows took 26 s).
+IMPORT_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _import_page_cache(session: Session) -> Iterator[None]:
+    """SQLite's page cache at ``IMPORT_CACHE_KIB`` for the import's connection, then as it was."""
+    raw = session.connection().connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        yield
+        return
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
 def import_file(
     db: Database,
     actor: Actor,
@@ -538,7 +562,10 @@ def import_file(
     with open_referral_file(path) as source:
         try:
             # A dry run writes too (then rolls back): it waits its turn behind another import.
-            with import_turn(db, waiting=waiting, stop=stop) as session:
+            with (
+                import_turn(db, waiting=waiting, stop=stop) as session,
+                _import_page_cache(session),
+            ):
                 run = _Import(
                     session,
                     actor,
