@@ -80,9 +80,7 @@ def _statements(database, actor, case_id: int) -> tuple[int, object]:
     return len(seen), detail
 
 
-def test_reading_a_case_costs_the_same_statements_for_one_attempt_or_three_hundred(
-    database, team
-):
+def test_reading_a_case_costs_the_same_statements_for_one_attempt_or_three_hundred(database, team):
     with database.session() as s:
         small = _busy_case(s, team, 1)
         big = _busy_case(s, team, 300)
@@ -97,9 +95,7 @@ def test_reading_a_case_costs_the_same_statements_for_one_attempt_or_three_hundr
     kinds = [detail.timeline.kind(i) for i in range(len(detail.timeline))]
     assert kinds == [e.kind for e in detail.timeline]
     assert kinds.count("attempt") == 300 and kinds.count("note") == 5
-    assert [e.at for e in detail.timeline] == sorted(
-        (e.at for e in detail.timeline), reverse=True
-    )
+    assert [e.at for e in detail.timeline] == sorted((e.at for e in detail.timeline), reverse=True)
 
 
 def test_an_attempt_entry_made_when_shown_says_what_an_entry_always_said(database, team):
