@@ -296,3 +296,14 @@ def test_resupplies_are_counted_by_reason_over_the_period(database, team):
     }
     assert (report.supplies, report.kits) == (4, 7)
     assert report.as_json()["total"] == {"supplies": 4, "kits": 7}
+
+
+def test_the_case_screen_gives_each_case_the_prompt_the_caseload_gives(database, team, kits_world):
+    """The case screen works the prompt out from the kits it reads anyway: the same answer as
+    the query the caseload and My work use, for every kind of case above."""
+    with database.session() as s:
+        prompts = kits.replacement_prompts(s, kits_world.values())
+        for case_id in kits_world.values():
+            shown = open_case(s, team["lead"], case_id).kit_prompt
+            assert shown == prompts.get(case_id, "")
+    assert set(prompts) == {kits_world[n] for n in ("Sixty", "Expired", "Voidnew", "Walt")}

@@ -59,6 +59,7 @@ __all__ = [
     "MAX_REASON",
     "WHAT",
     "amend",
+    "author_window_check",
     "author_window_problem",
     "mark_entered_in_error",
     "note_text",
@@ -160,28 +161,45 @@ def author_window_problem(
     A lead may correct any entry at any time; its author within ``window_days`` of making it;
     nobody an entry already corrected (they correct the entry that replaced it instead).
     """
-    if voided_at is not None:
-        return (
-            f"This entry was already corrected on {short_date(voided_at)}; correct the entry "
-            "that replaced it instead."
-        )
+    return author_window_check(actor, window_days, now=now)(author_id, made, voided_at)
+
+
+def author_window_check(
+    actor: Actor, window_days: int, *, now: datetime | None = None
+) -> Callable[[int | None, date | datetime, datetime | None], str | None]:
+    """``author_window_problem`` for one user, as a function of (author, made, voided_at): what
+    depends on the user alone is decided once (a case's timeline asks for every entry)."""
     if actor.can("view_all_cases"):
-        return None
-    if not actor.can("edit_case"):
-        return "Your role does not allow you to correct entries; ask a team lead."
-    if author_id != actor.id:
-        return "Only the person who made this entry, or a team lead, can correct it."
-    now = now or datetime.now(UTC)
-    made_at = _as_time(made)
-    if isinstance(made, date) and not isinstance(made, datetime):
-        # A date-only entry counts from the end of its day, so its window is never shortened.
-        made_at += timedelta(days=1)
-    if now - made_at > timedelta(days=window_days):
-        return (
-            f"You can correct your own entries for {window_days} days after making them; "
-            "this one is older, so ask a team lead to correct it."
-        )
-    return None
+        role_problem: str | None = None
+    elif not actor.can("edit_case"):
+        role_problem = "Your role does not allow you to correct entries; ask a team lead."
+    else:
+        role_problem = ""  # the author, within the window
+    oldest = (now or datetime.now(UTC)) - timedelta(days=window_days)
+    too_old = (
+        f"You can correct your own entries for {window_days} days after making them; "
+        "this one is older, so ask a team lead to correct it."
+    )
+
+    def problem(
+        author_id: int | None, made: date | datetime, voided_at: datetime | None
+    ) -> str | None:
+        if voided_at is not None:
+            return (
+                f"This entry was already corrected on {short_date(voided_at)}; correct the "
+                "entry that replaced it instead."
+            )
+        if role_problem != "":
+            return role_problem
+        if author_id != actor.id:
+            return "Only the person who made this entry, or a team lead, can correct it."
+        made_at = _as_time(made)
+        if isinstance(made, date) and not isinstance(made, datetime):
+            # A date-only entry counts from the end of its day, so its window is never shortened.
+            made_at += timedelta(days=1)
+        return too_old if made_at < oldest else None
+
+    return problem
 
 
 def _reason(reason: str) -> str:

@@ -9,21 +9,22 @@ say why instead of silently greying a button out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import Row, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from followup import audit, vocab
 from followup.access import Actor
-from followup.casework import consent, contact_gate, corrections, team_rules, treatment
+from followup.casework import consent, contact_gate, corrections, kits, team_rules, treatment
 from followup.casework.caseload import can_view
-from followup.casework.kits import replacement_prompts
 from followup.casework.lifecycle import (
     FORWARD,
+    ForwardFacts,
     transition_problem,
     unable_to_contact_problem,
 )
@@ -42,13 +43,12 @@ from followup.db.models import (
     Service,
     TreatmentReferral,
     User,
-    not_voided,
 )
 from followup.db.queries import age_on
 from followup.errors import NotFound
 from followup.uktime import short_date, short_date_time, to_uk, uk_today
 from followup.validation import display_phone
-from followup.vocab import AuditAction, CaseStatus, ClosureReason
+from followup.vocab import AuditAction, CaseStatus, ClosureReason, ContactOutcome
 
 __all__ = [
     "AttemptRow",
@@ -57,6 +57,7 @@ __all__ = [
     "LetterRow",
     "PersonDetails",
     "ReferralRow",
+    "Timeline",
     "TimelineEntry",
     "TreatmentRow",
     "WarningRow",
@@ -156,6 +157,71 @@ class TimelineEntry:
         return (when, self.day is not None, self.at, self.voided)
 
 
+class Timeline(Sequence[TimelineEntry]):
+    """The timeline's entries, newest first (``TimelineEntry.sort_key``).
+
+    A long case has hundreds of contact attempts: the entry of each (its text, its amendable
+    values, whether this user may correct it) is made the first time it is asked for, so
+    opening the case makes only those shown. Its place in the order, its kind and whether it
+    is corrected are known without making it (``kind``, ``voided``).
+    """
+
+    __slots__ = ("_items", "_kinds", "_make", "_voided")
+
+    def __init__(
+        self,
+        items: list[Any],
+        kinds: list[str],
+        voided: list[bool],
+        make: Callable[[Any], TimelineEntry],
+    ) -> None:
+        # Each item an entry, or what ``make`` makes one from; replaced by the entry once made.
+        self._items = items
+        self._kinds = kinds
+        self._voided = voided
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> TimelineEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TimelineEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> TimelineEntry | list[TimelineEntry]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        item = self._items[index]
+        if type(item) is not TimelineEntry:
+            item = self._items[index] = self._make(item)
+        return item
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Timeline({len(self._items)} entries)"
+
+    def kind(self, index: int) -> str:
+        """The kind of entry ``index`` (``TimelineEntry.kind``), without making it."""
+        return self._kinds[index]
+
+    def voided(self, index: int) -> bool:
+        """Whether entry ``index`` is corrected (``TimelineEntry.voided``: struck through, with
+        the line saying who corrected it under it), without making it."""
+        return self._voided[index]
+
+    def of_kind(self, kind: str) -> list[TimelineEntry]:
+        """The entries of one kind, newest first (only those are made)."""
+        return [self[i] for i, k in enumerate(self._kinds) if k == kind]
+
+
 @dataclass(frozen=True)
 class AttemptRow:
     at: datetime
@@ -218,7 +284,7 @@ class CaseDetail:
     treatments: tuple[TreatmentRow, ...]
     kits: tuple[KitRow, ...]
     warnings: tuple[WarningRow, ...]
-    timeline: tuple[TimelineEntry, ...]
+    timeline: Timeline
     method_problems: Mapping[str, str | None]
     next_status: str | None
     next_status_problem: str | None
@@ -270,17 +336,57 @@ def _whole_day(value: date) -> datetime:
 class _Corrections:
     """What the timeline says about corrections, and who may make them."""
 
-    def __init__(self, session: Session, actor: Actor, case: Case, names: dict[int, str]) -> None:
-        self.actor = actor
+    def __init__(self, actor: Actor, case: Case, names: dict[int, str], window: int) -> None:
         self.names = names
-        self.window = team_rules.correction_window_days(session)
-        self.editable = can_edit(actor, case)
+        # Who may correct what is decided once for this user; each entry asks only about
+        # its own author and time (a long case has hundreds of entries).
+        self.problem: Any = (
+            corrections.author_window_check(actor, window)
+            if can_edit(actor, case)
+            else lambda *_: (
+                "Only the assigned worker or a team lead can correct entries on this case."
+            )
+        )
         # For each corrected entry of a kind, the time of the entry that replaced it.
         self.replaced: dict[tuple[str, int], datetime | date | None] = {}
+        self._fields: dict[str, tuple[str, ...]] = {}
 
     def note_replacement(self, kind: str, amends_id: int | None, at: datetime | date) -> None:
         if amends_id is not None:
             self.replaced[(kind, amends_id)] = at
+
+    def values(self, row: Any, kind: str) -> dict[str, Any]:
+        """The entry's amendable values as stored (the fields of the kind that it has)."""
+        fields = self._fields.get(kind)
+        if fields is None:
+            mapping = getattr(row, "_mapping", None)  # a plain row: its columns by name
+            fields = self._fields[kind] = tuple(
+                k
+                for k in corrections.AMEND_FIELDS[kind]
+                if (k in mapping if mapping is not None else hasattr(row, k))
+            )
+        return {k: getattr(row, k) for k in fields}
+
+    def correction(self, kind: str, row: Any, at: datetime, day: date | None) -> str:
+        """The line under a corrected (voided) entry: who corrected it, when and why."""
+        who = self.names.get(row.voided_by_id or 0, "") or "someone"
+        on = short_date(row.voided_at)
+        reason = row.void_reason or ""
+        if (kind, row.id) not in self.replaced:
+            return f"Entered in error by {who} on {on}: {reason}"
+        replaced_at = self.replaced[(kind, row.id)]
+        same = replaced_at == (day or at)
+        where = (
+            "see the corrected entry below"
+            if same
+            else "see the corrected entry of "
+            + (
+                short_date(replaced_at)
+                if not isinstance(replaced_at, datetime)
+                else short_date_time(replaced_at)
+            )
+        )
+        return f"Amended by {who} on {on}: {reason} ({where})"
 
     def entry(
         self,
@@ -294,40 +400,7 @@ class _Corrections:
         day: date | None = None,
         timeline_kind: str | None = None,
     ) -> TimelineEntry:
-        voided = row.voided_at is not None
-        correction = ""
-        if voided:
-            who = self.names.get(row.voided_by_id or 0, "") or "someone"
-            on = short_date(row.voided_at)
-            reason = row.void_reason or ""
-            if (kind, row.id) in self.replaced:
-                replaced_at = self.replaced[(kind, row.id)]
-                same = replaced_at == (day or at)
-                where = (
-                    "see the corrected entry below"
-                    if same
-                    else "see the corrected entry of "
-                    + (
-                        short_date(replaced_at)
-                        if not isinstance(replaced_at, datetime)
-                        else short_date_time(replaced_at)
-                    )
-                )
-                correction = f"Amended by {who} on {on}: {reason} ({where})"
-            else:
-                correction = f"Entered in error by {who} on {on}: {reason}"
-        if not self.editable:
-            problem: str | None = (
-                "Only the assigned worker or a team lead can correct entries on this case."
-            )
-        else:
-            problem = corrections.author_window_problem(
-                self.actor,
-                getattr(row, corrections.AUTHOR_COLUMN[kind]),
-                getattr(row, corrections.WHEN_COLUMN[kind]),
-                self.window,
-                row.voided_at,
-            )
+        voided_at = row.voided_at
         return TimelineEntry(
             at,
             timeline_kind or kind,
@@ -336,18 +409,15 @@ class _Corrections:
             day=day,
             ref=kind,
             ref_id=row.id,
-            voided=voided,
-            correction=correction,
-            correct_problem=problem,
+            voided=voided_at is not None,
+            correction="" if voided_at is None else self.correction(kind, row, at, day),
+            correct_problem=self.problem(
+                getattr(row, corrections.AUTHOR_COLUMN[kind]),
+                getattr(row, corrections.WHEN_COLUMN[kind]),
+                voided_at,
+            ),
             values=values,
         )
-
-
-def _values(row: Any, kind: str) -> dict[str, Any]:
-    mapping = getattr(row, "_mapping", None)  # a plain row: its columns by name, no lookups
-    if mapping is not None:
-        return {k: mapping[k] for k in corrections.AMEND_FIELDS[kind] if k in mapping}
-    return {k: getattr(row, k) for k in corrections.AMEND_FIELDS[kind] if hasattr(row, k)}
 
 
 def _person_value_text(field_name: str, stored: str | None) -> str:
@@ -363,35 +433,66 @@ def _person_value_text(field_name: str, stored: str | None) -> str:
     return vocab.label(str(value)) if field_name == "gender" else str(value)
 
 
+# A contact attempt as read: its columns as a plain tuple with names (attribute access to an
+# SQLAlchemy ``Row`` costs several times as much, and a long case reads every attempt each time).
+_Attempt = namedtuple(  # type: ignore[misc]
+    "_Attempt", [c.key for c in ContactAttempt.__table__.columns]
+)
+
+
 @dataclass(frozen=True)
 class _Read:
     """The case's collections, each read once and shared by the sections and the timeline."""
 
-    referrals: list[Referral]
+    referrals: list[Referral]  # the case's, by incident time
+    overdoses: tuple[datetime, ...]  # the incident time of each referral of the person
     # Every attempt, voided too, in the order they were logged: plain rows with the columns as
     # attributes (hundreds on a long case; ORM objects would cost several times as much).
-    attempts: list[Row[Any]]
+    attempts: list[Any]  # _Attempt
     treatments: list[tuple[TreatmentReferral, str]]  # with the service's name
     letters: list[tuple[int, str, datetime, int | None]]  # id, template, made, author; newest first
     # The person's consent entries, voided too: the states in force, the history, the gates
     # and the timeline all come from this one read.
     consents: list[ConsentEntry]
+    # The case's kits, voided too, in the order they were recorded (for the timeline), and the
+    # person's kits that count on any of their cases, newest first (the kits list, the kit held).
+    case_kits: list[NaloxoneSupply]
+    person_kits: list[NaloxoneSupply]
 
 
 def _read(session: Session, case: Case) -> _Read:
-    return _Read(
-        referrals=list(
-            session.scalars(
-                select(Referral).where(Referral.case_id == case.id).order_by(Referral.incident_at)
+    # The case's referrals and the person's (their overdoses) in one statement, and so the
+    # case's kits and the person's.
+    referrals = list(
+        session.scalars(
+            select(Referral)
+            .where(or_(Referral.case_id == case.id, Referral.person_id == case.person_id))
+            .order_by(Referral.incident_at, Referral.id)
+        )
+    )
+    kits = list(
+        session.scalars(
+            select(NaloxoneSupply)
+            .where(
+                or_(
+                    NaloxoneSupply.case_id == case.id,
+                    NaloxoneSupply.person_id == case.person_id,
+                )
             )
-        ),
-        attempts=list(
-            session.execute(
+            .order_by(NaloxoneSupply.supplied_on.desc(), NaloxoneSupply.id.desc())
+        )
+    )
+    return _Read(
+        referrals=[r for r in referrals if r.case_id == case.id],
+        overdoses=tuple(r.incident_at for r in referrals if r.person_id == case.person_id),
+        attempts=[
+            _Attempt._make(row)
+            for row in session.execute(
                 select(*ContactAttempt.__table__.columns)
                 .where(ContactAttempt.case_id == case.id)
                 .order_by(ContactAttempt.id)
             )
-        ),
+        ],
         treatments=[
             (t, name)
             for t, name in session.execute(
@@ -412,13 +513,20 @@ def _read(session: Session, case: Case) -> _Read:
                 .order_by(Letter.created_at.desc(), Letter.id.desc())
             )
         ],
+        case_kits=sorted((k for k in kits if k.case_id == case.id), key=lambda k: k.id),
+        person_kits=[k for k in kits if k.person_id == case.person_id and k.voided_at is None],
+    )
+
+
+def _attempt_text(method: str, outcome: str, seeking: bool) -> str:
+    return f"{vocab.label(method)}: {vocab.label(outcome).lower()}" + (
+        " (seeking consent)" if seeking else ""
     )
 
 
 def _timeline(
-    session: Session, actor: Actor, case: Case, names: dict[int, str], read: _Read
-) -> list[TimelineEntry]:
-    fix = _Corrections(session, actor, case, names)
+    session: Session, case: Case, names: dict[int, str], read: _Read, fix: _Corrections
+) -> Timeline:
     entries: list[TimelineEntry] = []
     for r in read.referrals:
         doses = (
@@ -430,7 +538,7 @@ def _timeline(
     attempts = read.attempts
     consents = read.consents
     treatments = read.treatments
-    kits = list(session.scalars(select(NaloxoneSupply).where(NaloxoneSupply.case_id == case.id)))
+    kits = read.case_kits
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)))
     changes = list(
         session.scalars(select(PersonChange).where(PersonChange.person_id == case.person_id))
@@ -445,19 +553,24 @@ def _timeline(
     ):
         for row in rows:
             fix.note_replacement(kind, row.amends_id, getattr(row, when))
-    for a in attempts:
-        entries.append(
-            fix.entry(
-                "attempt",
-                a,
-                a.attempted_at,
-                f"{vocab.label(a.method)}: {vocab.label(a.outcome).lower()}"
-                + (" (seeking consent)" if a.seeking_consent else "")
-                + (f" — {a.notes}" if a.notes else ""),
-                names.get(a.worker_id or 0, ""),
-                _values(a, "attempt"),
-            )
+    # Hundreds on a long case: each attempt's entry is made when it is first asked for
+    # (``Timeline``), the text of each method and outcome once.
+    said: dict[tuple[str, str, bool], str] = {}
+
+    def attempt_entry(a: Any) -> TimelineEntry:
+        key = (a.method, a.outcome, a.seeking_consent)
+        text = said.get(key)
+        if text is None:
+            text = said[key] = _attempt_text(*key)
+        return fix.entry(
+            "attempt",
+            a,
+            a.attempted_at,
+            f"{text} — {a.notes}" if a.notes else text,
+            names.get(a.worker_id or 0, ""),
+            fix.values(a, "attempt"),
         )
+
     for c in consents:
         entries.append(
             fix.entry(
@@ -467,7 +580,7 @@ def _timeline(
                 f"Consent to {consent.SCOPE_TEXT[c.scope]} {c.state} ({vocab.label(c.method).lower()})"
                 + (f" — {c.evidence}" if c.evidence else ""),
                 names.get(c.recorded_by_id or 0, "") or c.source or "",
-                {**_values(c, "consent"), "scope": c.scope},
+                {**fix.values(c, "consent"), "scope": c.scope},
             )
         )
     for ch in session.scalars(select(CaseStatusChange).where(CaseStatusChange.case_id == case.id)):
@@ -480,7 +593,7 @@ def _timeline(
             TimelineEntry(ch.changed_at, "status", text, names.get(ch.changed_by_id or 0, ""))
         )
     for t, service in treatments:
-        values = _values(t, "treatment")
+        values = fix.values(t, "treatment")
         steps = [(t.referred_on, f"Referred to {service}", names.get(t.recorded_by_id or 0, ""))]
         if t.treatment_started_on:
             steps.append((t.treatment_started_on, f"Treatment started at {service}", ""))
@@ -497,7 +610,7 @@ def _timeline(
                 f"{k.quantity} {k.kit_type} naloxone kit(s) supplied to "
                 f"{vocab.label(k.recipient).lower()} ({k.supply_type})",
                 names.get(k.recorded_by_id or 0, ""),
-                _values(k, "naloxone"),
+                fix.values(k, "naloxone"),
                 day=k.supplied_on,
             )
         )
@@ -529,8 +642,23 @@ def _timeline(
                 made, "letter", f"Letter: {vocab.label(template)}", names.get(author or 0, "")
             )
         )
-    entries.sort(key=lambda e: e.sort_key, reverse=True)
-    return entries
+    # In the order ``TimelineEntry.sort_key`` gives, an attempt's key made from its row (in
+    # the order the entries were listed before: the attempts come after the referrals).
+    first_attempt = len(read.referrals)
+    keyed: list[tuple[Any, Any]] = [(e.sort_key, e) for e in entries[:first_attempt]]
+    keyed += [
+        ((to_uk(a.attempted_at).date(), False, a.attempted_at, a.voided_at is not None), a)
+        for a in attempts
+    ]
+    keyed += [(e.sort_key, e) for e in entries[first_attempt:]]
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    items = [item for _, item in keyed]
+    return Timeline(
+        items,
+        kinds=["attempt" if type(i) is _Attempt else i.kind for i in items],
+        voided=[i.voided if type(i) is TimelineEntry else i.voided_at is not None for i in items],
+        make=attempt_entry,
+    )
 
 
 def can_edit(actor: Actor, case: Case) -> bool:
@@ -597,22 +725,23 @@ def open_case(session: Session, actor: Actor, case_id: int) -> CaseDetail:
 def case_detail(
     session: Session, actor: Actor, case_id: int, *, audit_view: bool = True
 ) -> CaseDetail:
-    """The case as its screen shows it; ``audit_view=False`` when re-read after a save."""
-    case = session.get(Case, case_id)
-    if case is None or not can_view(actor, case):
+    """The case as its screen shows it; ``audit_view=False`` when re-read after a save.
+
+    Each table is read once (the sections, the rules and the timeline share what was read),
+    and the team rules the screen needs in one statement."""
+    found = session.execute(
+        select(Case, Person).join(Person, Person.id == Case.person_id).where(Case.id == case_id)
+    ).first()
+    if found is None or not can_view(actor, found[0]):
         # The same answer for "missing" and "not yours": a worker learns nothing of other cases.
         raise NotFound(f"Case {case_id} does not exist or is not in your caseload.")
-    person = session.get(Person, case.person_id)
-    assert person is not None  # a case always has its person (a foreign key, not null)
+    case, person = found
     names = _names(session)
     read = _read(session, case)
-    overdoses = tuple(
-        session.scalars(
-            select(Referral.incident_at)
-            .where(Referral.person_id == person.id)
-            .order_by(Referral.incident_at)
-        )
+    rules = team_rules.whole_numbers(
+        session, team_rules.CORRECTION_WINDOW, *team_rules.CLOSURE_KEYS, kits.EXPIRY_WARNING_DAYS
     )
+    counting = [a for a in read.attempts if a.voided_at is None]
     attempts = tuple(
         AttemptRow(
             a.attempted_at,
@@ -622,11 +751,7 @@ def case_detail(
             names.get(a.worker_id or 0, ""),
             a.seeking_consent,
         )
-        for a in sorted(
-            (a for a in read.attempts if a.voided_at is None),
-            key=lambda a: a.attempted_at,
-            reverse=True,
-        )
+        for a in sorted(counting, key=lambda a: a.attempted_at, reverse=True)
     )
     treatments = tuple(
         TreatmentRow(
@@ -643,7 +768,7 @@ def case_detail(
         for t, name in read.treatments
         if t.voided_at is None
     )
-    kits = tuple(
+    kit_rows = tuple(
         KitRow(
             k.supplied_on,
             k.kit_type,
@@ -655,11 +780,7 @@ def case_detail(
             k.batch_number or "",
             k.expires_on,
         )
-        for k in session.scalars(
-            select(NaloxoneSupply)
-            .where(NaloxoneSupply.person_id == person.id, not_voided(NaloxoneSupply))
-            .order_by(NaloxoneSupply.supplied_on.desc())
-        )
+        for k in read.person_kits
     )
     warnings = tuple(
         WarningRow(f, r)
@@ -680,10 +801,15 @@ def case_detail(
         case,
         person,
         consents=states,
-        remote_attempted=any(
-            a.voided_at is None and a.method in contact_gate.REMOTE_METHODS for a in read.attempts
-        ),
+        remote_attempted=any(a.method in contact_gate.REMOTE_METHODS for a in counting),
     )
+    known = ForwardFacts(
+        spoke_engaged=any(a.outcome == ContactOutcome.SPOKE_ENGAGED for a in counting),
+        treatment_referred=bool(treatments),
+        treatment_started=any(t.treatment_started_on is not None for t in treatments),
+        consents=states,
+    )
+    fix = _Corrections(actor, case, names, rules[team_rules.CORRECTION_WINDOW])
     following = FORWARD.get(case.status, ())
     next_status = following[0] if following else None
     if audit_view:
@@ -702,27 +828,30 @@ def case_detail(
         closed_at=case.closed_at,
         closure_reason=ClosureReason(case.closure_reason) if case.closure_reason else None,
         closure_note=case.closure_note or "",
-        overdoses=overdoses,
+        overdoses=read.overdoses,
         person=_person(person),
         referrals=_referrals(read),
         consents=states,
         consent_history=tuple(consent.entry_records(read.consents, names)),
         attempts=attempts,
         treatments=treatments,
-        kits=kits,
+        kits=kit_rows,
         warnings=warnings,
-        timeline=tuple(_timeline(session, actor, case, names, read)),
+        timeline=_timeline(session, case, names, read, fix),
         method_problems={m: g.problem for m, g in gates.items()},
         next_status=next_status,
-        next_status_problem=transition_problem(session, case, next_status) if next_status else None,
+        next_status_problem=(
+            transition_problem(session, case, next_status, known=known) if next_status else None
+        ),
         unable_to_contact_problem=unable_to_contact_problem(
             session,
             case.id,
-            [(a.attempted_at, a.method) for a in read.attempts if a.voided_at is None],
+            [(a.attempted_at, a.method) for a in counting],
+            rules=team_rules.closure_rules(session, rules),
         ),
         referral_problem=treatment.referral_problem(session, case, states),
         can_edit=can_edit(actor, case),
         letters=letters,
         method_gates=gates,
-        kit_prompt=replacement_prompts(session, [case.id]).get(case.id, ""),
+        kit_prompt=kits.held_prompt(read.person_kits, case.status, rules[kits.EXPIRY_WARNING_DAYS]),
     )

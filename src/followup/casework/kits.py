@@ -38,6 +38,7 @@ __all__ = [
     "ExpiringKit",
     "RecallEntry",
     "expiring_kits",
+    "held_prompt",
     "normalise_batch",
     "prompt_text",
     "recall",
@@ -233,6 +234,24 @@ def replacement_prompts(
         for r in session.execute(_expiring_query(last_day, chunk)):
             prompts[r.id] = prompt_text(r.expires_on, today)
     return prompts
+
+
+def held_prompt(
+    supplies: Iterable[NaloxoneSupply],
+    case_status: str,
+    days: int,
+    today: date | None = None,
+) -> str:
+    """The replacement prompt of one case from its person's supplies that count, newest first
+    (by ``supplied_on``, then id), when the caller has read them already (the case screen):
+    the same as ``replacement_prompts`` gives the case, with ``days`` the warning period."""
+    held = next(iter(supplies), None)
+    if held is None or held.expires_on is None or case_status == CaseStatus.CLOSED:
+        return ""
+    today = today or uk_today()
+    if held.expires_on > today + timedelta(days=days):
+        return ""
+    return prompt_text(held.expires_on, today)
 
 
 @dataclass(frozen=True)

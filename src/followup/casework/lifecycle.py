@@ -8,7 +8,7 @@ is refused with ``StaleEdit`` rather than overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ from followup.vocab import (
 
 __all__ = [
     "FORWARD",
+    "ForwardFacts",
     "REMOTE_METHODS",
     "AttemptSummary",
     "advance",
@@ -151,7 +152,20 @@ def set_status(
     )
 
 
-def _check_forward(session: Session, case: Case, to_status: str) -> None:
+@dataclass(frozen=True)
+class ForwardFacts:
+    """What the forward steps check, when the caller has read the case's entries already
+    (the case screen): each the same as the query ``_check_forward`` makes without it."""
+
+    spoke_engaged: bool  # an attempt that counts with the outcome "spoke, engaged"
+    treatment_referred: bool  # a treatment referral that counts
+    treatment_started: bool  # ... with the date treatment started
+    consents: Mapping[str, consent.ConsentState]  # the person's consent in force
+
+
+def _check_forward(
+    session: Session, case: Case, to_status: str, known: ForwardFacts | None = None
+) -> None:
     if case.status == CaseStatus.CLOSED:
         raise RuleViolation("This case is closed; reopen it first.")
     if to_status not in FORWARD.get(case.status, ()):
@@ -163,40 +177,57 @@ def _check_forward(session: Session, case: Case, to_status: str) -> None:
     if to_status == CaseStatus.CONTACTING and case.assigned_worker_id is None:
         raise RuleViolation("A case leaves New only once a worker is assigned to it.")
     if to_status == CaseStatus.ENGAGED:
-        spoke = session.scalar(
-            select(ContactAttempt.id).where(
-                ContactAttempt.case_id == case.id,
-                ContactAttempt.outcome == ContactOutcome.SPOKE_ENGAGED,
-                not_voided(ContactAttempt),
+        spoke = (
+            known.spoke_engaged
+            if known is not None
+            else session.scalar(
+                select(ContactAttempt.id).where(
+                    ContactAttempt.case_id == case.id,
+                    ContactAttempt.outcome == ContactOutcome.SPOKE_ENGAGED,
+                    not_voided(ContactAttempt),
+                )
             )
+            is not None
         )
-        if spoke is None:
+        if not spoke:
             raise RuleViolation(
                 "Engaged means you spoke with the person and they accepted support; log that "
                 "contact attempt (outcome: spoke, engaged) first."
             )
     if to_status == CaseStatus.REFERRED:
         consent.require_in_force(
-            session, case.person_id, ConsentScope.SHARE_WITH_TREATMENT, "a referral"
+            session,
+            case.person_id,
+            ConsentScope.SHARE_WITH_TREATMENT,
+            "a referral",
+            states=known.consents if known is not None else None,
         )
-        if (
-            session.scalar(
+        referred = (
+            known.treatment_referred
+            if known is not None
+            else session.scalar(
                 select(TreatmentReferral.id).where(
                     TreatmentReferral.case_id == case.id, not_voided(TreatmentReferral)
                 )
             )
-            is None
-        ):
+            is not None
+        )
+        if not referred:
             raise RuleViolation("Record the treatment referral (service and date) first.")
     if to_status == CaseStatus.IN_TREATMENT:
-        started = session.scalar(
-            select(TreatmentReferral.id).where(
-                TreatmentReferral.case_id == case.id,
-                TreatmentReferral.treatment_started_on.is_not(None),
-                not_voided(TreatmentReferral),
+        started = (
+            known.treatment_started
+            if known is not None
+            else session.scalar(
+                select(TreatmentReferral.id).where(
+                    TreatmentReferral.case_id == case.id,
+                    TreatmentReferral.treatment_started_on.is_not(None),
+                    not_voided(TreatmentReferral),
+                )
             )
+            is not None
         )
-        if started is None:
+        if not started:
             raise RuleViolation(
                 "Record the date treatment started on the treatment referral first."
             )
@@ -257,11 +288,16 @@ def attempt_summary(
 
 
 def unable_to_contact_problem(
-    session: Session, case_id: int, attempts: Iterable[tuple[datetime, str]] | None = None
+    session: Session,
+    case_id: int,
+    attempts: Iterable[tuple[datetime, str]] | None = None,
+    *,
+    rules: team_rules.ClosureRules | None = None,
 ) -> str | None:
     """Why the case may not yet be closed as unable to contact, or None when it may
-    (``attempts``: the (time, method) of those that count, when the caller has them)."""
-    rules = team_rules.closure_rules(session)
+    (``attempts``: the (time, method) of those that count, and ``rules``, the team's closure
+    rules, when the caller has them)."""
+    rules = rules or team_rules.closure_rules(session)
     s = attempt_summary(session, case_id, attempts)
     missing = []
     if s.count < rules.min_attempts:
@@ -347,10 +383,13 @@ def contact_method_problem(session: Session, case: Case, method: ContactMethod) 
     return contact_gate.case_gates(session, case)[method].problem
 
 
-def transition_problem(session: Session, case: Case, to_status: str) -> str | None:
-    """Why the case cannot move forward to ``to_status`` now, or None when it can."""
+def transition_problem(
+    session: Session, case: Case, to_status: str, *, known: ForwardFacts | None = None
+) -> str | None:
+    """Why the case cannot move forward to ``to_status`` now, or None when it can
+    (``known``: what the checks would read, when the caller has it already)."""
     try:
-        _check_forward(session, case, to_status)
+        _check_forward(session, case, to_status, known)
     except RuleViolation as exc:
         return str(exc)
     return None

@@ -7,6 +7,7 @@ DESIGN.md. Admins change them; everyone reads them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,7 +24,9 @@ from followup.vocab import AuditAction
 __all__ = [
     "DEFAULTS",
     "ClosureRules",
+    "CLOSURE_KEYS",
     "closure_rules",
+    "whole_numbers",
     "get_setting",
     "is_demo",
     "schedule",
@@ -151,14 +154,25 @@ def schedule(session: Session) -> Schedule:
     )
 
 
-def closure_rules(session: Session) -> ClosureRules:
-    """The team's rule for closing a case as unable to contact."""
-    attempts, days, methods = _ints(
-        session,
-        "closure.unable_to_contact.min_attempts",
-        "closure.unable_to_contact.min_days",
-        "closure.unable_to_contact.min_methods",
-    )
+CLOSURE_KEYS = (
+    "closure.unable_to_contact.min_attempts",
+    "closure.unable_to_contact.min_days",
+    "closure.unable_to_contact.min_methods",
+)
+
+
+def whole_numbers(session: Session, *keys: str) -> dict[str, int]:
+    """Whole-number team rules by key (their defaults where unset or unreadable), in one query:
+    for a caller that needs several rules of different kinds at once (the case screen)."""
+    return dict(zip(keys, _ints(session, *keys), strict=True))
+
+
+def closure_rules(session: Session, numbers: Mapping[str, int] | None = None) -> ClosureRules:
+    """The team's rule for closing a case as unable to contact (``numbers``: read already by
+    ``whole_numbers`` with ``CLOSURE_KEYS``)."""
+    if numbers is None:
+        numbers = whole_numbers(session, *CLOSURE_KEYS)
+    attempts, days, methods = (numbers[key] for key in CLOSURE_KEYS)
     return ClosureRules(min_attempts=attempts, min_days=days, min_methods=methods)
 
 

@@ -11,9 +11,17 @@ import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -313,6 +321,27 @@ class RowsModel(QAbstractTableModel):
         if role == _FONT and self.struck[index.row()]:
             return self._struck_font
         return None
+
+    def multiData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        roleDataSpan: QModelRoleDataSpan | QModelRoleData,
+        /,
+    ) -> None:
+        """The roles a view asks for to paint one cell, in one call (not one call per role)."""
+        r = index.row()
+        # A sequence of QModelRoleData (the stubs leave its length and items out).
+        span: Any = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        for i in range(len(span)):
+            wanted = span[i]
+            role = wanted.role()
+            if role == _DISPLAY:
+                wanted.setData(self.row(r)[index.column()])
+            elif role == _FONT:
+                if self.struck[r]:
+                    wanted.setData(self._struck_font)
+            elif role == _TOOLTIP:
+                wanted.setData(self.data(index, role))
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)

@@ -79,7 +79,7 @@ class NotesPanel(CaseSection):
             self.blocked.clear_message()
         self.text.setEnabled(blocked is None)
         self.save.setEnabled(blocked is None)
-        n = sum(1 for e in detail.timeline if e.kind == "note" and not e.voided)
+        n = sum(1 for e in detail.timeline.of_kind("note") if not e.voided)
         self.count.setText(
             "No notes yet." if n == 0 else f"{n} note{'s' if n != 1 else ''} on this case."
         )

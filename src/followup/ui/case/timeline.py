@@ -2,8 +2,8 @@
 
 Referrals, contact attempts, consent changes, status changes, treatment steps, kits, notes,
 changes of the person's details and letters, as ``casework.detail`` lists them. Item text is
-plain (item views never render markup), and long entries wrap rather than hide their end. One
-case has tens of entries, not thousands, so fitting row heights to their text is cheap.
+plain (item views never render markup), and long entries wrap rather than hide their end: the
+rows in view are fitted to their text as they come into view (a long case has hundreds).
 
 A date-only event (a kit supplied, a treatment step) shows its date alone and heads its day. A
 corrected entry stays, struck through, with a line under it saying who corrected it, when and
@@ -14,19 +14,22 @@ sentence under the list.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from followup.casework.detail import TimelineEntry
+from followup.casework.detail import Timeline, TimelineEntry
 from followup.ui.case.corrections import AMEND, ENTERED_IN_ERROR, CorrectionDialog
 from followup.ui.case.forms import CaseAction, rows_model, rows_table
 from followup.ui.widgets.messages import InlineMessage
@@ -79,11 +82,16 @@ class CaseTimeline(QWidget):
         # timeline costs far more than showing it, so only the rows in view are fitted, as
         # they come into view; a change of column width fits them again.
         self._fitted: set[int] = set()
+        self._row_height = self.table.verticalHeader().defaultSectionSize()  # one line
         self._refit = QTimer(self, singleShot=True, interval=0)
         self._refit.timeout.connect(self._fit_visible_rows)
+        self._ahead = QTimer(self, singleShot=True, interval=0)
+        self._ahead.timeout.connect(self._fit_ahead)
+        self._advances: dict[str, int] = {}  # the width of each cell's text on one line
         header.sectionResized.connect(lambda *_: self._refit_all())
         self.table.verticalScrollBar().valueChanged.connect(lambda *_: self._refit.start())
-        self._entries: list[TimelineEntry] = []  # per table row (a correction line: its entry)
+        self._shown: Sequence[TimelineEntry] = ()
+        self._rows: list[int] = []  # per table row, its entry's index (a correction line: too)
         self.menu: QMenu | None = None
         self.dialog: CorrectionDialog | None = None
         self.correct_button = QPushButton("&Correct…")
@@ -106,30 +114,38 @@ class CaseTimeline(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
 
-    def show_entries(self, entries: tuple[TimelineEntry, ...]) -> None:
+    def show_entries(self, entries: Sequence[TimelineEntry]) -> None:
         # Each row: its entry, and whether it is the line under a corrected entry. The text
-        # of a row is made when it is first shown (a long case has hundreds).
-        self._entries = []
+        # of a row (and, in a ``Timeline``, its entry) is made when it is first shown: a long
+        # case has hundreds.
+        if isinstance(entries, Timeline):  # a corrected entry, and only that, has its line
+            voided = [entries.voided(i) for i in range(len(entries))]
+            corrected = voided
+        else:
+            voided = [e.voided for e in entries]
+            corrected = [bool(e.correction) for e in entries]
+        rows: list[int] = []  # per table row: the index of its entry
         lines: list[bool] = []
         struck: list[bool] = []
-        for e in entries:
-            self._entries.append(e)
+        for i, has_line in enumerate(corrected):
+            rows.append(i)
             lines.append(False)
-            struck.append(e.voided)
-            if e.correction:
-                self._entries.append(e)
+            struck.append(voided[i])
+            if has_line:
+                rows.append(i)
                 lines.append(True)
                 struck.append(False)
-        shown = self._entries
+        self._shown = entries
+        self._rows = rows
 
         def row_of(i: int) -> tuple[str, str, str, str]:
-            e = shown[i]
+            e = entries[rows[i]]
             if lines[i]:
                 return ("", "Correction", e.correction, "")
             when = short_date(e.day) if e.day is not None else short_date_time(e.at)
             return (when, KIND_TEXT.get(e.kind, e.kind.title()), e.text, e.by)
 
-        self.model.set_lazy_rows(len(shown), row_of, struck)
+        self.model.set_lazy_rows(len(rows), row_of, struck)
         self.message.clear_message()
         self._refit_all()
 
@@ -138,7 +154,15 @@ class CaseTimeline(QWidget):
         self._refit.start()
 
     def _fit_visible_rows(self) -> None:
-        """Fit the height of the rows in view (and a screenful below) to their wrapped text."""
+        """Fit the height of the rows in view to their wrapped text; the screenful below them
+        is fitted straight after (``_fit_ahead``), once these are on the screen."""
+        self._fit_rows(ahead=False)
+        self._ahead.start()
+
+    def _fit_ahead(self) -> None:
+        self._fit_rows(ahead=True)
+
+    def _fit_rows(self, *, ahead: bool) -> None:
         count = self.model.rowCount()
         if not count:
             return
@@ -146,13 +170,46 @@ class CaseTimeline(QWidget):
         first = max(self.table.rowAt(0), 0)
         last = self.table.rowAt(viewport - 1)
         last = count - 1 if last < 0 else last
+        metrics = self.table.fontMetrics()
+        margin = 1 + 2 * (  # the grid line, and the delegate's margin each side of the text
+            self.table.style().pixelMetric(
+                QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table
+            )
+            + 1
+        )
+        widths = [self.table.columnWidth(c) - margin for c in range(self.model.columnCount())]
         for _ in range(2):  # heights grow as rows are fitted: fit what then comes into view
-            for row in range(first, min(count, last + 1 + (last - first + 1))):
+            end = last + 1 + (last - first + 1 if ahead else 0)
+            for row in range(first, min(count, end)):
                 if row not in self._fitted:
                     self._fitted.add(row)
-                    self.table.resizeRowToContents(row)
+                    height = self._height_of(row, metrics, widths)
+                    if height != self.table.rowHeight(row):
+                        self.table.setRowHeight(row, height)
             last = self.table.rowAt(viewport - 1)
             last = count - 1 if last < 0 else last
+
+    def _height_of(self, row: int, metrics: QFontMetrics, widths: list[int]) -> int:
+        """The height row ``row`` needs for its text wrapped in each column's width.
+
+        Measured with the table's font (a struck-through font is as tall), the way the item
+        delegate lays the text out, without asking the style (which would ask the model for
+        every role of every cell): a row whose text fits on one line keeps the table's height.
+        """
+        lines = one = metrics.height()
+        for text, width in zip(self.model.row(row), widths, strict=False):
+            if not text:
+                continue
+            if "\n" not in text:
+                advance = self._advances.get(text)
+                if advance is None:
+                    advance = self._advances[text] = metrics.horizontalAdvance(text)
+                if advance <= width:
+                    continue
+            box = QRect(0, 0, max(width, 1), 1 << 20)
+            flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+            lines = max(lines, metrics.boundingRect(box, flags, text).height())
+        return max(self._row_height, lines + self._row_height - one)
 
     def rows(self) -> list[tuple[str, ...]]:
         """The entries as shown (for tests and screen readers)."""
@@ -163,7 +220,7 @@ class CaseTimeline(QWidget):
         return 0 <= row < len(self.model.struck) and self.model.struck[row]
 
     def entry_at(self, row: int) -> TimelineEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+        return self._shown[self._rows[row]] if 0 <= row < len(self._rows) else None
 
     # ------------------------------------------------------------------ corrections
 
