@@ -353,15 +353,23 @@ class CaseloadModel(QAbstractTableModel):
         self.endResetModel()
         self._set_loading(False)
         self.page_loaded.emit(len(self._lines))
-        for block in range(min(SHOWN_BLOCKS, -(-len(self._lines) // STEP_BLOCK))):
-            self._read_steps(block)
-        if self._query.search.strip():
-            if self._seek is None:  # every case the search finds: the count is known
-                self._total = len(self._lines)
-                self.total_changed.emit(self._total)
-                self._count(self._query, found=self._total)  # its audit event
-            else:
-                self._count(self._query)
+        searching = bool(self._query.search.strip())
+        if searching and self._seek is None:  # every case the search finds: its count
+            self._total = len(self._lines)
+            self.total_changed.emit(self._total)
+        # The next steps (and a search's count or audit event) once the rows are painted:
+        # work on a pool thread while Qt paints would hold up each cell's ``data`` call.
+        ticket, query, found = self._answers.current, self._query, self._total
+
+        def after_paint() -> None:
+            if not ticket.latest:
+                return
+            for block in range(min(SHOWN_BLOCKS, -(-len(self._lines) // STEP_BLOCK))):
+                self._read_steps(block)
+            if searching:
+                self._count(query, found)  # with ``found``, only its audit event
+
+        QTimer.singleShot(0, self, after_paint)
 
     def _counted(self, total: int) -> None:
         self._total = total
