@@ -9,12 +9,15 @@ rows. Sorting and filtering happen in SQL (``followup.casework.caseload``), neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -67,6 +70,7 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
+_AFTER_PAINT = QEvent.Type(QEvent.registerEventType())  # ``CaseloadModel._first_page``
 # The roles ``data`` answers, as ints: looking an enum member up costs more than the answer.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
@@ -277,6 +281,7 @@ class CaseloadModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._warning_icon: QIcon | None = None
+        self._after_paint: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ querying
 
@@ -369,7 +374,20 @@ class CaseloadModel(QAbstractTableModel):
             if searching:
                 self._count(query, found)  # with ``found``, only its audit event
 
-        QTimer.singleShot(0, self, after_paint)
+        # Qt posts a repaint at low priority: an event posted after it at that priority comes
+        # after the paint (a zero timer would come before it).
+        self._after_paint = after_paint
+        QCoreApplication.postEvent(
+            self, QEvent(_AFTER_PAINT), Qt.EventPriority.LowEventPriority.value
+        )
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _AFTER_PAINT:
+            run, self._after_paint = self._after_paint, None
+            if run is not None:
+                run()
+            return True
+        return super().event(event)
 
     def _counted(self, total: int) -> None:
         self._total = total
