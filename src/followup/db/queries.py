@@ -466,13 +466,13 @@ def _segments(q: CaseQuery, few: bool = False) -> list[_Segment]:
     down = q.descending
     by_id = (Case.id,)
 
-    def _plain(column: Any) -> Any:
+    def _plain(column: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
         return func.coalesce(column, None) if few else column
 
-    def null(column: Any) -> ColumnElement[bool]:
+    def null(column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
         return _plain(column).is_(None)
 
-    def not_null(column: Any) -> ColumnElement[bool]:
+    def not_null(column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
         return _plain(column).is_not(None)
 
     segments: dict[str, list[_Segment]] = {
