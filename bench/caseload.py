@@ -14,7 +14,9 @@ over a ``QStandardItemModel`` (first rows, sort) or a minimal fetch-more
 Figures (one JSON object a line, ``bench/common.emit``), named ``caseload_<what>_<size>``
 with ``_pg`` on PostgreSQL: ``first_rows``, ``scroll_all`` (every case, all statuses, top to
 bottom; at most 100,000 rows), ``sort`` (median over every sortable column, both ways),
-``search_phone_part`` ("07700 900"), ``search_nhs`` / ``search_nhs_part``, ``search_name``,
+``search_phone_part`` ("07700 900"), ``search_nhs`` / ``search_nhs_part``, ``search_name``
+(until the rows and the count are shown; ``rows_shown_s`` beside it: until the rows are),
+``first_rows`` (``steps_known_s`` beside it: until the first row's next step is known),
 ``max_ui_block`` (while scrolling) and ``rss_open_mb`` (megabytes with the caseload open; its floor
 is the process before the caseload opened).
 """
@@ -245,6 +247,7 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
 
     results: dict[str, list[float]] = {}
     floors: dict[str, list[float]] = {}
+    rows_shown: dict[str, list[float]] = {}  # a search: until its rows are on screen
 
     def add(kind: dict[str, list[float]], key: str, value: float) -> None:
         kind.setdefault(key, []).append(value)
@@ -259,6 +262,9 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
         wait_until(app, lambda v=view: v.model.rowCount() > 0)
         app.processEvents()  # the rows are painted
         add(results, "first_rows", time.perf_counter() - started)
+        # Their next steps (read after the rows): until the first row's is known.
+        wait_until(app, lambda v=view: v.model.line(0).row.steps_known)
+        add(rows_shown, "first_rows_steps", time.perf_counter() - started)
         started = time.perf_counter()
         show_bare(app, bare_first(SORTS["due"]))
         add(floors, "first_rows", time.perf_counter() - started)
@@ -271,8 +277,15 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
             view.search.setText(term)
             started = time.perf_counter()
             view.apply_filters()  # what the pause timer does when it fires
+            wait_until(app, lambda v=view: not v.model.loading)
+            app.processEvents()  # the found rows are painted
+            add(rows_shown, what, time.perf_counter() - started)
             wait_until(app, lambda v=view: not v.model.loading and v.model.total is not None)
             add(results, what, time.perf_counter() - started)
+            # Settled, next steps too, before the floor and the next search.
+            wait_until(
+                app, lambda v=view: not v.model.rowCount() or v.model.line(0).row.steps_known
+            )
             started = time.perf_counter()
             bare_search(what, term)
             add(floors, what, time.perf_counter() - started)
@@ -295,6 +308,9 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
                 wait_until(app, lambda v=view: not v.model.loading)
                 app.processEvents()
                 timings.append(time.perf_counter() - started)
+                wait_until(
+                    app, lambda v=view: not v.model.rowCount() or v.model.line(0).row.steps_known
+                )
                 started = time.perf_counter()
                 show_bare(app, bare_first(SORTS[key], desc))
                 bare_timings.append(time.perf_counter() - started)
@@ -357,6 +373,10 @@ def bench_backend(app: QApplication, db: Database, size: str, suffix: str, runs:
             extra["rows"] = min(total_all, 100_000)
             if extrapolated:
                 extra["extrapolated_from_rows"] = got
+        if key in rows_shown:
+            extra["rows_shown_s"] = round(statistics.median(rows_shown[key]), 4)
+        if key == "first_rows":
+            extra["steps_known_s"] = round(statistics.median(rows_shown["first_rows_steps"]), 4)
         floor = statistics.median(floors[key]) if key in floors else None
         emit(name(key), statistics.median(values), targets.get(key), floor, **extra)
     bare.conn.close()

@@ -288,3 +288,52 @@ def test_case_ids_keep_exactly_those_cases_with_the_scope_still_applied(database
         # More ids than a statement may bind (SQLite: 32,766) still work.
         many = (*range(10_000_000, 10_040_000), caseload["TST-0002"])
         assert refs(s, team["lead"], case_ids=many) == ["TST-0002"]
+
+
+@pytest.mark.parametrize("sort", SORT_KEYS)
+@pytest.mark.parametrize("search", ["McTestface", "999 000 0018", "900 001"])
+def test_a_search_of_few_people_pages_in_every_sort(database, team, caseload, sort, search):
+    """A search that names its few people first (a name, a whole or part NHS or phone number)
+    looks their cases up by person in every sort, empty sort values included, and pages them
+    the same as one page of all of them."""
+    q = CaseQuery(now=NOW, sort=sort, statuses=CASE_STATUSES, search=search)
+    with database.session() as s:
+        whole, end = list_page(s, team["lead"], q, None, 10)
+        assert end is None
+        paged: list[str] = []
+        seek = None
+        for _ in range(5):
+            rows, seek = list_page(s, team["lead"], q, seek, 1)
+            paged += [r.police_reference for r in rows]
+            if seek is None:
+                break
+    expected = {"McTestface": 2, "999 000 0018": 1, "900 001": 1}[search]
+    assert len(whole) == expected
+    assert paged == [r.police_reference for r in whole]
+
+
+def test_a_count_known_already_is_only_audited(database, team, caseload):
+    """A search whose first page held every case it finds is not counted again: only its
+    audit event is written, with the number found."""
+    from sqlalchemy import event
+
+    q = CaseQuery(now=NOW, search="McTestface")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, sql, *_args):
+        statements.append(sql)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        assert count_and_record(database, team["lead"], q, most=1000, found=2) == 2
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert not [sql for sql in statements if sql.lower().startswith("select count(")]
+    with database.session() as s:
+        audit = s.scalars(
+            select(m.AuditEvent)
+            .where(m.AuditEvent.entity == "search")
+            .order_by(m.AuditEvent.id.desc())
+        ).first()
+    assert audit is not None
+    assert json.loads(audit.details or "{}")["results"] == 2

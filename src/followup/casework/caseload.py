@@ -106,18 +106,28 @@ def record_search(
     )
 
 
-def count_and_record(db: Database, actor: Actor, q: CaseQuery, most: int | None = None) -> int:
+def count_and_record(
+    db: Database,
+    actor: Actor,
+    q: CaseQuery,
+    most: int | None = None,
+    *,
+    found: int | None = None,
+) -> int:
     """Count the cases a query finds and, for a search, audit it, in two short transactions.
     With ``most`` a search counts no further than that (``count_cases``): a search that
     finds every demo phone number needs its first page, not a count of half the database.
+    With ``found`` the count is known already (a first page that held every case the search
+    finds): only the audit event is written.
 
     The audit is written in a transaction of its own that starts with the write: on SQLite a
     transaction that reads and then writes cannot wait for another writer (two searches at
     once would fail as busy), one that starts by writing simply waits its turn.
     """
     searching = bool(q.search.strip())
-    with db.session() as s:
-        found = count_cases(s, actor, q, most if searching else None)
+    if found is None:
+        with db.session() as s:
+            found = count_cases(s, actor, q, most if searching else None)
     if searching:
         with db.session() as s:
             record_search(s, actor, q, found, most)

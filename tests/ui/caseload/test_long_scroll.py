@@ -112,7 +112,10 @@ def test_a_later_page_shows_its_next_steps_once_on_screen(ui_db, team, caseload,
     model.set_query(CaseQuery(statuses=("contacting", "engaged", "new"), sort="reference"))
     # The view fetches more pages by itself while it has room: wait for that to settle.
     qtbot.waitUntil(lambda: model.rowCount() >= 4 and not model.loading, timeout=5000)
-    assert model.line(0).cells[8]  # the first page comes with its next steps
+    # The first page's next steps follow it at once, with no scrolling or pause.
+    first = model.index(0, 8)
+    qtbot.waitUntil(lambda: first.data() != "", timeout=5000)
+    assert first.data() == model.line(0).cells[8]
     last = model.index(3, 8)
     qtbot.waitUntil(lambda: last.data() != "", timeout=5000)
     assert last.data() == model.line(3).cells[8]

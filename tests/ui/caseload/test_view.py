@@ -214,3 +214,41 @@ def test_a_search_that_finds_very_many_cases_says_more_than(
     qtbot.keyClicks(view.search, "TST-000")
     qtbot.waitUntil(lambda: view.count_label.text() == "More than 2 cases", timeout=WAIT)
     assert sorted(refs(view)) == ["TST-0001", "TST-0002", "TST-0003", "TST-0004"]
+
+
+def test_a_search_held_in_its_first_page_is_counted_from_it(ui_any_db, team, caseload, qtbot):
+    """A search whose first page holds every case it finds shows that count without counting
+    again (no count statement) and is audited; one that fills its page is counted."""
+    from sqlalchemy import event, select
+
+    from followup.casework.caseload import CaseQuery
+    from followup.db import models as m
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, sql, *_args):
+        statements.append(sql)
+
+    model = CaseloadModel(ui_any_db, team["lead"], page_size=2)
+    event.listen(ui_any_db.engine, "before_cursor_execute", seen)
+    try:
+        model.set_query(CaseQuery(statuses=("contacting", "engaged", "new"), search="dummyson"))
+        qtbot.waitUntil(lambda: not model.loading and model.total is not None, timeout=WAIT)
+        assert model.total == 1
+        assert [model.line(r).cells[0] for r in range(model.rowCount())] == ["TST-0003"]
+
+        def audited() -> bool:
+            with ui_any_db.session() as s:
+                found = select(m.AuditEvent.id).where(m.AuditEvent.entity == "search")
+                return s.scalar(found.limit(1)) is not None
+
+        qtbot.waitUntil(audited, timeout=WAIT)
+        assert not [sql for sql in statements if sql.lower().startswith("select count(")]
+
+        # Four open cases, a page of two: the search is counted.
+        model.set_query(CaseQuery(statuses=("contacting", "engaged", "new"), search="TST-000"))
+        qtbot.waitUntil(lambda: not model.loading and model.total is not None, timeout=WAIT)
+        assert model.total == 4
+        assert model.rowCount() >= 2
+    finally:
+        event.remove(ui_any_db.engine, "before_cursor_execute", seen)

@@ -9,12 +9,15 @@ rows. Sorting and filtering happen in SQL (``followup.casework.caseload``), neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -53,9 +56,10 @@ __all__ = [
     "load_steps",
 ]
 
-PAGE_SIZE = 100  # three screenfuls: the first page comes with its next steps, so keep it short
-# The next step, last contact and overdoses of later pages are read for the rows Qt shows,
-# this many at a time: scrolling to the end then reads them for a screenful, not every case.
+PAGE_SIZE = 100  # three screenfuls
+# The next step, last contact and overdoses are read after the rows (the first page's at once,
+# later pages' for the rows Qt shows), this many at a time: scrolling to the end then reads them
+# for a screenful, not every case.
 STEP_BLOCK = 100
 SHOWN_BLOCKS = 3
 STEPS_PAUSE_MS = 100  # scrolling that pauses this long has stopped on the rows shown
@@ -66,6 +70,7 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
+_AFTER_PAINT = QEvent.Type(QEvent.registerEventType())  # ``CaseloadModel._first_page``
 # The roles ``data`` answers, as ints: looking an enum member up costs more than the answer.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
@@ -228,10 +233,11 @@ def load_steps(db: Database, rows: list[CaseRow]) -> dict[int, caseload.RowDetai
         return caseload.row_details(s, rows)
 
 
-def load_count(db: Database, actor: Actor, query: CaseQuery) -> int:
+def load_count(db: Database, actor: Actor, query: CaseQuery, found: int | None = None) -> int:
     """The count, and for a search its audit event (``caseload.count_and_record``); a search
-    counts up to ``caseload.SEARCH_COUNT`` and one more."""
-    return caseload.count_and_record(db, actor, query, caseload.SEARCH_COUNT)
+    counts up to ``caseload.SEARCH_COUNT`` and one more. With ``found`` (a search whose first
+    page held every case it finds) nothing is counted: only the audit event is written."""
+    return caseload.count_and_record(db, actor, query, caseload.SEARCH_COUNT, found=found)
 
 
 class CaseloadModel(QAbstractTableModel):
@@ -258,7 +264,9 @@ class CaseloadModel(QAbstractTableModel):
         self._page_size = page_size
         self._lines: list[CaseLine] = []
         self._seek: Seek | None = None  # where the next page starts
-        self._step_blocks: set[int] = set()  # blocks of STEP_BLOCK rows asked for their steps
+        # Blocks of STEP_BLOCK rows asked for their steps: how many of each block's rows (a
+        # block asked for while its rows were still arriving is asked again for the rest).
+        self._step_blocks: dict[int, int] = {}
         # Blocks shown since the last pause in scrolling, the latest last: someone scrolling
         # through a long caseload passes many blocks, and only those left on screen are read.
         self._shown_blocks: dict[int, None] = {}
@@ -273,6 +281,7 @@ class CaseloadModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._warning_icon: QIcon | None = None
+        self._after_paint: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ querying
 
@@ -302,7 +311,12 @@ class CaseloadModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Run the current query again (with a fresh 'now' for overdue and days)."""
+        """Run the current query again (with a fresh 'now' for overdue and days).
+
+        The first page comes without its next steps, last contacts and overdoses, which are
+        read as soon as it has arrived (``load_steps``): the rows are on screen a few dozen
+        milliseconds sooner at a million cases. A search is counted only once its first page
+        is in: a page that holds every case the search finds is its count."""
         self._query = replace(self._query, now=datetime.now(self._query.now.tzinfo))
         ticket, query = self._answers.ticket(), self._query
         self._exhausted = True
@@ -312,13 +326,18 @@ class CaseloadModel(QAbstractTableModel):
         self.total_changed.emit(-1)
         db, actor, size = self._db, self._actor, self._page_size
         self._runner.run(
-            lambda: load_page(db, actor, query, None, size),
+            lambda: load_page(db, actor, query, None, size, steps=False),
             ticket.only(self._first_page),
             ticket.only(message_to(self._failed)),
             name="caseload first page",
         )
+        if not query.search.strip():
+            self._count(query)
+
+    def _count(self, query: CaseQuery, found: int | None = None) -> None:
+        db, actor, ticket = self._db, self._actor, self._answers.current
         self._runner.run(
-            lambda: load_count(db, actor, query),
+            lambda: load_count(db, actor, query, found),
             ticket.only(self._counted),
             ticket.only(message_to(self._failed)),
             name="caseload count",
@@ -333,12 +352,42 @@ class CaseloadModel(QAbstractTableModel):
         lines, self._seek = page
         self.beginResetModel()
         self._lines = list(lines)
-        self._step_blocks = set()
+        self._step_blocks = {}
         self._shown_blocks.clear()
         self._exhausted = self._seek is None
         self.endResetModel()
         self._set_loading(False)
         self.page_loaded.emit(len(self._lines))
+        searching = bool(self._query.search.strip())
+        if searching and self._seek is None:  # every case the search finds: its count
+            self._total = len(self._lines)
+            self.total_changed.emit(self._total)
+        # The next steps (and a search's count or audit event) once the rows are painted:
+        # work on a pool thread while Qt paints would hold up each cell's ``data`` call.
+        ticket, query, found = self._answers.current, self._query, self._total
+
+        def after_paint() -> None:
+            if not ticket.latest:
+                return
+            for block in range(min(SHOWN_BLOCKS, -(-len(self._lines) // STEP_BLOCK))):
+                self._read_steps(block)
+            if searching:
+                self._count(query, found)  # with ``found``, only its audit event
+
+        # Qt posts a repaint at low priority: an event posted after it at that priority comes
+        # after the paint (a zero timer would come before it).
+        self._after_paint = after_paint
+        QCoreApplication.postEvent(
+            self, QEvent(_AFTER_PAINT), Qt.EventPriority.LowEventPriority.value
+        )
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _AFTER_PAINT:
+            run, self._after_paint = self._after_paint, None
+            if run is not None:
+                run()
+            return True
+        return super().event(event)
 
     def _counted(self, total: int) -> None:
         self._total = total
@@ -386,7 +435,7 @@ class CaseloadModel(QAbstractTableModel):
         """Read the next steps of the block of rows around ``row`` in the background, once
         the scrolling pauses with it on screen."""
         block = row // STEP_BLOCK
-        if block in self._step_blocks or block in self._shown_blocks:
+        if self._block_asked(block) or block in self._shown_blocks:
             return  # read, or waiting for the pause
         self._shown_blocks[block] = None
         self._steps_timer.start()
@@ -400,12 +449,18 @@ class CaseloadModel(QAbstractTableModel):
             self._read_steps(block)
         self._shown_blocks.clear()
 
+    def _block_asked(self, block: int) -> bool:
+        """Whether every row of the block that is held has been asked for its steps."""
+        held = min(STEP_BLOCK, len(self._lines) - block * STEP_BLOCK)
+        return self._step_blocks.get(block, 0) >= held
+
     def _read_steps(self, block: int) -> None:
-        if block in self._step_blocks:
+        if self._block_asked(block):
             return
-        self._step_blocks.add(block)
-        first = block * STEP_BLOCK
-        lines = self._lines[first : first + STEP_BLOCK]
+        asked = self._step_blocks.get(block, 0)
+        first = block * STEP_BLOCK + asked
+        lines = self._lines[first : (block + 1) * STEP_BLOCK]
+        self._step_blocks[block] = asked + len(lines)
         rows = [line.row for line in lines if not line.row.steps_known]
         if not rows:
             return
