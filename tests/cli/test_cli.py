@@ -193,3 +193,16 @@ def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("followup ")
+
+
+def test_the_database_may_be_named_before_the_command(run, db_file):
+    # `followup --db FILE check` used the local file instead: the subcommand's own --db, not
+    # given, overwrote the one given before its name.
+    code, out, err = run("--db", db_file, "init")
+    assert code == 0, err
+    assert Path(db_file).exists()
+    code, out, err = run("--db", db_file, "check", "--json")
+    assert code == 0, err
+    assert json.loads(out)["ok"] is True
+    code, out, err = run("--db", db_file, "check", "--db", db_file, "--json")
+    assert code == 0, err

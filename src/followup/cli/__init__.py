@@ -69,6 +69,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = Parser(prog="followup", description="Post-overdose follow-up and referral.")
     parser.add_argument("--version", action="version", version=f"followup {__version__}")
     add_db_option(parser)
+    parser.set_defaults(db=None)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     for commands, where in PARSERS:
         if command is None or command in commands:

@@ -52,7 +52,15 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: local file)")
+    """``--db``, before or after the subcommand's name: a subcommand's own option is left out of
+    the namespace when not given (``SUPPRESS``), so it does not overwrite the one given before
+    the name (``followup --db FILE cases``) with its default."""
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL or SQLite file (default: local file)",
+    )
 
 
 def add_user_option(p: argparse.ArgumentParser) -> None:
