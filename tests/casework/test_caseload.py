@@ -227,6 +227,18 @@ def test_sorting_is_done_in_sql(database, team, caseload, sort, descending, expe
     assert got == expected
 
 
+def _paged(session, actor, q, size: int) -> list[str]:
+    """The references of up to five pages of ``size``, each starting where the last ended."""
+    paged: list[str] = []
+    seek = None
+    for _ in range(5):
+        rows, seek = list_page(session, actor, q, seek, size)
+        paged += [r.police_reference for r in rows]
+        if seek is None:
+            break
+    return paged
+
+
 @pytest.mark.parametrize("sort", SORT_KEYS)
 @pytest.mark.parametrize("descending", [False, True])
 def test_paging_returns_each_case_once_in_every_sort(database, team, caseload, sort, descending):
@@ -237,13 +249,7 @@ def test_paging_returns_each_case_once_in_every_sort(database, team, caseload, s
     with database.session() as s:
         whole, end = list_page(s, team["lead"], q, None, 10)
         assert end is None
-        paged: list[str] = []
-        seek = None
-        for _ in range(5):
-            rows, seek = list_page(s, team["lead"], q, seek, 2)
-            paged += [r.police_reference for r in rows]
-            if seek is None:
-                break
+        paged = _paged(s, team["lead"], q, 2)
     assert len(whole) == 5
     assert paged == [r.police_reference for r in whole]
 
@@ -300,13 +306,7 @@ def test_a_search_of_few_people_pages_in_every_sort(database, team, caseload, so
     with database.session() as s:
         whole, end = list_page(s, team["lead"], q, None, 10)
         assert end is None
-        paged: list[str] = []
-        seek = None
-        for _ in range(5):
-            rows, seek = list_page(s, team["lead"], q, seek, 1)
-            paged += [r.police_reference for r in rows]
-            if seek is None:
-                break
+        paged = _paged(s, team["lead"], q, 1)
     expected = {"McTestface": 2, "999 000 0018": 1, "900 001": 1}[search]
     assert len(whole) == expected
     assert paged == [r.police_reference for r in whole]

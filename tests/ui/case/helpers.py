@@ -91,6 +91,22 @@ def make_case(
         return case.id
 
 
+def add_attempts(session, team, case_id: int, count: int, start: datetime, hours: int) -> None:
+    """``count`` attempts (phone unanswered and text sent, in turn) by worker1, ``hours``
+    apart from ``start``, noted "Try 0", "Try 1"…"""
+    for i in range(count):
+        session.add(
+            m.ContactAttempt(
+                case_id=case_id,
+                method=("phone", "sms")[i % 2],
+                outcome=("no_answer", "message_sent")[i % 2],
+                attempted_at=start + timedelta(hours=hours * i),
+                worker_id=team["worker1"].id,
+                notes=f"Try {i}",
+            )
+        )
+
+
 def version(db, case_id: int) -> int:
     with db.session() as s:
         return s.get(m.Case, case_id).version

@@ -10,7 +10,7 @@ from followup.db import models as m
 from followup.ui.case.attempt_panel import UNAVAILABLE
 from followup.ui.case.forms import table_text
 from followup.uktime import short_date_time
-from tests.ui.case.helpers import make_case, open_view, show_tab
+from tests.ui.case.helpers import add_attempts, make_case, open_view, show_tab
 
 ATTEMPTS = 120
 
@@ -20,17 +20,7 @@ def test_a_case_with_many_attempts_shows_every_one(ui_db, team, qtbot):
     start = datetime.now(UTC) - timedelta(days=200)
     with ui_db.session() as s:
         case = s.get(m.Case, case_id)
-        for i in range(ATTEMPTS):
-            s.add(
-                m.ContactAttempt(
-                    case_id=case_id,
-                    method=("phone", "sms")[i % 2],
-                    outcome=("no_answer", "message_sent")[i % 2],
-                    attempted_at=start + timedelta(hours=30 * i),
-                    worker_id=team["worker1"].id,
-                    notes=f"Try {i}",
-                )
-            )
+        add_attempts(s, team, case_id, ATTEMPTS, start, hours=30)
         # Text messages: withdrawn, then that entry marked entered in error (it no longer counts).
         s.add(
             m.ConsentEntry(

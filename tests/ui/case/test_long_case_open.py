@@ -13,7 +13,7 @@ from followup.db import models as m
 from followup.ui.case.forms import table_text
 from followup.ui.case.view import NOTES_TAB
 from followup.uktime import short_date_time
-from tests.ui.case.helpers import make_case, open_view, show_tab
+from tests.ui.case.helpers import add_attempts, make_case, open_view, show_tab
 
 ATTEMPTS = 500
 # The opening (one background task): the case read once (its statements do not grow with the
@@ -27,17 +27,7 @@ def _long_case(db, team) -> tuple[int, datetime]:
     start = datetime.now(UTC) - timedelta(days=400)
     with db.session() as s:
         case = s.get(m.Case, case_id)
-        for i in range(ATTEMPTS):
-            s.add(
-                m.ContactAttempt(
-                    case_id=case_id,
-                    method=("phone", "sms")[i % 2],
-                    outcome=("no_answer", "message_sent")[i % 2],
-                    attempted_at=start + timedelta(hours=18 * i),
-                    worker_id=team["worker1"].id,
-                    notes=f"Try {i}",
-                )
-            )
+        add_attempts(s, team, case_id, ATTEMPTS, start, hours=18)
         for i, text in enumerate(("Short test note.", LONG_NOTE)):
             s.add(
                 m.CaseNote(
