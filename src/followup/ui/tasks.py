@@ -6,7 +6,10 @@ success or failure callback runs on the UI thread; widgets are never touched fro
 A failure reaches its callback as the exception itself, so a view can tell a conflict
 (``StaleEdit``) from a refusal; ``plain_message`` gives the sentence to show for any failure.
 A ``TaskRunner`` belongs to the widget that uses it, so when the widget goes, pending results
-are dropped instead of reaching a deleted widget. Tests can swap in ``SyncTaskRunner``, as
+are dropped instead of reaching a deleted widget. A worker never touches the runner itself: it
+hands its outcome to one relay object that lives as long as the app, and the relay, on the UI
+thread, gives it to the runner if the runner is still there. (A worker that signalled through
+the runner raced the widget's deletion: a view closed while its read ran crashed the app.) Tests can swap in ``SyncTaskRunner``, as
 Picard's ``FakeThreadPool`` does.
 
 Two helpers keep views honest about what they show: ``LatestOnly`` drops the answer to a
@@ -16,7 +19,6 @@ screen, or marks it to be re-read when it is next shown.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import time
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -90,10 +93,30 @@ def message_to(show: Callable[[str], None]) -> Failure:
     return tell
 
 
-class _Job(QRunnable):
-    def __init__(self, runner: TaskRunner, task_id: int, fn: Callable[[], Any], name: str) -> None:
+class _Relay(QObject):
+    """Carries finished tasks' outcomes to the UI thread; made there, and never deleted."""
+
+    task_done = Signal(int, object)
+
+    def __init__(self) -> None:
         super().__init__()
-        self._runner = runner
+        self.task_done.connect(self._deliver)
+
+    @Slot(int, object)
+    def _deliver(self, task_id: int, outcome: tuple[bool, Any]) -> None:
+        runner = _asked_by.pop(task_id, None)
+        if runner is not None and shiboken6.isValid(runner):
+            runner._deliver(task_id, outcome)
+
+
+_relay: _Relay | None = None
+_asked_by: dict[int, TaskRunner] = {}  # each running task's runner, until its outcome is in
+
+
+class _Job(QRunnable):
+    def __init__(self, relay: _Relay, task_id: int, fn: Callable[[], Any], name: str) -> None:
+        super().__init__()
+        self._relay = relay
         self._id = task_id
         self._fn = fn
         self._name = name
@@ -109,20 +132,19 @@ class _Job(QRunnable):
         else:
             outcome = (True, result)
         log.debug("Task %s took %.3f s", self._name, time.perf_counter() - started)
-        # RuntimeError: the widget that asked is gone, and nobody wants the answer.
-        with contextlib.suppress(RuntimeError):
-            self._runner.task_done.emit(self._id, outcome)
+        self._relay.task_done.emit(self._id, outcome)
 
 
 class TaskRunner(QObject):
     """Runs functions on the pool; callbacks arrive on the UI thread in a queued signal."""
 
-    task_done = Signal(int, object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pending: dict[int, tuple[Callable[[Any], None], Failure | None]] = {}
-        self.task_done.connect(self._deliver)
+        global _relay
+        if _relay is None:  # on the UI thread, where runners are made
+            _relay = _Relay()
+        self._relay = _relay
 
     @property
     def busy(self) -> bool:
@@ -143,10 +165,10 @@ class TaskRunner(QObject):
         """
         task_id = next(_ids)
         self._pending[task_id] = (on_done, on_error)
-        pool().start(_Job(self, task_id, fn, name))
+        _asked_by[task_id] = self
+        pool().start(_Job(self._relay, task_id, fn, name))
         return task_id
 
-    @Slot(int, object)
     def _deliver(self, task_id: int, outcome: tuple[bool, Any]) -> None:
         callbacks = self._pending.pop(task_id, None)
         if callbacks is None:

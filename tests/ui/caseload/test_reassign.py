@@ -25,7 +25,7 @@ WORKER = [c.title for c in COLUMNS].index("Worker")
 
 
 def settled(view: CaseloadView) -> bool:
-    return not view.model.loading and view.model.total is not None and not view._runner.busy
+    return not view.model.busy and view.model.total is not None and not view._runner.busy
 
 
 def workers_by_ref(view: CaseloadView) -> dict[str, str]:

@@ -18,7 +18,7 @@ def refs(view: CaseloadView) -> list[str]:
 
 
 def settled(view: CaseloadView) -> bool:
-    return not view.model.loading and view.model.total is not None
+    return not view.model.busy and view.model.total is not None
 
 
 @pytest.fixture

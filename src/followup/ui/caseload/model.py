@@ -305,6 +305,11 @@ class CaseloadModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._loading
 
+    @property
+    def busy(self) -> bool:
+        """Still reading: a page, or the next steps and count that follow the first paint."""
+        return self._loading or self._after_paint is not None or self._runner.busy
+
     def set_query(self, query: CaseQuery) -> None:
         """Ask for a new caseload; the rows on screen stay until the new ones arrive."""
         self._query = query
